@@ -1,0 +1,104 @@
+import CLibBPF
+import Glibc
+
+/// One attachment of a program; detached when closed or released. The kernel also detaches it if
+/// the process dies, since it is held by a file descriptor.
+public final class BPFLink {
+  private var link: OpaquePointer?
+
+  init(_ link: OpaquePointer) { self.link = link }
+
+  deinit { close() }
+
+  public func close() {
+    if let link { bpf_link__destroy(link) }
+    link = nil
+  }
+}
+
+extension BPFProgram {
+  public func attachTracepoint(category: String, event: String, probe: String) throws(BPFError) -> BPFLink {
+    guard let link = bpf_program__attach_tracepoint(pointer, category, event) else {
+      throw .attach(probe: probe, errno: errno, reason: "the kernel refused the tracepoint", hint: nil)
+    }
+    return BPFLink(link)
+  }
+
+  public func attachKprobe(function: String, isReturn: Bool, probe: String) throws(BPFError) -> BPFLink {
+    guard let link = bpf_program__attach_kprobe(pointer, isReturn, function) else {
+      let e = errno
+      if !Features.hasKprobes {
+        throw .notSupported(
+          probe: probe, feature: "this kernel has no kprobe support (CONFIG_KPROBES is not set)",
+          hint: "use a tracepoint (swiftrace -l 'tracepoint:*' lists them); --dry-run still checks the program")
+      }
+      throw .attach(probe: probe, errno: e, reason: "the kernel refused the kprobe",
+                    hint: "check that '\(function)' exists in /proc/kallsyms and is not inlined")
+    }
+    return BPFLink(link)
+  }
+
+  public func attachUprobe(binary: String, function: String, isReturn: Bool, pid: Int32 = -1,
+                           probe: String) throws(BPFError) -> BPFLink {
+    var opts = bpf_uprobe_opts()
+    opts.sz = MemoryLayout<bpf_uprobe_opts>.stride
+    opts.retprobe = isReturn
+    let name = strdup(function)
+    defer { free(name) }
+    opts.func_name = UnsafePointer(name)
+    guard let link = bpf_program__attach_uprobe_opts(pointer, pid, binary, 0, &opts) else {
+      let e = errno
+      let hint = access(binary, F_OK) != 0 ? "'\(binary)' does not exist" :
+        "check that '\(binary)' has a symbol named '\(function)' (nm -D \(binary))"
+      throw .attach(probe: probe, errno: e, reason: "cannot place the uprobe", hint: hint)
+    }
+    return BPFLink(link)
+  }
+
+  /// Software CPU clock on one CPU, every `period` ns or `frequency` times a second.
+  public func attachPerfEvent(cpu: Int32, period: UInt64?, frequency: UInt64?, probe: String) throws(BPFError) -> BPFLink {
+    var attr = perf_event_attr()
+    attr.type = PERF_TYPE_SOFTWARE.rawValue
+    attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
+    attr.config = UInt64(PERF_COUNT_SW_CPU_CLOCK.rawValue)
+    if let frequency {
+      attr.freq = 1
+      attr.sample_freq = frequency
+    } else {
+      attr.sample_period = period ?? 1_000_000_000
+    }
+    let pfd = swr_perf_event_open(&attr, -1, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
+    guard pfd >= 0 else {
+      throw .attach(probe: probe, errno: errno, reason: "cannot open a perf event on CPU \(cpu)", hint: nil)
+    }
+    guard let link = bpf_program__attach_perf_event(pointer, pfd) else {
+      let e = errno
+      Glibc.close(pfd)
+      throw .attach(probe: probe, errno: e, reason: "cannot attach to the perf event", hint: nil)
+    }
+    return BPFLink(link)
+  }
+}
+
+/// What this kernel offers, checked where the kernel exposes it.
+public enum Features {
+  /// The kprobe PMU appears in sysfs only with CONFIG_KPROBES.
+  public static var hasKprobes: Bool {
+    access("/sys/bus/event_source/devices/kprobe", F_OK) == 0
+  }
+
+  /// The CPUs that are online now, from /sys/devices/system/cpu/online ("0-1,4").
+  public static var onlineCPUs: [Int32] {
+    guard let f = fopen("/sys/devices/system/cpu/online", "r") else { return [0] }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 256)
+    guard fgets(&line, 256, f) != nil else { return [0] }
+    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var cpus: [Int32] = []
+    for part in text.split(whereSeparator: { $0 == "," || $0 == "\n" }) {
+      let bounds = part.split(separator: "-").compactMap { Int32($0) }
+      if bounds.count == 2 { cpus += Array(bounds[0]...bounds[1]) } else if let one = bounds.first { cpus.append(one) }
+    }
+    return cpus.isEmpty ? [0] : cpus
+  }
+}

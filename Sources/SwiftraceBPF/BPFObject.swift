@@ -1,0 +1,103 @@
+import CLibBPF
+import Foundation
+
+/// A BPF object opened from an in-memory ELF, then loaded into the kernel. Closing it (or
+/// releasing it) frees every program and map it holds.
+public final class BPFObject {
+  let object: OpaquePointer
+
+  public init(elf: [UInt8], name: String) throws(BPFError) {
+    LibbpfLog.install()
+    _ = LibbpfLog.take()
+    var opts = bpf_object_open_opts()
+    opts.sz = MemoryLayout<bpf_object_open_opts>.stride
+    let objectName = strdup(name)
+    defer { free(objectName) }
+    opts.object_name = UnsafePointer(objectName)
+    let obj = elf.withUnsafeBytes { bpf_object__open_mem($0.baseAddress, $0.count, &opts) }
+    guard let obj else { throw .open(errno: errno, log: LibbpfLog.take()) }
+    object = obj
+  }
+
+  deinit { bpf_object__close(object) }
+
+  public static var verboseLog: Bool {
+    get { LibbpfLog.verbose }
+    set { LibbpfLog.verbose = newValue }
+  }
+
+  /// Creates the maps and loads every program through the verifier.
+  public func load() throws(BPFError) {
+    _ = LibbpfLog.take()
+    let rc = bpf_object__load(object)
+    guard rc == 0 else {
+      let log = LibbpfLog.take()
+      // libbpf names the failing program in its log: "prog 'NAME': failed to load".
+      var program = "?"
+      if let r = log.range(of: "prog '"), let end = log[r.upperBound...].firstIndex(of: "'") {
+        program = String(log[r.upperBound..<end])
+      }
+      throw .verifier(program: program, errno: -rc, log: log)
+    }
+  }
+
+  public func program(named name: String) -> BPFProgram? {
+    bpf_object__find_program_by_name(object, name).map { BPFProgram(pointer: $0, owner: self) }
+  }
+
+  public func map(named name: String) -> BPFMap? {
+    bpf_object__find_map_by_name(object, name).map { BPFMap(pointer: $0, owner: self) }
+  }
+}
+
+public struct BPFProgram {
+  let pointer: OpaquePointer
+  let owner: BPFObject
+
+  public var fd: Int32 { bpf_program__fd(pointer) }
+
+  /// Runs a raw-tracepoint program once, now (how BEGIN and END run).
+  public func testRun() throws(BPFError) {
+    var opts = bpf_test_run_opts()
+    opts.sz = MemoryLayout<bpf_test_run_opts>.stride
+    let rc = bpf_prog_test_run_opts(fd, &opts)
+    if rc != 0 { throw .system(what: "cannot run BEGIN/END program", errno: -rc) }
+  }
+}
+
+/// A map of a loaded object, read by the runtime with the plain syscalls.
+public struct BPFMap {
+  let pointer: OpaquePointer
+  let owner: BPFObject
+
+  public var fd: Int32 { bpf_map__fd(pointer) }
+  public var keySize: Int { Int(bpf_map__key_size(pointer)) }
+  public var valueSize: Int { Int(bpf_map__value_size(pointer)) }
+
+  public static var possibleCPUs: Int { Int(libbpf_num_possible_cpus()) }
+
+  /// Every key, in the kernel's iteration order.
+  public func keys() -> [[UInt8]] {
+    var result: [[UInt8]] = []
+    var key = [UInt8](repeating: 0, count: keySize)
+    var next = [UInt8](repeating: 0, count: keySize)
+    var first = true
+    while true {
+      let rc = first ? bpf_map_get_next_key(fd, nil, &next) : bpf_map_get_next_key(fd, &key, &next)
+      if rc != 0 { break }
+      first = false
+      result.append(next)
+      key = next
+      if result.count > 1 << 22 { break }  // a map being rewritten faster than read: stop
+    }
+    return result
+  }
+
+  /// The value, or for per-CPU maps all CPUs' values back to back (`stride` bytes each).
+  public func lookup(_ key: [UInt8], perCPU: Bool) -> [UInt8]? {
+    let stride = (valueSize + 7) / 8 * 8
+    var value = [UInt8](repeating: 0, count: perCPU ? stride * Self.possibleCPUs : valueSize)
+    var k = key
+    return bpf_map_lookup_elem(fd, &k, &value) == 0 ? value : nil
+  }
+}

@@ -1,0 +1,65 @@
+/// A script's text plus a table of line starts, so that byte offsets become line and column only when a
+/// diagnostic is rendered. The name is `<command-line>` for `-e` programs and the path for files.
+public final class SourceFile: Sendable {
+  public let name: String
+  public let text: String
+  /// The text as UTF-8 bytes: the lexer works on bytes, locations are byte offsets.
+  public let bytes: [UInt8]
+  private let lineStarts: [Int]
+
+  public init(name: String, text: String) {
+    self.name = name
+    self.text = text
+    self.bytes = Array(text.utf8)
+    var starts = [0]
+    for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+    self.lineStarts = starts
+  }
+
+  /// 1-based line and column; columns count characters, not bytes.
+  public func lineAndColumn(of offset: Int) -> (line: Int, column: Int) {
+    let clamped = max(0, min(offset, bytes.count))
+    var lo = 0
+    var hi = lineStarts.count - 1
+    while lo < hi {
+      let mid = (lo + hi + 1) / 2
+      if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
+    }
+    let start = lineStarts[lo]
+    let prefix = bytes[start..<clamped]
+    let column = String(decoding: prefix, as: UTF8.self).count + 1
+    return (lo + 1, column)
+  }
+
+  /// The text of a 1-based line, without its newline.
+  public func lineText(_ line: Int) -> String {
+    guard line >= 1 && line <= lineStarts.count else { return "" }
+    let start = lineStarts[line - 1]
+    var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+    if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+    return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+  }
+
+  public func slice(_ range: SourceRange) -> String {
+    let lo = max(0, min(range.start, bytes.count))
+    let hi = max(lo, min(range.end, bytes.count))
+    return String(decoding: bytes[lo..<hi], as: UTF8.self)
+  }
+}
+
+/// A half-open range of byte offsets into one `SourceFile`.
+public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
+  public var start: Int
+  public var end: Int
+
+  public init(start: Int, end: Int) {
+    self.start = start
+    self.end = max(start, end)
+  }
+
+  public static func to(_ a: SourceRange, _ b: SourceRange) -> SourceRange {
+    SourceRange(start: min(a.start, b.start), end: max(a.end, b.end))
+  }
+
+  public var description: String { "\(start)..<\(end)" }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import SwiftraceBPF
+import SwiftraceBasics
+import SwiftraceIRGen
+import SwiftraceRuntime
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// What the command line asked for.
+public struct DriverOptions {
+  public enum Dump: String, CaseIterable, Sendable {
+    case ast, types, llvm
+  }
+
+  /// Program text from `-e`, or nil to read `scriptPath`.
+  public var programText: String?
+  public var scriptPath: String?
+  public var positionalParameters: [String] = []
+  public var childCommand: String?
+  public var dump: Dump?
+  public var dryRun = false
+  public var quiet = false
+  public var verbose = false
+  /// Where tracepoint formats are read; tests point this at fixtures.
+  public var tracefsRoots: [String]?
+
+  public init() {}
+}
+
+/// Runs the stages in order and stops after the first stage that reports errors. Nothing below the
+/// command-line target exits the process; the driver returns the exit status.
+public enum Driver {
+  public static func run(_ options: DriverOptions) -> Int32 {
+    let startTime = monotonicNanoseconds()
+    let stderr = FileOutput.standardError
+    let stdout = FileOutput.standardOutput
+    defer { stdout.flush() }
+
+    // Source
+    let source: SourceFile
+    if let text = options.programText {
+      source = SourceFile(name: "<command-line>", text: text)
+    } else if let path = options.scriptPath {
+      let text = path == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        : (try? String(contentsOfFile: path, encoding: .utf8))
+      guard let text else {
+        stderr.write("swiftrace: error: cannot read '\(path)': \(errorString(errno))\n")
+        return 1
+      }
+      source = SourceFile(name: path == "-" ? "<stdin>" : path, text: text)
+    } else {
+      stderr.write("swiftrace: error: no program given: use -e PROGRAM or a script file\n")
+      return 1
+    }
+    let diagnostics = DiagnosticEngine(source: source)
+    func reportDiagnostics() -> Bool {
+      if !diagnostics.diagnostics.isEmpty {
+        stderr.write(DiagnosticRenderer(source: source).render(diagnostics.sorted))
+      }
+      return diagnostics.hasErrors
+    }
+
+    // Tokens -> AST
+    let program = Parser.parse(source, diagnostics: diagnostics)
+    if reportDiagnostics() { return 1 }
+    if program.probes.isEmpty {
+      stderr.write("\(source.name):1:1: error: the program has no probes\n")
+      return 1
+    }
+    if options.dump == .ast {
+      stdout.write(ASTPrinter.print(program))
+      return 0
+    }
+
+    // AST -> checked program
+    let roots = options.tracefsRoots ?? TracefsCatalog().roots
+    if options.tracefsRoots == nil { mountTracefsIfNeeded() }
+    var checkOptions = TypeChecker.Options()
+    checkOptions.positionalParameters = options.positionalParameters
+    checkOptions.hasChildCommand = options.childCommand != nil || options.dump != nil
+    if let s = ProcessInfo.processInfo.environment["BPFTRACE_STRLEN"], let n = Int(s) {
+      guard n >= 1 && n <= 200 else {
+        stderr.write("swiftrace: error: BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)\n")
+        return 1
+      }
+      checkOptions.stringLength = n
+    }
+    let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics,
+                                    catalog: TracefsCatalog(roots: roots), options: checkOptions)
+    if reportDiagnostics() { return 1 }
+    if options.dump == .types {
+      stdout.write(TypeDump.print(checked))
+      return 0
+    }
+
+    // The child is started (held) before code generation: cpid becomes an immediate.
+    var child: ChildProcess?
+    if let command = options.childCommand, options.dump == nil, !options.dryRun {
+      do { child = try ChildProcess(command: command) } catch {
+        stderr.write("swiftrace: error: \(error)\n")
+        return 1
+      }
+    }
+
+    // Checked program -> LLVM IR -> BPF object
+    var irOptions = IRGenOptions()
+    irOptions.childPID = UInt64(child?.pid ?? 0)
+    irOptions.startTimeNanoseconds = startTime
+    if let s = ProcessInfo.processInfo.environment["BPFTRACE_MAP_KEYS_MAX"], let n = Int(s), n > 0 {
+      irOptions.maxMapEntries = n
+    }
+    let generator = IRGenerator(checked: checked, options: irOptions)
+    let code: BPFObjectCode
+    do {
+      if options.dump == .llvm {
+        stdout.write(try generator.generateIR())
+        return 0
+      }
+      code = try generator.generateObject()
+    } catch {
+      stderr.write("swiftrace: error: \(error)\n")
+      return 1
+    }
+
+    // Object -> loaded programs -> session -> printed output
+    var sessionOptions = SessionOptions()
+    sessionOptions.dryRun = options.dryRun
+    sessionOptions.quiet = options.quiet
+    sessionOptions.verbose = options.verbose
+    sessionOptions.child = child
+    let objectCode = Session.ObjectCode(
+      elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
+      mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
+    do {
+      return try Session(checked: checked, code: objectCode, options: sessionOptions).run()
+    } catch {
+      stdout.flush()
+      stderr.write("swiftrace: error: \(error)\n")
+      if options.verbose, let log = error.fullLog { stderr.write(log + "\n") }
+      return 1
+    }
+  }
+
+  static func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+  }
+
+  /// Tracepoint formats live in tracefs; mount it where the kernel expects it when it is missing
+  /// (as root; otherwise the checker reports the tracepoint as not found).
+  static func mountTracefsIfNeeded() {
+    if !TracefsCatalog().isAvailable {
+      _ = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil)
+    }
+  }
+}

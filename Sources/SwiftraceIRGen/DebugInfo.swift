@@ -1,0 +1,82 @@
+import CLLVM
+import SwiftraceSema
+
+/// Debug info for the module. The BPF backend turns it into BTF: libbpf needs BTF to create
+/// `.maps` (maps are declared the way libbpf's `__uint`/`__type` macros declare them), and the
+/// kernel uses line info to point verifier messages at the script.
+final class DebugInfo {
+  let m: LLVMModule
+  let file: LLVMMetadataRef
+  let compileUnit: LLVMMetadataRef
+  private(set) lazy var intType = basic("int", 32, 5)  // DW_ATE_signed
+  private(set) lazy var uintType = basic("unsigned int", 32, 8)  // DW_ATE_unsigned
+  private(set) lazy var byteType = basic("unsigned char", 8, 8)
+  private(set) lazy var voidPtr = LLVMDIBuilderCreatePointerType(m.dib, nil, 64, 64, 0, nil, 0)!
+
+  init(_ m: LLVMModule, fileName: String, directory: String) {
+    self.m = m
+    file = LLVMDIBuilderCreateFile(m.dib, fileName, fileName.utf8.count, directory, directory.utf8.count)
+    let producer = "swiftrace"
+    compileUnit = LLVMDIBuilderCreateCompileUnit(
+      m.dib, LLVMDWARFSourceLanguageC, file, producer, producer.utf8.count, 1, "", 0, 0, "", 0,
+      LLVMDWARFEmissionFull, 0, 0, 0, "", 0, "", 0)
+    let version = LLVMValueAsMetadata(m.int(UInt64(LLVMDebugMetadataVersion()), m.i32))
+    LLVMAddModuleFlag(m.module, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18, version)
+    LLVMAddModuleFlag(m.module, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
+                      LLVMValueAsMetadata(m.int(4, m.i32)))
+  }
+
+  private func basic(_ name: String, _ bits: UInt64, _ encoding: UInt32) -> LLVMMetadataRef {
+    LLVMDIBuilderCreateBasicType(m.dib, name, name.utf8.count, bits, encoding, LLVMDIFlagZero)
+  }
+
+  private func array(of element: LLVMMetadataRef, count: Int, elementBits: UInt64) -> LLVMMetadataRef {
+    var range: LLVMMetadataRef? = LLVMDIBuilderGetOrCreateSubrange(m.dib, 0, Int64(count))
+    return LLVMDIBuilderCreateArrayType(m.dib, elementBits * UInt64(count), 8, element, &range, 1)
+  }
+
+  private func pointer(to t: LLVMMetadataRef) -> LLVMMetadataRef {
+    LLVMDIBuilderCreatePointerType(m.dib, t, 64, 64, 0, nil, 0)
+  }
+
+  /// `__uint(name, n)`: a pointer to an `int[n]`, whose element count carries the number.
+  private func uintMember(_ n: Int) -> LLVMMetadataRef { pointer(to: array(of: intType, count: n, elementBits: 32)) }
+
+  /// `struct { __uint(type, T); __uint(max_entries, N); __type(key, K); __type(value, V); }` as
+  /// debug info attached to `global`, which lives in the `.maps` section.
+  func describeMap(_ global: LLVMValueRef, name: String, type: UInt32, maxEntries: Int,
+                   keySize: Int?, valueSize: Int?, line: UInt32) {
+    var members: [(String, LLVMMetadataRef)] = [("type", uintMember(Int(type))), ("max_entries", uintMember(maxEntries))]
+    if let keySize { members.append(("key", pointer(to: array(of: byteType, count: keySize, elementBits: 8)))) }
+    if let valueSize { members.append(("value", pointer(to: array(of: byteType, count: valueSize, elementBits: 8)))) }
+    var elements: [LLVMMetadataRef?] = members.enumerated().map { i, member in
+      LLVMDIBuilderCreateMemberType(m.dib, compileUnit, member.0, member.0.utf8.count, file, line, 64, 64,
+                                    UInt64(i * 64), LLVMDIFlagZero, member.1)
+    }
+    let structType = LLVMDIBuilderCreateStructType(
+      m.dib, compileUnit, "", 0, file, line, UInt64(64 * members.count), 64, LLVMDIFlagZero, nil,
+      &elements, UInt32(elements.count), 0, nil, "", 0)
+    let expr = LLVMDIBuilderCreateExpression(m.dib, nil, 0)
+    let gve = LLVMDIBuilderCreateGlobalVariableExpression(
+      m.dib, compileUnit, name, name.utf8.count, "", 0, file, line, structType, 0, expr, nil, 64)
+    LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
+  }
+
+  /// Every function needs a subprogram once the module has a compile unit (LLVM 14's BTF writer
+  /// crashes otherwise), and its parameter must be named or the kernel rejects the BTF.
+  func describeFunction(_ function: LLVMValueRef, name: String, line: UInt32) -> LLVMMetadataRef {
+    var params: [LLVMMetadataRef?] = [intType, voidPtr]
+    let subroutine = LLVMDIBuilderCreateSubroutineType(m.dib, file, &params, 2, LLVMDIFlagZero)
+    let sp = LLVMDIBuilderCreateFunction(m.dib, file, name, name.utf8.count, name, name.utf8.count, file, line,
+                                         subroutine, 0, 1, line, LLVMDIFlagPrototyped, 1)!
+    _ = LLVMDIBuilderCreateParameterVariable(m.dib, sp, "ctx", 3, 1, file, line, voidPtr, 1, LLVMDIFlagZero)
+    LLVMSetSubprogram(function, sp)
+    return sp
+  }
+
+  func location(line: Int, column: Int, scope: LLVMMetadataRef) -> LLVMMetadataRef {
+    LLVMDIBuilderCreateDebugLocation(m.context, UInt32(line), UInt32(column), scope, nil)
+  }
+
+  func finalize() { LLVMDIBuilderFinalize(m.dib) }
+}

@@ -1,0 +1,80 @@
+import CLLVM
+import SwiftraceSema
+import SwiftraceSyntax
+
+extension IRGenerator {
+  func emitBuiltin(_ builtin: Builtin, _ e: Expr) -> IRValue {
+    let b = m.builder
+    switch builtin {
+    case .pid:  // bpf_get_current_pid_tgid (14): tgid in the upper half
+      return .integer(LLVMBuildLShr(b, callHelper(14, []), m.int(32), ""))
+    case .tid:
+      return .integer(LLVMBuildAnd(b, callHelper(14, []), m.int(0xffff_ffff), ""))
+    case .uid:  // bpf_get_current_uid_gid (15): gid in the upper half
+      return .integer(LLVMBuildAnd(b, callHelper(15, []), m.int(0xffff_ffff), ""))
+    case .gid:
+      return .integer(LLVMBuildLShr(b, callHelper(15, []), m.int(32), ""))
+    case .nsecs:  // bpf_ktime_get_ns (5)
+      return .integer(callHelper(5, []))
+    case .elapsed:
+      return .integer(LLVMBuildSub(b, callHelper(5, []), m.int(options.startTimeNanoseconds), ""))
+    case .cpu:  // bpf_get_smp_processor_id (8)
+      return .integer(LLVMBuildZExt(b, callHelper(8, [], returns: m.i32), m.i64, ""))
+    case .comm:  // bpf_get_current_comm (16) fills all 16 bytes
+      let buffer = entryAlloca(m.arrayType(m.i8, 16), "comm")
+      callHelper(16, [bytePointer(buffer), m.int(16, m.i32)])
+      return .buffer(bytePointer(buffer), size: 16)
+    case .cpid:
+      return .integer(m.int(options.childPID))
+    case .probe:
+      return .integer(m.int(UInt64(probe.index)))
+    case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
+      return .integer(load64(offset(context, Self.argumentOffsets[builtin.argumentIndex!])))
+    case .retval:
+      return .integer(load64(offset(context, Self.returnValueOffset)))
+    case .args:
+      return .integer(m.int(0))  // only its fields are values; the checker enforces that
+    }
+  }
+
+  /// x86-64 `struct pt_regs`: di, si, dx, cx, r8, r9 carry the first six arguments.
+  static let argumentOffsets = [112, 104, 96, 88, 72, 64]
+  /// `ax` in `struct pt_regs`.
+  static let returnValueOffset = 80
+
+  /// `args->field`: read from the tracepoint record that ctx points to.
+  func emitTracepointField(_ name: String, _ e: Expr) -> IRValue {
+    guard let field = probe.tracepointFormat?.field(named: name) else { return .integer(m.int(0)) }
+    let b = m.builder
+    switch field.kind {
+    case .integer(let signed):
+      let type: LLVMTypeRef
+      switch field.size {
+      case 1: type = m.i8
+      case 2: type = m.i16
+      case 4: type = m.i32
+      default: type = m.i64
+      }
+      let p = LLVMBuildBitCast(b, offset(context, field.offset), LLVMPointerType(type, 0), "")
+      let v = LLVMBuildLoad2(b, type, p, name)!
+      if field.size >= 8 { return .integer(v) }
+      return .integer(signed ? LLVMBuildSExt(b, v, m.i64, "") : LLVMBuildZExt(b, v, m.i64, ""))
+    case .charArray(let length):
+      let buffer = entryAlloca(m.arrayType(m.i8, length), name)
+      // bpf_probe_read_kernel (113)
+      callHelper(113, [bytePointer(buffer), m.int(UInt64(length), m.i32), offset(context, field.offset)])
+      return .buffer(bytePointer(buffer), size: length)
+    case .dataLocString:
+      guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
+      let p = LLVMBuildBitCast(b, offset(context, field.offset), LLVMPointerType(m.i32, 0), "")
+      let loc = LLVMBuildZExt(b, LLVMBuildLoad2(b, m.i32, p, ""), m.i64, "")!
+      let start = LLVMBuildAnd(b, loc, m.int(0xffff), "")
+      var index: [LLVMValueRef?] = [start]
+      let source = LLVMBuildGEP2(b, m.i8, bytePointer(context), &index, 1, "")!
+      let buffer = entryAlloca(m.arrayType(m.i8, size), name)
+      zero(buffer, bytes: size)
+      callHelper(115, [bytePointer(buffer), m.int(UInt64(size), m.i32), source])
+      return .buffer(bytePointer(buffer), size: size)
+    }
+  }
+}

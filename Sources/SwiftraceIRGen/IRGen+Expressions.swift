@@ -1,0 +1,199 @@
+import CLLVM
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// An expression's value: an i64, or a string in a stack buffer.
+enum IRValue {
+  case integer(LLVMValueRef)
+  case buffer(LLVMValueRef, size: Int)
+
+  var integer: LLVMValueRef {
+    guard case .integer(let v) = self else { fatalError("the type checker let a string through as an integer") }
+    return v
+  }
+}
+
+extension IRGenerator {
+  func emitInteger(_ e: Expr) -> LLVMValueRef { emitValue(e).integer }
+
+  func emitValue(_ e: Expr) -> IRValue {
+    switch e.kind {
+    case .integer(let v):
+      return .integer(m.int(v))
+    case .string(let s):
+      return constantString(s)
+    case .builtin(let name):
+      return emitBuiltin(Builtin(rawValue: name)!, e)
+    case .positional(let n):
+      let text = n <= checked.positionalParameters.count ? checked.positionalParameters[n - 1] : "0"
+      let v = text.hasPrefix("0x") ? Int64(text.dropFirst(2), radix: 16) : Int64(text)
+      return .integer(m.int(UInt64(bitPattern: v ?? 0)))
+    case .positionalCount:
+      return .integer(m.int(UInt64(checked.positionalParameters.count)))
+    case .variable(let name):
+      let slot = variables[name]!
+      let type = checked.type(of: e)
+      if case .string(let n) = type { return .buffer(bytePointer(slot), size: n) }
+      return .integer(load64(slot))
+    case .map(let name, let keys):
+      let info = checked.map(named: name)!
+      return readMap(info, key: buildKey(info, keys))
+    case .call(let name, let args):
+      guard Function(rawValue: name) == .str else { return .integer(m.int(0)) }
+      return emitStr(args, e)
+    case .unary(let op, let operand):
+      let v = emitInteger(operand)
+      switch op {
+      case .negate: return .integer(LLVMBuildNeg(m.builder, v, ""))
+      case .bitNot: return .integer(LLVMBuildNot(m.builder, v, ""))
+      case .logicalNot:
+        return .integer(LLVMBuildZExt(m.builder, LLVMBuildICmp(m.builder, LLVMIntEQ, v, m.int(0), ""), m.i64, ""))
+      }
+    case .binary(let op, let lhs, let rhs):
+      if op.isLogical { return .integer(emitLogical(op, lhs, rhs)) }
+      let signed = checked.type(of: lhs).isSigned && checked.type(of: rhs).isSigned
+      return .integer(arithmetic(op, emitInteger(lhs), emitInteger(rhs), signed: signed))
+    case .incrementDecrement(let increment, let prefix, let target):
+      return .integer(emitIncrement(increment: increment, prefix: prefix, target))
+    case .field(_, let name, _):
+      return emitTracepointField(name, e)
+    }
+  }
+
+  func constantString(_ s: String) -> IRValue {
+    let bytes = Array(s.utf8) + [0]
+    let slot = entryAlloca(m.arrayType(m.i8, bytes.count), "str")
+    let constant = bytes.withUnsafeBufferPointer { p in
+      p.withMemoryRebound(to: CChar.self) { LLVMConstStringInContext(m.context, $0.baseAddress, UInt32(bytes.count), 1) }
+    }
+    LLVMBuildStore(m.builder, constant, slot)
+    return .buffer(bytePointer(slot), size: bytes.count)
+  }
+
+  /// `&&` and `||` evaluate their right side only when needed, and produce 0 or 1.
+  func emitLogical(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> LLVMValueRef {
+    let left = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(lhs), m.int(0), "")!
+    let leftBlock = LLVMGetInsertBlock(m.builder)!
+    let rightBlock = appendBlock(op == .logicalAnd ? "and.rhs" : "or.rhs")
+    let end = appendBlock(op == .logicalAnd ? "and.end" : "or.end")
+    if op == .logicalAnd {
+      LLVMBuildCondBr(m.builder, left, rightBlock, end)
+    } else {
+      LLVMBuildCondBr(m.builder, left, end, rightBlock)
+    }
+    LLVMPositionBuilderAtEnd(m.builder, rightBlock)
+    let right = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(rhs), m.int(0), "")!
+    let rightEnd = LLVMGetInsertBlock(m.builder)!
+    LLVMBuildBr(m.builder, end)
+    LLVMPositionBuilderAtEnd(m.builder, end)
+    let phi = LLVMBuildPhi(m.builder, m.i1, "")!
+    var values: [LLVMValueRef?] = [LLVMConstInt(m.i1, op == .logicalAnd ? 0 : 1, 0), right]
+    var blocks: [LLVMBasicBlockRef?] = [leftBlock, rightEnd]
+    LLVMAddIncoming(phi, &values, &blocks, 2)
+    return LLVMBuildZExt(m.builder, phi, m.i64, "")
+  }
+
+  func arithmetic(_ op: BinaryOperator, _ l: LLVMValueRef, _ r: LLVMValueRef, signed: Bool) -> LLVMValueRef {
+    let b = m.builder
+    func compare(_ s: LLVMIntPredicate, _ u: LLVMIntPredicate) -> LLVMValueRef {
+      LLVMBuildZExt(b, LLVMBuildICmp(b, signed ? s : u, l, r, ""), m.i64, "")
+    }
+    switch op {
+    case .add: return LLVMBuildAdd(b, l, r, "")
+    case .subtract: return LLVMBuildSub(b, l, r, "")
+    case .multiply: return LLVMBuildMul(b, l, r, "")
+    case .divide, .remainder: return divide(l, r, remainder: op == .remainder, signed: signed)
+    case .bitAnd: return LLVMBuildAnd(b, l, r, "")
+    case .bitOr: return LLVMBuildOr(b, l, r, "")
+    case .bitXor: return LLVMBuildXor(b, l, r, "")
+    // Shifts by 64 or more are undefined in LLVM; mask like the hardware does.
+    case .shiftLeft: return LLVMBuildShl(b, l, LLVMBuildAnd(b, r, m.int(63), ""), "")
+    case .shiftRight:
+      let amount = LLVMBuildAnd(b, r, m.int(63), "")
+      return signed ? LLVMBuildAShr(b, l, amount, "") : LLVMBuildLShr(b, l, amount, "")
+    case .equal: return compare(LLVMIntEQ, LLVMIntEQ)
+    case .notEqual: return compare(LLVMIntNE, LLVMIntNE)
+    case .less: return compare(LLVMIntSLT, LLVMIntULT)
+    case .lessEqual: return compare(LLVMIntSLE, LLVMIntULE)
+    case .greater: return compare(LLVMIntSGT, LLVMIntUGT)
+    case .greaterEqual: return compare(LLVMIntSGE, LLVMIntUGE)
+    case .logicalAnd, .logicalOr: fatalError("logical operators are emitted by emitLogical")
+    }
+  }
+
+  /// BPF (v3) has only unsigned division, and LLVM treats division by zero as undefined: divide
+  /// magnitudes, fix the sign, and give 0 for a zero divisor (the kernel's own rule for BPF_DIV).
+  func divide(_ l: LLVMValueRef, _ r: LLVMValueRef, remainder: Bool, signed: Bool) -> LLVMValueRef {
+    let b = m.builder
+    let result = entryAlloca(m.i64, "quotient")
+    LLVMBuildStore(b, m.int(0), result)
+    let nonzero = appendBlock("div.nonzero")
+    let end = appendBlock("div.end")
+    LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, r, m.int(0), ""), nonzero, end)
+    LLVMPositionBuilderAtEnd(b, nonzero)
+    var value: LLVMValueRef
+    if signed {
+      let lNeg = LLVMBuildICmp(b, LLVMIntSLT, l, m.int(0), "")!
+      let rNeg = LLVMBuildICmp(b, LLVMIntSLT, r, m.int(0), "")!
+      let la = LLVMBuildSelect(b, lNeg, LLVMBuildNeg(b, l, ""), l, "")
+      let ra = LLVMBuildSelect(b, rNeg, LLVMBuildNeg(b, r, ""), r, "")
+      value = remainder ? LLVMBuildURem(b, la, ra, "") : LLVMBuildUDiv(b, la, ra, "")
+      let negate = remainder ? lNeg : LLVMBuildXor(b, lNeg, rNeg, "")!
+      value = LLVMBuildSelect(b, negate, LLVMBuildNeg(b, value, ""), value, "")
+    } else {
+      value = remainder ? LLVMBuildURem(b, l, r, "") : LLVMBuildUDiv(b, l, r, "")
+    }
+    LLVMBuildStore(b, value, result)
+    LLVMBuildBr(b, end)
+    LLVMPositionBuilderAtEnd(b, end)
+    return LLVMBuildLoad2(b, m.i64, result, "")
+  }
+
+  func emitIncrement(increment: Bool, prefix: Bool, _ target: Expr) -> LLVMValueRef {
+    let delta = m.int(increment ? 1 : UInt64(bitPattern: -1))
+    switch target.kind {
+    case .map(let name, let keys):
+      let info = checked.map(named: name)!
+      let key = buildKey(info, keys)
+      let old = readMap(info, key: key).integer
+      let new = LLVMBuildAdd(m.builder, old, delta, "")!
+      writeMap(info, key: key, value: .integer(new))
+      return prefix ? new : old
+    case .variable(let name):
+      let slot = variables[name]!
+      let old = load64(slot)
+      let new = LLVMBuildAdd(m.builder, old, delta, "")!
+      store64(new, at: slot)
+      return prefix ? new : old
+    default:
+      return m.int(0)
+    }
+  }
+
+  /// `str(pointer [, length])`: copies a NUL-terminated string from user or kernel memory.
+  func emitStr(_ args: [Expr], _ e: Expr) -> IRValue {
+    guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
+    if case .positional(let n) = args[0].kind {
+      let text = n <= checked.positionalParameters.count ? checked.positionalParameters[n - 1] : ""
+      return constantString(text)
+    }
+    let source = emitValue(args[0])
+    if case .buffer = source { return source }
+    let buffer = entryAlloca(m.arrayType(m.i8, size), "str")
+    zero(buffer, bytes: size)
+    var length = m.int(UInt64(size), m.i32)
+    if args.count == 2, case .integer = args[1].kind {
+      // The checker already sized the buffer from a literal length.
+    } else if args.count == 2 {
+      // A computed length: at most the buffer, and at least 1 so the helper always terminates.
+      let n = LLVMBuildAdd(m.builder, emitInteger(args[1]), m.int(1), "")!
+      let limited = LLVMBuildSelect(m.builder, LLVMBuildICmp(m.builder, LLVMIntULT, n, m.int(UInt64(size)), ""),
+                                    n, m.int(UInt64(size)), "")!
+      length = LLVMBuildTrunc(m.builder, limited, m.i32, "")
+    }
+    let pointer = LLVMBuildIntToPtr(m.builder, source.integer, m.i8Ptr, "")!
+    // bpf_probe_read_user_str (114) or bpf_probe_read_kernel_str (115)
+    callHelper(probe.kind.argumentsAreUserPointers ? 114 : 115, [bytePointer(buffer), length, pointer])
+    return .buffer(bytePointer(buffer), size: size)
+  }
+}

@@ -1,0 +1,111 @@
+import CLLVM
+import SwiftraceSema
+import SwiftraceSyntax
+
+extension IRGenerator {
+  func emit(_ block: Block) {
+    for stmt in block.statements { emit(stmt) }
+  }
+
+  func emit(_ stmt: Stmt) {
+    setLocation(stmt.range)
+    switch stmt.kind {
+    case .expression(let e):
+      if case .call(let name, let args) = e.kind, let f = Function(rawValue: name) {
+        switch f {
+        case .printf: return emitPrintf(args: args, call: e)
+        case .exit: return emitExit()
+        default: break
+        }
+      }
+      _ = emitValue(e)
+    case .assign(let target, let op, let value):
+      emitAssignment(target: target, op: op, value: value)
+    case .ifElse(let condition, let then, let elseBlock):
+      let isTrue = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(condition), m.int(0), "")
+      let thenBlock = appendBlock("if.then")
+      let elseBB = appendBlock("if.else")
+      let end = appendBlock("if.end")
+      LLVMBuildCondBr(m.builder, isTrue, thenBlock, elseBB)
+      LLVMPositionBuilderAtEnd(m.builder, thenBlock)
+      emit(then)
+      branchIfOpen(to: end)
+      LLVMPositionBuilderAtEnd(m.builder, elseBB)
+      if let elseBlock { emit(elseBlock) }
+      branchIfOpen(to: end)
+      LLVMPositionBuilderAtEnd(m.builder, end)
+    }
+  }
+
+  func branchIfOpen(to block: LLVMBasicBlockRef) {
+    if LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(m.builder)) == nil { LLVMBuildBr(m.builder, block) }
+  }
+
+  func emitAssignment(target: Expr, op: BinaryOperator?, value: Expr) {
+    switch target.kind {
+    case .map(let name, let keys):
+      let info = checked.map(named: name)!
+      if case .call(let fname, let args) = value.kind, let f = Function(rawValue: fname), f.isAggregation {
+        emitAggregation(f, args: args, map: info, keys: keys)
+        return
+      }
+      let key = buildKey(info, keys)
+      var newValue = emitValue(value)
+      if let op {
+        let old = readMap(info, key: key).integer
+        newValue = .integer(arithmetic(op, old, newValue.integer, signed: info.valueType.isSigned))
+      }
+      writeMap(info, key: key, value: newValue)
+    case .variable(let name):
+      let slot = variables[name]!
+      let type = checked.variables[probe.decl.id]![name]!
+      var newValue = emitValue(value)
+      if let op {
+        newValue = .integer(arithmetic(op, load64(slot), newValue.integer, signed: type.isSigned))
+      }
+      store(newValue, into: slot, size: type.storageSize)
+    default:
+      break
+    }
+  }
+
+  /// Stores an integer or copies a string (zero-padded) into a slot of `size` bytes.
+  func store(_ value: IRValue, into slot: LLVMValueRef, size: Int) {
+    switch value {
+    case .integer(let v):
+      store64(v, at: slot)
+    case .buffer(let p, let n):
+      if n < size { zero(slot, bytes: size) }
+      copy(min(n, size), from: p, to: slot)
+    }
+  }
+
+  // MARK: printf and exit
+
+  /// printf sends `{u64 id, args...}` through the ring buffer; userspace formats it.
+  func emitPrintf(args: [Expr], call: Expr) {
+    guard let id = checked.printfIDs[call.id] else { return }
+    let info = checked.printfs[id]
+    let event = entryAlloca(m.arrayType(m.i8, info.eventSize), "printf")
+    zero(event, bytes: info.eventSize)
+    store64(m.int(UInt64(id)), at: offset(event, 0))
+    for (arg, (type, at)) in zip(args.dropFirst(), zip(info.argumentTypes, info.argumentOffsets)) {
+      store(emitValue(arg), into: offset(event, at), size: type.storageSize)
+    }
+    sendEvent(event, size: info.eventSize)
+  }
+
+  /// exit() tells userspace to stop, and ends this probe.
+  func emitExit() {
+    let event = entryAlloca(m.i64, "exit")
+    store64(m.int(AsyncEventID.exit), at: event)
+    sendEvent(event, size: 8)
+    LLVMBuildRet(m.builder, m.int(0, m.i32))
+    LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.exit"))
+  }
+
+  func sendEvent(_ event: LLVMValueRef, size: Int) {
+    // bpf_ringbuf_output(map, data, size, flags)
+    callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(0)])
+  }
+}

@@ -1,0 +1,251 @@
+import CLLVM
+import SwiftraceBasics
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// What the runtime needs to find things in the object: one program per attach point, the ELF
+/// symbol of every map, and the ring buffer.
+public struct BPFObjectCode: Sendable {
+  public struct ProgramSymbol: Sendable {
+    public let probeIndex: Int
+    public let functionName: String
+    public let section: String
+  }
+  public let elf: [UInt8]
+  public let programs: [ProgramSymbol]
+  /// Script map name (`@x`) to the symbol of its `.maps` global.
+  public let mapSymbols: [String: String]
+  public static let ringBufferSymbol = "swiftrace_events"
+}
+
+public struct IRGenOptions: Sendable {
+  /// The child's pid for `cpid`; it is known before compiling, so it becomes an immediate.
+  public var childPID: UInt64 = 0
+  /// CLOCK_MONOTONIC when swiftrace started, for `elapsed`; also an immediate.
+  public var startTimeNanoseconds: UInt64 = 0
+  public var optimize = true
+  public var maxMapEntries = 4096
+  public var ringBufferBytes = 1 << 20
+  public init() {}
+}
+
+/// Lowers a checked program to LLVM IR: one function per attach point, maps as BTF-defined globals
+/// in `.maps`, printf and exit as events in one ring buffer.
+public final class IRGenerator {
+  let checked: CheckedProgram
+  let options: IRGenOptions
+  let m: LLVMModule
+  let di: DebugInfo
+  var mapGlobals: [String: LLVMValueRef] = [:]
+  var mapSymbols: [String: String] = [:]
+  var ringBuffer: LLVMValueRef!
+
+  // State of the function being generated.
+  var function: LLVMValueRef!
+  var allocaBuilder: LLVMBuilderRef!
+  var subprogram: LLVMMetadataRef!
+  var context: LLVMValueRef!
+  var probe: CheckedProbe!
+  var variables: [String: LLVMValueRef] = [:]
+
+  public init(checked: CheckedProgram, options: IRGenOptions) {
+    self.checked = checked
+    self.options = options
+    m = LLVMModule(name: checked.source.name)
+    let fileName = checked.source.name
+    di = DebugInfo(m, fileName: fileName, directory: ".")
+  }
+
+  public func generateIR() throws(IRGenError) -> String {
+    try build()
+    return m.irText
+  }
+
+  public func generateObject() throws(IRGenError) -> BPFObjectCode {
+    let programs = try build()
+    let elf = try BPFTarget.optimizeAndEmit(m, optimize: options.optimize)
+    return BPFObjectCode(elf: elf, programs: programs, mapSymbols: mapSymbols)
+  }
+
+  private var built: [BPFObjectCode.ProgramSymbol]?
+
+  @discardableResult
+  func build() throws(IRGenError) -> [BPFObjectCode.ProgramSymbol] {
+    if let built { return built }
+    let license = LLVMAddGlobal(m.module, m.arrayType(m.i8, 4), "LICENSE")!
+    LLVMSetInitializer(license, LLVMConstStringInContext(m.context, "GPL", 3, 0))
+    LLVMSetSection(license, "license")
+    declareMaps()
+    var programs: [BPFObjectCode.ProgramSymbol] = []
+    for p in checked.probes { programs.append(emitProbe(p)) }
+    di.finalize()
+    if let problem = m.verify() { throw .invalidModule(problem) }
+    built = programs
+    return programs
+  }
+
+  // MARK: Maps
+
+  func declareMaps() {
+    for (i, info) in checked.maps.enumerated() {
+      let symbol = "map\(i)_" + sanitize(String(info.name.dropFirst()))
+      let type: UInt32
+      switch info.storage {
+      case .hash: type = 1  // BPF_MAP_TYPE_HASH
+      case .perCPUHash: type = 5  // BPF_MAP_TYPE_PERCPU_HASH
+      case .perCPUArray: type = 6  // BPF_MAP_TYPE_PERCPU_ARRAY
+      }
+      let entries = info.storage == .perCPUArray || (info.isScalar) ? 1 : options.maxMapEntries
+      mapGlobals[info.name] = mapGlobal(symbol, type: type, maxEntries: entries, keySize: info.keySize,
+                                        valueSize: info.valueSize, line: line(of: info.firstAssignment))
+      mapSymbols[info.name] = symbol
+    }
+    ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
+                           keySize: nil, valueSize: nil, line: 1)
+  }
+
+  private func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
+                         line: UInt32) -> LLVMValueRef {
+    let fields = (keySize == nil ? 2 : 4)
+    var members = [LLVMTypeRef?](repeating: m.i8Ptr, count: fields)
+    let structType = LLVMStructTypeInContext(m.context, &members, UInt32(fields), 0)!
+    let g = LLVMAddGlobal(m.module, structType, symbol)!
+    LLVMSetInitializer(g, LLVMConstNull(structType))
+    LLVMSetSection(g, ".maps")
+    LLVMSetAlignment(g, 8)
+    di.describeMap(g, name: symbol, type: type, maxEntries: maxEntries, keySize: keySize, valueSize: valueSize,
+                   line: line)
+    return g
+  }
+
+  func mapPointer(_ name: String) -> LLVMValueRef {
+    LLVMBuildBitCast(m.builder, mapGlobals[name]!, m.i8Ptr, "")
+  }
+
+  // MARK: Probes
+
+  func section(for kind: ProbeKind) -> String {
+    switch kind {
+    case .begin, .end: return "raw_tp"
+    case .tracepoint(let c, let e): return "tracepoint/\(c)/\(e)"
+    case .kprobe(let f): return "kprobe/\(f)"
+    case .kretprobe(let f): return "kretprobe/\(f)"
+    case .uprobe: return "uprobe"
+    case .uretprobe: return "uretprobe"
+    case .interval, .profile: return "perf_event"
+    }
+  }
+
+  func emitProbe(_ p: CheckedProbe) -> BPFObjectCode.ProgramSymbol {
+    probe = p
+    let name = "p\(p.index)_" + sanitize(p.kind.name)
+    var params: [LLVMTypeRef?] = [m.i8Ptr]
+    let fnType = LLVMFunctionType(m.i32, &params, 1, 0)!
+    function = LLVMAddFunction(m.module, name, fnType)
+    let section = section(for: p.kind)
+    LLVMSetSection(function, section)
+    LLVMSetLinkage(function, LLVMExternalLinkage)
+    subprogram = di.describeFunction(function, name: name, line: line(of: p.decl.range))
+    context = LLVMGetParam(function, 0)
+    LLVMSetValueName2(context, "ctx", 3)
+
+    let entry = LLVMAppendBasicBlockInContext(m.context, function, "entry")
+    let body = LLVMAppendBasicBlockInContext(m.context, function, "body")
+    LLVMPositionBuilderAtEnd(m.builder, entry)
+    let jump = LLVMBuildBr(m.builder, body)
+    allocaBuilder = LLVMCreateBuilderInContext(m.context)
+    LLVMPositionBuilderBefore(allocaBuilder, jump)
+    defer { LLVMDisposeBuilder(allocaBuilder) }
+    LLVMPositionBuilderAtEnd(m.builder, body)
+    setLocation(p.decl.range)
+
+    variables = [:]
+    for (varName, type) in (checked.variables[p.decl.id] ?? [:]).sorted(by: { $0.key < $1.key }) {
+      let slot = entryAlloca(type.isString ? m.arrayType(m.i8, type.storageSize) : m.i64, varName)
+      zero(slot, bytes: type.isString ? type.storageSize : 8)
+      variables[varName] = slot
+    }
+    if let predicate = p.decl.predicate {
+      setLocation(predicate.range)
+      let passes = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(predicate), m.int(0), "")
+      let then = appendBlock("predicate.true")
+      let reject = appendBlock("predicate.false")
+      LLVMBuildCondBr(m.builder, passes, then, reject)
+      LLVMPositionBuilderAtEnd(m.builder, reject)
+      LLVMBuildRet(m.builder, m.int(0, m.i32))
+      LLVMPositionBuilderAtEnd(m.builder, then)
+    }
+    emit(p.decl.body)
+    if LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(m.builder)) == nil {
+      LLVMBuildRet(m.builder, m.int(0, m.i32))
+    }
+    LLVMSetCurrentDebugLocation2(m.builder, nil)
+    return .init(probeIndex: p.index, functionName: name, section: section)
+  }
+
+  // MARK: Helpers
+
+  func appendBlock(_ name: String) -> LLVMBasicBlockRef {
+    LLVMAppendBasicBlockInContext(m.context, function, name)
+  }
+
+  /// Stack slots live in the entry block so that each is allocated once per program run.
+  func entryAlloca(_ type: LLVMTypeRef, _ name: String = "") -> LLVMValueRef {
+    let a = LLVMBuildAlloca(allocaBuilder, type, name)!
+    LLVMSetAlignment(a, 8)
+    return a
+  }
+
+  func bytePointer(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildBitCast(m.builder, v, m.i8Ptr, "") }
+
+  /// `base + offset` as an i8*.
+  func offset(_ base: LLVMValueRef, _ bytes: Int) -> LLVMValueRef {
+    let p = bytePointer(base)
+    if bytes == 0 { return p }
+    var index: [LLVMValueRef?] = [m.int(bytes)]
+    return LLVMBuildGEP2(m.builder, m.i8, p, &index, 1, "")
+  }
+
+  func store64(_ value: LLVMValueRef, at pointer: LLVMValueRef) {
+    let p = LLVMBuildBitCast(m.builder, pointer, LLVMPointerType(m.i64, 0), "")
+    LLVMSetAlignment(LLVMBuildStore(m.builder, value, p), 8)
+  }
+
+  func load64(_ pointer: LLVMValueRef) -> LLVMValueRef {
+    let p = LLVMBuildBitCast(m.builder, pointer, LLVMPointerType(m.i64, 0), "")
+    let v = LLVMBuildLoad2(m.builder, m.i64, p, "")!
+    LLVMSetAlignment(v, 8)
+    return v
+  }
+
+  func zero(_ pointer: LLVMValueRef, bytes: Int) {
+    LLVMBuildMemSet(m.builder, bytePointer(pointer), m.int(0, m.i8), m.int(UInt64(bytes)), 8)
+  }
+
+  func copy(_ bytes: Int, from source: LLVMValueRef, to destination: LLVMValueRef) {
+    LLVMBuildMemCpy(m.builder, bytePointer(destination), 1, bytePointer(source), 1, m.int(UInt64(bytes)))
+  }
+
+  /// Calls BPF helper number `id`; the backend emits `call id`.
+  @discardableResult
+  func callHelper(_ id: UInt64, _ args: [LLVMValueRef], returns: LLVMTypeRef? = nil) -> LLVMValueRef {
+    var paramTypes: [LLVMTypeRef?] = args.map { LLVMTypeOf($0) }
+    let fnType = LLVMFunctionType(returns ?? m.i64, &paramTypes, UInt32(args.count), 0)!
+    let callee = LLVMConstIntToPtr(m.int(id), LLVMPointerType(fnType, 0))
+    var argv: [LLVMValueRef?] = args
+    return LLVMBuildCall2(m.builder, fnType, callee, &argv, UInt32(args.count), "")
+  }
+
+  func line(of range: SourceRange) -> UInt32 { UInt32(checked.source.lineAndColumn(of: range.start).line) }
+
+  /// Attributes the following instructions to this place in the script (BTF line info).
+  func setLocation(_ range: SourceRange) {
+    let (line, column) = checked.source.lineAndColumn(of: range.start)
+    LLVMSetCurrentDebugLocation2(m.builder, di.location(line: line, column: column, scope: subprogram))
+  }
+}
+
+/// A name the kernel accepts for programs, maps and BTF: [A-Za-z0-9_].
+func sanitize(_ s: String) -> String {
+  String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+}

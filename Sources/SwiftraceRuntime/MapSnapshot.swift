@@ -1,0 +1,116 @@
+import SwiftraceSema
+
+/// A map's contents read at one moment, decoded and reduced over CPUs, independent of any kernel
+/// object so that printers can be tested with made-up snapshots.
+public struct MapSnapshot: Sendable {
+  public enum KeyPart: Hashable, Sendable {
+    case integer(UInt64, signed: Bool)
+    case string(String)
+    case probe(String)
+  }
+
+  public enum Value: Sendable, Equatable {
+    case integer(UInt64, signed: Bool)
+    case string(String)
+    case probe(String)
+    /// count, sum, min and max after reducing over CPUs.
+    case aggregate(UInt64, signed: Bool)
+    case average(count: Int64, total: Int64)
+  }
+
+  public struct Entry: Sendable {
+    public var key: [KeyPart]
+    public var value: Value
+    public init(key: [KeyPart], value: Value) {
+      self.key = key
+      self.value = value
+    }
+  }
+
+  public let info: MapInfo
+  public var entries: [Entry]
+
+  public init(info: MapInfo, entries: [Entry]) {
+    self.info = info
+    self.entries = entries
+  }
+}
+
+/// Turns raw key and value bytes into snapshot parts, using the checker's layouts.
+public struct MapDecoder {
+  public let info: MapInfo
+  public let probeNames: [String]
+  public let cpus: Int
+
+  public init(info: MapInfo, probeNames: [String], cpus: Int) {
+    self.info = info
+    self.probeNames = probeNames
+    self.cpus = cpus
+  }
+
+  public func key(_ bytes: [UInt8]) -> [MapSnapshot.KeyPart] {
+    zip(info.keyTypes, info.keyOffsets).map { type, offset in
+      switch type {
+      case .string(let n): return .string(cString(bytes, offset, n))
+      case .probe: return .probe(probeName(u64(bytes, offset)))
+      default: return .integer(u64(bytes, offset), signed: type.isSigned)
+      }
+    }
+  }
+
+  /// nil for an entry that holds nothing yet (a min/max never set on any CPU).
+  public func value(_ bytes: [UInt8]) -> MapSnapshot.Value? {
+    let stride = info.valueSize
+    let signed = info.valueType.isSigned
+    switch info.valueType {
+    case .string(let n): return .string(cString(bytes, 0, n))
+    case .probe: return .probe(probeName(u64(bytes, 0)))
+    case .integer(let s): return .integer(u64(bytes, 0), signed: s)
+    case .count, .sum:
+      var total: UInt64 = 0
+      for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
+      return .aggregate(total, signed: signed)
+    case .min, .max:
+      var best: UInt64?
+      let isMin = { if case .min = info.valueType { return true } else { return false } }()
+      for cpu in 0..<cpus where u64(bytes, cpu * stride + 8) != 0 {
+        let v = u64(bytes, cpu * stride)
+        guard let b = best else {
+          best = v
+          continue
+        }
+        let less = signed ? Int64(bitPattern: v) < Int64(bitPattern: b) : v < b
+        if less == isMin && v != b { best = v }
+      }
+      return best.map { .aggregate($0, signed: signed) }
+    case .avg:
+      var count: Int64 = 0, total: Int64 = 0
+      for cpu in 0..<cpus {
+        count &+= Int64(bitPattern: u64(bytes, cpu * stride))
+        total &+= Int64(bitPattern: u64(bytes, cpu * stride + 8))
+      }
+      return count == 0 ? nil : .average(count: count, total: total)
+    case .none, .tracepointArgs:
+      return nil
+    }
+  }
+
+  func probeName(_ index: UInt64) -> String {
+    index < probeNames.count ? probeNames[Int(index)] : "probe#\(index)"
+  }
+}
+
+func u64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
+  guard offset + 8 <= bytes.count else { return 0 }
+  var v: UInt64 = 0
+  for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+  return v
+}
+
+func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
+  let end = min(bytes.count, offset + max)
+  guard offset < end else { return "" }
+  let slice = bytes[offset..<end]
+  let stop = slice.firstIndex(of: 0) ?? end
+  return String(decoding: bytes[offset..<stop], as: UTF8.self)
+}

@@ -1,0 +1,169 @@
+import Glibc
+import SwiftraceBPF
+import SwiftraceSema
+
+public struct SessionOptions {
+  public var dryRun = false
+  public var quiet = false
+  public var verbose = false
+  public var child: ChildProcess?
+  public init() {}
+}
+
+/// One run of a compiled program: load, BEGIN, attach, print events until told to stop, detach,
+/// END, print the maps. Every link and the object are released on every way out.
+public final class Session {
+  let checked: CheckedProgram
+  let code: ObjectCode
+  let options: SessionOptions
+  let out = FileOutput.standardOutput
+  var links: [BPFLink] = []
+  var exitRequested = false
+  var formatters: [PrintfFormatter] = []
+
+  /// The object and the symbols in it, as produced by code generation.
+  public struct ObjectCode {
+    public var elf: [UInt8]
+    /// Program (function) name of each probe, by probe index.
+    public var programNames: [Int: String]
+    public var mapSymbols: [String: String]
+    public var ringBufferSymbol: String
+    public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String], ringBufferSymbol: String) {
+      self.elf = elf
+      self.programNames = programNames
+      self.mapSymbols = mapSymbols
+      self.ringBufferSymbol = ringBufferSymbol
+    }
+  }
+
+  public init(checked: CheckedProgram, code: ObjectCode, options: SessionOptions) {
+    self.checked = checked
+    self.code = code
+    self.options = options
+    let names = checked.probes.map(\.name)
+    formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names) }
+  }
+
+  /// Returns the exit status.
+  public func run() throws(BPFError) -> Int32 {
+    BPFObject.verboseLog = options.verbose
+    let object = try BPFObject(elf: code.elf, name: "swiftrace")
+    try object.load()
+    if options.dryRun { return 0 }
+
+    guard let ringMap = object.map(named: code.ringBufferSymbol) else {
+      throw .system(what: "the object has no event ring buffer", errno: ENOENT)
+    }
+    let reader = try RingBufferReader(map: ringMap) { [unowned self] record in handle(record) }
+    Signals.install()
+
+    if !options.quiet {
+      let n = checked.probes.count
+      out.write("Attaching \(n) probe\(n == 1 ? "" : "s")...\n")
+      out.flush()
+    }
+    for p in checked.probes where p.kind == .begin { try program(object, p).testRun() }
+    reader.consume()
+    out.flush()
+
+    if !exitRequested {
+      do {
+        for p in checked.probes { try attach(object, p) }
+      } catch {
+        links.forEach { $0.close() }
+        throw error
+      }
+      if getenv("__BPFTRACE_NOTIFY_PROBES_ATTACHED") != nil {
+        FileOutput.standardError.write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n")
+      }
+      options.child?.release()
+      eventLoop(reader)
+    }
+
+    // Detach first so that END sees a quiet system, then END, then the last events and the maps.
+    links.forEach { $0.close() }
+    links = []
+    Signals.restoreDefaults()
+    for p in checked.probes where p.kind == .end { try program(object, p).testRun() }
+    reader.consume()
+    options.child?.terminate()
+    out.write("\n\n")
+    printMaps(object)
+    out.flush()
+    return 0
+  }
+
+  func program(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) -> BPFProgram {
+    guard let name = code.programNames[p.index], let prog = object.program(named: name) else {
+      throw .system(what: "the object has no program for \(p.name)", errno: ENOENT)
+    }
+    return prog
+  }
+
+  func attach(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) {
+    let prog = try program(object, p)
+    switch p.kind {
+    case .begin, .end:
+      return
+    case .tracepoint(let category, let event):
+      links.append(try prog.attachTracepoint(category: category, event: event, probe: p.name))
+    case .kprobe(let f):
+      links.append(try prog.attachKprobe(function: f, isReturn: false, probe: p.name))
+    case .kretprobe(let f):
+      links.append(try prog.attachKprobe(function: f, isReturn: true, probe: p.name))
+    case .uprobe(let binary, let f):
+      links.append(try prog.attachUprobe(binary: binary, function: f, isReturn: false, probe: p.name))
+    case .uretprobe(let binary, let f):
+      links.append(try prog.attachUprobe(binary: binary, function: f, isReturn: true, probe: p.name))
+    case .interval(let ns):
+      links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: nil, probe: p.name))
+    case .profile(let hz, let ns):
+      for cpu in Features.onlineCPUs {
+        links.append(try prog.attachPerfEvent(cpu: cpu, period: ns, frequency: hz, probe: p.name))
+      }
+    }
+  }
+
+  /// Waits on the ring buffer, the signal pipe and the child at once; no polling interval.
+  func eventLoop(_ reader: RingBufferReader) {
+    var fds = [pollfd(fd: reader.epollFD, events: Int16(POLLIN), revents: 0),
+               pollfd(fd: Signals.readFD, events: Int16(POLLIN), revents: 0)]
+    if let child = options.child { fds.append(pollfd(fd: child.exitFD, events: Int16(POLLIN), revents: 0)) }
+    while !exitRequested {
+      let n = poll(&fds, nfds_t(fds.count), -1)
+      if n < 0 && errno != EINTR { break }
+      reader.consume()
+      out.flush()
+      if fds[1].revents != 0 { break }
+      if fds.count > 2 && fds[2].revents != 0 {
+        reader.consume()
+        break
+      }
+    }
+  }
+
+  func handle(_ record: UnsafeRawBufferPointer) {
+    guard record.count >= 8 else { return }
+    let id = record.loadUnaligned(as: UInt64.self)
+    if id == AsyncEventID.exit {
+      exitRequested = true
+    } else if id < formatters.count {
+      out.write(formatters[Int(id)].format(record))
+    }
+  }
+
+  func printMaps(_ object: BPFObject) {
+    let names = checked.probes.map(\.name)
+    for info in checked.maps {
+      guard let symbol = code.mapSymbols[info.name], let map = object.map(named: symbol) else { continue }
+      let perCPU = info.storage != .hash
+      let decoder = MapDecoder(info: info, probeNames: names, cpus: perCPU ? BPFMap.possibleCPUs : 1)
+      var entries: [MapSnapshot.Entry] = []
+      for key in map.keys() {
+        guard let bytes = map.lookup(key, perCPU: perCPU), let value = decoder.value(bytes) else { continue }
+        entries.append(.init(key: decoder.key(key), value: value))
+      }
+      out.write(TextPrinter.print(MapSnapshot(info: info, entries: entries)))
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/// Builtin variables with their types. IRGen lowers them with an exhaustive switch, so a builtin
+/// added here cannot be forgotten there.
+public enum Builtin: String, CaseIterable, Sendable {
+  case pid, tid, uid, gid, nsecs, elapsed, cpu, comm, cpid, probe
+  case arg0, arg1, arg2, arg3, arg4, arg5, retval, args
+
+  public var type: SType {
+    switch self {
+    case .comm: return .string(size: 16)
+    case .probe: return .probe
+    case .args: return .tracepointArgs
+    default: return .uint64
+    }
+  }
+
+  /// For arg0...arg5, the argument's index.
+  public var argumentIndex: Int? {
+    switch self {
+    case .arg0: return 0
+    case .arg1: return 1
+    case .arg2: return 2
+    case .arg3: return 3
+    case .arg4: return 4
+    case .arg5: return 5
+    default: return nil
+    }
+  }
+}
+
+/// Functions a script can call.
+public enum Function: String, CaseIterable, Sendable {
+  case printf, exit, str
+  case count, sum, min, max, avg
+
+  public var isAggregation: Bool {
+    switch self {
+    case .count, .sum, .min, .max, .avg: return true
+    default: return false
+    }
+  }
+
+  /// What a user reads in an arity error.
+  public var signature: String {
+    switch self {
+    case .printf: return "printf(format, ...)"
+    case .exit: return "exit()"
+    case .str: return "str(pointer [, length])"
+    case .count: return "count()"
+    case .sum, .min, .max, .avg: return "\(rawValue)(integer)"
+    }
+  }
+}
+
+/// Event kinds sent through the ring buffer; the first 8 bytes of every event.
+public enum AsyncEventID {
+  /// printf events use their format's index, 0..<exit.
+  public static let exit: UInt64 = 1 << 32
+}

@@ -1,0 +1,97 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// The type checker's result: the AST with a side table of types, the solved maps, the expanded
+/// probes and the printf formats. IRGen lowers it; the runtime uses its layouts to decode data.
+public struct CheckedProgram {
+  public let program: Program
+  public let source: SourceFile
+  public let types: [NodeID: SType]
+  /// Maps in name order, the order they print in.
+  public let maps: [MapInfo]
+  /// One per attach point, in source order; `index` is the probe's id for the `probe` builtin.
+  public let probes: [CheckedProbe]
+  public let printfs: [PrintfInfo]
+  /// The printf id (index into `printfs`) of each printf call.
+  public let printfIDs: [NodeID: Int]
+  /// Scratch variables of each probe (keyed by the `ProbeDecl`'s id).
+  public let variables: [NodeID: [String: SType]]
+  public let positionalParameters: [String]
+  /// Default size of strings read with `str()` (BPFTRACE_STRLEN).
+  public let stringLength: Int
+
+  public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
+  public func type(of e: Expr) -> SType { types[e.id] ?? .none }
+}
+
+/// How a map is stored in the kernel.
+public enum MapStorage: String, Sendable {
+  case hash
+  /// Aggregations keyed by something: one value per CPU, summed or reduced when printed.
+  case perCPUHash
+  /// Scalar aggregations: a one-entry per-CPU array, which never needs an insert.
+  case perCPUArray
+}
+
+public struct MapInfo: Sendable {
+  public let name: String
+  /// The key's parts; empty for a scalar map `@x`.
+  public var keyTypes: [SType]
+  public var valueType: SType
+  /// Where it was first assigned, for notes on conflicting uses.
+  public var firstAssignment: SourceRange
+
+  public var isScalar: Bool { keyTypes.isEmpty }
+
+  public var storage: MapStorage {
+    guard valueType.isAggregation else { return .hash }
+    return isScalar ? .perCPUArray : .perCPUHash
+  }
+
+  /// Byte offset of each key part; parts are 8-byte aligned.
+  public var keyOffsets: [Int] {
+    var offsets: [Int] = []
+    var o = 0
+    for t in keyTypes {
+      offsets.append(o)
+      o += t.storageSize
+    }
+    return offsets
+  }
+
+  public var keySize: Int {
+    if isScalar { return storage == .perCPUArray ? 4 : 8 }
+    return keyTypes.reduce(0) { $0 + $1.storageSize }
+  }
+
+  public var valueSize: Int { valueType.storageSize }
+}
+
+public struct CheckedProbe {
+  public let kind: ProbeKind
+  public let decl: ProbeDecl
+  public let attachPoint: AttachPoint
+  public let index: Int
+  /// For tracepoints: the fields `args` offers.
+  public let tracepointFormat: TracepointFormat?
+
+  public var name: String { kind.name }
+}
+
+public struct PrintfInfo: Sendable {
+  public let format: PrintfFormat
+  public let argumentTypes: [SType]
+
+  /// Offsets of the arguments in the event, after the 8-byte event id.
+  public var argumentOffsets: [Int] {
+    var offsets: [Int] = []
+    var o = 8
+    for t in argumentTypes {
+      offsets.append(o)
+      o += t.storageSize
+    }
+    return offsets
+  }
+
+  public var eventSize: Int { 8 + argumentTypes.reduce(0) { $0 + $1.storageSize } }
+}

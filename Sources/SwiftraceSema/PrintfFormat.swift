@@ -1,0 +1,92 @@
+/// A printf format string split into literal text and conversion specifiers. The checker uses it to
+/// match arguments; the runtime uses the same value to format events.
+public struct PrintfFormat: Sendable, Equatable {
+  public enum Piece: Sendable, Equatable {
+    case text(String)
+    case conversion(Conversion)
+  }
+
+  public struct Conversion: Sendable, Equatable {
+    /// `-`, `0`, `+`, ` `, `#` as written.
+    public var flags: String
+    public var width: Int?
+    public var precision: Int?
+    /// `hh`, `h`, `l`, `ll`, or empty.
+    public var length: String
+    /// d, i, u, x, X, o, c, s, p
+    public var specifier: Character
+
+    public var expectsString: Bool { specifier == "s" }
+  }
+
+  public var pieces: [Piece]
+
+  public var conversions: [Conversion] {
+    pieces.compactMap { if case .conversion(let c) = $0 { return c } else { return nil } }
+  }
+
+  /// Parses `format`; returns the offending spec's text on error.
+  public static func parse(_ format: String) -> Result<PrintfFormat, PrintfFormatError> {
+    var pieces: [Piece] = []
+    var text = ""
+    let chars = Array(format)
+    var i = 0
+    while i < chars.count {
+      let c = chars[i]
+      guard c == "%" else {
+        text.append(c)
+        i += 1
+        continue
+      }
+      let start = i
+      i += 1
+      if i < chars.count && chars[i] == "%" {
+        // Deliberate difference from bpftrace 0.17, which prints "%%" literally: C prints "%".
+        text.append("%")
+        i += 1
+        continue
+      }
+      var conv = Conversion(flags: "", width: nil, precision: nil, length: "", specifier: " ")
+      while i < chars.count && "-0+ #".contains(chars[i]) {
+        conv.flags.append(chars[i])
+        i += 1
+      }
+      var digits = ""
+      while i < chars.count && chars[i].isASCII && chars[i].isNumber {
+        digits.append(chars[i])
+        i += 1
+      }
+      conv.width = Int(digits)
+      if i < chars.count && chars[i] == "." {
+        i += 1
+        var p = ""
+        while i < chars.count && chars[i].isASCII && chars[i].isNumber {
+          p.append(chars[i])
+          i += 1
+        }
+        conv.precision = Int(p) ?? 0
+      }
+      while i < chars.count && (chars[i] == "h" || chars[i] == "l") && conv.length.count < 2 {
+        conv.length.append(chars[i])
+        i += 1
+      }
+      guard i < chars.count, "diuxXocsp".contains(chars[i]) else {
+        let end = min(i + 1, chars.count)
+        return .failure(PrintfFormatError(spec: String(chars[start..<end])))
+      }
+      conv.specifier = chars[i]
+      i += 1
+      if !text.isEmpty {
+        pieces.append(.text(text))
+        text = ""
+      }
+      pieces.append(.conversion(conv))
+    }
+    if !text.isEmpty { pieces.append(.text(text)) }
+    return .success(PrintfFormat(pieces: pieces))
+  }
+}
+
+public struct PrintfFormatError: Error, Sendable {
+  public let spec: String
+}

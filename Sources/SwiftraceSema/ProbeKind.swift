@@ -1,0 +1,151 @@
+import SwiftraceSyntax
+
+/// One attach point, split and checked: what to attach to and what the program sees.
+/// Providers are one table (bpftrace's `PROBE_LIST`); a new provider is a case here and an attacher
+/// in the runtime.
+public enum ProbeKind: Hashable, Sendable {
+  case begin
+  case end
+  case tracepoint(category: String, event: String)
+  case kprobe(function: String)
+  case kretprobe(function: String)
+  case uprobe(binary: String, function: String)
+  case uretprobe(binary: String, function: String)
+  /// Fires on one CPU every `nanoseconds`.
+  case interval(nanoseconds: UInt64)
+  /// Fires on every CPU, `frequency` times a second or every `nanoseconds`.
+  case profile(frequency: UInt64?, nanoseconds: UInt64?)
+
+  /// Provider names and their aliases.
+  static let providers: [(name: String, aliases: [String])] = [
+    ("BEGIN", []), ("END", []),
+    ("tracepoint", ["t"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
+    ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
+  ]
+
+  /// The canonical spelling, as `probe` prints it.
+  public var name: String {
+    switch self {
+    case .begin: return "BEGIN"
+    case .end: return "END"
+    case .tracepoint(let c, let e): return "tracepoint:\(c):\(e)"
+    case .kprobe(let f): return "kprobe:\(f)"
+    case .kretprobe(let f): return "kretprobe:\(f)"
+    case .uprobe(let b, let f): return "uprobe:\(b):\(f)"
+    case .uretprobe(let b, let f): return "uretprobe:\(b):\(f)"
+    case .interval(let ns): return "interval:\(Self.periodSpelling(ns))"
+    case .profile(let hz, let ns): return hz.map { "profile:hz:\($0)" } ?? "profile:\(Self.periodSpelling(ns ?? 0))"
+    }
+  }
+
+  private static func periodSpelling(_ ns: UInt64) -> String {
+    if ns % 1_000_000_000 == 0 { return "s:\(ns / 1_000_000_000)" }
+    if ns % 1_000_000 == 0 { return "ms:\(ns / 1_000_000)" }
+    if ns % 1_000 == 0 { return "us:\(ns / 1_000)" }
+    return "ns:\(ns)"
+  }
+
+  /// Which of arg0..argN and retval the context offers.
+  public var hasRegisterArguments: Bool {
+    switch self {
+    case .kprobe, .uprobe: return true
+    default: return false
+    }
+  }
+
+  public var hasReturnValue: Bool {
+    switch self {
+    case .kretprobe, .uretprobe: return true
+    default: return false
+    }
+  }
+
+  /// Whether pointers from this probe's arguments point into user memory.
+  public var argumentsAreUserPointers: Bool {
+    switch self {
+    case .uprobe, .uretprobe: return true
+    case .tracepoint(let category, _): return category == "syscalls"
+    default: return false
+    }
+  }
+
+  /// Splits `provider:a:b` (quotes protect colons) and checks the parts. Returns an error message
+  /// for a malformed attach point.
+  public static func parse(_ text: String) -> Result<ProbeKind, ProbeParseError> {
+    let parts = splitAttachPoint(text)
+    guard let providerText = parts.first, !providerText.isEmpty else {
+      return .failure(ProbeParseError("empty attach point"))
+    }
+    guard let provider = providers.first(where: { $0.name == providerText || $0.aliases.contains(providerText) })
+    else {
+      let known = providers.map(\.name)
+      let hint = closestName(to: providerText, in: known).map { "; did you mean '\($0)'?" } ?? ""
+      return .failure(ProbeParseError("unknown probe type '\(providerText)'\(hint)"))
+    }
+    let args = Array(parts.dropFirst())
+    if text.contains("*") || text.contains("?") {
+      return .failure(ProbeParseError("wildcards in attach points are not supported yet"))
+    }
+    func need(_ count: Int, _ form: String) -> ProbeParseError? {
+      args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil : ProbeParseError("\(provider.name) probes are written '\(form)'")
+    }
+    switch provider.name {
+    case "BEGIN", "END":
+      if !args.isEmpty { return .failure(ProbeParseError("\(provider.name) takes no arguments")) }
+      return .success(provider.name == "BEGIN" ? .begin : .end)
+    case "tracepoint":
+      if let e = need(2, "tracepoint:category:event") { return .failure(e) }
+      return .success(.tracepoint(category: args[0], event: args[1]))
+    case "kprobe", "kretprobe":
+      if let e = need(1, "\(provider.name):function") { return .failure(e) }
+      return .success(provider.name == "kprobe" ? .kprobe(function: args[0]) : .kretprobe(function: args[0]))
+    case "uprobe", "uretprobe":
+      if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
+      return .success(provider.name == "uprobe"
+        ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
+    case "interval", "profile":
+      let isProfile = provider.name == "profile"
+      guard args.count == 2, let n = UInt64(args[1]), n > 0 else {
+        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):UNIT:N' with UNIT one of \(isProfile ? "hz, " : "")s, ms, us, ns and N > 0"))
+      }
+      let scale: UInt64
+      switch args[0] {
+      case "s": scale = 1_000_000_000
+      case "ms": scale = 1_000_000
+      case "us": scale = 1_000
+      case "ns": scale = 1
+      case "hz" where isProfile: return .success(.profile(frequency: n, nanoseconds: nil))
+      default:
+        return .failure(ProbeParseError("unknown \(provider.name) unit '\(args[0])'; use \(isProfile ? "hz, " : "")s, ms, us or ns"))
+      }
+      let (ns, overflow) = n.multipliedReportingOverflow(by: scale)
+      if overflow { return .failure(ProbeParseError("\(provider.name) period is too long")) }
+      return .success(isProfile ? .profile(frequency: nil, nanoseconds: ns) : .interval(nanoseconds: ns))
+    default:
+      return .failure(ProbeParseError("unknown probe type '\(providerText)'"))
+    }
+  }
+
+  static func splitAttachPoint(_ text: String) -> [String] {
+    var parts: [String] = []
+    var current = ""
+    var quoted = false
+    for ch in text {
+      if ch == "\"" {
+        quoted.toggle()
+      } else if ch == ":" && !quoted {
+        parts.append(current)
+        current = ""
+      } else {
+        current.append(ch)
+      }
+    }
+    parts.append(current)
+    return parts
+  }
+}
+
+public struct ProbeParseError: Error, Sendable {
+  public let message: String
+  init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The fields of one tracepoint, from tracefs's `events/CATEGORY/EVENT/format` file.
+public struct TracepointFormat: Sendable, Equatable {
+  public struct Field: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+      /// An integer (or pointer) of `size` bytes.
+      case integer(signed: Bool)
+      /// `char name[N]`: an inline string.
+      case charArray(length: Int)
+      /// `__data_loc char[] name`: a u32 of (length << 16 | offset) pointing into the record.
+      case dataLocString
+    }
+    public var name: String
+    public var cType: String
+    public var offset: Int
+    public var size: Int
+    public var kind: Kind
+  }
+
+  public var fields: [Field]
+
+  public func field(named name: String) -> Field? { fields.first { $0.name == name } }
+
+  /// Parses a format file; the common_ fields are kept (bpftrace offers them too).
+  public static func parse(_ text: String) -> TracepointFormat {
+    var fields: [Field] = []
+    for line in text.split(separator: "\n") {
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      guard trimmed.hasPrefix("field:") else { continue }
+      var decl = "", offset = 0, size = 0, signed = false
+      for part in trimmed.split(separator: ";") {
+        let kv = part.trimmingCharacters(in: .whitespaces)
+        if kv.hasPrefix("field:") { decl = String(kv.dropFirst(6)) }
+        if kv.hasPrefix("offset:") { offset = Int(kv.dropFirst(7)) ?? 0 }
+        if kv.hasPrefix("size:") { size = Int(kv.dropFirst(5)) ?? 0 }
+        if kv.hasPrefix("signed:") { signed = kv.dropFirst(7) == "1" }
+      }
+      guard let (name, cType, arrayLength) = splitDeclaration(decl) else { continue }
+      let kind: Field.Kind
+      if cType.hasPrefix("__data_loc") && cType.contains("char") {
+        kind = .dataLocString
+      } else if let n = arrayLength, cType.hasSuffix("char"), !cType.contains("*") {
+        kind = .charArray(length: n)
+      } else if arrayLength != nil {
+        continue  // other arrays are not supported yet
+      } else {
+        kind = .integer(signed: signed)
+      }
+      fields.append(Field(name: name, cType: cType, offset: offset, size: size, kind: kind))
+    }
+    return TracepointFormat(fields: fields)
+  }
+
+  /// `const char * filename` -> ("filename", "const char *", nil); `char comm[16]` -> ("comm", "char", 16).
+  static func splitDeclaration(_ decl: String) -> (String, String, Int?)? {
+    var d = decl.trimmingCharacters(in: .whitespaces)
+    var arrayLength: Int?
+    if d.hasSuffix("]"), let open = d.lastIndex(of: "[") {
+      let inside = d[d.index(after: open)..<d.index(before: d.endIndex)]
+      arrayLength = Int(inside) ?? 0
+      d = String(d[..<open])
+    }
+    guard let nameStart = d.lastIndex(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) else { return nil }
+    let name = String(d[d.index(after: nameStart)...])
+    let type = String(d[...nameStart]).trimmingCharacters(in: .whitespaces)
+    if type.hasPrefix("__data_loc") { return (name, type, nil) }
+    return name.isEmpty ? nil : (name, type, arrayLength)
+  }
+}
+
+/// Where tracepoint formats come from: tracefs on a live system, a folder of fixtures in tests.
+public protocol TracepointCatalog: Sendable {
+  func format(category: String, event: String) -> TracepointFormat?
+}
+
+/// Reads `ROOT/events/CATEGORY/EVENT/format`; ROOT is /sys/kernel/tracing, or debugfs's tracing folder.
+public struct TracefsCatalog: TracepointCatalog {
+  public let roots: [String]
+
+  public init(roots: [String] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]) { self.roots = roots }
+
+  public func format(category: String, event: String) -> TracepointFormat? {
+    for root in roots {
+      let path = "\(root)/events/\(category)/\(event)/format"
+      if let text = try? String(contentsOfFile: path, encoding: .utf8) { return TracepointFormat.parse(text) }
+    }
+    return nil
+  }
+
+  /// Whether any root is a mounted tracefs at all, to tell "no such tracepoint" from "no tracefs".
+  public var isAvailable: Bool {
+    roots.contains { FileManager.default.fileExists(atPath: "\($0)/events") }
+  }
+}

@@ -1,0 +1,284 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+extension TypeChecker {
+  /// The type of `e`, recorded in the side table; nil after an error, so one mistake is reported once.
+  @discardableResult
+  func check(_ e: Expr, asStatement: Bool = false) -> SType? {
+    let t = infer(e, asStatement: asStatement)
+    if let t { types[e.id] = t }
+    return t
+  }
+
+  private func infer(_ e: Expr, asStatement: Bool) -> SType? {
+    switch e.kind {
+    case .integer(let v):
+      return .integer(signed: v <= UInt64(Int64.max))
+    case .string(let s):
+      return .string(size: s.utf8.count + 1)
+    case .builtin(let name):
+      return checkBuiltin(name, e)
+    case .positional(let n):
+      let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : "0"
+      if parseIntegerParameter(value) == nil {
+        error("sema.positionalNotInteger",
+              "positional parameter $\(n) is \"\(value)\", not a number; use str($\(n)) for its text", at: e.range)
+        return nil
+      }
+      return .int64
+    case .positionalCount:
+      return .int64
+    case .variable(let name):
+      if let t = scope[name] { return t }
+      let hint = closestName(to: name, in: scope.keys).map { "; did you mean '\($0)'?" } ?? ""
+      error("sema.undefinedVariable", "variable '\(name)' is used before it is assigned\(hint)", at: e.range)
+      return nil
+    case .map(let name, let keys):
+      return checkMapRead(name, keys: keys, e)
+    case .call(let name, let args):
+      return checkCall(name, args: args, e, asStatement: asStatement)
+    case .unary(let op, let operand):
+      guard let t = check(operand) else { return nil }
+      guard t.isInteger else {
+        error("sema.operandType", "'\(op.rawValue)' needs an integer operand, not \(t)", at: operand.range)
+        return nil
+      }
+      return t
+    case .binary(let op, let lhs, let rhs):
+      let l = check(lhs), r = check(rhs)
+      guard let l, let r else { return nil }
+      for (t, side) in [(l, lhs), (r, rhs)] where !t.isInteger {
+        let what = t.isString && op.isComparison ? "comparing strings is not supported yet" :
+          "'\(op.spelling)' needs integer operands, but this is \(t)"
+        error("sema.operandType", what, at: side.range)
+        return nil
+      }
+      return .integer(signed: l.isSigned && r.isSigned)
+    case .incrementDecrement(_, _, let target):
+      return checkIncrement(target)
+    case .field(let base, let name, _):
+      return checkField(base: base, name: name, e)
+    }
+  }
+
+  func parseIntegerParameter(_ s: String) -> Int64? {
+    if s.hasPrefix("0x") { return Int64(s.dropFirst(2), radix: 16) }
+    return Int64(s)
+  }
+
+  // MARK: Builtins
+
+  func checkBuiltin(_ name: String, _ e: Expr) -> SType? {
+    guard let builtin = Builtin(rawValue: name) else {
+      let candidates = Builtin.allCases.map(\.rawValue)
+      let hint = closestName(to: name, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+      if Function(rawValue: name) != nil {
+        error("sema.missingCallParentheses", "'\(name)' is a function; call it as \(name)(...)", at: e.range)
+      } else {
+        error("sema.unknownIdentifier", "unknown identifier '\(name)'\(hint)", at: e.range)
+      }
+      return nil
+    }
+    let kind = current.kind
+    switch builtin {
+    case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
+      guard kind.hasRegisterArguments else {
+        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
+              at: e.range)
+        return nil
+      }
+    case .retval:
+      guard kind.hasReturnValue else {
+        error("sema.builtinUnavailable", "'retval' is only available in kretprobe and uretprobe probes, not in \(kind.name)",
+              at: e.range)
+        return nil
+      }
+    case .args:
+      guard current.tracepointFormat != nil else {
+        error("sema.builtinUnavailable", "'args' is only available in tracepoint probes, not in \(kind.name)", at: e.range)
+        return nil
+      }
+    case .cpid:
+      guard options.hasChildCommand else {
+        error("sema.cpidWithoutCommand", "'cpid' needs a child command: run with -c CMD", at: e.range)
+        return nil
+      }
+    default:
+      break
+    }
+    return builtin.type
+  }
+
+  // MARK: Fields
+
+  func checkField(base: Expr, name: String, _ e: Expr) -> SType? {
+    guard let baseType = check(base) else { return nil }
+    guard baseType == .tracepointArgs, let format = current.tracepointFormat else {
+      error("sema.fieldAccess", "only 'args' of a tracepoint has fields yet, not \(baseType)", at: base.range)
+      return nil
+    }
+    guard let field = format.field(named: name) else {
+      let hint = closestName(to: name, in: format.fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+      error("sema.unknownField", "tracepoint \(current.name) has no field '\(name)'\(hint)", at: e.range)
+      return nil
+    }
+    switch field.kind {
+    case .integer(let signed): return .integer(signed: signed)
+    case .charArray(let n): return .string(size: n)
+    case .dataLocString: return .string(size: options.stringLength)
+    }
+  }
+
+  // MARK: Maps and variables
+
+  func checkMapRead(_ name: String, keys: [Expr], _ e: Expr) -> SType? {
+    let keyTypes = checkKeys(keys, of: name)
+    recordMap(name, keys: keyTypes, value: nil, at: e.range, valueRange: e.range)
+    guard let info = maps[name] else {
+      let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
+      error("sema.undefinedMap", "map '\(name)' is read but never assigned\(hint)", at: e.range)
+      return nil
+    }
+    if info.valueType.isAggregation {
+      error("sema.aggregationRead",
+            "map '\(name)' holds \(info.valueType); reading it in a probe is not supported yet (it prints at exit)",
+            at: e.range)
+      return nil
+    }
+    return info.valueType
+  }
+
+  func checkIncrement(_ target: Expr) -> SType? {
+    switch target.kind {
+    case .map(let name, let keys):
+      let keyTypes = checkKeys(keys, of: name)
+      recordMap(name, keys: keyTypes, value: .int64, at: target.range, valueRange: target.range)
+      let t = maps[name]?.valueType ?? .int64
+      guard t.isInteger else {
+        error("sema.incrementNotInteger", "'++' and '--' need an integer map, but '\(name)' holds \(t)", at: target.range)
+        return nil
+      }
+      types[target.id] = t
+      return t
+    case .variable(let name):
+      guard let t = scope[name] else {
+        error("sema.undefinedVariable", "variable '\(name)' is used before it is assigned", at: target.range)
+        return nil
+      }
+      guard t.isInteger else {
+        error("sema.incrementNotInteger", "'++' and '--' need an integer variable, but '\(name)' holds \(t)",
+              at: target.range)
+        return nil
+      }
+      types[target.id] = t
+      return t
+    default:
+      return nil
+    }
+  }
+
+  // MARK: Calls
+
+  func checkCall(_ name: String, args: [Expr], _ e: Expr, asStatement: Bool) -> SType? {
+    guard let f = Function(rawValue: name) else {
+      let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
+      error("sema.unknownFunction", "unknown function '\(name)'\(hint)", at: e.range)
+      args.forEach { check($0) }
+      return nil
+    }
+    switch f {
+    case .printf:
+      guard asStatement else {
+        error("sema.notAValue", "printf() produces no value", at: e.range)
+        return nil
+      }
+      checkPrintf(args: args, e)
+      return SType.none
+    case .exit:
+      guard asStatement else {
+        error("sema.notAValue", "exit() produces no value", at: e.range)
+        return nil
+      }
+      if !args.isEmpty { error("sema.arity", "exit() takes no arguments", at: e.range) }
+      return SType.none
+    case .str:
+      return checkStr(args: args, e)
+    case .count, .sum, .min, .max, .avg:
+      error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",
+            at: e.range)
+      return nil
+    }
+  }
+
+  func checkStr(args: [Expr], _ e: Expr) -> SType? {
+    guard args.count == 1 || args.count == 2 else {
+      error("sema.arity", "str() takes one or two arguments: \(Function.str.signature)", at: e.range)
+      return nil
+    }
+    if case .positional(let n) = args[0].kind {
+      let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : ""
+      types[args[0].id] = .string(size: value.utf8.count + 1)
+      return .string(size: value.utf8.count + 1)
+    }
+    guard let t = check(args[0]) else { return nil }
+    if t.isString { return t }
+    guard t.isInteger else {
+      error("sema.argumentType", "str() expects a pointer or a string, not \(t)", at: args[0].range)
+      return nil
+    }
+    var size = options.stringLength
+    if args.count == 2 {
+      guard let lt = check(args[1]), lt.isInteger else {
+        error("sema.argumentType", "the length given to str() must be an integer", at: args[1].range)
+        return nil
+      }
+      if case .integer(let n) = args[1].kind { size = Int(min(n + 1, UInt64(options.stringLength))) }
+    }
+    return .string(size: size)
+  }
+
+  func checkPrintf(args: [Expr], _ e: Expr) {
+    guard let first = args.first, case .string(let text) = first.kind else {
+      error("sema.printfFormat", "printf() needs a string literal as its first argument", at: args.first?.range ?? e.range)
+      args.forEach { check($0) }
+      return
+    }
+    types[first.id] = .string(size: text.utf8.count + 1)
+    let rest = Array(args.dropFirst())
+    let argTypes = rest.map { check($0) }
+    let format: PrintfFormat
+    switch PrintfFormat.parse(text) {
+    case .failure(let err):
+      error("sema.printfFormat", "printf: invalid conversion '\(err.spec)'", at: first.range)
+      return
+    case .success(let f):
+      format = f
+    }
+    let conversions = format.conversions
+    if conversions.count != rest.count {
+      error("sema.printfArity",
+            "printf: the format has \(conversions.count) conversion\(conversions.count == 1 ? "" : "s") but \(rest.count) argument\(rest.count == 1 ? " was" : "s were") given",
+            at: e.range)
+      return
+    }
+    var resolved: [SType] = []
+    for (i, (conv, t)) in zip(conversions, argTypes).enumerated() {
+      guard let t else { return }
+      let ok = conv.expectsString ? (t.isString || t == .probe) : t.isInteger
+      if !ok {
+        error("sema.printfArgumentType",
+              "printf: %\(conv.specifier) expects \(conv.expectsString ? "a string" : "an integer"), but argument \(i + 2) is \(t)",
+              at: rest[i].range)
+        return
+      }
+      resolved.append(t)
+    }
+    if printfIDs[e.id] == nil {
+      printfIDs[e.id] = printfs.count
+      printfs.append(PrintfInfo(format: format, argumentTypes: resolved))
+    } else if let id = printfIDs[e.id], printfs[id].argumentTypes != resolved {
+      // A later round (or another attach point) widened a type: the event layout follows.
+      printfs[id] = PrintfInfo(format: format, argumentTypes: resolved)
+    }
+  }
+}

@@ -1,0 +1,265 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// Resolves attach points and infers every expression's type. Map key and value types are global:
+/// every probe contributes, so the checker walks all probes until the maps stop changing (a map read
+/// in one probe may be assigned in a later one), then walks once more to report errors.
+public final class TypeChecker {
+  public struct Options {
+    public var positionalParameters: [String] = []
+    public var hasChildCommand = false
+    public var stringLength = 64
+    public init() {}
+  }
+
+  let program: Program
+  let diagnostics: DiagnosticEngine
+  let catalog: TracepointCatalog
+  let options: Options
+
+  var maps: [String: MapInfo] = [:]
+  var types: [NodeID: SType] = [:]
+  var printfs: [PrintfInfo] = []
+  var printfIDs: [NodeID: Int] = [:]
+  var variables: [NodeID: [String: SType]] = [:]
+  /// Set while inferring: a map's types changed, so another round is needed.
+  var changed = false
+  /// Only the last walk reports, so errors are not repeated once per round.
+  var reporting = false
+  /// The probe being checked and its scratch variables.
+  var current: CheckedProbe!
+  var scope: [String: SType] = [:]
+
+  public init(program: Program, diagnostics: DiagnosticEngine, catalog: TracepointCatalog, options: Options = Options()) {
+    self.program = program
+    self.diagnostics = diagnostics
+    self.catalog = catalog
+    self.options = options
+  }
+
+  public static func check(_ program: Program, source: SourceFile, diagnostics: DiagnosticEngine,
+                           catalog: TracepointCatalog, options: Options = Options()) -> CheckedProgram {
+    TypeChecker(program: program, diagnostics: diagnostics, catalog: catalog, options: options).run(source: source)
+  }
+
+  func run(source: SourceFile) -> CheckedProgram {
+    let probes = resolveProbes()
+    for _ in 0..<16 {
+      changed = false
+      probes.forEach(checkProbe)
+      if !changed { break }
+    }
+    reporting = true
+    probes.forEach(checkProbe)
+    let sortedMaps = maps.values.sorted { $0.name < $1.name }
+    return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
+                          printfs: printfs, printfIDs: printfIDs, variables: variables, positionalParameters: options.positionalParameters,
+                          stringLength: options.stringLength)
+  }
+
+  func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+    if reporting { diagnostics.error(id, message, at: range, notes: notes) }
+  }
+
+  // MARK: Probes
+
+  func resolveProbes() -> [CheckedProbe] {
+    var probes: [CheckedProbe] = []
+    for decl in program.probes {
+      for point in decl.attachPoints {
+        switch ProbeKind.parse(point.text) {
+        case .failure(let e):
+          diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
+        case .success(let kind):
+          var format: TracepointFormat?
+          if case .tracepoint(let category, let event) = kind {
+            format = catalog.format(category: category, event: event)
+            if format == nil {
+              diagnostics.error("sema.unknownTracepoint", "tracepoint '\(category):\(event)' not found", at: point.range)
+              continue
+            }
+          }
+          probes.append(CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: probes.count,
+                                     tracepointFormat: format))
+        }
+      }
+    }
+    return probes
+  }
+
+  func checkProbe(_ probe: CheckedProbe) {
+    current = probe
+    scope = [:]
+    if let predicate = probe.decl.predicate {
+      if let t = check(predicate), !t.isInteger {
+        error("sema.predicateNotInteger", "a predicate must be an integer, not \(t)", at: predicate.range)
+      }
+    }
+    check(probe.decl.body)
+    variables[probe.decl.id, default: [:]].merge(scope) { a, _ in a }
+  }
+
+  // MARK: Statements
+
+  func check(_ block: Block) {
+    for stmt in block.statements { check(stmt) }
+  }
+
+  func check(_ stmt: Stmt) {
+    switch stmt.kind {
+    case .expression(let e):
+      if case .call(let name, _) = e.kind, let f = Function(rawValue: name), f.isAggregation {
+        error("sema.aggregationNotAssigned", "\(name)() must be assigned to a map, as in '@x = \(name)(...)'", at: e.range)
+        return
+      }
+      _ = check(e, asStatement: true)
+    case .assign(let target, let op, let value):
+      checkAssignment(target: target, op: op, value: value, range: stmt.range)
+    case .ifElse(let condition, let then, let elseBlock):
+      if let t = check(condition), !t.isInteger {
+        error("sema.conditionNotInteger", "an if condition must be an integer, not \(t)", at: condition.range)
+      }
+      check(then)
+      if let elseBlock { check(elseBlock) }
+    }
+  }
+
+  func checkAssignment(target: Expr, op: BinaryOperator?, value: Expr, range: SourceRange) {
+    let valueType: SType?
+    if case .call(let name, let args) = value.kind, let f = Function(rawValue: name), f.isAggregation {
+      valueType = checkAggregation(f, args: args, call: value)
+      if op != nil {
+        error("sema.compoundAggregation", "\(name)() cannot be combined with a compound assignment", at: value.range)
+      }
+      guard case .map = target.kind else {
+        error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map", at: value.range)
+        return
+      }
+    } else {
+      valueType = check(value)
+      if let t = valueType, !t.isStorable {
+        error("sema.notStorable", "a value of type \(t) cannot be assigned", at: value.range)
+        return
+      }
+      if let t = valueType, op != nil, !t.isInteger {
+        error("sema.compoundNotInteger", "compound assignment needs an integer, not \(t)", at: value.range)
+        return
+      }
+    }
+    guard let valueType else { return }
+
+    switch target.kind {
+    case .map(let name, let keys):
+      let keyTypes = checkKeys(keys, of: name)
+      if op != nil, let existing = maps[name]?.valueType, !existing.isInteger {
+        error("sema.compoundNotInteger", "compound assignment needs an integer map, but '\(name)' holds \(existing)",
+              at: target.range)
+      }
+      recordMap(name, keys: keyTypes, value: valueType, at: target.range, valueRange: value.range)
+      types[target.id] = maps[name]?.valueType ?? valueType
+    case .variable(let name):
+      if let existing = scope[name] {
+        guard case .same(let merged) = unify(existing, valueType) else {
+          error("sema.variableTypeMismatch",
+                "type mismatch for '\(name)': assigning \(valueType) to a variable that holds \(existing)", at: value.range)
+          return
+        }
+        scope[name] = merged
+      } else {
+        scope[name] = valueType
+      }
+      types[target.id] = scope[name]
+    default:
+      break  // the parser has reported it
+    }
+  }
+
+  func checkAggregation(_ f: Function, args: [Expr], call: Expr) -> SType? {
+    let expected = f == .count ? 0 : 1
+    guard args.count == expected else {
+      error("sema.arity", "\(f.rawValue)() takes \(expected == 0 ? "no arguments" : "one argument"): \(f.signature)",
+            at: call.range)
+      return nil
+    }
+    var signed = false
+    if let arg = args.first {
+      guard let t = check(arg) else { return nil }
+      guard t.isInteger else {
+        error("sema.argumentType", "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
+        return nil
+      }
+      signed = t.isSigned
+    }
+    let t: SType
+    switch f {
+    case .count: t = .count
+    case .sum: t = .sum(signed: signed)
+    case .min: t = .min(signed: signed)
+    case .max: t = .max(signed: signed)
+    default: t = .avg(signed: signed)
+    }
+    types[call.id] = t
+    return t
+  }
+
+  // MARK: Maps
+
+  func checkKeys(_ keys: [Expr], of name: String) -> [SType]? {
+    var keyTypes: [SType] = []
+    for key in keys {
+      guard let t = check(key) else { return nil }
+      switch t {
+      case .integer, .string, .probe:
+        keyTypes.append(t)
+      default:
+        error("sema.invalidKey", "a map key must be an integer or a string, not \(t)", at: key.range)
+        return nil
+      }
+    }
+    return keyTypes
+  }
+
+  /// Merges one use of a map into its solved types; a use that does not fit is reported with a note
+  /// at the map's first assignment.
+  func recordMap(_ name: String, keys: [SType]?, value: SType?, at range: SourceRange, valueRange: SourceRange) {
+    guard var info = maps[name] else {
+      guard let keys, let value else { return }
+      maps[name] = MapInfo(name: name, keyTypes: keys, valueType: value, firstAssignment: range)
+      changed = true
+      return
+    }
+    let note = [Diagnostic.Note("'\(name)' was first assigned here", at: info.firstAssignment)]
+    if let keys {
+      if keys.count != info.keyTypes.count {
+        error("sema.mapKeyCount",
+              "map '\(name)' is used with \(keys.count) key\(keys.count == 1 ? "" : "s") here but \(info.keyTypes.count) elsewhere",
+              at: range, notes: note)
+        return
+      }
+      var merged: [SType] = []
+      for (a, b) in zip(info.keyTypes, keys) {
+        guard case .same(let m) = unify(a, b) else {
+          error("sema.mapKeyType", "map '\(name)' is keyed by \(a) but this key is \(b)", at: range, notes: note)
+          return
+        }
+        merged.append(m)
+      }
+      if merged != info.keyTypes {
+        info.keyTypes = merged
+        changed = true
+      }
+    }
+    if let value {
+      guard case .same(let m) = unify(info.valueType, value) else {
+        error("sema.mapValueType", "type mismatch for map '\(name)': assigning \(value) but it holds \(info.valueType)",
+              at: valueRange, notes: note)
+        return
+      }
+      if m != info.valueType {
+        info.valueType = m
+        changed = true
+      }
+    }
+    maps[name] = info
+  }
+}

@@ -1,0 +1,92 @@
+/// The types of the checked program. Integers are 64 bits wide in expressions, as in bpftrace 0.17;
+/// narrower tracepoint fields are extended when loaded.
+public enum SType: Hashable, Sendable, CustomStringConvertible {
+  /// Statements and calls that produce nothing.
+  case none
+  case integer(signed: Bool)
+  /// A NUL-padded string buffer of `size` bytes, NUL included.
+  case string(size: Int)
+  /// The name of the probe that fired: 8 bytes in BPF (an index), printed as its name.
+  case probe
+  /// `args` of a tracepoint: only its fields can be used.
+  case tracepointArgs
+  // Aggregations: the value types of maps assigned `count()`, `sum(x)`, ...
+  case count
+  case sum(signed: Bool)
+  case min(signed: Bool)
+  case max(signed: Bool)
+  case avg(signed: Bool)
+
+  public static let int64 = SType.integer(signed: true)
+  public static let uint64 = SType.integer(signed: false)
+
+  public var isInteger: Bool { if case .integer = self { return true } else { return false } }
+  public var isString: Bool { if case .string = self { return true } else { return false } }
+
+  public var isAggregation: Bool {
+    switch self {
+    case .count, .sum, .min, .max, .avg: return true
+    default: return false
+    }
+  }
+
+  public var isSigned: Bool {
+    switch self {
+    case .integer(let s), .sum(let s), .min(let s), .max(let s), .avg(let s): return s
+    default: return false
+    }
+  }
+
+  /// Whether a value of this type can be stored in a map or printed.
+  public var isStorable: Bool {
+    switch self {
+    case .none, .tracepointArgs: return false
+    default: return true
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .none: return "none"
+    case .integer(let s): return s ? "int64" : "uint64"
+    case .string(let n): return "string[\(n)]"
+    case .probe: return "probe"
+    case .tracepointArgs: return "args"
+    case .count: return "count"
+    case .sum(let s): return "sum(\(s ? "int64" : "uint64"))"
+    case .min(let s): return "min(\(s ? "int64" : "uint64"))"
+    case .max(let s): return "max(\(s ? "int64" : "uint64"))"
+    case .avg(let s): return "avg(\(s ? "int64" : "uint64"))"
+    }
+  }
+
+  /// Bytes this type occupies in a map key, map value or event, rounded up to 8 so that every
+  /// field of a composite stays 8-byte aligned.
+  public var storageSize: Int {
+    switch self {
+    case .none, .tracepointArgs: return 0
+    case .string(let n): return (n + 7) / 8 * 8
+    case .min, .max, .avg: return 16  // (value, set) and (count, total)
+    default: return 8
+    }
+  }
+}
+
+/// The result of unifying two uses of one map or variable.
+enum Unified {
+  case same(SType)
+  case conflict
+}
+
+/// Two types that may share a slot: strings widen to the longer, integers become signed if either is.
+func unify(_ a: SType, _ b: SType) -> Unified {
+  switch (a, b) {
+  case (.integer(let x), .integer(let y)): return .same(.integer(signed: x || y))
+  case (.string(let x), .string(let y)): return .same(.string(size: Swift.max(x, y)))
+  case (.sum(let x), .sum(let y)): return .same(.sum(signed: x || y))
+  case (.min(let x), .min(let y)): return .same(.min(signed: x || y))
+  case (.max(let x), .max(let y)): return .same(.max(signed: x || y))
+  case (.avg(let x), .avg(let y)): return .same(.avg(signed: x || y))
+  default: return a == b ? .same(a) : .conflict
+  }
+}

@@ -1,0 +1,188 @@
+import SwiftraceBasics
+
+/// Identifies a node for side tables (types, resolved builtins) kept by later stages.
+public struct NodeID: Hashable, Comparable, Sendable {
+  public let raw: Int
+  public static func < (a: NodeID, b: NodeID) -> Bool { a.raw < b.raw }
+}
+
+/// Hands out node IDs for one program.
+public final class NodeIDAllocator {
+  private var next = 0
+  public init() {}
+  public func make() -> NodeID {
+    defer { next += 1 }
+    return NodeID(raw: next)
+  }
+}
+
+/// A whole script: `probe, probe /pred/ { ... }  probe < ... >  ...`
+public final class Program {
+  public var probes: [ProbeDecl]
+  public init(probes: [ProbeDecl]) { self.probes = probes }
+}
+
+/// `attachPoint, attachPoint /predicate/ { statements }`, or with `< statements >` as the block.
+public final class ProbeDecl {
+  public enum BlockStyle: String, Sendable { case braces, angles }
+
+  public let id: NodeID
+  public var attachPoints: [AttachPoint]
+  /// nil means the probe has no `/predicate/`.
+  public var predicate: Expr?
+  public var body: Block
+  public var blockStyle: BlockStyle
+  public var range: SourceRange
+
+  public init(id: NodeID, attachPoints: [AttachPoint], predicate: Expr?, body: Block,
+              blockStyle: BlockStyle, range: SourceRange) {
+    self.id = id
+    self.attachPoints = attachPoints
+    self.predicate = predicate
+    self.body = body
+    self.blockStyle = blockStyle
+    self.range = range
+  }
+}
+
+/// The raw text of one attach point, `provider:target:function`; Sema splits and checks it.
+public struct AttachPoint: Sendable {
+  public var text: String
+  public var range: SourceRange
+  public init(text: String, range: SourceRange) {
+    self.text = text
+    self.range = range
+  }
+}
+
+/// `{ stmt; stmt; ... }`
+public final class Block {
+  public var statements: [Stmt]
+  public var range: SourceRange
+  public init(statements: [Stmt], range: SourceRange) {
+    self.statements = statements
+    self.range = range
+  }
+}
+
+public final class Stmt {
+  public indirect enum Kind {
+    /// `expr;` — a call such as `printf(...)`, or `@x++`.
+    case expression(Expr)
+    /// `target = value` or, with an operator, `target op= value`. The target is a map access or a
+    /// scratch variable.
+    case assign(target: Expr, op: BinaryOperator?, value: Expr)
+    /// `if (condition) { ... } else { ... }`; `else if` is an else block holding one `if`.
+    case ifElse(condition: Expr, then: Block, else: Block?)
+  }
+
+  public let id: NodeID
+  public var kind: Kind
+  public var range: SourceRange
+
+  public init(id: NodeID, kind: Kind, range: SourceRange) {
+    self.id = id
+    self.kind = kind
+    self.range = range
+  }
+}
+
+public final class Expr {
+  public indirect enum Kind {
+    /// `42`, `0x2a`, `052`, `1_000`
+    case integer(UInt64)
+    /// `"text"` with escapes already decoded.
+    case string(String)
+    /// `pid`, `comm`, `arg0`, `args`, ...: any bare identifier; Sema decides what it names.
+    case builtin(String)
+    /// `$1`
+    case positional(Int)
+    /// `$#`
+    case positionalCount
+    /// `$name`
+    case variable(String)
+    /// `@name` or `@name[key, ...]`; `name` includes the `@`.
+    case map(name: String, keys: [Expr])
+    /// `name(arg, ...)`
+    case call(name: String, args: [Expr])
+    /// `-x`, `!x`, `~x`
+    case unary(UnaryOperator, Expr)
+    /// `a op b`
+    case binary(BinaryOperator, Expr, Expr)
+    /// `++x`, `x++`, `--x`, `x--` on a map or scratch variable.
+    case incrementDecrement(increment: Bool, prefix: Bool, Expr)
+    /// `base->field` (arrow) or `base.field`
+    case field(Expr, name: String, arrow: Bool)
+  }
+
+  public let id: NodeID
+  public var kind: Kind
+  public var range: SourceRange
+
+  public init(id: NodeID, kind: Kind, range: SourceRange) {
+    self.id = id
+    self.kind = kind
+    self.range = range
+  }
+}
+
+public enum UnaryOperator: String, Sendable {
+  case negate = "-"
+  case logicalNot = "!"
+  case bitNot = "~"
+}
+
+public enum BinaryOperator: String, Sendable, CaseIterable {
+  case add, subtract, multiply, divide, remainder
+  case bitAnd, bitOr, bitXor, shiftLeft, shiftRight
+  case equal, notEqual, less, lessEqual, greater, greaterEqual
+  case logicalAnd, logicalOr
+
+  public var spelling: String {
+    switch self {
+    case .add: return "+"
+    case .subtract: return "-"
+    case .multiply: return "*"
+    case .divide: return "/"
+    case .remainder: return "%"
+    case .bitAnd: return "&"
+    case .bitOr: return "|"
+    case .bitXor: return "^"
+    case .shiftLeft: return "<<"
+    case .shiftRight: return ">>"
+    case .equal: return "=="
+    case .notEqual: return "!="
+    case .less: return "<"
+    case .lessEqual: return "<="
+    case .greater: return ">"
+    case .greaterEqual: return ">="
+    case .logicalAnd: return "&&"
+    case .logicalOr: return "||"
+    }
+  }
+
+  /// C's precedence levels; higher binds tighter.
+  public var precedence: Int {
+    switch self {
+    case .logicalOr: return 1
+    case .logicalAnd: return 2
+    case .bitOr: return 3
+    case .bitXor: return 4
+    case .bitAnd: return 5
+    case .equal, .notEqual: return 6
+    case .less, .lessEqual, .greater, .greaterEqual: return 7
+    case .shiftLeft, .shiftRight: return 8
+    case .add, .subtract: return 9
+    case .multiply, .divide, .remainder: return 10
+    }
+  }
+
+  public var isComparison: Bool {
+    switch self {
+    case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: return true
+    default: return false
+    }
+  }
+
+  public var isLogical: Bool { self == .logicalAnd || self == .logicalOr }
+}

@@ -1,0 +1,117 @@
+/// The `--dump=ast` format: one node per line, children indented by one space, like bpftrace's `-d`.
+public struct ASTPrinter {
+  private var out = ""
+  /// Extra text for an expression's line, such as its type in `--dump=types`.
+  private let annotate: (NodeID) -> String?
+
+  init(annotate: @escaping (NodeID) -> String?) { self.annotate = annotate }
+
+  public static func print(_ program: Program, annotate: @escaping (NodeID) -> String? = { _ in nil }) -> String {
+    var p = ASTPrinter(annotate: annotate)
+    p.line(0, "Program")
+    for probe in program.probes { p.visit(probe) }
+    return p.out
+  }
+
+  private mutating func line(_ depth: Int, _ text: String) {
+    out += String(repeating: " ", count: depth) + text + "\n"
+  }
+
+  private mutating func visit(_ probe: ProbeDecl) {
+    let style = probe.blockStyle == .braces ? "{}" : "<>"
+    line(1, "probe \(probe.attachPoints.map(\.text).joined(separator: ", ")) \(style)")
+    if let predicate = probe.predicate {
+      line(2, "predicate")
+      visit(predicate, depth: 3)
+    }
+    visit(probe.body, depth: 2)
+  }
+
+  private mutating func visit(_ block: Block, depth: Int) {
+    for stmt in block.statements { visit(stmt, depth: depth) }
+  }
+
+  private mutating func visit(_ stmt: Stmt, depth: Int) {
+    switch stmt.kind {
+    case .expression(let e):
+      visit(e, depth: depth)
+    case .assign(let target, let op, let value):
+      line(depth, (op?.spelling ?? "") + "=")
+      visit(target, depth: depth + 1)
+      visit(value, depth: depth + 1)
+    case .ifElse(let condition, let then, let elseBlock):
+      line(depth, "if")
+      visit(condition, depth: depth + 1)
+      line(depth + 1, "then")
+      visit(then, depth: depth + 2)
+      if let elseBlock {
+        line(depth + 1, "else")
+        visit(elseBlock, depth: depth + 2)
+      }
+    }
+  }
+
+  private mutating func visit(_ e: Expr, depth: Int) {
+    let mark = out.count
+    defer {
+      if let note = annotate(e.id), let nl = out[out.index(out.startIndex, offsetBy: mark)...].firstIndex(of: "\n") {
+        out.insert(contentsOf: " :: \(note)", at: nl)
+      }
+    }
+    switch e.kind {
+    case .integer(let v): line(depth, "int \(v)")
+    case .string(let s): line(depth, "string \(escaped(s))")
+    case .builtin(let name): line(depth, "builtin \(name)")
+    case .positional(let n): line(depth, "positional $\(n)")
+    case .positionalCount: line(depth, "positional $#")
+    case .variable(let name): line(depth, "variable \(name)")
+    case .map(let name, let keys):
+      line(depth, "map \(name)")
+      for k in keys { visit(k, depth: depth + 1) }
+    case .call(let name, let args):
+      line(depth, "call \(name)")
+      for a in args { visit(a, depth: depth + 1) }
+    case .unary(let op, let operand):
+      line(depth, "unary \(op.rawValue)")
+      visit(operand, depth: depth + 1)
+    case .binary(let op, let lhs, let rhs):
+      line(depth, "binary \(op.spelling)")
+      visit(lhs, depth: depth + 1)
+      visit(rhs, depth: depth + 1)
+    case .incrementDecrement(let increment, let prefix, let operand):
+      let sign = increment ? "++" : "--"
+      line(depth, prefix ? "prefix \(sign)" : "postfix \(sign)")
+      visit(operand, depth: depth + 1)
+    case .field(let base, let name, let arrow):
+      line(depth, "field \(arrow ? "->" : ".")\(name)")
+      visit(base, depth: depth + 1)
+    }
+  }
+}
+
+/// A string literal as it would be written in a script.
+public func escaped(_ s: String) -> String {
+  var out = "\""
+  for u in s.unicodeScalars {
+    switch u {
+    case "\n": out += "\\n"
+    case "\t": out += "\\t"
+    case "\r": out += "\\r"
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    default:
+      if u.value < 0x20 {
+        out += "\\x" + String(u.value, radix: 16, uppercase: false).leftPadded(to: 2)
+      } else {
+        out.unicodeScalars.append(u)
+      }
+    }
+  }
+  return out + "\""
+}
+
+extension String {
+  func leftPadded(to width: Int, with pad: Character = "0") -> String {
+    count >= width ? self : String(repeating: pad, count: width - count) + self
+  }
+}

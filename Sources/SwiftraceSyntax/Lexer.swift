@@ -1,0 +1,218 @@
+import SwiftraceBasics
+
+/// Scans tokens on demand. The parser chooses the mode: attach points (`uprobe:/bin/bash:readline`)
+/// contain characters that are operators elsewhere, so they are lexed as one raw token when a probe
+/// is expected. The lexer never throws: a bad character becomes an `.invalid` token plus a diagnostic.
+public struct Lexer {
+  public let source: SourceFile
+  private let bytes: [UInt8]
+  private let diagnostics: DiagnosticEngine
+  public private(set) var position: Int = 0
+
+  public init(source: SourceFile, diagnostics: DiagnosticEngine) {
+    self.source = source
+    self.bytes = source.bytes
+    self.diagnostics = diagnostics
+    // A `#!` first line is a comment.
+    if bytes.starts(with: Array("#!".utf8)) {
+      while position < bytes.count && bytes[position] != UInt8(ascii: "\n") { position += 1 }
+    }
+  }
+
+  // MARK: Peeking without diagnostics
+
+  /// The token that `next()` would return, without reporting anything or moving.
+  public func peek() -> Token {
+    var copy = Lexer(silentCopyOf: self)
+    return copy.next()
+  }
+
+  private init(silentCopyOf other: Lexer) {
+    self.source = other.source
+    self.bytes = other.bytes
+    self.diagnostics = DiagnosticEngine(source: other.source)
+    self.position = other.position
+  }
+
+  /// The byte right at `offset`, or nil past the end.
+  public func byte(at offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
+
+  // MARK: Attach points
+
+  /// Lexes one attach point: everything up to white space, `,`, `{` or `<`, with `"..."` quoting.
+  /// Returns nil (and consumes nothing) when the input does not start an attach point here.
+  public mutating func nextAttachPoint() -> Token? {
+    skipTrivia()
+    let start = position
+    var inQuotes = false
+    while position < bytes.count {
+      let c = bytes[position]
+      if c == UInt8(ascii: "\"") {
+        inQuotes.toggle()
+      } else if !inQuotes && (isSpace(c) || c == UInt8(ascii: ",") || c == UInt8(ascii: "{")
+        || c == UInt8(ascii: "<") || c == UInt8(ascii: "}") || c == UInt8(ascii: ";")) {
+        break
+      } else if !inQuotes && c == UInt8(ascii: "/") && position > start
+        && isIdentContinue(bytes[position - 1]) && !bytes[start..<position].contains(UInt8(ascii: "/")) {
+        // `BEGIN/pid == 1/`: a `/` that does not continue a path starts the predicate.
+        break
+      }
+      position += 1
+    }
+    if position == start { return nil }
+    if inQuotes {
+      diagnostics.error("lex.unterminatedString", "unterminated string in attach point",
+                        at: SourceRange(start: start, end: position))
+    }
+    return Token(.attachPoint, SourceRange(start: start, end: position))
+  }
+
+  // MARK: Ordinary tokens
+
+  public mutating func next() -> Token {
+    skipTrivia()
+    let start = position
+    guard position < bytes.count else { return Token(.endOfFile, SourceRange(start: start, end: start)) }
+    let c = bytes[position]
+    position += 1
+    func make(_ kind: Token.Kind) -> Token { Token(kind, SourceRange(start: start, end: position)) }
+    func follows(_ s: String) -> Bool {
+      let u = Array(s.utf8)
+      guard position + u.count <= bytes.count, Array(bytes[position..<position + u.count]) == u else { return false }
+      position += u.count
+      return true
+    }
+
+    switch c {
+    case UInt8(ascii: "{"): return make(.lbrace)
+    case UInt8(ascii: "}"): return make(.rbrace)
+    case UInt8(ascii: "("): return make(.lparen)
+    case UInt8(ascii: ")"): return make(.rparen)
+    case UInt8(ascii: "["): return make(.lbracket)
+    case UInt8(ascii: "]"): return make(.rbracket)
+    case UInt8(ascii: ","): return make(.comma)
+    case UInt8(ascii: ";"): return make(.semicolon)
+    case UInt8(ascii: ":"): return make(.colon)
+    case UInt8(ascii: "?"): return make(.question)
+    case UInt8(ascii: "."): return make(.dot)
+    case UInt8(ascii: "~"): return make(.tilde)
+    case UInt8(ascii: "+"):
+      if follows("+") { return make(.increment) }
+      if follows("=") { return make(.compoundAssign(.add)) }
+      return make(.plus)
+    case UInt8(ascii: "-"):
+      if follows("-") { return make(.decrement) }
+      if follows("=") { return make(.compoundAssign(.subtract)) }
+      if follows(">") { return make(.arrow) }
+      return make(.minus)
+    case UInt8(ascii: "*"): return follows("=") ? make(.compoundAssign(.multiply)) : make(.star)
+    case UInt8(ascii: "/"): return follows("=") ? make(.compoundAssign(.divide)) : make(.slash)
+    case UInt8(ascii: "%"): return follows("=") ? make(.compoundAssign(.remainder)) : make(.percent)
+    case UInt8(ascii: "^"): return follows("=") ? make(.compoundAssign(.bitXor)) : make(.caret)
+    case UInt8(ascii: "&"):
+      if follows("&") { return make(.and) }
+      if follows("=") { return make(.compoundAssign(.bitAnd)) }
+      return make(.amp)
+    case UInt8(ascii: "|"):
+      if follows("|") { return make(.or) }
+      if follows("=") { return make(.compoundAssign(.bitOr)) }
+      return make(.pipe)
+    case UInt8(ascii: "!"): return follows("=") ? make(.ne) : make(.bang)
+    case UInt8(ascii: "="): return follows("=") ? make(.eq) : make(.assign)
+    case UInt8(ascii: "<"):
+      if follows("<=") { return make(.compoundAssign(.shiftLeft)) }
+      if follows("<") { return make(.shl) }
+      if follows("=") { return make(.le) }
+      return make(.lt)
+    case UInt8(ascii: ">"):
+      if follows(">=") { return make(.compoundAssign(.shiftRight)) }
+      if follows(">") { return make(.shr) }
+      if follows("=") { return make(.ge) }
+      return make(.gt)
+    case UInt8(ascii: "\""):
+      return lexString(start: start)
+    case UInt8(ascii: "$"):
+      if follows("#") { return make(.positionalCount) }
+      if position < bytes.count && isDigit(bytes[position]) {
+        while position < bytes.count && isDigit(bytes[position]) { position += 1 }
+        return make(.positional)
+      }
+      if position < bytes.count && isIdentStart(bytes[position]) {
+        while position < bytes.count && isIdentContinue(bytes[position]) { position += 1 }
+        return make(.variable)
+      }
+      diagnostics.error("lex.expectedVariableName", "expected a variable name after '$'", at: make(.invalid).range)
+      return make(.invalid)
+    case UInt8(ascii: "@"):
+      while position < bytes.count && isIdentContinue(bytes[position]) { position += 1 }
+      return make(.map)
+    default:
+      if isDigit(c) {
+        while position < bytes.count && (isIdentContinue(bytes[position])) { position += 1 }
+        return make(.integer)
+      }
+      if isIdentStart(c) {
+        while position < bytes.count && isIdentContinue(bytes[position]) { position += 1 }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        if let k = Keyword(rawValue: text) { return make(.keyword(k)) }
+        return make(.identifier)
+      }
+      // Consume a whole UTF-8 scalar so the error points at one character.
+      while position < bytes.count && (bytes[position] & 0xC0) == 0x80 { position += 1 }
+      let bad = source.slice(SourceRange(start: start, end: position))
+      diagnostics.error("lex.invalidCharacter", "invalid character '\(bad)'", at: make(.invalid).range)
+      return make(.invalid)
+    }
+  }
+
+  private mutating func lexString(start: Int) -> Token {
+    while position < bytes.count {
+      let c = bytes[position]
+      if c == UInt8(ascii: "\\") {
+        position += 2
+        continue
+      }
+      if c == UInt8(ascii: "\n") { break }
+      position += 1
+      if c == UInt8(ascii: "\"") { return Token(.string, SourceRange(start: start, end: position)) }
+    }
+    position = min(position, bytes.count)
+    let range = SourceRange(start: start, end: position)
+    diagnostics.error("lex.unterminatedString", "unterminated string literal", at: range)
+    return Token(.string, range)
+  }
+
+  /// Skips white space and comments; reports a `/*` comment that never ends.
+  private mutating func skipTrivia() {
+    while position < bytes.count {
+      let c = bytes[position]
+      if isSpace(c) {
+        position += 1
+      } else if c == UInt8(ascii: "/") && byte(at: position + 1) == UInt8(ascii: "/") {
+        while position < bytes.count && bytes[position] != UInt8(ascii: "\n") { position += 1 }
+      } else if c == UInt8(ascii: "/") && byte(at: position + 1) == UInt8(ascii: "*") {
+        let start = position
+        position += 2
+        while position < bytes.count
+          && !(bytes[position] == UInt8(ascii: "*") && byte(at: position + 1) == UInt8(ascii: "/")) {
+          position += 1
+        }
+        if position >= bytes.count {
+          diagnostics.error("lex.unterminatedComment", "unterminated '/*' comment",
+                            at: SourceRange(start: start, end: start + 2))
+        } else {
+          position += 2
+        }
+      } else {
+        break
+      }
+    }
+  }
+}
+
+func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0B || c == 0x0C }
+func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+func isIdentStart(_ c: UInt8) -> Bool {
+  (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == UInt8(ascii: "_")
+}
+func isIdentContinue(_ c: UInt8) -> Bool { isIdentStart(c) || isDigit(c) }

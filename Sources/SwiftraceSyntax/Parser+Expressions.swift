@@ -1,0 +1,293 @@
+import SwiftraceBasics
+
+extension Parser {
+  // MARK: expression = unary { binaryOperator unary }   (C precedence, left associative)
+
+  func parseExpression() -> Expr { parseBinary(minPrecedence: 1) }
+
+  func parseBinary(minPrecedence: Int) -> Expr {
+    var lhs = parseUnary()
+    while let op = binaryOperator(token.kind), op.precedence >= minPrecedence, continuesExpression(op) {
+      advance()
+      let rhs = parseBinary(minPrecedence: op.precedence + 1)
+      lhs = Expr(id: ids.make(), kind: .binary(op, lhs, rhs), range: .to(lhs.range, rhs.range))
+    }
+    return lhs
+  }
+
+  func binaryOperator(_ kind: Token.Kind) -> BinaryOperator? {
+    switch kind {
+    case .plus: return .add
+    case .minus: return .subtract
+    case .star: return .multiply
+    case .slash: return .divide
+    case .percent: return .remainder
+    case .amp: return .bitAnd
+    case .pipe: return .bitOr
+    case .caret: return .bitXor
+    case .shl: return .shiftLeft
+    case .shr: return .shiftRight
+    case .eq: return .equal
+    case .ne: return .notEqual
+    case .lt: return .less
+    case .le: return .lessEqual
+    case .gt: return .greater
+    case .ge: return .greaterEqual
+    case .and: return .logicalAnd
+    case .or: return .logicalOr
+    default: return nil
+    }
+  }
+
+  /// Whether `op` (the current token) continues the expression or ends the enclosing construct.
+  /// - In a predicate, `/` ends it (write `(a / b)` to divide).
+  /// - Directly in an angle block `< ... >`, `>` is a comparison only when an operand follows it
+  ///   that does not start the next probe (`< @x = pid > 1 >`); otherwise it closes the block.
+  func continuesExpression(_ op: BinaryOperator) -> Bool {
+    switch (enclosures.last, op) {
+    case (.predicate?, .divide):
+      return false
+    case (.angleBlock?, .greater):
+      let next = lexer.peek()
+      return startsOperand(next) && !startsProbe(next)
+    default:
+      return true
+    }
+  }
+
+  func startsOperand(_ t: Token) -> Bool {
+    switch t.kind {
+    case .integer, .string, .identifier, .variable, .positional, .positionalCount, .map, .lparen,
+      .minus, .bang, .tilde, .increment, .decrement:
+      return true
+    default:
+      return false
+    }
+  }
+
+  /// `BEGIN`, `END`, or a name followed directly by `:` (`kprobe:f`, `t:syscalls:x`).
+  func startsProbe(_ t: Token) -> Bool {
+    guard t.kind == .identifier else { return false }
+    let name = text(t)
+    return name == "BEGIN" || name == "END" || lexer.byte(at: t.range.end) == UInt8(ascii: ":")
+  }
+
+  // MARK: unary = ( "-" | "!" | "~" ) unary | ( "++" | "--" ) postfix | postfix
+
+  func parseUnary() -> Expr {
+    let start = token.range
+    let op: UnaryOperator
+    switch token.kind {
+    case .minus: op = .negate
+    case .bang: op = .logicalNot
+    case .tilde: op = .bitNot
+    case .increment, .decrement:
+      let increment = at(.increment)
+      advance()
+      let operand = parsePostfix()
+      checkIncrementTarget(operand)
+      return Expr(id: ids.make(), kind: .incrementDecrement(increment: increment, prefix: true, operand),
+                  range: .to(start, operand.range))
+    case .star, .amp:
+      error("parse.unsupported", "pointer \(token.kind == .star ? "dereference" : "address-of") is not supported yet",
+            at: token.range)
+      advance()
+      return parseUnary()
+    default:
+      return parsePostfix()
+    }
+    advance()
+    let operand = parseUnary()
+    return Expr(id: ids.make(), kind: .unary(op, operand), range: .to(start, operand.range))
+  }
+
+  func checkIncrementTarget(_ e: Expr) {
+    switch e.kind {
+    case .map, .variable: break
+    default: error("parse.invalidIncrementTarget", "only maps and scratch variables can be incremented or decremented",
+                   at: e.range)
+    }
+  }
+
+  // MARK: postfix = primary { "++" | "--" | "." identifier | "->" identifier }
+
+  func parsePostfix() -> Expr {
+    var e = parsePrimary()
+    while true {
+      switch token.kind {
+      case .increment, .decrement:
+        // `@x++ > 1` inside an angle block is still a post-increment followed by a comparison.
+        let increment = at(.increment)
+        checkIncrementTarget(e)
+        let end = token.range
+        advance()
+        e = Expr(id: ids.make(), kind: .incrementDecrement(increment: increment, prefix: false, e), range: .to(e.range, end))
+      case .dot, .arrow:
+        let arrow = at(.arrow)
+        advance()
+        guard at(.identifier) || isKeywordToken else {
+          error("parse.expectedFieldName", "expected a field name after \(arrow ? "'->'" : "'.'"), found \(describe(token))",
+                at: token.range)
+          return e
+        }
+        let name = text(token)
+        let end = token.range
+        advance()
+        e = Expr(id: ids.make(), kind: .field(e, name: name, arrow: arrow), range: .to(e.range, end))
+      default:
+        return e
+      }
+    }
+  }
+
+  private var isKeywordToken: Bool {
+    if case .keyword = token.kind { return true }
+    return false
+  }
+
+  // MARK: primary = integer | string | "$name" | "$N" | "$#" | map | call | builtin | "(" expression ")"
+
+  func parsePrimary() -> Expr {
+    let t = token
+    switch t.kind {
+    case .integer:
+      advance()
+      return Expr(id: ids.make(), kind: .integer(parseInteger(t)), range: t.range)
+    case .string:
+      advance()
+      return Expr(id: ids.make(), kind: .string(decodeString(t)), range: t.range)
+    case .variable:
+      advance()
+      return Expr(id: ids.make(), kind: .variable(text(t)), range: t.range)
+    case .positional:
+      advance()
+      let n = Int(text(t).dropFirst()) ?? 0
+      if n == 0 { error("parse.invalidPositional", "positional parameters start at $1", at: t.range) }
+      return Expr(id: ids.make(), kind: .positional(n), range: t.range)
+    case .positionalCount:
+      advance()
+      return Expr(id: ids.make(), kind: .positionalCount, range: t.range)
+    case .map:
+      advance()
+      var keys: [Expr] = []
+      var end = t.range
+      if at(.lbracket) {
+        advance()
+        keys = parseList(until: .rbracket, what: "map key")
+        end = token.range
+        expect(.rbracket, "after the map keys")
+      }
+      return Expr(id: ids.make(), kind: .map(name: text(t), keys: keys), range: .to(t.range, end))
+    case .identifier:
+      advance()
+      if at(.lparen) {
+        advance()
+        let args = parseList(until: .rparen, what: "argument")
+        let end = token.range
+        expect(.rparen, "after the arguments of '\(text(t))'")
+        return Expr(id: ids.make(), kind: .call(name: text(t), args: args), range: .to(t.range, end))
+      }
+      return Expr(id: ids.make(), kind: .builtin(text(t)), range: t.range)
+    case .lparen:
+      advance()
+      enclosures.append(.group)
+      let inner = parseExpression()
+      enclosures.removeLast()
+      let end = token.range
+      expect(.rparen, "to close the parenthesis")
+      inner.range = .to(t.range, end)
+      return inner
+    default:
+      error("parse.expectedExpression", "expected an expression, found \(describe(t))", at: t.range)
+      // Do not consume a closer: the enclosing rule needs it to recover.
+      switch t.kind {
+      case .rbrace, .rparen, .rbracket, .semicolon, .gt, .endOfFile, .slash: break
+      default: advance()
+      }
+      return Expr(id: ids.make(), kind: .integer(0), range: t.range)
+    }
+  }
+
+  /// `expression { "," expression }`, possibly empty, inside brackets or parentheses.
+  func parseList(until closer: Token.Kind, what: String) -> [Expr] {
+    var items: [Expr] = []
+    enclosures.append(.group)
+    defer { enclosures.removeLast() }
+    if at(closer) { return items }
+    while true {
+      items.append(parseExpression())
+      guard at(.comma) else { break }
+      advance()
+    }
+    return items
+  }
+
+  // MARK: Literals
+
+  /// Decimal, `0x` hexadecimal, `0` octal, with `_` separators.
+  func parseInteger(_ t: Token) -> UInt64 {
+    var s = String(text(t).filter { $0 != "_" })
+    var radix = 10
+    if s.hasPrefix("0x") || s.hasPrefix("0X") {
+      radix = 16
+      s.removeFirst(2)
+    } else if s.count > 1 && s.hasPrefix("0") {
+      radix = 8
+      s.removeFirst()
+    }
+    guard let value = UInt64(s, radix: radix) else {
+      let valid = s.allSatisfy { $0.isHexDigit } && !s.isEmpty
+      error("parse.invalidInteger",
+            valid ? "integer literal '\(text(t))' does not fit in 64 bits" : "invalid integer literal '\(text(t))'",
+            at: t.range)
+      return 0
+    }
+    return value
+  }
+
+  /// Decodes `\n \t \r \\ \" \0NN \xNN` escapes; reports unknown ones.
+  func decodeString(_ t: Token) -> String {
+    let raw = Array(source.bytes[t.range.start..<t.range.end])
+    var bytes: [UInt8] = []
+    var i = 1
+    let end = raw.count >= 2 && raw.last == UInt8(ascii: "\"") ? raw.count - 1 : raw.count
+    while i < end {
+      let c = raw[i]
+      guard c == UInt8(ascii: "\\"), i + 1 < end else {
+        bytes.append(c)
+        i += 1
+        continue
+      }
+      let e = raw[i + 1]
+      i += 2
+      switch e {
+      case UInt8(ascii: "n"): bytes.append(0x0A)
+      case UInt8(ascii: "t"): bytes.append(0x09)
+      case UInt8(ascii: "r"): bytes.append(0x0D)
+      case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+      case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+      case UInt8(ascii: "x"):
+        var digits = ""
+        while i < end && digits.count < 2 && Character(UnicodeScalar(raw[i])).isHexDigit {
+          digits.append(Character(UnicodeScalar(raw[i])))
+          i += 1
+        }
+        if let v = UInt8(digits, radix: 16) { bytes.append(v) } else {
+          error("parse.invalidEscape", "'\\x' needs hexadecimal digits",
+                at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
+        }
+      case UInt8(ascii: "0")...UInt8(ascii: "7"):
+        var digits = String(Character(UnicodeScalar(e)))
+        while i < end && digits.count < 3 && raw[i] >= UInt8(ascii: "0") && raw[i] <= UInt8(ascii: "7") {
+          digits.append(Character(UnicodeScalar(raw[i])))
+          i += 1
+        }
+        bytes.append(UInt8(truncatingIfNeeded: Int(digits, radix: 8) ?? 0))
+      default:
+        error("parse.invalidEscape", "unknown escape sequence '\\\(Character(UnicodeScalar(e)))'",
+              at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}

@@ -1,0 +1,259 @@
+import SwiftraceBasics
+
+/// Recursive descent over grammar/swiftrace.ebnf; each `parse...` function names the rule it
+/// implements. The parser reports every syntax error it finds and recovers at `;` and block ends.
+public final class Parser {
+  /// What encloses the expression being parsed. It decides what `>` and `/` mean: the innermost
+  /// angle block makes `>` a possible block end, a predicate makes `/` its end.
+  enum Enclosure { case angleBlock, braceBlock, predicate, group }
+
+  var lexer: Lexer
+  var token: Token
+  let diagnostics: DiagnosticEngine
+  let source: SourceFile
+  let ids = NodeIDAllocator()
+  var enclosures: [Enclosure] = []
+  /// Start offset of the token where the last error was reported, so one mistake gives one error.
+  private var lastErrorAt = -1
+
+  public init(source: SourceFile, diagnostics: DiagnosticEngine) {
+    self.source = source
+    self.diagnostics = diagnostics
+    self.lexer = Lexer(source: source, diagnostics: diagnostics)
+    self.token = Token(.endOfFile, SourceRange(start: 0, end: 0))
+  }
+
+  public static func parse(_ source: SourceFile, diagnostics: DiagnosticEngine) -> Program {
+    Parser(source: source, diagnostics: diagnostics).parseProgram()
+  }
+
+  // MARK: Helpers
+
+  func advance() { token = lexer.next() }
+
+  func text(_ t: Token) -> String { source.slice(t.range) }
+
+  func at(_ kind: Token.Kind) -> Bool { token.kind == kind }
+
+  func error(_ id: String, _ message: String, at range: SourceRange) {
+    guard range.start != lastErrorAt else { return }
+    lastErrorAt = range.start
+    diagnostics.error(id, message, at: range)
+  }
+
+  /// Consumes `kind` or reports what was expected instead.
+  @discardableResult
+  func expect(_ kind: Token.Kind, _ context: String) -> Bool {
+    if at(kind) {
+      advance()
+      return true
+    }
+    error("parse.expected", "expected \(kind) \(context), found \(describe(token))", at: token.range)
+    return false
+  }
+
+  func describe(_ t: Token) -> String {
+    switch t.kind {
+    case .endOfFile: return "end of input"
+    case .integer, .identifier, .variable, .map, .positional, .string: return "'\(text(t))'"
+    default: return t.kind.description
+    }
+  }
+
+  // MARK: program = { probe } EOF
+
+  func parseProgram() -> Program {
+    var probes: [ProbeDecl] = []
+    while true {
+      if lexer.peek().kind == .endOfFile { break }
+      let before = lexer.position
+      if let probe = parseProbe() { probes.append(probe) }
+      if lexer.position == before {  // no progress: skip one token so the loop always ends
+        advance()
+      }
+    }
+    return Program(probes: probes)
+  }
+
+  // MARK: probe = attachPoint { "," attachPoint } [ "/" expression "/" ] block
+
+  func parseProbe() -> ProbeDecl? {
+    guard let first = lexer.nextAttachPoint() else {
+      advance()
+      error("parse.expectedProbe", "expected a probe, found \(describe(token))", at: token.range)
+      skipToTopLevelBlockEnd()
+      return nil
+    }
+    var points = [AttachPoint(text: text(first), range: first.range)]
+    advance()
+    while at(.comma) {
+      guard let next = lexer.nextAttachPoint() else {
+        advance()
+        error("parse.expectedProbe", "expected an attach point after ','", at: token.range)
+        break
+      }
+      points.append(AttachPoint(text: text(next), range: next.range))
+      advance()
+    }
+
+    var predicate: Expr?
+    if at(.slash) {
+      advance()
+      enclosures.append(.predicate)
+      predicate = parseExpression()
+      enclosures.removeLast()
+      expect(.slash, "to end the predicate")
+    }
+
+    let style: ProbeDecl.BlockStyle
+    let closer: Token.Kind
+    switch token.kind {
+    case .lbrace: (style, closer) = (.braces, .rbrace)
+    case .lt: (style, closer) = (.angles, .gt)
+    default:
+      error("parse.expectedBlock", "expected '{' or '<' to start the probe's block, found \(describe(token))",
+            at: token.range)
+      skipToTopLevelBlockEnd()
+      return nil
+    }
+    let open = token.range
+    advance()
+    enclosures.append(style == .braces ? .braceBlock : .angleBlock)
+    let statements = parseStatements(until: closer)
+    enclosures.removeLast()
+    let end = token.range
+    if !at(closer) {
+      error("parse.expected", "expected \(closer) to end the probe's block, found \(describe(token))", at: token.range)
+    }
+    // The closer is consumed by leaving `token` behind: the next probe starts in attach-point mode.
+    let body = Block(statements: statements, range: .to(open, end))
+    return ProbeDecl(id: ids.make(), attachPoints: points, predicate: predicate, body: body,
+                     blockStyle: style, range: .to(points[0].range, end))
+  }
+
+  /// After a broken probe header, skips to the end of its block so the next probe parses cleanly.
+  func skipToTopLevelBlockEnd() {
+    var depth = 0
+    while !at(.endOfFile) {
+      if at(.lbrace) { depth += 1 }
+      if at(.rbrace) {
+        depth -= 1
+        if depth <= 0 { return }
+      }
+      advance()
+    }
+  }
+
+  // MARK: statements = [ statement { ";" statement } [ ";" ] ]   (no ";" needed after an if)
+
+  func parseStatements(until closer: Token.Kind) -> [Stmt] {
+    var statements: [Stmt] = []
+    while !at(closer) && !at(.endOfFile) {
+      if at(.semicolon) {
+        advance()
+        continue
+      }
+      let before = token.range.start
+      let stmt = parseStatement()
+      if let stmt { statements.append(stmt) }
+      if case .ifElse = stmt?.kind { continue }
+      if at(.semicolon) {
+        advance()
+      } else if !at(closer) {
+        error("parse.expectedSemicolon", "expected ';' after statement, found \(describe(token))", at: token.range)
+        recover(to: closer)
+      }
+      if token.range.start == before && !at(closer) && !at(.endOfFile) { advance() }
+    }
+    return statements
+  }
+
+  /// Skips to the next `;` or to `closer` at this nesting level.
+  func recover(to closer: Token.Kind) {
+    var depth = 0
+    while !at(.endOfFile) {
+      switch token.kind {
+      case .lbrace, .lparen, .lbracket: depth += 1
+      case .rbrace, .rparen, .rbracket:
+        if depth == 0 { return }
+        depth -= 1
+      case .semicolon where depth == 0:
+        advance()
+        return
+      default: break
+      }
+      if depth == 0 && token.kind == closer { return }
+      advance()
+    }
+  }
+
+  // MARK: statement = ifStatement | assignment | expression
+
+  func parseStatement() -> Stmt? {
+    let start = token.range
+    switch token.kind {
+    case .keyword(.if):
+      return parseIf()
+    case .keyword(let k) where k != .else:
+      error("parse.unsupported", "'\(k.rawValue)' is not supported yet", at: token.range)
+      recover(to: .rbrace)
+      return nil
+    default:
+      break
+    }
+    let target = parseExpression()
+    let op: BinaryOperator?
+    switch token.kind {
+    case .assign: op = nil
+    case .compoundAssign(let o): op = o
+    default:
+      return Stmt(id: ids.make(), kind: .expression(target), range: target.range)
+    }
+    switch target.kind {
+    case .map, .variable: break
+    default:
+      error("parse.invalidAssignmentTarget", "only maps and scratch variables can be assigned to", at: target.range)
+    }
+    advance()
+    let value = parseExpression()
+    return Stmt(id: ids.make(), kind: .assign(target: target, op: op, value: value), range: .to(start, value.range))
+  }
+
+  // MARK: ifStatement = "if" "(" expression ")" braceBlock [ "else" ( ifStatement | braceBlock ) ]
+
+  func parseIf() -> Stmt {
+    let start = token.range
+    advance()
+    expect(.lparen, "after 'if'")
+    enclosures.append(.group)
+    let condition = parseExpression()
+    enclosures.removeLast()
+    expect(.rparen, "after the condition")
+    let then = parseBraceBlock()
+    var elseBlock: Block?
+    if at(.keyword(.else)) {
+      advance()
+      if at(.keyword(.if)) {
+        let nested = parseIf()
+        elseBlock = Block(statements: [nested], range: nested.range)
+      } else {
+        elseBlock = parseBraceBlock()
+      }
+    }
+    let end = elseBlock?.range ?? then.range
+    return Stmt(id: ids.make(), kind: .ifElse(condition: condition, then: then, else: elseBlock), range: .to(start, end))
+  }
+
+  // MARK: braceBlock = "{" statements "}"
+
+  func parseBraceBlock() -> Block {
+    let start = token.range
+    guard expect(.lbrace, "to start the block") else { return Block(statements: [], range: start) }
+    enclosures.append(.braceBlock)
+    let statements = parseStatements(until: .rbrace)
+    enclosures.removeLast()
+    let end = token.range
+    expect(.rbrace, "to end the block")
+    return Block(statements: statements, range: .to(start, end))
+  }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import SwiftraceDriver
+
+/// The command line: options only; the driver does the work.
+@main
+struct Swiftrace: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "swiftrace",
+    abstract: "A tracing language compiler for Linux: bpftrace's language, compiled to BPF in process.",
+    usage: """
+      swiftrace [options] FILE [ARGS...]
+      swiftrace [options] -e 'PROGRAM' [ARGS...]
+      """,
+    discussion: """
+      EXAMPLES:
+        swiftrace -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
+        swiftrace -e 'kprobe:do_sys_open < @[comm] = count() >'
+        swiftrace examples/opensnoop.st
+      """)
+
+  @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "PROGRAM"))
+  var program: String?
+
+  @Option(name: .customShort("c"), help: ArgumentHelp("Run COMMAND, trace until it exits; 'cpid' is its pid.", valueName: "COMMAND"))
+  var command: String?
+
+  @Option(name: .customLong("dump"), help: ArgumentHelp("Print a compiler stage and exit: ast, types or llvm.", valueName: "STAGE"))
+  var dump: String?
+
+  @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
+  var dryRun = false
+
+  @Flag(name: .customShort("q"), help: "Do not print the 'Attaching N probes...' line.")
+  var quiet = false
+
+  @Flag(name: .customShort("v"), help: "Verbose: show libbpf's messages and whole verifier logs.")
+  var verbose = false
+
+  @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script (unless -e is given), then its positional parameters $1, $2, ...", valueName: "FILE|ARGS"))
+  var arguments: [String] = []
+
+  func validate() throws {
+    if program == nil && arguments.isEmpty { throw ValidationError("no program given: use -e PROGRAM or a script file") }
+    if let dump, DriverOptions.Dump(rawValue: dump) == nil {
+      throw ValidationError("unknown --dump stage '\(dump)'; use one of: \(DriverOptions.Dump.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+  }
+
+  func run() throws {
+    var options = DriverOptions()
+    var rest = arguments
+    if let program {
+      options.programText = program
+    } else {
+      options.scriptPath = rest.removeFirst()
+    }
+    options.positionalParameters = rest
+    options.childCommand = command
+    options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
+    options.dryRun = dryRun
+    options.quiet = quiet
+    options.verbose = verbose
+    let status = Driver.run(options)
+    if status != 0 { throw ExitCode(status) }
+  }
+}
