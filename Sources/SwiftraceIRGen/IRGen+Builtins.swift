@@ -21,9 +21,9 @@ extension IRGenerator {
     case .cpu:  // bpf_get_smp_processor_id (8)
       return .integer(LLVMBuildZExt(b, callHelper(8, [], returns: m.i32), m.i64, ""))
     case .comm:  // bpf_get_current_comm (16) fills all 16 bytes
-      let buffer = entryAlloca(m.arrayType(m.i8, 16), "comm")
-      callHelper(16, [bytePointer(buffer), m.int(16, m.i32)])
-      return .buffer(bytePointer(buffer), size: 16)
+      let buffer = scratch(16)
+      callHelper(16, [buffer, m.int(16, m.i32)])
+      return .buffer(buffer, size: 16)
     case .cpid:
       return .integer(m.int(options.childPID))
     case .probe:
@@ -60,7 +60,7 @@ extension IRGenerator {
       if field.size >= 8 { return .integer(v) }
       return .integer(signed ? LLVMBuildSExt(b, v, m.i64, "") : LLVMBuildZExt(b, v, m.i64, ""))
     case .charArray(let length):
-      let buffer = entryAlloca(m.arrayType(m.i8, length), name)
+      let buffer = scratch(length)
       // bpf_probe_read_kernel (113)
       callHelper(113, [bytePointer(buffer), m.int(UInt64(length), m.i32), offset(context, field.offset)])
       return .buffer(bytePointer(buffer), size: length)
@@ -71,7 +71,7 @@ extension IRGenerator {
       let start = LLVMBuildAnd(b, loc, m.int(0xffff), "")
       var index: [LLVMValueRef?] = [start]
       let source = LLVMBuildGEP2(b, m.i8, bytePointer(context), &index, 1, "")!
-      let buffer = entryAlloca(m.arrayType(m.i8, size), name)
+      let buffer = scratch(size)
       zero(buffer, bytes: size)
       callHelper(115, [bytePointer(buffer), m.int(UInt64(size), m.i32), source])
       return .buffer(bytePointer(buffer), size: size)

@@ -62,12 +62,13 @@ extension IRGenerator {
 
   func constantString(_ s: String) -> IRValue {
     let bytes = Array(s.utf8) + [0]
-    let slot = entryAlloca(m.arrayType(m.i8, bytes.count), "str")
+    let slot = scratch(bytes.count)
     let constant = bytes.withUnsafeBufferPointer { p in
       p.withMemoryRebound(to: CChar.self) { LLVMConstStringInContext(m.context, $0.baseAddress, UInt32(bytes.count), 1) }
     }
-    LLVMBuildStore(m.builder, constant, slot)
-    return .buffer(bytePointer(slot), size: bytes.count)
+    let typed = LLVMBuildBitCast(m.builder, slot, LLVMPointerType(LLVMTypeOf(constant), 0), "")
+    LLVMSetAlignment(LLVMBuildStore(m.builder, constant, typed), 8)
+    return .buffer(slot, size: bytes.count)
   }
 
   /// `&&` and `||` evaluate their right side only when needed, and produce 0 or 1.
@@ -125,8 +126,8 @@ extension IRGenerator {
   /// magnitudes, fix the sign, and give 0 for a zero divisor (the kernel's own rule for BPF_DIV).
   func divide(_ l: LLVMValueRef, _ r: LLVMValueRef, remainder: Bool, signed: Bool) -> LLVMValueRef {
     let b = m.builder
-    let result = entryAlloca(m.i64, "quotient")
-    LLVMBuildStore(b, m.int(0), result)
+    let result = scratch(8)
+    store64(m.int(0), at: result)
     let nonzero = appendBlock("div.nonzero")
     let end = appendBlock("div.end")
     LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, r, m.int(0), ""), nonzero, end)
@@ -143,10 +144,10 @@ extension IRGenerator {
     } else {
       value = remainder ? LLVMBuildURem(b, l, r, "") : LLVMBuildUDiv(b, l, r, "")
     }
-    LLVMBuildStore(b, value, result)
+    store64(value, at: result)
     LLVMBuildBr(b, end)
     LLVMPositionBuilderAtEnd(b, end)
-    return LLVMBuildLoad2(b, m.i64, result, "")
+    return load64(result)
   }
 
   func emitIncrement(increment: Bool, prefix: Bool, _ target: Expr) -> LLVMValueRef {
@@ -179,7 +180,7 @@ extension IRGenerator {
     }
     let source = emitValue(args[0])
     if case .buffer = source { return source }
-    let buffer = entryAlloca(m.arrayType(m.i8, size), "str")
+    let buffer = scratch(size)
     zero(buffer, bytes: size)
     var length = m.int(UInt64(size), m.i32)
     if args.count == 2, case .integer = args[1].kind {

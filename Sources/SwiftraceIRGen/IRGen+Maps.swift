@@ -7,12 +7,11 @@ extension IRGenerator {
   /// equal strings make equal keys. A scalar map's key is 0.
   func buildKey(_ info: MapInfo, _ keys: [Expr]) -> LLVMValueRef {
     if info.isScalar {
-      let keyType = info.storage == .perCPUArray ? m.i32 : m.i64
-      let key = entryAlloca(keyType, "key")
-      LLVMBuildStore(m.builder, LLVMConstNull(keyType), key)
-      return bytePointer(key)
+      let key = scratch(8)
+      store64(m.int(0), at: key)  // also a valid 4-byte key 0 for the per-CPU array
+      return key
     }
-    let key = entryAlloca(m.arrayType(m.i8, info.keySize), "key")
+    let key = scratch(info.keySize)
     let padded = zip(info.keyTypes, keys).contains { type, expr in
       if case .string(let n) = checked.type(of: expr) { return n < type.storageSize }
       return false
@@ -58,19 +57,19 @@ extension IRGenerator {
   /// A map's value, or zero (an empty string) when the key is absent.
   func readMap(_ info: MapInfo, key: LLVMValueRef) -> IRValue {
     if case .string(let n) = info.valueType {
-      let result = entryAlloca(m.arrayType(m.i8, info.valueSize), "value")
+      let result = scratch(info.valueSize)
       withLookup(info, key: key, found: { copy(info.valueSize, from: $0, to: result) },
                  missing: { zero(result, bytes: info.valueSize) })
-      return .buffer(bytePointer(result), size: n)
+      return .buffer(result, size: n)
     }
-    let result = entryAlloca(m.i64, "value")
+    let result = scratch(8)
     withLookup(info, key: key, found: { store64(load64($0), at: result) },
-               missing: { LLVMBuildStore(m.builder, m.int(0), result) })
-    return .integer(LLVMBuildLoad2(m.builder, m.i64, result, ""))
+               missing: { store64(m.int(0), at: result) })
+    return .integer(load64(result))
   }
 
   func writeMap(_ info: MapInfo, key: LLVMValueRef, value: IRValue) {
-    let slot = entryAlloca(m.arrayType(m.i8, info.valueSize), "value")
+    let slot = scratch(info.valueSize)
     store(value, into: slot, size: info.valueSize)
     update(info, key: key, value: slot)
   }
@@ -86,7 +85,7 @@ extension IRGenerator {
       missing = {}  // a one-entry array always has its element
     } else {
       missing = { [self] in
-        let initial = entryAlloca(m.arrayType(m.i64, info.valueSize / 8), "initial")
+        let initial = scratch(info.valueSize)
         switch f {
         case .min, .max:  // (value, set)
           store64(x, at: offset(initial, 0))

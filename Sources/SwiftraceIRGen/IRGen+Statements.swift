@@ -8,6 +8,10 @@ extension IRGenerator {
   }
 
   func emit(_ stmt: Stmt) {
+    withScratchScope { emitStatement(stmt) }
+  }
+
+  private func emitStatement(_ stmt: Stmt) {
     setLocation(stmt.range)
     switch stmt.kind {
     case .expression(let e):
@@ -86,7 +90,7 @@ extension IRGenerator {
   func emitPrintf(args: [Expr], call: Expr) {
     guard let id = checked.printfIDs[call.id] else { return }
     let info = checked.printfs[id]
-    let event = entryAlloca(m.arrayType(m.i8, info.eventSize), "printf")
+    let event = scratch(info.eventSize)
     zero(event, bytes: info.eventSize)
     store64(m.int(UInt64(id)), at: offset(event, 0))
     for (arg, (type, at)) in zip(args.dropFirst(), zip(info.argumentTypes, info.argumentOffsets)) {
@@ -97,7 +101,7 @@ extension IRGenerator {
 
   /// exit() tells userspace to stop, and ends this probe.
   func emitExit() {
-    let event = entryAlloca(m.i64, "exit")
+    let event = scratch(8)
     store64(m.int(AsyncEventID.exit), at: event)
     sendEvent(event, size: 8)
     LLVMBuildRet(m.builder, m.int(0, m.i32))

@@ -47,6 +47,10 @@ public final class IRGenerator {
   var context: LLVMValueRef!
   var probe: CheckedProbe!
   var variables: [String: LLVMValueRef] = [:]
+  /// Stack slots for temporaries, reused from one statement to the next: a BPF program has 512
+  /// bytes of stack, and LLVM would otherwise keep every temporary's slot alive at once.
+  var freeScratch: [Int: [LLVMValueRef]] = [:]
+  var usedScratch: [(size: Int, slot: LLVMValueRef)] = []
 
   public init(checked: CheckedProgram, options: IRGenOptions) {
     self.checked = checked
@@ -160,6 +164,8 @@ public final class IRGenerator {
     setLocation(p.decl.range)
 
     variables = [:]
+    freeScratch = [:]
+    usedScratch = []
     for (varName, type) in (checked.variables[p.decl.id] ?? [:]).sorted(by: { $0.key < $1.key }) {
       let slot = entryAlloca(type.isString ? m.arrayType(m.i8, type.storageSize) : m.i64, varName)
       zero(slot, bytes: type.isString ? type.storageSize : 8)
@@ -194,6 +200,26 @@ public final class IRGenerator {
     let a = LLVMBuildAlloca(allocaBuilder, type, name)!
     LLVMSetAlignment(a, 8)
     return a
+  }
+
+  /// A temporary slot of `bytes` bytes (8-byte aligned), valid until the current statement ends.
+  func scratch(_ bytes: Int) -> LLVMValueRef {
+    let size = (bytes + 7) / 8 * 8
+    let slot = freeScratch[size]?.popLast() ?? bytePointerInEntry(entryAlloca(m.arrayType(m.i8, size), "tmp"))
+    usedScratch.append((size, slot))
+    return slot
+  }
+
+  /// Runs `body`, then returns the temporaries it took to the pool.
+  func withScratchScope(_ body: () -> Void) {
+    let mark = usedScratch.count
+    body()
+    for (size, slot) in usedScratch[mark...] { freeScratch[size, default: []].append(slot) }
+    usedScratch.removeSubrange(mark...)
+  }
+
+  private func bytePointerInEntry(_ v: LLVMValueRef) -> LLVMValueRef {
+    LLVMBuildBitCast(allocaBuilder, v, m.i8Ptr, "")
   }
 
   func bytePointer(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildBitCast(m.builder, v, m.i8Ptr, "") }

@@ -40,6 +40,7 @@ public struct Lexer {
   // MARK: Attach points
 
   /// Lexes one attach point: everything up to white space, `,`, `{` or `<`, with `"..."` quoting.
+  /// A `/` belongs to the attach point (paths); a predicate must be separated by white space.
   /// Returns nil (and consumes nothing) when the input does not start an attach point here.
   public mutating func nextAttachPoint() -> Token? {
     skipTrivia()
@@ -51,10 +52,6 @@ public struct Lexer {
         inQuotes.toggle()
       } else if !inQuotes && (isSpace(c) || c == UInt8(ascii: ",") || c == UInt8(ascii: "{")
         || c == UInt8(ascii: "<") || c == UInt8(ascii: "}") || c == UInt8(ascii: ";")) {
-        break
-      } else if !inQuotes && c == UInt8(ascii: "/") && position > start
-        && isIdentContinue(bytes[position - 1]) && !bytes[start..<position].contains(UInt8(ascii: "/")) {
-        // `BEGIN/pid == 1/`: a `/` that does not continue a path starts the predicate.
         break
       }
       position += 1
