@@ -52,10 +52,9 @@ let package = Package(
       ]),
 
     // MARK: Tests
-    .target(name: "SwiftraceTestSupport", dependencies: ["SwiftraceBasics"], path: "Tests/SwiftraceTestSupport"),
+    .target(name: "SwiftraceTestSupport", path: "Tests/SwiftraceTestSupport"),
     .testTarget(
       name: "SwiftraceGoldenTests",
-      dependencies: ["SwiftraceDriver", "SwiftraceTestSupport"],
-      exclude: ["Golden"]),
+      dependencies: ["SwiftraceDriver", "SwiftraceTestSupport"]),
   ]
 )

@@ -21,6 +21,12 @@ enum Signals {
       }
     }
     signal(SIGPIPE, SIG_IGN)
+    // A parent may start us with these blocked (Foundation's Process does): unblock them, or
+    // Ctrl-C and kill would never reach the handler.
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+    sigprocmask(SIG_UNBLOCK, &set, nil)
   }
 
   /// After the loop: a second Ctrl-C during the final printing kills at once, as in bpftrace.

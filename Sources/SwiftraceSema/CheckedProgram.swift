@@ -43,8 +43,12 @@ public struct MapInfo: Sendable {
 
   public var isScalar: Bool { keyTypes.isEmpty }
 
+  /// Scalar aggregations use a one-entry per-CPU array (no insert, no hashing), except `sum`:
+  /// bpftrace prints a never-updated sum as an empty map, and an array cannot tell "never
+  /// updated" from 0 (min and max carry a set flag, avg a count, and count prints 0 either way).
   public var storage: MapStorage {
     guard valueType.isAggregation else { return .hash }
+    if case .sum = valueType { return .perCPUHash }
     return isScalar ? .perCPUArray : .perCPUHash
   }
 
@@ -65,6 +69,13 @@ public struct MapInfo: Sendable {
   }
 
   public var valueSize: Int { valueType.storageSize }
+
+  public init(name: String, keyTypes: [SType], valueType: SType, firstAssignment: SourceRange) {
+    self.name = name
+    self.keyTypes = keyTypes
+    self.valueType = valueType
+    self.firstAssignment = firstAssignment
+  }
 }
 
 public struct CheckedProbe {
@@ -81,6 +92,11 @@ public struct CheckedProbe {
 public struct PrintfInfo: Sendable {
   public let format: PrintfFormat
   public let argumentTypes: [SType]
+
+  public init(format: PrintfFormat, argumentTypes: [SType]) {
+    self.format = format
+    self.argumentTypes = argumentTypes
+  }
 
   /// Offsets of the arguments in the event, after the 8-byte event id.
   public var argumentOffsets: [Int] {

@@ -159,7 +159,7 @@ public final class Parser {
       if case .ifElse = stmt?.kind { continue }
       if at(.semicolon) {
         advance()
-      } else if !at(closer) {
+      } else if !at(closer) && !at(.endOfFile) {
         error("parse.expectedSemicolon", "expected ';' after statement, found \(describe(token))", at: token.range)
         recover(to: closer)
       }

@@ -1,0 +1,68 @@
+import SwiftraceRuntime
+import SwiftraceSema
+import Testing
+
+/// The printers on made-up snapshots: bpftrace 0.17's text, checked without a kernel.
+@Suite struct TextPrinterTests {
+  func map(_ name: String, keys: [SType], value: SType) -> MapInfo {
+    MapInfo(name: name, keyTypes: keys, valueType: value, firstAssignment: .init(start: 0, end: 0))
+  }
+
+  @Test func integerMapsSortByValueAndKeysPrintSigned() {
+    let info = map("@ints", keys: [.int64], value: .int64)
+    let s = MapSnapshot(info: info, entries: [
+      .init(key: [.integer(3, signed: true)], value: .integer(30, signed: true)),
+      .init(key: [.integer(1, signed: true)], value: .integer(100, signed: true)),
+      .init(key: [.integer(UInt64(bitPattern: -7), signed: true)], value: .integer(5, signed: true)),
+    ])
+    #expect(TextPrinter.print(s) == "@ints[-7]: 5\n@ints[3]: 30\n@ints[1]: 100\n")
+  }
+
+  @Test func stringValuesSortByKeyAndMultiKeysJoin() {
+    let info = map("@t", keys: [.string(size: 2), .int64], value: .string(size: 2))
+    let s = MapSnapshot(info: info, entries: [
+      .init(key: [.string("b"), .integer(1, signed: true)], value: .string("x")),
+      .init(key: [.string("a"), .integer(2, signed: true)], value: .string("y")),
+      .init(key: [.string("a"), .integer(1, signed: true)], value: .string("z")),
+    ])
+    #expect(TextPrinter.print(s) == "@t[a, 1]: z\n@t[a, 2]: y\n@t[b, 1]: x\n")
+  }
+
+  @Test func emptyMapsAndAverages() {
+    #expect(TextPrinter.print(MapSnapshot(info: map("@e", keys: [.int64], value: .int64), entries: [])) == "\n")
+    let avg = map("@a", keys: [], value: .avg(signed: true))
+    #expect(TextPrinter.print(MapSnapshot(info: avg, entries: [])) == "\n\n")
+    let one = MapSnapshot(info: avg, entries: [.init(key: [], value: .average(count: 2, total: 31))])
+    #expect(TextPrinter.print(one) == "@a: 15\n\n")
+  }
+
+  @Test func perCPUValuesReduce() {
+    let info = map("@m", keys: [], value: .min(signed: true))
+    let decoder = MapDecoder(info: info, probeNames: [], cpus: 3)
+    func le(_ v: Int64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (8 * UInt64($0))) } }
+    // CPU 0 never set (value 0 must be ignored), CPU 1 holds 9, CPU 2 holds -4.
+    let bytes = le(0) + le(0) + le(9) + le(1) + le(-4) + le(1)
+    #expect(decoder.value(bytes) == .aggregate(UInt64(bitPattern: -4), signed: true))
+    #expect(decoder.value(le(0) + le(0) + le(0) + le(0) + le(0) + le(0)) == nil)
+  }
+}
+
+@Suite struct PrintfFormatterTests {
+  func format(_ f: String, _ values: [UInt64]) throws -> String {
+    let parsed = try PrintfFormat.parse(f).get()
+    let info = PrintfInfo(format: parsed, argumentTypes: values.map { _ in .int64 })
+    var event = [UInt8](repeating: 0, count: info.eventSize)
+    for (v, o) in zip(values, info.argumentOffsets) {
+      for i in 0..<8 { event[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
+    }
+    return event.withUnsafeBytes { PrintfFormatter(info: info, probeNames: []).format($0) }
+  }
+
+  @Test func integerConversionsFollowC() throws {
+    let minus3 = UInt64(bitPattern: -3)
+    #expect(try format("%d %u %x %5d|%-5d|%05d %X %o %c", [minus3, minus3, 255, 42, 42, 7, 255, 8, 65])
+      == "-3 4294967293 ff    42|42   |00007 FF 10 A")
+    #expect(try format("%ld %lu %llx %hhd %p", [minus3, minus3, minus3, 255, 0x1000]) == "-3 18446744073709551613 fffffffffffffffd -1 0x1000")
+    #expect(try format("100%% %+d", [5]) == "100% +5")
+  }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import SwiftraceBasics
+import SwiftraceSema
+import SwiftraceSyntax
+import SwiftraceTestSupport
+import Testing
+
+func check(_ text: String, name: String = "t.st", parameters: [String] = [],
+           childCommand: Bool = true) -> (CheckedProgram, DiagnosticEngine) {
+  let source = SourceFile(name: name, text: text)
+  let diagnostics = DiagnosticEngine(source: source)
+  let program = Parser.parse(source, diagnostics: diagnostics)
+  var options = TypeChecker.Options()
+  options.positionalParameters = parameters
+  options.hasChildCommand = childCommand
+  let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics,
+                                  catalog: TracefsCatalog(roots: [Golden.fixtureTracefs]), options: options)
+  return (checked, diagnostics)
+}
+
+/// `Tests/Golden/types/*.st`: the `--dump=types` output.
+@Suite struct TypeGoldenTests {
+  @Test(arguments: Golden.cases("types"))
+  func types(_ name: String) throws {
+    let text = try #require(Golden.read("types", name, "st"))
+    let (checked, diagnostics) = check(text, name: "\(name).st", parameters: ["7", "hello"])
+    let rendered = DiagnosticRenderer(source: checked.source).render(diagnostics.sorted)
+    #expect(rendered.isEmpty, "\(rendered)")
+    if let failure = Golden.compare(TypeDump.print(checked), suite: "types", name: name, ext: "types") {
+      Issue.record("\(failure)")
+    }
+  }
+}
+
+/// `Tests/Golden/errors/*.st`: every diagnostic must be expected by a `// error: ...` comment on
+/// its line, and every such comment must be matched.
+@Suite struct InlineDiagnosticTests {
+  @Test(arguments: Golden.cases("errors"))
+  func diagnostics(_ name: String) throws {
+    let text = try #require(Golden.read("errors", name, "st"))
+    let (checked, diagnostics) = check(text, name: "\(name).st", childCommand: false)
+    var expected = InlineExpectation.parse(text)
+    #expect(!expected.isEmpty, "an errors case must expect at least one diagnostic")
+    for d in diagnostics.sorted {
+      let (line, column) = checked.source.lineAndColumn(of: d.range.start)
+      if let i = expected.firstIndex(where: { $0.line == line && $0.severity == d.severity.rawValue && d.message.contains($0.text) }) {
+        expected.remove(at: i)
+      } else {
+        Issue.record("\(name).st:\(line):\(column): unexpected \(d.severity.rawValue): \(d.message)")
+      }
+    }
+    for e in expected { Issue.record("\(name).st:\(e.line): missing \(e.severity): \(e.text)") }
+  }
+}
+
+@Suite struct MapTypeTests {
+  @Test func mapTypesAreSolvedAcrossProbes() {
+    // @b is read in the first probe and only assigned in the second.
+    let (checked, diagnostics) = check("BEGIN { @a = @b + 1 } END { @b = \"x\" ; @b = \"longer\" }")
+    #expect(diagnostics.diagnostics.contains { $0.message.contains("'+' needs integer operands") })
+    #expect(checked.map(named: "@b")?.valueType == .string(size: 7))
+  }
+
+  @Test func conflictingMapValuesPointAtFirstAssignment() {
+    let (_, diagnostics) = check("BEGIN { @x = 1; }\nEND { @x = \"s\"; }")
+    let d = diagnostics.diagnostics.first { $0.id == "sema.mapValueType" }
+    #expect(d?.notes.first?.message.contains("first assigned here") == true)
+  }
+
+  @Test func aggregationsPickPerCPUStorage() {
+    let (checked, diagnostics) = check("BEGIN { @c = count(); @k[pid] = sum(1); @v[1] = 2; }")
+    #expect(diagnostics.diagnostics.isEmpty)
+    #expect(checked.map(named: "@c")?.storage == .perCPUArray)
+    #expect(checked.map(named: "@k")?.storage == .perCPUHash)
+    #expect(checked.map(named: "@v")?.storage == .hash)
+  }
+
+  @Test func probeKindsAndAliases() throws {
+    #expect(try ProbeKind.parse("t:syscalls:sys_enter_openat").get() == .tracepoint(category: "syscalls", event: "sys_enter_openat"))
+    #expect(try ProbeKind.parse("interval:ms:100").get() == .interval(nanoseconds: 100_000_000))
+    #expect(try ProbeKind.parse("profile:hz:99").get() == .profile(frequency: 99, nanoseconds: nil))
+    #expect(try ProbeKind.parse("ur:/bin/bash:readline").get() == .uretprobe(binary: "/bin/bash", function: "readline"))
+    #expect(throws: ProbeParseError.self) { try ProbeKind.parse("kprobe").get() }
+  }
+
+  @Test func printfFormats() throws {
+    let f = try PrintfFormat.parse("%-5d|%05lu %s %%").get()
+    #expect(f.conversions.map(\.specifier) == ["d", "u", "s"])
+    #expect(f.conversions[0].flags == "-" && f.conversions[0].width == 5)
+    #expect(f.conversions[1].length == "l")
+    #expect(throws: PrintfFormatError.self) { try PrintfFormat.parse("%y").get() }
+  }
+}
