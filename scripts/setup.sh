@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what swiftrace needs on Debian 12 (run as root), and mounts tracefs if it is missing.
+# Safe to run again: it installs only what is absent.
+set -euo pipefail
+
+packages=(
+  llvm-dev       # LLVM 14 C API and libLLVM-14 (the in-process BPF backend)
+  libclang-dev   # libclang 14 (C definitions in scripts, later issues)
+  libbpf-dev     # libbpf 1.1: loading, maps, attach, ring buffer
+  libelf-dev     # libbpf's ELF dependency
+  pkg-config     # SwiftPM finds libbpf through pkg-config
+  bpftrace       # bpftrace 0.17: the reference the differential tests compare against
+  gcc            # builds the programs the uprobe tests trace
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Tracepoint formats and attachment need tracefs.
+if [ ! -d /sys/kernel/tracing/events ]; then
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+fi
