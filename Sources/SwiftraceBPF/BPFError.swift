@@ -19,7 +19,7 @@ public enum BPFError: Error, CustomStringConvertible {
     case .attach(let probe, let e, let reason, let hint):
       return "cannot attach \(probe): \(reason) (\(errorString(e)))" + (hint.map { "\nhint: \($0)" } ?? "")
     case .notSupported(let probe, let feature, let hint):
-      return "cannot attach \(probe): \(feature)\nhint: \(hint)"
+      return "cannot attach \(probe): \(feature); \(hint)"
     case .system(let what, let e):
       var message = "\(what): \(errorString(e))"
       if e == EPERM { message += "\nhint: swiftrace needs root (CAP_BPF and CAP_PERFMON)" }

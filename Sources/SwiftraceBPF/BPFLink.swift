@@ -30,7 +30,7 @@ extension BPFProgram {
       if !Features.hasKprobes {
         throw .notSupported(
           probe: probe, feature: "this kernel has no kprobe support (CONFIG_KPROBES is not set)",
-          hint: "use a tracepoint instead (see /sys/kernel/tracing/events); --dry-run still compiles and verifies the program")
+          hint: "use a tracepoint instead (see /sys/kernel/tracing/events), or --dry-run to compile and verify only")
       }
       throw .attach(probe: probe, errno: e, reason: "the kernel refused the kprobe",
                     hint: "check that '\(function)' exists in /proc/kallsyms and is not inlined")

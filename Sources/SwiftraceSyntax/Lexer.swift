@@ -40,7 +40,7 @@ public struct Lexer {
   // MARK: Attach points
 
   /// Lexes one attach point: everything up to white space, `,`, `{` or `<`, with `"..."` quoting.
-  /// A `/` belongs to the attach point (paths); a predicate must be separated by white space.
+  /// A `/` continues the attach point only for providers whose targets are file paths.
   /// Returns nil (and consumes nothing) when the input does not start an attach point here.
   public mutating func nextAttachPoint() -> Token? {
     skipTrivia()
@@ -50,6 +50,8 @@ public struct Lexer {
       let c = bytes[position]
       if c == UInt8(ascii: "\"") {
         inQuotes.toggle()
+      } else if !inQuotes && c == UInt8(ascii: "/") && !takesPath(bytes[start..<position]) {
+        break  // `kprobe:f/pid == 1/`: only uprobe-like attach points contain paths
       } else if !inQuotes && (isSpace(c) || c == UInt8(ascii: ",") || c == UInt8(ascii: "{")
         || c == UInt8(ascii: "<") || c == UInt8(ascii: "}") || c == UInt8(ascii: ";")) {
         break
@@ -62,6 +64,13 @@ public struct Lexer {
                         at: SourceRange(start: start, end: position))
     }
     return Token(.attachPoint, SourceRange(start: start, end: position))
+  }
+
+  /// uprobe, uretprobe and usdt name a binary, so `/` is part of their attach points.
+  private func takesPath(_ text: ArraySlice<UInt8>) -> Bool {
+    guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return false }
+    let provider = String(decoding: text[text.startIndex..<colon], as: UTF8.self)
+    return ["uprobe", "u", "uretprobe", "ur", "usdt", "U"].contains(provider)
   }
 
   // MARK: Ordinary tokens
