@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SwiftraceDriver
 
 /// The command line: options only; the driver does the work.
@@ -36,8 +37,30 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customShort("v"), help: "Verbose: show libbpf's messages and whole verifier logs.")
   var verbose = false
 
-  @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The script (unless -e is given), then its positional parameters $1, $2, ...", valueName: "FILE|ARGS"))
+  @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The script (unless -e is given), then its positional parameters $1, $2, ...", valueName: "FILE|ARGS"))
   var arguments: [String] = []
+
+  /// Like ParsableCommand's main, but bad usage exits 1 (as every other input error does, and as
+  /// bpftrace does) instead of argument-parser's 64.
+  static func main() {
+    var command: ParsableCommand
+    do {
+      command = try parseAsRoot()
+    } catch {
+      let message = fullMessage(for: error)
+      if exitCode(for: error) == .success {
+        print(message)
+        Foundation.exit(0)
+      }
+      FileHandle.standardError.write(Data((message + "\n").utf8))
+      Foundation.exit(1)
+    }
+    do {
+      try command.run()
+    } catch {
+      exit(withError: error)
+    }
+  }
 
   func validate() throws {
     if program == nil && arguments.isEmpty { throw ValidationError("no program given: use -e PROGRAM or a script file") }
