@@ -8,6 +8,8 @@ public enum BPFError: Error, CustomStringConvertible {
   case attach(probe: String, errno: Int32, reason: String, hint: String?)
   case notSupported(probe: String, feature: String, hint: String)
   case system(what: String, errno: Int32)
+  /// The kernel refused BPF altogether: not root, or unprivileged BPF disabled.
+  case permission(what: String, errno: Int32)
 
   public var description: String {
     switch self {
@@ -20,6 +22,8 @@ public enum BPFError: Error, CustomStringConvertible {
       return "cannot attach \(probe): \(reason) (\(errorString(e)))" + (hint.map { "\nhint: \($0)" } ?? "")
     case .notSupported(let probe, let feature, let hint):
       return "cannot attach \(probe): \(feature); \(hint)"
+    case .permission(let what, let e):
+      return "\(what): \(errorString(e)); swiftrace must run as root (or with CAP_BPF and CAP_PERFMON)"
     case .system(let what, let e):
       var message = "\(what): \(errorString(e))"
       if e == EPERM { message += "\nhint: swiftrace needs root (CAP_BPF and CAP_PERFMON)" }

@@ -32,6 +32,9 @@ public final class BPFObject {
     let rc = bpf_object__load(object)
     guard rc == 0 else {
       let log = LibbpfLog.take()
+      if -rc == EPERM || -rc == EACCES, !log.contains("prog '") {
+        throw .permission(what: "cannot load BPF programs", errno: -rc)
+      }
       // libbpf names the failing program in its log: "prog 'NAME': failed to load".
       var program = "?"
       if let r = log.range(of: "prog '"), let end = log[r.upperBound...].firstIndex(of: "'") {

@@ -1,0 +1,52 @@
+import Foundation
+import SwiftraceTestSupport
+import Testing
+
+/// The command line as a user meets it: exit codes, messages, and every dump stage.
+@Suite struct CLITests {
+  func run(_ args: [String]) throws -> ProcessResult { try runProcess(swiftraceExecutable, args) }
+
+  @Test func usageErrorsExitOne() throws {
+    let none = try run([])
+    #expect(none.status == 1)
+    #expect(none.stderr.contains("no program given"))
+    let badDump = try run(["--dump=nope", "-e", "BEGIN {}"])
+    #expect(badDump.status == 1)
+    #expect(badDump.stderr.contains("unknown --dump stage 'nope'"))
+  }
+
+  @Test func helpExitsZero() throws {
+    let help = try run(["--help"])
+    #expect(help.status == 0)
+    #expect(help.stdout.contains("--dry-run"))
+  }
+
+  @Test func missingScriptFile() throws {
+    let r = try run(["/nonexistent/script.st"])
+    #expect(r.status == 1)
+    #expect(r.stderr == "swiftrace: error: cannot read '/nonexistent/script.st': No such file or directory\n")
+  }
+
+  @Test func allErrorsOfAStageAreReported() throws {
+    let r = try run(["-e", "BEGIN { @a = nope; @b = $x; printf(\"%d\\n\"); }"])
+    #expect(r.status == 1)
+    let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("<command-line>:1:") }
+    #expect(lines.count == 3, "\(r.stderr)")
+  }
+
+  @Test func dumpStages() throws {
+    let program = "kprobe:do_sys_open < @[comm]=count() >"
+    let ast = try run(["--dump=ast", "-e", program])
+    #expect(ast.status == 0)
+    #expect(ast.stdout.hasPrefix("Program\n probe kprobe:do_sys_open <>\n"))
+    let types = try run(["--dump=types", "-e", program])
+    #expect(types.status == 0)
+    #expect(types.stdout.contains(" @[string[16]] -> count (perCPUHash)"))
+    let ir = try run(["--dump=llvm", "-e", program])
+    #expect(ir.status == 0)
+    #expect(ir.stdout.contains("section \"kprobe/do_sys_open\""))
+    #expect(ir.stdout.contains("section \".maps\""))
+    // The BPF helpers appear as calls through their numbers (1 = map_lookup_elem, 16 = get_current_comm).
+    #expect(ir.stdout.contains("inttoptr (i64 1 to") && ir.stdout.contains("inttoptr (i64 16 to"))
+  }
+}
