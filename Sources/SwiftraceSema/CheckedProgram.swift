@@ -53,15 +53,7 @@ public struct MapInfo: Sendable {
   }
 
   /// Byte offset of each key part; parts are 8-byte aligned.
-  public var keyOffsets: [Int] {
-    var offsets: [Int] = []
-    var o = 0
-    for t in keyTypes {
-      offsets.append(o)
-      o += t.storageSize
-    }
-    return offsets
-  }
+  public var keyOffsets: [Int] { packedOffsets(keyTypes, from: 0) }
 
   public var keySize: Int {
     if isScalar { return storage == .perCPUArray ? 4 : 8 }
@@ -99,15 +91,19 @@ public struct PrintfInfo: Sendable {
   }
 
   /// Offsets of the arguments in the event, after the 8-byte event id.
-  public var argumentOffsets: [Int] {
-    var offsets: [Int] = []
-    var o = 8
-    for t in argumentTypes {
-      offsets.append(o)
-      o += t.storageSize
-    }
-    return offsets
-  }
+  public var argumentOffsets: [Int] { packedOffsets(argumentTypes, from: 8) }
 
   public var eventSize: Int { 8 + argumentTypes.reduce(0) { $0 + $1.storageSize } }
+}
+
+/// Offsets of values laid out one after another from `start`, each taking its `storageSize`
+/// (a multiple of 8, so every value stays 8-byte aligned). Map keys and events share this layout.
+func packedOffsets(_ types: [SType], from start: Int) -> [Int] {
+  var offsets: [Int] = []
+  var o = start
+  for t in types {
+    offsets.append(o)
+    o += t.storageSize
+  }
+  return offsets
 }
