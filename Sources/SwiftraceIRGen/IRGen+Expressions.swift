@@ -39,8 +39,18 @@ extension IRGenerator {
       let info = checked.map(named: name)!
       return readMap(info, key: buildKey(info, keys))
     case .call(let name, let args):
-      guard Function(rawValue: name) == .str else { return .integer(m.int(0)) }
-      return emitStr(args, e)
+      switch Function(rawValue: name) {
+      case .str?:
+        return emitStr(args, e)
+      case .strncmp?:
+        // bpftrace's strncmp: 0 when the first n characters are equal, 1 otherwise.
+        guard case .buffer(let a, let na) = emitValue(args[0]), case .buffer(let b, let nb) = emitValue(args[1]),
+          case .integer(let n) = args[2].kind else { return .integer(m.int(0)) }
+        let equal = stringsEqual(a, na, b, nb, limit: Int(min(n, 1 << 20)))
+        return .integer(LLVMBuildXor(m.builder, equal, m.int(1), "")!)
+      default:
+        return .integer(m.int(0))
+      }
     case .unary(let op, let operand):
       let v = emitInteger(operand)
       switch op {
@@ -51,13 +61,81 @@ extension IRGenerator {
       }
     case .binary(let op, let lhs, let rhs):
       if op.isLogical { return .integer(emitLogical(op, lhs, rhs)) }
+      if case .buffer(let a, let na) = emitValueIfString(lhs), case .buffer(let b, let nb) = emitValueIfString(rhs) {
+        let equal = stringsEqual(a, na, b, nb, limit: nil)
+        return .integer(op == .equal ? equal : LLVMBuildXor(m.builder, equal, m.int(1), "")!)
+      }
       let signed = checked.type(of: lhs).isSigned && checked.type(of: rhs).isSigned
       return .integer(arithmetic(op, emitInteger(lhs), emitInteger(rhs), signed: signed))
     case .incrementDecrement(let increment, let prefix, let target):
       return .integer(emitIncrement(increment: increment, prefix: prefix, target))
     case .field(_, let name, _):
       return emitTracepointField(name, e)
+    case .ternary(let condition, let then, let otherwise):
+      return emitTernary(condition, then, otherwise, type: checked.type(of: e))
+    case .cast(let type, let operand):
+      let v = emitInteger(operand)
+      if type.bits == 64 { return .integer(v) }
+      let narrow = LLVMBuildTrunc(m.builder, v, LLVMIntTypeInContext(m.context, UInt32(type.bits)), "")
+      return .integer(type.signed ? LLVMBuildSExt(m.builder, narrow, m.i64, "") : LLVMBuildZExt(m.builder, narrow, m.i64, ""))
     }
+  }
+
+  /// The value of a string-typed expression; `.integer(0)` (unused) for anything else.
+  func emitValueIfString(_ e: Expr) -> IRValue {
+    checked.type(of: e).isString ? emitValue(e) : .integer(m.int(0))
+  }
+
+  /// `c ? a : b` evaluates only the branch taken; strings are copied into one result buffer.
+  func emitTernary(_ condition: Expr, _ then: Expr, _ otherwise: Expr, type: SType) -> IRValue {
+    let isTrue = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(condition), m.int(0), "")!
+    let thenBlock = appendBlock("cond.true")
+    let elseBlock = appendBlock("cond.false")
+    let end = appendBlock("cond.end")
+    let size = max(8, type.storageSize)
+    let result = scratch(size)
+    LLVMBuildCondBr(m.builder, isTrue, thenBlock, elseBlock)
+    for (block, branch) in [(thenBlock, then), (elseBlock, otherwise)] {
+      LLVMPositionBuilderAtEnd(m.builder, block)
+      store(emitValue(branch), into: result, size: type.isString ? type.storageSize : 8)
+      LLVMBuildBr(m.builder, end)
+    }
+    LLVMPositionBuilderAtEnd(m.builder, end)
+    if case .string(let n) = type { return .buffer(result, size: n) }
+    return .integer(load64(result))
+  }
+
+  /// 1 if the NUL-terminated strings in two buffers are equal (within `limit` bytes), else 0.
+  /// Unrolled byte by byte: the buffers have compile-time sizes, and the verifier sees no loop.
+  func stringsEqual(_ a: LLVMValueRef, _ na: Int, _ b: LLVMValueRef, _ nb: Int, limit: Int?) -> LLVMValueRef {
+    let result = scratch(8)
+    store64(m.int(0), at: result)
+    let equal = appendBlock("streq.equal")
+    let done = appendBlock("streq.done")
+    let n = min(na, nb, limit ?? Int.max)
+    func byte(_ p: LLVMValueRef, _ i: Int) -> LLVMValueRef { LLVMBuildLoad2(m.builder, m.i8, offset(p, i), "")! }
+    for i in 0..<n {
+      let x = byte(a, i), y = byte(b, i)
+      let same = appendBlock("streq.same")
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, x, y, ""), done, same)
+      LLVMPositionBuilderAtEnd(m.builder, same)
+      let next = appendBlock("streq.next")
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntEQ, x, m.int(0, m.i8), ""), equal, next)
+      LLVMPositionBuilderAtEnd(m.builder, next)
+    }
+    // All n bytes matched without a NUL: equal if the limit was reached or the buffers end here,
+    // otherwise the longer string must end at byte n.
+    if limit.map({ n >= $0 }) == true || na == nb {
+      LLVMBuildBr(m.builder, equal)
+    } else {
+      let tail = byte(na > nb ? a : b, n)
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntEQ, tail, m.int(0, m.i8), ""), equal, done)
+    }
+    LLVMPositionBuilderAtEnd(m.builder, equal)
+    store64(m.int(1), at: result)
+    LLVMBuildBr(m.builder, done)
+    LLVMPositionBuilderAtEnd(m.builder, done)
+    return load64(result)
   }
 
   func constantString(_ s: String) -> IRValue {

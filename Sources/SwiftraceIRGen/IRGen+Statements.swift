@@ -38,7 +38,40 @@ extension IRGenerator {
       if let elseBlock { emit(elseBlock) }
       branchIfOpen(to: end)
       LLVMPositionBuilderAtEnd(m.builder, end)
+    case .whileLoop(let condition, let body):
+      // The kernel's verifier proves the loop bounded; a loop it cannot prove is rejected at load.
+      let header = appendBlock("while.cond")
+      let bodyBlock = appendBlock("while.body")
+      let end = appendBlock("while.end")
+      LLVMBuildBr(m.builder, header)
+      LLVMPositionBuilderAtEnd(m.builder, header)
+      let isTrue = withScratch { LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(condition), m.int(0), "")! }
+      LLVMBuildCondBr(m.builder, isTrue, bodyBlock, end)
+      LLVMPositionBuilderAtEnd(m.builder, bodyBlock)
+      loops.append((header, end))
+      emit(body)
+      loops.removeLast()
+      branchIfOpen(to: header)
+      LLVMPositionBuilderAtEnd(m.builder, end)
+    case .unroll(let count, let body):
+      guard case .integer(let n) = count.kind else { return }
+      for _ in 0..<n { emit(body) }
+    case .breakLoop, .continueLoop:
+      guard let loop = loops.last else { return }
+      let isBreak = { if case .breakLoop = stmt.kind { return true } else { return false } }()
+      LLVMBuildBr(m.builder, isBreak ? loop.breakTarget : loop.continueTarget)
+      LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.jump"))
+    case .returnProbe:
+      LLVMBuildRet(m.builder, m.int(0, m.i32))
+      LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.return"))
     }
+  }
+
+  /// Evaluates `body` with its own temporaries, released afterwards (a loop condition).
+  func withScratch<T>(_ body: () -> T) -> T {
+    var result: T!
+    withScratchScope { result = body() }
+    return result
   }
 
   func branchIfOpen(to block: LLVMBasicBlockRef) {

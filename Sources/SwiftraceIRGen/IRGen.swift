@@ -51,6 +51,8 @@ public final class IRGenerator {
   /// bytes of stack, and LLVM would otherwise keep every temporary's slot alive at once.
   var freeScratch: [Int: [LLVMValueRef]] = [:]
   var usedScratch: [(size: Int, slot: LLVMValueRef)] = []
+  /// Where `continue` and `break` go, innermost loop last.
+  var loops: [(continueTarget: LLVMBasicBlockRef, breakTarget: LLVMBasicBlockRef)] = []
 
   public init(checked: CheckedProgram, options: IRGenOptions) {
     self.checked = checked

@@ -29,7 +29,7 @@ public enum Builtin: String, CaseIterable, Sendable {
 
 /// Functions a script can call.
 public enum Function: String, CaseIterable, Sendable {
-  case printf, exit, str
+  case printf, exit, str, strncmp
   case count, sum, min, max, avg
 
   public var isAggregation: Bool {
@@ -45,6 +45,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf: return "printf(format, ...)"
     case .exit: return "exit()"
     case .str: return "str(pointer [, length])"
+    case .strncmp: return "strncmp(string, string, length)"
     case .count: return "count()"
     case .sum, .min, .max, .avg: return "\(rawValue)(integer)"
     }

@@ -47,13 +47,36 @@ extension TypeChecker {
     case .binary(let op, let lhs, let rhs):
       let l = check(lhs), r = check(rhs)
       guard let l, let r else { return nil }
+      if l.isString || r.isString, op == .equal || op == .notEqual {
+        guard l.isString && r.isString else {
+          error("sema.operandType", "cannot compare \(l) with \(r)", at: e.range)
+          return nil
+        }
+        return .uint64
+      }
       for (t, side) in [(l, lhs), (r, rhs)] where !t.isInteger {
-        let what = t.isString && op.isComparison ? "comparing strings is not supported yet" :
-          "'\(op.spelling)' needs integer operands, but this is \(t)"
-        error("sema.operandType", what, at: side.range)
+        error("sema.operandType", "'\(op.spelling)' needs integer operands, but this is \(t)", at: side.range)
         return nil
       }
       return .integer(signed: l.isSigned && r.isSigned)
+    case .ternary(let condition, let then, let otherwise):
+      let c = check(condition), a = check(then), b = check(otherwise)
+      if let c, !c.isInteger {
+        error("sema.conditionNotInteger", "a condition must be an integer, not \(c)", at: condition.range)
+      }
+      guard let a, let b else { return nil }
+      guard a.isStorable, case .same(let t) = unify(a, b), t.isInteger || t.isString || t == .probe else {
+        error("sema.ternaryTypes", "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
+        return nil
+      }
+      return t
+    case .cast(let type, let operand):
+      guard let t = check(operand) else { return nil }
+      guard t.isInteger else {
+        error("sema.castOperand", "cannot cast \(t) to \(type)", at: operand.range)
+        return nil
+      }
+      return .integer(signed: type.signed)
     case .incrementDecrement(_, _, let target):
       return checkIncrement(target)
     case .field(let base, let name, _):
@@ -203,6 +226,24 @@ extension TypeChecker {
       return SType.none
     case .str:
       return checkStr(args: args, e)
+    case .strncmp:
+      guard args.count == 3 else {
+        error("sema.arity", "strncmp() takes three arguments: \(f.signature)", at: e.range)
+        return nil
+      }
+      for arg in args.prefix(2) {
+        if let t = check(arg), !t.isString {
+          error("sema.argumentType", "strncmp() compares strings, not \(t)", at: arg.range)
+          return nil
+        }
+      }
+      guard case .integer(let n) = args[2].kind else {
+        error("sema.argumentType", "the length given to strncmp() must be an integer literal", at: args[2].range)
+        return nil
+      }
+      types[args[2].id] = .int64
+      _ = n
+      return .uint64
     case .count, .sum, .min, .max, .avg:
       error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",
             at: e.range)

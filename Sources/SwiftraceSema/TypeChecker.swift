@@ -29,6 +29,8 @@ public final class TypeChecker {
   /// The probe being checked and its scratch variables.
   var current: CheckedProbe!
   var scope: [String: SType] = [:]
+  /// How many `while` loops enclose the statement being checked (for break and continue).
+  var loopDepth = 0
 
   public init(program: Program, diagnostics: DiagnosticEngine, catalog: TracepointCatalog, options: Options = Options()) {
     self.program = program
@@ -121,6 +123,27 @@ public final class TypeChecker {
       }
       check(then)
       if let elseBlock { check(elseBlock) }
+    case .whileLoop(let condition, let body):
+      if let t = check(condition), !t.isInteger {
+        error("sema.conditionNotInteger", "a while condition must be an integer, not \(t)", at: condition.range)
+      }
+      loopDepth += 1
+      check(body)
+      loopDepth -= 1
+    case .unroll(let count, let body):
+      if case .integer(let n) = count.kind, (1...100).contains(n) {
+        types[count.id] = .int64
+      } else {
+        error("sema.unrollCount", "unroll needs an integer literal from 1 to 100", at: count.range)
+      }
+      check(body)
+    case .breakLoop, .continueLoop:
+      if loopDepth == 0 {
+        let word = { if case .breakLoop = stmt.kind { return "break" } else { return "continue" } }()
+        error("sema.notInLoop", "'\(word)' can only be used inside a while loop", at: stmt.range)
+      }
+    case .returnProbe:
+      break
     }
   }
 

@@ -74,6 +74,16 @@ public final class Stmt {
     case assign(target: Expr, op: BinaryOperator?, value: Expr)
     /// `if (condition) { ... } else { ... }`; `else if` is an else block holding one `if`.
     case ifElse(condition: Expr, then: Block, else: Block?)
+    /// `while (condition) { ... }`
+    case whileLoop(condition: Expr, body: Block)
+    /// `unroll (count) { ... }`: the body repeated `count` times, a compile-time integer.
+    case unroll(count: Expr, body: Block)
+    /// `break`
+    case breakLoop
+    /// `continue`
+    case continueLoop
+    /// `return`: ends the probe.
+    case returnProbe
   }
 
   public let id: NodeID
@@ -113,6 +123,10 @@ public final class Expr {
     case incrementDecrement(increment: Bool, prefix: Bool, Expr)
     /// `base->field` (arrow) or `base.field`
     case field(Expr, name: String, arrow: Bool)
+    /// `condition ? then : else`
+    case ternary(Expr, Expr, Expr)
+    /// `(type) operand`, for an integer type such as `uint16`.
+    case cast(IntegerType, Expr)
   }
 
   public let id: NodeID
@@ -185,4 +199,22 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
   }
 
   public var isLogical: Bool { self == .logicalAnd || self == .logicalOr }
+}
+
+/// The sized integer types of casts: `int8` ... `uint64`.
+public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
+  public let bits: Int
+  public let signed: Bool
+
+  public init?(name: String) {
+    let signed = !name.hasPrefix("u")
+    let digits = name.dropFirst(signed ? 3 : 4)
+    guard name.hasPrefix(signed ? "int" : "uint"), let bits = Int(digits), [8, 16, 32, 64].contains(bits) else {
+      return nil
+    }
+    self.bits = bits
+    self.signed = signed
+  }
+
+  public var description: String { "\(signed ? "" : "u")int\(bits)" }
 }

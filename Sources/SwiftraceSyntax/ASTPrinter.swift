@@ -48,6 +48,17 @@ public struct ASTPrinter {
         line(depth + 1, "else")
         visit(elseBlock, depth: depth + 2)
       }
+    case .whileLoop(let condition, let body):
+      line(depth, "while")
+      visit(condition, depth: depth + 1)
+      visit(body, depth: depth + 1)
+    case .unroll(let count, let body):
+      line(depth, "unroll")
+      visit(count, depth: depth + 1)
+      visit(body, depth: depth + 1)
+    case .breakLoop: line(depth, "break")
+    case .continueLoop: line(depth, "continue")
+    case .returnProbe: line(depth, "return")
     }
   }
 
@@ -85,6 +96,14 @@ public struct ASTPrinter {
     case .field(let base, let name, let arrow):
       line(depth, "field \(arrow ? "->" : ".")\(name)")
       visit(base, depth: depth + 1)
+    case .ternary(let c, let a, let b):
+      line(depth, "ternary")
+      visit(c, depth: depth + 1)
+      visit(a, depth: depth + 1)
+      visit(b, depth: depth + 1)
+    case .cast(let type, let operand):
+      line(depth, "cast \(type)")
+      visit(operand, depth: depth + 1)
     }
   }
 }

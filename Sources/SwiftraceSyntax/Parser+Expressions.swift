@@ -1,9 +1,21 @@
 import SwiftraceBasics
 
 extension Parser {
-  // MARK: expression = unary { binaryOperator unary }   (C precedence, left associative)
+  // MARK: expression = binary [ "?" expression ":" expression ]
 
-  func parseExpression() -> Expr { parseBinary(minPrecedence: 1) }
+  func parseExpression() -> Expr {
+    let condition = parseBinary(minPrecedence: 1)
+    guard at(.question) else { return condition }
+    advance()
+    enclosures.append(.group)  // `a ? b > c : d` inside an angle block: `>` compares
+    let then = parseExpression()
+    enclosures.removeLast()
+    expect(.colon, "in the conditional expression")
+    let otherwise = parseExpression()
+    return Expr(id: ids.make(), kind: .ternary(condition, then, otherwise), range: .to(condition.range, otherwise.range))
+  }
+
+  // MARK: binary = unary { binaryOperator unary }   (C precedence, left associative)
 
   func parseBinary(minPrecedence: Int) -> Expr {
     var lhs = parseUnary()
@@ -190,6 +202,13 @@ extension Parser {
       return Expr(id: ids.make(), kind: .builtin(text(t)), range: t.range)
     case .lparen:
       advance()
+      // `(uint16)x`: a parenthesized integer type name is a cast.
+      if at(.identifier), let type = IntegerType(name: text(token)), lexer.peek().kind == .rparen {
+        advance()
+        advance()
+        let operand = parseUnary()
+        return Expr(id: ids.make(), kind: .cast(type, operand), range: .to(t.range, operand.range))
+      }
       enclosures.append(.group)
       let inner = parseExpression()
       enclosures.removeLast()

@@ -156,7 +156,10 @@ public final class Parser {
       let before = token.range.start
       let stmt = parseStatement()
       if let stmt { statements.append(stmt) }
-      if case .ifElse = stmt?.kind { continue }
+      switch stmt?.kind {
+      case .ifElse?, .whileLoop?, .unroll?: continue  // block statements need no ';'
+      default: break
+      }
       if at(.semicolon) {
         advance()
       } else if !at(closer) && !at(.endOfFile) {
@@ -194,9 +197,17 @@ public final class Parser {
     switch token.kind {
     case .keyword(.if):
       return parseIf()
-    case .keyword(let k) where k != .else:
-      error("parse.unsupported", "'\(k.rawValue)' is not supported yet", at: token.range)
-      recover(to: .rbrace)
+    case .keyword(.while):
+      return parseWhile()
+    case .keyword(.unroll):
+      return parseUnroll()
+    case .keyword(.break), .keyword(.continue), .keyword(.return):
+      let kind: Stmt.Kind = at(.keyword(.break)) ? .breakLoop : at(.keyword(.continue)) ? .continueLoop : .returnProbe
+      advance()
+      return Stmt(id: ids.make(), kind: kind, range: start)
+    case .keyword(.else):
+      error("parse.elseWithoutIf", "'else' without a matching 'if'", at: token.range)
+      advance()
       return nil
     default:
       break
@@ -224,11 +235,7 @@ public final class Parser {
   func parseIf() -> Stmt {
     let start = token.range
     advance()
-    expect(.lparen, "after 'if'")
-    enclosures.append(.group)
-    let condition = parseExpression()
-    enclosures.removeLast()
-    expect(.rparen, "after the condition")
+    let condition = parseParenthesized(after: "'if'")
     let then = parseBraceBlock()
     var elseBlock: Block?
     if at(.keyword(.else)) {
@@ -242,6 +249,35 @@ public final class Parser {
     }
     let end = elseBlock?.range ?? then.range
     return Stmt(id: ids.make(), kind: .ifElse(condition: condition, then: then, else: elseBlock), range: .to(start, end))
+  }
+
+  // MARK: whileStatement = "while" "(" expression ")" braceBlock
+
+  func parseWhile() -> Stmt {
+    let start = token.range
+    advance()
+    let condition = parseParenthesized(after: "'while'")
+    let body = parseBraceBlock()
+    return Stmt(id: ids.make(), kind: .whileLoop(condition: condition, body: body), range: .to(start, body.range))
+  }
+
+  // MARK: unrollStatement = "unroll" "(" expression ")" braceBlock
+
+  func parseUnroll() -> Stmt {
+    let start = token.range
+    advance()
+    let count = parseParenthesized(after: "'unroll'")
+    let body = parseBraceBlock()
+    return Stmt(id: ids.make(), kind: .unroll(count: count, body: body), range: .to(start, body.range))
+  }
+
+  func parseParenthesized(after what: String) -> Expr {
+    expect(.lparen, "after \(what)")
+    enclosures.append(.group)
+    let e = parseExpression()
+    enclosures.removeLast()
+    expect(.rparen, "to close the parenthesis")
+    return e
   }
 
   // MARK: braceBlock = "{" statements "}"
