@@ -53,6 +53,27 @@ extension IRGenerator {
       loops.removeLast()
       branchIfOpen(to: header)
       LLVMPositionBuilderAtEnd(m.builder, end)
+    case .forRange(let variable, let start, let end, let body):
+      let counter = variables[variable]!
+      store64(emitInteger(start), at: counter)
+      let limit = scratch(8)  // the end is evaluated once
+      store64(emitInteger(end), at: limit)
+      let header = appendBlock("for.cond")
+      let bodyBlock = appendBlock("for.body")
+      let step = appendBlock("for.step")
+      let exit = appendBlock("for.end")
+      LLVMBuildBr(m.builder, header)
+      LLVMPositionBuilderAtEnd(m.builder, header)
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntSLT, load64(counter), load64(limit), ""), bodyBlock, exit)
+      LLVMPositionBuilderAtEnd(m.builder, bodyBlock)
+      loops.append((step, exit))
+      emit(body)
+      loops.removeLast()
+      branchIfOpen(to: step)
+      LLVMPositionBuilderAtEnd(m.builder, step)
+      store64(LLVMBuildAdd(m.builder, load64(counter), m.int(1), ""), at: counter)
+      LLVMBuildBr(m.builder, header)
+      LLVMPositionBuilderAtEnd(m.builder, exit)
     case .unroll(let count, let body):
       guard case .integer(let n) = count.kind else { return }
       for _ in 0..<n { emit(body) }

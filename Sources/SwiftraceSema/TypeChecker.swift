@@ -130,6 +130,20 @@ public final class TypeChecker {
       loopDepth += 1
       check(body)
       loopDepth -= 1
+    case .forRange(let variable, let start, let end, let body):
+      for bound in [start, end] {
+        if let t = check(bound), !t.isInteger {
+          error("sema.rangeNotInteger", "a range bound must be an integer, not \(t)", at: bound.range)
+        }
+      }
+      if let existing = scope[variable], !existing.isInteger {
+        error("sema.variableTypeMismatch", "type mismatch for '\(variable)': the loop counts integers but it holds \(existing)",
+              at: stmt.range)
+      }
+      scope[variable] = .int64
+      loopDepth += 1
+      check(body)
+      loopDepth -= 1
     case .unroll(let count, let body):
       if case .integer(let n) = count.kind, (1...100).contains(n) {
         types[count.id] = .int64
@@ -140,7 +154,7 @@ public final class TypeChecker {
     case .breakLoop, .continueLoop:
       if loopDepth == 0 {
         let word = { if case .breakLoop = stmt.kind { return "break" } else { return "continue" } }()
-        error("sema.notInLoop", "'\(word)' can only be used inside a while loop", at: stmt.range)
+        error("sema.notInLoop", "'\(word)' can only be used inside a loop", at: stmt.range)
       }
     case .returnProbe:
       break

@@ -76,6 +76,8 @@ public final class Stmt {
     case ifElse(condition: Expr, then: Block, else: Block?)
     /// `while (condition) { ... }`
     case whileLoop(condition: Expr, body: Block)
+    /// `for ($name : start..end) { ... }`: $name runs from start up to end, exclusive.
+    case forRange(variable: String, start: Expr, end: Expr, body: Block)
     /// `unroll (count) { ... }`: the body repeated `count` times, a compile-time integer.
     case unroll(count: Expr, body: Block)
     /// `break`

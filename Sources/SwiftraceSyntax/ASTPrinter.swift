@@ -52,6 +52,11 @@ public struct ASTPrinter {
       line(depth, "while")
       visit(condition, depth: depth + 1)
       visit(body, depth: depth + 1)
+    case .forRange(let variable, let start, let end, let body):
+      line(depth, "for \(variable)")
+      visit(start, depth: depth + 1)
+      visit(end, depth: depth + 1)
+      visit(body, depth: depth + 1)
     case .unroll(let count, let body):
       line(depth, "unroll")
       visit(count, depth: depth + 1)

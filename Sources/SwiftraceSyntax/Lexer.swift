@@ -100,7 +100,7 @@ public struct Lexer {
     case UInt8(ascii: ";"): return make(.semicolon)
     case UInt8(ascii: ":"): return make(.colon)
     case UInt8(ascii: "?"): return make(.question)
-    case UInt8(ascii: "."): return make(.dot)
+    case UInt8(ascii: "."): return follows(".") ? make(.dotDot) : make(.dot)
     case UInt8(ascii: "~"): return make(.tilde)
     case UInt8(ascii: "+"):
       if follows("+") { return make(.increment) }

@@ -13,8 +13,9 @@ public final class Parser {
   let source: SourceFile
   let ids = NodeIDAllocator()
   var enclosures: [Enclosure] = []
-  /// Start offset of the token where the last error was reported, so one mistake gives one error.
-  private var lastErrorAt = -1
+  /// Set by an error, cleared at the next statement or probe: errors in between are usually
+  /// consequences of the first one, so one mistake gives one error.
+  var panicking = false
 
   public init(source: SourceFile, diagnostics: DiagnosticEngine) {
     self.source = source
@@ -36,8 +37,8 @@ public final class Parser {
   func at(_ kind: Token.Kind) -> Bool { token.kind == kind }
 
   func error(_ id: String, _ message: String, at range: SourceRange) {
-    guard range.start != lastErrorAt else { return }
-    lastErrorAt = range.start
+    guard !panicking else { return }
+    panicking = true
     diagnostics.error(id, message, at: range)
   }
 
@@ -78,6 +79,7 @@ public final class Parser {
   // MARK: probe = attachPoint { "," attachPoint } [ "/" expression "/" ] block
 
   func parseProbe() -> ProbeDecl? {
+    panicking = false
     guard let first = lexer.nextAttachPoint() else {
       advance()
       error("parse.expectedProbe", "expected a probe, found \(describe(token))", at: token.range)
@@ -154,10 +156,11 @@ public final class Parser {
         continue
       }
       let before = token.range.start
+      panicking = false
       let stmt = parseStatement()
       if let stmt { statements.append(stmt) }
       switch stmt?.kind {
-      case .ifElse?, .whileLoop?, .unroll?: continue  // block statements need no ';'
+      case .ifElse?, .whileLoop?, .unroll?, .forRange?: continue  // block statements need no ';'
       default: break
       }
       if at(.semicolon) {
@@ -171,13 +174,15 @@ public final class Parser {
     return statements
   }
 
-  /// Skips to the next `;` or to `closer` at this nesting level.
+  /// Skips to the next `;` or to `closer` at this nesting level; unmatched `)` and `]` are skipped.
   func recover(to closer: Token.Kind) {
     var depth = 0
     while !at(.endOfFile) {
       switch token.kind {
       case .lbrace, .lparen, .lbracket: depth += 1
-      case .rbrace, .rparen, .rbracket:
+      case .rparen, .rbracket:
+        depth = max(0, depth - 1)
+      case .rbrace:
         if depth == 0 { return }
         depth -= 1
       case .semicolon where depth == 0:
@@ -201,6 +206,8 @@ public final class Parser {
       return parseWhile()
     case .keyword(.unroll):
       return parseUnroll()
+    case .keyword(.for):
+      return parseFor()
     case .keyword(.break), .keyword(.continue), .keyword(.return):
       let kind: Stmt.Kind = at(.keyword(.break)) ? .breakLoop : at(.keyword(.continue)) ? .continueLoop : .returnProbe
       advance()
@@ -259,6 +266,41 @@ public final class Parser {
     let condition = parseParenthesized(after: "'while'")
     let body = parseBraceBlock()
     return Stmt(id: ids.make(), kind: .whileLoop(condition: condition, body: body), range: .to(start, body.range))
+  }
+
+  // MARK: forStatement = "for" "(" variable ":" expression ".." expression ")" braceBlock
+
+  func parseFor() -> Stmt? {
+    let start = token.range
+    advance()
+    expect(.lparen, "after 'for'")
+    guard at(.variable) else {
+      error("parse.expectedVariable", "expected a scratch variable such as '$i' after 'for ('", at: token.range)
+      while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
+      if at(.lbrace) { _ = parseBraceBlock() }
+      return nil
+    }
+    let name = text(token)
+    advance()
+    expect(.colon, "after the loop variable")
+    if at(.map) {
+      error("parse.unsupported", "iterating over a map with 'for' is not supported yet", at: token.range)
+      while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
+      if at(.lbrace) { _ = parseBraceBlock() }
+      return nil
+    }
+    enclosures.append(.group)
+    let from = parseBinary(minPrecedence: 1)
+    expect(.dotDot, "in the range 'start..end'")
+    let to = parseBinary(minPrecedence: 1)
+    enclosures.removeLast()
+    if !expect(.rparen, "to close the parenthesis") {
+      while !at(.rparen) && !at(.lbrace) && !at(.rbrace) && !at(.endOfFile) { advance() }
+      if at(.rparen) { advance() }
+    }
+    let body = parseBraceBlock()
+    return Stmt(id: ids.make(), kind: .forRange(variable: name, start: from, end: to, body: body),
+                range: .to(start, body.range))
   }
 
   // MARK: unrollStatement = "unroll" "(" expression ")" braceBlock

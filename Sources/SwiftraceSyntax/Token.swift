@@ -6,6 +6,8 @@ public struct Token: Equatable, Sendable {
     // Punctuation
     case lbrace, rbrace, lparen, rparen, lbracket, rbracket
     case comma, semicolon, colon, question, dot, arrow
+    /// `..` in `for ($i : 0..10)`
+    case dotDot
     // Operators
     case plus, minus, star, slash, percent, amp, pipe, caret, tilde, bang
     case shl, shr, lt, gt, le, ge, eq, ne, and, or
@@ -41,7 +43,7 @@ public struct Token: Equatable, Sendable {
 }
 
 public enum Keyword: String, CaseIterable, Sendable {
-  case `if`, `else`, `while`, `return`, `unroll`, `break`, `continue`
+  case `if`, `else`, `while`, `for`, `return`, `unroll`, `break`, `continue`
 }
 
 extension Token.Kind: CustomStringConvertible {
@@ -59,6 +61,7 @@ extension Token.Kind: CustomStringConvertible {
     case .colon: return "':'"
     case .question: return "'?'"
     case .dot: return "'.'"
+    case .dotDot: return "'..'"
     case .arrow: return "'->'"
     case .plus: return "'+'"
     case .minus: return "'-'"
