@@ -31,10 +31,7 @@ extension IRGenerator {
     case .positionalCount:
       return .integer(m.int(UInt64(checked.positionalParameters.count)))
     case .variable(let name):
-      let slot = variables[name]!
-      let type = checked.type(of: e)
-      if case .string(let n) = type { return .buffer(bytePointer(slot), size: n) }
-      return .integer(load64(slot))
+      return elementValue(of: checked.type(of: e), at: bytePointer(variables[name]!))
     case .map(let name, let keys):
       let info = checked.map(named: name)!
       return readMap(info, key: buildKey(info, keys))
@@ -71,6 +68,21 @@ extension IRGenerator {
       return .integer(emitIncrement(increment: increment, prefix: prefix, target))
     case .field(_, let name, _):
       return emitTracepointField(name, e)
+    case .tuple(let items):
+      let type = checked.type(of: e)
+      guard case .tuple(let elements) = type else { return .integer(m.int(0)) }
+      let slot = scratch(type.storageSize)
+      let padded = elements.contains { $0.isString }
+      if padded { zero(slot, bytes: type.storageSize) }
+      for ((item, elementType), at) in zip(zip(items, elements), packedOffsets(elements, from: 0)) {
+        store(emitValue(item), of: checked.type(of: item), into: offset(slot, at), as: elementType)
+      }
+      return .buffer(slot, size: type.storageSize)
+    case .tupleIndex(let base, let index):
+      guard case .tuple(let elements) = checked.type(of: base), case .buffer(let p, _) = emitValue(base) else {
+        return .integer(m.int(0))
+      }
+      return elementValue(of: elements[index], at: offset(p, packedOffsets(elements, from: 0)[index]))
     case .ternary(let condition, let then, let otherwise):
       return emitTernary(condition, then, otherwise, type: checked.type(of: e))
     case .cast(let type, let operand):
@@ -97,12 +109,11 @@ extension IRGenerator {
     LLVMBuildCondBr(m.builder, isTrue, thenBlock, elseBlock)
     for (block, branch) in [(thenBlock, then), (elseBlock, otherwise)] {
       LLVMPositionBuilderAtEnd(m.builder, block)
-      store(emitValue(branch), into: result, size: type.isString ? type.storageSize : 8)
+      store(emitValue(branch), of: checked.type(of: branch), into: result, as: type)
       LLVMBuildBr(m.builder, end)
     }
     LLVMPositionBuilderAtEnd(m.builder, end)
-    if case .string(let n) = type { return .buffer(result, size: n) }
-    return .integer(load64(result))
+    return elementValue(of: type, at: result)
   }
 
   /// 1 if the NUL-terminated strings in two buffers are equal (within `limit` bytes), else 0.
@@ -236,7 +247,7 @@ extension IRGenerator {
       let key = buildKey(info, keys)
       let old = readMap(info, key: key).integer
       let new = LLVMBuildAdd(m.builder, old, delta, "")!
-      writeMap(info, key: key, value: .integer(new))
+      writeMap(info, key: key, value: .integer(new), of: .int64)
       return prefix ? new : old
     case .variable(let name):
       let slot = variables[name]!

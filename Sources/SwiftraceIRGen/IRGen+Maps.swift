@@ -56,11 +56,11 @@ extension IRGenerator {
 
   /// A map's value, or zero (an empty string) when the key is absent.
   func readMap(_ info: MapInfo, key: LLVMValueRef) -> IRValue {
-    if case .string(let n) = info.valueType {
+    if info.valueType.isString || info.valueType.isTuple {
       let result = scratch(info.valueSize)
       withLookup(info, key: key, found: { copy(info.valueSize, from: $0, to: result) },
                  missing: { zero(result, bytes: info.valueSize) })
-      return .buffer(result, size: n)
+      return elementValue(of: info.valueType, at: result)
     }
     let result = scratch(8)
     withLookup(info, key: key, found: { store64(load64($0), at: result) },
@@ -68,9 +68,9 @@ extension IRGenerator {
     return .integer(load64(result))
   }
 
-  func writeMap(_ info: MapInfo, key: LLVMValueRef, value: IRValue) {
+  func writeMap(_ info: MapInfo, key: LLVMValueRef, value: IRValue, of type: SType) {
     let slot = scratch(info.valueSize)
-    store(value, into: slot, size: info.valueSize)
+    store(value, of: type, into: slot, as: info.valueType)
     update(info, key: key, value: slot)
   }
 

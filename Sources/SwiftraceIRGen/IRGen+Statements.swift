@@ -113,7 +113,7 @@ extension IRGenerator {
         let old = readMap(info, key: key).integer
         newValue = .integer(arithmetic(op, old, newValue.integer, signed: info.valueType.isSigned))
       }
-      writeMap(info, key: key, value: newValue)
+      writeMap(info, key: key, value: newValue, of: checked.type(of: value))
     case .variable(let name):
       let slot = variables[name]!
       let type = checked.variables[probe.decl.id]![name]!
@@ -121,7 +121,7 @@ extension IRGenerator {
       if let op {
         newValue = .integer(arithmetic(op, load64(slot), newValue.integer, signed: type.isSigned))
       }
-      store(newValue, into: slot, size: type.storageSize)
+      store(newValue, of: checked.type(of: value), into: slot, as: type)
     default:
       break
     }
@@ -135,6 +135,31 @@ extension IRGenerator {
     case .buffer(let p, let n):
       if n < size { zero(slot, bytes: size) }
       copy(min(n, size), from: p, to: slot)
+    }
+  }
+
+  /// Stores a value of type `from` into a slot laid out for `to`. They differ only in string sizes
+  /// (strings widen to the longest use), which moves tuple elements: convert element by element.
+  func store(_ value: IRValue, of from: SType, into slot: LLVMValueRef, as to: SType) {
+    guard case .tuple(let source) = from, case .tuple(let target) = to, source != target,
+      case .buffer(let p, _) = value else {
+      store(value, into: slot, size: to.storageSize)
+      return
+    }
+    zero(slot, bytes: to.storageSize)
+    let sourceOffsets = packedOffsets(source, from: 0), targetOffsets = packedOffsets(target, from: 0)
+    for i in source.indices {
+      let element = elementValue(of: source[i], at: offset(p, sourceOffsets[i]))
+      store(element, of: source[i], into: offset(slot, targetOffsets[i]), as: target[i])
+    }
+  }
+
+  /// A value stored in memory at `pointer`, as an expression value of `type`.
+  func elementValue(of type: SType, at pointer: LLVMValueRef) -> IRValue {
+    switch type {
+    case .string(let n): return .buffer(pointer, size: n)
+    case .tuple: return .buffer(pointer, size: type.storageSize)
+    default: return .integer(load64(pointer))
     }
   }
 

@@ -169,8 +169,8 @@ public final class IRGenerator {
     freeScratch = [:]
     usedScratch = []
     for (varName, type) in (checked.variables[p.decl.id] ?? [:]).sorted(by: { $0.key < $1.key }) {
-      let slot = entryAlloca(type.isString ? m.arrayType(m.i8, type.storageSize) : m.i64, varName)
-      zero(slot, bytes: type.isString ? type.storageSize : 8)
+      let slot = entryAlloca(m.arrayType(m.i8, max(8, type.storageSize)), varName)
+      zero(slot, bytes: max(8, type.storageSize))
       variables[varName] = slot
     }
     if let predicate = p.decl.predicate {

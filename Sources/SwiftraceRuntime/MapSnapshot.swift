@@ -16,6 +16,7 @@ public struct MapSnapshot: Sendable {
     /// count, sum, min and max after reducing over CPUs.
     case aggregate(UInt64, signed: Bool)
     case average(count: Int64, total: Int64)
+    indirect case tuple([Value])
   }
 
   public struct Entry: Sendable {
@@ -63,9 +64,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string(let n): return .string(cString(bytes, 0, n))
-    case .probe: return .probe(probeName(u64(bytes, 0)))
-    case .integer(let s): return .integer(u64(bytes, 0), signed: s)
+    case .string, .probe, .integer, .tuple: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -92,6 +91,17 @@ public struct MapDecoder {
       return count == 0 ? nil : .average(count: count, total: total)
     case .none, .tracepointArgs:
       return nil
+    }
+  }
+
+  /// A value that is not an aggregation, at `offset`.
+  func plain(_ type: SType, _ bytes: [UInt8], _ offset: Int) -> MapSnapshot.Value {
+    switch type {
+    case .string(let n): return .string(cString(bytes, offset, n))
+    case .probe: return .probe(probeName(u64(bytes, offset)))
+    case .tuple(let elements):
+      return .tuple(zip(elements, packedOffsets(elements, from: offset)).map { plain($0, bytes, $1) })
+    default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }
   }
 

@@ -19,7 +19,7 @@ public enum TextPrinter {
   static func sorted(_ snapshot: MapSnapshot) -> [MapSnapshot.Entry] {
     let byKey = snapshot.entries.sorted { keyLess($0.key, $1.key) }
     switch snapshot.info.valueType {
-    case .string, .probe:
+    case .string, .probe, .tuple:
       return byKey
     default:
       return byKey.enumerated().sorted { a, b in
@@ -36,7 +36,7 @@ public enum TextPrinter {
       return signed ? x ^ (1 << 63) : x
     case .average(let count, let total):
       return UInt64(bitPattern: total / count) ^ (1 << 63)
-    case .string, .probe:
+    case .string, .probe, .tuple:
       return 0
     }
   }
@@ -69,6 +69,8 @@ public enum TextPrinter {
       return s
     case .average(let count, let total):
       return String(total / count)
+    case .tuple(let elements):
+      return "(" + elements.map(valueText).joined(separator: ", ") + ")"
     }
   }
 }

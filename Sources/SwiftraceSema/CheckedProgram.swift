@@ -98,7 +98,7 @@ public struct PrintfInfo: Sendable {
 
 /// Offsets of values laid out one after another from `start`, each taking its `storageSize`
 /// (a multiple of 8, so every value stays 8-byte aligned). Map keys and events share this layout.
-func packedOffsets(_ types: [SType], from start: Int) -> [Int] {
+public func packedOffsets(_ types: [SType], from start: Int) -> [Int] {
   var offsets: [Int] = []
   var o = start
   for t in types {

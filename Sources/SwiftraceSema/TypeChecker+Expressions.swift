@@ -59,13 +59,36 @@ extension TypeChecker {
         return nil
       }
       return .integer(signed: l.isSigned && r.isSigned)
+    case .tuple(let items):
+      var elements: [SType] = []
+      for item in items {
+        guard let t = check(item) else { return nil }
+        guard t.isStorable, !t.isAggregation else {
+          error("sema.tupleElement", "a tuple cannot hold \(t)", at: item.range)
+          return nil
+        }
+        elements.append(t)
+      }
+      return .tuple(elements)
+    case .tupleIndex(let base, let index):
+      guard let t = check(base) else { return nil }
+      guard case .tuple(let elements) = t else {
+        error("sema.notATuple", "'.\(index)' needs a tuple, but this is \(t)", at: base.range)
+        return nil
+      }
+      guard index < elements.count else {
+        error("sema.tupleIndex", "tuple index \(index) is out of range for \(t) (it has \(elements.count) elements)",
+              at: e.range)
+        return nil
+      }
+      return elements[index]
     case .ternary(let condition, let then, let otherwise):
       let c = check(condition), a = check(then), b = check(otherwise)
       if let c, !c.isInteger {
         error("sema.conditionNotInteger", "a condition must be an integer, not \(c)", at: condition.range)
       }
       guard let a, let b else { return nil }
-      guard a.isStorable, case .same(let t) = unify(a, b), t.isInteger || t.isString || t == .probe else {
+      guard a.isStorable, case .same(let t) = unify(a, b), t.isInteger || t.isString || t == .probe || t.isTuple else {
         error("sema.ternaryTypes", "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
         return nil
       }

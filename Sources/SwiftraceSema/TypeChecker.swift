@@ -248,6 +248,9 @@ public final class TypeChecker {
       switch t {
       case .integer, .string, .probe:
         keyTypes.append(t)
+      case .tuple:
+        error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)
+        return nil
       default:
         error("sema.invalidKey", "a map key must be an integer or a string, not \(t)", at: key.range)
         return nil

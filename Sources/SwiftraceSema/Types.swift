@@ -10,6 +10,8 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case probe
   /// `args` of a tracepoint: only its fields can be used.
   case tracepointArgs
+  /// `(a, b, ...)`: elements laid out one after another, each 8-byte aligned.
+  indirect case tuple([SType])
   // Aggregations: the value types of maps assigned `count()`, `sum(x)`, ...
   case count
   case sum(signed: Bool)
@@ -22,6 +24,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
 
   public var isInteger: Bool { if case .integer = self { return true } else { return false } }
   public var isString: Bool { if case .string = self { return true } else { return false } }
+  public var isTuple: Bool { if case .tuple = self { return true } else { return false } }
 
   public var isAggregation: Bool {
     switch self {
@@ -41,6 +44,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   public var isStorable: Bool {
     switch self {
     case .none, .tracepointArgs: return false
+    case .tuple(let elements): return elements.allSatisfy { $0.isStorable && !$0.isAggregation }
     default: return true
     }
   }
@@ -52,6 +56,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .string(let n): return "string[\(n)]"
     case .probe: return "probe"
     case .tracepointArgs: return "args"
+    case .tuple(let elements): return "(" + elements.map(\.description).joined(separator: ", ") + ")"
     case .count: return "count"
     case .sum(let s): return "sum(\(s ? "int64" : "uint64"))"
     case .min(let s): return "min(\(s ? "int64" : "uint64"))"
@@ -67,6 +72,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .none, .tracepointArgs: return 0
     case .string(let n): return (n + 7) / 8 * 8
     case .min, .max, .avg: return 16  // (value, set) and (count, total)
+    case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
     default: return 8
     }
   }
@@ -87,6 +93,13 @@ func unify(_ a: SType, _ b: SType) -> Unified {
   case (.min(let x), .min(let y)): return .same(.min(signed: x || y))
   case (.max(let x), .max(let y)): return .same(.max(signed: x || y))
   case (.avg(let x), .avg(let y)): return .same(.avg(signed: x || y))
+  case (.tuple(let x), .tuple(let y)) where x.count == y.count:
+    var merged: [SType] = []
+    for (p, q) in zip(x, y) {
+      guard case .same(let m) = unify(p, q) else { return .conflict }
+      merged.append(m)
+    }
+    return .same(.tuple(merged))
   default: return a == b ? .same(a) : .conflict
   }
 }

@@ -125,6 +125,10 @@ public final class Expr {
     case incrementDecrement(increment: Bool, prefix: Bool, Expr)
     /// `base->field` (arrow) or `base.field`
     case field(Expr, name: String, arrow: Bool)
+    /// `(a, b, ...)`, two or more elements.
+    case tuple([Expr])
+    /// `tuple.N`
+    case tupleIndex(Expr, Int)
     /// `condition ? then : else`
     case ternary(Expr, Expr, Expr)
     /// `(type) operand`, for an integer type such as `uint16`.

@@ -101,6 +101,12 @@ public struct ASTPrinter {
     case .field(let base, let name, let arrow):
       line(depth, "field \(arrow ? "->" : ".")\(name)")
       visit(base, depth: depth + 1)
+    case .tuple(let items):
+      line(depth, "tuple")
+      for item in items { visit(item, depth: depth + 1) }
+    case .tupleIndex(let base, let index):
+      line(depth, "element .\(index)")
+      visit(base, depth: depth + 1)
     case .ternary(let c, let a, let b):
       line(depth, "ternary")
       visit(c, depth: depth + 1)

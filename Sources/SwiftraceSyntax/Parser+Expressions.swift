@@ -134,6 +134,12 @@ extension Parser {
         let end = token.range
         advance()
         e = Expr(id: ids.make(), kind: .incrementDecrement(increment: increment, prefix: false, e), range: .to(e.range, end))
+      case .dot where lexer.peek().kind == .integer:
+        advance()
+        let index = Int(text(token)) ?? 0
+        let end = token.range
+        advance()
+        e = Expr(id: ids.make(), kind: .tupleIndex(e, index), range: .to(e.range, end))
       case .dot, .arrow:
         let arrow = at(.arrow)
         advance()
@@ -210,12 +216,17 @@ extension Parser {
         return Expr(id: ids.make(), kind: .cast(type, operand), range: .to(t.range, operand.range))
       }
       enclosures.append(.group)
-      let inner = parseExpression()
+      var items = [parseExpression()]
+      while at(.comma) {
+        advance()
+        items.append(parseExpression())
+      }
       enclosures.removeLast()
       let end = token.range
       expect(.rparen, "to close the parenthesis")
-      inner.range = .to(t.range, end)
-      return inner
+      if items.count > 1 { return Expr(id: ids.make(), kind: .tuple(items), range: .to(t.range, end)) }
+      items[0].range = .to(t.range, end)
+      return items[0]
     default:
       error("parse.expectedExpression", "expected an expression, found \(describe(t))", at: t.range)
       // Do not consume a closer: the enclosing rule needs it to recover.
