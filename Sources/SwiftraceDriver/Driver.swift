@@ -86,7 +86,8 @@ public enum Driver {
       checkOptions.stringLength = n
     }
     let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics,
-                                    catalog: TracefsCatalog(roots: roots), options: checkOptions)
+                                    catalog: TracefsCatalog(roots: roots), kernelTypes: KernelBTF(),
+                                    options: checkOptions)
     if reportDiagnostics() { return 1 }
     if options.dump == .types {
       stdout.write(TypeDump.print(checked))

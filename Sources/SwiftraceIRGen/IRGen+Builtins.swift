@@ -26,6 +26,8 @@ extension IRGenerator {
       return .buffer(buffer, size: 16)
     case .cpid:
       return .integer(m.int(options.childPID))
+    case .curtask:  // bpf_get_current_task (35)
+      return .integer(callHelper(35, []))
     case .probe:
       return .integer(m.int(UInt64(probe.index)))
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:

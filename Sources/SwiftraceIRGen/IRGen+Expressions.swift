@@ -62,12 +62,20 @@ extension IRGenerator {
         let equal = stringsEqual(a, na, b, nb, limit: nil)
         return .integer(op == .equal ? equal : LLVMBuildXor(m.builder, equal, m.int(1), "")!)
       }
+      if let pointer = emitPointerArithmetic(op, lhs, rhs) { return .integer(pointer) }
       let signed = checked.type(of: lhs).isSigned && checked.type(of: rhs).isSigned
       return .integer(arithmetic(op, emitInteger(lhs), emitInteger(rhs), signed: signed))
     case .incrementDecrement(let increment, let prefix, let target):
       return .integer(emitIncrement(increment: increment, prefix: prefix, target))
-    case .field(_, let name, _):
-      return emitTracepointField(name, e)
+    case .field(let base, let name, _):
+      if checked.type(of: base) == .tracepointArgs { return emitTracepointField(name, e) }
+      return emitMemberAccess(base: base, e)
+    case .recordCast(_, _, _, let operand):
+      return .integer(emitInteger(operand))
+    case .dereference(let operand):
+      return emitDereference(operand, e)
+    case .index(let base, let index):
+      return emitIndex(base, index, e)
     case .tuple(let items):
       let type = checked.type(of: e)
       guard case .tuple(let elements) = type else { return .integer(m.int(0)) }

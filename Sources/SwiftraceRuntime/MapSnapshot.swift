@@ -17,6 +17,8 @@ public struct MapSnapshot: Sendable {
     case aggregate(UInt64, signed: Bool)
     case average(count: Int64, total: Int64)
     indirect case tuple([Value])
+    /// Printed in hexadecimal, as bpftrace prints pointers.
+    case pointer(UInt64)
   }
 
   public struct Entry: Sendable {
@@ -64,7 +66,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .probe, .integer, .tuple: return plain(info.valueType, bytes, 0)
+    case .string, .probe, .integer, .tuple, .pointer: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -89,7 +91,7 @@ public struct MapDecoder {
         total &+= Int64(bitPattern: u64(bytes, cpu * stride + 8))
       }
       return count == 0 ? nil : .average(count: count, total: total)
-    case .none, .tracepointArgs:
+    case .none, .tracepointArgs, .record:
       return nil
     }
   }
@@ -101,6 +103,7 @@ public struct MapDecoder {
     case .probe: return .probe(probeName(u64(bytes, offset)))
     case .tuple(let elements):
       return .tuple(zip(elements, packedOffsets(elements, from: offset)).map { plain($0, bytes, $1) })
+    case .pointer: return .pointer(u64(bytes, offset))
     default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }
   }

@@ -34,6 +34,8 @@ public enum TextPrinter {
     switch v {
     case .integer(let x, let signed), .aggregate(let x, let signed):
       return signed ? x ^ (1 << 63) : x
+    case .pointer(let x):
+      return x
     case .average(let count, let total):
       return UInt64(bitPattern: total / count) ^ (1 << 63)
     case .string, .probe, .tuple:
@@ -71,6 +73,8 @@ public enum TextPrinter {
       return String(total / count)
     case .tuple(let elements):
       return "(" + elements.map(valueText).joined(separator: ", ") + ")"
+    case .pointer(let x):
+      return "0x" + String(x, radix: 16)
     }
   }
 }

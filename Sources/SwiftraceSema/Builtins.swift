@@ -1,7 +1,7 @@
 /// Builtin variables with their types. IRGen lowers them with an exhaustive switch, so a builtin
 /// added here cannot be forgotten there.
 public enum Builtin: String, CaseIterable, Sendable {
-  case pid, tid, uid, gid, nsecs, elapsed, cpu, comm, cpid, probe
+  case pid, tid, uid, gid, nsecs, elapsed, cpu, comm, cpid, probe, curtask
   case arg0, arg1, arg2, arg3, arg4, arg5, retval, args
 
   public var type: SType {
@@ -9,6 +9,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .comm: return .string(size: 16)
     case .probe: return .probe
     case .args: return .tracepointArgs
+    case .curtask: return .uint64  // the checker gives it its struct type from BTF
     default: return .uint64
     }
   }

@@ -14,6 +14,8 @@ public struct CheckedProgram {
   public let printfs: [PrintfInfo]
   /// The printf id (index into `printfs`) of each printf call.
   public let printfIDs: [NodeID: Int]
+  /// The struct member each `->`/`.` access on memory resolved to.
+  public let memberFields: [NodeID: RecordField]
   /// Scratch variables of each probe (keyed by the `ProbeDecl`'s id).
   public let variables: [NodeID: [String: SType]]
   public let positionalParameters: [String]

@@ -54,6 +54,7 @@ extension TypeChecker {
         }
         return .uint64
       }
+      if l.isPointer || r.isPointer, l.isIntegerLike, r.isIntegerLike { return pointerArithmetic(op, l, r, e) }
       for (t, side) in [(l, lhs), (r, rhs)] where !t.isInteger {
         error("sema.operandType", "'\(op.spelling)' needs integer operands, but this is \(t)", at: side.range)
         return nil
@@ -84,26 +85,32 @@ extension TypeChecker {
       return elements[index]
     case .ternary(let condition, let then, let otherwise):
       let c = check(condition), a = check(then), b = check(otherwise)
-      if let c, !c.isInteger {
+      if let c, !c.isIntegerLike {
         error("sema.conditionNotInteger", "a condition must be an integer, not \(c)", at: condition.range)
       }
       guard let a, let b else { return nil }
-      guard a.isStorable, case .same(let t) = unify(a, b), t.isInteger || t.isString || t == .probe || t.isTuple else {
+      guard a.isStorable, case .same(let t) = unify(a, b), t.isIntegerLike || t.isString || t == .probe || t.isTuple else {
         error("sema.ternaryTypes", "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
         return nil
       }
       return t
+    case .recordCast(let name, let isUnion, let depth, let operand):
+      return checkRecordCast(name: name, isUnion: isUnion, depth: depth, operand, e)
+    case .dereference(let operand):
+      return checkDereference(operand, e)
+    case .index(let base, let index):
+      return checkIndex(base, index, e)
     case .cast(let type, let operand):
       guard let t = check(operand) else { return nil }
-      guard t.isInteger else {
+      guard t.isIntegerLike else {
         error("sema.castOperand", "cannot cast \(t) to \(type)", at: operand.range)
         return nil
       }
       return .integer(signed: type.signed)
     case .incrementDecrement(_, _, let target):
       return checkIncrement(target)
-    case .field(let base, let name, _):
-      return checkField(base: base, name: name, e)
+    case .field(let base, let name, let arrow):
+      return checkField(base: base, name: name, arrow: arrow, e)
     }
   }
 
@@ -144,6 +151,9 @@ extension TypeChecker {
         error("sema.builtinUnavailable", "'args' is only available in tracepoint probes, not in \(kind.name)", at: e.range)
         return nil
       }
+    case .curtask:
+      guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
+      return .pointer(.record(task), user: false)
     case .cpid:
       guard options.hasChildCommand else {
         error("sema.cpidWithoutCommand", "'cpid' needs a child command: run with -c CMD", at: e.range)
@@ -157,11 +167,10 @@ extension TypeChecker {
 
   // MARK: Fields
 
-  func checkField(base: Expr, name: String, _ e: Expr) -> SType? {
+  func checkField(base: Expr, name: String, arrow: Bool, _ e: Expr) -> SType? {
     guard let baseType = check(base) else { return nil }
     guard baseType == .tracepointArgs, let format = current.tracepointFormat else {
-      error("sema.fieldAccess", "only 'args' of a tracepoint has fields yet, not \(baseType)", at: base.range)
-      return nil
+      return checkMemberAccess(base: base, baseType: baseType, name: name, arrow: arrow, e)
     }
     guard let field = format.field(named: name) else {
       let hint = closestName(to: name, in: format.fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
@@ -286,7 +295,7 @@ extension TypeChecker {
     }
     guard let t = check(args[0]) else { return nil }
     if t.isString { return t }
-    guard t.isInteger else {
+    guard t.isIntegerLike else {
       error("sema.argumentType", "str() expects a pointer or a string, not \(t)", at: args[0].range)
       return nil
     }
@@ -328,7 +337,7 @@ extension TypeChecker {
     var resolved: [SType] = []
     for (i, (conv, t)) in zip(conversions, argTypes).enumerated() {
       guard let t else { return }
-      let ok = conv.expectsString ? (t.isString || t == .probe) : t.isInteger
+      let ok = conv.expectsString ? (t.isString || t == .probe) : t.isIntegerLike
       if !ok {
         error("sema.printfArgumentType",
               "printf: %\(conv.specifier) expects \(conv.expectsString ? "a string" : "an integer"), but argument \(i + 2) is \(t)",

@@ -15,7 +15,10 @@ public final class TypeChecker {
   let program: Program
   let diagnostics: DiagnosticEngine
   let catalog: TracepointCatalog
+  let kernelTypes: KernelTypeCatalog?
   let options: Options
+  /// The struct member each `->`/`.` access resolved to, for code generation.
+  var memberFields: [NodeID: RecordField] = [:]
 
   var maps: [String: MapInfo] = [:]
   var types: [NodeID: SType] = [:]
@@ -32,16 +35,20 @@ public final class TypeChecker {
   /// How many `while` loops enclose the statement being checked (for break and continue).
   var loopDepth = 0
 
-  public init(program: Program, diagnostics: DiagnosticEngine, catalog: TracepointCatalog, options: Options = Options()) {
+  public init(program: Program, diagnostics: DiagnosticEngine, catalog: TracepointCatalog,
+              kernelTypes: KernelTypeCatalog? = nil, options: Options = Options()) {
     self.program = program
     self.diagnostics = diagnostics
     self.catalog = catalog
+    self.kernelTypes = kernelTypes
     self.options = options
   }
 
   public static func check(_ program: Program, source: SourceFile, diagnostics: DiagnosticEngine,
-                           catalog: TracepointCatalog, options: Options = Options()) -> CheckedProgram {
-    TypeChecker(program: program, diagnostics: diagnostics, catalog: catalog, options: options).run(source: source)
+                           catalog: TracepointCatalog, kernelTypes: KernelTypeCatalog? = nil,
+                           options: Options = Options()) -> CheckedProgram {
+    TypeChecker(program: program, diagnostics: diagnostics, catalog: catalog, kernelTypes: kernelTypes,
+                options: options).run(source: source)
   }
 
   func run(source: SourceFile) -> CheckedProgram {
@@ -55,7 +62,7 @@ public final class TypeChecker {
     probes.forEach(checkProbe)
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
-                          printfs: printfs, printfIDs: printfIDs, variables: variables, positionalParameters: options.positionalParameters,
+                          printfs: printfs, printfIDs: printfIDs, memberFields: memberFields, variables: variables, positionalParameters: options.positionalParameters,
                           stringLength: options.stringLength)
   }
 
@@ -93,7 +100,7 @@ public final class TypeChecker {
     current = probe
     scope = [:]
     if let predicate = probe.decl.predicate {
-      if let t = check(predicate), !t.isInteger {
+      if let t = check(predicate), !t.isIntegerLike {
         error("sema.predicateNotInteger", "a predicate must be an integer, not \(t)", at: predicate.range)
       }
     }
@@ -118,13 +125,13 @@ public final class TypeChecker {
     case .assign(let target, let op, let value):
       checkAssignment(target: target, op: op, value: value, range: stmt.range)
     case .ifElse(let condition, let then, let elseBlock):
-      if let t = check(condition), !t.isInteger {
+      if let t = check(condition), !t.isIntegerLike {
         error("sema.conditionNotInteger", "an if condition must be an integer, not \(t)", at: condition.range)
       }
       check(then)
       if let elseBlock { check(elseBlock) }
     case .whileLoop(let condition, let body):
-      if let t = check(condition), !t.isInteger {
+      if let t = check(condition), !t.isIntegerLike {
         error("sema.conditionNotInteger", "a while condition must be an integer, not \(t)", at: condition.range)
       }
       loopDepth += 1
@@ -246,7 +253,7 @@ public final class TypeChecker {
     for key in keys {
       guard let t = check(key) else { return nil }
       switch t {
-      case .integer, .string, .probe:
+      case .integer, .string, .probe, .pointer:
         keyTypes.append(t)
       case .tuple:
         error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)

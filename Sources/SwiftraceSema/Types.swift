@@ -12,6 +12,11 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case tracepointArgs
   /// `(a, b, ...)`: elements laid out one after another, each 8-byte aligned.
   indirect case tuple([SType])
+  /// A pointer into kernel or user memory; `user` decides which read helper follows it.
+  case pointer(CType, user: Bool)
+  /// A struct or union in memory (what `*p` of a struct pointer is): its value is its address,
+  /// and only its fields can be read.
+  case record(RecordRef, user: Bool)
   // Aggregations: the value types of maps assigned `count()`, `sum(x)`, ...
   case count
   case sum(signed: Bool)
@@ -25,6 +30,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   public var isInteger: Bool { if case .integer = self { return true } else { return false } }
   public var isString: Bool { if case .string = self { return true } else { return false } }
   public var isTuple: Bool { if case .tuple = self { return true } else { return false } }
+  public var isPointer: Bool { if case .pointer = self { return true } else { return false } }
+  /// Integers and pointers: what conditions, comparisons and integer conversions accept.
+  public var isIntegerLike: Bool { isInteger || isPointer }
 
   public var isAggregation: Bool {
     switch self {
@@ -43,7 +51,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// Whether a value of this type can be stored in a map or printed.
   public var isStorable: Bool {
     switch self {
-    case .none, .tracepointArgs: return false
+    case .none, .tracepointArgs, .record: return false
     case .tuple(let elements): return elements.allSatisfy { $0.isStorable && !$0.isAggregation }
     default: return true
     }
@@ -57,6 +65,8 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .probe: return "probe"
     case .tracepointArgs: return "args"
     case .tuple(let elements): return "(" + elements.map(\.description).joined(separator: ", ") + ")"
+    case .pointer(let t, _): return "\(t) *"
+    case .record(let r, _): return r.description
     case .count: return "count"
     case .sum(let s): return "sum(\(s ? "int64" : "uint64"))"
     case .min(let s): return "min(\(s ? "int64" : "uint64"))"
@@ -69,7 +79,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// field of a composite stays 8-byte aligned.
   public var storageSize: Int {
     switch self {
-    case .none, .tracepointArgs: return 0
+    case .none, .tracepointArgs, .record: return 0
     case .string(let n): return (n + 7) / 8 * 8
     case .min, .max, .avg: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }

@@ -133,6 +133,12 @@ public final class Expr {
     case ternary(Expr, Expr, Expr)
     /// `(type) operand`, for an integer type such as `uint16`.
     case cast(IntegerType, Expr)
+    /// `(struct name *) operand`, `(union name **) operand`
+    case recordCast(name: String, isUnion: Bool, pointerDepth: Int, Expr)
+    /// `*operand`
+    case dereference(Expr)
+    /// `base[index]` on a pointer
+    case index(Expr, Expr)
   }
 
   public let id: NodeID

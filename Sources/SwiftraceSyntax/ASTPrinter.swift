@@ -112,6 +112,16 @@ public struct ASTPrinter {
       visit(c, depth: depth + 1)
       visit(a, depth: depth + 1)
       visit(b, depth: depth + 1)
+    case .recordCast(let name, let isUnion, let stars, let operand):
+      line(depth, "cast \(isUnion ? "union" : "struct") \(name) \(String(repeating: "*", count: stars))")
+      visit(operand, depth: depth + 1)
+    case .dereference(let operand):
+      line(depth, "dereference")
+      visit(operand, depth: depth + 1)
+    case .index(let base, let index):
+      line(depth, "index")
+      visit(base, depth: depth + 1)
+      visit(index, depth: depth + 1)
     case .cast(let type, let operand):
       line(depth, "cast \(type)")
       visit(operand, depth: depth + 1)

@@ -27,6 +27,9 @@ public struct Lexer {
     return copy.next()
   }
 
+  /// A copy that reports nothing, for looking several tokens ahead.
+  public func silentCopy() -> Lexer { Lexer(silentCopyOf: self) }
+
   private init(silentCopyOf other: Lexer) {
     self.source = other.source
     self.bytes = other.bytes

@@ -100,9 +100,12 @@ extension Parser {
       checkIncrementTarget(operand)
       return Expr(id: ids.make(), kind: .incrementDecrement(increment: increment, prefix: true, operand),
                   range: .to(start, operand.range))
-    case .star, .amp:
-      error("parse.unsupported", "pointer \(token.kind == .star ? "dereference" : "address-of") is not supported yet",
-            at: token.range)
+    case .star:
+      advance()
+      let operand = parseUnary()
+      return Expr(id: ids.make(), kind: .dereference(operand), range: .to(start, operand.range))
+    case .amp:
+      error("parse.unsupported", "address-of is not supported yet", at: token.range)
       advance()
       return parseUnary()
     default:
@@ -134,6 +137,14 @@ extension Parser {
         let end = token.range
         advance()
         e = Expr(id: ids.make(), kind: .incrementDecrement(increment: increment, prefix: false, e), range: .to(e.range, end))
+      case .lbracket:
+        advance()
+        enclosures.append(.group)
+        let index = parseExpression()
+        enclosures.removeLast()
+        let end = token.range
+        expect(.rbracket, "after the index")
+        e = Expr(id: ids.make(), kind: .index(e, index), range: .to(e.range, end))
       case .dot where lexer.peek().kind == .integer:
         advance()
         let index = Int(text(token)) ?? 0
@@ -215,6 +226,12 @@ extension Parser {
         let operand = parseUnary()
         return Expr(id: ids.make(), kind: .cast(type, operand), range: .to(t.range, operand.range))
       }
+      if let cast = scanRecordCast() {
+        for _ in 0..<cast.tokens { advance() }
+        let operand = parseUnary()
+        return Expr(id: ids.make(), kind: .recordCast(name: cast.name, isUnion: cast.isUnion, pointerDepth: cast.depth, operand),
+                    range: .to(t.range, operand.range))
+      }
       enclosures.append(.group)
       var items = [parseExpression()]
       while at(.comma) {
@@ -236,6 +253,23 @@ extension Parser {
       }
       return Expr(id: ids.make(), kind: .integer(0), range: t.range)
     }
+  }
+
+  /// After `(`: `struct NAME *...)` or `union NAME *...)`. Returns the name, the number of `*`
+  /// and how many tokens (from the current one, through the `)`) the cast spells.
+  func scanRecordCast() -> (name: String, isUnion: Bool, depth: Int, tokens: Int)? {
+    guard at(.identifier), text(token) == "struct" || text(token) == "union" else { return nil }
+    var ahead = lexer.silentCopy()
+    let name = ahead.next()
+    guard name.kind == .identifier else { return nil }
+    var depth = 0
+    var next = ahead.next()
+    while next.kind == .star {
+      depth += 1
+      next = ahead.next()
+    }
+    guard depth > 0, next.kind == .rparen else { return nil }
+    return (text(name), text(token) == "union", depth, depth + 3)
   }
 
   /// `expression { "," expression }`, possibly empty, inside brackets or parentheses.

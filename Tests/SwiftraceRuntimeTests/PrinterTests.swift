@@ -36,6 +36,12 @@ import Testing
     #expect(TextPrinter.print(one) == "@a: 15\n\n")
   }
 
+  @Test func pointersPrintInHexadecimal() {
+    let info = map("@p", keys: [], value: .pointer(.void, user: false))
+    let s = MapSnapshot(info: info, entries: [.init(key: [], value: .pointer(0xffff_8881_09af_c500))])
+    #expect(TextPrinter.print(s) == "@p: 0xffff888109afc500\n")
+  }
+
   @Test func perCPUValuesReduce() {
     let info = map("@m", keys: [], value: .min(signed: true))
     let decoder = MapDecoder(info: info, probeNames: [], cpus: 3)

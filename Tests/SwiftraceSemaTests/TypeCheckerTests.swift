@@ -14,7 +14,8 @@ func check(_ text: String, name: String = "t.st", parameters: [String] = [],
   options.positionalParameters = parameters
   options.hasChildCommand = childCommand
   let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics,
-                                  catalog: TracefsCatalog(roots: [Golden.fixtureTracefs]), options: options)
+                                  catalog: TracefsCatalog(roots: [Golden.fixtureTracefs]),
+                                  kernelTypes: FakeKernelTypes(), options: options)
   return (checked, diagnostics)
 }
 

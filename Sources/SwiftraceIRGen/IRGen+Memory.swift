@@ -1,0 +1,85 @@
+import CLLVM
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// Reads through pointers with bpf_probe_read_kernel or bpf_probe_read_user, as the pointer's
+/// origin decides. A struct's value is its address; only its fields are read.
+extension IRGenerator {
+  func emitMemberAccess(base: Expr, _ e: Expr) -> IRValue {
+    guard let field = checked.memberFields[e.id] else { return .integer(m.int(0)) }
+    let address = LLVMBuildAdd(m.builder, emitInteger(base), m.int(field.offset), "")!
+    return readMemory(address, as: field.type, type: checked.type(of: e), user: isUser(checked.type(of: base)),
+                      bitSize: field.bitSize, bitOffset: field.bitOffset)
+  }
+
+  func emitDereference(_ operand: Expr, _ e: Expr) -> IRValue {
+    guard case .pointer(let target, let user) = checked.type(of: operand) else { return .integer(m.int(0)) }
+    return readMemory(emitInteger(operand), as: target, type: checked.type(of: e), user: user)
+  }
+
+  func emitIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> IRValue {
+    guard case .pointer(let target, let user) = checked.type(of: base) else { return .integer(m.int(0)) }
+    let scaled = LLVMBuildMul(m.builder, emitInteger(index), m.int(max(1, target.size)), "")
+    let address = LLVMBuildAdd(m.builder, emitInteger(base), scaled, "")!
+    return readMemory(address, as: target, type: checked.type(of: e), user: user)
+  }
+
+  /// `p + n` moves by n elements.
+  func emitPointerArithmetic(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> LLVMValueRef? {
+    let l = checked.type(of: lhs), r = checked.type(of: rhs)
+    func elementSize(_ t: SType) -> Int {
+      if case .pointer(let target, _) = t { return max(1, target.size) }
+      return 1
+    }
+    switch (op, l.isPointer, r.isPointer) {
+    case (.add, true, false), (.subtract, true, false):
+      let offset = LLVMBuildMul(m.builder, emitInteger(rhs), m.int(elementSize(l)), "")!
+      let p = emitInteger(lhs)
+      return op == .add ? LLVMBuildAdd(m.builder, p, offset, "") : LLVMBuildSub(m.builder, p, offset, "")
+    case (.add, false, true):
+      return LLVMBuildAdd(m.builder, LLVMBuildMul(m.builder, emitInteger(lhs), m.int(elementSize(r)), ""), emitInteger(rhs), "")
+    case (.subtract, true, true):
+      let bytes = LLVMBuildSub(m.builder, emitInteger(lhs), emitInteger(rhs), "")!
+      return divide(bytes, m.int(elementSize(l)), remainder: false, signed: true)
+    default:
+      return nil
+    }
+  }
+
+  func isUser(_ t: SType) -> Bool {
+    switch t {
+    case .pointer(_, let user), .record(_, let user): return user
+    default: return false
+    }
+  }
+
+  /// Reads a value of C type `c` at `address` and turns it into an expression value of `type`.
+  func readMemory(_ address: LLVMValueRef, as c: CType, type: SType, user: Bool,
+                  bitSize: Int = 0, bitOffset: Int = 0) -> IRValue {
+    let helper: UInt64 = user ? 112 : 113  // bpf_probe_read_user / bpf_probe_read_kernel
+    let source = LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!
+    switch type {
+    case .record:
+      return .integer(address)
+    case .string(let n):
+      let buffer = scratch(n)
+      callHelper(helper, [buffer, m.int(UInt64(n), m.i32), source])
+      return .buffer(buffer, size: n)
+    default:
+      let size = min(8, max(1, bitSize > 0 ? (bitOffset + bitSize + 7) / 8 : c.size))
+      let slot = scratch(8)
+      store64(m.int(0), at: slot)
+      callHelper(helper, [slot, m.int(UInt64(size), m.i32), source])
+      var v = load64(slot)
+      if bitSize > 0 {
+        v = LLVMBuildLShr(m.builder, v, m.int(bitOffset), "")
+        return .integer(LLVMBuildAnd(m.builder, v, m.int(bitSize >= 64 ? ~0 : (1 << UInt64(bitSize)) - 1), ""))
+      }
+      if type.isSigned && size < 8 {
+        let shift = m.int(UInt64(64 - size * 8))
+        v = LLVMBuildAShr(m.builder, LLVMBuildShl(m.builder, v, shift, ""), shift, "")
+      }
+      return .integer(v)
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import CLibBPF
+import SwiftraceSema
+
+/// Struct layouts from the running kernel's BTF (/sys/kernel/btf/vmlinux), read with libbpf.
+/// Loading takes a few milliseconds, so it happens on the first question, not at start-up.
+public final class KernelBTF: KernelTypeCatalog {
+  private var loaded = false
+  private var btf: OpaquePointer?
+  private var fieldCache: [Int: [RecordField]] = [:]
+
+  public init() {}
+
+  deinit { if let btf { btf__free(btf) } }
+
+  private func handle() -> OpaquePointer? {
+    if !loaded {
+      loaded = true
+      btf = btf__load_vmlinux_btf()
+    }
+    return btf
+  }
+
+  public var isAvailable: Bool { handle() != nil }
+
+  public func record(named name: String, isUnion: Bool) -> RecordRef? {
+    guard let btf = handle() else { return nil }
+    let id = btf__find_by_name_kind(btf, name, UInt32(isUnion ? BTF_KIND_UNION : BTF_KIND_STRUCT))
+    guard id > 0, case .record(let r) = ctype(UInt32(id)) else { return nil }
+    return r
+  }
+
+  public func fields(of record: RecordRef) -> [RecordField] {
+    if let cached = fieldCache[record.id] { return cached }
+    var result: [RecordField] = []
+    collectFields(UInt32(record.id), baseBits: 0, into: &result)
+    fieldCache[record.id] = result
+    return result
+  }
+
+  public func recordNames() -> [String] {
+    guard let btf = handle() else { return [] }
+    var names: [String] = []
+    for id in 1..<btf__type_cnt(btf) {
+      guard let t = btf__type_by_id(btf, id), btf_kind(t) == UInt16(BTF_KIND_STRUCT) else { continue }
+      let name = String(cString: btf__name_by_offset(btf, t.pointee.name_off))
+      if !name.isEmpty { names.append(name) }
+    }
+    return names
+  }
+
+  /// Members of a struct or union; anonymous inner records are flattened into their parent.
+  private func collectFields(_ id: UInt32, baseBits: Int, into result: inout [RecordField]) {
+    guard let btf = handle(), let t = btf__type_by_id(btf, id) else { return }
+    let members = btf_members(t)!
+    for i in 0..<Int(btf_vlen(t)) {
+      let member = members[i]
+      let name = String(cString: btf__name_by_offset(btf, member.name_off))
+      let bits = baseBits + Int(btf_member_bit_offset(t, UInt32(i)))
+      let bitSize = Int(btf_member_bitfield_size(t, UInt32(i)))
+      let type = ctype(member.type)
+      if name.isEmpty, case .record(let inner) = type {
+        collectFields(UInt32(inner.id), baseBits: bits, into: &result)
+        continue
+      }
+      result.append(RecordField(name: name, offset: bits / 8, type: type, bitSize: bitSize,
+                                bitOffset: bitSize > 0 ? bits % 8 : 0))
+    }
+  }
+
+  /// The C type of a BTF type id; typedefs and qualifiers are looked through.
+  func ctype(_ id: UInt32) -> CType {
+    guard id != 0 else { return .void }
+    guard let btf = handle(), let t = btf__type_by_id(btf, id) else { return .unsupported("?") }
+    switch Int(btf_kind(t)) {
+    case BTF_KIND_INT:
+      let signed = (Int32(btf_int_encoding(t)) & BTF_INT_SIGNED) != 0
+      return .integer(bytes: Int(t.pointee.size), signed: signed)
+    case BTF_KIND_ENUM:
+      return .integer(bytes: Int(t.pointee.size), signed: true)
+    case BTF_KIND_PTR:
+      return .pointer(ctype(t.pointee.type))
+    case BTF_KIND_TYPEDEF, BTF_KIND_CONST, BTF_KIND_VOLATILE, BTF_KIND_RESTRICT, BTF_KIND_TYPE_TAG:
+      return ctype(t.pointee.type)
+    case BTF_KIND_STRUCT, BTF_KIND_UNION:
+      let name = String(cString: btf__name_by_offset(btf, t.pointee.name_off))
+      return .record(RecordRef(name: name, isUnion: Int(btf_kind(t)) == BTF_KIND_UNION, id: Int(id),
+                               size: Int(t.pointee.size)))
+    case BTF_KIND_ARRAY:
+      let array = btf_array(t)!.pointee
+      return .array(ctype(array.type), count: Int(array.nelems))
+    default:
+      return .unsupported("BTF kind \(btf_kind(t))")
+    }
+  }
+}

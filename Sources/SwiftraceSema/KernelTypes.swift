@@ -1,0 +1,83 @@
+/// C types of kernel (or user) memory, as BTF describes them. Records are referenced, not expanded:
+/// their fields are asked of the catalog when a script touches them.
+public indirect enum CType: Hashable, Sendable, CustomStringConvertible {
+  case void
+  case integer(bytes: Int, signed: Bool)
+  case pointer(CType)
+  case array(CType, count: Int)
+  case record(RecordRef)
+  /// Functions, floats and anything else a script cannot read.
+  case unsupported(String)
+
+  public var description: String {
+    switch self {
+    case .void: return "void"
+    case .integer(let bytes, let signed): return "\(signed ? "" : "u")int\(bytes * 8)"
+    case .pointer(let t): return "\(t) *"
+    case .array(let t, let n): return "\(t)[\(n)]"
+    case .record(let r): return r.description
+    case .unsupported(let s): return s
+    }
+  }
+
+  /// Bytes the type occupies; 0 when unknown.
+  public var size: Int {
+    switch self {
+    case .void, .unsupported: return 0
+    case .integer(let bytes, _): return bytes
+    case .pointer: return 8
+    case .array(let t, let n): return t.size * n
+    case .record(let r): return r.size
+    }
+  }
+
+  /// `char` and `unsigned char` arrays read as strings.
+  public var isCharArray: Bool {
+    if case .array(.integer(1, _), _) = self { return true }
+    return false
+  }
+}
+
+/// A struct or union, identified by the catalog's own id (anonymous ones have no name).
+public struct RecordRef: Hashable, Sendable, CustomStringConvertible {
+  public let name: String
+  public let isUnion: Bool
+  public let id: Int
+  public let size: Int
+
+  public init(name: String, isUnion: Bool, id: Int, size: Int) {
+    self.name = name
+    self.isUnion = isUnion
+    self.id = id
+    self.size = size
+  }
+
+  public var description: String { "\(isUnion ? "union" : "struct") \(name.isEmpty ? "(anonymous)" : name)" }
+}
+
+public struct RecordField: Sendable {
+  public let name: String
+  /// Byte offset from the start of the record (members of anonymous inner records included).
+  public let offset: Int
+  public let type: CType
+  /// Non-zero for a bit-field: its width; `bitOffset` is then its offset within `offset`'s byte.
+  public let bitSize: Int
+  public let bitOffset: Int
+
+  public init(name: String, offset: Int, type: CType, bitSize: Int = 0, bitOffset: Int = 0) {
+    self.name = name
+    self.offset = offset
+    self.type = type
+    self.bitSize = bitSize
+    self.bitOffset = bitOffset
+  }
+}
+
+/// Where struct definitions come from: the kernel's BTF on a live system, a fake in tests.
+public protocol KernelTypeCatalog: AnyObject {
+  func record(named name: String, isUnion: Bool) -> RecordRef?
+  /// Fields by name, with members of anonymous structs and unions lifted into their parent.
+  func fields(of record: RecordRef) -> [RecordField]
+  /// Every named struct, for "did you mean" suggestions.
+  func recordNames() -> [String]
+}

@@ -1,0 +1,117 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// Pointers and structs: `curtask`, `(struct task_struct *)p`, `p->field`, `s.field`, `*p`, `p[i]`.
+/// Struct layouts come from the `KernelTypeCatalog` (the kernel's BTF), so no headers are needed.
+extension TypeChecker {
+  /// The expression type of a value of C type `c` read from memory.
+  func valueType(of c: CType, user: Bool, at range: SourceRange) -> SType? {
+    switch c {
+    case .integer(_, let signed): return .integer(signed: signed)
+    case .pointer(let target): return .pointer(target, user: user)
+    case .record(let r): return .record(r, user: user)
+    case .array where c.isCharArray:
+      guard case .array(_, let n) = c else { return nil }
+      return .string(size: n)
+    case .array(let element, _):
+      // An array member decays to a pointer to its first element, as in C.
+      return .pointer(element, user: user)
+    case .void, .unsupported:
+      error("sema.unreadableType", "values of type \(c) cannot be read", at: range)
+      return nil
+    }
+  }
+
+  func checkMemberAccess(base: Expr, baseType: SType, name: String, arrow: Bool, _ e: Expr) -> SType? {
+    let record: RecordRef, user: Bool
+    switch baseType {
+    case .pointer(.record(let r), let u):
+      // `p.field` on a pointer is accepted too (newer bpftrace dereferences automatically).
+      (record, user) = (r, u)
+    case .record(let r, let u):
+      if arrow {
+        error("sema.arrowOnRecord", "'->' needs a pointer, but this is \(baseType); use '.'", at: base.range)
+        return nil
+      }
+      (record, user) = (r, u)
+    default:
+      error("sema.fieldAccess", "'\(arrow ? "->" : ".")\(name)' needs a struct or a pointer to one, not \(baseType)",
+            at: base.range)
+      return nil
+    }
+    guard let catalog = kernelTypes else { return nil }
+    let fields = catalog.fields(of: record)
+    guard let field = fields.first(where: { $0.name == name }) else {
+      let hint = closestName(to: name, in: fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+      error("sema.unknownField", "\(record) has no field '\(name)'\(hint)", at: e.range)
+      return nil
+    }
+    memberFields[e.id] = field
+    return valueType(of: field.type, user: user, at: e.range)
+  }
+
+  func checkDereference(_ operand: Expr, _ e: Expr) -> SType? {
+    guard let t = check(operand) else { return nil }
+    guard case .pointer(let target, let user) = t else {
+      error("sema.dereference", "'*' needs a pointer, not \(t)", at: operand.range)
+      return nil
+    }
+    return valueType(of: target, user: user, at: e.range)
+  }
+
+  func checkIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> SType? {
+    guard let t = check(base), let i = check(index) else { return nil }
+    guard case .pointer(let target, let user) = t else {
+      error("sema.index", "'[...]' needs a pointer or an array, not \(t)", at: base.range)
+      return nil
+    }
+    guard i.isInteger else {
+      error("sema.index", "an index must be an integer, not \(i)", at: index.range)
+      return nil
+    }
+    return valueType(of: target, user: user, at: e.range)
+  }
+
+  func checkRecordCast(name: String, isUnion: Bool, depth: Int, _ operand: Expr, _ e: Expr) -> SType? {
+    guard let t = check(operand) else { return nil }
+    guard t.isIntegerLike else {
+      error("sema.castOperand", "cannot cast \(t) to a pointer", at: operand.range)
+      return nil
+    }
+    guard let record = lookupRecord(name, isUnion: isUnion, at: e.range) else { return nil }
+    var c = CType.record(record)
+    for _ in 0..<depth { c = .pointer(c) }
+    guard case .pointer(let target) = c else { return nil }
+    let user: Bool
+    if case .pointer(_, let u) = t { user = u } else { user = current.kind.argumentsAreUserPointers }
+    return .pointer(target, user: user)
+  }
+
+  func lookupRecord(_ name: String, isUnion: Bool, at range: SourceRange) -> RecordRef? {
+    let kind = isUnion ? "union" : "struct"
+    guard let catalog = kernelTypes else {
+      error("sema.noKernelTypes", "\(kind) \(name) is unknown: kernel BTF (/sys/kernel/btf/vmlinux) is not available",
+            at: range)
+      return nil
+    }
+    guard let record = catalog.record(named: name, isUnion: isUnion) else {
+      let hint = closestName(to: name, in: catalog.recordNames()).map { "; did you mean '\(kind) \($0)'?" } ?? ""
+      error("sema.unknownType", "unknown \(kind) '\(name)'\(hint)", at: range)
+      return nil
+    }
+    return record
+  }
+
+  /// `p + n`, `p - n` (scaled by the pointee's size) and `p - q` (a difference in elements).
+  func pointerArithmetic(_ op: BinaryOperator, _ l: SType, _ r: SType, _ e: Expr) -> SType? {
+    switch (op, l, r) {
+    case (.add, .pointer, .integer), (.subtract, .pointer, .integer): return l
+    case (.add, .integer, .pointer): return r
+    case (.subtract, .pointer, .pointer): return .int64
+    default:
+      if op.isComparison || op.isLogical { return .uint64 }
+      error("sema.operandType", "'\(op.spelling)' cannot be applied to \(l) and \(r)", at: e.range)
+      return nil
+    }
+  }
+}
