@@ -39,6 +39,13 @@ extension IRGenerator {
       switch Function(rawValue: name) {
       case .str?:
         return emitStr(args, e)
+      case .sizeof?:
+        return .integer(m.int(checked.constants[e.id] ?? 0))
+      case .strcontains?:
+        guard case .buffer(let h, let nh) = emitValue(args[0]), case .buffer(let n, let nn) = emitValue(args[1]) else {
+          return .integer(m.int(0))
+        }
+        return .integer(stringContains(h, nh, n, nn))
       case .strncmp?:
         // bpftrace's strncmp: 0 when the first n characters are equal, 1 otherwise.
         guard case .buffer(let a, let na) = emitValue(args[0]), case .buffer(let b, let nb) = emitValue(args[1]),
@@ -74,6 +81,8 @@ extension IRGenerator {
       return .integer(emitInteger(operand))
     case .dereference(let operand):
       return emitDereference(operand, e)
+    case .sizeofType, .offsetof:
+      return .integer(m.int(checked.constants[e.id] ?? 0))
     case .index(let base, let index):
       return emitIndex(base, index, e)
     case .tuple(let items):

@@ -30,7 +30,7 @@ public enum Builtin: String, CaseIterable, Sendable {
 
 /// Functions a script can call.
 public enum Function: String, CaseIterable, Sendable {
-  case printf, exit, str, strncmp
+  case printf, exit, str, strncmp, strcontains, sizeof
   case count, sum, min, max, avg
 
   public var isAggregation: Bool {
@@ -47,6 +47,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .exit: return "exit()"
     case .str: return "str(pointer [, length])"
     case .strncmp: return "strncmp(string, string, length)"
+    case .strcontains: return "strcontains(haystack, needle)"
+    case .sizeof: return "sizeof(type or expression)"
     case .count: return "count()"
     case .sum, .min, .max, .avg: return "\(rawValue)(integer)"
     }

@@ -16,6 +16,8 @@ public struct CheckedProgram {
   public let printfIDs: [NodeID: Int]
   /// The struct member each `->`/`.` access on memory resolved to.
   public let memberFields: [NodeID: RecordField]
+  /// Values known at compile time: `sizeof`, `offsetof`.
+  public let constants: [NodeID: UInt64]
   /// Scratch variables of each probe (keyed by the `ProbeDecl`'s id).
   public let variables: [NodeID: [String: SType]]
   public let positionalParameters: [String]

@@ -98,6 +98,10 @@ extension TypeChecker {
       return checkRecordCast(name: name, isUnion: isUnion, depth: depth, operand, e)
     case .dereference(let operand):
       return checkDereference(operand, e)
+    case .sizeofType(let type):
+      return checkTypeQuery(type, field: nil, e)
+    case .offsetof(let type, let field):
+      return checkTypeQuery(type, field: field, e)
     case .index(let base, let index):
       return checkIndex(base, index, e)
     case .cast(let type, let operand):
@@ -258,6 +262,20 @@ extension TypeChecker {
       return SType.none
     case .str:
       return checkStr(args: args, e)
+    case .sizeof:
+      return checkSizeofExpression(args, e)
+    case .strcontains:
+      guard args.count == 2 else {
+        error("sema.arity", "strcontains() takes two arguments: \(f.signature)", at: e.range)
+        return nil
+      }
+      for arg in args {
+        if let t = check(arg), !t.isString {
+          error("sema.argumentType", "strcontains() searches strings, not \(t)", at: arg.range)
+          return nil
+        }
+      }
+      return .uint64
     case .strncmp:
       guard args.count == 3 else {
         error("sema.arity", "strncmp() takes three arguments: \(f.signature)", at: e.range)

@@ -102,6 +102,46 @@ extension TypeChecker {
     return record
   }
 
+  /// `sizeof(type)` and `offsetof(struct s, field)`: constants of type uint64.
+  func checkTypeQuery(_ type: TypeName, field: String?, _ e: Expr) -> SType? {
+    switch type {
+    case .integer(let t):
+      guard field == nil else {
+        error("sema.offsetofType", "offsetof needs a struct or union, not \(t)", at: e.range)
+        return nil
+      }
+      constants[e.id] = UInt64(t.bits / 8)
+    case .record(let name, let isUnion):
+      guard let record = lookupRecord(name, isUnion: isUnion, at: e.range) else { return nil }
+      guard let field else {
+        constants[e.id] = UInt64(record.size)
+        return .uint64
+      }
+      guard let f = kernelTypes?.fields(of: record).first(where: { $0.name == field }) else {
+        let names = kernelTypes?.fields(of: record).map(\.name) ?? []
+        let hint = closestName(to: field, in: names).map { "; did you mean '\($0)'?" } ?? ""
+        error("sema.unknownField", "\(record) has no field '\(field)'\(hint)", at: e.range)
+        return nil
+      }
+      constants[e.id] = UInt64(f.offset)
+    }
+    return .uint64
+  }
+
+  /// `sizeof(expression)`: the bytes the value occupies (as bpftrace counts them).
+  func checkSizeofExpression(_ args: [Expr], _ e: Expr) -> SType? {
+    guard args.count == 1, let t = check(args[0]) else { return nil }
+    switch t {
+    case .string(let n): constants[e.id] = UInt64(n)
+    case .record(let r, _): constants[e.id] = UInt64(r.size)
+    case .none, .tracepointArgs:
+      error("sema.sizeof", "sizeof cannot measure \(t)", at: args[0].range)
+      return nil
+    default: constants[e.id] = UInt64(t.storageSize)
+    }
+    return .uint64
+  }
+
   /// `p + n`, `p - n` (scaled by the pointee's size) and `p - q` (a difference in elements).
   func pointerArithmetic(_ op: BinaryOperator, _ l: SType, _ r: SType, _ e: Expr) -> SType? {
     switch (op, l, r) {

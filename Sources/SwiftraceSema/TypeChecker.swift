@@ -19,6 +19,7 @@ public final class TypeChecker {
   let options: Options
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
+  var constants: [NodeID: UInt64] = [:]
 
   var maps: [String: MapInfo] = [:]
   var types: [NodeID: SType] = [:]
@@ -62,7 +63,7 @@ public final class TypeChecker {
     probes.forEach(checkProbe)
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
-                          printfs: printfs, printfIDs: printfIDs, memberFields: memberFields, variables: variables, positionalParameters: options.positionalParameters,
+                          printfs: printfs, printfIDs: printfIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
                           stringLength: options.stringLength)
   }
 

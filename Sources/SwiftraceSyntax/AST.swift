@@ -137,6 +137,10 @@ public final class Expr {
     case recordCast(name: String, isUnion: Bool, pointerDepth: Int, Expr)
     /// `*operand`
     case dereference(Expr)
+    /// `sizeof(type)`; `sizeof(expression)` is a `.call`.
+    case sizeofType(TypeName)
+    /// `offsetof(struct name, field)`
+    case offsetof(TypeName, field: String)
     /// `base[index]` on a pointer
     case index(Expr, Expr)
   }
@@ -229,4 +233,17 @@ public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "\(signed ? "" : "u")int\(bits)" }
+}
+
+/// A type written in a script: `uint32`, `struct task_struct`, `union u`.
+public enum TypeName: Hashable, Sendable, CustomStringConvertible {
+  case integer(IntegerType)
+  case record(name: String, isUnion: Bool)
+
+  public var description: String {
+    switch self {
+    case .integer(let t): return t.description
+    case .record(let name, let isUnion): return "\(isUnion ? "union" : "struct") \(name)"
+    }
+  }
 }

@@ -115,6 +115,10 @@ public struct ASTPrinter {
     case .recordCast(let name, let isUnion, let stars, let operand):
       line(depth, "cast \(isUnion ? "union" : "struct") \(name) \(String(repeating: "*", count: stars))")
       visit(operand, depth: depth + 1)
+    case .sizeofType(let type):
+      line(depth, "sizeof \(type)")
+    case .offsetof(let type, let field):
+      line(depth, "offsetof \(type) \(field)")
     case .dereference(let operand):
       line(depth, "dereference")
       visit(operand, depth: depth + 1)

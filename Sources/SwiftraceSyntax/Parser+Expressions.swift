@@ -207,6 +207,8 @@ extension Parser {
         expect(.rbracket, "after the map keys")
       }
       return Expr(id: ids.make(), kind: .map(name: text(t), keys: keys), range: .to(t.range, end))
+    case .identifier where (text(t) == "sizeof" || text(t) == "offsetof") && lexer.peek().kind == .lparen:
+      return parseTypeQuery()
     case .identifier:
       advance()
       if at(.lparen) {
@@ -253,6 +255,59 @@ extension Parser {
       }
       return Expr(id: ids.make(), kind: .integer(0), range: t.range)
     }
+  }
+
+  /// `sizeof(type)`, `sizeof(expression)`, `offsetof(struct name, field)`.
+  func parseTypeQuery() -> Expr {
+    let start = token.range
+    let isSizeof = text(token) == "sizeof"
+    advance()
+    advance()  // (
+    var kind: Expr.Kind
+    if let type = parseTypeName() {
+      if isSizeof {
+        kind = .sizeofType(type)
+      } else {
+        expect(.comma, "after the type in offsetof")
+        let field = at(.identifier) ? text(token) : ""
+        if field.isEmpty {
+          error("parse.expectedFieldName", "expected a field name in offsetof, found \(describe(token))", at: token.range)
+        } else {
+          advance()
+        }
+        kind = .offsetof(type, field: field)
+      }
+    } else if isSizeof {
+      enclosures.append(.group)
+      let operand = parseExpression()
+      enclosures.removeLast()
+      kind = .call(name: "sizeof", args: [operand])
+    } else {
+      error("parse.expectedType", "offsetof needs a struct type, as in offsetof(struct task_struct, pid)", at: token.range)
+      kind = .integer(0)
+    }
+    let end = token.range
+    expect(.rparen, "to close the parenthesis")
+    return Expr(id: ids.make(), kind: kind, range: .to(start, end))
+  }
+
+  /// `uint32`, `struct NAME`, `union NAME` — only where a type must be (the next token is ')' or ',').
+  func parseTypeName() -> TypeName? {
+    guard at(.identifier) else { return nil }
+    let word = text(token)
+    if word == "struct" || word == "union" {
+      var ahead = lexer.silentCopy()
+      let name = ahead.next()
+      guard name.kind == .identifier else { return nil }
+      advance()
+      advance()
+      return .record(name: text(name), isUnion: word == "union")
+    }
+    if let integer = IntegerType(name: word), [.rparen, .comma].contains(lexer.peek().kind) {
+      advance()
+      return .integer(integer)
+    }
+    return nil
   }
 
   /// After `(`: `struct NAME *...)` or `union NAME *...)`. Returns the name, the number of `*`
