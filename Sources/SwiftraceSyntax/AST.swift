@@ -18,8 +18,13 @@ public final class NodeIDAllocator {
 
 /// A whole script: `probe, probe /pred/ { ... }  probe < ... >  ...`
 public final class Program {
+  /// C definitions before the probes, in order, each with its place in the script.
+  public var cDefinitions: [(text: String, range: SourceRange)]
   public var probes: [ProbeDecl]
-  public init(probes: [ProbeDecl]) { self.probes = probes }
+  public init(cDefinitions: [(text: String, range: SourceRange)] = [], probes: [ProbeDecl]) {
+    self.cDefinitions = cDefinitions
+    self.probes = probes
+  }
 }
 
 /// `attachPoint, attachPoint /predicate/ { statements }`, or with `< statements >` as the block.

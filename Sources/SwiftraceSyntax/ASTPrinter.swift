@@ -9,6 +9,11 @@ public struct ASTPrinter {
   public static func print(_ program: Program, annotate: @escaping (NodeID) -> String? = { _ in nil }) -> String {
     var p = ASTPrinter(annotate: annotate)
     p.line(0, "Program")
+    for definition in program.cDefinitions {
+      // One line per definition: runs of white space fold to one space.
+      let folded = definition.text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
+      p.line(1, "c \(folded)")
+    }
     for probe in program.probes { p.visit(probe) }
     return p.out
   }

@@ -40,6 +40,38 @@ public struct Lexer {
   /// The byte right at `offset`, or nil past the end.
   public func byte(at offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
+  // MARK: C definitions
+
+  /// At the top level before a probe: a preprocessor line (`#include <x.h>`, `#define A 1`, with
+  /// `\` continuations) or a `struct`/`union`/`enum`/`typedef` definition up to its final `;`.
+  /// Returns nil (consuming nothing) when the input continues with a probe.
+  public mutating func nextCDefinition() -> Token? {
+    skipTrivia()
+    let start = position
+    guard position < bytes.count else { return nil }
+    if bytes[position] == UInt8(ascii: "#") {
+      while position < bytes.count && bytes[position] != UInt8(ascii: "\n") {
+        if bytes[position] == UInt8(ascii: "\\") && byte(at: position + 1) == UInt8(ascii: "\n") { position += 1 }
+        position += 1
+      }
+      return Token(.cDefinition, SourceRange(start: start, end: position))
+    }
+    var word = position
+    while word < bytes.count && isIdentContinue(bytes[word]) { word += 1 }
+    let keyword = String(decoding: bytes[position..<word], as: UTF8.self)
+    guard ["struct", "union", "enum", "typedef"].contains(keyword) else { return nil }
+    // A definition ends at the first ';' outside braces.
+    var depth = 0
+    while position < bytes.count {
+      let c = bytes[position]
+      position += 1
+      if c == UInt8(ascii: "{") { depth += 1 }
+      if c == UInt8(ascii: "}") { depth -= 1 }
+      if c == UInt8(ascii: ";") && depth <= 0 { break }
+    }
+    return Token(.cDefinition, SourceRange(start: start, end: position))
+  }
+
   // MARK: Attach points
 
   /// Lexes one attach point: everything up to white space, `,`, `{` or `<`, with `"..."` quoting.

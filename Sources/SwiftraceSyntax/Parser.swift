@@ -65,6 +65,10 @@ public final class Parser {
 
   func parseProgram() -> Program {
     var probes: [ProbeDecl] = []
+    var definitions: [(text: String, range: SourceRange)] = []
+    while probes.isEmpty, let c = lexer.nextCDefinition() {
+      definitions.append((text(c), c.range))
+    }
     while true {
       if lexer.peek().kind == .endOfFile { break }
       let before = lexer.position
@@ -73,7 +77,7 @@ public final class Parser {
         advance()
       }
     }
-    return Program(probes: probes)
+    return Program(cDefinitions: definitions, probes: probes)
   }
 
   // MARK: probe = attachPoint { "," attachPoint } [ "/" expression "/" ] block

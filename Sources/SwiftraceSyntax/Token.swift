@@ -26,6 +26,8 @@ public struct Token: Equatable, Sendable {
     case positionalCount
     /// `@name`, or `@` alone
     case map
+    /// C text before the probes: a preprocessor line or a struct/union/enum/typedef definition.
+    case cDefinition
     /// The raw text of one attach point (`tracepoint:syscalls:sys_enter_openat`), lexed in its own mode.
     case attachPoint
     case endOfFile
@@ -96,6 +98,7 @@ extension Token.Kind: CustomStringConvertible {
     case .positionalCount: return "'$#'"
     case .map: return "map"
     case .attachPoint: return "attach point"
+    case .cDefinition: return "C definition"
     case .endOfFile: return "end of input"
     case .invalid: return "invalid character"
     }
