@@ -17,6 +17,7 @@ let package = Package(
     // MARK: System libraries
     .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
     .systemLibrary(name: "CLibBPF", path: "Sources/CLibBPF", pkgConfig: "libbpf"),
+    .systemLibrary(name: "CClang", path: "Sources/CClang"),
 
     // MARK: SwiftraceBasics
     .target(name: "SwiftraceBasics"),
@@ -30,6 +31,11 @@ let package = Package(
     .target(name: "SwiftraceSema", dependencies: ["SwiftraceSyntax"]),
     .testTarget(name: "SwiftraceSemaTests", dependencies: ["SwiftraceSema", "SwiftraceTestSupport"]),
 
+    // MARK: SwiftraceClang (C definitions in scripts, through libclang)
+    .target(
+      name: "SwiftraceClang", dependencies: ["CClang", "SwiftraceSema"],
+      swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
+
     // MARK: SwiftraceIRGen
     .target(name: "SwiftraceIRGen", dependencies: ["CLLVM", "SwiftraceSema"]),
 
@@ -41,7 +47,7 @@ let package = Package(
     .testTarget(name: "SwiftraceRuntimeTests", dependencies: ["SwiftraceRuntime"]),
 
     // MARK: SwiftraceDriver
-    .target(name: "SwiftraceDriver", dependencies: ["SwiftraceIRGen", "SwiftraceRuntime"]),
+    .target(name: "SwiftraceDriver", dependencies: ["SwiftraceClang", "SwiftraceIRGen", "SwiftraceRuntime"]),
 
     // MARK: swiftrace
     .executableTarget(

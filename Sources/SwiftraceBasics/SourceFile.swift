@@ -31,6 +31,12 @@ public final class SourceFile: Sendable {
     return (lo + 1, column)
   }
 
+  /// The byte offset of a 1-based line and column (columns in bytes here, as clang counts them).
+  public func offset(line: Int, column: Int) -> Int {
+    guard line >= 1 && line <= lineStarts.count else { return bytes.count }
+    return min(bytes.count, lineStarts[line - 1] + max(0, column - 1))
+  }
+
   /// The text of a 1-based line, without its newline.
   public func lineText(_ line: Int) -> String {
     guard line >= 1 && line <= lineStarts.count else { return "" }

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftraceBPF
 import SwiftraceBasics
+import SwiftraceClang
 import SwiftraceIRGen
 import SwiftraceRuntime
 import SwiftraceSema
@@ -21,6 +22,9 @@ public struct DriverOptions {
   public var dryRun = false
   public var quiet = false
   public var verbose = false
+  /// `-I DIR` and `--include FILE` for C definitions.
+  public var includeDirectories: [String] = []
+  public var includeFiles: [String] = []
   /// Where tracepoint formats are read; tests point this at fixtures.
   public var tracefsRoots: [String]?
 
@@ -85,8 +89,24 @@ public enum Driver {
       }
       checkOptions.stringLength = n
     }
+    // C definitions (libclang) first, the kernel's BTF behind them.
+    var kernelTypes: KernelTypeCatalog = KernelBTF()
+    if !program.cDefinitions.isEmpty || !options.includeFiles.isEmpty {
+      let definitions = CDefinitions(
+        definitions: program.cDefinitions.map { ($0.text, source.lineAndColumn(of: $0.range.start).line) },
+        includeDirectories: options.includeDirectories, includeFiles: options.includeFiles, fallback: kernelTypes)
+      for p in definitions.problems where p.isError {
+        let at = source.offset(line: p.line, column: p.column)
+        diagnostics.error("clang.error", p.message, at: SourceRange(start: at, end: at + 1))
+      }
+      if options.verbose, !definitions.missingHeaders.isEmpty {
+        stderr.write("swiftrace: not installed, using kernel BTF instead: \(definitions.missingHeaders.joined(separator: ", "))\n")
+      }
+      if reportDiagnostics() { return 1 }
+      kernelTypes = definitions
+    }
     let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics,
-                                    catalog: TracefsCatalog(roots: roots), kernelTypes: KernelBTF(),
+                                    catalog: TracefsCatalog(roots: roots), kernelTypes: kernelTypes,
                                     options: checkOptions)
     if reportDiagnostics() { return 1 }
     if options.dump == .types {

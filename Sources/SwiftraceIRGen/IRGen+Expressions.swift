@@ -23,6 +23,7 @@ extension IRGenerator {
     case .string(let s):
       return constantString(s)
     case .builtin(let name):
+      if let value = checked.constants[e.id] { return .integer(m.int(value)) }  // a macro or enum value
       return emitBuiltin(Builtin(rawValue: name)!, e)
     case .positional(let n):
       let text = n <= checked.positionalParameters.count ? checked.positionalParameters[n - 1] : "0"

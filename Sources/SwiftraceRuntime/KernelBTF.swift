@@ -37,6 +37,35 @@ public final class KernelBTF: KernelTypeCatalog {
     return result
   }
 
+  private var enumValues: [String: Int64]?
+
+  /// Enum values by name, from every BTF enum (collected on first use).
+  public func constant(named name: String) -> Int64? {
+    if enumValues == nil {
+      var values: [String: Int64] = [:]
+      if let btf = handle() {
+        for id in 1..<btf__type_cnt(btf) {
+          guard let t = btf__type_by_id(btf, id), Int(btf_kind(t)) == BTF_KIND_ENUM else { continue }
+          let members = btf_enum(t)!
+          for i in 0..<Int(btf_vlen(t)) {
+            values[String(cString: btf__name_by_offset(btf, members[i].name_off))] = Int64(members[i].val)
+          }
+        }
+      }
+      enumValues = values
+    }
+    return enumValues?[name] ?? Self.kernelMacros[name]
+  }
+
+  /// Kernel `#define`s that scripts use but BTF cannot carry (macros are not types) and that no
+  /// installed header provides; values from include/linux/sched.h, stable for many years.
+  static let kernelMacros: [String: Int64] = [
+    "TASK_RUNNING": 0x0000, "TASK_INTERRUPTIBLE": 0x0001, "TASK_UNINTERRUPTIBLE": 0x0002,
+    "__TASK_STOPPED": 0x0004, "__TASK_TRACED": 0x0008, "EXIT_DEAD": 0x0010, "EXIT_ZOMBIE": 0x0020,
+    "TASK_PARKED": 0x0040, "TASK_DEAD": 0x0080, "TASK_WAKEKILL": 0x0100, "TASK_WAKING": 0x0200,
+    "TASK_NOLOAD": 0x0400, "TASK_NEW": 0x0800,
+  ]
+
   public func recordNames() -> [String] {
     guard let btf = handle() else { return [] }
     var names: [String] = []

@@ -80,4 +80,6 @@ public protocol KernelTypeCatalog: AnyObject {
   func fields(of record: RecordRef) -> [RecordField]
   /// Every named struct, for "did you mean" suggestions.
   func recordNames() -> [String]
+  /// An integer constant: an enum value, or (from C definitions) an object-like macro.
+  func constant(named name: String) -> Int64?
 }

@@ -126,6 +126,10 @@ extension TypeChecker {
   // MARK: Builtins
 
   func checkBuiltin(_ name: String, _ e: Expr) -> SType? {
+    if Builtin(rawValue: name) == nil, let value = kernelTypes?.constant(named: name) {
+      constants[e.id] = UInt64(bitPattern: value)
+      return .int64
+    }
     guard let builtin = Builtin(rawValue: name) else {
       let candidates = Builtin.allCases.map(\.rawValue)
       let hint = closestName(to: name, in: candidates).map { "; did you mean '\($0)'?" } ?? ""

@@ -343,9 +343,21 @@ extension Parser {
 
   // MARK: Literals
 
-  /// Decimal, `0x` hexadecimal, `0` octal, with `_` separators.
+  /// Decimal, `0x` hexadecimal, `0` octal, `1e6` (an integer times a power of ten), with `_`
+  /// separators.
   func parseInteger(_ t: Token) -> UInt64 {
     var s = String(text(t).filter { $0 != "_" })
+    if !s.hasPrefix("0x"), !s.hasPrefix("0X"), let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }),
+      let mantissa = UInt64(s[..<e]), let exponent = Int(s[s.index(after: e)...]) {
+      var value = mantissa
+      var overflow = false
+      for _ in 0..<max(0, exponent) where !overflow { (value, overflow) = value.multipliedReportingOverflow(by: 10) }
+      if overflow || exponent > 19 {
+        error("parse.invalidInteger", "integer literal '\(text(t))' does not fit in 64 bits", at: t.range)
+        return 0
+      }
+      return value
+    }
     var radix = 10
     if s.hasPrefix("0x") || s.hasPrefix("0X") {
       radix = 16

@@ -28,6 +28,12 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customLong("dump"), help: ArgumentHelp("Print a compiler stage and exit: ast, types or llvm.", valueName: "STAGE"))
   var dump: String?
 
+  @Option(name: .customShort("I"), help: ArgumentHelp("Add DIR to the search path for #include in C definitions.", valueName: "DIR"))
+  var includeDirectories: [String] = []
+
+  @Option(name: .customLong("include"), help: ArgumentHelp("Include FILE before the script's C definitions.", valueName: "FILE"))
+  var includeFiles: [String] = []
+
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
 
@@ -83,6 +89,8 @@ struct Swiftrace: ParsableCommand {
     options.dryRun = dryRun
     options.quiet = quiet
     options.verbose = verbose
+    options.includeDirectories = includeDirectories
+    options.includeFiles = includeFiles
     let status = Driver.run(options)
     if status != 0 { throw ExitCode(status) }
   }

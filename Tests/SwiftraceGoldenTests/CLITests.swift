@@ -34,6 +34,12 @@ import Testing
     #expect(lines.count == 3, "\(r.stderr)")
   }
 
+  @Test func cDefinitionErrorsPointAtTheScript() throws {
+    let r = try run(["-e", "struct bad {\n  intt x;\n};\nBEGIN { exit(); }"])
+    #expect(r.status == 1)
+    #expect(r.stderr.hasPrefix("<command-line>:2:3: error: unknown type name 'intt'"), "\(r.stderr)")
+  }
+
   @Test func dumpStages() throws {
     let program = "kprobe:do_sys_open < @[comm]=count() >"
     let ast = try run(["--dump=ast", "-e", program])

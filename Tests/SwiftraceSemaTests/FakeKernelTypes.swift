@@ -29,4 +29,6 @@ final class FakeKernelTypes: KernelTypeCatalog {
   }
 
   func recordNames() -> [String] { ["task_struct", "file"] }
+
+  func constant(named name: String) -> Int64? { name == "TASK_RUNNING" ? 0 : name == "TCP_CLOSE" ? 7 : nil }
 }

@@ -1,0 +1,268 @@
+internal import CClang
+import Foundation
+import SwiftraceSema
+
+/// The structs, unions, enums and macros that a script's C definitions declare, parsed by libclang.
+/// Types it does not define (or only declares) come from `fallback`, the kernel's BTF.
+public final class CDefinitions: KernelTypeCatalog {
+  /// A message from clang, at a line of the script.
+  public struct Problem: Sendable {
+    public let line: Int
+    public let column: Int
+    public let message: String
+    public let isError: Bool
+  }
+
+  /// `#define NAME value` with an integer value, and enum constants.
+  public private(set) var constants: [String: Int64] = [:]
+  public private(set) var problems: [Problem] = []
+  /// Headers named by `#include` that are not installed; BTF stands in for them.
+  public private(set) var missingHeaders: [String] = []
+
+  private let fallback: KernelTypeCatalog?
+  private var index: CXIndex?
+  private var unit: CXTranslationUnit?
+  private var recordIDs: [String: Int] = [:]  // by USR
+  private var records: [Int: (ref: RecordRef, cursor: CXCursor)] = [:]
+  private var namedRecords: [String: Int] = [:]  // "struct point" -> id
+  private var fieldCache: [Int: [RecordField]] = [:]
+
+  static let systemIncludeDirectories = [
+    "/usr/lib/llvm-14/lib/clang/14.0.6/include", "/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include",
+  ]
+
+  /// `definitions` are the preamble's pieces with their 1-based first lines.
+  public init(definitions: [(text: String, line: Int)], includeDirectories: [String], includeFiles: [String],
+              fallback: KernelTypeCatalog?) {
+    self.fallback = fallback
+    var text = ""
+    var line = 1
+    for (piece, start) in definitions {
+      while line < start {
+        text += "\n"
+        line += 1
+      }
+      for pieceLine in piece.split(separator: "\n", omittingEmptySubsequences: false) {
+        text += keepIfInstalled(String(pieceLine), includeDirectories) + "\n"
+        line += 1
+      }
+    }
+    var args = ["-x", "c", "-std=gnu11", "-DBPFTRACE_HAVE_BTF", "-Wno-everything"]
+    args += includeDirectories.flatMap { ["-I", $0] }
+    args += includeFiles.flatMap { ["-include", $0] }
+    parse(text, args)
+  }
+
+  deinit {
+    if let unit { clang_disposeTranslationUnit(unit) }
+    if let index { clang_disposeIndex(index) }
+  }
+
+  /// An `#include` of a header that is not installed becomes an empty line (line numbers stay).
+  private func keepIfInstalled(_ line: String, _ includeDirectories: [String]) -> String {
+    let trimmed = line.trimmingCharacters(in: .whitespaces)
+    guard trimmed.hasPrefix("#"), trimmed.dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("include") else {
+      return line
+    }
+    guard let open = trimmed.firstIndex(where: { $0 == "<" || $0 == "\"" }) else { return line }
+    let rest = trimmed[trimmed.index(after: open)...]
+    guard let close = rest.firstIndex(where: { $0 == ">" || $0 == "\"" }) else { return line }
+    let header = String(rest[..<close])
+    let found = (includeDirectories + Self.systemIncludeDirectories).contains {
+      FileManager.default.fileExists(atPath: "\($0)/\(header)")
+    }
+    if found { return line }
+    missingHeaders.append(header)
+    return ""
+  }
+
+  private func parse(_ text: String, _ args: [String]) {
+    index = clang_createIndex(0, 0)
+    let path = "/virtual/swiftrace-definitions.c"
+    let cArgs = args.map { strdup($0) }
+    defer { cArgs.forEach { free($0) } }
+    var argv = cArgs.map { UnsafePointer<CChar>($0) }
+    let contents = strdup(text)!
+    defer { free(contents) }
+    let fileName = strdup(path)!
+    defer { free(fileName) }
+    var unsaved = CXUnsavedFile(Filename: fileName, Contents: contents, Length: UInt(text.utf8.count))
+    var tu: CXTranslationUnit?
+    let options = CXTranslationUnit_DetailedPreprocessingRecord.rawValue | CXTranslationUnit_SkipFunctionBodies.rawValue
+    let rc = clang_parseTranslationUnit2(index, path, &argv, Int32(argv.count), &unsaved, 1, options, &tu)
+    guard rc == CXError_Success, let tu else {
+      problems.append(Problem(line: 1, column: 1, message: "libclang could not parse the C definitions", isError: true))
+      return
+    }
+    unit = tu
+    collectProblems(tu)
+    let context = Unmanaged.passUnretained(self).toOpaque()
+    clang_visitChildren(clang_getTranslationUnitCursor(tu), { cursor, _, data in
+      let me = Unmanaged<CDefinitions>.fromOpaque(data!).takeUnretainedValue()
+      return me.visit(cursor)
+    }, context)
+  }
+
+  private func collectProblems(_ tu: CXTranslationUnit) {
+    for i in 0..<clang_getNumDiagnostics(tu) {
+      let d = clang_getDiagnostic(tu, i)
+      defer { clang_disposeDiagnostic(d) }
+      let severity = clang_getDiagnosticSeverity(d)
+      guard severity.rawValue >= CXDiagnostic_Warning.rawValue else { continue }
+      var file: CXFile?
+      var line: UInt32 = 0, column: UInt32 = 0
+      clang_getSpellingLocation(clang_getDiagnosticLocation(d), &file, &line, &column, nil)
+      problems.append(Problem(line: Int(line), column: Int(column), message: string(clang_getDiagnosticSpelling(d)),
+                              isError: severity.rawValue >= CXDiagnostic_Error.rawValue))
+    }
+  }
+
+  private func visit(_ cursor: CXCursor) -> CXChildVisitResult {
+    switch cursor.kind {
+    case CXCursor_StructDecl, CXCursor_UnionDecl:
+      if clang_isCursorDefinition(cursor) != 0, case .record(let r) = recordType(cursor), !r.name.isEmpty {
+        namedRecords["\(r.isUnion ? "union" : "struct") \(r.name)"] = r.id
+      }
+      return CXChildVisit_Recurse
+    case CXCursor_EnumConstantDecl:
+      constants[string(clang_getCursorSpelling(cursor))] = clang_getEnumConstantDeclValue(cursor)
+      return CXChildVisit_Continue
+    case CXCursor_MacroDefinition:
+      if clang_Cursor_isMacroFunctionLike(cursor) == 0, let value = macroValue(cursor) {
+        constants[string(clang_getCursorSpelling(cursor))] = value
+      }
+      return CXChildVisit_Continue
+    case CXCursor_EnumDecl, CXCursor_TypedefDecl:
+      return CXChildVisit_Recurse
+    default:
+      return CXChildVisit_Continue
+    }
+  }
+
+  /// An object-like macro whose tokens are an integer or an earlier constant, possibly negated or in
+  /// parentheses.
+  private func macroValue(_ cursor: CXCursor) -> Int64? {
+    guard let unit else { return nil }
+    var tokens: UnsafeMutablePointer<CXToken>?
+    var count: UInt32 = 0
+    clang_tokenize(unit, clang_getCursorExtent(cursor), &tokens, &count)
+    defer { clang_disposeTokens(unit, tokens, count) }
+    guard let tokens, count >= 2 else { return nil }
+    var body = (1..<Int(count)).map { string(clang_getTokenSpelling(unit, tokens[$0])) }
+    body.removeAll { $0 == "(" || $0 == ")" }
+    var negative = false
+    if body.first == "-" {
+      negative = true
+      body.removeFirst()
+    }
+    guard body.count == 1 else { return nil }
+    if let alias = constants[body[0]] { return negative ? -alias : alias }  // `#define AF_INET PF_INET`
+    var literal = body[0].lowercased()
+    while let last = literal.last, last == "u" || last == "l" { literal.removeLast() }
+    let value: Int64?
+    if literal.hasPrefix("0x") {
+      value = Int64(literal.dropFirst(2), radix: 16)
+    } else if literal.count > 1 && literal.hasPrefix("0") {
+      value = Int64(literal.dropFirst(), radix: 8)
+    } else {
+      value = Int64(literal)
+    }
+    return value.map { negative ? -$0 : $0 }
+  }
+
+  // MARK: Types
+
+  /// A record type met in the definitions; incomplete ones are looked up in the fallback by name.
+  private func recordType(_ declaration: CXCursor) -> CType {
+    let usr = string(clang_getCursorUSR(declaration))
+    let isUnion = declaration.kind == CXCursor_UnionDecl
+    let name = clang_Cursor_isAnonymous(declaration) != 0 ? "" : string(clang_getCursorSpelling(declaration))
+    let definition = clang_getCursorDefinition(declaration)
+    if clang_Cursor_isNull(definition) != 0 {
+      if let r = fallback?.record(named: name, isUnion: isUnion) { return .record(r) }
+      return .unsupported("incomplete \(isUnion ? "union" : "struct") \(name)")
+    }
+    if let id = recordIDs[usr], let r = records[id] { return .record(r.ref) }
+    let id = -(records.count + 1)  // negative: never clashes with BTF's ids
+    let size = Int(clang_Type_getSizeOf(clang_getCursorType(definition)))
+    let ref = RecordRef(name: name, isUnion: isUnion, id: id, size: max(0, size))
+    recordIDs[usr] = id
+    records[id] = (ref, definition)
+    return .record(ref)
+  }
+
+  func ctype(_ type: CXType) -> CType {
+    let t = clang_getCanonicalType(type)
+    switch t.kind {
+    case CXType_Void: return .void
+    case CXType_Bool, CXType_Char_U, CXType_UChar, CXType_UShort, CXType_UInt, CXType_ULong, CXType_ULongLong:
+      return .integer(bytes: Int(clang_Type_getSizeOf(t)), signed: false)
+    case CXType_Char_S, CXType_SChar, CXType_Short, CXType_Int, CXType_Long, CXType_LongLong, CXType_Enum:
+      return .integer(bytes: Int(clang_Type_getSizeOf(t)), signed: true)
+    case CXType_Pointer:
+      return .pointer(ctype(clang_getPointeeType(t)))
+    case CXType_ConstantArray:
+      return .array(ctype(clang_getArrayElementType(t)), count: Int(clang_getArraySize(t)))
+    case CXType_Record:
+      return recordType(clang_getTypeDeclaration(t))
+    default:
+      return .unsupported(string(clang_getTypeSpelling(t)))
+    }
+  }
+
+  // MARK: KernelTypeCatalog
+
+  public func record(named name: String, isUnion: Bool) -> RecordRef? {
+    if let id = namedRecords["\(isUnion ? "union" : "struct") \(name)"], let r = records[id] { return r.ref }
+    return fallback?.record(named: name, isUnion: isUnion)
+  }
+
+  public func fields(of record: RecordRef) -> [RecordField] {
+    guard record.id < 0 else { return fallback?.fields(of: record) ?? [] }
+    if let cached = fieldCache[record.id] { return cached }
+    guard let cursor = records[record.id]?.cursor else { return [] }
+    var result: [RecordField] = []
+    collectFields(clang_getCursorType(cursor), baseBits: 0, into: &result)
+    fieldCache[record.id] = result
+    return result
+  }
+
+  public func constant(named name: String) -> Int64? {
+    constants[name] ?? fallback?.constant(named: name)
+  }
+
+  public func recordNames() -> [String] {
+    namedRecords.keys.compactMap { $0.split(separator: " ").last.map(String.init) } + (fallback?.recordNames() ?? [])
+  }
+
+  private final class FieldVisit {
+    var cursors: [CXCursor] = []
+  }
+
+  private func collectFields(_ type: CXType, baseBits: Int, into result: inout [RecordField]) {
+    let visit = FieldVisit()
+    let context = Unmanaged.passUnretained(visit).toOpaque()
+    _ = clang_Type_visitFields(type, { cursor, data in
+      Unmanaged<FieldVisit>.fromOpaque(data!).takeUnretainedValue().cursors.append(cursor)
+      return CXVisit_Continue
+    }, context)
+    for cursor in visit.cursors {
+      let name = string(clang_getCursorSpelling(cursor))
+      let bits = baseBits + Int(clang_Cursor_getOffsetOfField(cursor))
+      let fieldType = ctype(clang_getCursorType(cursor))
+      if clang_Cursor_isAnonymousRecordDecl(cursor) != 0 || name.isEmpty, case .record = fieldType {
+        collectFields(clang_getCursorType(cursor), baseBits: bits, into: &result)
+        continue
+      }
+      let bitSize = clang_Cursor_isBitField(cursor) != 0 ? Int(clang_getFieldDeclBitWidth(cursor)) : 0
+      result.append(RecordField(name: name, offset: bits / 8, type: fieldType, bitSize: bitSize,
+                                bitOffset: bitSize > 0 ? bits % 8 : 0))
+    }
+  }
+
+  private func string(_ s: CXString) -> String {
+    defer { clang_disposeString(s) }
+    guard let c = clang_getCString(s) else { return "" }
+    return String(cString: c)
+  }
+}
