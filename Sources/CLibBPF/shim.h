@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static inline int swr_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
                                       unsigned long flags) {
@@ -18,9 +19,17 @@ static inline int swr_pidfd_open(int pid) {
   return (int)syscall(__NR_pidfd_open, pid, 0);
 }
 
-// libbpf hands its log lines over as printf-style format + va_list; format them here.
-static inline int swr_vformat(char *buf, size_t size, const char *fmt, va_list args) {
-  return vsnprintf(buf, size, fmt, args);
+// libbpf hands its messages over as printf-style format + va_list (a verifier log arrives whole,
+// in one message); format them into a malloc'ed string of any length. The caller frees it.
+static inline char *swr_vformat_alloc_impl(const char *fmt, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  int n = vsnprintf(NULL, 0, fmt, copy);
+  va_end(copy);
+  if (n < 0) return NULL;
+  char *buf = (char *)malloc((size_t)n + 1);
+  if (buf) vsnprintf(buf, (size_t)n + 1, fmt, args);
+  return buf;
 }
 
 static inline int swr_pipe2(int fds[2], int flags) {

@@ -1,4 +1,5 @@
 import CLibBPF
+import Glibc
 
 /// libbpf reports through one process-wide print callback; collect its lines so that a failed
 /// load can show the verifier log instead of libbpf printing it to stderr on its own.
@@ -9,11 +10,9 @@ enum LibbpfLog {
   static func install() {
     libbpf_set_print { level, format, args in
       guard let format, let args else { return 0 }
-      var line = [CChar](repeating: 0, count: 4096)
-      let n = swr_vformat(&line, line.count, format, args)
-      guard n > 0 else { return 0 }
-      let text = String(decoding: line.prefix(Int(min(n, Int32(line.count - 1)))).map { UInt8(bitPattern: $0) },
-                        as: UTF8.self)
+      guard let formatted = swr_vformat_alloc_impl(format, args) else { return 0 }
+      let text = String(cString: formatted)
+      free(formatted)
       if LibbpfLog.verbose {
         FileOutput.standardError.write("libbpf: " + text)
       }

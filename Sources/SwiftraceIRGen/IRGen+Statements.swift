@@ -74,6 +74,8 @@ extension IRGenerator {
       store64(LLVMBuildAdd(m.builder, load64(counter), m.int(1), ""), at: counter)
       LLVMBuildBr(m.builder, header)
       LLVMPositionBuilderAtEnd(m.builder, exit)
+    case .forMap(let variable, let map, let body):
+      emitMapLoop(variable: variable, map: map, body: body, stmt)
     case .unroll(let count, let body):
       guard case .integer(let n) = count.kind else { return }
       for _ in 0..<n { emit(body) }
@@ -83,7 +85,7 @@ extension IRGenerator {
       LLVMBuildBr(m.builder, isBreak ? loop.breakTarget : loop.continueTarget)
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.jump"))
     case .returnProbe:
-      LLVMBuildRet(m.builder, m.int(0, m.i32))
+      LLVMBuildRet(m.builder, LLVMConstNull(LLVMGetReturnType(LLVMGlobalGetValueType(function))))
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.return"))
     }
   }
@@ -183,7 +185,9 @@ extension IRGenerator {
     let event = scratch(8)
     store64(m.int(AsyncEventID.exit), at: event)
     sendEvent(event, size: 8)
-    LLVMBuildRet(m.builder, m.int(0, m.i32))
+    // In a map loop's callback, returning 1 stops the iteration.
+    let returnType = LLVMGetReturnType(LLVMGlobalGetValueType(function))!
+    LLVMBuildRet(m.builder, returnType == m.i64 ? m.int(1) : m.int(0, m.i32))
     LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.exit"))
   }
 

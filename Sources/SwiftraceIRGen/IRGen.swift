@@ -51,6 +51,12 @@ public final class IRGenerator {
   /// bytes of stack, and LLVM would otherwise keep every temporary's slot alive at once.
   var freeScratch: [Int: [LLVMValueRef]] = [:]
   var usedScratch: [(size: Int, slot: LLVMValueRef)] = []
+  /// The probe's variables as one block in the `frames` map, when a map loop's callback needs them.
+  var frame: LLVMValueRef?
+  /// Per-CPU array holding those blocks, one slot per probe with map loops; nil when none has.
+  var framesMap: LLVMValueRef?
+  var frameSlots: [Int: Int] = [:]
+  var callbackCount = 0
   /// Where `continue` and `break` go, innermost loop last.
   var loops: [(continueTarget: LLVMBasicBlockRef, breakTarget: LLVMBasicBlockRef)] = []
 
@@ -105,6 +111,17 @@ public final class IRGenerator {
       mapGlobals[info.name] = mapGlobal(symbol, type: type, maxEntries: entries, keySize: info.keySize,
                                         valueSize: info.valueSize, line: line(of: info.firstAssignment))
       mapSymbols[info.name] = symbol
+    }
+    // Variables live in map memory, not on the stack, in probes with map loops: the verifier checks
+    // a loop callback to a fixed point, and exact values of stack variables would never converge.
+    var frameSize = 0
+    for p in checked.probes where containsMapLoop(p.decl.body) {
+      frameSlots[p.index] = frameSlots.count
+      frameSize = max(frameSize, frameLayout(sortedVariables(p)).size)
+    }
+    if !frameSlots.isEmpty {
+      framesMap = mapGlobal("swiftrace_frames", type: 6, maxEntries: frameSlots.count, keySize: 4,
+                            valueSize: max(8, frameSize), line: 1)
     }
     ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
@@ -161,6 +178,7 @@ public final class IRGenerator {
     let jump = LLVMBuildBr(m.builder, body)
     allocaBuilder = LLVMCreateBuilderInContext(m.context)
     LLVMPositionBuilderBefore(allocaBuilder, jump)
+    LLVMSetCurrentDebugLocation2(allocaBuilder, nil)
     defer { LLVMDisposeBuilder(allocaBuilder) }
     LLVMPositionBuilderAtEnd(m.builder, body)
     setLocation(p.decl.range)
@@ -168,10 +186,21 @@ public final class IRGenerator {
     variables = [:]
     freeScratch = [:]
     usedScratch = []
-    for (varName, type) in (checked.variables[p.decl.id] ?? [:]).sorted(by: { $0.key < $1.key }) {
-      let slot = entryAlloca(m.arrayType(m.i8, max(8, type.storageSize)), varName)
-      zero(slot, bytes: max(8, type.storageSize))
-      variables[varName] = slot
+    callbackCount = 0
+    let scratchVariables = sortedVariables(p)
+    if frameSlots[p.index] != nil, let frame = lookupFrame(orReturn: m.int(0, m.i32)) {
+      // Map loops run their body in a callback, which reaches the variables through the frame.
+      let layout = frameLayout(scratchVariables)
+      zero(frame, bytes: max(8, layout.size))
+      self.frame = frame
+      for (name, _) in scratchVariables { variables[name] = offset(frame, layout.offsets[name]!) }
+    } else {
+      frame = nil
+      for (varName, type) in scratchVariables {
+        let slot = entryAlloca(m.arrayType(m.i8, max(8, type.storageSize)), varName)
+        zero(slot, bytes: max(8, type.storageSize))
+        variables[varName] = slot
+      }
     }
     if let predicate = p.decl.predicate {
       setLocation(predicate.range)
@@ -192,6 +221,25 @@ public final class IRGenerator {
   }
 
   // MARK: Helpers
+
+  func sortedVariables(_ p: CheckedProbe) -> [(key: String, value: SType)] {
+    (checked.variables[p.decl.id] ?? [:]).sorted(by: { $0.key < $1.key })
+  }
+
+  /// This probe's slot in the frames map; returns `failure` from the function if the lookup fails
+  /// (it cannot for an array, but the verifier wants the check).
+  func lookupFrame(orReturn failure: LLVMValueRef) -> LLVMValueRef? {
+    guard let framesMap, let slot = frameSlots[probe.index] else { return nil }
+    let key = entryAlloca(m.i32, "frame.key")
+    LLVMBuildStore(m.builder, m.int(UInt64(slot), m.i32), key)
+    let value = callHelper(1, [LLVMBuildBitCast(m.builder, framesMap, m.i8Ptr, ""), bytePointer(key)], returns: m.i8Ptr)
+    let ok = appendBlock("frame.ok"), missing = appendBlock("frame.missing")
+    LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, value, ""), ok, missing)
+    LLVMPositionBuilderAtEnd(m.builder, missing)
+    LLVMBuildRet(m.builder, failure)
+    LLVMPositionBuilderAtEnd(m.builder, ok)
+    return value
+  }
 
   func appendBlock(_ name: String) -> LLVMBasicBlockRef {
     LLVMAppendBasicBlockInContext(m.context, function, name)

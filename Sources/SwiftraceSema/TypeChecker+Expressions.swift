@@ -141,6 +141,11 @@ extension TypeChecker {
       return nil
     }
     let kind = current.kind
+    if mapLoopDepth > 0, [.args, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5, .retval].contains(builtin) {
+      error("sema.contextInMapLoop", "'\(name)' cannot be used inside 'for (... : @map)'; copy it to a variable before the loop",
+            at: e.range)
+      return nil
+    }
     switch builtin {
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       guard kind.hasRegisterArguments else {

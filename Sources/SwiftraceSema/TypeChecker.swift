@@ -35,6 +35,8 @@ public final class TypeChecker {
   var scope: [String: SType] = [:]
   /// How many `while` loops enclose the statement being checked (for break and continue).
   var loopDepth = 0
+  /// Inside `for ($kv : @map)`, whose body runs as a callback without the probe's context.
+  var mapLoopDepth = 0
 
   public init(program: Program, diagnostics: DiagnosticEngine, catalog: TracepointCatalog,
               kernelTypes: KernelTypeCatalog? = nil, options: Options = Options()) {
@@ -152,6 +154,8 @@ public final class TypeChecker {
       loopDepth += 1
       check(body)
       loopDepth -= 1
+    case .forMap(let variable, let map, let body):
+      checkForMap(variable: variable, map: map, body: body, stmt)
     case .unroll(let count, let body):
       if case .integer(let n) = count.kind, (1...100).contains(n) {
         types[count.id] = .int64
@@ -165,8 +169,40 @@ public final class TypeChecker {
         error("sema.notInLoop", "'\(word)' can only be used inside a loop", at: stmt.range)
       }
     case .returnProbe:
-      break
+      if mapLoopDepth > 0 {
+        error("sema.returnInMapLoop", "'return' cannot be used inside 'for (... : @map)'; use 'break'", at: stmt.range)
+      }
     }
+  }
+
+  func checkForMap(variable: String, map: Expr, body: Block, _ stmt: Stmt) {
+    guard case .map(let name, let keys) = map.kind, keys.isEmpty else {
+      error("sema.forMapTarget", "'for (\(variable) : ...)' iterates over a map without keys, as in '@m'", at: map.range)
+      return
+    }
+    guard let info = maps[name] else {
+      let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
+      error("sema.undefinedMap", "map '\(name)' is read but never assigned\(hint)", at: map.range)
+      return
+    }
+    guard !info.isScalar, info.storage == .hash else {
+      let why = info.isScalar ? "it has no keys" : "it holds \(info.valueType), kept per CPU"
+      error("sema.forMapTarget", "cannot iterate over '\(name)': \(why)", at: map.range)
+      return
+    }
+    let key = info.keyTypes.count == 1 ? info.keyTypes[0] : .tuple(info.keyTypes)
+    let entry = SType.tuple([key, info.valueType])
+    if let existing = scope[variable], existing != entry {
+      error("sema.variableTypeMismatch", "type mismatch for '\(variable)': it holds \(existing), the entries are \(entry)",
+            at: stmt.range)
+    }
+    scope[variable] = entry
+    types[map.id] = info.valueType
+    loopDepth += 1
+    mapLoopDepth += 1
+    check(body)
+    mapLoopDepth -= 1
+    loopDepth -= 1
   }
 
   func checkAssignment(target: Expr, op: BinaryOperator?, value: Expr, range: SourceRange) {

@@ -83,6 +83,8 @@ public final class Stmt {
     case whileLoop(condition: Expr, body: Block)
     /// `for ($name : start..end) { ... }`: $name runs from start up to end, exclusive.
     case forRange(variable: String, start: Expr, end: Expr, body: Block)
+    /// `for ($kv : @map) { ... }`: $kv is (key, value) for each entry.
+    case forMap(variable: String, map: Expr, body: Block)
     /// `unroll (count) { ... }`: the body repeated `count` times, a compile-time integer.
     case unroll(count: Expr, body: Block)
     /// `break`

@@ -62,6 +62,10 @@ public struct ASTPrinter {
       visit(start, depth: depth + 1)
       visit(end, depth: depth + 1)
       visit(body, depth: depth + 1)
+    case .forMap(let variable, let map, let body):
+      line(depth, "for \(variable) in")
+      visit(map, depth: depth + 1)
+      visit(body, depth: depth + 1)
     case .unroll(let count, let body):
       line(depth, "unroll")
       visit(count, depth: depth + 1)

@@ -164,7 +164,7 @@ public final class Parser {
       let stmt = parseStatement()
       if let stmt { statements.append(stmt) }
       switch stmt?.kind {
-      case .ifElse?, .whileLoop?, .unroll?, .forRange?: continue  // block statements need no ';'
+      case .ifElse?, .whileLoop?, .unroll?, .forRange?, .forMap?: continue  // block statements need no ';'
       default: break
       }
       if at(.semicolon) {
@@ -272,7 +272,7 @@ public final class Parser {
     return Stmt(id: ids.make(), kind: .whileLoop(condition: condition, body: body), range: .to(start, body.range))
   }
 
-  // MARK: forStatement = "for" "(" variable ":" expression ".." expression ")" braceBlock
+  // MARK: forStatement = "for" "(" variable ":" ( expression ".." expression | map ) ")" braceBlock
 
   func parseFor() -> Stmt? {
     let start = token.range
@@ -288,10 +288,10 @@ public final class Parser {
     advance()
     expect(.colon, "after the loop variable")
     if at(.map) {
-      error("parse.unsupported", "iterating over a map with 'for' is not supported yet", at: token.range)
-      while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
-      if at(.lbrace) { _ = parseBraceBlock() }
-      return nil
+      let map = parsePrimary()
+      expect(.rparen, "to close the parenthesis")
+      let body = parseBraceBlock()
+      return Stmt(id: ids.make(), kind: .forMap(variable: name, map: map, body: body), range: .to(start, body.range))
     }
     enclosures.append(.group)
     let from = parseBinary(minPrecedence: 1)
