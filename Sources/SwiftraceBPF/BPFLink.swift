@@ -24,6 +24,14 @@ extension BPFProgram {
     return BPFLink(link)
   }
 
+  /// Attaches where the section name says (tp_btf/EVENT).
+  public func attachBySection(probe: String) throws(BPFError) -> BPFLink {
+    guard let link = bpf_program__attach(pointer) else {
+      throw .attach(probe: probe, errno: errno, reason: "the kernel refused the attachment", hint: nil)
+    }
+    return BPFLink(link)
+  }
+
   public func attachKprobe(function: String, isReturn: Bool, probe: String) throws(BPFError) -> BPFLink {
     guard let link = bpf_program__attach_kprobe(pointer, isReturn, function) else {
       let e = errno

@@ -227,6 +227,10 @@ public final class CDefinitions: KernelTypeCatalog {
     return result
   }
 
+  public func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
+    fallback?.rawTracepointArguments(event)
+  }
+
   public func constant(named name: String) -> Int64? {
     constants[name] ?? fallback?.constant(named: name)
   }

@@ -31,6 +31,9 @@ extension IRGenerator {
     case .probe:
       return .integer(m.int(UInt64(probe.index)))
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
+      if case .rawTracepoint = probe.kind {  // the context is an array of u64 arguments
+        return .integer(load64(offset(context, 8 * builtin.argumentIndex!)))
+      }
       return .integer(load64(offset(context, Self.argumentOffsets[builtin.argumentIndex!])))
     case .retval:
       return .integer(load64(offset(context, Self.returnValueOffset)))
@@ -46,6 +49,13 @@ extension IRGenerator {
 
   /// `args->field`: read from the tracepoint record that ctx points to.
   func emitTracepointField(_ name: String, _ e: Expr) -> IRValue {
+    if let raw = probe.rawArguments, let index = raw.firstIndex(where: { $0.name == name }) {
+      // A raw tracepoint argument: one u64 slot, narrowed to its C type.
+      let v = load64(offset(context, 8 * index))
+      guard case .integer(let bytes, let signed) = raw[index].type, bytes < 8 else { return .integer(v) }
+      let narrow = LLVMBuildTrunc(m.builder, v, LLVMIntTypeInContext(m.context, UInt32(bytes * 8)), "")
+      return .integer(signed ? LLVMBuildSExt(m.builder, narrow, m.i64, "") : LLVMBuildZExt(m.builder, narrow, m.i64, ""))
+    }
     guard let field = probe.tracepointFormat?.field(named: name) else { return .integer(m.int(0)) }
     let b = m.builder
     switch field.kind {

@@ -151,6 +151,7 @@ public final class IRGenerator {
     switch kind {
     case .begin, .end: return "raw_tp"
     case .tracepoint(let c, let e): return "tracepoint/\(c)/\(e)"
+    case .rawTracepoint(let e): return "tp_btf/\(e)"
     case .kprobe(let f): return "kprobe/\(f)"
     case .kretprobe(let f): return "kretprobe/\(f)"
     case .uprobe: return "uprobe"

@@ -37,6 +37,25 @@ public final class KernelBTF: KernelTypeCatalog {
     return result
   }
 
+  public func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
+    guard let btf = handle() else { return nil }
+    // btf_trace_EVENT: a pointer to the prototype (void *__data, args...), parameters unnamed.
+    let typedef = btf__find_by_name_kind(btf, "btf_trace_\(event)", UInt32(BTF_KIND_TYPEDEF))
+    guard typedef > 0, let t = btf__type_by_id(btf, UInt32(typedef)),
+      let pointer = btf__type_by_id(btf, t.pointee.type), Int(btf_kind(pointer)) == BTF_KIND_PTR,
+      let proto = btf__type_by_id(btf, pointer.pointee.type), Int(btf_kind(proto)) == BTF_KIND_FUNC_PROTO else { return nil }
+    let params = btf_params(proto)!
+    var names = [String](repeating: "", count: Int(btf_vlen(proto)))
+    // __bpf_trace_EVENT, where the event has its own, names them.
+    let function = btf__find_by_name_kind(btf, "__bpf_trace_\(event)", 12)  // BTF_KIND_FUNC (two headers define it)
+    if function > 0, let f = btf__type_by_id(btf, UInt32(function)), let named = btf__type_by_id(btf, f.pointee.type),
+      btf_vlen(named) == btf_vlen(proto) {
+      let namedParams = btf_params(named)!
+      for i in names.indices { names[i] = String(cString: btf__name_by_offset(btf, namedParams[i].name_off)) }
+    }
+    return (1..<Int(btf_vlen(proto))).map { (names[$0], ctype(params[$0].type)) }
+  }
+
   private var enumValues: [String: Int64]?
 
   /// Enum values by name, from every BTF enum (collected on first use).

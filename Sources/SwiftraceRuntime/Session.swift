@@ -107,6 +107,8 @@ public final class Session {
       return
     case .tracepoint(let category, let event):
       links.append(try prog.attachTracepoint(category: category, event: event, probe: p.name))
+    case .rawTracepoint:
+      links.append(try prog.attachBySection(probe: p.name))
     case .kprobe(let f):
       links.append(try prog.attachKprobe(function: f, isReturn: false, probe: p.name))
     case .kretprobe(let f):

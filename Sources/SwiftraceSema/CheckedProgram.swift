@@ -81,6 +81,8 @@ public struct CheckedProbe {
   public let index: Int
   /// For tracepoints: the fields `args` offers.
   public let tracepointFormat: TracepointFormat?
+  /// For raw tracepoints: the arguments, each a u64 slot of the context.
+  public let rawArguments: [(name: String, type: CType)]?
 
   public var name: String { kind.name }
 }

@@ -82,4 +82,7 @@ public protocol KernelTypeCatalog: AnyObject {
   func recordNames() -> [String]
   /// An integer constant: an enum value, or (from C definitions) an object-like macro.
   func constant(named name: String) -> Int64?
+  /// The arguments of raw tracepoint `event` (its TP_PROTO), names empty where BTF has none;
+  /// nil if the kernel has no such tracepoint.
+  func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]?
 }

@@ -7,6 +7,8 @@ public enum ProbeKind: Hashable, Sendable {
   case begin
   case end
   case tracepoint(category: String, event: String)
+  /// A raw tracepoint, as a BTF-typed (tp_btf) program: `args` are the TP_PROTO arguments.
+  case rawTracepoint(event: String)
   case kprobe(function: String)
   case kretprobe(function: String)
   case uprobe(binary: String, function: String)
@@ -19,7 +21,7 @@ public enum ProbeKind: Hashable, Sendable {
   /// Provider names and their aliases.
   static let providers: [(name: String, aliases: [String])] = [
     ("BEGIN", []), ("END", []),
-    ("tracepoint", ["t"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
+    ("tracepoint", ["t"]), ("rawtracepoint", ["rt"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
   ]
 
@@ -29,6 +31,7 @@ public enum ProbeKind: Hashable, Sendable {
     case .begin: return "BEGIN"
     case .end: return "END"
     case .tracepoint(let c, let e): return "tracepoint:\(c):\(e)"
+    case .rawTracepoint(let e): return "rawtracepoint:\(e)"
     case .kprobe(let f): return "kprobe:\(f)"
     case .kretprobe(let f): return "kretprobe:\(f)"
     case .uprobe(let b, let f): return "uprobe:\(b):\(f)"
@@ -48,7 +51,7 @@ public enum ProbeKind: Hashable, Sendable {
   /// Which of arg0..argN and retval the context offers.
   public var hasRegisterArguments: Bool {
     switch self {
-    case .kprobe, .uprobe: return true
+    case .kprobe, .uprobe, .rawTracepoint: return true
     default: return false
     }
   }
@@ -96,6 +99,12 @@ public enum ProbeKind: Hashable, Sendable {
     case "tracepoint":
       if let e = need(2, "tracepoint:category:event") { return .failure(e) }
       return .success(.tracepoint(category: args[0], event: args[1]))
+    case "rawtracepoint":
+      // `rawtracepoint:EVENT`, or `rawtracepoint:MODULE:EVENT` (the module only narrows the search)
+      guard (1...2).contains(args.count), let event = args.last, !event.isEmpty else {
+        return .failure(ProbeParseError("rawtracepoint probes are written 'rawtracepoint:event'"))
+      }
+      return .success(.rawTracepoint(event: event))
     case "kprobe", "kretprobe":
       if let e = need(1, "\(provider.name):function") { return .failure(e) }
       return .success(provider.name == "kprobe" ? .kprobe(function: args[0]) : .kretprobe(function: args[0]))

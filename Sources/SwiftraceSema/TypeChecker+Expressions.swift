@@ -149,7 +149,7 @@ extension TypeChecker {
     switch builtin {
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       guard kind.hasRegisterArguments else {
-        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
+        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe, uprobe and rawtracepoint probes, not in \(kind.name)",
               at: e.range)
         return nil
       }
@@ -160,7 +160,7 @@ extension TypeChecker {
         return nil
       }
     case .args:
-      guard current.tracepointFormat != nil else {
+      guard current.tracepointFormat != nil || current.rawArguments != nil else {
         error("sema.builtinUnavailable", "'args' is only available in tracepoint probes, not in \(kind.name)", at: e.range)
         return nil
       }
@@ -182,6 +182,15 @@ extension TypeChecker {
 
   func checkField(base: Expr, name: String, arrow: Bool, _ e: Expr) -> SType? {
     guard let baseType = check(base) else { return nil }
+    if baseType == .tracepointArgs, let raw = current.rawArguments {
+      guard let argument = raw.first(where: { $0.name == name && !name.isEmpty }) else {
+        let hint = closestName(to: name, in: raw.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+        let unnamed = raw.allSatisfy { $0.name.isEmpty } ? " (its arguments have no names in BTF: use arg0..arg\(raw.count - 1))" : ""
+        error("sema.unknownField", "raw tracepoint \(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
+        return nil
+      }
+      return valueType(of: argument.type, user: false, at: e.range)
+    }
     guard baseType == .tracepointArgs, let format = current.tracepointFormat else {
       return checkMemberAccess(base: base, baseType: baseType, name: name, arrow: arrow, e)
     }

@@ -84,6 +84,15 @@ public final class TypeChecker {
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
         case .success(let kind):
           var format: TracepointFormat?
+          var rawArguments: [(name: String, type: CType)]?
+          if case .rawTracepoint(let event) = kind {
+            rawArguments = kernelTypes?.rawTracepointArguments(event)
+            if rawArguments == nil {
+              diagnostics.error("sema.unknownTracepoint", "raw tracepoint '\(event)' not found in the kernel's BTF",
+                                at: point.range)
+              continue
+            }
+          }
           if case .tracepoint(let category, let event) = kind {
             format = catalog.format(category: category, event: event)
             if format == nil {
@@ -92,7 +101,7 @@ public final class TypeChecker {
             }
           }
           probes.append(CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: probes.count,
-                                     tracepointFormat: format))
+                                     tracepointFormat: format, rawArguments: rawArguments))
         }
       }
     }

@@ -30,5 +30,12 @@ final class FakeKernelTypes: KernelTypeCatalog {
 
   func recordNames() -> [String] { ["task_struct", "file"] }
 
+  func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
+    event == "sched_switch"
+      ? [("preempt", .integer(bytes: 1, signed: false)), ("prev", .pointer(.record(Self.task))),
+         ("next", .pointer(.record(Self.task))), ("prev_state", .integer(bytes: 4, signed: false))]
+      : nil
+  }
+
   func constant(named name: String) -> Int64? { name == "TASK_RUNNING" ? 0 : name == "TCP_CLOSE" ? 7 : nil }
 }
