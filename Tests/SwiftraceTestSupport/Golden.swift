@@ -105,8 +105,22 @@ public struct ProcessResult {
   public var stderr: String
 }
 
+/// A child that outlived its time limit; it was stopped with SIGINT, then SIGKILL.
+public struct ProcessTimeout: Error, CustomStringConvertible {
+  public var command: [String]
+  public var seconds: Double
+  public var stdout: String
+  public var stderr: String
+  public var description: String {
+    "timed out after \(Int(seconds)) s: \(command.joined(separator: " "))\nstdout:\n\(stdout)\nstderr:\n\(stderr)"
+  }
+}
+
+/// Runs `executable` to completion, or at most `timeout` seconds. Both output streams go to files,
+/// not pipes: a grandchild that keeps a pipe open (the `-c` command of a tracer that was killed)
+/// would otherwise block the reader forever, and a hung test run is worse than a failed one.
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                       currentDirectory: URL? = nil) throws -> ProcessResult {
+                       currentDirectory: URL? = nil, timeout: Double = 60) throws -> ProcessResult {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
@@ -114,22 +128,36 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
   env.merge(environment) { _, new in new }
   process.environment = env
   if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-  // stderr goes to a file, so that neither pipe can fill up and block the process.
-  let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-test-\(UUID().uuidString)")
-  FileManager.default.createFile(atPath: errURL.path, contents: nil)
-  defer { try? FileManager.default.removeItem(at: errURL) }
-  let out = Pipe()
+  let tmp = FileManager.default.temporaryDirectory
+  let outURL = tmp.appendingPathComponent("swiftrace-test-\(UUID().uuidString).out")
+  let errURL = tmp.appendingPathComponent("swiftrace-test-\(UUID().uuidString).err")
+  for url in [outURL, errURL] { FileManager.default.createFile(atPath: url.path, contents: nil) }
+  defer { for url in [outURL, errURL] { try? FileManager.default.removeItem(at: url) } }
+  let out = try FileHandle(forWritingTo: outURL)
   let err = try FileHandle(forWritingTo: errURL)
   process.standardOutput = out
   process.standardError = err
   process.standardInput = FileHandle.nullDevice
+  let exited = DispatchSemaphore(value: 0)
+  process.terminationHandler = { _ in exited.signal() }
   try process.run()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
+  var timedOut = false
+  if exited.wait(timeout: .now() + timeout) == .timedOut {
+    timedOut = true
+    kill(process.processIdentifier, SIGINT)
+    if exited.wait(timeout: .now() + 5) == .timedOut {
+      kill(process.processIdentifier, SIGKILL)
+      exited.wait()
+    }
+  }
+  try out.close()
   try err.close()
-  let errData = (try? Data(contentsOf: errURL)) ?? Data()
-  return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
+  let stdout = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
+  let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+  if timedOut {
+    throw ProcessTimeout(command: [executable] + arguments, seconds: timeout, stdout: stdout, stderr: stderr)
+  }
+  return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
 }
 
 /// The swiftrace executable built next to the test bundle.
