@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
-swift test --skip-build
+# Each child a test starts has its own time limit; this bounds the whole run as well, so that a hang
+# is reported as a failure long before CI's own limit.
+timeout --signal=INT --kill-after=30 1200 swift test --skip-build
