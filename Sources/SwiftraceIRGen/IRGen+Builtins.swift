@@ -53,8 +53,7 @@ extension IRGenerator {
       // A raw tracepoint argument: one u64 slot, narrowed to its C type.
       let v = load64(offset(context, 8 * index))
       guard case .integer(let bytes, let signed) = raw[index].type, bytes < 8 else { return .integer(v) }
-      let narrow = LLVMBuildTrunc(m.builder, v, LLVMIntTypeInContext(m.context, UInt32(bytes * 8)), "")
-      return .integer(signed ? LLVMBuildSExt(m.builder, narrow, m.i64, "") : LLVMBuildZExt(m.builder, narrow, m.i64, ""))
+      return .integer(narrow(v, bits: bytes * 8, signed: signed))
     }
     guard let field = probe.tracepointFormat?.field(named: name) else { return .integer(m.int(0)) }
     let b = m.builder

@@ -105,10 +105,14 @@ extension IRGenerator {
       return emitTernary(condition, then, otherwise, type: checked.type(of: e))
     case .cast(let type, let operand):
       let v = emitInteger(operand)
-      if type.bits == 64 { return .integer(v) }
-      let narrow = LLVMBuildTrunc(m.builder, v, LLVMIntTypeInContext(m.context, UInt32(type.bits)), "")
-      return .integer(type.signed ? LLVMBuildSExt(m.builder, narrow, m.i64, "") : LLVMBuildZExt(m.builder, narrow, m.i64, ""))
+      return .integer(type.bits == 64 ? v : narrow(v, bits: type.bits, signed: type.signed))
     }
+  }
+
+  /// `v` truncated to `bits` and extended back to 64 bits: how narrow integers are kept in registers.
+  func narrow(_ v: LLVMValueRef, bits: Int, signed: Bool) -> LLVMValueRef {
+    let short = LLVMBuildTrunc(m.builder, v, LLVMIntTypeInContext(m.context, UInt32(bits)), "")
+    return signed ? LLVMBuildSExt(m.builder, short, m.i64, "") : LLVMBuildZExt(m.builder, short, m.i64, "")
   }
 
   /// The value of a string-typed expression; `.integer(0)` (unused) for anything else.
@@ -270,7 +274,9 @@ extension IRGenerator {
     case .variable(let name):
       let slot = variables[name]!
       let old = load64(slot)
-      let new = LLVMBuildAdd(m.builder, old, delta, "")!
+      var new = LLVMBuildAdd(m.builder, old, delta, "")!
+      let type = checked.variables[probe.decl.id]![name]!
+      if let bits = type.narrowBits { new = narrow(new, bits: bits, signed: type.isSigned) }
       store64(new, at: slot)
       return prefix ? new : old
     default:

@@ -143,6 +143,10 @@ extension IRGenerator {
   /// Stores a value of type `from` into a slot laid out for `to`. They differ only in string sizes
   /// (strings widen to the longest use), which moves tuple elements: convert element by element.
   func store(_ value: IRValue, of from: SType, into slot: LLVMValueRef, as to: SType) {
+    if let bits = to.narrowBits, case .integer(let v) = value {
+      store64(narrow(v, bits: bits, signed: to.isSigned), at: slot)
+      return
+    }
     guard case .tuple(let source) = from, case .tuple(let target) = to, source != target,
       case .buffer(let p, _) = value else {
       store(value, into: slot, size: to.storageSize)

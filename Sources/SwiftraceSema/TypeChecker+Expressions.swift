@@ -43,7 +43,7 @@ extension TypeChecker {
         error("sema.operandType", "'\(op.rawValue)' needs an integer operand, not \(t)", at: operand.range)
         return nil
       }
-      return t
+      return t.widened  // as C promotes: -(uint8)1 is not 255
     case .binary(let op, let lhs, let rhs):
       let l = check(lhs), r = check(rhs)
       guard let l, let r else { return nil }
@@ -68,7 +68,7 @@ extension TypeChecker {
           error("sema.tupleElement", "a tuple cannot hold \(t)", at: item.range)
           return nil
         }
-        elements.append(t)
+        elements.append(t.widened)
       }
       return .tuple(elements)
     case .tupleIndex(let base, let index):
@@ -89,7 +89,7 @@ extension TypeChecker {
         error("sema.conditionNotInteger", "a condition must be an integer, not \(c)", at: condition.range)
       }
       guard let a, let b else { return nil }
-      guard a.isStorable, case .same(let t) = unify(a, b), t.isIntegerLike || t.isString || t == .probe || t.isTuple else {
+      guard a.isStorable, case .same(let t) = unify(a.widened, b.widened), t.isIntegerLike || t.isString || t == .probe || t.isTuple else {
         error("sema.ternaryTypes", "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
         return nil
       }
@@ -110,7 +110,7 @@ extension TypeChecker {
         error("sema.castOperand", "cannot cast \(t) to \(type)", at: operand.range)
         return nil
       }
-      return .integer(signed: type.signed)
+      return .integer(signed: type.signed, bits: type.bits)
     case .incrementDecrement(_, _, let target):
       return checkIncrement(target)
     case .field(let base, let name, let arrow):
@@ -200,7 +200,7 @@ extension TypeChecker {
       return nil
     }
     switch field.kind {
-    case .integer(let signed): return .integer(signed: signed)
+    case .integer(let signed): return .integer(signed: signed, bits: min(field.size, 8) * 8)
     case .charArray(let n): return .string(size: n)
     case .dataLocString: return .string(size: options.stringLength)
     }

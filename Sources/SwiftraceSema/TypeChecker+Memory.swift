@@ -7,7 +7,7 @@ extension TypeChecker {
   /// The expression type of a value of C type `c` read from memory.
   func valueType(of c: CType, user: Bool, at range: SourceRange) -> SType? {
     switch c {
-    case .integer(_, let signed): return .integer(signed: signed)
+    case .integer(let bytes, let signed): return .integer(signed: signed, bits: min(bytes, 8) * 8)
     case .pointer(let target): return .pointer(target, user: user)
     case .record(let r): return .record(r, user: user)
     case .array where c.isCharArray:

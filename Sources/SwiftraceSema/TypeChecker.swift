@@ -315,6 +315,8 @@ public final class TypeChecker {
   /// Merges one use of a map into its solved types; a use that does not fit is reported with a note
   /// at the map's first assignment.
   func recordMap(_ name: String, keys: [SType]?, value: SType?, at range: SourceRange, valueRange: SourceRange) {
+    // Maps hold 64-bit integers, as in bpftrace: `@m = (uint8)x` is a uint64 map.
+    let keys = keys?.map(\.widened), value = value?.widened
     guard var info = maps[name] else {
       guard let keys, let value else { return }
       maps[name] = MapInfo(name: name, keyTypes: keys, valueType: value, firstAssignment: range)

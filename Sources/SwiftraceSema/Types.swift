@@ -1,9 +1,11 @@
-/// The types of the checked program. Integers are 64 bits wide in expressions, as in bpftrace 0.17;
-/// narrower tracepoint fields are extended when loaded.
+/// The types of the checked program. Integer values are 64 bits wide in registers (a narrower one is
+/// kept sign- or zero-extended from its width), and `bits` is the width a cast, a field or a scratch
+/// variable gives them: a variable first assigned a `uint8` stays one, as a C declaration would.
+/// Maps, tuples and events store every integer in 8 bytes, as bpftrace does.
 public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// Statements and calls that produce nothing.
   case none
-  case integer(signed: Bool)
+  case integer(signed: Bool, bits: Int = 64)
   /// A NUL-padded string buffer of `size` bytes, NUL included.
   case string(size: Int)
   /// The name of the probe that fired: 8 bytes in BPF (an index), printed as its name.
@@ -43,7 +45,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
 
   public var isSigned: Bool {
     switch self {
-    case .integer(let s), .sum(let s), .min(let s), .max(let s), .avg(let s): return s
+    case .integer(let s, _), .sum(let s), .min(let s), .max(let s), .avg(let s): return s
     default: return false
     }
   }
@@ -60,7 +62,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .none: return "none"
-    case .integer(let s): return s ? "int64" : "uint64"
+    case .integer(let s, let bits): return "\(s ? "" : "u")int\(bits)"
     case .string(let n): return "string[\(n)]"
     case .probe: return "probe"
     case .tracepointArgs: return "args"
@@ -73,6 +75,21 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .max(let s): return "max(\(s ? "int64" : "uint64"))"
     case .avg(let s): return "avg(\(s ? "int64" : "uint64"))"
     }
+  }
+
+  /// Narrow integers become 64-bit ones, in tuples too: what maps and tuples hold.
+  public var widened: SType {
+    switch self {
+    case .integer(let s, _): return .integer(signed: s)
+    case .tuple(let elements): return .tuple(elements.map(\.widened))
+    default: return self
+    }
+  }
+
+  /// The width of an integer narrower than 64 bits, which stores must truncate to.
+  public var narrowBits: Int? {
+    if case .integer(_, let bits) = self, bits < 64 { return bits }
+    return nil
   }
 
   /// Bytes this type occupies in a map key, map value or event, rounded up to 8 so that every
@@ -95,9 +112,11 @@ enum Unified {
 }
 
 /// Two types that may share a slot: strings widen to the longer, integers become signed if either is.
+/// A narrow integer `a` (a scratch variable's declared width) keeps its type: values are converted.
 func unify(_ a: SType, _ b: SType) -> Unified {
   switch (a, b) {
-  case (.integer(let x), .integer(let y)): return .same(.integer(signed: x || y))
+  case (.integer(_, let bits), .integer) where bits < 64: return .same(a)
+  case (.integer(let x, _), .integer(let y, _)): return .same(.integer(signed: x || y))
   case (.string(let x), .string(let y)): return .same(.string(size: Swift.max(x, y)))
   case (.sum(let x), .sum(let y)): return .same(.sum(signed: x || y))
   case (.min(let x), .min(let y)): return .same(.min(signed: x || y))
