@@ -96,6 +96,21 @@ public struct BPFMap {
     return result
   }
 
+  /// Removes one entry; false if it was not there (or the map is an array).
+  @discardableResult
+  public func delete(_ key: [UInt8]) -> Bool {
+    var k = key
+    return bpf_map_delete_elem(fd, &k) == 0
+  }
+
+  /// Sets every CPU's value of `key` to zero bytes, keeping the entry.
+  public func zeroValue(_ key: [UInt8], perCPU: Bool) {
+    let stride = (valueSize + 7) / 8 * 8
+    var value = [UInt8](repeating: 0, count: perCPU ? stride * Self.possibleCPUs : valueSize)
+    var k = key
+    _ = bpf_map_update_elem(fd, &k, &value, 2)  // BPF_EXIST: only entries that are still there
+  }
+
   /// The value, or for per-CPU maps all CPUs' values back to back (`stride` bytes each).
   public func lookup(_ key: [UInt8], perCPU: Bool) -> [UInt8]? {
     let stride = (valueSize + 7) / 8 * 8

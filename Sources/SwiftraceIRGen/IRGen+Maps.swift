@@ -6,7 +6,7 @@ extension IRGenerator {
   /// Builds the key on the stack: parts at their 8-byte aligned offsets, strings zero-padded so
   /// equal strings make equal keys. A scalar map's key is 0.
   func buildKey(_ info: MapInfo, _ keys: [Expr]) -> LLVMValueRef {
-    if info.isScalar {
+    if info.isScalar && !info.valueType.isHistogram {
       let key = scratch(8)
       store64(m.int(0), at: key)  // also a valid 4-byte key 0 for the per-CPU array
       return key
@@ -74,8 +74,9 @@ extension IRGenerator {
     update(info, key: key, value: slot)
   }
 
-  /// count/sum/min/max/avg update this CPU's slot in place, or insert it when the key is new.
+  /// count/sum/min/max/avg/stats update this CPU's slot in place, or insert it when the key is new.
   func emitAggregation(_ f: Function, args: [Expr], map info: MapInfo, keys: [Expr]) {
+    if info.valueType.isHistogram { return emitHistogram(args: args, map: info, keys: keys) }
     let key = buildKey(info, keys)
     let x = args.first.map(emitInteger) ?? m.int(1)
     let signed = info.valueType.isSigned
@@ -90,7 +91,7 @@ extension IRGenerator {
         case .min, .max:  // (value, set)
           store64(x, at: offset(initial, 0))
           store64(m.int(1), at: offset(initial, 8))
-        case .avg:  // (count, total)
+        case .avg, .stats:  // (count, total)
           store64(m.int(1), at: offset(initial, 0))
           store64(x, at: offset(initial, 8))
         default:
@@ -103,7 +104,7 @@ extension IRGenerator {
       switch f {
       case .count, .sum:
         store64(LLVMBuildAdd(b, load64(value), x, ""), at: value)
-      case .avg:
+      case .avg, .stats:
         store64(LLVMBuildAdd(b, load64(offset(value, 0)), m.int(1), ""), at: offset(value, 0))
         store64(LLVMBuildAdd(b, load64(offset(value, 8)), x, ""), at: offset(value, 8))
       case .min, .max:
@@ -124,5 +125,52 @@ extension IRGenerator {
         break
       }
     }, missing: missing)
+  }
+
+  /// hist and lhist count one event in the bucket of `x`: the bucket index completes the key.
+  func emitHistogram(args: [Expr], map info: MapInfo, keys: [Expr]) {
+    let key = buildKey(info, keys)
+    let x = emitInteger(args[0])
+    let bucket: LLVMValueRef
+    if case .lhist(let bounds) = info.valueType {
+      bucket = linearBucket(x, bounds)
+    } else {
+      bucket = log2Bucket(x)
+    }
+    store64(bucket, at: offset(key, info.bucketOffset))
+    withLookup(info, key: key, found: { [self] value in
+      store64(LLVMBuildAdd(m.builder, load64(value), m.int(1), ""), at: value)
+    }, missing: { [self] in
+      let initial = scratch(8)
+      store64(m.int(1), at: initial)
+      update(info, key: key, value: initial)
+    })
+  }
+
+  /// 0 for x < 0, 1 for x == 0, else 2 + floor(log2(x)), found by halving the shift (no loop, no
+  /// branches: six compare-and-selects).
+  func log2Bucket(_ x: LLVMValueRef) -> LLVMValueRef {
+    let b = m.builder
+    var v = x, log = m.int(0)
+    for shift in [32, 16, 8, 4, 2, 1] {
+      let big = LLVMBuildICmp(b, LLVMIntUGE, v, m.int(UInt64(1) << UInt64(shift)), "")
+      let amount = LLVMBuildSelect(b, big, m.int(shift), m.int(0), "")!
+      v = LLVMBuildLShr(b, v, amount, "")!
+      log = LLVMBuildAdd(b, log, amount, "")!
+    }
+    var bucket = LLVMBuildAdd(b, log, m.int(2), "")!
+    bucket = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, x, m.int(0), ""), m.int(1), bucket, "")!
+    return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, m.int(0), ""), m.int(0), bucket, "")!
+  }
+
+  /// 0 below min, the last bucket from max on, else 1 + (x - min) / step.
+  func linearBucket(_ x: LLVMValueRef, _ bounds: LinearBuckets) -> LLVMValueRef {
+    let b = m.builder
+    let lo = m.int(Int(bounds.min)), hi = m.int(Int(bounds.max))
+    let inRange = LLVMBuildAdd(b, LLVMBuildUDiv(b, LLVMBuildSub(b, x, lo, ""), m.int(Int(bounds.step)), ""),
+                               m.int(1), "")!
+    let last = m.int(bounds.bucketCount - 1)
+    let capped = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSGE, x, hi, ""), last, inRange, "")!
+    return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, lo, ""), m.int(0), capped, "")!
   }
 }

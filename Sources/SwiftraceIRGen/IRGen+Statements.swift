@@ -19,6 +19,8 @@ extension IRGenerator {
         switch f {
         case .printf: return emitPrintf(args: args, call: e)
         case .exit: return emitExit()
+        case .print, .clear, .zero: return emitAction(args: args, call: e)
+        case .delete: return emitDelete(args: args)
         default: break
         }
       }
@@ -182,6 +184,40 @@ extension IRGenerator {
       store(emitValue(arg), into: offset(event, at), size: type.storageSize)
     }
     sendEvent(event, size: info.eventSize)
+  }
+
+  /// print, clear and zero: an event naming the action, with its operands.
+  func emitAction(args: [Expr], call: Expr) {
+    guard let id = checked.actionIDs[call.id] else { return }
+    let action = checked.actions[id]
+    let size = 8 + action.payloadSize
+    let event = scratch(size)
+    store64(m.int(AsyncEventID.actionBase + UInt64(id)), at: event)
+    switch action {
+    case .printMap:
+      for (i, slot) in [8, 16].enumerated() {
+        store64(i + 1 < args.count ? emitInteger(args[i + 1]) : m.int(0), at: offset(event, slot))
+      }
+    case .printValue(let type):
+      store(emitValue(args[0]), of: checked.type(of: args[0]), into: offset(event, 8), as: type)
+    case .clearMap, .zeroMap:
+      break
+    }
+    sendEvent(event, size: size)
+  }
+
+  /// delete(@m[key]) removes the entry now, in the probe; a one-entry array is zeroed instead.
+  func emitDelete(args: [Expr]) {
+    guard case .map(let name, var keys) = args[0].kind, let info = checked.map(named: name) else { return }
+    if args.count == 2 { keys = [args[1]] }
+    let key = buildKey(info, keys)
+    if info.storage == .perCPUArray {
+      let zeroValue = scratch(info.valueSize)
+      zero(zeroValue, bytes: info.valueSize)
+      update(info, key: key, value: zeroValue)
+    } else {
+      callHelper(3, [mapPointer(info.name), key])  // bpf_map_delete_elem
+    }
   }
 
   /// exit() tells userspace to stop, and ends this probe.

@@ -16,6 +16,9 @@ public struct MapSnapshot: Sendable {
     /// count, sum, min and max after reducing over CPUs.
     case aggregate(UInt64, signed: Bool)
     case average(count: Int64, total: Int64)
+    case stats(count: Int64, total: Int64)
+    /// hist and lhist: the count of every bucket, by index.
+    case histogram([UInt64])
     indirect case tuple([Value])
     /// Printed in hexadecimal, as bpftrace prints pointers.
     case pointer(UInt64)
@@ -36,6 +39,31 @@ public struct MapSnapshot: Sendable {
   public init(info: MapInfo, entries: [Entry]) {
     self.info = info
     self.entries = entries
+  }
+
+  /// Decodes raw (key, value) pairs as read from the kernel. Histogram entries, one per key and
+  /// bucket there, become one entry per key holding all its buckets.
+  public init(info: MapInfo, decoder: MapDecoder, raw: [(key: [UInt8], value: [UInt8])]) {
+    self.info = info
+    guard info.valueType.isHistogram else {
+      entries = raw.compactMap { key, value in decoder.value(value).map { Entry(key: decoder.key(key), value: $0) } }
+      return
+    }
+    let buckets: Int
+    if case .lhist(let bounds) = info.valueType { buckets = bounds.bucketCount } else { buckets = Log2Buckets.count }
+    var order: [[KeyPart]] = []
+    var counts: [[KeyPart]: [UInt64]] = [:]
+    for (key, value) in raw {
+      let parts = decoder.key(key)
+      let bucket = Int(clamping: u64(key, info.bucketOffset))
+      guard bucket < buckets else { continue }
+      if counts[parts] == nil {
+        order.append(parts)
+        counts[parts] = Array(repeating: 0, count: buckets)
+      }
+      counts[parts]![bucket] &+= decoder.sum(value)
+    }
+    entries = order.map { Entry(key: $0, value: .histogram(counts[$0]!)) }
   }
 }
 
@@ -61,7 +89,7 @@ public struct MapDecoder {
     }
   }
 
-  /// nil for an entry that holds nothing yet (a min/max never set on any CPU).
+  /// nil for an entry that holds nothing; a zeroed min, max, avg or stats prints as 0.
   public func value(_ bytes: [UInt8]) -> MapSnapshot.Value? {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
@@ -83,33 +111,51 @@ public struct MapDecoder {
         let less = signed ? Int64(bitPattern: v) < Int64(bitPattern: b) : v < b
         if less == isMin && v != b { best = v }
       }
-      return best.map { .aggregate($0, signed: signed) }
-    case .avg:
+      return .aggregate(best ?? 0, signed: signed)
+    case .avg, .stats:
       var count: Int64 = 0, total: Int64 = 0
       for cpu in 0..<cpus {
         count &+= Int64(bitPattern: u64(bytes, cpu * stride))
         total &+= Int64(bitPattern: u64(bytes, cpu * stride + 8))
       }
-      return count == 0 ? nil : .average(count: count, total: total)
+      if case .stats = info.valueType { return .stats(count: count, total: total) }
+      return .average(count: count, total: total)
+    case .hist, .lhist:
+      return .histogram([sum(bytes)])
     case .none, .tracepointArgs, .record:
       return nil
     }
   }
 
-  /// A value that is not an aggregation, at `offset`.
+  /// A per-CPU counter summed over CPUs.
+  public func sum(_ bytes: [UInt8]) -> UInt64 {
+    var total: UInt64 = 0
+    for cpu in 0..<cpus { total &+= u64(bytes, cpu * info.valueSize) }
+    return total
+  }
+
   func plain(_ type: SType, _ bytes: [UInt8], _ offset: Int) -> MapSnapshot.Value {
+    Self.plain(type, bytes, offset, probeNames: probeNames)
+  }
+
+  /// A value that is not an aggregation, at `offset`: map values, tuple elements, print(value).
+  public static func plain(_ type: SType, _ bytes: [UInt8], _ offset: Int, probeNames: [String]) -> MapSnapshot.Value {
     switch type {
     case .string(let n): return .string(cString(bytes, offset, n))
-    case .probe: return .probe(probeName(u64(bytes, offset)))
+    case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
-      return .tuple(zip(elements, packedOffsets(elements, from: offset)).map { plain($0, bytes, $1) })
+      return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
+        plain($0, bytes, $1, probeNames: probeNames)
+      })
     case .pointer: return .pointer(u64(bytes, offset))
     default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }
   }
 
-  func probeName(_ index: UInt64) -> String {
-    index < probeNames.count ? probeNames[Int(index)] : "probe#\(index)"
+  func probeName(_ index: UInt64) -> String { Self.probeName(index, probeNames) }
+
+  static func probeName(_ index: UInt64, _ names: [String]) -> String {
+    index < names.count ? names[Int(index)] : "probe#\(index)"
   }
 }
 

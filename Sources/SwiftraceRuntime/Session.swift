@@ -20,6 +20,8 @@ public final class Session {
   var links: [BPFLink] = []
   var exitRequested = false
   var formatters: [PrintfFormatter] = []
+  /// Set once loaded: actions read and rewrite its maps while events arrive.
+  var object: BPFObject?
 
   /// The object and the symbols in it, as produced by code generation.
   public struct ObjectCode {
@@ -50,6 +52,8 @@ public final class Session {
     let object = try BPFObject(elf: code.elf, name: "swiftrace")
     try object.load()
     if options.dryRun { return 0 }
+    self.object = object
+    defer { self.object = nil }
 
     guard let ringMap = object.map(named: code.ringBufferSymbol) else {
       throw .system(what: "the object has no event ring buffer", errno: ENOENT)
@@ -88,7 +92,7 @@ public final class Session {
     reader.consume()
     options.child?.terminate()
     out.write("\n\n")
-    printMaps(object)
+    for info in checked.maps { out.write(TextPrinter.print(snapshot(of: info))) }
     out.flush()
     return 0
   }
@@ -151,21 +155,43 @@ public final class Session {
       exitRequested = true
     } else if id < formatters.count {
       out.write(formatters[Int(id)].format(record))
+    } else if id >= AsyncEventID.actionBase, id - AsyncEventID.actionBase < checked.actions.count {
+      perform(checked.actions[Int(id - AsyncEventID.actionBase)], Array(record))
     }
   }
 
-  func printMaps(_ object: BPFObject) {
-    let names = checked.probes.map(\.name)
-    for info in checked.maps {
-      guard let symbol = code.mapSymbols[info.name], let map = object.map(named: symbol) else { continue }
+  /// print, clear and zero, carried out when their event arrives, as bpftrace does.
+  func perform(_ action: AsyncAction, _ event: [UInt8]) {
+    switch action {
+    case .printMap(let name):
+      guard let info = checked.map(named: name) else { return }
+      let top = Int(clamping: u64(event, 8)), divisor = u64(event, 16)
+      out.write(TextPrinter.print(snapshot(of: info), top: top, divisor: divisor))
+    case .printValue(let type):
+      let value = MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name))
+      out.write(TextPrinter.valueText(value) + "\n")
+    case .clearMap(let name), .zeroMap(let name):
+      guard let info = checked.map(named: name), let map = kernelMap(info) else { return }
       let perCPU = info.storage != .hash
-      let decoder = MapDecoder(info: info, probeNames: names, cpus: perCPU ? BPFMap.possibleCPUs : 1)
-      var entries: [MapSnapshot.Entry] = []
+      let clear = { if case .clearMap = action { return true } else { return false } }()
       for key in map.keys() {
-        guard let bytes = map.lookup(key, perCPU: perCPU), let value = decoder.value(bytes) else { continue }
-        entries.append(.init(key: decoder.key(key), value: value))
+        if clear && info.storage != .perCPUArray { map.delete(key) } else { map.zeroValue(key, perCPU: perCPU) }
       }
-      out.write(TextPrinter.print(MapSnapshot(info: info, entries: entries)))
     }
+  }
+
+  func kernelMap(_ info: MapInfo) -> BPFMap? {
+    guard let symbol = code.mapSymbols[info.name] else { return nil }
+    return object?.map(named: symbol)
+  }
+
+  /// A map's contents now, reduced over CPUs.
+  func snapshot(of info: MapInfo) -> MapSnapshot {
+    let perCPU = info.storage != .hash
+    let decoder = MapDecoder(info: info, probeNames: checked.probes.map(\.name),
+                             cpus: perCPU ? BPFMap.possibleCPUs : 1)
+    guard let map = kernelMap(info) else { return MapSnapshot(info: info, entries: []) }
+    let raw = map.keys().compactMap { key in map.lookup(key, perCPU: perCPU).map { (key: key, value: $0) } }
+    return MapSnapshot(info: info, decoder: decoder, raw: raw)
   }
 }

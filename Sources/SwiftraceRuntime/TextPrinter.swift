@@ -3,15 +3,45 @@ import SwiftraceSema
 /// bpftrace 0.17's text output for maps: `@name[k1, k2]: value` lines, sorted the way 0.17 sorts
 /// them, each map ending in a newline (two for avg maps), an empty map as a blank line.
 public enum TextPrinter {
-  public static func print(_ snapshot: MapSnapshot) -> String {
-    let entries = sorted(snapshot)
-    let lines = entries.map { entry in
-      let key = snapshot.info.isScalar ? "" : "[" + entry.key.map(keyText).joined(separator: ", ") + "]"
-      return "\(snapshot.info.name)\(key): \(valueText(entry.value))"
+  /// `top` keeps only the last (largest) entries, `divisor` divides counts and values, as in
+  /// `print(@m, top, divisor)`; 0 leaves them alone.
+  public static func print(_ snapshot: MapSnapshot, top: Int = 0, divisor: UInt64 = 0) -> String {
+    var entries = sorted(snapshot)
+    if top > 0 && entries.count > top { entries.removeFirst(entries.count - top) }
+    if divisor > 0 { entries = entries.map { .init(key: $0.key, value: divide($0.value, by: divisor)) } }
+    let info = snapshot.info
+    func label(_ entry: MapSnapshot.Entry) -> String {
+      info.name + (info.isScalar ? "" : "[" + entry.key.map(keyText).joined(separator: ", ") + "]")
     }
-    var out = lines.joined(separator: "\n") + "\n"
-    if case .avg = snapshot.info.valueType { out += "\n" }
+    if info.valueType.isHistogram {
+      // Each key: a header with 0.17's trailing space, the rows, a blank line. Empty: a newline.
+      if entries.isEmpty { return "\n" }
+      return entries.map { entry in
+        guard case .histogram(let counts) = entry.value else { return "" }
+        return "\(label(entry)): \n" + HistogramText.rows(counts, of: info.valueType) + "\n"
+      }.joined()
+    }
+    var out = entries.map { "\(label($0)): \(valueText($0.value))" }.joined(separator: "\n") + "\n"
+    switch info.valueType {
+    case .avg, .stats: out += "\n"
+    default: break
+    }
     return out
+  }
+
+  static func divide(_ v: MapSnapshot.Value, by d: UInt64) -> MapSnapshot.Value {
+    switch v {
+    case .integer(let x, let signed), .aggregate(let x, let signed):
+      let q = signed ? UInt64(bitPattern: Int64(bitPattern: x) / Int64(bitPattern: d)) : x / d
+      if case .integer = v { return .integer(q, signed: signed) }
+      return .aggregate(q, signed: signed)
+    case .average(let count, let total):
+      return .average(count: count, total: total / Int64(bitPattern: d))
+    case .histogram(let counts):
+      return .histogram(counts.map { $0 / d })
+    default:
+      return v  // stats, strings and tuples print as they are
+    }
   }
 
   /// Integer-like values sort ascending by value, averages by average, everything else by key.
@@ -36,8 +66,10 @@ public enum TextPrinter {
       return signed ? x ^ (1 << 63) : x
     case .pointer(let x):
       return x
-    case .average(let count, let total):
-      return UInt64(bitPattern: total / count) ^ (1 << 63)
+    case .average(let count, let total), .stats(let count, let total):
+      return UInt64(bitPattern: count == 0 ? 0 : total / count) ^ (1 << 63)
+    case .histogram(let counts):
+      return counts.reduce(0, &+)
     case .string, .probe, .tuple:
       return 0
     }
@@ -70,7 +102,11 @@ public enum TextPrinter {
     case .string(let s), .probe(let s):
       return s
     case .average(let count, let total):
-      return String(total / count)
+      return String(count == 0 ? 0 : total / count)
+    case .stats(let count, let total):
+      return "count \(count), average \(count == 0 ? 0 : total / count), total \(total)"
+    case .histogram:
+      return ""  // printed by HistogramText
     case .tuple(let elements):
       return "(" + elements.map(valueText).joined(separator: ", ") + ")"
     case .pointer(let x):

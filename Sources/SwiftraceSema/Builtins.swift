@@ -31,11 +31,12 @@ public enum Builtin: String, CaseIterable, Sendable {
 /// Functions a script can call.
 public enum Function: String, CaseIterable, Sendable {
   case printf, exit, str, strncmp, strcontains, sizeof
-  case count, sum, min, max, avg
+  case count, sum, min, max, avg, stats, hist, lhist
+  case print, clear, zero, delete
 
   public var isAggregation: Bool {
     switch self {
-    case .count, .sum, .min, .max, .avg: return true
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return true
     default: return false
     }
   }
@@ -50,7 +51,12 @@ public enum Function: String, CaseIterable, Sendable {
     case .strcontains: return "strcontains(haystack, needle)"
     case .sizeof: return "sizeof(type or expression)"
     case .count: return "count()"
-    case .sum, .min, .max, .avg: return "\(rawValue)(integer)"
+    case .sum, .min, .max, .avg, .stats, .hist: return "\(rawValue)(integer)"
+    case .lhist: return "lhist(integer, min, max, step)"
+    case .print: return "print(@map [, top [, divisor]]) or print(value)"
+    case .clear: return "clear(@map)"
+    case .zero: return "zero(@map)"
+    case .delete: return "delete(@map[key])"
     }
   }
 }
@@ -59,4 +65,6 @@ public enum Function: String, CaseIterable, Sendable {
 public enum AsyncEventID {
   /// printf events use their format's index, 0..<exit.
   public static let exit: UInt64 = 1 << 32
+  /// `CheckedProgram.actions[i]` is sent as `actionBase + i`.
+  public static let actionBase: UInt64 = 1 << 33
 }

@@ -14,6 +14,9 @@ public struct CheckedProgram {
   public let printfs: [PrintfInfo]
   /// The printf id (index into `printfs`) of each printf call.
   public let printfIDs: [NodeID: Int]
+  /// What userspace does for print(), clear(), zero() and other deferred calls, by action id.
+  public let actions: [AsyncAction]
+  public let actionIDs: [NodeID: Int]
   /// The struct member each `->`/`.` access on memory resolved to.
   public let memberFields: [NodeID: RecordField]
   /// Values known at compile time: `sizeof`, `offsetof`.
@@ -47,24 +50,29 @@ public struct MapInfo: Sendable {
 
   public var isScalar: Bool { keyTypes.isEmpty }
 
-  /// Scalar aggregations use a one-entry per-CPU array (no insert, no hashing), except `sum`:
-  /// bpftrace prints a never-updated sum as an empty map, and an array cannot tell "never
-  /// updated" from 0 (min and max carry a set flag, avg a count, and count prints 0 either way).
+  /// A scalar `count()` uses a one-entry per-CPU array (no insert, no hashing): bpftrace prints
+  /// it as 0 whether it was never updated, cleared or zeroed, and so does an array. Every other
+  /// aggregation must tell "no entry" (printed as an empty map) from a zeroed one (printed as 0).
   public var storage: MapStorage {
     guard valueType.isAggregation else { return .hash }
-    if case .sum = valueType { return .perCPUHash }
-    return isScalar ? .perCPUArray : .perCPUHash
+    if isScalar, case .count = valueType { return .perCPUArray }
+    return .perCPUHash
   }
 
   /// Byte offset of each key part; parts are 8-byte aligned.
   public var keyOffsets: [Int] { packedOffsets(keyTypes, from: 0) }
 
+  /// Where a histogram's bucket index sits in the key: after the script's keys.
+  public var bucketOffset: Int { keyTypes.reduce(0) { $0 + $1.storageSize } }
+
   public var keySize: Int {
+    if valueType.isHistogram { return bucketOffset + 8 }
     if isScalar { return storage == .perCPUArray ? 4 : 8 }
     return keyTypes.reduce(0) { $0 + $1.storageSize }
   }
 
-  public var valueSize: Int { valueType.storageSize }
+  /// Histograms hold one count per (key, bucket).
+  public var valueSize: Int { valueType.isHistogram ? 8 : valueType.storageSize }
 
   public init(name: String, keyTypes: [SType], valueType: SType, firstAssignment: SourceRange) {
     self.name = name

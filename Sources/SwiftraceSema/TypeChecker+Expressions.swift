@@ -278,6 +278,13 @@ extension TypeChecker {
       }
       if !args.isEmpty { error("sema.arity", "exit() takes no arguments", at: e.range) }
       return SType.none
+    case .print, .clear, .zero, .delete:
+      guard asStatement else {
+        error("sema.notAValue", "\(name)() produces no value", at: e.range)
+        return nil
+      }
+      checkMapFunction(f, args: args, e)
+      return SType.none
     case .str:
       return checkStr(args: args, e)
     case .sizeof:
@@ -312,7 +319,7 @@ extension TypeChecker {
       types[args[2].id] = .int64
       _ = n
       return .uint64
-    case .count, .sum, .min, .max, .avg:
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
       error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",
             at: e.range)
       return nil

@@ -25,6 +25,8 @@ public final class TypeChecker {
   var types: [NodeID: SType] = [:]
   var printfs: [PrintfInfo] = []
   var printfIDs: [NodeID: Int] = [:]
+  var actions: [AsyncAction] = []
+  var actionIDs: [NodeID: Int] = [:]
   var variables: [NodeID: [String: SType]] = [:]
   /// Set while inferring: a map's types changed, so another round is needed.
   var changed = false
@@ -65,7 +67,7 @@ public final class TypeChecker {
     probes.forEach(checkProbe)
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
-                          printfs: printfs, printfIDs: printfIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
+                          printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
                           stringLength: options.stringLength)
   }
 
@@ -265,10 +267,10 @@ public final class TypeChecker {
   }
 
   func checkAggregation(_ f: Function, args: [Expr], call: Expr) -> SType? {
-    let expected = f == .count ? 0 : 1
+    let expected = f == .count ? 0 : f == .lhist ? 4 : 1
     guard args.count == expected else {
-      error("sema.arity", "\(f.rawValue)() takes \(expected == 0 ? "no arguments" : "one argument"): \(f.signature)",
-            at: call.range)
+      let takes = expected == 0 ? "no arguments" : expected == 1 ? "one argument" : "\(expected) arguments"
+      error("sema.arity", "\(f.rawValue)() takes \(takes): \(f.signature)", at: call.range)
       return nil
     }
     var signed = false
@@ -286,10 +288,55 @@ public final class TypeChecker {
     case .sum: t = .sum(signed: signed)
     case .min: t = .min(signed: signed)
     case .max: t = .max(signed: signed)
+    case .stats: t = .stats(signed: signed)
+    case .hist: t = .hist
+    case .lhist:
+      guard let buckets = checkLinearBuckets(args, call: call) else { return nil }
+      t = .lhist(buckets)
     default: t = .avg(signed: signed)
     }
     types[call.id] = t
     return t
+  }
+
+  /// lhist's bounds: integer literals, with bpftrace's limits (at most 1000 buckets).
+  func checkLinearBuckets(_ args: [Expr], call: Expr) -> LinearBuckets? {
+    var bounds: [Int64] = []
+    for (arg, what) in zip(args.dropFirst(), ["min", "max", "step"]) {
+      let value: Int64?
+      switch arg.kind {
+      case .integer(let v): value = Int64(exactly: v)
+      case .unary(.negate, let inner):
+        if case .integer(let v) = inner.kind, let n = Int64(exactly: v) { value = -n } else { value = nil }
+      default: value = nil
+      }
+      guard let value else {
+        error("sema.argumentType", "lhist()'s \(what) must be an integer literal", at: arg.range)
+        return nil
+      }
+      types[arg.id] = .int64
+      bounds.append(value)
+    }
+    let (lo, hi, step) = (bounds[0], bounds[1], bounds[2])
+    let problem: String?
+    if lo < 0 {
+      problem = "lhist()'s min must not be negative (it is \(lo))"
+    } else if hi <= lo {
+      problem = "lhist()'s min must be less than its max (they are \(lo) and \(hi))"
+    } else if step < 1 {
+      problem = "lhist()'s step must be at least 1 (it is \(step))"
+    } else if step > hi - lo {
+      problem = "lhist()'s step \(step) is larger than its range \(lo)..\(hi)"
+    } else if (hi - lo) / step > 1000 {
+      problem = "lhist() would need \((hi - lo) / step) buckets; at most 1000 are allowed"
+    } else {
+      problem = nil
+    }
+    if let problem {
+      error("sema.lhistBounds", problem, at: call.range)
+      return nil
+    }
+    return LinearBuckets(min: lo, max: hi, step: step)
   }
 
   // MARK: Maps

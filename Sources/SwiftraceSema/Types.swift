@@ -25,6 +25,12 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case min(signed: Bool)
   case max(signed: Bool)
   case avg(signed: Bool)
+  /// `stats(x)`: stored like `avg` (count, total), printed with all three.
+  case stats(signed: Bool)
+  /// `hist(x)` and `lhist(x, min, max, step)`: a count per bucket. The bucket index is the last
+  /// 8 bytes of the map key, as in bpftrace, so that no value outgrows the BPF stack.
+  case hist
+  case lhist(LinearBuckets)
 
   public static let int64 = SType.integer(signed: true)
   public static let uint64 = SType.integer(signed: false)
@@ -38,14 +44,22 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
 
   public var isAggregation: Bool {
     switch self {
-    case .count, .sum, .min, .max, .avg: return true
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return true
+    default: return false
+    }
+  }
+
+  /// hist and lhist: map keys carry a bucket index after the script's keys.
+  public var isHistogram: Bool {
+    switch self {
+    case .hist, .lhist: return true
     default: return false
     }
   }
 
   public var isSigned: Bool {
     switch self {
-    case .integer(let s, _), .sum(let s), .min(let s), .max(let s), .avg(let s): return s
+    case .integer(let s, _), .sum(let s), .min(let s), .max(let s), .avg(let s), .stats(let s): return s
     default: return false
     }
   }
@@ -74,6 +88,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .min(let s): return "min(\(s ? "int64" : "uint64"))"
     case .max(let s): return "max(\(s ? "int64" : "uint64"))"
     case .avg(let s): return "avg(\(s ? "int64" : "uint64"))"
+    case .stats(let s): return "stats(\(s ? "int64" : "uint64"))"
+    case .hist: return "hist"
+    case .lhist(let b): return "lhist(\(b.min), \(b.max), \(b.step))"
     }
   }
 
@@ -98,7 +115,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .none, .tracepointArgs, .record: return 0
     case .string(let n): return (n + 7) / 8 * 8
-    case .min, .max, .avg: return 16  // (value, set) and (count, total)
+    case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
     default: return 8
     }
@@ -122,6 +139,7 @@ func unify(_ a: SType, _ b: SType) -> Unified {
   case (.min(let x), .min(let y)): return .same(.min(signed: x || y))
   case (.max(let x), .max(let y)): return .same(.max(signed: x || y))
   case (.avg(let x), .avg(let y)): return .same(.avg(signed: x || y))
+  case (.stats(let x), .stats(let y)): return .same(.stats(signed: x || y))
   case (.tuple(let x), .tuple(let y)) where x.count == y.count:
     var merged: [SType] = []
     for (p, q) in zip(x, y) {
@@ -131,4 +149,26 @@ func unify(_ a: SType, _ b: SType) -> Unified {
     return .same(.tuple(merged))
   default: return a == b ? .same(a) : .conflict
   }
+}
+
+/// The bounds of `lhist(x, min, max, step)`. Bucket 0 holds values below `min`; bucket i >= 1 holds
+/// `min + (i-1)*step` up to one step more; the last bucket everything from there on. When `step`
+/// does not divide `max - min`, values in the last partial step go to the last bucket, as in bpftrace.
+public struct LinearBuckets: Hashable, Sendable {
+  public let min: Int64
+  public let max: Int64
+  public let step: Int64
+
+  public init(min: Int64, max: Int64, step: Int64) {
+    self.min = min
+    self.max = max
+    self.step = step
+  }
+
+  public var bucketCount: Int { Int((max - min) / step) + 2 }
+}
+
+/// The log2 buckets of `hist(x)`: 0 for negative values, 1 for 0, then 2 + floor(log2(x)).
+public enum Log2Buckets {
+  public static let count = 66
 }
