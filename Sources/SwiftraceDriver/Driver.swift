@@ -7,6 +7,8 @@ import SwiftraceRuntime
 import SwiftraceSema
 import SwiftraceSyntax
 
+public typealias OutputFormat = SwiftraceRuntime.OutputFormat
+
 /// What the command line asked for.
 public struct DriverOptions {
   public enum Dump: String, CaseIterable, Sendable {
@@ -25,6 +27,9 @@ public struct DriverOptions {
   /// `-I DIR` and `--include FILE` for C definitions.
   public var includeDirectories: [String] = []
   public var includeFiles: [String] = []
+  public var format: OutputFormat = .text
+  /// `-o FILE`
+  public var outputPath: String?
   /// Where tracepoint formats are read; tests point this at fixtures.
   public var tracefsRoots: [String]?
 
@@ -149,6 +154,15 @@ public enum Driver {
     sessionOptions.quiet = options.quiet
     sessionOptions.verbose = options.verbose
     sessionOptions.child = child
+    sessionOptions.format = options.format
+    if let path = options.outputPath, !options.dryRun {
+      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      guard fd >= 0 else {
+        stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(errno))\n")
+        return 1
+      }
+      sessionOptions.output = FileOutput(fd: fd)
+    }
     let objectCode = Session.ObjectCode(
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)

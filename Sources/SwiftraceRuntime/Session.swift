@@ -7,6 +7,9 @@ public struct SessionOptions {
   public var quiet = false
   public var verbose = false
   public var child: ChildProcess?
+  public var format: OutputFormat = .text
+  /// `-o FILE`: where results go instead of stdout.
+  public var output: FileOutput = .standardOutput
   public init() {}
 }
 
@@ -16,7 +19,7 @@ public final class Session {
   let checked: CheckedProgram
   let code: ObjectCode
   let options: SessionOptions
-  let out = FileOutput.standardOutput
+  let out: ResultWriter
   var links: [BPFLink] = []
   var exitRequested = false
   var formatters: [PrintfFormatter] = []
@@ -42,6 +45,7 @@ public final class Session {
     self.checked = checked
     self.code = code
     self.options = options
+    out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
     formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names) }
   }
@@ -62,8 +66,7 @@ public final class Session {
     Signals.install()
 
     if !options.quiet {
-      let n = checked.probes.count
-      out.write("Attaching \(n) probe\(n == 1 ? "" : "s")...\n")
+      out.attached(probes: checked.probes.count)
       out.flush()
     }
     for p in checked.probes where p.kind == .begin { try program(object, p).testRun() }
@@ -91,8 +94,8 @@ public final class Session {
     for p in checked.probes where p.kind == .end { try program(object, p).testRun() }
     reader.consume()
     options.child?.terminate()
-    out.write("\n\n")
-    for info in checked.maps { out.write(TextPrinter.print(snapshot(of: info))) }
+    out.endOfTrace()
+    for info in checked.maps { out.map(snapshot(of: info)) }
     out.flush()
     return 0
   }
@@ -154,7 +157,7 @@ public final class Session {
     if id == AsyncEventID.exit {
       exitRequested = true
     } else if id < formatters.count {
-      out.write(formatters[Int(id)].format(record))
+      out.printf(formatters[Int(id)].format(record))
     } else if id >= AsyncEventID.actionBase, id - AsyncEventID.actionBase < checked.actions.count {
       perform(checked.actions[Int(id - AsyncEventID.actionBase)], Array(record))
     }
@@ -166,10 +169,10 @@ public final class Session {
     case .printMap(let name):
       guard let info = checked.map(named: name) else { return }
       let top = Int(clamping: u64(event, 8)), divisor = u64(event, 16)
-      out.write(TextPrinter.print(snapshot(of: info), top: top, divisor: divisor))
+      out.map(snapshot(of: info), top: top, divisor: divisor)
     case .printValue(let type):
       let value = MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name))
-      out.write(TextPrinter.valueText(value) + "\n")
+      out.value(value)
     case .clearMap(let name), .zeroMap(let name):
       guard let info = checked.map(named: name), let map = kernelMap(info) else { return }
       let perCPU = info.storage != .hash

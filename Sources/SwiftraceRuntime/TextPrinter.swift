@@ -6,9 +6,7 @@ public enum TextPrinter {
   /// `top` keeps only the last (largest) entries, `divisor` divides counts and values, as in
   /// `print(@m, top, divisor)`; 0 leaves them alone.
   public static func print(_ snapshot: MapSnapshot, top: Int = 0, divisor: UInt64 = 0) -> String {
-    var entries = sorted(snapshot)
-    if top > 0 && entries.count > top { entries.removeFirst(entries.count - top) }
-    if divisor > 0 { entries = entries.map { .init(key: $0.key, value: divide($0.value, by: divisor)) } }
+    let entries = selected(snapshot, top: top, divisor: divisor)
     let info = snapshot.info
     func label(_ entry: MapSnapshot.Entry) -> String {
       info.name + (info.isScalar ? "" : "[" + entry.key.map(keyText).joined(separator: ", ") + "]")
@@ -27,6 +25,14 @@ public enum TextPrinter {
     default: break
     }
     return out
+  }
+
+  /// The entries in print order, the `top` largest only, values divided by `divisor`.
+  static func selected(_ snapshot: MapSnapshot, top: Int, divisor: UInt64) -> [MapSnapshot.Entry] {
+    var entries = sorted(snapshot)
+    if top > 0 && entries.count > top { entries.removeFirst(entries.count - top) }
+    if divisor > 0 { entries = entries.map { .init(key: $0.key, value: divide($0.value, by: divisor)) } }
+    return entries
   }
 
   static func divide(_ v: MapSnapshot.Value, by d: UInt64) -> MapSnapshot.Value {

@@ -34,6 +34,12 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customLong("include"), help: ArgumentHelp("Include FILE before the script's C definitions.", valueName: "FILE"))
   var includeFiles: [String] = []
 
+  @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
+  var format: String = "text"
+
+  @Option(name: .customShort("o"), help: ArgumentHelp("Write the trace's output to FILE instead of stdout.", valueName: "FILE"))
+  var outputFile: String?
+
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
 
@@ -70,6 +76,9 @@ struct Swiftrace: ParsableCommand {
 
   func validate() throws {
     if program == nil && arguments.isEmpty { throw ValidationError("no program given: use -e PROGRAM or a script file") }
+    if OutputFormat(rawValue: format) == nil {
+      throw ValidationError("unknown output format '\(format)'; use text or json")
+    }
     if let dump, DriverOptions.Dump(rawValue: dump) == nil {
       throw ValidationError("unknown --dump stage '\(dump)'; use one of: \(DriverOptions.Dump.allCases.map(\.rawValue).joined(separator: ", "))")
     }
@@ -91,6 +100,8 @@ struct Swiftrace: ParsableCommand {
     options.verbose = verbose
     options.includeDirectories = includeDirectories
     options.includeFiles = includeFiles
+    options.format = OutputFormat(rawValue: format) ?? .text
+    options.outputPath = outputFile
     let status = Driver.run(options)
     if status != 0 { throw ExitCode(status) }
   }

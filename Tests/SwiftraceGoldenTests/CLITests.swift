@@ -13,6 +13,28 @@ import Testing
     let badDump = try run(["--dump=nope", "-e", "BEGIN {}"])
     #expect(badDump.status == 1)
     #expect(badDump.stderr.contains("unknown --dump stage 'nope'"))
+    let badFormat = try run(["-f", "xml", "-e", "BEGIN {}"])
+    #expect(badFormat.status == 1)
+    #expect(badFormat.stderr.contains("unknown output format 'xml'"))
+  }
+
+  @Test func outputFileTakesTheResults() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-o-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try run(["-o", path, "-f", "json", "-e", "BEGIN { printf(\"hi\\n\"); @x = 1; exit(); }"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == "")
+    let written = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(written == """
+      {"type": "attached_probes", "data": {"probes": 1}}
+      {"type": "printf", "data": "hi\\n"}
+      {"type": "map", "data": {"@x": 1}}
+
+      """)
+    let unwritable = try run(["-o", "/nonexistent/dir/out", "-e", "BEGIN { exit(); }"])
+    #expect(unwritable.status == 1)
+    #expect(unwritable.stderr.contains("cannot write '/nonexistent/dir/out'"))
   }
 
   @Test func helpExitsZero() throws {

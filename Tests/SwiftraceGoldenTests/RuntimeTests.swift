@@ -91,20 +91,22 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
   }
 }
 
-/// `Tests/Golden/differential/*.st`: bpftrace 0.17 and swiftrace must print the same stdout.
+/// `Tests/Golden/differential/*.st`: bpftrace 0.17 and swiftrace must print the same stdout, as text
+/// and as JSON (where 0.17's two stray blank lines are the one deliberate difference).
 @Suite(.serialized) struct DifferentialTests {
   static let bpftrace = ["/usr/bin/bpftrace", "/usr/sbin/bpftrace"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-  @Test(arguments: Golden.cases("differential"))
-  func sameOutputAsBpftrace(_ name: String) throws {
+  @Test(arguments: Golden.cases("differential"), ["text", "json"])
+  func sameOutputAsBpftrace(_ name: String, _ format: String) throws {
     guard isRoot else { try Test.cancel("needs root") }
     guard let bpftrace = Self.bpftrace else { try Test.cancel("bpftrace is not installed (apt-get install bpftrace)") }
     let script = Fixtures.expand(try #require(Golden.read("differential", name, "st")))
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(name).bt")
     try script.write(to: file, atomically: true, encoding: .utf8)
-    let args = caseArguments(script) + [file.path]
-    let theirs = try runProcess(bpftrace, args, currentDirectory: Golden.repositoryRoot)
+    let args = ["-f", format] + caseArguments(script) + [file.path]
+    var theirs = try runProcess(bpftrace, args, currentDirectory: Golden.repositoryRoot)
     let ours = try runProcess(swiftraceExecutable, args, currentDirectory: Golden.repositoryRoot)
+    if format == "json" { theirs.stdout = theirs.stdout.split(separator: "\n").map { $0 + "\n" }.joined() }
     #expect(theirs.status == 0, "bpftrace failed: \(theirs.stderr)")
     #expect(ours.status == 0, "swiftrace failed: \(ours.stderr)")
     if ours.stdout != theirs.stdout {

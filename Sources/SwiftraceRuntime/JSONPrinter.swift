@@ -1,0 +1,118 @@
+import SwiftraceSema
+
+/// bpftrace 0.17's `-f json` output: one JSON object per line (NDJSON), with its key order and
+/// spacing (`{"type": "map", "data": {...}}`), so that tools written for bpftrace parse ours.
+public enum JSONPrinter {
+  public static func attachedProbes(_ n: Int) -> String {
+    "{\"type\": \"attached_probes\", \"data\": {\"probes\": \(n)}}\n"
+  }
+
+  public static func printf(_ text: String) -> String {
+    "{\"type\": \"printf\", \"data\": \(quote(text))}\n"
+  }
+
+  public static func value(_ v: MapSnapshot.Value) -> String {
+    "{\"type\": \"value\", \"data\": \(valueJSON(v))}\n"
+  }
+
+  /// One line for the map, or nothing when it is empty (as bpftrace does).
+  public static func map(_ snapshot: MapSnapshot, top: Int = 0, divisor: UInt64 = 0) -> String {
+    let entries = TextPrinter.selected(snapshot, top: top, divisor: divisor)
+    guard !entries.isEmpty else { return "" }
+    let info = snapshot.info
+    let type: String
+    switch info.valueType {
+    case .hist, .lhist: type = "hist"
+    case .avg, .stats: type = "stats"
+    default: type = "map"
+    }
+    func body(_ v: MapSnapshot.Value) -> String {
+      if case .histogram(let counts) = v { return histogramJSON(counts, info.valueType) }
+      return valueJSON(v)
+    }
+    let data: String
+    if info.isScalar {
+      data = body(entries[0].value)
+    } else {
+      data = "{" + entries.map { entry in
+        quote(entry.key.map(TextPrinter.keyText).joined(separator: ",")) + ": " + body(entry.value)
+      }.joined(separator: ", ") + "}"
+    }
+    return "{\"type\": \"\(type)\", \"data\": {\(quote(info.name)): \(data)}}\n"
+  }
+
+  static func valueJSON(_ v: MapSnapshot.Value) -> String {
+    switch v {
+    case .integer(let x, let signed), .aggregate(let x, let signed):
+      return signed ? String(Int64(bitPattern: x)) : String(x)
+    case .pointer(let x):
+      return String(x)
+    case .string(let s), .probe(let s):
+      return quote(s)
+    case .average(let count, let total):
+      return String(count == 0 ? 0 : total / count)
+    case .stats(let count, let total):
+      return "{\"count\": \(count), \"average\": \(count == 0 ? 0 : total / count), \"total\": \(total)}"
+    case .tuple(let elements):
+      return "[" + elements.map(valueJSON).joined(separator: ",") + "]"
+    case .histogram:
+      return "[]"
+    }
+  }
+
+  /// Buckets from the first non-empty to the last, as closed ranges: `{"min": 4, "max": 7, ...}`;
+  /// the open ends have only `max` or only `min`.
+  static func histogramJSON(_ counts: [UInt64], _ type: SType) -> String {
+    guard let first = counts.firstIndex(where: { $0 != 0 }), let last = counts.lastIndex(where: { $0 != 0 }) else {
+      return "[]"
+    }
+    let buckets = (first...last).map { index -> String in
+      let (low, high) = bucketRange(index, type, buckets: counts.count)
+      var fields: [String] = []
+      if let low { fields.append("\"min\": \(low)") }
+      if let high { fields.append("\"max\": \(high)") }
+      fields.append("\"count\": \(counts[index])")
+      return "{" + fields.joined(separator: ", ") + "}"
+    }
+    return "[" + buckets.joined(separator: ", ") + "]"
+  }
+
+  /// The smallest and largest value a bucket holds; nil for an open end.
+  static func bucketRange(_ index: Int, _ type: SType, buckets: Int) -> (String?, String?) {
+    if case .lhist(let b) = type {
+      if index == 0 { return (nil, String(b.min - 1)) }
+      if index == buckets - 1 { return (String(b.max), nil) }
+      let low = b.min + Int64(index - 1) * b.step
+      return (String(low), String(low + b.step - 1))
+    }
+    switch index {
+    case 0: return (nil, "-1")
+    case 1: return ("0", "0")
+    default:
+      let low = UInt64(1) << UInt64(index - 2)
+      return (String(low), String(low &+ (low - 1)))
+    }
+  }
+
+  /// A JSON string: quotes, backslashes and control characters escaped.
+  public static func quote(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+}

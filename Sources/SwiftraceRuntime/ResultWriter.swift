@@ -1,0 +1,43 @@
+import SwiftraceBPF
+import SwiftraceSema
+
+/// `-f text` (bpftrace's default) or `-f json` (NDJSON).
+public enum OutputFormat: String, CaseIterable, Sendable {
+  case text, json
+}
+
+/// Everything a session prints goes through here, in the chosen format, to stdout or `-o FILE`.
+struct ResultWriter {
+  let format: OutputFormat
+  let out: FileOutput
+
+  func attached(probes n: Int) {
+    switch format {
+    case .text: out.write("Attaching \(n) probe\(n == 1 ? "" : "s")...\n")
+    case .json: out.write(JSONPrinter.attachedProbes(n))
+    }
+  }
+
+  func printf(_ text: String) {
+    out.write(format == .json ? JSONPrinter.printf(text) : text)
+  }
+
+  func value(_ v: MapSnapshot.Value) {
+    out.write(format == .json ? JSONPrinter.value(v) : TextPrinter.valueText(v) + "\n")
+  }
+
+  func map(_ snapshot: MapSnapshot, top: Int = 0, divisor: UInt64 = 0) {
+    switch format {
+    case .text: out.write(TextPrinter.print(snapshot, top: top, divisor: divisor))
+    case .json: out.write(JSONPrinter.map(snapshot, top: top, divisor: divisor))
+    }
+  }
+
+  /// The two newlines before the exit-time maps. 0.17 prints them in JSON mode too, which breaks
+  /// NDJSON readers; like newer bpftrace, JSON output leaves them out.
+  func endOfTrace() {
+    if format == .text { out.write("\n\n") }
+  }
+
+  func flush() { out.flush() }
+}
