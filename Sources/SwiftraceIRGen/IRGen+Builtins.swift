@@ -39,6 +39,8 @@ extension IRGenerator {
       return .integer(load64(offset(context, Self.returnValueOffset)))
     case .args:
       return .integer(m.int(0))  // only its fields are values; the checker enforces that
+    case .func, .kstack, .ustack, .username:
+      return emitSymbolBuiltin(builtin, e)
     }
   }
 

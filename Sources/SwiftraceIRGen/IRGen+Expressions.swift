@@ -40,8 +40,10 @@ extension IRGenerator {
       switch Function(rawValue: name) {
       case .str?:
         return emitStr(args, e)
-      case .sizeof?:
+      case .sizeof?, .kaddr?:
         return .integer(m.int(checked.constants[e.id] ?? 0))
+      case .strftime?, .ksym?, .usym?, .ntop?, .bswap?, .strerror?, .kstack?, .ustack?:
+        return emitSymbolFunction(Function(rawValue: name)!, args, e)
       case .strcontains?:
         guard case .buffer(let h, let nh) = emitValue(args[0]), case .buffer(let n, let nn) = emitValue(args[1]) else {
           return .integer(m.int(0))

@@ -19,7 +19,7 @@ extension IRGenerator {
         switch f {
         case .printf: return emitPrintf(args: args, call: e)
         case .exit: return emitExit()
-        case .print, .clear, .zero: return emitAction(args: args, call: e)
+        case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
         case .delete: return emitDelete(args: args)
         default: break
         }
@@ -200,7 +200,7 @@ extension IRGenerator {
       }
     case .printValue(let type):
       store(emitValue(args[0]), of: checked.type(of: args[0]), into: offset(event, 8), as: type)
-    case .clearMap, .zeroMap:
+    case .clearMap, .zeroMap, .time:
       break
     }
     sendEvent(event, size: size)

@@ -123,11 +123,12 @@ public final class IRGenerator {
       framesMap = mapGlobal("swiftrace_frames", type: 6, maxEntries: frameSlots.count, keySize: 4,
                             valueSize: max(8, frameSize), line: 1)
     }
+    declareStackMaps()
     ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
   }
 
-  private func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
+  func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
                          line: UInt32) -> LLVMValueRef {
     let fields = (keySize == nil ? 2 : 4)
     var members = [LLVMTypeRef?](repeating: m.i8Ptr, count: fields)

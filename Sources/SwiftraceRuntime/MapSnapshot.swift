@@ -72,11 +72,14 @@ public struct MapDecoder {
   public let info: MapInfo
   public let probeNames: [String]
   public let cpus: Int
+  /// Resolves symbols, stacks and timestamps; without one they print as numbers.
+  public let symbolizer: Symbolizer?
 
-  public init(info: MapInfo, probeNames: [String], cpus: Int) {
+  public init(info: MapInfo, probeNames: [String], cpus: Int, symbolizer: Symbolizer? = nil) {
     self.info = info
     self.probeNames = probeNames
     self.cpus = cpus
+    self.symbolizer = symbolizer
   }
 
   public func key(_ bytes: [UInt8]) -> [MapSnapshot.KeyPart] {
@@ -84,9 +87,14 @@ public struct MapDecoder {
       switch type {
       case .string(let n): return .string(cString(bytes, offset, n))
       case .probe: return .probe(probeName(u64(bytes, offset)))
+      case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
       }
     }
+  }
+
+  static func symbolText(_ kind: SymbolKind, _ bytes: [UInt8], _ offset: Int, _ symbolizer: Symbolizer?) -> String {
+    symbolizer?.text(kind, bytes, offset, context: .map) ?? String(u64(bytes, offset))
   }
 
   /// nil for an entry that holds nothing; a zeroed min, max, avg or stats prints as 0.
@@ -94,7 +102,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .probe, .integer, .tuple, .pointer: return plain(info.valueType, bytes, 0)
+    case .string, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -135,18 +143,20 @@ public struct MapDecoder {
   }
 
   func plain(_ type: SType, _ bytes: [UInt8], _ offset: Int) -> MapSnapshot.Value {
-    Self.plain(type, bytes, offset, probeNames: probeNames)
+    Self.plain(type, bytes, offset, probeNames: probeNames, symbolizer: symbolizer)
   }
 
   /// A value that is not an aggregation, at `offset`: map values, tuple elements, print(value).
-  public static func plain(_ type: SType, _ bytes: [UInt8], _ offset: Int, probeNames: [String]) -> MapSnapshot.Value {
+  public static func plain(_ type: SType, _ bytes: [UInt8], _ offset: Int, probeNames: [String],
+                           symbolizer: Symbolizer? = nil) -> MapSnapshot.Value {
     switch type {
     case .string(let n): return .string(cString(bytes, offset, n))
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
       return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
-        plain($0, bytes, $1, probeNames: probeNames)
+        plain($0, bytes, $1, probeNames: probeNames, symbolizer: symbolizer)
       })
+    case .symbol(let kind): return .string(symbolText(kind, bytes, offset, symbolizer))
     case .pointer: return .pointer(u64(bytes, offset))
     default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }

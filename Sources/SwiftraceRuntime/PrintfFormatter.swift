@@ -6,10 +6,12 @@ import SwiftraceSema
 public struct PrintfFormatter {
   public let info: PrintfInfo
   public let probeNames: [String]
+  public let symbolizer: Symbolizer?
 
-  public init(info: PrintfInfo, probeNames: [String]) {
+  public init(info: PrintfInfo, probeNames: [String], symbolizer: Symbolizer? = nil) {
     self.info = info
     self.probeNames = probeNames
+    self.symbolizer = symbolizer
   }
 
   public func format(_ event: UnsafeRawBufferPointer) -> String {
@@ -28,6 +30,9 @@ public struct PrintfFormatter {
         switch type {
         case .string(let n):
           out += Self.formatString(cString(bytes, offset, n), c)
+        case .symbol(let kind):
+          let text = symbolizer?.text(kind, bytes, offset, context: .printf) ?? String(u64(bytes, offset))
+          out += Self.formatString(text, c)
         case .probe:
           let index = u64(bytes, offset)
           out += Self.formatString(index < probeNames.count ? probeNames[Int(index)] : "", c)

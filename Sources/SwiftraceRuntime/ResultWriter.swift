@@ -22,6 +22,10 @@ struct ResultWriter {
     out.write(format == .json ? JSONPrinter.printf(text) : text)
   }
 
+  func time(_ text: String) {
+    out.write(format == .json ? "{\"type\": \"time\", \"data\": \(JSONPrinter.quote(text))}\n" : text)
+  }
+
   func value(_ v: MapSnapshot.Value) {
     out.write(format == .json ? JSONPrinter.value(v) : TextPrinter.valueText(v) + "\n")
   }

@@ -25,6 +25,7 @@ public final class Session {
   var formatters: [PrintfFormatter] = []
   /// Set once loaded: actions read and rewrite its maps while events arrive.
   var object: BPFObject?
+  let symbolizer = Symbolizer()
 
   /// The object and the symbols in it, as produced by code generation.
   public struct ObjectCode {
@@ -47,7 +48,14 @@ public final class Session {
     self.options = options
     out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
-    formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names) }
+    formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
+    symbolizer.readStack = { [unowned self] limit, id in
+      guard let symbol = code.mapSymbols[StackFormat.mapSymbol(limit: limit)],
+        let map = object?.map(named: symbol) else { return nil }
+      let key = withUnsafeBytes(of: id.littleEndian) { Array($0) }
+      guard let bytes = map.lookup(key, perCPU: false) else { return nil }
+      return stride(from: 0, to: bytes.count, by: 8).map { u64(bytes, $0) }
+    }
   }
 
   /// Returns the exit status.
@@ -171,8 +179,12 @@ public final class Session {
       let top = Int(clamping: u64(event, 8)), divisor = u64(event, 16)
       out.map(snapshot(of: info), top: top, divisor: divisor)
     case .printValue(let type):
-      let value = MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name))
+      let value = MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name), symbolizer: symbolizer)
       out.value(value)
+    case .time(let format):
+      var now = timespec()
+      clock_gettime(CLOCK_REALTIME, &now)
+      out.time(Symbolizer.strftime(format, nanoseconds: Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)))
     case .clearMap(let name), .zeroMap(let name):
       guard let info = checked.map(named: name), let map = kernelMap(info) else { return }
       let perCPU = info.storage != .hash
@@ -192,7 +204,7 @@ public final class Session {
   func snapshot(of info: MapInfo) -> MapSnapshot {
     let perCPU = info.storage != .hash
     let decoder = MapDecoder(info: info, probeNames: checked.probes.map(\.name),
-                             cpus: perCPU ? BPFMap.possibleCPUs : 1)
+                             cpus: perCPU ? BPFMap.possibleCPUs : 1, symbolizer: symbolizer)
     guard let map = kernelMap(info) else { return MapSnapshot(info: info, entries: []) }
     let raw = map.keys().compactMap { key in map.lookup(key, perCPU: perCPU).map { (key: key, value: $0) } }
     return MapSnapshot(info: info, decoder: decoder, raw: raw)

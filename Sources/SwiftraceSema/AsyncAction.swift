@@ -9,12 +9,14 @@ public enum AsyncAction: Hashable, Sendable {
   case zeroMap(String)
   /// `print(value)`: the event carries the value laid out as `type`.
   case printValue(SType)
+  /// `time(format)`: the wall-clock time when the event is handled.
+  case time(format: String)
 
   /// Bytes after the 8-byte event id.
   public var payloadSize: Int {
     switch self {
     case .printMap: return 16
-    case .clearMap, .zeroMap: return 0
+    case .clearMap, .zeroMap, .time: return 0
     case .printValue(let type): return type.storageSize
     }
   }

@@ -3,6 +3,7 @@
 public enum Builtin: String, CaseIterable, Sendable {
   case pid, tid, uid, gid, nsecs, elapsed, cpu, comm, cpid, probe, curtask
   case arg0, arg1, arg2, arg3, arg4, arg5, retval, args
+  case `func`, kstack, ustack, username
 
   public var type: SType {
     switch self {
@@ -10,6 +11,10 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .probe: return .probe
     case .args: return .tracepointArgs
     case .curtask: return .uint64  // the checker gives it its struct type from BTF
+    case .func: return .symbol(.kernelSymbol)  // the checker picks user symbols in uprobes
+    case .kstack: return .symbol(.kernelStack(StackFormat()))
+    case .ustack: return .symbol(.userStack(StackFormat()))
+    case .username: return .symbol(.username)
     default: return .uint64
     }
   }
@@ -33,6 +38,7 @@ public enum Function: String, CaseIterable, Sendable {
   case printf, exit, str, strncmp, strcontains, sizeof
   case count, sum, min, max, avg, stats, hist, lhist
   case print, clear, zero, delete
+  case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack
 
   public var isAggregation: Bool {
     switch self {
@@ -57,6 +63,16 @@ public enum Function: String, CaseIterable, Sendable {
     case .clear: return "clear(@map)"
     case .zero: return "zero(@map)"
     case .delete: return "delete(@map[key])"
+    case .time: return "time([format])"
+    case .strftime: return "strftime(format, nsecs)"
+    case .ksym: return "ksym(address)"
+    case .usym: return "usym(address)"
+    case .kaddr: return "kaddr(\"symbol\")"
+    case .ntop: return "ntop([family,] address)"
+    case .bswap: return "bswap(integer)"
+    case .strerror: return "strerror(errno)"
+    case .kstack: return "kstack([mode,] [limit])"
+    case .ustack: return "ustack([mode,] [limit])"
     }
   }
 }

@@ -167,6 +167,15 @@ extension TypeChecker {
     case .curtask:
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
       return .pointer(.record(task), user: false)
+    case .func:
+      switch kind {
+      case .kprobe, .kretprobe: return .symbol(.kernelSymbol)
+      case .uprobe, .uretprobe: return .symbol(.userSymbol)
+      default:
+        error("sema.builtinUnavailable", "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",
+              at: e.range)
+        return nil
+      }
     case .cpid:
       guard options.hasChildCommand else {
         error("sema.cpidWithoutCommand", "'cpid' needs a child command: run with -c CMD", at: e.range)
@@ -285,6 +294,8 @@ extension TypeChecker {
       }
       checkMapFunction(f, args: args, e)
       return SType.none
+    case .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack:
+      return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)
     case .sizeof:
@@ -380,7 +391,7 @@ extension TypeChecker {
     var resolved: [SType] = []
     for (i, (conv, t)) in zip(conversions, argTypes).enumerated() {
       guard let t else { return }
-      let ok = conv.expectsString ? (t.isString || t == .probe) : t.isIntegerLike
+      let ok = conv.expectsString ? t.printsAsText : t.isIntegerLike
       if !ok {
         error("sema.printfArgumentType",
               "printf: %\(conv.specifier) expects \(conv.expectsString ? "a string" : "an integer"), but argument \(i + 2) is \(t)",

@@ -9,6 +9,8 @@ public final class TypeChecker {
     public var positionalParameters: [String] = []
     public var hasChildCommand = false
     public var stringLength = 64
+    /// `kaddr("name")`: the kernel's symbol table (/proc/kallsyms), looked up at compile time.
+    public var kernelSymbolAddress: @Sendable (String) -> UInt64? = { _ in nil }
     public init() {}
   }
 
@@ -346,7 +348,7 @@ public final class TypeChecker {
     for key in keys {
       guard let t = check(key) else { return nil }
       switch t {
-      case .integer, .string, .probe, .pointer:
+      case .integer, .string, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
         error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)

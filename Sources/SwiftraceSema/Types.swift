@@ -19,6 +19,8 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// A struct or union in memory (what `*p` of a struct pointer is): its value is its address,
   /// and only its fields can be read.
   case record(RecordRef, user: Bool)
+  /// A number printed as text by userspace: a symbol, a stack, a timestamp, an address.
+  case symbol(SymbolKind)
   // Aggregations: the value types of maps assigned `count()`, `sum(x)`, ...
   case count
   case sum(signed: Bool)
@@ -39,6 +41,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   public var isString: Bool { if case .string = self { return true } else { return false } }
   public var isTuple: Bool { if case .tuple = self { return true } else { return false } }
   public var isPointer: Bool { if case .pointer = self { return true } else { return false } }
+  public var isSymbol: Bool { if case .symbol = self { return true } else { return false } }
+  /// What printf's %s accepts.
+  public var printsAsText: Bool { isString || isSymbol || self == .probe }
   /// Integers and pointers: what conditions, comparisons and integer conversions accept.
   public var isIntegerLike: Bool { isInteger || isPointer }
 
@@ -79,6 +84,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .integer(let s, let bits): return "\(s ? "" : "u")int\(bits)"
     case .string(let n): return "string[\(n)]"
     case .probe: return "probe"
+    case .symbol(let kind): return kind.description
     case .tracepointArgs: return "args"
     case .tuple(let elements): return "(" + elements.map(\.description).joined(separator: ", ") + ")"
     case .pointer(let t, _): return "\(t) *"
@@ -115,6 +121,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .none, .tracepointArgs, .record: return 0
     case .string(let n): return (n + 7) / 8 * 8
+    case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
     default: return 8

@@ -1,0 +1,117 @@
+import CLLVM
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// Values printed as text by userspace (`SymbolKind`): BPF stores only what identifies them.
+extension IRGenerator {
+  /// One stack-trace map per frame limit, for kernel and user stacks alike.
+  func declareStackMaps() {
+    var limits = Set<Int>()
+    for type in checked.types.values {
+      if case .symbol(.kernelStack(let f)) = type { limits.insert(f.limit) }
+      if case .symbol(.userStack(let f)) = type { limits.insert(f.limit) }
+    }
+    for limit in limits.sorted() {
+      let symbol = StackFormat.mapSymbol(limit: limit)
+      // BPF_MAP_TYPE_STACK_TRACE (7): u32 stack id -> `limit` instruction pointers.
+      mapGlobals[symbol] = mapGlobal(symbol, type: 7, maxEntries: options.maxMapEntries, keySize: 4,
+                                     valueSize: 8 * limit, line: 1)
+      mapSymbols[symbol] = symbol
+    }
+  }
+
+  func emitSymbolBuiltin(_ builtin: Builtin, _ e: Expr) -> IRValue {
+    guard case .symbol(let kind) = checked.type(of: e) else { return .integer(m.int(0)) }
+    switch builtin {
+    case .func:
+      // The probed function's address: the instruction pointer at entry (x86-64 pt_regs.ip).
+      return symbolValue(kind, load64(offset(context, Self.instructionPointerOffset)))
+    case .username:
+      return .integer(LLVMBuildAnd(m.builder, callHelper(15, []), m.int(0xffff_ffff), ""))
+    default:
+      return stackValue(kind)
+    }
+  }
+
+  func emitSymbolFunction(_ f: Function, _ args: [Expr], _ e: Expr) -> IRValue {
+    let type = checked.type(of: e)
+    switch f {
+    case .strftime:
+      return .integer(emitInteger(args[1]))
+    case .bswap:
+      let bits = { if case .integer(_, let bits) = type { return bits } else { return 64 } }()
+      return .integer(byteSwap(emitInteger(args[0]), bits: bits, signed: type.isSigned))
+    case .ntop:
+      return emitInetAddress(args)
+    case .kstack, .ustack:
+      guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
+      return stackValue(kind)
+    default:  // ksym, usym, strerror
+      guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
+      return symbolValue(kind, emitInteger(args[0]))
+    }
+  }
+
+  /// An address alone, or with the pid whose mappings resolve it.
+  func symbolValue(_ kind: SymbolKind, _ value: LLVMValueRef) -> IRValue {
+    guard kind.storageSize == 16 else { return .integer(value) }
+    let slot = scratch(16)
+    store64(value, at: slot)
+    store64(LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!, at: offset(slot, 8))
+    return .buffer(slot, size: 16)
+  }
+
+  /// bpf_get_stackid (27) into the stack map for this limit; user stacks keep the pid too.
+  func stackValue(_ kind: SymbolKind) -> IRValue {
+    let user: Bool, format: StackFormat
+    switch kind {
+    case .kernelStack(let f): (user, format) = (false, f)
+    case .userStack(let f): (user, format) = (true, f)
+    default: return .integer(m.int(0))
+    }
+    let map = mapPointer(StackFormat.mapSymbol(limit: format.limit))
+    let flags: UInt64 = user ? 1 << 8 : 0  // BPF_F_USER_STACK
+    let id = callHelper(27, [bytePointer(context), map, m.int(flags)])
+    return user ? symbolValue(kind, id) : .integer(id)
+  }
+
+  /// `ntop(addr)` or `ntop(family, addr)`: (family, 16 address bytes). A 4-byte address or an
+  /// integer is IPv4 (AF_INET = 2), 16 bytes are IPv6 (AF_INET6 = 10) unless a family is given.
+  func emitInetAddress(_ args: [Expr]) -> IRValue {
+    let slot = scratch(24)
+    zero(slot, bytes: 24)
+    let address = args[args.count - 1]
+    let value = emitValue(address)
+    var family: LLVMValueRef
+    switch value {
+    case .integer(let v):
+      let low = LLVMBuildTrunc(m.builder, v, m.i32, "")!
+      LLVMBuildStore(m.builder, low, LLVMBuildBitCast(m.builder, offset(slot, 8), LLVMPointerType(m.i32, 0), ""))
+      family = m.int(2)
+    case .buffer(let p, let n):
+      copy(min(n, 16), from: p, to: offset(slot, 8))
+      family = m.int(n >= 16 ? 10 : 2)
+    }
+    if args.count == 2 { family = emitInteger(args[0]) }
+    store64(family, at: slot)
+    return .buffer(slot, size: 24)
+  }
+
+  /// llvm.bswap on the value's own width (bswap((uint16)x) swaps two bytes), extended back.
+  func byteSwap(_ v: LLVMValueRef, bits: Int, signed: Bool) -> LLVMValueRef {
+    guard bits > 8 else { return v }
+    let type = LLVMIntTypeInContext(m.context, UInt32(bits))!
+    let narrow = bits == 64 ? v : LLVMBuildTrunc(m.builder, v, type, "")!
+    let name = "llvm.bswap"
+    let id = LLVMLookupIntrinsicID(name, name.utf8.count)
+    var types: [LLVMTypeRef?] = [type]
+    let fn = LLVMGetIntrinsicDeclaration(m.module, id, &types, 1)!
+    var argv: [LLVMValueRef?] = [narrow]
+    let swapped = LLVMBuildCall2(m.builder, LLVMGlobalGetValueType(fn), fn, &argv, 1, "")!
+    if bits == 64 { return swapped }
+    return signed ? LLVMBuildSExt(m.builder, swapped, m.i64, "") : LLVMBuildZExt(m.builder, swapped, m.i64, "")
+  }
+
+  /// `ip` in x86-64 `struct pt_regs`.
+  static let instructionPointerOffset = 128
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Glibc
+import SwiftraceSema
+
+/// Turns the numbers BPF stored for `SymbolKind` values into text: kernel symbols from
+/// /proc/kallsyms, user symbols from the ELF files mapped into the process, stacks from the
+/// stack-trace maps, wall-clock times, addresses, user names and errno names.
+public final class Symbolizer {
+  /// Reads the instruction pointers of stack `id` from the map for `limit` frames.
+  public var readStack: (_ limit: Int, _ id: UInt32) -> [UInt64]? = { _, _ in nil }
+  private var kernelSymbols: [(address: UInt64, name: String)]?
+  private var mappings: [Int32: [Mapping]] = [:]
+  private var elfFiles: [String: ELFSymbols?] = [:]
+  /// CLOCK_REALTIME minus CLOCK_MONOTONIC, for strftime() of `nsecs`.
+  private let wallClockOffset: Int64
+
+  struct Mapping {
+    let start: UInt64, end: UInt64, fileOffset: UInt64
+    let path: String
+  }
+
+  public init() {
+    var real = timespec(), mono = timespec()
+    clock_gettime(CLOCK_REALTIME, &real)
+    clock_gettime(CLOCK_MONOTONIC, &mono)
+    wallClockOffset = (Int64(real.tv_sec) - Int64(mono.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec) - Int64(mono.tv_nsec)
+  }
+
+  /// Where the text goes changes how stacks are indented: 8 spaces in printf, 4 in maps.
+  public enum Context { case printf, map }
+
+  public func text(_ kind: SymbolKind, _ bytes: [UInt8], _ offset: Int, context: Context) -> String {
+    let value = u64(bytes, offset)
+    switch kind {
+    case .timestamp(let format):
+      return Self.strftime(format, nanoseconds: Int64(bitPattern: value) &+ wallClockOffset)
+    case .kernelSymbol:
+      return kernelSymbol(value, withOffset: false) ?? hex(value)
+    case .userSymbol:
+      return userSymbol(value, pid: Int32(truncatingIfNeeded: u64(bytes, offset + 8)), withOffset: false)?.text ?? hex(value)
+    case .kernelStack(let format), .userStack(let format):
+      let user = { if case .userStack = kind { return true } else { return false } }()
+      let pid = user ? Int32(truncatingIfNeeded: u64(bytes, offset + 8)) : 0
+      return stack(Int64(bitPattern: value), format: format, pid: user ? pid : nil, context: context)
+    case .inetAddress:
+      return Self.inetText(family: value, bytes, offset + 8)
+    case .username:
+      guard let entry = getpwuid(uid_t(truncatingIfNeeded: value)), let name = entry.pointee.pw_name else {
+        return String(value)
+      }
+      return String(cString: name)
+    case .errorName:
+      return String(cString: strerror(Int32(truncatingIfNeeded: value)))
+    }
+  }
+
+  // MARK: Stacks
+
+  func stack(_ id: Int64, format: StackFormat, pid: Int32?, context: Context) -> String {
+    guard id >= 0, let frames = readStack(format.limit, UInt32(id)) else { return "" }
+    let indent = format.mode == .perf ? "\t" : context == .printf ? "        " : "    "
+    var out = "\n"
+    for ip in frames.prefix(while: { $0 != 0 }) {
+      var frame: String
+      var module = ""
+      if let pid {
+        let resolved = userSymbol(ip, pid: pid, withOffset: true)
+        frame = resolved?.text ?? hex(ip)
+        module = resolved?.module ?? "[unknown]"
+      } else {
+        frame = kernelSymbol(ip, withOffset: true) ?? hex(ip)
+      }
+      switch format.mode {
+      case .perf: frame = String(ip, radix: 16) + " " + frame + (pid != nil ? " (\(module))" : "")
+      case .raw: frame = String(ip, radix: 16)
+      case .bpftrace: break
+      }
+      out += indent + frame + "\n"
+    }
+    return out
+  }
+
+  // MARK: Kernel
+
+  func kernelSymbol(_ address: UInt64, withOffset: Bool) -> String? {
+    if kernelSymbols == nil { kernelSymbols = Self.readKallsyms() }
+    guard let symbols = kernelSymbols else { return nil }
+    var low = 0, high = symbols.count
+    while low < high {
+      let mid = (low + high) / 2
+      if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
+    }
+    guard low > 0 else { return nil }
+    let s = symbols[low - 1]
+    return withOffset ? "\(s.name)+\(address - s.address)" : s.name
+  }
+
+  /// Text symbols of /proc/kallsyms, sorted by address (all zeros without root: none).
+  static func readKallsyms() -> [(address: UInt64, name: String)] {
+    guard let text = readWholeFile("/proc/kallsyms") else { return [] }
+    var result: [(address: UInt64, name: String)] = []
+    result.reserveCapacity(200_000)
+    for line in text.split(separator: "\n") {
+      let parts = line.split(separator: " ", maxSplits: 3)
+      guard parts.count >= 3, let type = parts[1].first, "tTwW".contains(type),
+        let address = UInt64(parts[0], radix: 16), address != 0 else { continue }
+      result.append((address, String(parts[2].split(separator: "\t").first ?? parts[2])))
+    }
+    return result.sorted { $0.address < $1.address }
+  }
+
+  /// The address of a kernel symbol, for kaddr() at compile time.
+  public static func kernelAddress(of name: String) -> UInt64? {
+    guard let text = readWholeFile("/proc/kallsyms") else { return nil }
+    for line in text.split(separator: "\n") {
+      let parts = line.split(separator: " ", maxSplits: 3)
+      if parts.count >= 3, parts[2] == name, let address = UInt64(parts[0], radix: 16), address != 0 { return address }
+    }
+    return nil
+  }
+
+  // MARK: User space
+
+  /// Reads and keeps a process's file mappings, so that its symbols still resolve after it exits.
+  public func remember(pid: Int32) {
+    guard mappings[pid] == nil, let text = readWholeFile("/proc/\(pid)/maps") else {
+      return
+    }
+    var result: [Mapping] = []
+    for line in text.split(separator: "\n") {
+      let f = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+      guard f.count == 6, f[1].contains("x"), f[5].hasPrefix("/") else { continue }
+      let range = f[0].split(separator: "-")
+      guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
+        let off = UInt64(f[2], radix: 16) else { continue }
+      result.append(Mapping(start: start, end: end, fileOffset: off, path: String(f[5]).trimmingCharacters(in: .whitespaces)))
+    }
+    if !result.isEmpty { mappings[pid] = result }
+  }
+
+  func userSymbol(_ address: UInt64, pid: Int32, withOffset: Bool) -> (text: String, module: String)? {
+    remember(pid: pid)
+    guard let mapping = mappings[pid]?.first(where: { address >= $0.start && address < $0.end }) else { return nil }
+    if elfFiles[mapping.path] == nil { elfFiles[mapping.path] = ELFSymbols(path: mapping.path) }
+    guard let elf = elfFiles[mapping.path] ?? nil,
+      let virtual = elf.address(ofFileOffset: address - mapping.start + mapping.fileOffset),
+      let (name, offset) = elf.symbol(at: elf.isPositionIndependent ? virtual : address) else {
+      return nil
+    }
+    return (withOffset ? "\(name)+\(offset)" : name, mapping.path)
+  }
+
+  // MARK: Plain conversions
+
+  func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+  static func strftime(_ format: String, nanoseconds: Int64) -> String {
+    var seconds = time_t(nanoseconds / 1_000_000_000)
+    var parts = tm()
+    localtime_r(&seconds, &parts)
+    var buffer = [CChar](repeating: 0, count: 512)
+    let n = Glibc.strftime(&buffer, buffer.count, format, &parts)
+    return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  static func inetText(family: UInt64, _ bytes: [UInt8], _ offset: Int) -> String {
+    guard offset + 16 <= bytes.count else { return "" }
+    let af: Int32 = family == 10 ? AF_INET6 : AF_INET
+    var address = Array(bytes[offset..<offset + 16])
+    var buffer = [CChar](repeating: 0, count: 64)
+    guard inet_ntop(af, &address, &buffer, socklen_t(buffer.count)) != nil else { return "" }
+    return String(cString: buffer)
+  }
+}
+
+/// Reads a file to its end with read(2): /proc files report a size of 0, so readers that trust the
+/// size get nothing.
+func readWholeFile(_ path: String) -> String? {
+  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { return nil }
+  defer { close(fd) }
+  var data: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 { break }
+    data.append(contentsOf: chunk[0..<n])
+  }
+  return String(decoding: data, as: UTF8.self)
+}

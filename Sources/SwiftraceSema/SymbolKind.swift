@@ -1,0 +1,61 @@
+/// Values that BPF keeps as numbers and userspace prints as text: timestamps, kernel and user
+/// symbols, stacks, addresses, user names and errno names. Resolving in userspace keeps the BPF
+/// side cheap (one store), as bpftrace does.
+public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
+  /// `strftime(format, nsecs)`: nanoseconds of CLOCK_MONOTONIC, printed as wall-clock time.
+  case timestamp(format: String)
+  /// `ksym(address)`, `func` in kprobes: the kernel function containing the address.
+  case kernelSymbol
+  /// `usym(address)`, `func` in uprobes: (address, pid), resolved in that process's mappings.
+  case userSymbol
+  /// `kstack`: a stack id in the stack-trace map for `limit` frames.
+  case kernelStack(StackFormat)
+  /// `ustack`: (stack id, pid).
+  case userStack(StackFormat)
+  /// `ntop([family,] address)`: (family, 16 address bytes).
+  case inetAddress
+  /// `username`: a uid printed as its name.
+  case username
+  /// `strerror(errno)`.
+  case errorName
+
+  public var storageSize: Int {
+    switch self {
+    case .userSymbol, .userStack: return 16
+    case .inetAddress: return 24
+    default: return 8
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .timestamp: return "timestamp"
+    case .kernelSymbol: return "ksym"
+    case .userSymbol: return "usym"
+    case .kernelStack(let f): return "kstack(\(f))"
+    case .userStack(let f): return "ustack(\(f))"
+    case .inetAddress: return "inet"
+    case .username: return "username"
+    case .errorName: return "strerror"
+    }
+  }
+}
+
+/// How a stack prints (bpftrace's `bpftrace`, `perf` and `raw` modes) and how deep it goes.
+public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
+  public enum Mode: String, Sendable, CaseIterable {
+    case bpftrace, perf, raw
+  }
+  public let mode: Mode
+  public let limit: Int
+
+  public init(mode: Mode = .bpftrace, limit: Int = 127) {
+    self.mode = mode
+    self.limit = limit
+  }
+
+  public var description: String { "\(mode.rawValue), \(limit)" }
+
+  /// The stack-trace map that holds stacks of `limit` frames (one per limit in a program).
+  public static func mapSymbol(limit: Int) -> String { "swiftrace_stacks_\(limit)" }
+}

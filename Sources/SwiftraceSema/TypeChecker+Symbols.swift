@@ -1,0 +1,108 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack and ustack: values that BPF
+/// keeps as numbers and userspace prints as text (see `SymbolKind`).
+extension TypeChecker {
+  func checkSymbolFunction(_ f: Function, args: [Expr], _ e: Expr, asStatement: Bool) -> SType? {
+    func arity(_ allowed: ClosedRange<Int>) -> Bool {
+      guard allowed.contains(args.count) else {
+        let count = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
+        error("sema.arity", "\(f.rawValue)() takes \(count) argument\(allowed.upperBound == 1 ? "" : "s"): \(f.signature)",
+              at: e.range)
+        return false
+      }
+      return true
+    }
+    func integerArgument(_ arg: Expr) -> SType? {
+      guard let t = check(arg) else { return nil }
+      guard t.isIntegerLike else {
+        error("sema.argumentType", "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
+        return nil
+      }
+      return t
+    }
+    switch f {
+    case .time:
+      guard asStatement else {
+        error("sema.notAValue", "time() prints and produces no value; use strftime() for a value", at: e.range)
+        return nil
+      }
+      guard arity(0...1) else { return nil }
+      var format = "%H:%M:%S\n"
+      if let arg = args.first {
+        guard let text = stringLiteral(arg, of: f) else { return nil }
+        format = text
+      }
+      registerAction(.time(format: format), for: e)
+      return SType.none
+    case .strftime:
+      guard arity(2...2), let format = stringLiteral(args[0], of: f), integerArgument(args[1]) != nil else { return nil }
+      return .symbol(.timestamp(format: format))
+    case .ksym, .usym, .strerror:
+      guard arity(1...1), integerArgument(args[0]) != nil else { return nil }
+      return .symbol(f == .ksym ? .kernelSymbol : f == .usym ? .userSymbol : .errorName)
+    case .bswap:
+      guard arity(1...1), let t = integerArgument(args[0]) else { return nil }
+      return t.isPointer ? .uint64 : t
+    case .kaddr:
+      guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
+      guard let address = options.kernelSymbolAddress(name) else {
+        error("sema.unknownSymbol", "kaddr(): no kernel symbol named '\(name)' in /proc/kallsyms", at: args[0].range)
+        return nil
+      }
+      constants[e.id] = address
+      return .uint64
+    case .ntop:
+      guard arity(1...2) else { return nil }
+      if args.count == 2, integerArgument(args[0]) == nil { return nil }
+      guard let t = check(args[args.count - 1]) else { return nil }
+      switch t {
+      case .integer, .string(size: 4), .string(size: 16): return .symbol(.inetAddress)
+      default:
+        error("sema.argumentType", "ntop() expects an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), not \(t)",
+              at: args[args.count - 1].range)
+        return nil
+      }
+    default:
+      return checkStackFunction(f, args: args, e)
+    }
+  }
+
+  /// `kstack(perf)`, `kstack(10)`, `ustack(bpftrace, 5)`: a mode, a frame limit, or both.
+  func checkStackFunction(_ f: Function, args: [Expr], _ e: Expr) -> SType? {
+    if mapLoopDepth > 0 {
+      error("sema.contextInMapLoop", "'\(f.rawValue)' cannot be used inside 'for (... : @map)'", at: e.range)
+      return nil
+    }
+    var mode = StackFormat.Mode.bpftrace, limit = 127
+    for (i, arg) in args.enumerated() {
+      if i == 0, case .builtin(let name) = arg.kind, let m = StackFormat.Mode(rawValue: name) {
+        mode = m
+      } else if case .integer(let n) = arg.kind, (1...1024).contains(n) {
+        limit = Int(n)
+        types[arg.id] = .int64
+      } else {
+        error("sema.argumentType",
+              "\(f.rawValue)() takes a mode (bpftrace, perf or raw) and a frame limit from 1 to 1024: \(f.signature)",
+              at: arg.range)
+        return nil
+      }
+    }
+    if args.count > 2 {
+      error("sema.arity", "\(f.rawValue)() takes at most two arguments: \(f.signature)", at: e.range)
+      return nil
+    }
+    let format = StackFormat(mode: mode, limit: limit)
+    return .symbol(f == .kstack ? .kernelStack(format) : .userStack(format))
+  }
+
+  func stringLiteral(_ arg: Expr, of f: Function) -> String? {
+    guard case .string(let text) = arg.kind else {
+      error("sema.argumentType", "\(f.rawValue)() needs a string literal here", at: arg.range)
+      return nil
+    }
+    types[arg.id] = .string(size: text.utf8.count + 1)
+    return text
+  }
+}
