@@ -20,6 +20,7 @@ extension IRGenerator {
         case .printf: return emitPrintf(args: args, call: e)
         case .exit: return emitExit()
         case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
+        case .join: return emitJoin(args: args, call: e)
         case .delete: return emitDelete(args: args)
         default: break
         }
@@ -200,7 +201,7 @@ extension IRGenerator {
       }
     case .printValue(let type):
       store(emitValue(args[0]), of: checked.type(of: args[0]), into: offset(event, 8), as: type)
-    case .clearMap, .zeroMap, .time:
+    case .clearMap, .zeroMap, .time, .join:
       break
     }
     sendEvent(event, size: size)

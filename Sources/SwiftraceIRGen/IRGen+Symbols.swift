@@ -112,6 +112,36 @@ extension IRGenerator {
     return signed ? LLVMBuildSExt(m.builder, swapped, m.i64, "") : LLVMBuildZExt(m.builder, swapped, m.i64, "")
   }
 
+  /// join(argv): the strings are read straight into a ring-buffer record (1 KiB does not fit on
+  /// the BPF stack). Elements after the array's NULL are left empty.
+  func emitJoin(args: [Expr], call: Expr) {
+    guard let id = checked.actionIDs[call.id], case .join(_, let size) = checked.actions[id] else { return }
+    let b = m.builder
+    let total = 8 + JoinLimits.count * size
+    // bpf_ringbuf_reserve (131): a record to fill, or null when the buffer is full.
+    let record = callHelper(131, [bytePointer(ringBuffer), m.int(UInt64(total)), m.int(0)], returns: m.i8Ptr)
+    let fill = appendBlock("join.fill"), done = appendBlock("join.done")
+    LLVMBuildCondBr(b, LLVMBuildIsNotNull(b, record, ""), fill, done)
+    LLVMPositionBuilderAtEnd(b, fill)
+    store64(m.int(AsyncEventID.actionBase + UInt64(id)), at: record)
+    let user = probe.kind.argumentsAreUserPointers
+    let array = emitInteger(args[0])
+    let slot = scratch(8)
+    for i in 0..<JoinLimits.count {
+      let element = offset(record, 8 + i * size)
+      LLVMBuildStore(b, m.int(0, m.i8), element)
+      // bpf_probe_read_user (112) / kernel (113) of argv[i], then its string (114 / 115).
+      store64(m.int(0), at: slot)
+      let address = LLVMBuildAdd(b, array, m.int(UInt64(8 * i)), "")!
+      callHelper(user ? 112 : 113, [bytePointer(slot), m.int(8, m.i32), LLVMBuildIntToPtr(b, address, m.i8Ptr, "")])
+      let pointer = load64(slot)
+      callHelper(user ? 114 : 115, [element, m.int(UInt64(size), m.i32), LLVMBuildIntToPtr(b, pointer, m.i8Ptr, "")])
+    }
+    callHelper(132, [record, m.int(0)])  // bpf_ringbuf_submit
+    LLVMBuildBr(b, done)
+    LLVMPositionBuilderAtEnd(b, done)
+  }
+
   /// `ip` in x86-64 `struct pt_regs`.
   static let instructionPointerOffset = 128
 }

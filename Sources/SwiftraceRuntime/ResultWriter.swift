@@ -26,6 +26,11 @@ struct ResultWriter {
     out.write(format == .json ? "{\"type\": \"time\", \"data\": \(JSONPrinter.quote(text))}\n" : text)
   }
 
+  /// join(): the text and a newline, or a JSON "join" record.
+  func join(_ text: String) {
+    out.write(format == .json ? "{\"type\": \"join\", \"data\": \(JSONPrinter.quote(text))}\n" : text + "\n")
+  }
+
   func value(_ v: MapSnapshot.Value) {
     out.write(format == .json ? JSONPrinter.value(v) : TextPrinter.valueText(v) + "\n")
   }

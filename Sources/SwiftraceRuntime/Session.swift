@@ -181,6 +181,14 @@ public final class Session {
     case .printValue(let type):
       let value = MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name), symbolizer: symbolizer)
       out.value(value)
+    case .join(let separator, let size):
+      var parts: [String] = []
+      for i in 0..<JoinLimits.count {
+        let text = cString(event, 8 + i * size, size)
+        if text.isEmpty { break }
+        parts.append(text)
+      }
+      out.join(parts.joined(separator: separator))
     case .time(let format):
       var now = timespec()
       clock_gettime(CLOCK_REALTIME, &now)

@@ -119,6 +119,26 @@ public final class Symbolizer {
     return nil
   }
 
+  /// Kernel functions a kprobe can name that match a wildcard: traceable ones when tracefs lists
+  /// them (available_filter_functions), else kallsyms text symbols. Sorted, without duplicates.
+  public static func kernelFunctions(matching pattern: String) -> [String] {
+    var names = Set<String>()
+    if let text = readWholeFile("/sys/kernel/tracing/available_filter_functions"), !text.isEmpty {
+      for line in text.split(separator: "\n") {
+        let name = String(line.split(separator: " ").first ?? line)
+        if wildcardMatch(pattern, name) { names.insert(name) }
+      }
+    } else if let text = readWholeFile("/proc/kallsyms") {
+      for line in text.split(separator: "\n") {
+        let parts = line.split(separator: " ", maxSplits: 3)
+        guard parts.count == 3, let t = parts[1].first, "tT".contains(t) else { continue }
+        let name = String(parts[2])
+        if wildcardMatch(pattern, name) { names.insert(name) }
+      }
+    }
+    return names.sorted()
+  }
+
   // MARK: User space
 
   /// Reads and keeps a process's file mappings, so that its symbols still resolve after it exits.

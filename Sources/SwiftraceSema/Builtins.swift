@@ -38,7 +38,7 @@ public enum Function: String, CaseIterable, Sendable {
   case printf, exit, str, strncmp, strcontains, sizeof
   case count, sum, min, max, avg, stats, hist, lhist
   case print, clear, zero, delete
-  case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack
+  case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
 
   public var isAggregation: Bool {
     switch self {
@@ -64,6 +64,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .zero: return "zero(@map)"
     case .delete: return "delete(@map[key])"
     case .time: return "time([format])"
+    case .join: return "join(array of strings [, separator])"
     case .strftime: return "strftime(format, nsecs)"
     case .ksym: return "ksym(address)"
     case .usym: return "usym(address)"

@@ -48,6 +48,25 @@ public enum ProbeKind: Hashable, Sendable {
     return "ns:\(ns)"
   }
 
+  /// The provider, as users write it (for messages).
+  public var providerName: String {
+    switch self {
+    case .tracepoint: return "tracepoint"
+    case .kprobe: return "kprobe"
+    case .kretprobe: return "kretprobe"
+    default: return String(name.prefix { $0 != ":" })
+    }
+  }
+
+  /// Whether this names several attach points through `*` or `?` (expanded by the checker).
+  public var isWildcard: Bool {
+    switch self {
+    case .tracepoint(let c, let e): return isPattern(c) || isPattern(e)
+    case .kprobe(let f), .kretprobe(let f): return isPattern(f)
+    default: return false
+    }
+  }
+
   /// Which of arg0..argN and retval the context offers.
   public var hasRegisterArguments: Bool {
     switch self {
@@ -86,8 +105,8 @@ public enum ProbeKind: Hashable, Sendable {
       return .failure(ProbeParseError("unknown probe type '\(providerText)'\(hint)"))
     }
     let args = Array(parts.dropFirst())
-    if text.contains("*") || text.contains("?") {
-      return .failure(ProbeParseError("wildcards in attach points are not supported yet"))
+    if (text.contains("*") || text.contains("?")) && !["tracepoint", "kprobe", "kretprobe"].contains(provider.name) {
+      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe and kretprobe attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
       args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil : ProbeParseError("\(provider.name) probes are written '\(form)'")
@@ -157,4 +176,30 @@ public enum ProbeKind: Hashable, Sendable {
 public struct ProbeParseError: Error, Sendable {
   public let message: String
   init(_ message: String) { self.message = message }
+}
+
+func isPattern(_ s: String) -> Bool { s.contains("*") || s.contains("?") }
+
+/// Shell-style matching of `*` and `?`, as bpftrace matches attach points.
+public func wildcardMatch(_ pattern: String, _ text: String) -> Bool {
+  let p = Array(pattern.utf8), t = Array(text.utf8)
+  var pi = 0, ti = 0, star = -1, mark = 0
+  while ti < t.count {
+    if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) {
+      pi += 1
+      ti += 1
+    } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+      star = pi
+      mark = ti
+      pi += 1
+    } else if star >= 0 {
+      pi = star + 1
+      mark += 1
+      ti = mark
+    } else {
+      return false
+    }
+  }
+  while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+  return pi == p.count
 }

@@ -72,6 +72,8 @@ public struct TracepointFormat: Sendable, Equatable {
 /// Where tracepoint formats come from: tracefs on a live system, a folder of fixtures in tests.
 public protocol TracepointCatalog: Sendable {
   func format(category: String, event: String) -> TracepointFormat?
+  /// Every tracepoint whose category and event match the patterns, sorted.
+  func tracepoints(category: String, event: String) -> [(category: String, event: String)]
 }
 
 /// Reads `ROOT/events/CATEGORY/EVENT/format`; ROOT is /sys/kernel/tracing, or debugfs's tracing folder.
@@ -79,6 +81,22 @@ public struct TracefsCatalog: TracepointCatalog {
   public let roots: [String]
 
   public init(roots: [String] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]) { self.roots = roots }
+
+  public func tracepoints(category: String, event: String) -> [(category: String, event: String)] {
+    let fm = FileManager.default
+    for root in roots {
+      guard let categories = try? fm.contentsOfDirectory(atPath: "\(root)/events") else { continue }
+      var result: [(category: String, event: String)] = []
+      for c in categories.sorted() where wildcardMatch(category, c) {
+        let events = (try? fm.contentsOfDirectory(atPath: "\(root)/events/\(c)")) ?? []
+        for e in events.sorted() where wildcardMatch(event, e) && fm.fileExists(atPath: "\(root)/events/\(c)/\(e)/format") {
+          result.append((c, e))
+        }
+      }
+      return result
+    }
+    return []
+  }
 
   public func format(category: String, event: String) -> TracepointFormat? {
     for root in roots {

@@ -294,7 +294,7 @@ extension TypeChecker {
       }
       checkMapFunction(f, args: args, e)
       return SType.none
-    case .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack:
+    case .time, .join, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack:
       return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)

@@ -36,6 +36,19 @@ extension TypeChecker {
       }
       registerAction(.time(format: format), for: e)
       return SType.none
+    case .join:
+      guard asStatement else {
+        error("sema.notAValue", "join() prints and produces no value", at: e.range)
+        return nil
+      }
+      guard arity(1...2), integerArgument(args[0]) != nil else { return nil }
+      var separator = " "
+      if args.count == 2 {
+        guard let text = stringLiteral(args[1], of: f) else { return nil }
+        separator = text
+      }
+      registerAction(.join(separator: separator, elementSize: options.stringLength), for: e)
+      return SType.none
     case .strftime:
       guard arity(2...2), let format = stringLiteral(args[0], of: f), integerArgument(args[1]) != nil else { return nil }
       return .symbol(.timestamp(format: format))

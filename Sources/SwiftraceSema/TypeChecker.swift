@@ -11,6 +11,8 @@ public final class TypeChecker {
     public var stringLength = 64
     /// `kaddr("name")`: the kernel's symbol table (/proc/kallsyms), looked up at compile time.
     public var kernelSymbolAddress: @Sendable (String) -> UInt64? = { _ in nil }
+    /// Kernel functions matching a wildcard, for `kprobe:vfs_*`.
+    public var kernelFunctions: @Sendable (String) -> [String] = { _ in [] }
     public init() {}
   }
 
@@ -86,6 +88,23 @@ public final class TypeChecker {
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
+        case .success(let kind) where kind.isWildcard:
+          let matches = expand(kind)
+          if matches.isEmpty {
+            // One of several attach points may match nothing on this kernel (dcsnoop.bt's
+            // `lookup_fast.constprop.*`); a probe left with nothing to attach to is an error.
+            if decl.attachPoints.count > 1 {
+              diagnostics.warning("sema.noMatch", "no \(kind.providerName) matches '\(point.text)'", at: point.range)
+            } else {
+              diagnostics.error("sema.noMatch", "no \(kind.providerName) matches '\(point.text)'", at: point.range)
+            }
+          }
+          for match in matches {
+            var format: TracepointFormat?
+            if case .tracepoint(let c, let e) = match { format = catalog.format(category: c, event: e) }
+            probes.append(CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
+                                       tracepointFormat: format, rawArguments: nil))
+          }
         case .success(let kind):
           var format: TracepointFormat?
           var rawArguments: [(name: String, type: CType)]?
@@ -110,6 +129,20 @@ public final class TypeChecker {
       }
     }
     return probes
+  }
+
+  /// The attach points a wildcard names: tracepoints from tracefs, kernel functions from kallsyms.
+  func expand(_ kind: ProbeKind) -> [ProbeKind] {
+    switch kind {
+    case .tracepoint(let c, let e):
+      return catalog.tracepoints(category: c, event: e).map { .tracepoint(category: $0.category, event: $0.event) }
+    case .kprobe(let pattern):
+      return options.kernelFunctions(pattern).map { .kprobe(function: $0) }
+    case .kretprobe(let pattern):
+      return options.kernelFunctions(pattern).map { .kretprobe(function: $0) }
+    default:
+      return [kind]
+    }
   }
 
   func checkProbe(_ probe: CheckedProbe) {
