@@ -39,7 +39,14 @@ public final class DiagnosticEngine {
 
   public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
-  public func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+  /// A body checked once per attach point reports each problem once.
+  public func report(_ diagnostic: Diagnostic) {
+    let duplicate = diagnostics.contains {
+      $0.severity == diagnostic.severity && $0.id == diagnostic.id && $0.message == diagnostic.message
+        && $0.range == diagnostic.range
+    }
+    if !duplicate { diagnostics.append(diagnostic) }
+  }
 
   public func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
     report(Diagnostic(.error, id: id, message, at: range, notes: notes))

@@ -23,6 +23,8 @@ public struct DriverOptions {
   public var dump: Dump?
   public var dryRun = false
   public var quiet = false
+  /// `--unsafe`
+  public var unsafe = false
   public var verbose = false
   /// `-I DIR` and `--include FILE` for C definitions.
   public var includeDirectories: [String] = []
@@ -87,6 +89,7 @@ public enum Driver {
     var checkOptions = TypeChecker.Options()
     checkOptions.positionalParameters = options.positionalParameters
     checkOptions.hasChildCommand = options.childCommand != nil || options.dump != nil
+    checkOptions.unsafe = options.unsafe
     checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
     if let s = ProcessInfo.processInfo.environment["BPFTRACE_STRLEN"], let n = Int(s) {
@@ -157,6 +160,9 @@ public enum Driver {
     sessionOptions.verbose = options.verbose
     sessionOptions.child = child
     sessionOptions.format = options.format
+    if let s = ProcessInfo.processInfo.environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
+      sessionOptions.catBytesMax = n
+    }
     if let path = options.outputPath, !options.dryRun {
       let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
       guard fd >= 0 else {

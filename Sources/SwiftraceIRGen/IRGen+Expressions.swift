@@ -40,6 +40,8 @@ extension IRGenerator {
       switch Function(rawValue: name) {
       case .str?:
         return emitStr(args, e)
+      case .buf?:
+        return emitBuf(args, e)
       case .sizeof?, .kaddr?:
         return .integer(m.int(checked.constants[e.id] ?? 0))
       case .strftime?, .ksym?, .usym?, .ntop?, .bswap?, .strerror?, .kstack?, .ustack?:
@@ -92,7 +94,7 @@ extension IRGenerator {
       let type = checked.type(of: e)
       guard case .tuple(let elements) = type else { return .integer(m.int(0)) }
       let slot = scratch(type.storageSize)
-      let padded = elements.contains { $0.isString }
+      let padded = elements.contains { $0.isString || $0.isBuffer }
       if padded { zero(slot, bytes: type.storageSize) }
       for ((item, elementType), at) in zip(zip(items, elements), packedOffsets(elements, from: 0)) {
         store(emitValue(item), of: checked.type(of: item), into: offset(slot, at), as: elementType)

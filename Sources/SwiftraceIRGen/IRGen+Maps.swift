@@ -13,8 +13,11 @@ extension IRGenerator {
     }
     let key = scratch(info.keySize)
     let padded = zip(info.keyTypes, keys).contains { type, expr in
-      if case .string(let n) = checked.type(of: expr) { return n < type.storageSize }
-      return false
+      switch checked.type(of: expr) {
+      case .string(let n): return n < type.storageSize  // the bytes after the NUL are not written
+      case let t where t.isBuffer: return t.storageSize < type.storageSize
+      default: return false
+      }
     }
     if padded { zero(key, bytes: info.keySize) }
     for ((type, at), expr) in zip(zip(info.keyTypes, info.keyOffsets), keys) {
@@ -56,7 +59,7 @@ extension IRGenerator {
 
   /// A map's value, or zero (an empty string) when the key is absent.
   func readMap(_ info: MapInfo, key: LLVMValueRef) -> IRValue {
-    if info.valueType.isString || info.valueType.isTuple {
+    if info.valueType.isString || info.valueType.isTuple || info.valueType.isBuffer {
       let result = scratch(info.valueSize)
       withLookup(info, key: key, found: { copy(info.valueSize, from: $0, to: result) },
                  missing: { zero(result, bytes: info.valueSize) })

@@ -17,7 +17,7 @@ extension IRGenerator {
     case .expression(let e):
       if case .call(let name, let args) = e.kind, let f = Function(rawValue: name) {
         switch f {
-        case .printf: return emitPrintf(args: args, call: e)
+        case .printf, .cat, .system: return emitPrintf(args: args, call: e)
         case .exit: return emitExit()
         case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
         case .join: return emitJoin(args: args, call: e)
@@ -167,7 +167,7 @@ extension IRGenerator {
   func elementValue(of type: SType, at pointer: LLVMValueRef) -> IRValue {
     switch type {
     case .string(let n): return .buffer(pointer, size: n)
-    case .tuple: return .buffer(pointer, size: type.storageSize)
+    case .tuple, .buffer: return .buffer(pointer, size: type.storageSize)
     default: return .integer(load64(pointer))
     }
   }

@@ -86,6 +86,7 @@ public struct MapDecoder {
     zip(info.keyTypes, info.keyOffsets).map { type, offset in
       switch type {
       case .string(let n): return .string(cString(bytes, offset, n))
+      case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
       case .probe: return .probe(probeName(u64(bytes, offset)))
       case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
@@ -102,7 +103,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
+    case .string, .buffer, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -151,6 +152,7 @@ public struct MapDecoder {
                            symbolizer: Symbolizer? = nil) -> MapSnapshot.Value {
     switch type {
     case .string(let n): return .string(cString(bytes, offset, n))
+    case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
       return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
@@ -182,4 +184,25 @@ func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
   let slice = bytes[offset..<end]
   let stop = slice.firstIndex(of: 0) ?? end
   return String(decoding: bytes[offset..<stop], as: UTF8.self)
+}
+
+/// The bytes of a `buf()` value: an 8-byte length, then at most `capacity` bytes.
+func bufferBytes(_ bytes: [UInt8], _ offset: Int, _ capacity: Int) -> ArraySlice<UInt8> {
+  let length = Int(min(u64(bytes, offset), UInt64(capacity)))
+  let start = min(bytes.count, offset + 8)
+  return bytes[start..<min(bytes.count, start + length)]
+}
+
+/// How bpftrace prints buffers: `%r` keeps printable ASCII and escapes the rest as `\xNN`, `%rx`
+/// escapes every byte, `%rh` prints hex pairs separated by spaces.
+public enum BufferText {
+  public static func format<C: Collection<UInt8>>(_ bytes: C, style: String) -> String {
+    func hex(_ b: UInt8) -> String { (b < 16 ? "0" : "") + String(b, radix: 16) }
+    switch style {
+    case "h": return bytes.map(hex).joined(separator: " ")
+    case "x": return bytes.map { "\\x" + hex($0) }.joined()
+    default:
+      return bytes.map { (0x20...0x7e).contains($0) ? String(UnicodeScalar($0)) : "\\x" + hex($0) }.joined()
+    }
+  }
 }

@@ -30,6 +30,8 @@ public struct PrintfFormatter {
         switch type {
         case .string(let n):
           out += Self.formatString(cString(bytes, offset, n), c)
+        case .buffer(let n):
+          out += Self.pad(BufferText.format(bufferBytes(bytes, offset, n), style: c.bufferStyle), c, zeroAllowed: false)
         case .symbol(let kind):
           let text = symbolizer?.text(kind, bytes, offset, context: .printf) ?? String(u64(bytes, offset))
           out += Self.formatString(text, c)

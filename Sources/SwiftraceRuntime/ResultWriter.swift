@@ -31,6 +31,16 @@ struct ResultWriter {
     out.write(format == .json ? "{\"type\": \"join\", \"data\": \(JSONPrinter.quote(text))}\n" : text + "\n")
   }
 
+  /// cat(): the file's bytes as they are, or a JSON "cat" record.
+  func cat(_ text: String) {
+    out.write(format == .json ? "{\"type\": \"cat\", \"data\": \(JSONPrinter.quote(text))}\n" : text)
+  }
+
+  /// system(): the command's output, or a JSON "syscall" record (bpftrace's name for it).
+  func system(_ text: String) {
+    out.write(format == .json ? "{\"type\": \"syscall\", \"data\": \(JSONPrinter.quote(text))}\n" : text)
+  }
+
   func value(_ v: MapSnapshot.Value) {
     out.write(format == .json ? JSONPrinter.value(v) : TextPrinter.valueText(v) + "\n")
   }

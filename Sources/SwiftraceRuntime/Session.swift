@@ -10,6 +10,8 @@ public struct SessionOptions {
   public var format: OutputFormat = .text
   /// `-o FILE`: where results go instead of stdout.
   public var output: FileOutput = .standardOutput
+  /// BPFTRACE_CAT_BYTES_MAX: how much of a file cat() prints.
+  public var catBytesMax = 10240
   public init() {}
 }
 
@@ -165,7 +167,15 @@ public final class Session {
     if id == AsyncEventID.exit {
       exitRequested = true
     } else if id < formatters.count {
-      out.printf(formatters[Int(id)].format(record))
+      let formatter = formatters[Int(id)]
+      let text = formatter.format(record)
+      switch formatter.info.kind {
+      case .printf: out.printf(text)
+      case .cat: out.cat(FileActions.cat(text, limit: options.catBytesMax))
+      case .system:
+        out.flush()
+        out.system(FileActions.system(text))
+      }
     } else if id >= AsyncEventID.actionBase, id - AsyncEventID.actionBase < checked.actions.count {
       perform(checked.actions[Int(id - AsyncEventID.actionBase)], Array(record))
     }

@@ -39,6 +39,7 @@ public enum Function: String, CaseIterable, Sendable {
   case count, sum, min, max, avg, stats, hist, lhist
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
+  case buf, cat, system
 
   public var isAggregation: Bool {
     switch self {
@@ -64,6 +65,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .zero: return "zero(@map)"
     case .delete: return "delete(@map[key])"
     case .time: return "time([format])"
+    case .cat: return "cat(format, ...)"
+    case .system: return "system(format, ...)"
+    case .buf: return "buf(pointer or string [, length])"
     case .join: return "join(array of strings [, separator])"
     case .strftime: return "strftime(format, nsecs)"
     case .ksym: return "ksym(address)"

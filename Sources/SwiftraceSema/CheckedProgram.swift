@@ -95,13 +95,20 @@ public struct CheckedProbe {
   public var name: String { kind.name }
 }
 
+/// A printf-style call: the event carries the arguments, userspace formats them and then prints
+/// the text (printf), prints the file it names (cat) or runs it as a shell command (system).
 public struct PrintfInfo: Sendable {
+  public enum Kind: String, Sendable {
+    case printf, cat, system
+  }
   public let format: PrintfFormat
   public let argumentTypes: [SType]
+  public let kind: Kind
 
-  public init(format: PrintfFormat, argumentTypes: [SType]) {
+  public init(format: PrintfFormat, argumentTypes: [SType], kind: Kind = .printf) {
     self.format = format
     self.argumentTypes = argumentTypes
+    self.kind = kind
   }
 
   /// Offsets of the arguments in the event, after the 8-byte event id.

@@ -13,10 +13,13 @@ public struct PrintfFormat: Sendable, Equatable {
     public var precision: Int?
     /// `hh`, `h`, `l`, `ll`, or empty.
     public var length: String
-    /// d, i, u, x, X, o, c, s, p
+    /// d, i, u, x, X, o, c, s, p, or r for a buffer
     public var specifier: Character
+    /// After `r`: "" (`%r`, printable bytes kept), "x" (`%rx`, every byte `\xNN`) or "h" (`%rh`, hex pairs).
+    public var bufferStyle: String = ""
 
     public var expectsString: Bool { specifier == "s" }
+    public var expectsBuffer: Bool { specifier == "r" }
   }
 
   public var pieces: [Piece]
@@ -70,12 +73,16 @@ public struct PrintfFormat: Sendable, Equatable {
         conv.length.append(chars[i])
         i += 1
       }
-      guard i < chars.count, "diuxXocsp".contains(chars[i]) else {
+      guard i < chars.count, "diuxXocspr".contains(chars[i]) else {
         let end = min(i + 1, chars.count)
         return .failure(PrintfFormatError(spec: String(chars[start..<end])))
       }
       conv.specifier = chars[i]
       i += 1
+      if conv.specifier == "r", i < chars.count, chars[i] == "x" || chars[i] == "h" {
+        conv.bufferStyle = String(chars[i])
+        i += 1
+      }
       if !text.isEmpty {
         pieces.append(.text(text))
         text = ""

@@ -209,10 +209,27 @@ extension TypeChecker {
       return nil
     }
     switch field.kind {
+    case .integer(let signed) where field.size == 8:
+      // `struct __kernel_timespec * rqtp`: a typed pointer, so `args->rqtp->tv_sec` reads through it
+      // (from user memory for syscalls, as bpftrace decides).
+      if let target = recordPointee(of: field.cType) {
+        return .pointer(.record(target), user: current.kind.argumentsAreUserPointers)
+      }
+      return .integer(signed: signed, bits: 64)
     case .integer(let signed): return .integer(signed: signed, bits: min(field.size, 8) * 8)
     case .charArray(let n): return .string(size: n)
     case .dataLocString: return .string(size: options.stringLength)
     }
+  }
+
+  /// The struct or union a tracepoint field such as `const struct sockaddr * uservaddr` points at,
+  /// when the kernel's types know it.
+  func recordPointee(of cType: String) -> RecordRef? {
+    let words = cType.split(whereSeparator: { $0 == " " || $0 == "*" }).filter { $0 != "const" && $0 != "volatile" }
+    guard cType.filter({ $0 == "*" }).count == 1, words.count == 2, words[0] == "struct" || words[0] == "union" else {
+      return nil
+    }
+    return kernelTypes?.record(named: String(words[1]), isUnion: words[0] == "union")
   }
 
   // MARK: Maps and variables
@@ -280,6 +297,16 @@ extension TypeChecker {
       }
       checkPrintf(args: args, e)
       return SType.none
+    case .cat, .system:
+      guard asStatement else {
+        error("sema.notAValue", "\(name)() produces no value", at: e.range)
+        return nil
+      }
+      if f == .system && !options.unsafe {
+        error("sema.unsafe", "system() runs commands and is refused without --unsafe", at: e.range)
+      }
+      checkPrintf(args: args, e, kind: f == .cat ? .cat : .system)
+      return SType.none
     case .exit:
       guard asStatement else {
         error("sema.notAValue", "exit() produces no value", at: e.range)
@@ -298,6 +325,8 @@ extension TypeChecker {
       return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)
+    case .buf:
+      return checkBuf(args: args, e)
     case .sizeof:
       return checkSizeofExpression(args, e)
     case .strcontains:
@@ -364,9 +393,10 @@ extension TypeChecker {
     return .string(size: size)
   }
 
-  func checkPrintf(args: [Expr], _ e: Expr) {
+  func checkPrintf(args: [Expr], _ e: Expr, kind: PrintfInfo.Kind = .printf) {
+    let name = kind.rawValue
     guard let first = args.first, case .string(let text) = first.kind else {
-      error("sema.printfFormat", "printf() needs a string literal as its first argument", at: args.first?.range ?? e.range)
+      error("sema.printfFormat", "\(name)() needs a string literal as its first argument", at: args.first?.range ?? e.range)
       args.forEach { check($0) }
       return
     }
@@ -376,7 +406,7 @@ extension TypeChecker {
     let format: PrintfFormat
     switch PrintfFormat.parse(text) {
     case .failure(let err):
-      error("sema.printfFormat", "printf: invalid conversion '\(err.spec)'", at: first.range)
+      error("sema.printfFormat", "\(name): invalid conversion '\(err.spec)'", at: first.range)
       return
     case .success(let f):
       format = f
@@ -384,17 +414,18 @@ extension TypeChecker {
     let conversions = format.conversions
     if conversions.count != rest.count {
       error("sema.printfArity",
-            "printf: the format has \(conversions.count) conversion\(conversions.count == 1 ? "" : "s") but \(rest.count) argument\(rest.count == 1 ? " was" : "s were") given",
+            "\(name): the format has \(conversions.count) conversion\(conversions.count == 1 ? "" : "s") but \(rest.count) argument\(rest.count == 1 ? " was" : "s were") given",
             at: e.range)
       return
     }
     var resolved: [SType] = []
     for (i, (conv, t)) in zip(conversions, argTypes).enumerated() {
       guard let t else { return }
-      let ok = conv.expectsString ? t.printsAsText : t.isIntegerLike
+      let ok = conv.expectsBuffer ? t.isBuffer : conv.expectsString ? t.printsAsText : t.isIntegerLike
       if !ok {
+        let wanted = conv.expectsBuffer ? "a buffer (from buf())" : conv.expectsString ? "a string" : "an integer"
         error("sema.printfArgumentType",
-              "printf: %\(conv.specifier) expects \(conv.expectsString ? "a string" : "an integer"), but argument \(i + 2) is \(t)",
+              "\(name): %\(conv.specifier)\(conv.bufferStyle) expects \(wanted), but argument \(i + 2) is \(t)",
               at: rest[i].range)
         return
       }
@@ -402,10 +433,10 @@ extension TypeChecker {
     }
     if printfIDs[e.id] == nil {
       printfIDs[e.id] = printfs.count
-      printfs.append(PrintfInfo(format: format, argumentTypes: resolved))
+      printfs.append(PrintfInfo(format: format, argumentTypes: resolved, kind: kind))
     } else if let id = printfIDs[e.id], printfs[id].argumentTypes != resolved {
       // A later round (or another attach point) widened a type: the event layout follows.
-      printfs[id] = PrintfInfo(format: format, argumentTypes: resolved)
+      printfs[id] = PrintfInfo(format: format, argumentTypes: resolved, kind: kind)
     }
   }
 }

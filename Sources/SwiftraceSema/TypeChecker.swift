@@ -13,6 +13,8 @@ public final class TypeChecker {
     public var kernelSymbolAddress: @Sendable (String) -> UInt64? = { _ in nil }
     /// Kernel functions matching a wildcard, for `kprobe:vfs_*`.
     public var kernelFunctions: @Sendable (String) -> [String] = { _ in [] }
+    /// `--unsafe`: system(), signal() and override() may be used.
+    public var unsafe = false
     public init() {}
   }
 
@@ -77,6 +79,10 @@ public final class TypeChecker {
 
   func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
     if reporting { diagnostics.error(id, message, at: range, notes: notes) }
+  }
+
+  func warning(_ id: String, _ message: String, at range: SourceRange) {
+    if reporting { diagnostics.warning(id, message, at: range) }
   }
 
   // MARK: Probes
@@ -381,7 +387,7 @@ public final class TypeChecker {
     for key in keys {
       guard let t = check(key) else { return nil }
       switch t {
-      case .integer, .string, .probe, .pointer, .symbol:
+      case .integer, .string, .buffer, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
         error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)

@@ -8,6 +8,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case integer(signed: Bool, bits: Int = 64)
   /// A NUL-padded string buffer of `size` bytes, NUL included.
   case string(size: Int)
+  /// `buf(p, n)`: up to `size` raw bytes and their count, printed with escapes (`%r`).
+  /// Stored as an 8-byte length followed by the bytes.
+  case buffer(size: Int)
   /// The name of the probe that fired: 8 bytes in BPF (an index), printed as its name.
   case probe
   /// `args` of a tracepoint: only its fields can be used.
@@ -42,6 +45,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   public var isTuple: Bool { if case .tuple = self { return true } else { return false } }
   public var isPointer: Bool { if case .pointer = self { return true } else { return false } }
   public var isSymbol: Bool { if case .symbol = self { return true } else { return false } }
+  public var isBuffer: Bool { if case .buffer = self { return true } else { return false } }
   /// What printf's %s accepts.
   public var printsAsText: Bool { isString || isSymbol || self == .probe }
   /// Integers and pointers: what conditions, comparisons and integer conversions accept.
@@ -83,6 +87,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .none: return "none"
     case .integer(let s, let bits): return "\(s ? "" : "u")int\(bits)"
     case .string(let n): return "string[\(n)]"
+    case .buffer(let n): return "buffer[\(n)]"
     case .probe: return "probe"
     case .symbol(let kind): return kind.description
     case .tracepointArgs: return "args"
@@ -121,6 +126,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .none, .tracepointArgs, .record: return 0
     case .string(let n): return (n + 7) / 8 * 8
+    case .buffer(let n): return 8 + (n + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
@@ -142,6 +148,7 @@ func unify(_ a: SType, _ b: SType) -> Unified {
   case (.integer(_, let bits), .integer) where bits < 64: return .same(a)
   case (.integer(let x, _), .integer(let y, _)): return .same(.integer(signed: x || y))
   case (.string(let x), .string(let y)): return .same(.string(size: Swift.max(x, y)))
+  case (.buffer(let x), .buffer(let y)): return .same(.buffer(size: Swift.max(x, y)))
   case (.sum(let x), .sum(let y)): return .same(.sum(signed: x || y))
   case (.min(let x), .min(let y)): return .same(.min(signed: x || y))
   case (.max(let x), .max(let y)): return .same(.max(signed: x || y))

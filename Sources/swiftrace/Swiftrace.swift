@@ -43,6 +43,9 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
 
+  @Flag(name: .customLong("unsafe"), help: "Allow actions that change the system: system(), signal(), override().")
+  var unsafe = false
+
   @Flag(name: .customShort("q"), help: "Do not print the 'Attaching N probes...' line.")
   var quiet = false
 
@@ -97,6 +100,7 @@ struct Swiftrace: ParsableCommand {
     options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
     options.dryRun = dryRun
     options.quiet = quiet
+    options.unsafe = unsafe
     options.verbose = verbose
     options.includeDirectories = includeDirectories
     options.includeFiles = includeFiles
