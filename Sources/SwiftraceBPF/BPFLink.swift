@@ -46,18 +46,20 @@ extension BPFProgram {
     return BPFLink(link)
   }
 
-  public func attachUprobe(binary: String, function: String, isReturn: Bool, pid: Int32 = -1,
+  /// `function` is a symbol name, `name+offset`, or a file offset given as `fileOffset`.
+  public func attachUprobe(binary: String, function: String?, offset: UInt64 = 0, isReturn: Bool, pid: Int32 = -1,
                            probe: String) throws(BPFError) -> BPFLink {
     var opts = bpf_uprobe_opts()
     opts.sz = MemoryLayout<bpf_uprobe_opts>.stride
     opts.retprobe = isReturn
-    let name = strdup(function)
+    let name = function.map { strdup($0) } ?? nil
     defer { free(name) }
     opts.func_name = UnsafePointer(name)
-    guard let link = bpf_program__attach_uprobe_opts(pointer, pid, binary, 0, &opts) else {
+    guard let link = bpf_program__attach_uprobe_opts(pointer, pid, binary, Int(offset), &opts) else {
       let e = errno
       let hint = access(binary, F_OK) != 0 ? "'\(binary)' does not exist" :
-        "check that '\(binary)' has a symbol named '\(function)' (nm -D \(binary))"
+        function.map { "check that '\(binary)' has a symbol named '\($0)' (nm -D \(binary))" }
+        ?? "check that the address lies in an executable segment of '\(binary)'"
       throw .attach(probe: probe, errno: e, reason: "cannot place the uprobe", hint: hint)
     }
     return BPFLink(link)

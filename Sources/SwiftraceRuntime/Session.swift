@@ -130,10 +130,11 @@ public final class Session {
       links.append(try prog.attachKprobe(function: f, isReturn: false, probe: p.name))
     case .kretprobe(let f):
       links.append(try prog.attachKprobe(function: f, isReturn: true, probe: p.name))
-    case .uprobe(let binary, let f):
-      links.append(try prog.attachUprobe(binary: binary, function: f, isReturn: false, probe: p.name))
-    case .uretprobe(let binary, let f):
-      links.append(try prog.attachUprobe(binary: binary, function: f, isReturn: true, probe: p.name))
+    case .uprobe(let binary, let f), .uretprobe(let binary, let f):
+      let isReturn = { if case .uretprobe = p.kind { return true } else { return false } }()
+      let place = UserBinaries.placement(of: f, in: binary)
+      links.append(try prog.attachUprobe(binary: binary, function: place.function, offset: place.offset,
+                                         isReturn: isReturn, probe: p.name))
     case .interval(let ns):
       links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: nil, probe: p.name))
     case .profile(let hz, let ns):

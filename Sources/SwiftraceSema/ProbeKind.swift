@@ -54,6 +54,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .tracepoint: return "tracepoint"
     case .kprobe: return "kprobe"
     case .kretprobe: return "kretprobe"
+    case .uprobe: return "uprobe"
+    case .uretprobe: return "uretprobe"
     default: return String(name.prefix { $0 != ":" })
     }
   }
@@ -63,8 +65,32 @@ public enum ProbeKind: Hashable, Sendable {
     switch self {
     case .tracepoint(let c, let e): return isPattern(c) || isPattern(e)
     case .kprobe(let f), .kretprobe(let f): return isPattern(f)
+    case .uprobe(let b, let f), .uretprobe(let b, let f): return isPattern(f) && !isPattern(b)
     default: return false
     }
+  }
+
+  /// `add` for `uprobe:bin:add` and `uprobe:bin:add+8`; nil for an address.
+  public var userFunctionName: String? {
+    switch self {
+    case .uprobe(_, let f), .uretprobe(_, let f):
+      let name = String(f.prefix { $0 != "+" })
+      return name.isEmpty || name.first!.isNumber ? nil : name
+    default: return nil
+    }
+  }
+
+  public var isUserProbe: Bool {
+    switch self {
+    case .uprobe, .uretprobe: return true
+    default: return false
+    }
+  }
+
+  /// The same kind of probe on another target: what expanding a wildcard or a library name makes.
+  func with(binary: String, function: String) -> ProbeKind {
+    if case .uretprobe = self { return .uretprobe(binary: binary, function: function) }
+    return .uprobe(binary: binary, function: function)
   }
 
   /// Which of arg0..argN and retval the context offers.
@@ -105,8 +131,9 @@ public enum ProbeKind: Hashable, Sendable {
       return .failure(ProbeParseError("unknown probe type '\(providerText)'\(hint)"))
     }
     let args = Array(parts.dropFirst())
-    if (text.contains("*") || text.contains("?")) && !["tracepoint", "kprobe", "kretprobe"].contains(provider.name) {
-      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe and kretprobe attach points, not in \(provider.name)"))
+    if (text.contains("*") || text.contains("?"))
+      && !["tracepoint", "kprobe", "kretprobe", "uprobe", "uretprobe"].contains(provider.name) {
+      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe and uprobe attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
       args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil : ProbeParseError("\(provider.name) probes are written '\(form)'")

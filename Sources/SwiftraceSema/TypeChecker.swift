@@ -13,6 +13,11 @@ public final class TypeChecker {
     public var kernelSymbolAddress: @Sendable (String) -> UInt64? = { _ in nil }
     /// Kernel functions matching a wildcard, for `kprobe:vfs_*`.
     public var kernelFunctions: @Sendable (String) -> [String] = { _ in [] }
+    /// uprobe targets: the file a program or library name stands for, and its function symbols
+    /// (nil when it is not an ELF file).
+    public var resolveUserBinary: @Sendable (String) -> String? = { $0 }
+    /// Without it (tests with no files) functions are taken as written.
+    public var userFunctions: (@Sendable (String) -> [String]?)?
     /// `--unsafe`: system(), signal() and override() may be used.
     public var unsafe = false
     public init() {}
@@ -94,15 +99,17 @@ public final class TypeChecker {
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
-        case .success(let kind) where kind.isWildcard:
-          let matches = expand(kind)
+        case .success(let kind) where kind.isWildcard || kind.isUserProbe:
+          guard let matches = expand(kind, at: point.range) else { continue }
           if matches.isEmpty {
-            // One of several attach points may match nothing on this kernel (dcsnoop.bt's
-            // `lookup_fast.constprop.*`); a probe left with nothing to attach to is an error.
+            // One of several attach points may match nothing here (dcsnoop.bt's
+            // `lookup_fast.constprop.*`, sslsnoop.bt's functions of other OpenSSL versions):
+            // bpftrace skips those; a probe left with nothing to attach to is an error.
+            let message = noMatchMessage(kind, point.text)
             if decl.attachPoints.count > 1 {
-              diagnostics.warning("sema.noMatch", "no \(kind.providerName) matches '\(point.text)'", at: point.range)
+              diagnostics.warning("sema.noMatch", message + "; skipped", at: point.range)
             } else {
-              diagnostics.error("sema.noMatch", "no \(kind.providerName) matches '\(point.text)'", at: point.range)
+              diagnostics.error("sema.noMatch", message, at: point.range)
             }
           }
           for match in matches {
@@ -137,8 +144,10 @@ public final class TypeChecker {
     return probes
   }
 
-  /// The attach points a wildcard names: tracepoints from tracefs, kernel functions from kallsyms.
-  func expand(_ kind: ProbeKind) -> [ProbeKind] {
+  /// The attach points a wildcard names: tracepoints from tracefs, kernel functions from kallsyms,
+  /// user functions from the target's ELF symbols (whose library name is resolved to its file).
+  /// nil after an error.
+  func expand(_ kind: ProbeKind, at range: SourceRange) -> [ProbeKind]? {
     switch kind {
     case .tracepoint(let c, let e):
       return catalog.tracepoints(category: c, event: e).map { .tracepoint(category: $0.category, event: $0.event) }
@@ -146,8 +155,40 @@ public final class TypeChecker {
       return options.kernelFunctions(pattern).map { .kprobe(function: $0) }
     case .kretprobe(let pattern):
       return options.kernelFunctions(pattern).map { .kretprobe(function: $0) }
+    case .uprobe(let target, let function), .uretprobe(let target, let function):
+      guard let path = options.resolveUserBinary(target) else {
+        diagnostics.error("sema.uprobeTarget",
+                          "uprobe target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows",
+                          at: range)
+        return nil
+      }
+      // An address (`0x4005d6`) or an offset into a function (`main+8`) is placed as written.
+      let name = String(function.prefix { $0 != "+" })
+      if UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
+                radix: function.hasPrefix("0x") ? 16 : 10) != nil {
+        return [kind.with(binary: path, function: function)]
+      }
+      guard let lookup = options.userFunctions else { return [kind.with(binary: path, function: function)] }
+      guard let symbols = lookup(path) else {
+        diagnostics.error("sema.uprobeTarget", "uprobe target '\(path)' is not an ELF file", at: range)
+        return nil
+      }
+      if isPattern(name) {
+        return symbols.filter { wildcardMatch(name, $0) }.map { kind.with(binary: path, function: $0) }
+      }
+      return symbols.contains(name) ? [kind.with(binary: path, function: function)] : []
     default:
       return [kind]
+    }
+  }
+
+  func noMatchMessage(_ kind: ProbeKind, _ text: String) -> String {
+    switch kind {
+    case .uprobe(let target, let function), .uretprobe(let target, let function) where !kind.isWildcard:
+      let path = options.resolveUserBinary(target) ?? target
+      return "\(kind.providerName) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
+    default:
+      return "no \(kind.providerName) matches '\(text)'"
     }
   }
 

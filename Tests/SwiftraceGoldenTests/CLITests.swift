@@ -18,6 +18,23 @@ import Testing
     #expect(badFormat.stderr.contains("unknown output format 'xml'"))
   }
 
+  /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
+  @Test func uprobeTargetsAreResolvedAtCompileTime() throws {
+    let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])
+    #expect(types.status == 0, "\(types.stderr)")
+    #expect(types.stdout.contains(": uprobe:/"))
+    #expect(types.stdout.contains("libc.so.6:getppid"))
+    let target = try run(["--dump=types", "-e", "BEGIN { }\nuprobe:nosuchlibrary:f { }"])
+    #expect(target.status == 1)
+    #expect(target.stderr.contains("<command-line>:2:1: error: uprobe target 'nosuchlibrary' is not a file"))
+    let function = try run(["--dump=types", "-e", "uprobe:libc:no_such_function { }"])
+    #expect(function.status == 1)
+    #expect(function.stderr.contains("no function 'no_such_function' in /"))
+    let skipped = try run(["--dump=types", "-e", "uprobe:libc:getppid, uprobe:libc:no_such_function { }"])
+    #expect(skipped.status == 0)
+    #expect(skipped.stderr.contains("warning: uprobe 'uprobe:libc:no_such_function': no function"))
+  }
+
   @Test func outputFileTakesTheResults() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-o-\(UUID().uuidString)").path

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Where uprobe targets live: `uprobe:libc:malloc` and `uprobe:bash:readline` name a library or a
+/// program the way bpftrace resolves them (programs on $PATH, libraries through the dynamic
+/// linker's cache), and their function symbols decide which attach points exist.
+public enum UserBinaries {
+  /// The file a uprobe target names: a path as given, else a program on $PATH, else a library
+  /// from /etc/ld.so.cache (`libc` and `c` both find libc.so.6). nil if nothing matches.
+  public static func resolve(_ target: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    if target.contains("/") { return isELF(target) ? target : nil }
+    for dir in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+      let path = "\(dir)/\(target)"
+      if access(path, X_OK) == 0 && isELF(path) { return path }
+    }
+    let base = target.hasPrefix("lib") ? String(target.dropFirst(3)) : target
+    let soname = "lib\(base).so"
+    return libraryCache().first { $0.name == soname || $0.name.hasPrefix(soname + ".") }?.path
+  }
+
+  /// The names of the function symbols in the ELF file at `path` (.symtab, else .dynsym), sorted;
+  /// nil if it is not a readable ELF file.
+  public static func functions(in path: String) -> [String]? {
+    guard let elf = ELFSymbols(path: path) else { return nil }
+    return Array(Set(elf.symbols.map(\.name))).sorted()
+  }
+
+  /// Where the byte at virtual `address` sits in the file: uprobes are placed by file offset.
+  public static func fileOffset(ofAddress address: UInt64, in path: String) -> UInt64? {
+    guard let elf = ELFSymbols(path: path) else { return nil }
+    guard let s = elf.segments.first(where: { address >= $0.address && address < $0.address + $0.fileSize }) else {
+      return nil
+    }
+    return address - s.address + s.fileOffset
+  }
+
+  /// How libbpf places a uprobe written `name`, `name+8` or `0x4005d6` (an address in the file's
+  /// virtual address space, turned into a file offset here).
+  static func placement(of function: String, in path: String) -> (function: String?, offset: UInt64) {
+    let isHex = function.hasPrefix("0x")
+    if let address = UInt64(isHex ? String(function.dropFirst(2)) : function, radix: isHex ? 16 : 10) {
+      return (nil, fileOffset(ofAddress: address, in: path) ?? address)
+    }
+    guard let plus = function.firstIndex(of: "+") else { return (function, 0) }
+    let offsetText = function[function.index(after: plus)...]
+    let offset = offsetText.hasPrefix("0x") ? UInt64(offsetText.dropFirst(2), radix: 16) : UInt64(offsetText)
+    return (String(function[..<plus]), offset ?? 0)
+  }
+
+  static func isELF(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    return handle.readData(ofLength: 4) == Data([0x7f, 0x45, 0x4c, 0x46])
+  }
+
+  /// The entries of /etc/ld.so.cache ("glibc-ld.so.cache1.1" format), in the file's order, which
+  /// is the order the dynamic linker prefers.
+  static func libraryCache(path: String = "/etc/ld.so.cache") -> [(name: String, path: String)] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    let bytes = [UInt8](data)
+    let magic = Array("glibc-ld.so.cache1.1".utf8)
+    // Old caches put the new format after an old-format table; find where it starts.
+    var start = -1
+    var i = 0
+    while i + magic.count <= bytes.count {
+      if bytes[i] == magic[0] && Array(bytes[i..<i + magic.count]) == magic {
+        start = i
+        break
+      }
+      i += 1
+    }
+    guard start >= 0 else { return [] }
+    func u32(_ o: Int) -> Int {
+      guard o + 4 <= bytes.count else { return 0 }
+      return Int(bytes[o]) | Int(bytes[o + 1]) << 8 | Int(bytes[o + 2]) << 16 | Int(bytes[o + 3]) << 24
+    }
+    func string(_ o: Int) -> String {
+      guard o >= 0 && o < bytes.count else { return "" }
+      var end = o
+      while end < bytes.count && bytes[end] != 0 { end += 1 }
+      return String(decoding: bytes[o..<end], as: UTF8.self)
+    }
+    let count = u32(start + 20)
+    var entries: [(name: String, path: String)] = []
+    let headerSize = 48, entrySize = 24
+    for n in 0..<count {
+      let e = start + headerSize + n * entrySize
+      guard e + entrySize <= bytes.count else { break }
+      // String offsets count from the start of the new-format header.
+      entries.append((string(start + u32(e + 4)), string(start + u32(e + 8))))
+    }
+    return entries
+  }
+}
