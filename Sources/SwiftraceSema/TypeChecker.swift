@@ -94,6 +94,7 @@ public final class TypeChecker {
 
   func resolveProbes() -> [CheckedProbe] {
     var probes: [CheckedProbe] = []
+    var unmatched: [(message: String, range: SourceRange)] = []
     for decl in program.probes {
       for point in decl.attachPoints {
         switch ProbeKind.parse(point.text) {
@@ -101,17 +102,7 @@ public final class TypeChecker {
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
         case .success(let kind) where kind.isWildcard || kind.isUserProbe:
           guard let matches = expand(kind, at: point.range) else { continue }
-          if matches.isEmpty {
-            // One of several attach points may match nothing here (dcsnoop.bt's
-            // `lookup_fast.constprop.*`, sslsnoop.bt's functions of other OpenSSL versions):
-            // bpftrace skips those; a probe left with nothing to attach to is an error.
-            let message = noMatchMessage(kind, point.text)
-            if decl.attachPoints.count > 1 {
-              diagnostics.warning("sema.noMatch", message + "; skipped", at: point.range)
-            } else {
-              diagnostics.error("sema.noMatch", message, at: point.range)
-            }
-          }
+          if matches.isEmpty { unmatched.append((noMatchMessage(kind, point.text), point.range)) }
           for match in matches {
             var format: TracepointFormat?
             if case .tracepoint(let c, let e) = match { format = catalog.format(category: c, event: e) }
@@ -139,6 +130,16 @@ public final class TypeChecker {
           probes.append(CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: probes.count,
                                      tracepointFormat: format, rawArguments: rawArguments))
         }
+      }
+    }
+    // An attach point may match nothing here (dcsnoop.bt's `lookup_fast.constprop.*`, functions
+    // of other OpenSSL or glibc versions): bpftrace skips those, and so do we, with a warning.
+    // A program left with nothing to attach to is an error.
+    for (message, range) in unmatched {
+      if probes.isEmpty {
+        diagnostics.error("sema.noMatch", message, at: range)
+      } else {
+        diagnostics.warning("sema.noMatch", message + "; skipped", at: range)
       }
     }
     return probes

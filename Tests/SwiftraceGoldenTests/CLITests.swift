@@ -33,6 +33,9 @@ import Testing
     let skipped = try run(["--dump=types", "-e", "uprobe:libc:getppid, uprobe:libc:no_such_function { }"])
     #expect(skipped.status == 0)
     #expect(skipped.stderr.contains("warning: uprobe 'uprobe:libc:no_such_function': no function"))
+    let nothing = try run(["--dump=types", "-e", "tracepoint:nope:x* { }"])
+    #expect(nothing.status == 1)
+    #expect(nothing.stderr.contains("<command-line>:1:1: error: no tracepoint matches 'tracepoint:nope:x*'"))
   }
 
   @Test func outputFileTakesTheResults() throws {

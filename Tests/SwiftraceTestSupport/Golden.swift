@@ -116,48 +116,82 @@ public struct ProcessTimeout: Error, CustomStringConvertible {
   }
 }
 
-/// Runs `executable` to completion, or at most `timeout` seconds. Both output streams go to files,
+/// Runs `executable` to completion, or at most `timeout` seconds; with `interruptAfter`, sends it
+/// SIGINT after that many seconds, as a user pressing Ctrl-C would. Both output streams go to files,
 /// not pipes: a grandchild that keeps a pipe open (the `-c` command of a tracer that was killed)
 /// would otherwise block the reader forever, and a hung test run is worse than a failed one.
+/// The child starts with no signals blocked: the test runner's threads block some, and a blocked
+/// SIGINT is inherited through exec (bpftrace never unblocks it).
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                       currentDirectory: URL? = nil, timeout: Double = 60) throws -> ProcessResult {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
+                       currentDirectory: URL? = nil, timeout: Double = 60,
+                       interruptAfter: Double? = nil) throws -> ProcessResult {
   var env = ProcessInfo.processInfo.environment
   env.merge(environment) { _, new in new }
-  process.environment = env
-  if let currentDirectory { process.currentDirectoryURL = currentDirectory }
   let tmp = FileManager.default.temporaryDirectory
-  let outURL = tmp.appendingPathComponent("swiftrace-test-\(UUID().uuidString).out")
-  let errURL = tmp.appendingPathComponent("swiftrace-test-\(UUID().uuidString).err")
-  for url in [outURL, errURL] { FileManager.default.createFile(atPath: url.path, contents: nil) }
-  defer { for url in [outURL, errURL] { try? FileManager.default.removeItem(at: url) } }
-  let out = try FileHandle(forWritingTo: outURL)
-  let err = try FileHandle(forWritingTo: errURL)
-  process.standardOutput = out
-  process.standardError = err
-  process.standardInput = FileHandle.nullDevice
-  let exited = DispatchSemaphore(value: 0)
-  process.terminationHandler = { _ in exited.signal() }
-  try process.run()
-  var timedOut = false
-  if exited.wait(timeout: .now() + timeout) == .timedOut {
-    timedOut = true
-    kill(process.processIdentifier, SIGINT)
-    if exited.wait(timeout: .now() + 5) == .timedOut {
-      kill(process.processIdentifier, SIGKILL)
-      exited.wait()
+  let outPath = tmp.appendingPathComponent("swiftrace-test-\(UUID().uuidString).out").path
+  let errPath = tmp.appendingPathComponent("swiftrace-test-\(UUID().uuidString).err").path
+  defer { for path in [outPath, errPath] { unlink(path) } }
+
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  var attributes = posix_spawnattr_t()
+  posix_spawnattr_init(&attributes)
+  defer { posix_spawnattr_destroy(&attributes) }
+  var empty = sigset_t(), defaults = sigset_t()
+  sigemptyset(&empty)
+  sigemptyset(&defaults)
+  for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+  posix_spawnattr_setsigmask(&attributes, &empty)
+  posix_spawnattr_setsigdefault(&attributes, &defaults)
+  posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+  // The working directory is set through env(1): posix_spawn's chdir action is not in Swift's Glibc.
+  let command = currentDirectory.map { ["/usr/bin/env", "-C", $0.path, executable] } ?? [executable]
+  let argv = (command + arguments).map { strdup($0) } + [nil]
+  let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+  defer { (argv + envp).forEach { free($0) } }
+  var pid: pid_t = 0
+  let rc = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
+  guard rc == 0 else { throw ProcessSpawnError(command: executable, errno: rc) }
+
+  // Poll for the exit: a child of this process only, so nothing else reaps it.
+  let start = Date()
+  var status: Int32 = 0
+  var interrupted = false, timedOut = false, killed = false
+  while waitpid(pid, &status, WNOHANG) == 0 {
+    let elapsed = Date().timeIntervalSince(start)
+    if let after = interruptAfter, !interrupted, elapsed >= after {
+      interrupted = true
+      kill(pid, SIGINT)
     }
+    if !timedOut && elapsed >= timeout {
+      timedOut = true
+      kill(pid, SIGINT)
+    }
+    if timedOut && !killed && elapsed >= timeout + 5 {
+      killed = true
+      kill(pid, SIGKILL)
+    }
+    usleep(10_000)
   }
-  try out.close()
-  try err.close()
-  let stdout = String(decoding: (try? Data(contentsOf: outURL)) ?? Data(), as: UTF8.self)
-  let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+  let stdout = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self)
+  let stderr = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self)
   if timedOut {
     throw ProcessTimeout(command: [executable] + arguments, seconds: timeout, stdout: stdout, stderr: stderr)
   }
-  return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+  // Like Foundation's terminationStatus: the exit code, or the signal that ended the process.
+  let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
+  return ProcessResult(status: exitStatus, stdout: stdout, stderr: stderr)
+}
+
+public struct ProcessSpawnError: Error, CustomStringConvertible {
+  public let command: String
+  public let errno: Int32
+  public var description: String { "cannot run \(command): \(String(cString: strerror(errno)))" }
 }
 
 /// The swiftrace executable built next to the test bundle.
