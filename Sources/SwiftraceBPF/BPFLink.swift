@@ -65,12 +65,15 @@ extension BPFProgram {
     return BPFLink(link)
   }
 
-  /// Software CPU clock on one CPU, every `period` ns or `frequency` times a second.
-  public func attachPerfEvent(cpu: Int32, period: UInt64?, frequency: UInt64?, probe: String) throws(BPFError) -> BPFLink {
+  /// A perf counter on one CPU (the software CPU clock unless told otherwise), sampled every
+  /// `period` events (ns for clocks) or `frequency` times a second.
+  public func attachPerfEvent(cpu: Int32, period: UInt64?, frequency: UInt64?, hardware: Bool = false,
+                              config: UInt64 = UInt64(PERF_COUNT_SW_CPU_CLOCK.rawValue),
+                              probe: String) throws(BPFError) -> BPFLink {
     var attr = perf_event_attr()
-    attr.type = PERF_TYPE_SOFTWARE.rawValue
+    attr.type = hardware ? PERF_TYPE_HARDWARE.rawValue : PERF_TYPE_SOFTWARE.rawValue
     attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
-    attr.config = UInt64(PERF_COUNT_SW_CPU_CLOCK.rawValue)
+    attr.config = config
     if let frequency {
       attr.freq = 1
       attr.sample_freq = frequency
@@ -79,7 +82,12 @@ extension BPFProgram {
     }
     let pfd = swr_perf_event_open(&attr, -1, cpu, -1, UInt(PERF_FLAG_FD_CLOEXEC))
     guard pfd >= 0 else {
-      throw .attach(probe: probe, errno: errno, reason: "cannot open a perf event on CPU \(cpu)", hint: nil)
+      let e = errno
+      if hardware && (e == ENOENT || e == EOPNOTSUPP || e == ENODEV) {
+        throw .notSupported(probe: probe, feature: "this machine has no hardware performance counters (a virtual machine without a PMU)",
+                           hint: "use a software event (software:cpu-clock, software:page-faults, ...) or profile:hz:99")
+      }
+      throw .attach(probe: probe, errno: e, reason: "cannot open a perf event on CPU \(cpu)", hint: nil)
     }
     guard let link = bpf_program__attach_perf_event(pointer, pfd) else {
       let e = errno

@@ -157,7 +157,7 @@ public final class IRGenerator {
     case .kretprobe(let f): return "kretprobe/\(f)"
     case .uprobe: return "uprobe"
     case .uretprobe: return "uretprobe"
-    case .interval, .profile: return "perf_event"
+    case .interval, .profile, .software, .hardware: return "perf_event"
     }
   }
 

@@ -141,6 +141,12 @@ public final class Session {
       for cpu in Features.onlineCPUs {
         links.append(try prog.attachPerfEvent(cpu: cpu, period: ns, frequency: hz, probe: p.name))
       }
+    case .software(let event, let count), .hardware(let event, let count):
+      let hardware = { if case .hardware = p.kind { return true } else { return false } }()
+      for cpu in Features.onlineCPUs {
+        links.append(try prog.attachPerfEvent(cpu: cpu, period: count, frequency: nil, hardware: hardware,
+                                              config: event.config, probe: p.name))
+      }
     }
   }
 

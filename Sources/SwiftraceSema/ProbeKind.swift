@@ -17,12 +17,16 @@ public enum ProbeKind: Hashable, Sendable {
   case interval(nanoseconds: UInt64)
   /// Fires on every CPU, `frequency` times a second or every `nanoseconds`.
   case profile(frequency: UInt64?, nanoseconds: UInt64?)
+  /// `software:EVENT[:COUNT]`, `hardware:EVENT[:COUNT]`: every COUNT events, on every CPU.
+  case software(PerfEvent, count: UInt64)
+  case hardware(PerfEvent, count: UInt64)
 
   /// Provider names and their aliases.
   static let providers: [(name: String, aliases: [String])] = [
     ("BEGIN", []), ("END", []),
     ("tracepoint", ["t"]), ("rawtracepoint", ["rt"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
+    ("software", ["s"]), ("hardware", ["h"]),
   ]
 
   /// The canonical spelling, as `probe` prints it.
@@ -38,6 +42,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .uretprobe(let b, let f): return "uretprobe:\(b):\(f)"
     case .interval(let ns): return "interval:\(Self.periodSpelling(ns))"
     case .profile(let hz, let ns): return hz.map { "profile:hz:\($0)" } ?? "profile:\(Self.periodSpelling(ns ?? 0))"
+    case .software(let e, let n): return "software:\(e.name):\(n)"
+    case .hardware(let e, let n): return "hardware:\(e.name):\(n)"
     }
   }
 
@@ -158,6 +164,24 @@ public enum ProbeKind: Hashable, Sendable {
       if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
       return .success(provider.name == "uprobe"
         ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
+    case "software", "hardware":
+      let isHardware = provider.name == "hardware"
+      guard (1...2).contains(args.count), !args[0].isEmpty else {
+        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):event[:count]'"))
+      }
+      guard let event = PerfEvent.find(args[0], hardware: isHardware) else {
+        let names = (isHardware ? PerfEvent.hardware : PerfEvent.software).flatMap { [$0.name] + ($0.alias.map { [$0] } ?? []) }
+        let hint = closestName(to: args[0], in: names).map { "; did you mean '\($0)'?" } ?? ""
+        return .failure(ProbeParseError("unknown \(provider.name) event '\(args[0])'\(hint)"))
+      }
+      var count = event.defaultCount
+      if args.count == 2 {
+        guard let n = UInt64(args[1]), n > 0 else {
+          return .failure(ProbeParseError("the count of a \(provider.name) probe must be a number above 0"))
+        }
+        count = n
+      }
+      return .success(isHardware ? .hardware(event, count: count) : .software(event, count: count))
     case "interval", "profile":
       let isProfile = provider.name == "profile"
       guard args.count == 2, let n = UInt64(args[1]), n > 0 else {

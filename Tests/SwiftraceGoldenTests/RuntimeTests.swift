@@ -74,6 +74,19 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     try Test.cancel("kprobes are not supported by this kernel (CONFIG_KPROBES unset); verified and reported cleanly")
   }
 
+  @Test func hardwareEventsRunOrExplainMissingCounters() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = "hardware:cycles:100000 { @[comm] = count(); } interval:ms:200 { exit(); }"
+    let dry = try runProcess(swiftraceExecutable, ["--dry-run", "-e", program])
+    #expect(dry.status == 0, "the verifier must accept the program: \(dry.stderr)")
+    let run = try runProcess(swiftraceExecutable, ["-e", program])
+    if run.status == 0 { return }
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("cannot attach hardware:cpu-cycles:100000: this machine has no hardware performance counters"),
+            "\(run.stderr)")
+    try Test.cancel("no hardware performance counters here; verified and reported cleanly")
+  }
+
   @Test func sigintRunsEndAndPrintsMaps() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let result = try runProcess("/usr/bin/timeout", [
