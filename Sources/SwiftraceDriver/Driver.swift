@@ -25,6 +25,9 @@ public struct DriverOptions {
   public var quiet = false
   /// `--unsafe`
   public var unsafe = false
+  /// `-l [PATTERN]`: list probes instead of tracing (those of the program when one is given).
+  public var list = false
+  public var listPattern: String?
   public var verbose = false
   /// `-I DIR` and `--include FILE` for C definitions.
   public var includeDirectories: [String] = []
@@ -46,6 +49,12 @@ public enum Driver {
     let stderr = FileOutput.standardError
     let stdout = FileOutput.standardOutput
     defer { stdout.flush() }
+
+    if options.list && options.programText == nil && options.scriptPath == nil {
+      mountTracefsIfNeeded()
+      ProbeListing(pattern: options.listPattern, verbose: options.verbose).list { stdout.write($0) }
+      return 0
+    }
 
     // Source
     let source: SourceFile
@@ -121,6 +130,10 @@ public enum Driver {
                                     catalog: TracefsCatalog(roots: roots), kernelTypes: kernelTypes,
                                     options: checkOptions)
     if reportDiagnostics() { return 1 }
+    if options.list {
+      for probe in checked.probes { stdout.write(probe.name + "\n") }
+      return 0
+    }
     if options.dump == .types {
       stdout.write(TypeDump.print(checked))
       return 0

@@ -37,6 +37,18 @@ public final class KernelBTF: KernelTypeCatalog {
     return result
   }
 
+  /// Every raw tracepoint the kernel's BTF describes (its `btf_trace_EVENT` typedefs), sorted.
+  public func rawTracepointNames() -> [String] {
+    guard let btf = handle() else { return [] }
+    var names: [String] = []
+    for id in 1..<btf__type_cnt(btf) {
+      guard let t = btf__type_by_id(btf, id), Int(btf_kind(t)) == BTF_KIND_TYPEDEF else { continue }
+      let name = String(cString: btf__name_by_offset(btf, t.pointee.name_off))
+      if name.hasPrefix("btf_trace_") { names.append(String(name.dropFirst(10))) }
+    }
+    return names.sorted()
+  }
+
   public func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
     guard let btf = handle() else { return nil }
     // btf_trace_EVENT: a pointer to the prototype (void *__data, args...), parameters unnamed.

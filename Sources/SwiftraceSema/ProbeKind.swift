@@ -205,7 +205,7 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
-  static func splitAttachPoint(_ text: String) -> [String] {
+  public static func splitAttachPoint(_ text: String) -> [String] {
     var parts: [String] = []
     var current = ""
     var quoted = false

@@ -40,6 +40,9 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("o"), help: ArgumentHelp("Write the trace's output to FILE instead of stdout.", valueName: "FILE"))
   var outputFile: String?
 
+  @Flag(name: .customShort("l"), help: "List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.")
+  var list = false
+
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
 
@@ -78,7 +81,7 @@ struct Swiftrace: ParsableCommand {
   }
 
   func validate() throws {
-    if program == nil && arguments.isEmpty { throw ValidationError("no program given: use -e PROGRAM or a script file") }
+    if program == nil && arguments.isEmpty && !list { throw ValidationError("no program given: use -e PROGRAM or a script file") }
     if OutputFormat(rawValue: format) == nil {
       throw ValidationError("unknown output format '\(format)'; use text or json")
     }
@@ -90,7 +93,19 @@ struct Swiftrace: ParsableCommand {
   func run() throws {
     var options = DriverOptions()
     var rest = arguments
-    if let program {
+    if list {
+      options.list = true
+      if program == nil, let first = rest.first {
+        // `-l PATTERN`, or `-l FILE` (a script whose probes to list)
+        if FileManager.default.fileExists(atPath: first) && (first.hasSuffix(".bt") || first.hasSuffix(".st")) {
+          options.scriptPath = first
+        } else {
+          options.listPattern = first
+        }
+        rest.removeFirst()
+      }
+      options.programText = program
+    } else if let program {
       options.programText = program
     } else {
       options.scriptPath = rest.removeFirst()

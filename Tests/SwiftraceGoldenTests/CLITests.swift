@@ -38,6 +38,32 @@ import Testing
     #expect(nothing.stderr.contains("<command-line>:1:1: error: no tracepoint matches 'tracepoint:nope:x*'"))
   }
 
+  @Test func listsProbes() throws {
+    guard isRoot else { try Test.cancel("needs root (tracefs)") }
+    let verbose = try run(["-lv", "tracepoint:syscalls:sys_enter_openat"])
+    #expect(verbose.status == 0)
+    #expect(verbose.stdout == """
+      tracepoint:syscalls:sys_enter_openat
+          int __syscall_nr
+          int dfd
+          const char * filename
+          int flags
+          umode_t mode
+
+      """)
+    let pattern = try run(["-l", "tracepoint:syscalls:sys_enter_exec*"])
+    #expect(pattern.stdout == "tracepoint:syscalls:sys_enter_execve\ntracepoint:syscalls:sys_enter_execveat\n")
+    let software = try run(["-l", "software:*"])
+    #expect(software.stdout.hasPrefix("software:cpu-clock:\nsoftware:task-clock:\n"))
+    let all = try run(["-l"])
+    #expect(all.stdout.contains("\ntracepoint:sched:sched_switch\n"))
+    #expect(all.stdout.contains("\nrawtracepoint:sched_switch\n"))
+    let program = try run(["-l", "-e", "BEGIN { } t:syscalls:sys_enter_exec* { }"])
+    #expect(program.stdout == "BEGIN\ntracepoint:syscalls:sys_enter_execve\ntracepoint:syscalls:sys_enter_execveat\n")
+    let user = try run(["-l", "uprobe:\(Fixtures.uprobeTarget):ad*"])
+    #expect(user.stdout == "uprobe:\(Fixtures.uprobeTarget):add\n")
+  }
+
   @Test func outputFileTakesTheResults() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-o-\(UUID().uuidString)").path
