@@ -1,8 +1,19 @@
 import Glibc
 
+/// `-B`: when output reaches the file. Without it, output is flushed after each batch of events.
+public enum OutputBuffering: String, Sendable {
+  /// At every newline.
+  case line
+  /// Only when 64 KiB are buffered, and at exit.
+  case full
+  /// At every write.
+  case none
+}
+
 /// A buffered writer on a file descriptor. Output is written in large pieces and flushed after each
 /// batch of events, so busy traces do not pay one system call per line.
 public final class FileOutput: @unchecked Sendable {
+  public var buffering: OutputBuffering?
   public let fd: Int32
   private var buffer: [UInt8] = []
 
@@ -18,7 +29,15 @@ public final class FileOutput: @unchecked Sendable {
 
   public func write(_ s: String) {
     buffer.append(contentsOf: s.utf8)
-    if unbuffered || buffer.count >= 1 << 16 { flush() }
+    if unbuffered || buffering == OutputBuffering.none || buffer.count >= 1 << 16
+      || (buffering == .line && s.utf8.contains(UInt8(ascii: "\n"))) {
+      flush()
+    }
+  }
+
+  /// The end of a batch of events: flushed unless `-B full` asked to wait for a full buffer.
+  public func endOfBatch() {
+    if buffering != .full { flush() }
   }
 
   public func write(bytes: some Sequence<UInt8>) {

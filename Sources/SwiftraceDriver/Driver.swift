@@ -8,6 +8,9 @@ import SwiftraceSema
 import SwiftraceSyntax
 
 public typealias OutputFormat = SwiftraceRuntime.OutputFormat
+public typealias OutputBuffering = SwiftraceBPF.OutputBuffering
+
+public let swiftraceVersion = "0.1.0"
 
 /// What the command line asked for.
 public struct DriverOptions {
@@ -28,6 +31,14 @@ public struct DriverOptions {
   /// `-l [PATTERN]`: list probes instead of tracing (those of the program when one is given).
   public var list = false
   public var listPattern: String?
+  /// `--info`
+  public var info = false
+  /// `-d all`: every dump, one after another.
+  public var dumpAll = false
+  /// `-p PID`
+  public var targetPID: Int32?
+  /// `-B MODE`
+  public var buffering: OutputBuffering?
   public var verbose = false
   /// `-I DIR` and `--include FILE` for C definitions.
   public var includeDirectories: [String] = []
@@ -49,6 +60,16 @@ public enum Driver {
     let stderr = FileOutput.standardError
     let stdout = FileOutput.standardOutput
     defer { stdout.flush() }
+    let environment = ProcessInfo.processInfo.environment
+    if options.info {
+      mountTracefsIfNeeded()
+      stdout.write(SystemInfo.report(version: swiftraceVersion))
+      return 0
+    }
+    if let pid = options.targetPID, kill(pid, 0) != 0 && errno == ESRCH {
+      stderr.write("swiftrace: error: -p \(pid): no such process\n")
+      return 1
+    }
 
     if options.list && options.programText == nil && options.scriptPath == nil {
       mountTracefsIfNeeded()
@@ -87,9 +108,9 @@ public enum Driver {
       stderr.write("\(source.name):1:1: error: the program has no probes\n")
       return 1
     }
-    if options.dump == .ast {
+    if options.dump == .ast || options.dumpAll {
       stdout.write(ASTPrinter.print(program))
-      return 0
+      if !options.dumpAll { return 0 }
     }
 
     // AST -> checked program
@@ -97,7 +118,7 @@ public enum Driver {
     if options.tracefsRoots == nil { mountTracefsIfNeeded() }
     var checkOptions = TypeChecker.Options()
     checkOptions.positionalParameters = options.positionalParameters
-    checkOptions.hasChildCommand = options.childCommand != nil || options.dump != nil
+    checkOptions.hasChildCommand = options.childCommand != nil || options.dump != nil || options.dumpAll
     checkOptions.unsafe = options.unsafe
     checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
@@ -134,14 +155,18 @@ public enum Driver {
       for probe in checked.probes { stdout.write(probe.name + "\n") }
       return 0
     }
-    if options.dump == .types {
+    if let limit = environment["BPFTRACE_MAX_PROBES"].flatMap(Int.init) ?? Optional(512), checked.probes.count > limit {
+      stderr.write("swiftrace: error: the program has \(checked.probes.count) probes, more than BPFTRACE_MAX_PROBES (\(limit))\n")
+      return 1
+    }
+    if options.dump == .types || options.dumpAll {
       stdout.write(TypeDump.print(checked))
-      return 0
+      if !options.dumpAll { return 0 }
     }
 
     // The child is started (held) before code generation: cpid becomes an immediate.
     var child: ChildProcess?
-    if let command = options.childCommand, options.dump == nil, !options.dryRun {
+    if let command = options.childCommand, options.dump == nil, !options.dumpAll, !options.dryRun {
       do { child = try ChildProcess(command: command) } catch {
         stderr.write("swiftrace: error: \(error)\n")
         return 1
@@ -152,13 +177,21 @@ public enum Driver {
     var irOptions = IRGenOptions()
     irOptions.childPID = UInt64(child?.pid ?? 0)
     irOptions.startTimeNanoseconds = startTime
-    if let s = ProcessInfo.processInfo.environment["BPFTRACE_MAP_KEYS_MAX"], let n = Int(s), n > 0 {
+    if let s = environment["BPFTRACE_MAP_KEYS_MAX"], let n = Int(s), n > 0 {
       irOptions.maxMapEntries = n
     }
+    // BPFTRACE_PERF_RB_PAGES: bpftrace's per-CPU perf buffer pages; here, pages of the one ring
+    // buffer all CPUs share (a power of two, at least the default 1 MiB spread over CPUs).
+    if let s = environment["BPFTRACE_PERF_RB_PAGES"], let pages = Int(s), pages > 0 {
+      var bytes = pages * Int(getpagesize()) * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+      bytes = 1 << (Int.bitWidth - (bytes - 1).leadingZeroBitCount)
+      irOptions.ringBufferBytes = max(Int(getpagesize()), bytes)
+    }
+    irOptions.targetPID = options.targetPID.map { UInt64($0) }
     let generator = IRGenerator(checked: checked, options: irOptions)
     let code: BPFObjectCode
     do {
-      if options.dump == .llvm {
+      if options.dump == .llvm || options.dumpAll {
         stdout.write(try generator.generateIR())
         return 0
       }
@@ -175,6 +208,8 @@ public enum Driver {
     sessionOptions.verbose = options.verbose
     sessionOptions.child = child
     sessionOptions.format = options.format
+    sessionOptions.targetPID = options.targetPID
+    sessionOptions.userSymbols = environment["BPFTRACE_NO_USER_SYMBOLS"].map { $0 == "0" } ?? true
     if let s = ProcessInfo.processInfo.environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
       sessionOptions.catBytesMax = n
     }
@@ -186,6 +221,7 @@ public enum Driver {
       }
       sessionOptions.output = FileOutput(fd: fd)
     }
+    sessionOptions.output.buffering = options.buffering
     let objectCode = Session.ObjectCode(
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)

@@ -26,6 +26,8 @@ public struct IRGenOptions: Sendable {
   public var optimize = true
   public var maxMapEntries = 4096
   public var ringBufferBytes = 1 << 20
+  /// `-p PID`: probes other than BEGIN, END and interval fire only in this process.
+  public var targetPID: UInt64?
   public init() {}
 }
 
@@ -203,6 +205,17 @@ public final class IRGenerator {
         zero(slot, bytes: max(8, type.storageSize))
         variables[varName] = slot
       }
+    }
+    if let target = options.targetPID, p.kind.firesInProcessContext {
+      // bpf_get_current_pid_tgid (14): the process id is the upper half.
+      let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!
+      let inTarget = LLVMBuildICmp(m.builder, LLVMIntEQ, current, m.int(target), "")
+      let then = appendBlock("pid.match")
+      let reject = appendBlock("pid.other")
+      LLVMBuildCondBr(m.builder, inTarget, then, reject)
+      LLVMPositionBuilderAtEnd(m.builder, reject)
+      LLVMBuildRet(m.builder, m.int(0, m.i32))
+      LLVMPositionBuilderAtEnd(m.builder, then)
     }
     if let predicate = p.decl.predicate {
       setLocation(predicate.range)

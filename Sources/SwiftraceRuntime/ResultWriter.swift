@@ -59,4 +59,5 @@ struct ResultWriter {
   }
 
   func flush() { out.flush() }
+  func endOfBatch() { out.endOfBatch() }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import CLibBPF
 import SwiftraceBPF
 import SwiftraceSema
 
@@ -10,6 +11,10 @@ public struct SessionOptions {
   public var format: OutputFormat = .text
   /// `-o FILE`: where results go instead of stdout.
   public var output: FileOutput = .standardOutput
+  /// False with BPFTRACE_NO_USER_SYMBOLS=1.
+  public var userSymbols = true
+  /// `-p PID`: uprobes attach to this process only, and the trace ends when it exits.
+  public var targetPID: Int32?
   /// BPFTRACE_CAT_BYTES_MAX: how much of a file cat() prints.
   public var catBytesMax = 10240
   public init() {}
@@ -50,6 +55,7 @@ public final class Session {
     self.options = options
     out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
+    symbolizer.resolvesUserSymbols = options.userSymbols
     formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
     symbolizer.readStack = { [unowned self] limit, id in
       guard let symbol = code.mapSymbols[StackFormat.mapSymbol(limit: limit)],
@@ -134,7 +140,7 @@ public final class Session {
       let isReturn = { if case .uretprobe = p.kind { return true } else { return false } }()
       let place = UserBinaries.placement(of: f, in: binary)
       links.append(try prog.attachUprobe(binary: binary, function: place.function, offset: place.offset,
-                                         isReturn: isReturn, probe: p.name))
+                                         isReturn: isReturn, pid: options.targetPID ?? -1, probe: p.name))
     case .interval(let ns):
       links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: nil, probe: p.name))
     case .profile(let hz, let ns):
@@ -155,13 +161,20 @@ public final class Session {
     var fds = [pollfd(fd: reader.epollFD, events: Int16(POLLIN), revents: 0),
                pollfd(fd: Signals.readFD, events: Int16(POLLIN), revents: 0)]
     if let child = options.child { fds.append(pollfd(fd: child.exitFD, events: Int16(POLLIN), revents: 0)) }
+    var targetFD: Int32 = -1
+    if let pid = options.targetPID {
+      targetFD = swr_pidfd_open(pid)
+      if targetFD >= 0 { fds.append(pollfd(fd: targetFD, events: Int16(POLLIN), revents: 0)) }
+    }
+    defer { if targetFD >= 0 { close(targetFD) } }
     while !exitRequested {
       let n = poll(&fds, nfds_t(fds.count), -1)
       if n < 0 && errno != EINTR { break }
       reader.consume()
-      out.flush()
+      out.endOfBatch()
       if fds[1].revents != 0 { break }
-      if fds.count > 2 && fds[2].revents != 0 {
+      // The -c child or the -p process exited.
+      if fds.dropFirst(2).contains(where: { $0.revents != 0 }) {
         reader.consume()
         break
       }

@@ -158,7 +158,11 @@ public final class Symbolizer {
     if !result.isEmpty { mappings[pid] = result }
   }
 
+  /// BPFTRACE_NO_USER_SYMBOLS: user addresses stay numbers.
+  public var resolvesUserSymbols = true
+
   func userSymbol(_ address: UInt64, pid: Int32, withOffset: Bool) -> (text: String, module: String)? {
+    guard resolvesUserSymbols else { return nil }
     remember(pid: pid)
     guard let mapping = mappings[pid]?.first(where: { address >= $0.start && address < $0.end }) else { return nil }
     if elfFiles[mapping.path] == nil { elfFiles[mapping.path] = ELFSymbols(path: mapping.path) }

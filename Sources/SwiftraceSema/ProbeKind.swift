@@ -86,6 +86,15 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
+  /// Whether the probe runs in the context of whatever task triggered it, so that `-p PID` can
+  /// filter on it (BEGIN and END run in swiftrace; interval in whatever task the timer hits).
+  public var firesInProcessContext: Bool {
+    switch self {
+    case .begin, .end, .interval: return false
+    default: return true
+    }
+  }
+
   public var isUserProbe: Bool {
     switch self {
     case .uprobe, .uretprobe: return true

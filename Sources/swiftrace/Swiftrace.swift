@@ -40,6 +40,21 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("o"), help: ArgumentHelp("Write the trace's output to FILE instead of stdout.", valueName: "FILE"))
   var outputFile: String?
 
+  @Option(name: .customShort("p"), help: ArgumentHelp("Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.", valueName: "PID"))
+  var targetPID: Int32?
+
+  @Option(name: .customShort("B"), help: ArgumentHelp("Output buffering: line (flush at each newline), full (when the buffer fills), or none.", valueName: "MODE"))
+  var buffering: String?
+
+  @Option(name: .customShort("d"), help: ArgumentHelp("Debug dump of a stage, like --dump: ast, types, llvm (codegen), or all.", valueName: "STAGE"))
+  var debugStage: String?
+
+  @Flag(name: [.customShort("V"), .customLong("version")], help: "Print the version and exit.")
+  var version = false
+
+  @Flag(name: .customLong("info"), help: "Print what this system and build support, and exit.")
+  var info = false
+
   @Flag(name: .customShort("l"), help: "List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.")
   var list = false
 
@@ -81,6 +96,13 @@ struct Swiftrace: ParsableCommand {
   }
 
   func validate() throws {
+    if version || info { return }
+    if let buffering, OutputBuffering(rawValue: buffering) == nil {
+      throw ValidationError("unknown buffering mode '\(buffering)'; use line, full or none")
+    }
+    if let debugStage, debugStage != "all", debugStage != "codegen", DriverOptions.Dump(rawValue: debugStage) == nil {
+      throw ValidationError("unknown -d stage '\(debugStage)'; use ast, types, llvm, codegen or all")
+    }
     if program == nil && arguments.isEmpty && !list { throw ValidationError("no program given: use -e PROGRAM or a script file") }
     if OutputFormat(rawValue: format) == nil {
       throw ValidationError("unknown output format '\(format)'; use text or json")
@@ -91,7 +113,15 @@ struct Swiftrace: ParsableCommand {
   }
 
   func run() throws {
+    if version {
+      print("swiftrace v\(swiftraceVersion) (the language and output of bpftrace 0.17)")
+      return
+    }
     var options = DriverOptions()
+    if info {
+      options.info = true
+      Foundation.exit(Driver.run(options))
+    }
     var rest = arguments
     if list {
       options.list = true
@@ -113,6 +143,14 @@ struct Swiftrace: ParsableCommand {
     options.positionalParameters = rest
     options.childCommand = command
     options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
+    switch debugStage {
+    case "all"?: options.dumpAll = true
+    case "codegen"?: options.dump = .llvm
+    case let stage?: options.dump = DriverOptions.Dump(rawValue: stage)
+    case nil: break
+    }
+    options.targetPID = targetPID
+    options.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
     options.dryRun = dryRun
     options.quiet = quiet
     options.unsafe = unsafe

@@ -38,6 +38,39 @@ import Testing
     #expect(nothing.stderr.contains("<command-line>:1:1: error: no tracepoint matches 'tracepoint:nope:x*'"))
   }
 
+  @Test func versionInfoAndDebugStages() throws {
+    let version = try run(["-V"])
+    #expect(version.status == 0 && version.stdout.hasPrefix("swiftrace v"))
+    let all = try run(["-d", "all", "-e", "BEGIN { @x = 1 }"])
+    #expect(all.status == 0)
+    #expect(all.stdout.contains("Program\n") && all.stdout.contains("maps\n") && all.stdout.contains("define "))
+    let badStage = try run(["-d", "nope", "-e", "BEGIN { }"])
+    #expect(badStage.status == 1 && badStage.stderr.contains("unknown -d stage 'nope'"))
+    let badBuffering = try run(["-B", "nope", "-e", "BEGIN { }"])
+    #expect(badBuffering.status == 1 && badBuffering.stderr.contains("unknown buffering mode 'nope'"))
+    guard isRoot else { try Test.cancel("needs root") }
+    let info = try run(["--info"])
+    #expect(info.status == 0 && info.stdout.contains("Kernel features\n") && info.stdout.contains("  BTF"))
+  }
+
+  /// -p PID: probes fire only in that process, and the trace ends when it exits.
+  @Test func targetProcessFiltersAndEndsTheTrace() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let sleeper = Process()
+    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    sleeper.arguments = ["1.5"]
+    try sleeper.run()
+    let result = try runProcess(swiftraceExecutable, [
+      "-B", "line", "-p", "\(sleeper.processIdentifier)", "-e",
+      "tracepoint:syscalls:sys_enter_exit_group, tracepoint:syscalls:sys_enter_getppid { @[comm, probe] = count(); }",
+    ], timeout: 20)
+    sleeper.waitUntilExit()
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasSuffix("\n\n\n@[sleep, tracepoint:syscalls:sys_enter_exit_group]: 1\n"), "\(result.stdout)")
+    let missing = try run(["-p", "999999999", "-e", "BEGIN { }"])
+    #expect(missing.status == 1 && missing.stderr.contains("-p 999999999: no such process"))
+  }
+
   @Test func listsProbes() throws {
     guard isRoot else { try Test.cancel("needs root (tracefs)") }
     let verbose = try run(["-lv", "tracepoint:syscalls:sys_enter_openat"])
