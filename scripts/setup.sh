@@ -11,6 +11,7 @@ packages=(
   pkg-config     # SwiftPM finds libbpf through pkg-config
   bpftrace       # bpftrace 0.17: the reference the differential tests compare against
   gcc            # builds the programs the uprobe tests trace
+  systemtap-sdt-dev  # sys/sdt.h: USDT probes in that program
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -124,6 +124,7 @@ public enum Driver {
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
     checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
+    checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
     if let s = ProcessInfo.processInfo.environment["BPFTRACE_STRLEN"], let n = Int(s) {
       guard n >= 1 && n <= 200 else {
         stderr.write("swiftrace: error: BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)\n")

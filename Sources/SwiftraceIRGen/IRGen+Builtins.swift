@@ -34,6 +34,7 @@ extension IRGenerator {
       if case .rawTracepoint = probe.kind {  // the context is an array of u64 arguments
         return .integer(load64(offset(context, 8 * builtin.argumentIndex!)))
       }
+      if case .usdt(let site) = probe.kind { return .integer(usdtArgument(site.arguments[builtin.argumentIndex!])) }
       return .integer(load64(offset(context, Self.argumentOffsets[builtin.argumentIndex!])))
     case .retval:
       return .integer(load64(offset(context, Self.returnValueOffset)))
@@ -42,6 +43,26 @@ extension IRGenerator {
     case .func, .kstack, .ustack, .username:
       return emitSymbolBuiltin(builtin, e)
     }
+  }
+
+  /// A USDT argument where its note says it is: a register (of which the low `size` bytes count),
+  /// user memory at a register plus a displacement, or a constant; extended to 64 bits by its sign.
+  func usdtArgument(_ argument: USDTArgument) -> LLVMValueRef {
+    let value: LLVMValueRef
+    switch argument.location {
+    case .constant(let c):
+      return m.int(UInt64(bitPattern: c))
+    case .register(let at):
+      value = load64(offset(context, at))
+    case .memory(let base, let displacement):
+      let address = LLVMBuildAdd(m.builder, load64(offset(context, base)), m.int(UInt64(bitPattern: displacement)), "")!
+      let slot = scratch(8)
+      store64(m.int(0), at: slot)
+      // bpf_probe_read_user (112)
+      callHelper(112, [slot, m.int(UInt64(argument.size), m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
+      value = load64(slot)
+    }
+    return argument.size == 8 ? value : narrow(value, bits: argument.size * 8, signed: argument.signed)
   }
 
   /// x86-64 `struct pt_regs`: di, si, dx, cx, r8, r9 carry the first six arguments.

@@ -67,6 +67,7 @@ public struct ProbeListing {
     for (provider, events) in [("software", PerfEvent.software), ("hardware", PerfEvent.hardware)] where wants(provider) {
       for event in events where matches("\(provider):\(event.name):") { write("\(provider):\(event.name):\n") }
     }
+    listUSDT(write)
     if let pattern, let p = provider, ["uprobe", "u", "uretprobe", "ur"].contains(p) {
       let parts = ProbeKind.splitAttachPoint(pattern)
       if parts.count == 3, let path = UserBinaries.resolve(parts[1]) {
@@ -74,6 +75,24 @@ public struct ProbeListing {
         for function in UserBinaries.functions(in: path) ?? [] where wildcardMatch(parts[2], function) {
           write("\(providerName):\(path):\(function)\n")
         }
+      }
+    }
+  }
+
+  /// `usdt:BINARY:[PROVIDER:]NAME` patterns list the binary's USDT probes, with -v their arguments.
+  func listUSDT(_ write: (String) -> Void) {
+    guard let pattern, provider == "usdt" || provider == "U" else { return }
+    let parts = ProbeKind.splitAttachPoint(pattern)
+    guard parts.count >= 3, let path = UserBinaries.resolve(parts[1]) else { return }
+    let providerPattern = parts.count == 4 ? parts[2] : "*"
+    var seen = Set<String>()
+    for site in UserBinaries.usdtSites(in: path) ?? []
+    where wildcardMatch(providerPattern, site.provider) && wildcardMatch(parts.last!, site.name) {
+      let name = "usdt:\(path):\(site.provider):\(site.name)"
+      guard seen.insert(name).inserted else { continue }
+      write(name + "\n")
+      if verbose {
+        for (i, a) in site.arguments.enumerated() { write("    arg\(i): \(a)\n") }
       }
     }
   }

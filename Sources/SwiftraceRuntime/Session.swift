@@ -147,6 +147,15 @@ public final class Session {
       for cpu in Features.onlineCPUs {
         links.append(try prog.attachPerfEvent(cpu: cpu, period: ns, frequency: hz, probe: p.name))
       }
+    case .usdt(let site):
+      guard let offset = UserBinaries.fileOffset(ofAddress: site.address, in: site.binary) else {
+        throw .attach(probe: p.name, errno: ENOENT, reason: "the probe's address is outside the file's segments", hint: nil)
+      }
+      let semaphore = site.semaphore == 0 ? 0 : UserBinaries.fileOffset(ofAddress: site.semaphore, in: site.binary) ?? 0
+      links.append(try prog.attachUprobe(binary: site.binary, function: nil, offset: offset, isReturn: false,
+                                         referenceCounter: semaphore, pid: options.targetPID ?? -1, probe: p.name))
+    case .usdtPattern:
+      return  // expanded by the checker
     case .software(let event, let count), .hardware(let event, let count):
       let hardware = { if case .hardware = p.kind { return true } else { return false } }()
       for cpu in Features.onlineCPUs {

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftraceSema
 
 /// Where uprobe targets live: `uprobe:libc:malloc` and `uprobe:bash:readline` name a library or a
 /// program the way bpftrace resolves them (programs on $PATH, libraries through the dynamic
@@ -23,6 +24,9 @@ public enum UserBinaries {
     guard let elf = ELFSymbols(path: path) else { return nil }
     return Array(Set(elf.symbols.map(\.name))).sorted()
   }
+
+  /// The USDT probe sites of the ELF file at `path`; nil if it cannot be read.
+  public static func usdtSites(in path: String) -> [USDTSite]? { ELFNotes.usdtSites(in: path) }
 
   /// Where the byte at virtual `address` sits in the file: uprobes are placed by file offset.
   public static func fileOffset(ofAddress address: UInt64, in path: String) -> UInt64? {

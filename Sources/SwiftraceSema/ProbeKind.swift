@@ -20,13 +20,17 @@ public enum ProbeKind: Hashable, Sendable {
   /// `software:EVENT[:COUNT]`, `hardware:EVENT[:COUNT]`: every COUNT events, on every CPU.
   case software(PerfEvent, count: UInt64)
   case hardware(PerfEvent, count: UInt64)
+  /// `usdt:binary:[provider:]name` as written; the checker expands it to its sites.
+  case usdtPattern(binary: String, provider: String, name: String)
+  /// One USDT site: a uprobe at its address, with its own argument locations.
+  case usdt(USDTSite)
 
   /// Provider names and their aliases.
   static let providers: [(name: String, aliases: [String])] = [
     ("BEGIN", []), ("END", []),
     ("tracepoint", ["t"]), ("rawtracepoint", ["rt"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
-    ("software", ["s"]), ("hardware", ["h"]),
+    ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]),
   ]
 
   /// The canonical spelling, as `probe` prints it.
@@ -44,6 +48,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .profile(let hz, let ns): return hz.map { "profile:hz:\($0)" } ?? "profile:\(Self.periodSpelling(ns ?? 0))"
     case .software(let e, let n): return "software:\(e.name):\(n)"
     case .hardware(let e, let n): return "hardware:\(e.name):\(n)"
+    case .usdtPattern(let b, let p, let n): return "usdt:\(b):\(p):\(n)"
+    case .usdt(let site): return "usdt:\(site.binary):\(site.provider):\(site.name)"
     }
   }
 
@@ -62,6 +68,7 @@ public enum ProbeKind: Hashable, Sendable {
     case .kretprobe: return "kretprobe"
     case .uprobe: return "uprobe"
     case .uretprobe: return "uretprobe"
+    case .usdt, .usdtPattern: return "usdt"
     default: return String(name.prefix { $0 != ":" })
     }
   }
@@ -72,6 +79,7 @@ public enum ProbeKind: Hashable, Sendable {
     case .tracepoint(let c, let e): return isPattern(c) || isPattern(e)
     case .kprobe(let f), .kretprobe(let f): return isPattern(f)
     case .uprobe(let b, let f), .uretprobe(let b, let f): return isPattern(f) && !isPattern(b)
+    case .usdtPattern: return true  // one attach point may name several sites
     default: return false
     }
   }
@@ -97,7 +105,7 @@ public enum ProbeKind: Hashable, Sendable {
 
   public var isUserProbe: Bool {
     switch self {
-    case .uprobe, .uretprobe: return true
+    case .uprobe, .uretprobe, .usdt, .usdtPattern: return true
     default: return false
     }
   }
@@ -111,7 +119,7 @@ public enum ProbeKind: Hashable, Sendable {
   /// Which of arg0..argN and retval the context offers.
   public var hasRegisterArguments: Bool {
     switch self {
-    case .kprobe, .uprobe, .rawTracepoint: return true
+    case .kprobe, .uprobe, .rawTracepoint, .usdt, .usdtPattern: return true
     default: return false
     }
   }
@@ -126,7 +134,7 @@ public enum ProbeKind: Hashable, Sendable {
   /// Whether pointers from this probe's arguments point into user memory.
   public var argumentsAreUserPointers: Bool {
     switch self {
-    case .uprobe, .uretprobe: return true
+    case .uprobe, .uretprobe, .usdt, .usdtPattern: return true
     case .tracepoint(let category, _): return category == "syscalls"
     default: return false
     }
@@ -147,8 +155,8 @@ public enum ProbeKind: Hashable, Sendable {
     }
     let args = Array(parts.dropFirst())
     if (text.contains("*") || text.contains("?"))
-      && !["tracepoint", "kprobe", "kretprobe", "uprobe", "uretprobe"].contains(provider.name) {
-      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe and uprobe attach points, not in \(provider.name)"))
+      && !["tracepoint", "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt"].contains(provider.name) {
+      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe and usdt attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
       args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil : ProbeParseError("\(provider.name) probes are written '\(form)'")
@@ -173,6 +181,11 @@ public enum ProbeKind: Hashable, Sendable {
       if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
       return .success(provider.name == "uprobe"
         ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
+    case "usdt":
+      guard (2...3).contains(args.count), args.allSatisfy({ !$0.isEmpty }) else {
+        return .failure(ProbeParseError("usdt probes are written 'usdt:binary:[provider:]name'"))
+      }
+      return .success(.usdtPattern(binary: args[0], provider: args.count == 3 ? args[1] : "*", name: args.last!))
     case "software", "hardware":
       let isHardware = provider.name == "hardware"
       guard (1...2).contains(args.count), !args[0].isEmpty else {

@@ -149,9 +149,19 @@ extension TypeChecker {
     switch builtin {
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       guard kind.hasRegisterArguments else {
-        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe, uprobe and rawtracepoint probes, not in \(kind.name)",
+        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe, uprobe, usdt and rawtracepoint probes, not in \(kind.name)",
               at: e.range)
         return nil
+      }
+      if case .usdt(let site) = kind {
+        let index = builtin.argumentIndex!
+        guard index < site.arguments.count else {
+          error("sema.usdtArgument",
+                "\(kind.name) has \(site.arguments.count) argument\(site.arguments.count == 1 ? "" : "s"); '\(name)' does not exist",
+                at: e.range)
+          return nil
+        }
+        return .integer(signed: site.arguments[index].signed)
       }
     case .retval:
       guard kind.hasReturnValue else {

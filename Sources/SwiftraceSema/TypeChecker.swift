@@ -18,6 +18,8 @@ public final class TypeChecker {
     public var resolveUserBinary: @Sendable (String) -> String? = { $0 }
     /// Without it (tests with no files) functions are taken as written.
     public var userFunctions: (@Sendable (String) -> [String]?)?
+    /// The USDT sites in an ELF file (nil when it cannot be read); without it, usdt probes are errors.
+    public var usdtSites: (@Sendable (String) -> [USDTSite]?)?
     /// `--unsafe`: system(), signal() and override() may be used.
     public var unsafe = false
     public init() {}
@@ -178,6 +180,18 @@ public final class TypeChecker {
         return symbols.filter { wildcardMatch(name, $0) }.map { kind.with(binary: path, function: $0) }
       }
       return symbols.contains(name) ? [kind.with(binary: path, function: function)] : []
+    case .usdtPattern(let target, let provider, let name):
+      guard let path = options.resolveUserBinary(target) else {
+        diagnostics.error("sema.uprobeTarget",
+                          "usdt target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows",
+                          at: range)
+        return nil
+      }
+      guard let sites = options.usdtSites?(path) else {
+        diagnostics.error("sema.uprobeTarget", "cannot read the USDT probes of '\(path)'", at: range)
+        return nil
+      }
+      return sites.filter { wildcardMatch(provider, $0.provider) && wildcardMatch(name, $0.name) }.map { .usdt($0) }
     default:
       return [kind]
     }

@@ -3,6 +3,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+// USDT probes (systemtap-sdt-dev's sys/sdt.h). `guarded` has a semaphore: the program skips it
+// unless a tracer has raised the semaphore, as real applications do for costly arguments.
+#if __has_include(<sys/sdt.h>)
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+// With semaphores on, every probe has one; only `guarded` is checked before it fires.
+unsigned short swiftrace_tick_semaphore __attribute__((unused, section(".probes")));
+unsigned short swiftrace_guarded_semaphore __attribute__((unused, section(".probes")));
+#define GUARDED_ENABLED() __builtin_expect(swiftrace_guarded_semaphore, 0)
+#else
+#define DTRACE_PROBE2(provider, name, a, b) do { } while (0)
+#define DTRACE_PROBE3(provider, name, a, b, c) do { } while (0)
+#define GUARDED_ENABLED() 0
+#endif
+
 __attribute__((noinline)) long add(long a, long b) {
   __asm__ volatile("" ::: "memory");
   return a + b;
@@ -19,6 +34,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n; i++) {
     total += add(i, 10);
     getppid();
+    DTRACE_PROBE2(swiftrace, tick, i, total);
+    if (GUARDED_ENABLED()) DTRACE_PROBE3(swiftrace, guarded, i, -i, (short)(i * 100));
   }
   // On the stack: probes read user memory without faulting pages in, and the stack is resident.
   char text[] = "hi\tthere\x01\xff!";

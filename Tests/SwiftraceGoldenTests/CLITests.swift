@@ -93,6 +93,8 @@ import Testing
     #expect(all.stdout.contains("\nrawtracepoint:sched_switch\n"))
     let program = try run(["-l", "-e", "BEGIN { } t:syscalls:sys_enter_exec* { }"])
     #expect(program.stdout == "BEGIN\ntracepoint:syscalls:sys_enter_execve\ntracepoint:syscalls:sys_enter_execveat\n")
+    let usdt = try run(["-lv", "usdt:\(Fixtures.uprobeTarget):*"])
+    #expect(usdt.stdout.contains("usdt:\(Fixtures.uprobeTarget):swiftrace:tick\n    arg0: int32 (-4@"), "\(usdt.stdout)")
     let user = try run(["-l", "uprobe:\(Fixtures.uprobeTarget):ad*"])
     #expect(user.stdout == "uprobe:\(Fixtures.uprobeTarget):add\n")
   }

@@ -1,0 +1,84 @@
+/// A USDT probe site, as the `.note.stapsdt` ELF note describes it: where the nop is, the
+/// semaphore the tracer raises (0 for none), and how each argument is found at that point.
+public struct USDTSite: Hashable, Sendable {
+  public let binary: String
+  public let provider: String
+  public let name: String
+  /// Virtual addresses in the binary (already adjusted for prelinking).
+  public let address: UInt64
+  public let semaphore: UInt64
+  public let arguments: [USDTArgument]
+
+  public init(binary: String, provider: String, name: String, address: UInt64, semaphore: UInt64,
+              arguments: [USDTArgument]) {
+    self.binary = binary
+    self.provider = provider
+    self.name = name
+    self.address = address
+    self.semaphore = semaphore
+    self.arguments = arguments
+  }
+}
+
+/// One argument of a USDT site: `-4@%edi` (a signed 4-byte register), `8@-16(%rbp)` (memory at a
+/// register plus an offset), `-4@$5` (a constant).
+public struct USDTArgument: Hashable, Sendable, CustomStringConvertible {
+  public enum Location: Hashable, Sendable {
+    /// Bytes into the x86-64 `struct pt_regs`.
+    case register(ptRegsOffset: Int)
+    case memory(baseOffset: Int, displacement: Int64)
+    case constant(Int64)
+  }
+  public let size: Int
+  public let signed: Bool
+  public let location: Location
+  public let spec: String
+
+  public var description: String { "\(signed ? "" : "u")int\(size * 8) (\(spec))" }
+
+  /// nil for forms the probe cannot read (an index register, `symbol(%rip)`).
+  public static func parse(_ spec: String) -> USDTArgument? {
+    guard let at = spec.firstIndex(of: "@"), let rawSize = Int(spec[..<at]), rawSize != 0 else { return nil }
+    let size = abs(rawSize)
+    guard [1, 2, 4, 8].contains(size) else { return nil }
+    let operand = spec[spec.index(after: at)...]
+    let location: Location
+    if operand.hasPrefix("$") {
+      guard let value = Int64(operand.dropFirst()) else { return nil }
+      location = .constant(value)
+    } else if operand.hasPrefix("%") {
+      guard let offset = registerOffset(String(operand.dropFirst())) else { return nil }
+      location = .register(ptRegsOffset: offset)
+    } else if let open = operand.firstIndex(of: "("), operand.hasSuffix(")") {
+      let displacementText = operand[..<open]
+      let inside = operand[operand.index(after: open)..<operand.index(before: operand.endIndex)]
+      guard inside.hasPrefix("%"), !inside.contains(","), let base = registerOffset(String(inside.dropFirst())),
+        base != 128 else { return nil }  // rip-relative operands name symbols
+      guard let displacement = displacementText.isEmpty ? 0 : Int64(displacementText) else { return nil }
+      location = .memory(baseOffset: base, displacement: displacement)
+    } else {
+      return nil
+    }
+    return USDTArgument(size: size, signed: rawSize < 0, location: location, spec: spec)
+  }
+
+  /// x86-64 `struct pt_regs` offsets of each register name and its narrower aliases.
+  static func registerOffset(_ name: String) -> Int? {
+    let legacy: [String: Int] = [
+      "ax": 80, "bx": 40, "cx": 88, "dx": 96, "si": 104, "di": 112, "bp": 32, "sp": 152,
+    ]
+    let numbered = [8: 72, 9: 64, 10: 56, 11: 48, 12: 24, 13: 16, 14: 8, 15: 0]
+    if name == "rip" || name == "eip" { return 128 }
+    for (base, offset) in legacy {
+      // al, bl, cl, dl for the first four; sil, dil, bpl, spl for the others
+      let low = base.hasSuffix("x") ? "\(base.prefix(1))l" : "\(base)l"
+      if ["r\(base)", "e\(base)", base, low].contains(name) { return offset }
+    }
+    if name.hasPrefix("r") {
+      let digits = name.dropFirst().prefix { $0.isNumber }
+      let suffix = name.dropFirst(1 + digits.count)
+      if let n = Int(digits), let offset = numbered[n], ["", "d", "w", "b"].contains(suffix) { return offset }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,27 @@
+import SwiftraceSema
+import Testing
+
+/// The argument forms GCC and Clang write into `.note.stapsdt`.
+@Suite struct USDTArgumentTests {
+  @Test(arguments: [
+    ("-4@%edi", 4, true, USDTArgument.Location.register(ptRegsOffset: 112)),
+    ("8@%rax", 8, false, .register(ptRegsOffset: 80)),
+    ("-2@%r12w", 2, true, .register(ptRegsOffset: 24)),
+    ("1@%dl", 1, false, .register(ptRegsOffset: 96)),
+    ("1@%dil", 1, false, .register(ptRegsOffset: 112)),
+    ("-8@-16(%rbp)", 8, true, .memory(baseOffset: 32, displacement: -16)),
+    ("4@(%rsp)", 4, false, .memory(baseOffset: 152, displacement: 0)),
+    ("-4@$5", 4, true, .constant(5)),
+  ])
+  func parses(_ spec: String, _ size: Int, _ signed: Bool, _ location: USDTArgument.Location) throws {
+    let argument = try #require(USDTArgument.parse(spec))
+    #expect(argument.size == size)
+    #expect(argument.signed == signed)
+    #expect(argument.location == location)
+  }
+
+  @Test(arguments: ["8@counter(%rip)", "4@(%rax,%rbx,4)", "3@%eax", "4@%xmm0", "garbage"])
+  func refusesWhatAProbeCannotRead(_ spec: String) {
+    #expect(USDTArgument.parse(spec) == nil)
+  }
+}
