@@ -125,6 +125,11 @@ public enum Driver {
     checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
+    checkOptions.cgroupID = { path in
+      var st = stat()
+      guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+      return UInt64(st.st_ino)
+    }
     if let s = ProcessInfo.processInfo.environment["BPFTRACE_STRLEN"], let n = Int(s) {
       guard n >= 1 && n <= 200 else {
         stderr.write("swiftrace: error: BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)\n")

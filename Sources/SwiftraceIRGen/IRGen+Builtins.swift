@@ -26,6 +26,8 @@ extension IRGenerator {
       return .buffer(buffer, size: 16)
     case .cpid:
       return .integer(m.int(options.childPID))
+    case .cgroup:  // bpf_get_current_cgroup_id (80)
+      return .integer(callHelper(80, []))
     case .curtask:  // bpf_get_current_task (35)
       return .integer(callHelper(35, []))
     case .probe:

@@ -42,8 +42,12 @@ extension IRGenerator {
         return emitStr(args, e)
       case .buf?:
         return emitBuf(args, e)
-      case .sizeof?, .kaddr?:
+      case .sizeof?, .kaddr?, .cgroupid?:
         return .integer(m.int(checked.constants[e.id] ?? 0))
+      case .reg?:
+        return .integer(load64(offset(context, Int(checked.constants[e.id] ?? 0))))
+      case .macaddr?:
+        return emitMacAddress(args[0])
       case .strftime?, .ksym?, .usym?, .ntop?, .bswap?, .strerror?, .kstack?, .ustack?:
         return emitSymbolFunction(Function(rawValue: name)!, args, e)
       case .strcontains?:

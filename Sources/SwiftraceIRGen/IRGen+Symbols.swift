@@ -53,6 +53,21 @@ extension IRGenerator {
     }
   }
 
+  /// `macaddr(x)`: six bytes from a pointer (read from memory) or a 6-byte value, in one u64.
+  func emitMacAddress(_ arg: Expr) -> IRValue {
+    let slot = scratch(8)
+    store64(m.int(0), at: slot)
+    switch emitValue(arg) {
+    case .buffer(let p, _):
+      copy(6, from: p, to: slot)
+    case .integer(let address):
+      let type = checked.type(of: arg)
+      let user = type.isPointer ? isUser(type) : probe.kind.argumentsAreUserPointers
+      callHelper(user ? 112 : 113, [bytePointer(slot), m.int(6, m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
+    }
+    return .integer(load64(slot))
+  }
+
   /// An address alone, or with the pid whose mappings resolve it.
   func symbolValue(_ kind: SymbolKind, _ value: LLVMValueRef) -> IRValue {
     guard kind.storageSize == 16 else { return .integer(value) }

@@ -51,6 +51,11 @@ public final class Symbolizer {
       return String(cString: name)
     case .errorName:
       return String(cString: strerror(Int32(truncatingIfNeeded: value)))
+    case .macAddress:
+      return (0..<6).map { i in
+        let byte = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))
+        return (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+      }.joined(separator: ":")
     }
   }
 

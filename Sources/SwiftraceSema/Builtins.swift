@@ -3,7 +3,7 @@
 public enum Builtin: String, CaseIterable, Sendable {
   case pid, tid, uid, gid, nsecs, elapsed, cpu, comm, cpid, probe, curtask
   case arg0, arg1, arg2, arg3, arg4, arg5, retval, args
-  case `func`, kstack, ustack, username
+  case `func`, kstack, ustack, username, cgroup
 
   public var type: SType {
     switch self {
@@ -39,7 +39,7 @@ public enum Function: String, CaseIterable, Sendable {
   case count, sum, min, max, avg, stats, hist, lhist
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
-  case buf, cat, system
+  case buf, cat, system, reg, cgroupid, macaddr
 
   public var isAggregation: Bool {
     switch self {
@@ -65,6 +65,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .zero: return "zero(@map)"
     case .delete: return "delete(@map[key])"
     case .time: return "time([format])"
+    case .reg: return "reg(\"name\")"
+    case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
+    case .macaddr: return "macaddr(pointer or 6 bytes)"
     case .cat: return "cat(format, ...)"
     case .system: return "system(format, ...)"
     case .buf: return "buf(pointer or string [, length])"

@@ -103,6 +103,15 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
+  /// A `struct pt_regs` context (perf events start with one): what `reg()` reads.
+  public var hasRegisters: Bool {
+    switch self {
+    case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .usdtPattern, .profile, .interval, .software, .hardware:
+      return true
+    default: return false
+    }
+  }
+
   public var isUserProbe: Bool {
     switch self {
     case .uprobe, .uretprobe, .usdt, .usdtPattern: return true

@@ -18,6 +18,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   case username
   /// `strerror(errno)`.
   case errorName
+  /// `macaddr(p)`: six bytes, printed `AA:BB:CC:DD:EE:FF`.
+  case macAddress
 
   public var storageSize: Int {
     switch self {
@@ -37,6 +39,7 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
     case .inetAddress: return "inet"
     case .username: return "username"
     case .errorName: return "strerror"
+    case .macAddress: return "macaddr"
     }
   }
 }

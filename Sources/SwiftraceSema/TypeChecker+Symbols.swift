@@ -1,6 +1,12 @@
 import SwiftraceBasics
 import SwiftraceSyntax
 
+/// x86-64 `struct pt_regs`, in order: `reg(name)` reads 8 bytes at 8 times the index.
+public enum Registers {
+  public static let names = ["r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
+                             "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss"]
+}
+
 /// time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack and ustack: values that BPF
 /// keeps as numbers and userspace prints as text (see `SymbolKind`).
 extension TypeChecker {
@@ -66,6 +72,35 @@ extension TypeChecker {
       }
       constants[e.id] = address
       return .uint64
+    case .reg:
+      guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
+      guard current.kind.hasRegisters else {
+        error("sema.builtinUnavailable", "reg() reads the registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(current.kind.name)",
+              at: e.range)
+        return nil
+      }
+      guard let index = Registers.names.firstIndex(of: name) else {
+        let hint = closestName(to: name, in: Registers.names).map { "; did you mean '\($0)'?" } ?? ""
+        error("sema.unknownRegister", "reg(): unknown register '\(name)'\(hint)", at: args[0].range)
+        return nil
+      }
+      constants[e.id] = UInt64(index * 8)
+      return .uint64
+    case .cgroupid:
+      guard arity(1...1), let path = stringLiteral(args[0], of: f) else { return nil }
+      guard let id = options.cgroupID(path) else {
+        error("sema.unknownCgroup", "cgroupid(): '\(path)' is not a cgroup directory", at: args[0].range)
+        return nil
+      }
+      constants[e.id] = id
+      return .uint64
+    case .macaddr:
+      guard arity(1...1), let t = check(args[0]) else { return nil }
+      guard t.isPointer || t.isInteger || t == .string(size: 6) else {
+        error("sema.argumentType", "macaddr() needs a pointer or 6 bytes, not \(t)", at: args[0].range)
+        return nil
+      }
+      return .symbol(.macAddress)
     case .ntop:
       guard arity(1...2) else { return nil }
       if args.count == 2, integerArgument(args[0]) == nil { return nil }

@@ -20,6 +20,8 @@ public final class TypeChecker {
     public var userFunctions: (@Sendable (String) -> [String]?)?
     /// The USDT sites in an ELF file (nil when it cannot be read); without it, usdt probes are errors.
     public var usdtSites: (@Sendable (String) -> [USDTSite]?)?
+    /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
+    public var cgroupID: @Sendable (String) -> UInt64? = { _ in nil }
     /// `--unsafe`: system(), signal() and override() may be used.
     public var unsafe = false
     public init() {}
