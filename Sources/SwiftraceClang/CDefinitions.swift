@@ -227,6 +227,10 @@ public final class CDefinitions: KernelTypeCatalog {
     return result
   }
 
+  public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? {
+    fallback?.functionPrototype(name)
+  }
+
   public func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
     fallback?.rawTracepointArguments(event)
   }

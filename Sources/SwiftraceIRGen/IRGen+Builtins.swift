@@ -33,12 +33,19 @@ extension IRGenerator {
     case .probe:
       return .integer(m.int(UInt64(probe.index)))
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
-      if case .rawTracepoint = probe.kind {  // the context is an array of u64 arguments
+      switch probe.kind {
+      case .rawTracepoint, .fentry, .fexit:  // the context is an array of u64 arguments
         return .integer(load64(offset(context, 8 * builtin.argumentIndex!)))
+      default: break
       }
       if case .usdt(let site) = probe.kind { return .integer(usdtArgument(site.arguments[builtin.argumentIndex!])) }
       return .integer(load64(offset(context, Self.argumentOffsets[builtin.argumentIndex!])))
     case .retval:
+      if case .fexit = probe.kind {  // after the arguments in the context
+        let v = load64(offset(context, 8 * (probe.rawArguments?.count ?? 0)))
+        guard case .integer(let bytes, let signed)? = probe.returnType, bytes < 8 else { return .integer(v) }
+        return .integer(narrow(v, bits: bytes * 8, signed: signed))
+      }
       return .integer(load64(offset(context, Self.returnValueOffset)))
     case .args:
       return .integer(m.int(0))  // only its fields are values; the checker enforces that

@@ -157,6 +157,8 @@ public final class IRGenerator {
     case .rawTracepoint(let e): return "tp_btf/\(e)"
     case .kprobe(let f): return "kprobe/\(f)"
     case .kretprobe(let f): return "kretprobe/\(f)"
+    case .fentry(let f): return "fentry/\(f)"
+    case .fexit(let f): return "fexit/\(f)"
     case .uprobe, .usdt, .usdtPattern: return "uprobe"
     case .uretprobe: return "uretprobe"
     case .interval, .profile, .software, .hardware: return "perf_event"

@@ -68,6 +68,18 @@ public final class KernelBTF: KernelTypeCatalog {
     return (1..<Int(btf_vlen(proto))).map { (names[$0], ctype(params[$0].type)) }
   }
 
+  public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? {
+    guard let btf = handle() else { return nil }
+    let id = btf__find_by_name_kind(btf, name, 12)  // BTF_KIND_FUNC
+    guard id > 0, let f = btf__type_by_id(btf, UInt32(id)), let proto = btf__type_by_id(btf, f.pointee.type),
+      Int(btf_kind(proto)) == BTF_KIND_FUNC_PROTO else { return nil }
+    let params = btf_params(proto)!
+    let arguments = (0..<Int(btf_vlen(proto))).map {
+      (String(cString: btf__name_by_offset(btf, params[$0].name_off)), ctype(params[$0].type))
+    }
+    return (arguments, proto.pointee.type == 0 ? .void : ctype(proto.pointee.type))
+  }
+
   private var enumValues: [String: Int64]?
 
   /// Enum values by name, from every BTF enum (collected on first use).

@@ -70,7 +70,21 @@ public final class Session {
   public func run() throws(BPFError) -> Int32 {
     BPFObject.verboseLog = options.verbose
     let object = try BPFObject(elf: code.elf, name: "swiftrace")
-    try object.load()
+    do {
+      try object.load()
+    } catch .verifier(let program, let e, let log) where e == EPERM {
+      // This kernel refuses to load fentry/fexit programs at all (the verifier never ran).
+      if let probe = checked.probes.first(where: { code.programNames[$0.index] == program }) {
+        switch probe.kind {
+        case .fentry, .fexit:
+          throw .notSupported(probe: probe.name,
+                              feature: "this kernel refuses to load kfunc/kretfunc (fentry/fexit) programs (\(errorString(e)))",
+                              hint: "use a tracepoint or a rawtracepoint instead")
+        default: break
+        }
+      }
+      throw .verifier(program: program, errno: e, log: log)
+    }
     if options.dryRun { return 0 }
     self.object = object
     defer { self.object = nil }
@@ -130,7 +144,7 @@ public final class Session {
       return
     case .tracepoint(let category, let event):
       links.append(try prog.attachTracepoint(category: category, event: event, probe: p.name))
-    case .rawTracepoint:
+    case .rawTracepoint, .fentry, .fexit:
       links.append(try prog.attachBySection(probe: p.name))
     case .kprobe(let f):
       links.append(try prog.attachKprobe(function: f, isReturn: false, probe: p.name))

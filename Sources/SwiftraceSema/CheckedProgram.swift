@@ -91,6 +91,8 @@ public struct CheckedProbe {
   public let tracepointFormat: TracepointFormat?
   /// For raw tracepoints: the arguments, each a u64 slot of the context.
   public let rawArguments: [(name: String, type: CType)]?
+  /// For kretfunc (fexit): the function's return type; `retval` follows the arguments in the context.
+  public var returnType: CType? = nil
 
   public var name: String { kind.name }
 }

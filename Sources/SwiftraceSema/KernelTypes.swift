@@ -85,4 +85,10 @@ public protocol KernelTypeCatalog: AnyObject {
   /// The arguments of raw tracepoint `event` (its TP_PROTO), names empty where BTF has none;
   /// nil if the kernel has no such tracepoint.
   func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]?
+  /// A kernel function's parameters and return type from BTF (for fentry/fexit); nil if BTF has none.
+  func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)?
+}
+
+extension KernelTypeCatalog {
+  public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? { nil }
 }

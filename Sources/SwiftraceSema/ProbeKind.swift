@@ -11,6 +11,9 @@ public enum ProbeKind: Hashable, Sendable {
   case rawTracepoint(event: String)
   case kprobe(function: String)
   case kretprobe(function: String)
+  /// `kfunc:FUNCTION` / `kretfunc:FUNCTION` (fentry/fexit): BTF-typed `args`, and `retval` on return.
+  case fentry(function: String)
+  case fexit(function: String)
   case uprobe(binary: String, function: String)
   case uretprobe(binary: String, function: String)
   /// Fires on one CPU every `nanoseconds`.
@@ -29,6 +32,7 @@ public enum ProbeKind: Hashable, Sendable {
   static let providers: [(name: String, aliases: [String])] = [
     ("BEGIN", []), ("END", []),
     ("tracepoint", ["t"]), ("rawtracepoint", ["rt"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
+    ("kfunc", ["fentry", "f"]), ("kretfunc", ["fexit", "fr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
     ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]),
   ]
@@ -42,6 +46,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .rawTracepoint(let e): return "rawtracepoint:\(e)"
     case .kprobe(let f): return "kprobe:\(f)"
     case .kretprobe(let f): return "kretprobe:\(f)"
+    case .fentry(let f): return "kfunc:\(f)"
+    case .fexit(let f): return "kretfunc:\(f)"
     case .uprobe(let b, let f): return "uprobe:\(b):\(f)"
     case .uretprobe(let b, let f): return "uretprobe:\(b):\(f)"
     case .interval(let ns): return "interval:\(Self.periodSpelling(ns))"
@@ -66,6 +72,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .tracepoint: return "tracepoint"
     case .kprobe: return "kprobe"
     case .kretprobe: return "kretprobe"
+    case .fentry: return "kfunc"
+    case .fexit: return "kretfunc"
     case .uprobe: return "uprobe"
     case .uretprobe: return "uretprobe"
     case .usdt, .usdtPattern: return "usdt"
@@ -77,7 +85,7 @@ public enum ProbeKind: Hashable, Sendable {
   public var isWildcard: Bool {
     switch self {
     case .tracepoint(let c, let e): return isPattern(c) || isPattern(e)
-    case .kprobe(let f), .kretprobe(let f): return isPattern(f)
+    case .kprobe(let f), .kretprobe(let f), .fentry(let f), .fexit(let f): return isPattern(f)
     case .uprobe(let b, let f), .uretprobe(let b, let f): return isPattern(f) && !isPattern(b)
     case .usdtPattern: return true  // one attach point may name several sites
     default: return false
@@ -128,14 +136,14 @@ public enum ProbeKind: Hashable, Sendable {
   /// Which of arg0..argN and retval the context offers.
   public var hasRegisterArguments: Bool {
     switch self {
-    case .kprobe, .uprobe, .rawTracepoint, .usdt, .usdtPattern: return true
+    case .kprobe, .uprobe, .rawTracepoint, .usdt, .usdtPattern, .fentry, .fexit: return true
     default: return false
     }
   }
 
   public var hasReturnValue: Bool {
     switch self {
-    case .kretprobe, .uretprobe: return true
+    case .kretprobe, .uretprobe, .fexit: return true
     default: return false
     }
   }
@@ -164,7 +172,7 @@ public enum ProbeKind: Hashable, Sendable {
     }
     let args = Array(parts.dropFirst())
     if (text.contains("*") || text.contains("?"))
-      && !["tracepoint", "kprobe", "kretprobe", "uprobe", "uretprobe", "usdt"].contains(provider.name) {
+      && !["tracepoint", "kprobe", "kretprobe", "kfunc", "kretfunc", "uprobe", "uretprobe", "usdt"].contains(provider.name) {
       return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe and usdt attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
@@ -183,6 +191,12 @@ public enum ProbeKind: Hashable, Sendable {
         return .failure(ProbeParseError("rawtracepoint probes are written 'rawtracepoint:event'"))
       }
       return .success(.rawTracepoint(event: event))
+    case "kfunc", "kretfunc":
+      // `kfunc:FUNCTION`, or `kfunc:MODULE:FUNCTION` (vmlinux only, as BTF is read from vmlinux)
+      guard (1...2).contains(args.count), let f = args.last, !f.isEmpty else {
+        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function'"))
+      }
+      return .success(provider.name == "kfunc" ? .fentry(function: f) : .fexit(function: f))
     case "kprobe", "kretprobe":
       if let e = need(1, "\(provider.name):function") { return .failure(e) }
       return .success(provider.name == "kprobe" ? .kprobe(function: args[0]) : .kretprobe(function: args[0]))

@@ -165,10 +165,11 @@ extension TypeChecker {
       }
     case .retval:
       guard kind.hasReturnValue else {
-        error("sema.builtinUnavailable", "'retval' is only available in kretprobe and uretprobe probes, not in \(kind.name)",
+        error("sema.builtinUnavailable", "'retval' is only available in kretprobe, uretprobe and kretfunc probes, not in \(kind.name)",
               at: e.range)
         return nil
       }
+      if let type = current.returnType { return valueType(of: type, user: false, at: e.range) }
     case .args:
       guard current.tracepointFormat != nil || current.rawArguments != nil else {
         error("sema.builtinUnavailable", "'args' is only available in tracepoint probes, not in \(kind.name)", at: e.range)
@@ -209,7 +210,7 @@ extension TypeChecker {
       guard let argument = raw.first(where: { $0.name == name && !name.isEmpty }) else {
         let hint = closestName(to: name, in: raw.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
         let unnamed = raw.allSatisfy { $0.name.isEmpty } ? " (its arguments have no names in BTF: use arg0..arg\(raw.count - 1))" : ""
-        error("sema.unknownField", "raw tracepoint \(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
+        error("sema.unknownField", "\(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
         return nil
       }
       return valueType(of: argument.type, user: false, at: e.range)

@@ -110,8 +110,16 @@ public final class TypeChecker {
           for match in matches {
             var format: TracepointFormat?
             if case .tracepoint(let c, let e) = match { format = catalog.format(category: c, event: e) }
-            probes.append(CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
-                                       tracepointFormat: format, rawArguments: nil))
+            var probe = CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
+                                     tracepointFormat: format, rawArguments: nil)
+            if case .fentry(let f) = match, let proto = kernelTypes?.functionPrototype(f) {
+              probe = CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
+                                   tracepointFormat: nil, rawArguments: proto.arguments)
+            } else if case .fexit(let f) = match, let proto = kernelTypes?.functionPrototype(f) {
+              probe = CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
+                                   tracepointFormat: nil, rawArguments: proto.arguments, returnType: proto.returnType)
+            }
+            probes.append(probe)
           }
         case .success(let kind):
           var format: TracepointFormat?
@@ -124,6 +132,18 @@ public final class TypeChecker {
               continue
             }
           }
+          var returnType: CType?
+          if case .fentry(let f) = kind, let proto = kernelTypes?.functionPrototype(f) {
+            rawArguments = proto.arguments
+          } else if case .fexit(let f) = kind, let proto = kernelTypes?.functionPrototype(f) {
+            (rawArguments, returnType) = (proto.arguments, proto.returnType)
+          } else if case .fentry(let f) = kind {
+            diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (kfunc needs one)", at: point.range)
+            continue
+          } else if case .fexit(let f) = kind {
+            diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (kretfunc needs one)", at: point.range)
+            continue
+          }
           if case .tracepoint(let category, let event) = kind {
             format = catalog.format(category: category, event: event)
             if format == nil {
@@ -132,7 +152,7 @@ public final class TypeChecker {
             }
           }
           probes.append(CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: probes.count,
-                                     tracepointFormat: format, rawArguments: rawArguments))
+                                     tracepointFormat: format, rawArguments: rawArguments, returnType: returnType))
         }
       }
     }
@@ -160,6 +180,10 @@ public final class TypeChecker {
       return options.kernelFunctions(pattern).map { .kprobe(function: $0) }
     case .kretprobe(let pattern):
       return options.kernelFunctions(pattern).map { .kretprobe(function: $0) }
+    case .fentry(let pattern):
+      return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fentry(function: $0) }
+    case .fexit(let pattern):
+      return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fexit(function: $0) }
     case .uprobe(let target, let function), .uretprobe(let target, let function):
       guard let path = options.resolveUserBinary(target) else {
         diagnostics.error("sema.uprobeTarget",

@@ -74,6 +74,20 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     try Test.cancel("kprobes are not supported by this kernel (CONFIG_KPROBES unset); verified and reported cleanly")
   }
 
+  /// kfunc/kretfunc (fentry/fexit): typed from BTF; this kernel refuses to load them (EPERM).
+  @Test func kfuncTypesFromBTFAndLoadsOrExplains() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = "kfunc:vfs_read { @bytes = sum(args->count); } kretfunc:vfs_read { @ret = hist(retval); }"
+    let types = try runProcess(swiftraceExecutable, ["--dump=types", "-e", program])
+    #expect(types.status == 0, "\(types.stderr)")
+    #expect(types.stdout.contains("@ret[] -> hist"), "\(types.stdout)")
+    let dry = try runProcess(swiftraceExecutable, ["--dry-run", "-e", program])
+    if dry.status == 0 { return }
+    #expect(dry.status == 1)
+    #expect(dry.stderr.contains("kfunc:vfs_read: this kernel refuses to load kfunc/kretfunc (fentry/fexit) programs"), "\(dry.stderr)")
+    try Test.cancel("this kernel refuses fentry/fexit programs (EPERM); compiled and reported cleanly")
+  }
+
   @Test func hardwareEventsRunOrExplainMissingCounters() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let program = "hardware:cycles:100000 { @[comm] = count(); } interval:ms:200 { exit(); }"
