@@ -22,6 +22,15 @@ extension IRGenerator {
         case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
         case .join: return emitJoin(args: args, call: e)
         case .delete: return emitDelete(args: args)
+        case .signal:
+          // bpf_send_signal (109): to the current task's process.
+          let number = checked.constants[e.id].map { m.int($0) } ?? emitInteger(args[0])
+          callHelper(109, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
+          return
+        case .override:
+          // bpf_override_return (58): the probed function returns this instead of running.
+          callHelper(58, [bytePointer(context), emitInteger(args[0])])
+          return
         default: break
         }
       }

@@ -84,6 +84,10 @@ public final class Session {
         }
       }
       throw .verifier(program: program, errno: e, log: log)
+    } catch .verifier(let program, let e, let log) where log.contains("cannot use helper bpf_override_return") {
+      let probe = checked.probes.first { code.programNames[$0.index] == program }?.name ?? program
+      throw .notSupported(probe: probe, feature: "override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE, and this one is not (\(errorString(e)))",
+                          hint: "override() cannot work on this machine")
     }
     if options.dryRun { return 0 }
     self.object = object

@@ -29,3 +29,17 @@ public enum AsyncAction: Hashable, Sendable {
 public enum JoinLimits {
   public static let count = 16
 }
+
+/// Linux signal numbers by name, for `signal("SIGUSR1")` and `signal("KILL")`.
+public enum SignalNames {
+  static let numbers: [String: Int] = [
+    "HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8, "KILL": 9, "USR1": 10,
+    "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15, "STKFLT": 16, "CHLD": 17, "CONT": 18, "STOP": 19,
+    "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23, "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27, "WINCH": 28,
+    "IO": 29, "PWR": 30, "SYS": 31,
+  ]
+
+  public static func number(of name: String) -> Int? {
+    numbers[name.hasPrefix("SIG") ? String(name.dropFirst(3)) : name]
+  }
+}

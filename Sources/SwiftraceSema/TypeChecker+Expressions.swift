@@ -312,6 +312,52 @@ extension TypeChecker {
       }
       checkPrintf(args: args, e)
       return SType.none
+    case .signal, .override:
+      guard asStatement else {
+        error("sema.notAValue", "\(name)() produces no value", at: e.range)
+        return nil
+      }
+      if !options.unsafe {
+        error("sema.unsafe", "\(name)() changes what the traced program does and is refused without --unsafe", at: e.range)
+      }
+      guard args.count == 1 else {
+        error("sema.arity", "\(name)() takes one argument: \(f.signature)", at: e.range)
+        return nil
+      }
+      if f == .override {
+        guard case .kprobe = current.kind else {
+          error("sema.builtinUnavailable", "override() only works in kprobe probes, not in \(current.kind.name)", at: e.range)
+          return nil
+        }
+        if let t = check(args[0]), !t.isInteger {
+          error("sema.argumentType", "override() expects an integer return value, not \(t)", at: args[0].range)
+        }
+        return SType.none
+      }
+      switch current.kind {
+      case .begin, .end:
+        error("sema.builtinUnavailable", "signal() in \(current.kind.name) would signal swiftrace itself", at: e.range)
+        return nil
+      default: break
+      }
+      if case .string(let text) = args[0].kind {
+        guard let number = SignalNames.number(of: text) else {
+          error("sema.unknownSignal", "signal(): unknown signal '\(text)'", at: args[0].range)
+          return nil
+        }
+        types[args[0].id] = .string(size: text.utf8.count + 1)
+        constants[e.id] = UInt64(number)
+      } else if case .integer(let n) = args[0].kind {
+        guard (1...64).contains(n) else {
+          error("sema.unknownSignal", "signal(): \(n) is not a signal number (1 to 64)", at: args[0].range)
+          return nil
+        }
+        types[args[0].id] = .int64
+        constants[e.id] = n
+      } else if let t = check(args[0]), !t.isInteger {
+        error("sema.argumentType", "signal() expects a signal name or number, not \(t)", at: args[0].range)
+      }
+      return SType.none
     case .cat, .system:
       guard asStatement else {
         error("sema.notAValue", "\(name)() produces no value", at: e.range)

@@ -158,3 +158,17 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     #expect(result.status == 0, "\(name): \(result.stderr)")
   }
 }
+
+/// override() needs CONFIG_BPF_KPROBE_OVERRIDE (and kprobes): compiled, then one clear line here.
+@Suite struct OverrideTests {
+  @Test func overrideCompilesAndExplains() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = "kprobe:__x64_sys_getppid { override(-1); }"
+    let refused = try runProcess(swiftraceExecutable, ["--dry-run", "-e", program])
+    #expect(refused.status == 1 && refused.stderr.contains("refused without --unsafe"), "\(refused.stderr)")
+    let dry = try runProcess(swiftraceExecutable, ["--unsafe", "--dry-run", "-e", program])
+    if dry.status == 0 { return }
+    #expect(dry.stderr.contains("override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE"), "\(dry.stderr)")
+    try Test.cancel("this kernel lacks CONFIG_BPF_KPROBE_OVERRIDE; compiled and reported cleanly")
+  }
+}
