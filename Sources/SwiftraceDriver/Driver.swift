@@ -228,9 +228,10 @@ public enum Driver {
       sessionOptions.output = FileOutput(fd: fd)
     }
     sessionOptions.output.buffering = options.buffering
-    let objectCode = Session.ObjectCode(
+    var objectCode = Session.ObjectCode(
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
+    objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
     do {
       return try Session(checked: checked, code: objectCode, options: sessionOptions).run()
     } catch {

@@ -242,7 +242,25 @@ extension IRGenerator {
   }
 
   func sendEvent(_ event: LLVMValueRef, size: Int) {
-    // bpf_ringbuf_output(map, data, size, flags)
-    callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(0)])
+    // bpf_ringbuf_output(map, data, size, flags); a full buffer refuses the event, which is counted.
+    let rc = callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(0)])
+    countLostEventIf(LLVMBuildICmp(m.builder, LLVMIntNE, rc, m.int(0), "")!)
+  }
+
+  /// Adds one to this CPU's lost-event count when `condition` holds.
+  func countLostEventIf(_ condition: LLVMValueRef) {
+    let lost = appendBlock("event.lost"), sent = appendBlock("event.sent")
+    LLVMBuildCondBr(m.builder, condition, lost, sent)
+    LLVMPositionBuilderAtEnd(m.builder, lost)
+    let key = scratch(8)
+    store64(m.int(0), at: key)
+    // bpf_map_lookup_elem (1) on the one-entry per-CPU array
+    let slot = callHelper(1, [LLVMBuildBitCast(m.builder, lostEvents, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
+    let found = appendBlock("event.lost.count")
+    LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, slot, "")!, found, sent)
+    LLVMPositionBuilderAtEnd(m.builder, found)
+    store64(LLVMBuildAdd(m.builder, load64(slot), m.int(1), "")!, at: slot)
+    LLVMBuildBr(m.builder, sent)
+    LLVMPositionBuilderAtEnd(m.builder, sent)
   }
 }

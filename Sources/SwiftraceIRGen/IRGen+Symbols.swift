@@ -137,6 +137,7 @@ extension IRGenerator {
     // bpf_ringbuf_reserve (131): a record to fill, or null when the buffer is full.
     let record = callHelper(131, [bytePointer(ringBuffer), m.int(UInt64(total)), m.int(0)], returns: m.i8Ptr)
     let fill = appendBlock("join.fill"), done = appendBlock("join.done")
+    countLostEventIf(LLVMBuildIsNull(b, record, "")!)
     LLVMBuildCondBr(b, LLVMBuildIsNotNull(b, record, ""), fill, done)
     LLVMPositionBuilderAtEnd(b, fill)
     store64(m.int(AsyncEventID.actionBase + UInt64(id)), at: record)

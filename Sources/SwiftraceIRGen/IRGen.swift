@@ -16,6 +16,8 @@ public struct BPFObjectCode: Sendable {
   /// Script map name (`@x`) to the symbol of its `.maps` global.
   public let mapSymbols: [String: String]
   public static let ringBufferSymbol = "swiftrace_events"
+  /// A per-CPU count of events the full ring buffer refused.
+  public static let lostEventsSymbol = "swiftrace_lost"
 }
 
 public struct IRGenOptions: Sendable {
@@ -41,6 +43,7 @@ public final class IRGenerator {
   var mapGlobals: [String: LLVMValueRef] = [:]
   var mapSymbols: [String: String] = [:]
   var ringBuffer: LLVMValueRef!
+  var lostEvents: LLVMValueRef!
 
   // State of the function being generated.
   var function: LLVMValueRef!
@@ -128,6 +131,7 @@ public final class IRGenerator {
     declareStackMaps()
     ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
+    lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: 6, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
   }
 
   func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,

@@ -41,6 +41,11 @@ struct ResultWriter {
     out.write(format == .json ? "{\"type\": \"syscall\", \"data\": \(JSONPrinter.quote(text))}\n" : text)
   }
 
+  /// Events the full ring buffer refused since the last report, as bpftrace 0.17 reports them.
+  func lost(_ n: UInt64) {
+    out.write(format == .json ? "{\"type\": \"lost_events\", \"data\": {\"events\": \(n)}}\n" : "Lost \(n) events\n")
+  }
+
   func value(_ v: MapSnapshot.Value) {
     out.write(format == .json ? JSONPrinter.value(v) : TextPrinter.valueText(v) + "\n")
   }

@@ -30,6 +30,9 @@ public final class Session {
   var links: [BPFLink] = []
   var exitRequested = false
   var formatters: [PrintfFormatter] = []
+  /// Lost events already reported, and when the count was last read.
+  var lostReported: UInt64 = 0
+  var lostCheckedAt: UInt64 = 0
   /// Set once loaded: actions read and rewrite its maps while events arrive.
   var object: BPFObject?
   let symbolizer = Symbolizer()
@@ -41,6 +44,8 @@ public final class Session {
     public var programNames: [Int: String]
     public var mapSymbols: [String: String]
     public var ringBufferSymbol: String
+    public var lostEventsSymbol = "swiftrace_lost"
+
     public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String], ringBufferSymbol: String) {
       self.elf = elf
       self.programNames = programNames
@@ -128,6 +133,10 @@ public final class Session {
     for p in checked.probes where p.kind == .end { try program(object, p).testRun() }
     reader.consume()
     options.child?.terminate()
+    reportLostEvents(force: true)
+    if lostReported > 0 {
+      FileOutput.standardError.write("swiftrace: warning: \(lostReported) events were lost: the ring buffer was full (raise BPFTRACE_PERF_RB_PAGES)\n")
+    }
     out.endOfTrace()
     for info in checked.maps { out.map(snapshot(of: info)) }
     out.flush()
@@ -198,6 +207,7 @@ public final class Session {
       let n = poll(&fds, nfds_t(fds.count), -1)
       if n < 0 && errno != EINTR { break }
       reader.consume()
+      reportLostEvents(force: false)
       out.endOfBatch()
       if fds[1].revents != 0 { break }
       // The -c child or the -p process exited.
@@ -257,6 +267,25 @@ public final class Session {
       for key in map.keys() {
         if clear && info.storage != .perCPUArray { map.delete(key) } else { map.zeroValue(key, perCPU: perCPU) }
       }
+    }
+  }
+
+  /// Reads the per-CPU lost-event counts (at most every 100 ms while events flow) and reports
+  /// what is new.
+  func reportLostEvents(force: Bool) {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    let ms = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+    guard force || ms >= lostCheckedAt + 100 else { return }
+    lostCheckedAt = ms
+    guard let map = object?.map(named: code.lostEventsSymbol), let bytes = map.lookup([0, 0, 0, 0], perCPU: true) else {
+      return
+    }
+    var total: UInt64 = 0
+    for offset in stride(from: 0, to: bytes.count, by: 8) { total &+= u64(bytes, offset) }
+    if total > lostReported {
+      out.lost(total - lostReported)
+      lostReported = total
     }
   }
 

@@ -172,3 +172,23 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     try Test.cancel("this kernel lacks CONFIG_BPF_KPROBE_OVERRIDE; compiled and reported cleanly")
   }
 }
+
+/// A ring buffer too small for the event rate: every event is either printed or counted as lost.
+@Suite struct LostEventTests {
+  @Test func everyEventIsPrintedOrCounted() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let calls = 200_000
+    let result = try runProcess(swiftraceExecutable, [
+      "-c", "\(Fixtures.uprobeTarget) \(calls)", "-e",
+      "tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf(\"%d %d %d %d\\n\", 1, 2, 3, 4); @n = count(); }",
+    ], environment: ["BPFTRACE_PERF_RB_PAGES": "1"], timeout: 120)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n")
+    let printed = lines.filter { $0 == "1 2 3 4" }.count
+    let lost = lines.filter { $0.hasPrefix("Lost ") }.compactMap { Int($0.split(separator: " ")[1]) }.reduce(0, +)
+    #expect(lines.contains("@n: \(calls)"))
+    #expect(lost > 0, "a one-page ring buffer should overflow")
+    #expect(printed + lost == calls)
+    #expect(result.stderr.contains("\(lost) events were lost"))
+  }
+}
