@@ -43,7 +43,9 @@ let package = Package(
     .target(name: "SwiftraceBPF", dependencies: ["CLibBPF"]),
 
     // MARK: SwiftraceRuntime
-    .target(name: "SwiftraceRuntime", dependencies: ["CLibBPF", "SwiftraceBPF", "SwiftraceSema"]),
+    .target(
+      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "SwiftraceBPF", "SwiftraceSema"],
+      linkerSettings: [.linkedLibrary("stdc++")]),  // __cxa_demangle for C++ symbol names
     .testTarget(name: "SwiftraceRuntimeTests", dependencies: ["SwiftraceRuntime"]),
 
     // MARK: SwiftraceDriver

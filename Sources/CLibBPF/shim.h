@@ -35,3 +35,6 @@ static inline char *swr_vformat_alloc_impl(const char *fmt, va_list args) {
 static inline int swr_pipe2(int fds[2], int flags) {
   return (int)syscall(__NR_pipe2, fds, flags);
 }
+
+// C++ names in user symbols: libstdc++'s demangler (Swift already links libstdc++).
+char *__cxa_demangle(const char *mangled_name, char *output_buffer, size_t *length, int *status);

@@ -125,6 +125,9 @@ public enum Driver {
     checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
+    if environment["BPFTRACE_NO_CPP_DEMANGLE"].map({ $0 == "0" }) ?? true {
+      checkOptions.demangle = { Symbolizer.demangle($0) }
+    }
     checkOptions.cgroupID = { path in
       var st = stat()
       guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
@@ -216,6 +219,7 @@ public enum Driver {
     sessionOptions.format = options.format
     sessionOptions.targetPID = options.targetPID
     sessionOptions.userSymbols = environment["BPFTRACE_NO_USER_SYMBOLS"].map { $0 == "0" } ?? true
+    sessionOptions.demangle = environment["BPFTRACE_NO_CPP_DEMANGLE"].map { $0 == "0" } ?? true
     if let s = ProcessInfo.processInfo.environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
       sessionOptions.catBytesMax = n
     }

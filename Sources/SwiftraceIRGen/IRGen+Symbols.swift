@@ -21,7 +21,7 @@ extension IRGenerator {
   }
 
   func emitSymbolBuiltin(_ builtin: Builtin, _ e: Expr) -> IRValue {
-    if builtin == .func, let name = probe.kind.userFunctionName { return constantString(name) }
+    if builtin == .func, let name = checked.functionNames[probe.index] { return constantString(name) }
     guard case .symbol(let kind) = checked.type(of: e) else { return .integer(m.int(0)) }
     switch builtin {
     case .func:

@@ -11,6 +11,8 @@ public struct SessionOptions {
   public var format: OutputFormat = .text
   /// `-o FILE`: where results go instead of stdout.
   public var output: FileOutput = .standardOutput
+  /// False with BPFTRACE_NO_CPP_DEMANGLE=1.
+  public var demangle = true
   /// False with BPFTRACE_NO_USER_SYMBOLS=1.
   public var userSymbols = true
   /// `-p PID`: uprobes attach to this process only, and the trace ends when it exits.
@@ -61,6 +63,7 @@ public final class Session {
     out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
     symbolizer.resolvesUserSymbols = options.userSymbols
+    symbolizer.demanglesNames = options.demangle
     formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
     symbolizer.readStack = { [unowned self] limit, id in
       guard let symbol = code.mapSymbols[StackFormat.mapSymbol(limit: limit)],

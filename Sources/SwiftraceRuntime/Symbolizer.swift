@@ -1,3 +1,4 @@
+import CLibBPF
 import Foundation
 import Glibc
 import SwiftraceSema
@@ -163,6 +164,18 @@ public final class Symbolizer {
     if !result.isEmpty { mappings[pid] = result }
   }
 
+  /// C++ names (`_ZN3foo3barEv`) as C++ prints them (`foo::bar()`); other names unchanged.
+  public static func demangle(_ name: String) -> String {
+    guard name.hasPrefix("_Z") else { return name }
+    var status: Int32 = 0
+    guard let text = __cxa_demangle(name, nil, nil, &status), status == 0 else { return name }
+    defer { free(text) }
+    return String(cString: text)
+  }
+
+  /// BPFTRACE_NO_CPP_DEMANGLE: C++ names stay mangled.
+  public var demanglesNames = true
+
   /// BPFTRACE_NO_USER_SYMBOLS: user addresses stay numbers.
   public var resolvesUserSymbols = true
 
@@ -176,7 +189,8 @@ public final class Symbolizer {
       let (name, offset) = elf.symbol(at: elf.isPositionIndependent ? virtual : address) else {
       return nil
     }
-    return (withOffset ? "\(name)+\(offset)" : name, mapping.path)
+    let shown = demanglesNames ? Self.demangle(name) : name
+    return (withOffset ? "\(shown)+\(offset)" : shown, mapping.path)
   }
 
   // MARK: Plain conversions

@@ -26,6 +26,8 @@ public struct CheckedProgram {
   public let positionalParameters: [String]
   /// Default size of strings read with `str()` (BPFTRACE_STRLEN).
   public let stringLength: Int
+  /// What `func` is in uprobes on a named function, by probe index (C++ names demangled).
+  public var functionNames: [Int: String] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

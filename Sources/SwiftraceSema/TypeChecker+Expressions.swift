@@ -184,7 +184,11 @@ extension TypeChecker {
       case .uprobe, .uretprobe:
         // A named function is known here: a constant, which still prints after the traced
         // process has exited (bpftrace resolves the address then and prints it raw).
-        if let name = kind.userFunctionName { return .string(size: name.utf8.count + 1) }
+        if let name = kind.userFunctionName {
+          let shown = options.demangle(name)
+          funcNames[current.index] = shown
+          return .string(size: shown.utf8.count + 1)
+        }
         return .symbol(.userSymbol)
       default:
         error("sema.builtinUnavailable", "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",

@@ -20,6 +20,8 @@ public final class TypeChecker {
     public var userFunctions: (@Sendable (String) -> [String]?)?
     /// The USDT sites in an ELF file (nil when it cannot be read); without it, usdt probes are errors.
     public var usdtSites: (@Sendable (String) -> [USDTSite]?)?
+    /// C++ names as `func` prints them in uprobes.
+    public var demangle: @Sendable (String) -> String = { $0 }
     /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
     public var cgroupID: @Sendable (String) -> UInt64? = { _ in nil }
     /// `--unsafe`: system(), signal() and override() may be used.
@@ -35,6 +37,8 @@ public final class TypeChecker {
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
   var constants: [NodeID: UInt64] = [:]
+  /// `func` of uprobes on a named function, by probe index: the name, demangled.
+  var funcNames: [Int: String] = [:]
 
   var maps: [String: MapInfo] = [:]
   var types: [NodeID: SType] = [:]
@@ -83,7 +87,7 @@ public final class TypeChecker {
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
-                          stringLength: options.stringLength)
+                          stringLength: options.stringLength, functionNames: funcNames)
   }
 
   func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {

@@ -73,3 +73,12 @@ import Testing
     #expect(try format("100%% %+d", [5]) == "100% +5")
   }
 }
+
+@Suite struct DemanglingTests {
+  @Test func cppNamesAreDemangled() {
+    #expect(Symbolizer.demangle("_ZN3foo3barEv") == "foo::bar()")
+    #expect(Symbolizer.demangle("_ZN9swiftrace6Widget4drawEi") == "swiftrace::Widget::draw(int)")
+    #expect(Symbolizer.demangle("main") == "main")
+    #expect(Symbolizer.demangle("_Znot_really") == "_Znot_really")
+  }
+}
