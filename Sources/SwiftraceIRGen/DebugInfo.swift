@@ -75,13 +75,15 @@ final class DebugInfo {
   }
 
   /// `long callback(void *map, void *key, void *value, void *ctx)` for bpf_for_each_map_elem.
-  func describeCallback(_ function: LLVMValueRef, name: String, line: UInt32) -> LLVMMetadataRef {
+  /// A static subprogram `long name(void *a, void *b, ...)` that a helper calls back.
+  func describeCallback(_ function: LLVMValueRef, name: String, line: UInt32,
+                        parameters: [String] = ["map", "key", "value", "ctx"]) -> LLVMMetadataRef {
     let long = LLVMDIBuilderCreateBasicType(m.dib, "long", 4, 64, 5, LLVMDIFlagZero)!
-    var params: [LLVMMetadataRef?] = [long, voidPtr, voidPtr, voidPtr, voidPtr]
-    let subroutine = LLVMDIBuilderCreateSubroutineType(m.dib, file, &params, 5, LLVMDIFlagZero)
+    var params: [LLVMMetadataRef?] = [long] + parameters.map { _ in voidPtr }
+    let subroutine = LLVMDIBuilderCreateSubroutineType(m.dib, file, &params, UInt32(params.count), LLVMDIFlagZero)
     let sp = LLVMDIBuilderCreateFunction(m.dib, file, name, name.utf8.count, name, name.utf8.count, file, line,
                                          subroutine, 1, 1, line, LLVMDIFlagPrototyped, 1)!
-    for (i, param) in ["map", "key", "value", "ctx"].enumerated() {
+    for (i, param) in parameters.enumerated() {
       _ = LLVMDIBuilderCreateParameterVariable(m.dib, sp, param, param.utf8.count, UInt32(i + 1), file, line, voidPtr, 1,
                                                LLVMDIFlagZero)
     }

@@ -68,13 +68,85 @@ extension IRGenerator {
     return .integer(load64(slot))
   }
 
-  /// An address alone, or with the pid whose mappings resolve it.
+  /// An address alone, or with the pid whose mappings resolve it; a user symbol also carries the
+  /// mapping's file (inode, device) and the offset in it, found now by bpf_find_vma, so that it
+  /// resolves after the process has exited.
   func symbolValue(_ kind: SymbolKind, _ value: LLVMValueRef) -> IRValue {
-    guard kind.storageSize == 16 else { return .integer(value) }
-    let slot = scratch(16)
+    guard kind.storageSize > 8 else { return .integer(value) }
+    let size = kind.storageSize
+    let slot = scratch(size)
+    zero(slot, bytes: size)
     store64(value, at: slot)
     store64(LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!, at: offset(slot, 8))
-    return .buffer(slot, size: 16)
+    if case .userSymbol = kind, let callback = vmaCallback() {
+      // bpf_find_vma (180) on bpf_get_current_task_btf (158)
+      let task = callHelper(158, [], returns: m.i8Ptr)
+      callHelper(180, [task, value, LLVMBuildBitCast(m.builder, callback, m.i8Ptr, "")!, bytePointer(slot), m.int(0)])
+    }
+    return .buffer(slot, size: size)
+  }
+
+  /// `long swiftrace_vma(task, vma, ctx)`: ctx is a user symbol's slot; the mapping's inode, device
+  /// and file offset go after the address and pid. Built once per object.
+  func vmaCallback() -> LLVMValueRef? {
+    guard let layout = checked.vmaLayout else { return nil }
+    if let existing = vmaCallbackFunction { return existing }
+    let saved = (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops)
+    let savedBlock = LLVMGetInsertBlock(m.builder)!
+    let savedLocation = LLVMGetCurrentDebugLocation2(m.builder)
+    defer {
+      (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops) = saved
+      LLVMPositionBuilderAtEnd(m.builder, savedBlock)
+      LLVMSetCurrentDebugLocation2(m.builder, savedLocation)
+    }
+    let name = "swiftrace_vma"
+    var params: [LLVMTypeRef?] = [m.i8Ptr, m.i8Ptr, m.i8Ptr]
+    let callback = LLVMAddFunction(m.module, name, LLVMFunctionType(m.i64, &params, 3, 0))!
+    LLVMSetLinkage(callback, LLVMInternalLinkage)
+    vmaCallbackFunction = callback
+    function = callback
+    subprogram = di.describeCallback(callback, name: name, line: 1, parameters: ["task", "vma", "ctx"])
+    let entry = LLVMAppendBasicBlockInContext(m.context, callback, "entry")
+    let body = LLVMAppendBasicBlockInContext(m.context, callback, "body")
+    LLVMPositionBuilderAtEnd(m.builder, entry)
+    LLVMSetCurrentDebugLocation2(m.builder, nil)  // the probe's location belongs to another function
+    let jump = LLVMBuildBr(m.builder, body)
+    let builder = LLVMCreateBuilderInContext(m.context)!
+    LLVMPositionBuilderBefore(builder, jump)
+    LLVMSetCurrentDebugLocation2(builder, nil)
+    allocaBuilder = builder
+    defer { LLVMDisposeBuilder(builder) }
+    LLVMPositionBuilderAtEnd(m.builder, body)
+    LLVMSetCurrentDebugLocation2(m.builder, di.location(line: 1, column: 1, scope: subprogram))
+    freeScratch = [:]
+    usedScratch = []
+
+    let vma = LLVMGetParam(callback, 1)!, ctx = LLVMGetParam(callback, 2)!
+    let slot = scratch(8)
+    func read(_ base: LLVMValueRef, _ at: Int, bytes: Int = 8) -> LLVMValueRef {
+      store64(m.int(0), at: slot)
+      callHelper(113, [bytePointer(slot), m.int(UInt64(bytes), m.i32), offset(base, at)])  // bpf_probe_read_kernel
+      return load64(slot)
+    }
+    func pointer(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildIntToPtr(m.builder, v, m.i8Ptr, "")! }
+    let start = read(vma, layout.vmStart)
+    let pageOffset = read(vma, layout.vmPageOffset)
+    let file = read(vma, layout.vmFile)
+    let hasFile = appendBlock("vma.file"), done = appendBlock("vma.done")
+    LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, file, m.int(0), "")!, hasFile, done)
+    LLVMPositionBuilderAtEnd(m.builder, hasFile)
+    let inode = read(pointer(file), layout.fileInode)
+    store64(read(pointer(inode), layout.inodeNumber), at: offset(ctx, 16))
+    let superBlock = read(pointer(inode), layout.inodeSuperBlock)
+    store64(read(pointer(superBlock), layout.superBlockDevice, bytes: 4), at: offset(ctx, 24))
+    let address = load64(ctx)
+    let fileOffset = LLVMBuildAdd(m.builder, LLVMBuildSub(m.builder, address, start, "")!,
+                                  LLVMBuildShl(m.builder, pageOffset, m.int(12), "")!, "")!
+    store64(fileOffset, at: offset(ctx, 32))
+    LLVMBuildBr(m.builder, done)
+    LLVMPositionBuilderAtEnd(m.builder, done)
+    LLVMBuildRet(m.builder, m.int(0))
+    return callback
   }
 
   /// bpf_get_stackid (27) into the stack map for this limit; user stacks keep the pid too.

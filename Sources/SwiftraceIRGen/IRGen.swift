@@ -44,6 +44,8 @@ public final class IRGenerator {
   var mapSymbols: [String: String] = [:]
   var ringBuffer: LLVMValueRef!
   var lostEvents: LLVMValueRef!
+  /// bpf_find_vma's callback, shared by the object's programs once one needs it.
+  var vmaCallbackFunction: LLVMValueRef?
 
   // State of the function being generated.
   var function: LLVMValueRef!

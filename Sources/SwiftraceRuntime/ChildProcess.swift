@@ -6,6 +6,8 @@ import SwiftraceBPF
 /// program is compiled (`cpid`) and it runs only once the probes are attached.
 public final class ChildProcess {
   public let pid: pid_t
+  /// The program the command runs, found like the shell finds it.
+  public let executablePath: String?
   private var releaseFD: Int32
   /// Becomes readable when the child exits (pidfd).
   public let exitFD: Int32
@@ -34,6 +36,7 @@ public final class ChildProcess {
       throw .system(what: "cannot start '\(command)'", errno: rc)
     }
     pid = child
+    executablePath = words[0].contains("/") ? words[0] : UserBinaries.resolve(words[0])
     releaseFD = fds[1]
     exitFD = swr_pidfd_open(child)
   }

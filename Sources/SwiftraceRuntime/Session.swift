@@ -63,6 +63,14 @@ public final class Session {
     out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
     symbolizer.resolvesUserSymbols = options.userSymbols
+    for p in checked.probes {
+      switch p.kind {
+      case .uprobe(let binary, _), .uretprobe(let binary, _): symbolizer.knowFile(binary)
+      case .usdt(let site): symbolizer.knowFile(site.binary)
+      default: break
+      }
+    }
+    if let path = options.child?.executablePath { symbolizer.knowFile(path) }
     symbolizer.demanglesNames = options.demangle
     formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
     symbolizer.readStack = { [unowned self] limit, id in

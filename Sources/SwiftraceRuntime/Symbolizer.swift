@@ -38,7 +38,12 @@ public final class Symbolizer {
     case .kernelSymbol:
       return kernelSymbol(value, withOffset: false) ?? hex(value)
     case .userSymbol:
-      return userSymbol(value, pid: Int32(truncatingIfNeeded: u64(bytes, offset + 8)), withOffset: false)?.text ?? hex(value)
+      if let live = userSymbol(value, pid: Int32(truncatingIfNeeded: u64(bytes, offset + 8)), withOffset: false) {
+        return live.text
+      }
+      // The process is gone: the file and offset BPF found when the value was made still say it.
+      return fileSymbol(inode: u64(bytes, offset + 16), device: u64(bytes, offset + 24),
+                        fileOffset: u64(bytes, offset + 32)) ?? hex(value)
     case .kernelStack(let format), .userStack(let format):
       let user = { if case .userStack = kind { return true } else { return false } }()
       let pid = user ? Int32(truncatingIfNeeded: u64(bytes, offset + 8)) : 0
@@ -192,6 +197,21 @@ public final class Symbolizer {
     let shown = demanglesNames ? Self.demangle(name) : name
     return (withOffset ? "\(shown)+\(offset)" : shown, mapping.path)
   }
+
+  /// The function at `fileOffset` in the file with this inode on this device (the kernel's
+  /// `MKDEV(major, minor)` encoding), found among the files processes map.
+  func fileSymbol(inode: UInt64, device: UInt64, fileOffset: UInt64) -> String? {
+    guard resolvesUserSymbols, inode != 0, let path = files.path(inode: inode, device: device) else { return nil }
+    if elfFiles[path] == nil { elfFiles[path] = ELFSymbols(path: path) }
+    guard let elf = elfFiles[path] ?? nil, let virtual = elf.address(ofFileOffset: fileOffset),
+      let (name, _) = elf.symbol(at: virtual) else { return nil }
+    return demanglesNames ? Self.demangle(name) : name
+  }
+
+  let files = FileIndex()
+
+  /// A file worth knowing before any process maps it: a uprobe target, the -c command.
+  public func knowFile(_ path: String) { files.add(path) }
 
   // MARK: Plain conversions
 

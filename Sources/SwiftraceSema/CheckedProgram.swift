@@ -28,6 +28,8 @@ public struct CheckedProgram {
   public let stringLength: Int
   /// What `func` is in uprobes on a named function, by probe index (C++ names demangled).
   public var functionNames: [Int: String] = [:]
+  /// Field offsets for finding a user address's file in BPF; nil without BTF.
+  public var vmaLayout: VMALayout?
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

@@ -6,7 +6,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   case timestamp(format: String)
   /// `ksym(address)`, `func` in kprobes: the kernel function containing the address.
   case kernelSymbol
-  /// `usym(address)`, `func` in uprobes: (address, pid), resolved in that process's mappings.
+  /// `usym(address)`, `func` in uprobes: (address, pid, inode, device, file offset). The mapping
+  /// is looked up in BPF when the value is made, so the symbol resolves after the process exits.
   case userSymbol
   /// `kstack`: a stack id in the stack-trace map for `limit` frames.
   case kernelStack(StackFormat)
@@ -23,7 +24,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
 
   public var storageSize: Int {
     switch self {
-    case .userSymbol, .userStack: return 16
+    case .userStack: return 16
+    case .userSymbol: return 40
     case .inetAddress: return 24
     default: return 8
     }
@@ -61,4 +63,27 @@ public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
 
   /// The stack-trace map that holds stacks of `limit` frames (one per limit in a program).
   public static func mapSymbol(limit: Int) -> String { "swiftrace_stacks_\(limit)" }
+}
+
+/// Where the kernel keeps a mapping's file, from BTF: what BPF reads to say which file (inode and
+/// device) and which offset in it a user address belongs to.
+public struct VMALayout: Hashable, Sendable {
+  public let vmStart: Int
+  public let vmPageOffset: Int
+  public let vmFile: Int
+  public let fileInode: Int
+  public let inodeNumber: Int
+  public let inodeSuperBlock: Int
+  public let superBlockDevice: Int
+
+  public init(vmStart: Int, vmPageOffset: Int, vmFile: Int, fileInode: Int, inodeNumber: Int, inodeSuperBlock: Int,
+              superBlockDevice: Int) {
+    self.vmStart = vmStart
+    self.vmPageOffset = vmPageOffset
+    self.vmFile = vmFile
+    self.fileInode = fileInode
+    self.inodeNumber = inodeNumber
+    self.inodeSuperBlock = inodeSuperBlock
+    self.superBlockDevice = superBlockDevice
+  }
 }

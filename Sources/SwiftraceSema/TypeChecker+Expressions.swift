@@ -189,6 +189,7 @@ extension TypeChecker {
           funcNames[current.index] = shown
           return .string(size: shown.utf8.count + 1)
         }
+        usesUserSymbols = true
         return .symbol(.userSymbol)
       default:
         error("sema.builtinUnavailable", "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",

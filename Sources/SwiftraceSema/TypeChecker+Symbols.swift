@@ -60,6 +60,7 @@ extension TypeChecker {
       return .symbol(.timestamp(format: format))
     case .ksym, .usym, .strerror:
       guard arity(1...1), integerArgument(args[0]) != nil else { return nil }
+      if f == .usym { usesUserSymbols = true }
       return .symbol(f == .ksym ? .kernelSymbol : f == .usym ? .userSymbol : .errorName)
     case .bswap:
       guard arity(1...1), let t = integerArgument(args[0]) else { return nil }

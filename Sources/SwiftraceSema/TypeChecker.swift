@@ -37,6 +37,8 @@ public final class TypeChecker {
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
   var constants: [NodeID: UInt64] = [:]
+  /// Whether some value is a `usym`: its mapping is then found in BPF.
+  var usesUserSymbols = false
   /// `func` of uprobes on a named function, by probe index: the name, demangled.
   var funcNames: [Int: String] = [:]
 
@@ -87,11 +89,27 @@ public final class TypeChecker {
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
-                          stringLength: options.stringLength, functionNames: funcNames)
+                          stringLength: options.stringLength, functionNames: funcNames,
+                          vmaLayout: usesUserSymbols ? vmaLayout() : nil)
   }
 
   func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
     if reporting { diagnostics.error(id, message, at: range, notes: notes) }
+  }
+
+  /// The offsets BPF follows from a `vm_area_struct` to its file's inode and device.
+  func vmaLayout() -> VMALayout? {
+    guard let types = kernelTypes else { return nil }
+    func offset(_ record: String, _ field: String) -> Int? {
+      guard let r = types.record(named: record, isUnion: false) else { return nil }
+      return types.fields(of: r).first { $0.name == field }?.offset
+    }
+    guard let start = offset("vm_area_struct", "vm_start"), let pgoff = offset("vm_area_struct", "vm_pgoff"),
+      let file = offset("vm_area_struct", "vm_file"), let inode = offset("file", "f_inode"),
+      let ino = offset("inode", "i_ino"), let sb = offset("inode", "i_sb"), let dev = offset("super_block", "s_dev")
+    else { return nil }
+    return VMALayout(vmStart: start, vmPageOffset: pgoff, vmFile: file, fileInode: inode, inodeNumber: ino,
+                     inodeSuperBlock: sb, superBlockDevice: dev)
   }
 
   func warning(_ id: String, _ message: String, at range: SourceRange) {
