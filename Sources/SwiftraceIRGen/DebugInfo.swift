@@ -45,8 +45,9 @@ final class DebugInfo {
   /// `struct { __uint(type, T); __uint(max_entries, N); __type(key, K); __type(value, V); }` as
   /// debug info attached to `global`, which lives in the `.maps` section.
   func describeMap(_ global: LLVMValueRef, name: String, type: UInt32, maxEntries: Int,
-                   keySize: Int?, valueSize: Int?, line: UInt32) {
+                   keySize: Int?, valueSize: Int?, flags: Int = 0, line: UInt32) {
     var members: [(String, LLVMMetadataRef)] = [("type", uintMember(Int(type))), ("max_entries", uintMember(maxEntries))]
+    if flags != 0 { members.append(("map_flags", uintMember(flags))) }
     if let keySize { members.append(("key", pointer(to: array(of: byteType, count: keySize, elementBits: 8)))) }
     if let valueSize { members.append(("value", pointer(to: array(of: byteType, count: valueSize, elementBits: 8)))) }
     var elements: [LLVMMetadataRef?] = members.enumerated().map { i, member in

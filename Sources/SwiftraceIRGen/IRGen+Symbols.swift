@@ -4,18 +4,28 @@ import SwiftraceSyntax
 
 /// Values printed as text by userspace (`SymbolKind`): BPF stores only what identifies them.
 extension IRGenerator {
-  /// One stack-trace map per frame limit, for kernel and user stacks alike.
+  /// One stack-trace map per frame limit for addresses, and one per limit for user stacks kept as
+  /// (build id, file offset) frames.
   func declareStackMaps() {
-    var limits = Set<Int>()
+    var limits = Set<Int>(), buildIDLimits = Set<Int>()
     for type in checked.types.values {
       if case .symbol(.kernelStack(let f)) = type { limits.insert(f.limit) }
-      if case .symbol(.userStack(let f)) = type { limits.insert(f.limit) }
+      if case .symbol(.userStack(let f)) = type {
+        if f.recordsBuildIDs { buildIDLimits.insert(f.limit) } else { limits.insert(f.limit) }
+      }
     }
     for limit in limits.sorted() {
       let symbol = StackFormat.mapSymbol(limit: limit)
       // BPF_MAP_TYPE_STACK_TRACE (7): u32 stack id -> `limit` instruction pointers.
       mapGlobals[symbol] = mapGlobal(symbol, type: 7, maxEntries: options.maxMapEntries, keySize: 4,
                                      valueSize: 8 * limit, line: 1)
+      mapSymbols[symbol] = symbol
+    }
+    for limit in buildIDLimits.sorted() {
+      let symbol = StackFormat.buildIDMapSymbol(limit: limit)
+      // BPF_F_STACK_BUILD_ID (32): each frame is struct bpf_stack_build_id (32 bytes).
+      mapGlobals[symbol] = mapGlobal(symbol, type: 7, maxEntries: options.maxMapEntries, keySize: 4,
+                                     valueSize: 32 * limit, flags: 32, line: 1)
       mapSymbols[symbol] = symbol
     }
   }
@@ -157,7 +167,8 @@ extension IRGenerator {
     case .userStack(let f): (user, format) = (true, f)
     default: return .integer(m.int(0))
     }
-    let map = mapPointer(StackFormat.mapSymbol(limit: format.limit))
+    let map = mapPointer(user && format.recordsBuildIDs ? StackFormat.buildIDMapSymbol(limit: format.limit)
+                           : StackFormat.mapSymbol(limit: format.limit))
     let flags: UInt64 = user ? 1 << 8 : 0  // BPF_F_USER_STACK
     let id = callHelper(27, [bytePointer(context), map, m.int(flags)])
     return user ? symbolValue(kind, id) : .integer(id)

@@ -137,8 +137,9 @@ public final class IRGenerator {
   }
 
   func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
-                         line: UInt32) -> LLVMValueRef {
-    let fields = (keySize == nil ? 2 : 4)
+                         flags: Int = 0, line: UInt32) -> LLVMValueRef {
+    // As many pointer-sized members as the BTF definition has (libbpf checks the sizes agree).
+    let fields = (keySize == nil ? 2 : 4) + (flags != 0 ? 1 : 0)
     var members = [LLVMTypeRef?](repeating: m.i8Ptr, count: fields)
     let structType = LLVMStructTypeInContext(m.context, &members, UInt32(fields), 0)!
     let g = LLVMAddGlobal(m.module, structType, symbol)!
@@ -146,7 +147,7 @@ public final class IRGenerator {
     LLVMSetSection(g, ".maps")
     LLVMSetAlignment(g, 8)
     di.describeMap(g, name: symbol, type: type, maxEntries: maxEntries, keySize: keySize, valueSize: valueSize,
-                   line: line)
+                   flags: flags, line: line)
     return g
   }
 

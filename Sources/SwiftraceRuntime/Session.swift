@@ -73,12 +73,10 @@ public final class Session {
     if let path = options.child?.executablePath { symbolizer.knowFile(path) }
     symbolizer.demanglesNames = options.demangle
     formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
-    symbolizer.readStack = { [unowned self] limit, id in
-      guard let symbol = code.mapSymbols[StackFormat.mapSymbol(limit: limit)],
-        let map = object?.map(named: symbol) else { return nil }
+    symbolizer.readStack = { [unowned self] symbol, id in
+      guard let name = code.mapSymbols[symbol], let map = object?.map(named: name) else { return nil }
       let key = withUnsafeBytes(of: id.littleEndian) { Array($0) }
-      guard let bytes = map.lookup(key, perCPU: false) else { return nil }
-      return stride(from: 0, to: bytes.count, by: 8).map { u64(bytes, $0) }
+      return map.lookup(key, perCPU: false)
     }
   }
 

@@ -8,7 +8,8 @@ import SwiftraceSema
 /// stack-trace maps, wall-clock times, addresses, user names and errno names.
 public final class Symbolizer {
   /// Reads the instruction pointers of stack `id` from the map for `limit` frames.
-  public var readStack: (_ limit: Int, _ id: UInt32) -> [UInt64]? = { _, _ in nil }
+  /// The raw value of stack `id` in the stack map named `symbol`.
+  public var readStack: (_ symbol: String, _ id: UInt32) -> [UInt8]? = { _, _ in nil }
   private var kernelSymbols: [(address: UInt64, name: String)]?
   private var mappings: [Int32: [Mapping]] = [:]
   private var elfFiles: [String: ELFSymbols?] = [:]
@@ -68,10 +69,29 @@ public final class Symbolizer {
   // MARK: Stacks
 
   func stack(_ id: Int64, format: StackFormat, pid: Int32?, context: Context) -> String {
-    guard id >= 0, let frames = readStack(format.limit, UInt32(id)) else { return "" }
+    let buildIDs = pid != nil && format.recordsBuildIDs
+    let symbol = buildIDs ? StackFormat.buildIDMapSymbol(limit: format.limit) : StackFormat.mapSymbol(limit: format.limit)
+    guard id >= 0, let bytes = readStack(symbol, UInt32(id)) else { return "" }
     let indent = format.mode == .perf ? "\t" : context == .printf ? "        " : "    "
     var out = "\n"
-    for ip in frames.prefix(while: { $0 != 0 }) {
+    if buildIDs, let pid {
+      // struct bpf_stack_build_id: s32 status, u8 build_id[20], then the file offset (status 1)
+      // or the address (status 2, when the kernel could not read the build id).
+      for at in stride(from: 0, to: bytes.count - 31, by: 32) {
+        let status = u64(bytes, at) & 0xffff_ffff
+        let value = u64(bytes, at + 24)
+        if status == 1 {
+          let buildID = bytes[(at + 4)..<(at + 24)].map { String(format: "%02x", $0) }.joined()
+          out += indent + (fileSymbol(buildID: buildID, fileOffset: value) ?? "0x" + String(value, radix: 16) + " (\(buildID))") + "\n"
+        } else if status == 2 {
+          out += indent + (userSymbol(value, pid: pid, withOffset: true)?.text ?? hex(value)) + "\n"
+        } else {
+          break
+        }
+      }
+      return out
+    }
+    for ip in stride(from: 0, to: bytes.count, by: 8).map({ u64(bytes, $0) }).prefix(while: { $0 != 0 }) {
       var frame: String
       var module = ""
       if let pid {
@@ -89,6 +109,15 @@ public final class Symbolizer {
       out += indent + frame + "\n"
     }
     return out
+  }
+
+  /// `name+offset` of the function at `fileOffset` in the file with this GNU build id.
+  func fileSymbol(buildID: String, fileOffset: UInt64) -> String? {
+    guard resolvesUserSymbols, let path = files.path(buildID: buildID) else { return nil }
+    if elfFiles[path] == nil { elfFiles[path] = ELFSymbols(path: path) }
+    guard let elf = elfFiles[path] ?? nil, let virtual = elf.address(ofFileOffset: fileOffset),
+      let (name, offset) = elf.symbol(at: virtual) else { return nil }
+    return "\(demanglesNames ? Self.demangle(name) : name)+\(offset)"
   }
 
   // MARK: Kernel
