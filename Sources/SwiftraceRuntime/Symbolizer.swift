@@ -82,7 +82,9 @@ public final class Symbolizer {
         let value = u64(bytes, at + 24)
         if status == 1 {
           let buildID = bytes[(at + 4)..<(at + 24)].map { String(format: "%02x", $0) }.joined()
-          out += indent + (fileSymbol(buildID: buildID, fileOffset: value) ?? "0x" + String(value, radix: 16) + " (\(buildID))") + "\n"
+          // Unresolved: the offset in the file, and the file (or its build id when it is not found).
+          let where_ = files.path(buildID: buildID) ?? "build id \(buildID)"
+          out += indent + (fileSymbol(buildID: buildID, fileOffset: value) ?? "0x" + String(value, radix: 16) + " (\(where_))") + "\n"
         } else if status == 2 {
           out += indent + (userSymbol(value, pid: pid, withOffset: true)?.text ?? hex(value)) + "\n"
         } else {
