@@ -67,6 +67,33 @@ extension BPFProgram {
     return BPFLink(link)
   }
 
+  /// A hardware breakpoint on `length` bytes at `address` in process `pid`: HW_BREAKPOINT_R (1),
+  /// W (2), RW (3) or X (4). Fires on every access.
+  public func attachWatchpoint(pid: Int32, address: UInt64, length: Int, type: UInt32, probe: String) throws(BPFError) -> BPFLink {
+    var attr = perf_event_attr()
+    attr.type = PERF_TYPE_BREAKPOINT.rawValue
+    attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
+    attr.bp_type = type
+    attr.bp_addr = address
+    attr.bp_len = UInt64(length)
+    attr.sample_period = 1
+    let pfd = swr_perf_event_open(&attr, pid, -1, -1, UInt(PERF_FLAG_FD_CLOEXEC))
+    guard pfd >= 0 else {
+      let e = errno
+      if e == ENOENT || e == ENODEV || e == EOPNOTSUPP {
+        throw .notSupported(probe: probe, feature: "this machine offers no hardware breakpoints (\(errorString(e)))",
+                            hint: "watchpoints need debug registers, which some virtual machines hide")
+      }
+      throw .attach(probe: probe, errno: e, reason: "cannot place the watchpoint", hint: "the address must be aligned to the length, in a mapped page")
+    }
+    guard let link = bpf_program__attach_perf_event(pointer, pfd) else {
+      let e = errno
+      Glibc.close(pfd)
+      throw .attach(probe: probe, errno: e, reason: "cannot attach to the watchpoint", hint: nil)
+    }
+    return BPFLink(link)
+  }
+
   /// A perf counter on one CPU (the software CPU clock unless told otherwise), sampled every
   /// `period` events (ns for clocks) or `frequency` times a second.
   public func attachPerfEvent(cpu: Int32, period: UInt64?, frequency: UInt64?, hardware: Bool = false,

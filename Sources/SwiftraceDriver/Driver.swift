@@ -120,6 +120,8 @@ public enum Driver {
     checkOptions.positionalParameters = options.positionalParameters
     checkOptions.hasChildCommand = options.childCommand != nil || options.dump != nil || options.dumpAll
     checkOptions.unsafe = options.unsafe
+    checkOptions.hasTargetProcess = options.childCommand != nil || options.targetPID != nil || options.dump != nil
+      || options.dumpAll
     checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
     checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }

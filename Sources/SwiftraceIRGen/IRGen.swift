@@ -168,7 +168,7 @@ public final class IRGenerator {
     case .fexit(let f): return "fexit/\(f)"
     case .uprobe, .usdt, .usdtPattern: return "uprobe"
     case .uretprobe: return "uretprobe"
-    case .interval, .profile, .software, .hardware: return "perf_event"
+    case .interval, .profile, .software, .hardware, .watchpoint: return "perf_event"
     }
   }
 

@@ -192,6 +192,11 @@ public final class Session {
                                          referenceCounter: semaphore, pid: options.targetPID ?? -1, probe: p.name))
     case .usdtPattern:
       return  // expanded by the checker
+    case .watchpoint(let address, let length, let mode):
+      guard let pid = options.targetPID ?? options.child?.pid else { return }
+      let type: UInt32 = ["r": 1, "w": 2, "rw": 3, "x": 4][mode] ?? 3
+      links.append(try prog.attachWatchpoint(pid: pid, address: address, length: mode == "x" ? 8 : length, type: type,
+                                             probe: p.name))
     case .software(let event, let count), .hardware(let event, let count):
       let hardware = { if case .hardware = p.kind { return true } else { return false } }()
       for cpu in Features.onlineCPUs {

@@ -23,6 +23,9 @@ public enum ProbeKind: Hashable, Sendable {
   /// `software:EVENT[:COUNT]`, `hardware:EVENT[:COUNT]`: every COUNT events, on every CPU.
   case software(PerfEvent, count: UInt64)
   case hardware(PerfEvent, count: UInt64)
+  /// `watchpoint:ADDRESS:LENGTH:MODE`: a hardware breakpoint on data (r, w, rw) or code (x) in the
+  /// process of -p or -c.
+  case watchpoint(address: UInt64, length: Int, mode: String)
   /// `usdt:binary:[provider:]name` as written; the checker expands it to its sites.
   case usdtPattern(binary: String, provider: String, name: String)
   /// One USDT site: a uprobe at its address, with its own argument locations.
@@ -34,7 +37,7 @@ public enum ProbeKind: Hashable, Sendable {
     ("tracepoint", ["t"]), ("rawtracepoint", ["rt"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
     ("kfunc", ["fentry", "f"]), ("kretfunc", ["fexit", "fr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
-    ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]),
+    ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]), ("watchpoint", ["w"]),
   ]
 
   /// The canonical spelling, as `probe` prints it.
@@ -54,6 +57,7 @@ public enum ProbeKind: Hashable, Sendable {
     case .profile(let hz, let ns): return hz.map { "profile:hz:\($0)" } ?? "profile:\(Self.periodSpelling(ns ?? 0))"
     case .software(let e, let n): return "software:\(e.name):\(n)"
     case .hardware(let e, let n): return "hardware:\(e.name):\(n)"
+    case .watchpoint(let a, let l, let m): return "watchpoint:0x\(String(a, radix: 16)):\(l):\(m)"
     case .usdtPattern(let b, let p, let n): return "usdt:\(b):\(p):\(n)"
     case .usdt(let site): return "usdt:\(site.binary):\(site.provider):\(site.name)"
     }
@@ -114,7 +118,8 @@ public enum ProbeKind: Hashable, Sendable {
   /// A `struct pt_regs` context (perf events start with one): what `reg()` reads.
   public var hasRegisters: Bool {
     switch self {
-    case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .usdtPattern, .profile, .interval, .software, .hardware:
+    case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .usdtPattern, .profile, .interval, .software, .hardware,
+      .watchpoint:
       return true
     default: return false
     }
@@ -204,6 +209,16 @@ public enum ProbeKind: Hashable, Sendable {
       if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
       return .success(provider.name == "uprobe"
         ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
+    case "watchpoint":
+      let form = "watchpoint:ADDRESS:LENGTH:MODE with LENGTH 1, 2, 4 or 8 and MODE r, w, rw or x"
+      guard args.count == 3 else { return .failure(ProbeParseError("watchpoint probes are written '\(form)'")) }
+      let text = args[0]
+      let address = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+      guard let address, let length = Int(args[1]), [1, 2, 4, 8].contains(length),
+        ["r", "w", "rw", "x"].contains(args[2]) else {
+        return .failure(ProbeParseError("watchpoint probes are written '\(form)'"))
+      }
+      return .success(.watchpoint(address: address, length: length, mode: args[2]))
     case "usdt":
       guard (2...3).contains(args.count), args.allSatisfy({ !$0.isEmpty }) else {
         return .failure(ProbeParseError("usdt probes are written 'usdt:binary:[provider:]name'"))

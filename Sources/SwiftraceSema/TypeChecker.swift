@@ -24,6 +24,8 @@ public final class TypeChecker {
     public var demangle: @Sendable (String) -> String = { $0 }
     /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
     public var cgroupID: @Sendable (String) -> UInt64? = { _ in nil }
+    /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.
+    public var hasTargetProcess = false
     /// `--unsafe`: system(), signal() and override() may be used.
     public var unsafe = false
     public init() {}
@@ -155,6 +157,11 @@ public final class TypeChecker {
             }
           }
           var returnType: CType?
+          if case .watchpoint = kind, !options.hasTargetProcess {
+            diagnostics.error("sema.watchpointTarget", "watchpoint probes watch one process: run with -p PID or -c COMMAND",
+                              at: point.range)
+            continue
+          }
           if case .fentry(let f) = kind, let proto = kernelTypes?.functionPrototype(f) {
             rawArguments = proto.arguments
           } else if case .fexit(let f) = kind, let proto = kernelTypes?.functionPrototype(f) {

@@ -18,6 +18,9 @@ unsigned short swiftrace_guarded_semaphore __attribute__((unused, section(".prob
 #define GUARDED_ENABLED() 0
 #endif
 
+// Written once per loop: what the watchpoint test watches (in a -no-pie build, at a fixed address).
+volatile long swiftrace_watched;
+
 __attribute__((noinline)) long add(long a, long b) {
   __asm__ volatile("" ::: "memory");
   return a + b;
@@ -33,6 +36,7 @@ int main(int argc, char **argv) {
   long total = 0;
   for (int i = 0; i < n; i++) {
     total += add(i, 10);
+    swiftrace_watched = total;
     getppid();
     DTRACE_PROBE2(swiftrace, tick, i, total);
     if (GUARDED_ENABLED()) DTRACE_PROBE3(swiftrace, guarded, i, -i, (short)(i * 100));

@@ -192,3 +192,29 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     #expect(result.stderr.contains("\(lost) events were lost"))
   }
 }
+
+/// Watchpoints on a global of the test program, built without PIE so its address is fixed.
+@Suite struct WatchpointTests {
+  @Test func writesAreCountedLikeBpftrace() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let binary = Fixtures.binDirectory.appendingPathComponent("watch_target").path
+    let source = Golden.fixtures.appendingPathComponent("uprobe_target.c").path
+    let built = try runProcess("/usr/bin/cc", ["-O1", "-g", "-no-pie", "-o", binary, source])
+    try #require(built.status == 0, "\(built.stderr)")
+    let symbols = try runProcess("/usr/bin/nm", [binary])
+    let line = try #require(symbols.stdout.split(separator: "\n").first { $0.hasSuffix(" swiftrace_watched") })
+    let address = "0x" + line.split(separator: " ")[0]
+    let program = "watchpoint:\(address):8:w { @writes = count(); }"
+    let ours = try runProcess(swiftraceExecutable, ["-c", "\(binary) 5", "-e", program])
+    if ours.status != 0, ours.stderr.contains("no hardware breakpoints") {
+      try Test.cancel("no hardware breakpoints on this machine; reported cleanly")
+    }
+    #expect(ours.status == 0, "\(ours.stderr)")
+    #expect(ours.stdout.contains("@writes: "))
+    let refused = try runProcess(swiftraceExecutable, ["-e", program])
+    #expect(refused.status == 1 && refused.stderr.contains("run with -p PID or -c COMMAND"))
+    guard let bpftrace = DifferentialTests.bpftrace else { return }
+    let theirs = try runProcess(bpftrace, ["-c", "\(binary) 5", "-e", program])
+    #expect(ours.stdout == theirs.stdout)
+  }
+}
