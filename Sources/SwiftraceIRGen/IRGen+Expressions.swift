@@ -42,6 +42,8 @@ extension IRGenerator {
         return emitStr(args, e)
       case .buf?:
         return emitBuf(args, e)
+      case .kptr?, .uptr?:
+        return .integer(emitInteger(args[0]))
       case .sizeof?, .kaddr?, .cgroupid?:
         return .integer(m.int(checked.constants[e.id] ?? 0))
       case .reg?:
@@ -314,8 +316,11 @@ extension IRGenerator {
       length = LLVMBuildTrunc(m.builder, limited, m.i32, "")
     }
     let pointer = LLVMBuildIntToPtr(m.builder, source.integer, m.i8Ptr, "")!
-    // bpf_probe_read_user_str (114) or bpf_probe_read_kernel_str (115)
-    callHelper(probe.kind.argumentsAreUserPointers ? 114 : 115, [bytePointer(buffer), length, pointer])
+    // bpf_probe_read_user_str (114) or bpf_probe_read_kernel_str (115): a typed pointer knows its
+    // memory (uptr()/kptr() set it); a plain address follows the probe's kind.
+    let sourceType = checked.type(of: args[0])
+    let user = sourceType.isPointer ? isUser(sourceType) : probe.kind.argumentsAreUserPointers
+    callHelper(user ? 114 : 115, [bytePointer(buffer), length, pointer])
     return .buffer(bytePointer(buffer), size: size)
   }
 }

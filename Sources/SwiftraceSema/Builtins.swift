@@ -39,7 +39,7 @@ public enum Function: String, CaseIterable, Sendable {
   case count, sum, min, max, avg, stats, hist, lhist
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
-  case buf, cat, system, reg, cgroupid, macaddr, signal, override
+  case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr
 
   public var isAggregation: Bool {
     switch self {
@@ -65,6 +65,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .zero: return "zero(@map)"
     case .delete: return "delete(@map[key])"
     case .time: return "time([format])"
+    case .kptr: return "kptr(pointer)"
+    case .uptr: return "uptr(pointer)"
     case .signal: return "signal(\"SIGNAME\" or number)"
     case .override: return "override(return value)"
     case .reg: return "reg(\"name\")"

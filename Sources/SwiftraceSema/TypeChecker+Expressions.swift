@@ -392,6 +392,21 @@ extension TypeChecker {
       return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)
+    case .kptr, .uptr:
+      // Which memory a pointer reads: the kernel's or the process's, whatever the probe suggests.
+      guard args.count == 1 else {
+        error("sema.arity", "\(name)() takes one argument: \(f.signature)", at: e.range)
+        return nil
+      }
+      guard let t = check(args[0]) else { return nil }
+      let user = f == .uptr
+      switch t {
+      case .pointer(let target, _): return .pointer(target, user: user)
+      case .integer: return .pointer(.integer(bytes: 8, signed: true), user: user)  // as bpftrace: an int64 *
+      default:
+        error("sema.argumentType", "\(name)() expects a pointer or an address, not \(t)", at: args[0].range)
+        return nil
+      }
     case .buf:
       return checkBuf(args: args, e)
     case .sizeof:
