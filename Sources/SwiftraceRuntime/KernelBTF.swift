@@ -15,7 +15,12 @@ public final class KernelBTF: KernelTypeCatalog {
   private func handle() -> OpaquePointer? {
     if !loaded {
       loaded = true
-      btf = btf__load_vmlinux_btf()
+      // BPFTRACE_BTF names another BTF file (a kernel's vmlinux BTF saved elsewhere).
+      if let path = getenv("BPFTRACE_BTF").map({ String(cString: $0) }), !path.isEmpty {
+        btf = btf__parse(path, nil)
+      } else {
+        btf = btf__load_vmlinux_btf()
+      }
     }
     return btf
   }
