@@ -42,6 +42,8 @@ extension IRGenerator {
         return emitStr(args, e)
       case .buf?:
         return emitBuf(args, e)
+      case .pton?:
+        return constantBytes(checked.byteConstants[e.id] ?? [])
       case .kptr?, .uptr?:
         return .integer(emitInteger(args[0]))
       case .sizeof?, .kaddr?, .cgroupid?:
@@ -181,8 +183,10 @@ extension IRGenerator {
     return load64(result)
   }
 
-  func constantString(_ s: String) -> IRValue {
-    let bytes = Array(s.utf8) + [0]
+  func constantString(_ s: String) -> IRValue { constantBytes(Array(s.utf8) + [0]) }
+
+  /// Bytes known when compiling, stored into a stack slot.
+  func constantBytes(_ bytes: [UInt8]) -> IRValue {
     let slot = scratch(bytes.count)
     let constant = bytes.withUnsafeBufferPointer { p in
       p.withMemoryRebound(to: CChar.self) { LLVMConstStringInContext(m.context, $0.baseAddress, UInt32(bytes.count), 1) }

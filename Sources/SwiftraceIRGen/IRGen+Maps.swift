@@ -15,6 +15,7 @@ extension IRGenerator {
     let padded = zip(info.keyTypes, keys).contains { type, expr in
       switch checked.type(of: expr) {
       case .string(let n): return n < type.storageSize  // the bytes after the NUL are not written
+      case .bytes(let n): return n < type.storageSize
       case let t where t.isBuffer: return t.storageSize < type.storageSize
       default: return false
       }
@@ -59,7 +60,7 @@ extension IRGenerator {
 
   /// A map's value, or zero (an empty string) when the key is absent.
   func readMap(_ info: MapInfo, key: LLVMValueRef) -> IRValue {
-    if info.valueType.isString || info.valueType.isTuple || info.valueType.isBuffer {
+    if info.valueType.isString || info.valueType.isTuple || info.valueType.isBuffer || info.valueType.storageSize > 8 {
       let result = scratch(info.valueSize)
       withLookup(info, key: key, found: { copy(info.valueSize, from: $0, to: result) },
                  missing: { zero(result, bytes: info.valueSize) })

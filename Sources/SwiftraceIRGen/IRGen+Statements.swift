@@ -176,7 +176,7 @@ extension IRGenerator {
   func elementValue(of type: SType, at pointer: LLVMValueRef) -> IRValue {
     switch type {
     case .string(let n): return .buffer(pointer, size: n)
-    case .tuple, .buffer: return .buffer(pointer, size: type.storageSize)
+    case .tuple, .buffer, .bytes: return .buffer(pointer, size: type.storageSize)
     default: return .integer(load64(pointer))
     }
   }

@@ -55,6 +55,8 @@ public enum JSONPrinter {
       return "{\"count\": \(count), \"average\": \(count == 0 ? 0 : total / count), \"total\": \(total)}"
     case .tuple(let elements):
       return "[" + elements.map(valueJSON).joined(separator: ",") + "]"
+    case .array(let values):
+      return "[" + values.map(String.init).joined(separator: ",") + "]"
     case .histogram:
       return "[]"
     }

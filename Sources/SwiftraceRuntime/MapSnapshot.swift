@@ -22,6 +22,8 @@ public struct MapSnapshot: Sendable {
     indirect case tuple([Value])
     /// Printed in hexadecimal, as bpftrace prints pointers.
     case pointer(UInt64)
+    /// An integer array: `[1,2,3,4]`.
+    case array([UInt64])
   }
 
   public struct Entry: Sendable {
@@ -87,6 +89,7 @@ public struct MapDecoder {
       switch type {
       case .string(let n): return .string(cString(bytes, offset, n))
       case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
+      case .bytes(let n): return .string("[" + byteArray(bytes, offset, n).map(String.init).joined(separator: ",") + "]")
       case .probe: return .probe(probeName(u64(bytes, offset)))
       case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
@@ -103,7 +106,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .buffer, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
+    case .string, .buffer, .bytes, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -153,6 +156,7 @@ public struct MapDecoder {
     switch type {
     case .string(let n): return .string(cString(bytes, offset, n))
     case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
+    case .bytes(let n): return .array(byteArray(bytes, offset, n).map(UInt64.init))
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
       return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
@@ -184,6 +188,11 @@ func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
   let slice = bytes[offset..<end]
   let stop = slice.firstIndex(of: 0) ?? end
   return String(decoding: bytes[offset..<stop], as: UTF8.self)
+}
+
+/// `n` bytes at `offset` (zeros past the end).
+func byteArray(_ bytes: [UInt8], _ offset: Int, _ n: Int) -> [UInt8] {
+  (0..<n).map { offset + $0 < bytes.count ? bytes[offset + $0] : 0 }
 }
 
 /// The bytes of a `buf()` value: an 8-byte length, then at most `capacity` bytes.

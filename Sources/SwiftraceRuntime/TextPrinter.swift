@@ -76,7 +76,7 @@ public enum TextPrinter {
       return UInt64(bitPattern: count == 0 ? 0 : total / count) ^ (1 << 63)
     case .histogram(let counts):
       return counts.reduce(0, &+)
-    case .string, .probe, .tuple:
+    case .string, .probe, .tuple, .array:
       return 0
     }
   }
@@ -117,6 +117,8 @@ public enum TextPrinter {
       return "(" + elements.map(valueText).joined(separator: ", ") + ")"
     case .pointer(let x):
       return "0x" + String(x, radix: 16)
+    case .array(let values):
+      return "[" + values.map(String.init).joined(separator: ",") + "]"
     }
   }
 }

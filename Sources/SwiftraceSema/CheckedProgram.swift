@@ -28,6 +28,8 @@ public struct CheckedProgram {
   public let stringLength: Int
   /// What `func` is in uprobes on a named function, by probe index (C++ names demangled).
   public var functionNames: [Int: String] = [:]
+  /// `pton()` results.
+  public var byteConstants: [NodeID: [UInt8]] = [:]
   /// Field offsets for finding a user address's file in BPF; nil without BTF.
   public var vmaLayout: VMALayout?
 

@@ -1,3 +1,4 @@
+import Glibc
 import SwiftraceBasics
 import SwiftraceSyntax
 
@@ -102,12 +103,21 @@ extension TypeChecker {
         return nil
       }
       return .symbol(.macAddress)
+    case .pton:
+      // Resolved when compiling, as in bpftrace: the address's bytes in network order.
+      guard arity(1...1), let text = stringLiteral(args[0], of: f) else { return nil }
+      guard let bytes = InetAddress.parse(text) else {
+        error("sema.argumentType", "pton(): '\(text)' is not an IPv4 or IPv6 address", at: args[0].range)
+        return nil
+      }
+      byteConstants[e.id] = bytes
+      return .bytes(count: bytes.count)
     case .ntop:
       guard arity(1...2) else { return nil }
       if args.count == 2, integerArgument(args[0]) == nil { return nil }
       guard let t = check(args[args.count - 1]) else { return nil }
       switch t {
-      case .integer, .string(size: 4), .string(size: 16): return .symbol(.inetAddress)
+      case .integer, .string(size: 4), .string(size: 16), .bytes(count: 4), .bytes(count: 16): return .symbol(.inetAddress)
       default:
         error("sema.argumentType", "ntop() expects an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), not \(t)",
               at: args[args.count - 1].range)
@@ -153,5 +163,15 @@ extension TypeChecker {
     }
     types[arg.id] = .string(size: text.utf8.count + 1)
     return text
+  }
+}
+
+/// Text addresses as bytes in network order, as inet_pton reads them.
+enum InetAddress {
+  static func parse(_ text: String) -> [UInt8]? {
+    var v4 = [UInt8](repeating: 0, count: 4), v6 = [UInt8](repeating: 0, count: 16)
+    if inet_pton(AF_INET, text, &v4) == 1 { return v4 }
+    if inet_pton(AF_INET6, text, &v6) == 1 { return v6 }
+    return nil
   }
 }

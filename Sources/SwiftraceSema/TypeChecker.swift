@@ -39,6 +39,8 @@ public final class TypeChecker {
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
   var constants: [NodeID: UInt64] = [:]
+  /// Byte strings known when compiling: `pton()`.
+  var byteConstants: [NodeID: [UInt8]] = [:]
   /// Whether some value is a `usym`: its mapping is then found in BPF.
   var usesUserSymbols = false
   /// `func` of uprobes on a named function, by probe index: the name, demangled.
@@ -91,7 +93,7 @@ public final class TypeChecker {
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
-                          stringLength: options.stringLength, functionNames: funcNames,
+                          stringLength: options.stringLength, functionNames: funcNames, byteConstants: byteConstants,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil)
   }
 
@@ -498,7 +500,7 @@ public final class TypeChecker {
     for key in keys {
       guard let t = check(key) else { return nil }
       switch t {
-      case .integer, .string, .buffer, .probe, .pointer, .symbol:
+      case .integer, .string, .buffer, .bytes, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
         error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)

@@ -8,6 +8,8 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case integer(signed: Bool, bits: Int = 64)
   /// A NUL-padded string buffer of `size` bytes, NUL included.
   case string(size: Int)
+  /// `pton(...)`: `count` unsigned bytes, printed `[1,2,3,4]` as bpftrace prints integer arrays.
+  case bytes(count: Int)
   /// `buf(p, n)`: up to `size` raw bytes and their count, printed with escapes (`%r`).
   /// Stored as an 8-byte length followed by the bytes.
   case buffer(size: Int)
@@ -88,6 +90,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .integer(let s, let bits): return "\(s ? "" : "u")int\(bits)"
     case .string(let n): return "string[\(n)]"
     case .buffer(let n): return "buffer[\(n)]"
+    case .bytes(let n): return "uint8[\(n)]"
     case .probe: return "probe"
     case .symbol(let kind): return kind.description
     case .tracepointArgs: return "args"
@@ -127,6 +130,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .none, .tracepointArgs, .record: return 0
     case .string(let n): return (n + 7) / 8 * 8
     case .buffer(let n): return 8 + (n + 7) / 8 * 8
+    case .bytes(let n): return (n + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
