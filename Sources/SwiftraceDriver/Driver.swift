@@ -127,6 +127,7 @@ public enum Driver {
     checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
+    checkOptions.userDataSymbol = { UserBinaries.dataSymbol($0, function: $1, in: $2) }
     if environment["BPFTRACE_NO_CPP_DEMANGLE"].map({ $0 == "0" }) ?? true {
       checkOptions.demangle = { Symbolizer.demangle($0) }
     }

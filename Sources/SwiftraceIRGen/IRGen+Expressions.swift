@@ -42,6 +42,13 @@ extension IRGenerator {
         return emitStr(args, e)
       case .buf?:
         return emitBuf(args, e)
+      case .uaddr?:
+        if let distance = checked.relativeAddresses[e.id] {
+          // The instruction pointer at a uprobe's function entry or a usdt site, plus the distance.
+          return .integer(LLVMBuildAdd(m.builder, load64(offset(context, Self.instructionPointerOffset)),
+                                       m.int(UInt64(bitPattern: distance)), "")!)
+        }
+        return .integer(m.int(checked.constants[e.id] ?? 0))
       case .pton?:
         return constantBytes(checked.byteConstants[e.id] ?? [])
       case .kptr?, .uptr?:

@@ -14,8 +14,10 @@ struct ELFSymbols {
     let fileSize: UInt64
   }
 
-  /// Sorted by address.
+  /// Functions, sorted by address.
   let symbols: [Symbol]
+  /// Data objects (STT_OBJECT), by name: what `uaddr()` finds.
+  let objects: [String: Symbol]
   let segments: [Segment]
   /// ET_DYN (shared objects, PIE executables) are loaded at a bias; ET_EXEC at their addresses.
   let isPositionIndependent: Bool
@@ -60,21 +62,24 @@ struct ELFSymbols {
     }
     let table = tables.first { $0.type == 2 } ?? tables.first { $0.type == 11 }
     var symbols: [Symbol] = []
+    var objects: [String: Symbol] = [:]
     if let table, table.entry > 0, table.strings < sectionOffsets.count {
       let stringsAt = sectionOffsets[table.strings]
       for i in 0..<(table.size / table.entry) {
         let e = table.offset + i * table.entry
         let info = e + 4 < bytes.count ? bytes[e + 4] : 0
-        guard info & 0xf == 2 else { continue }  // STT_FUNC
+        guard info & 0xf == 2 || info & 0xf == 1 else { continue }  // STT_FUNC, STT_OBJECT
         let value = u64(e + 8)
         guard value != 0 else { continue }
         var end = stringsAt + Int(u32(e))
         let start = end
         while end < bytes.count && bytes[end] != 0 { end += 1 }
-        symbols.append(Symbol(address: value, size: u64(e + 16), name: String(decoding: bytes[start..<end], as: UTF8.self)))
+        let symbol = Symbol(address: value, size: u64(e + 16), name: String(decoding: bytes[start..<end], as: UTF8.self))
+        if info & 0xf == 2 { symbols.append(symbol) } else { objects[symbol.name] = symbol }
       }
     }
     self.symbols = symbols.sorted { $0.address < $1.address }
+    self.objects = objects
   }
 
   /// The ELF virtual address of a byte at `fileOffset` in the file.

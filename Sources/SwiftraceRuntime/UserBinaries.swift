@@ -25,6 +25,15 @@ public enum UserBinaries {
     return Array(Set(elf.symbols.map(\.name))).sorted()
   }
 
+  /// `uaddr(name)`: a data symbol's link-time address and size, the address of `function`
+  /// (to find the load bias of a position-independent file at run time), and whether it is one.
+  public static func dataSymbol(_ name: String, function: String?, in path: String)
+    -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? {
+    guard let elf = ELFSymbols(path: path), let object = elf.objects[name] else { return nil }
+    let functionAddress = function.flatMap { f in elf.symbols.first { $0.name == f }?.address }
+    return (object.address, object.size, functionAddress, elf.isPositionIndependent)
+  }
+
   /// The USDT probe sites of the ELF file at `path`; nil if it cannot be read.
   public static func usdtSites(in path: String) -> [USDTSite]? { ELFNotes.usdtSites(in: path) }
 

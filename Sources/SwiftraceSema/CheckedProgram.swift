@@ -30,6 +30,8 @@ public struct CheckedProgram {
   public var functionNames: [Int: String] = [:]
   /// `pton()` results.
   public var byteConstants: [NodeID: [UInt8]] = [:]
+  /// `uaddr()` in position-independent files: added to the instruction pointer at the probe.
+  public var relativeAddresses: [NodeID: Int64] = [:]
   /// Field offsets for finding a user address's file in BPF; nil without BTF.
   public var vmaLayout: VMALayout?
 

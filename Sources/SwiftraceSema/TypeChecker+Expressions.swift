@@ -388,7 +388,7 @@ extension TypeChecker {
       checkMapFunction(f, args: args, e)
       return SType.none
     case .time, .join, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
-      .reg, .cgroupid, .macaddr, .pton:
+      .reg, .cgroupid, .macaddr, .pton, .uaddr:
       return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)

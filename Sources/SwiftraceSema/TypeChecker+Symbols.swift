@@ -103,6 +103,36 @@ extension TypeChecker {
         return nil
       }
       return .symbol(.macAddress)
+    case .uaddr:
+      guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
+      let binary: String, function: String?, probeAddress: UInt64?
+      switch current.kind {
+      case .uprobe(let b, let fn):
+        (binary, function, probeAddress) = (b, fn.contains("+") ? nil : fn, nil)
+      case .usdt(let site):
+        (binary, function, probeAddress) = (site.binary, nil, site.address)
+      default:
+        error("sema.builtinUnavailable", "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes, not in \(current.kind.name)",
+              at: e.range)
+        return nil
+      }
+      guard let symbol = options.userDataSymbol(name, function, binary) else {
+        error("sema.unknownSymbol", "uaddr(): no data symbol named '\(name)' in \(binary)", at: args[0].range)
+        return nil
+      }
+      if symbol.positionIndependent {
+        // Loaded at a random base: the probe's own address, known here and at run time, gives it.
+        guard let anchor = probeAddress ?? symbol.functionAddress else {
+          error("sema.builtinUnavailable",
+                "uaddr() in a position-independent binary needs a uprobe at a function's entry or a usdt probe", at: e.range)
+          return nil
+        }
+        relativeAddresses[e.id] = Int64(bitPattern: symbol.address &- anchor)
+      } else {
+        constants[e.id] = symbol.address
+      }
+      let bytes = [1, 2, 4, 8].contains(Int(symbol.size)) ? Int(symbol.size) : 8
+      return .pointer(.integer(bytes: bytes, signed: false), user: true)
     case .pton:
       // Resolved when compiling, as in bpftrace: the address's bytes in network order.
       guard arity(1...1), let text = stringLiteral(args[0], of: f) else { return nil }

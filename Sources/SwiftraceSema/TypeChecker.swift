@@ -22,6 +22,9 @@ public final class TypeChecker {
     public var usdtSites: (@Sendable (String) -> [USDTSite]?)?
     /// C++ names as `func` prints them in uprobes.
     public var demangle: @Sendable (String) -> String = { $0 }
+    /// `uaddr(name)` in a binary: (address, size, address of the probed function, PIE).
+    public var userDataSymbol: @Sendable (_ name: String, _ function: String?, _ path: String)
+      -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? = { _, _, _ in nil }
     /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
     public var cgroupID: @Sendable (String) -> UInt64? = { _ in nil }
     /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.
@@ -39,6 +42,9 @@ public final class TypeChecker {
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
   var constants: [NodeID: UInt64] = [:]
+  /// `uaddr()` in position-independent files: the symbol's distance from the probed address;
+  /// BPF adds the instruction pointer at the probe.
+  var relativeAddresses: [NodeID: Int64] = [:]
   /// Byte strings known when compiling: `pton()`.
   var byteConstants: [NodeID: [UInt8]] = [:]
   /// Whether some value is a `usym`: its mapping is then found in BPF.
@@ -94,6 +100,7 @@ public final class TypeChecker {
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
                           stringLength: options.stringLength, functionNames: funcNames, byteConstants: byteConstants,
+                          relativeAddresses: relativeAddresses,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil)
   }
 
