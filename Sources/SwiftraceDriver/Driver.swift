@@ -39,6 +39,8 @@ public struct DriverOptions {
   public var targetPID: Int32?
   /// `-B MODE`
   public var buffering: OutputBuffering?
+  /// `-k` (1) or `-kk` (2)
+  public var helperCheckLevel = 0
   public var verbose = false
   /// `-I DIR` and `--include FILE` for C definitions.
   public var includeDirectories: [String] = []
@@ -200,6 +202,7 @@ public enum Driver {
       irOptions.ringBufferBytes = max(Int(getpagesize()), bytes)
     }
     irOptions.targetPID = options.targetPID.map { UInt64($0) }
+    irOptions.helperCheckLevel = options.helperCheckLevel
     let generator = IRGenerator(checked: checked, options: irOptions)
     let code: BPFObjectCode
     do {
@@ -239,6 +242,7 @@ public enum Driver {
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
     objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
+    objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
       return try Session(checked: checked, code: objectCode, options: sessionOptions).run()
     } catch {

@@ -132,6 +132,9 @@ extension IRGenerator {
     usedScratch = []
 
     let vma = LLVMGetParam(callback, 1)!, ctx = LLVMGetParam(callback, 2)!
+    let wasInternal = inInternalCallback
+    inInternalCallback = true
+    defer { inInternalCallback = wasInternal }
     let slot = scratch(8)
     func read(_ base: LLVMValueRef, _ at: Int, bytes: Int = 8) -> LLVMValueRef {
       store64(m.int(0), at: slot)

@@ -15,9 +15,17 @@ public struct BPFObjectCode: Sendable {
   public let programs: [ProgramSymbol]
   /// Script map name (`@x`) to the symbol of its `.maps` global.
   public let mapSymbols: [String: String]
+  /// `-k`: the helper calls whose failures are reported, by site index.
+  public var helperErrorSites: [HelperErrorSite] = []
   public static let ringBufferSymbol = "swiftrace_events"
   /// A per-CPU count of events the full ring buffer refused.
   public static let lostEventsSymbol = "swiftrace_lost"
+}
+
+/// A helper call checked under `-k`: which helper, and the statement that made it.
+public struct HelperErrorSite: Sendable {
+  public let helper: String
+  public let range: SourceRange
 }
 
 public struct IRGenOptions: Sendable {
@@ -28,6 +36,8 @@ public struct IRGenOptions: Sendable {
   public var optimize = true
   public var maxMapEntries = 4096
   public var ringBufferBytes = 1 << 20
+  /// `-k` (1): report failed map updates and deletes; `-kk` (2): also failed memory reads.
+  public var helperCheckLevel = 0
   /// `-p PID`: probes other than BEGIN, END and interval fire only in this process.
   public var targetPID: UInt64?
   public init() {}
@@ -44,6 +54,11 @@ public final class IRGenerator {
   var mapSymbols: [String: String] = [:]
   var ringBuffer: LLVMValueRef!
   var lostEvents: LLVMValueRef!
+  /// Where the statement being generated is, for `-k` reports.
+  var currentRange = SourceRange(start: 0, end: 0)
+  var helperErrorSites: [HelperErrorSite] = []
+  /// Helper calls made by swiftrace's own code (the VMA callback) are not the script's to report.
+  var inInternalCallback = false
   /// bpf_find_vma's callback, shared by the object's programs once one needs it.
   var vmaCallbackFunction: LLVMValueRef?
 
@@ -83,7 +98,9 @@ public final class IRGenerator {
   public func generateObject() throws(IRGenError) -> BPFObjectCode {
     let programs = try build()
     let elf = try BPFTarget.optimizeAndEmit(m, optimize: options.optimize)
-    return BPFObjectCode(elf: elf, programs: programs, mapSymbols: mapSymbols)
+    var code = BPFObjectCode(elf: elf, programs: programs, mapSymbols: mapSymbols)
+    code.helperErrorSites = helperErrorSites
+    return code
   }
 
   private var built: [BPFObjectCode.ProgramSymbol]?
@@ -333,13 +350,50 @@ public final class IRGenerator {
     let fnType = LLVMFunctionType(returns ?? m.i64, &paramTypes, UInt32(args.count), 0)!
     let callee = LLVMConstIntToPtr(m.int(id), LLVMPointerType(fnType, 0))
     var argv: [LLVMValueRef?] = args
-    return LLVMBuildCall2(m.builder, fnType, callee, &argv, UInt32(args.count), "")
+    let result = LLVMBuildCall2(m.builder, fnType, callee, &argv, UInt32(args.count), "")!
+    if let checked = Self.checkedHelpers[id], checked.level <= options.helperCheckLevel, !inInternalCallback {
+      reportHelperError(result, helper: checked.name, ignoring: checked.ignoring)
+    }
+    return result
+  }
+
+  /// Helpers `-k` (level 1) and `-kk` (level 2) check, and an error code that is not a failure.
+  static let checkedHelpers: [UInt64: (name: String, level: Int, ignoring: Int64?)] = [
+    2: ("map_update_elem", 1, nil),
+    3: ("map_delete_elem", 1, -2),  // deleting a missing key (ENOENT) is routine
+    112: ("probe_read_user", 2, nil), 113: ("probe_read_kernel", 2, nil),
+    114: ("probe_read_user_str", 2, nil), 115: ("probe_read_kernel_str", 2, nil),
+  ]
+
+  /// A negative return code sends `{helperErrorBase + site, rc}` to userspace.
+  func reportHelperError(_ rc: LLVMValueRef, helper: String, ignoring: Int64?) {
+    let site = helperErrorSites.count
+    helperErrorSites.append(HelperErrorSite(helper: helper, range: currentRange))
+    let wide = LLVMGetIntTypeWidth(LLVMTypeOf(rc)) == 64 ? rc : LLVMBuildSExt(m.builder, rc, m.i64, "")!
+    var failed = LLVMBuildICmp(m.builder, LLVMIntSLT, wide, m.int(0), "")!
+    if let ignoring {
+      failed = LLVMBuildAnd(m.builder, failed, LLVMBuildICmp(m.builder, LLVMIntNE, wide, m.int(UInt64(bitPattern: ignoring)), "")!, "")!
+    }
+    let report = appendBlock("helper.failed"), next = appendBlock("helper.ok")
+    LLVMBuildCondBr(m.builder, failed, report, next)
+    LLVMPositionBuilderAtEnd(m.builder, report)
+    let event = scratch(16)
+    store64(m.int(AsyncEventID.helperErrorBase + UInt64(site)), at: event)
+    store64(wide, at: offset(event, 8))
+    // bpf_ringbuf_output (130); not counted as lost if the buffer is full: this is a diagnostic.
+    let inner = inInternalCallback
+    inInternalCallback = true
+    callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(16), m.int(0)])
+    inInternalCallback = inner
+    LLVMBuildBr(m.builder, next)
+    LLVMPositionBuilderAtEnd(m.builder, next)
   }
 
   func line(of range: SourceRange) -> UInt32 { UInt32(checked.source.lineAndColumn(of: range.start).line) }
 
   /// Attributes the following instructions to this place in the script (BTF line info).
   func setLocation(_ range: SourceRange) {
+    currentRange = range
     let (line, column) = checked.source.lineAndColumn(of: range.start)
     LLVMSetCurrentDebugLocation2(m.builder, di.location(line: line, column: column, scope: subprogram))
   }

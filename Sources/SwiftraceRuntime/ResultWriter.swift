@@ -1,3 +1,5 @@
+import Glibc
+import SwiftraceBasics
 import SwiftraceBPF
 import SwiftraceSema
 
@@ -39,6 +41,19 @@ struct ResultWriter {
   /// system(): the command's output, or a JSON "syscall" record (bpftrace's name for it).
   func system(_ text: String) {
     out.write(format == .json ? "{\"type\": \"syscall\", \"data\": \(JSONPrinter.quote(text))}\n" : text)
+  }
+
+  /// `-k`: a helper call failed. Text goes to stderr as a located warning; JSON is bpftrace's record.
+  func helperError(_ helper: String, rc: Int64, range: SourceRange, source: SourceFile) {
+    let (line, column) = source.lineAndColumn(of: range.start)
+    if format == .json {
+      out.write("{\"type\": \"helper_error\", \"helper\": \(JSONPrinter.quote(helper)), \"retcode\": \(rc), \"line\": \(line), \"col\": \(column)}\n")
+      return
+    }
+    let message = "failed to \(helper): \(String(cString: strerror(Int32(clamping: -rc)))) (\(rc))"
+    FileOutput.standardError.write(DiagnosticRenderer(source: source).render([
+      Diagnostic(.warning, id: "runtime.helperError", message, at: range)
+    ]))
   }
 
   /// Events the full ring buffer refused since the last report, as bpftrace 0.17 reports them.

@@ -1,5 +1,6 @@
 import Glibc
 import CLibBPF
+import SwiftraceBasics
 import SwiftraceBPF
 import SwiftraceSema
 
@@ -47,6 +48,8 @@ public final class Session {
     public var mapSymbols: [String: String]
     public var ringBufferSymbol: String
     public var lostEventsSymbol = "swiftrace_lost"
+    /// `-k`: the helper and script place of each checked call, by site index.
+    public var helperErrorSites: [(helper: String, range: SourceRange)] = []
 
     public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String], ringBufferSymbol: String) {
       self.elf = elf
@@ -247,6 +250,10 @@ public final class Session {
         out.flush()
         out.system(FileActions.system(text))
       }
+    } else if id >= AsyncEventID.helperErrorBase, Int(id - AsyncEventID.helperErrorBase) < code.helperErrorSites.count {
+      let site = code.helperErrorSites[Int(id - AsyncEventID.helperErrorBase)]
+      let rc = Int64(bitPattern: u64(Array(record), 8))
+      out.helperError(site.helper, rc: rc, range: site.range, source: checked.source)
     } else if id >= AsyncEventID.actionBase, id - AsyncEventID.actionBase < checked.actions.count {
       perform(checked.actions[Int(id - AsyncEventID.actionBase)], Array(record))
     }

@@ -97,4 +97,7 @@ public enum AsyncEventID {
   public static let exit: UInt64 = 1 << 32
   /// `CheckedProgram.actions[i]` is sent as `actionBase + i`.
   public static let actionBase: UInt64 = 1 << 33
+  /// `-k`: a failed helper call at site i (`BPFObjectCode.helperErrorSites[i]`) is sent as
+  /// `helperErrorBase + i`, with the return code after it.
+  public static let helperErrorBase: UInt64 = 1 << 34
 }

@@ -49,6 +49,9 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("d"), help: ArgumentHelp("Debug dump of a stage, like --dump: ast, types, llvm (codegen), or all.", valueName: "STAGE"))
   var debugStage: String?
 
+  @Flag(name: .customShort("k"), help: "Report failed map updates and deletes at their script line; -kk also failed memory reads.")
+  var helperChecks: Int
+
   @Flag(name: [.customShort("V"), .customLong("version")], help: "Print the version and exit.")
   var version = false
 
@@ -150,6 +153,7 @@ struct Swiftrace: ParsableCommand {
     case nil: break
     }
     options.targetPID = targetPID
+    options.helperCheckLevel = min(helperChecks, 2)
     options.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
     options.dryRun = dryRun
     options.quiet = quiet

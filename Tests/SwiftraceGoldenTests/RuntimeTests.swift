@@ -218,3 +218,20 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     #expect(ours.stdout == theirs.stdout)
   }
 }
+
+/// -k reports failed map updates at the statement; -kk also failed reads; JSON has bpftrace's record.
+@Suite struct HelperErrorTests {
+  @Test func failuresAreReportedAtTheirLine() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let full = try runProcess(swiftraceExecutable, ["-k", "-e", "BEGIN { @[1] = 1;\n  @[2] = 2; exit(); }"],
+                              environment: ["BPFTRACE_MAP_KEYS_MAX": "1"])
+    #expect(full.status == 0)
+    #expect(full.stderr.contains("<command-line>:2:3: warning: failed to map_update_elem: Argument list too long (-7)"),
+            "\(full.stderr)")
+    let quiet = try runProcess(swiftraceExecutable, ["-k", "-e", "BEGIN { $x = str(0); delete(@m[1]); @m[2] = 1; exit(); }"])
+    #expect(quiet.stderr.isEmpty, "reads are -kk's, and deleting a missing key is no failure: \(quiet.stderr)")
+    let json = try runProcess(swiftraceExecutable, ["-kk", "-f", "json", "-e", "BEGIN { $x = str(0); exit(); }"])
+    #expect(json.stdout.contains("{\"type\": \"helper_error\", \"helper\": \"probe_read_kernel_str\", \"retcode\": "))
+    #expect(json.stdout.contains(", \"line\": 1, \"col\": 9}"))
+  }
+}
