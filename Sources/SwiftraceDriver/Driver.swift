@@ -169,9 +169,13 @@ public enum Driver {
       for probe in checked.probes { stdout.write(probe.name + "\n") }
       return 0
     }
-    if let limit = environment["BPFTRACE_MAX_PROBES"].flatMap(Int.init) ?? Optional(512), checked.probes.count > limit {
-      stderr.write("swiftrace: error: the program has \(checked.probes.count) probes, more than BPFTRACE_MAX_PROBES (\(limit))\n")
-      return 1
+    // Every attach point is one program here, so both of bpftrace's limits count the same thing.
+    for variable in ["BPFTRACE_MAX_PROBES", "BPFTRACE_MAX_BPF_PROGS"] {
+      let limit = environment[variable].flatMap(Int.init) ?? 512
+      if checked.probes.count > limit {
+        stderr.write("swiftrace: error: the program has \(checked.probes.count) probes, more than \(variable) (\(limit))\n")
+        return 1
+      }
     }
     if options.dump == .types || options.dumpAll {
       stdout.write(TypeDump.print(checked))
@@ -226,7 +230,7 @@ public enum Driver {
     sessionOptions.targetPID = options.targetPID
     sessionOptions.userSymbols = environment["BPFTRACE_NO_USER_SYMBOLS"].map { $0 == "0" } ?? true
     sessionOptions.demangle = environment["BPFTRACE_NO_CPP_DEMANGLE"].map { $0 == "0" } ?? true
-    if let s = ProcessInfo.processInfo.environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
+    if let s = environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
       sessionOptions.catBytesMax = n
     }
     if let path = options.outputPath, !options.dryRun {

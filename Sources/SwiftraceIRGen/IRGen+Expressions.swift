@@ -49,6 +49,14 @@ extension IRGenerator {
                                        m.int(UInt64(bitPattern: distance)), "")!)
         }
         return .integer(m.int(checked.constants[e.id] ?? 0))
+      case .path?:
+        guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
+        let buffer = scratch(size)
+        zero(buffer, bytes: size)
+        // bpf_d_path (147)
+        callHelper(147, [LLVMBuildIntToPtr(m.builder, emitInteger(args[0]), m.i8Ptr, "")!, bytePointer(buffer),
+                         m.int(UInt64(size), m.i32)])
+        return .buffer(bytePointer(buffer), size: size)
       case .pton?:
         return constantBytes(checked.byteConstants[e.id] ?? [])
       case .kptr?, .uptr?:

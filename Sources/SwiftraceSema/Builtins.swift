@@ -39,7 +39,7 @@ public enum Function: String, CaseIterable, Sendable {
   case count, sum, min, max, avg, stats, hist, lhist
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
-  case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr
+  case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
 
   public var isAggregation: Bool {
     switch self {
@@ -67,6 +67,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .time: return "time([format])"
     case .pton: return "pton(\"address\")"
     case .uaddr: return "uaddr(\"symbol\")"
+    case .path: return "path(struct path *)"
     case .kptr: return "kptr(pointer)"
     case .uptr: return "uptr(pointer)"
     case .signal: return "signal(\"SIGNAME\" or number)"

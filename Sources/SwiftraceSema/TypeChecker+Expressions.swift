@@ -409,6 +409,24 @@ extension TypeChecker {
       }
     case .buf:
       return checkBuf(args: args, e)
+    case .path:
+      // bpf_d_path: the kernel allows it only in fentry/fexit programs (of some functions).
+      guard args.count == 1 else {
+        error("sema.arity", "path() takes one argument: \(f.signature)", at: e.range)
+        return nil
+      }
+      switch current.kind {
+      case .fentry, .fexit: break
+      default:
+        error("sema.builtinUnavailable", "path() works only in kfunc and kretfunc probes (the kernel's bpf_d_path), not in \(current.kind.name)",
+              at: e.range)
+        return nil
+      }
+      guard let t = check(args[0]), t.isPointer else {
+        error("sema.argumentType", "path() expects a struct path pointer", at: args[0].range)
+        return nil
+      }
+      return .string(size: options.stringLength)
     case .sizeof:
       return checkSizeofExpression(args, e)
     case .strcontains:
