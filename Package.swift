@@ -4,6 +4,11 @@
 // Basics, Syntax and Sema need no LLVM, libbpf, kernel or root.
 import PackageDescription
 
+/// `llvm-config-14 --link-static --libs bpfcodegen bpfdesc bpfinfo bpfasmparser core analysis bitwriter passes object target mc support`
+let staticLLVM = """
+  -lLLVMPasses -lLLVMObjCARCOpts -lLLVMCoroutines -lLLVMBPFAsmParser -lLLVMBPFCodeGen -lLLVMSelectionDAG -lLLVMipo -lLLVMInstrumentation -lLLVMVectorize -lLLVMLinker -lLLVMIRReader -lLLVMAsmParser -lLLVMFrontendOpenMP -lLLVMBPFDesc -lLLVMBPFInfo -lLLVMAsmPrinter -lLLVMDebugInfoMSF -lLLVMCodeGen -lLLVMTarget -lLLVMScalarOpts -lLLVMInstCombine -lLLVMAggressiveInstCombine -lLLVMTransformUtils -lLLVMBitWriter -lLLVMAnalysis -lLLVMProfileData -lLLVMDebugInfoDWARF -lLLVMObject -lLLVMTextAPI -lLLVMMCParser -lLLVMMC -lLLVMDebugInfoCodeView -lLLVMBitReader -lLLVMCore -lLLVMRemarks -lLLVMBitstreamReader -lLLVMBinaryFormat -lLLVMSupport -lLLVMDemangle
+  """.split(separator: " ").map(String.init)
+
 let package = Package(
   name: "swiftrace",
   platforms: [.macOS(.v13)],
@@ -32,12 +37,19 @@ let package = Package(
     .testTarget(name: "SwiftraceSemaTests", dependencies: ["SwiftraceSema", "SwiftraceTestSupport"]),
 
     // MARK: SwiftraceClang (C definitions in scripts, through libclang)
+    // libclang, opened with dlopen on first use (scripts without C definitions never load it).
+    .target(name: "CClangLoader", cSettings: [.unsafeFlags(["-I/usr/lib/llvm-14/include"])],
+            linkerSettings: [.linkedLibrary("dl")]),
     .target(
-      name: "SwiftraceClang", dependencies: ["CClang", "SwiftraceSema"],
+      name: "SwiftraceClang", dependencies: ["CClang", "CClangLoader", "SwiftraceSema"],
       swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
 
     // MARK: SwiftraceIRGen
-    .target(name: "SwiftraceIRGen", dependencies: ["CLLVM", "SwiftraceSema"]),
+    // LLVM linked statically, only the components BPF code generation needs: loading the shared
+    // libLLVM-14.so costs about 16 ms and 40 MB before main (see Docs/Performance.md).
+    .target(
+      name: "SwiftraceIRGen", dependencies: ["CLLVM", "SwiftraceSema"],
+      linkerSettings: [.unsafeFlags(["-L/usr/lib/llvm-14/lib"] + staticLLVM + ["-lstdc++", "-lz", "-ltinfo", "-lxml2", "-lz3", "-lrt", "-ldl", "-lm"])]),
 
     // MARK: SwiftraceBPF
     .target(name: "SwiftraceBPF", dependencies: ["CLibBPF"]),

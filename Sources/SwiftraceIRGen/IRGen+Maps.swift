@@ -133,7 +133,6 @@ extension IRGenerator {
 
   /// hist and lhist count one event in the bucket of `x`: the bucket index completes the key.
   func emitHistogram(args: [Expr], map info: MapInfo, keys: [Expr]) {
-    let key = buildKey(info, keys)
     let x = emitInteger(args[0])
     let bucket: LLVMValueRef
     if case .lhist(let bounds) = info.valueType {
@@ -141,6 +140,16 @@ extension IRGenerator {
     } else {
       bucket = log2Bucket(x)
     }
+    if info.storage == .perCPUArray {
+      // The bucket is the array index: every element exists, so one lookup and one add.
+      let key = scratch(8)
+      store64(bucket, at: key)
+      withLookup(info, key: bytePointer(key), found: { [self] value in
+        store64(LLVMBuildAdd(m.builder, load64(value), m.int(1), ""), at: value)
+      }, missing: {})
+      return
+    }
+    let key = buildKey(info, keys)
     store64(bucket, at: offset(key, info.bucketOffset))
     withLookup(info, key: key, found: { [self] value in
       store64(LLVMBuildAdd(m.builder, load64(value), m.int(1), ""), at: value)

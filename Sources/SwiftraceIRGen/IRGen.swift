@@ -131,7 +131,8 @@ public final class IRGenerator {
       case .perCPUHash: type = 5  // BPF_MAP_TYPE_PERCPU_HASH
       case .perCPUArray: type = 6  // BPF_MAP_TYPE_PERCPU_ARRAY
       }
-      let entries = info.storage == .perCPUArray || (info.isScalar && !info.valueType.isHistogram) ? 1 : options.maxMapEntries
+      let entries = info.storage == .perCPUArray ? info.arrayLength
+        : info.isScalar && !info.valueType.isHistogram ? 1 : options.maxMapEntries
       mapGlobals[info.name] = mapGlobal(symbol, type: type, maxEntries: entries, keySize: info.keySize,
                                         valueSize: info.valueSize, line: line(of: info.firstAssignment))
       mapSymbols[info.name] = symbol

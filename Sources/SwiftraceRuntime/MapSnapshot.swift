@@ -57,7 +57,8 @@ public struct MapSnapshot: Sendable {
     var counts: [[KeyPart]: [UInt64]] = [:]
     for (key, value) in raw {
       let parts = decoder.key(key)
-      let bucket = Int(clamping: u64(key, info.bucketOffset))
+      // A per-CPU array's key is the 4-byte bucket index; a hash's ends with an 8-byte one.
+      let bucket = info.storage == .perCPUArray ? Int(u64(key + [0, 0, 0, 0], 0)) : Int(clamping: u64(key, info.bucketOffset))
       guard bucket < buckets else { continue }
       if counts[parts] == nil {
         order.append(parts)
@@ -65,7 +66,10 @@ public struct MapSnapshot: Sendable {
       }
       counts[parts]![bucket] &+= decoder.sum(value)
     }
-    entries = order.map { Entry(key: $0, value: .histogram(counts[$0]!)) }
+    // An array has every bucket: all zero means never updated (or cleared), printed as empty.
+    let all = order.map { Entry(key: $0, value: .histogram(counts[$0]!)) }
+    entries = info.storage == .perCPUArray
+      ? all.filter { if case .histogram(let c) = $0.value { return c.contains { $0 != 0 } } else { return true } } : all
   }
 }
 

@@ -61,10 +61,22 @@ public struct MapInfo: Sendable {
   /// A scalar `count()` uses a one-entry per-CPU array (no insert, no hashing): bpftrace prints
   /// it as 0 whether it was never updated, cleared or zeroed, and so does an array. Every other
   /// aggregation must tell "no entry" (printed as an empty map) from a zeroed one (printed as 0).
+  /// A scalar `hist()`/`lhist()` is a per-CPU array with one element per bucket (the key is the
+  /// bucket index): no insert and no hashing per event; empty buckets print as nothing anyway.
   public var storage: MapStorage {
     guard valueType.isAggregation else { return .hash }
     if isScalar, case .count = valueType { return .perCPUArray }
+    if isScalar, valueType.isHistogram { return .perCPUArray }
     return .perCPUHash
+  }
+
+  /// Elements of a per-CPU array: the buckets of a histogram, else one.
+  public var arrayLength: Int {
+    switch valueType {
+    case .hist: return Log2Buckets.count
+    case .lhist(let bounds): return bounds.bucketCount
+    default: return 1
+    }
   }
 
   /// Byte offset of each key part; parts are 8-byte aligned.
@@ -74,6 +86,7 @@ public struct MapInfo: Sendable {
   public var bucketOffset: Int { keyTypes.reduce(0) { $0 + $1.storageSize } }
 
   public var keySize: Int {
+    if storage == .perCPUArray { return 4 }
     if valueType.isHistogram { return bucketOffset + 8 }
     if isScalar { return storage == .perCPUArray ? 4 : 8 }
     return keyTypes.reduce(0) { $0 + $1.storageSize }

@@ -1,0 +1,1 @@
+// The loader defines libclang's functions itself (see loader.c); nothing to declare.
