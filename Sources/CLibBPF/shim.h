@@ -38,3 +38,22 @@ static inline int swr_pipe2(int fds[2], int flags) {
 
 // C++ names in user symbols: libstdc++'s demangler (Swift already links libstdc++).
 char *__cxa_demangle(const char *mangled_name, char *output_buffer, size_t *length, int *status);
+
+#include <sys/types.h>
+#include <signal.h>
+
+// Detaching a tracepoint takes the kernel ~85 ms (RCU grace periods), serially per link. After
+// the maps have printed, a child inherits every descriptor and releases them once this process
+// has exited, so the user gets the prompt back at once and the kernel still ends with nothing
+// attached. The child only makes async-signal-safe calls. Returns the child's pid, or -1.
+static inline int swr_release_descriptors_after_exit(void) {
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child != 0) return child;
+  // Not holding the terminal or a pipe open: whoever reads our output sees its end now.
+  close(0); close(1); close(2);
+  signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN);
+  while (getppid() == parent) usleep(1000);
+  syscall(__NR_close_range, 3, ~0U, 0);
+  _exit(0);
+}

@@ -14,6 +14,14 @@ public final class BPFLink {
     if let link { bpf_link__destroy(link) }
     link = nil
   }
+
+  /// Leaves the attachment to whoever else holds its descriptor (see `releaseAfterExit`); this
+  /// process's copy closes when it exits.
+  public func abandon() { link = nil }
+
+  /// Hands every descriptor to a child that closes them once this process has exited: the slow
+  /// detach happens after the user has the output and the prompt. False if no child could start.
+  public static func releaseAfterExit() -> Bool { swr_release_descriptors_after_exit() > 0 }
 }
 
 extension BPFProgram {

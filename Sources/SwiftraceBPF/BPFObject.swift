@@ -96,6 +96,13 @@ public struct BPFMap {
     return result
   }
 
+  /// Writes one entry; false if the kernel refused.
+  @discardableResult
+  public func update(_ key: [UInt8], _ value: [UInt8]) -> Bool {
+    var k = key, v = value
+    return bpf_map_update_elem(fd, &k, &v, 0) == 0
+  }
+
   /// Removes one entry; false if it was not there (or the map is an array).
   @discardableResult
   public func delete(_ key: [UInt8]) -> Bool {

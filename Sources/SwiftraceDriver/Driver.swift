@@ -246,6 +246,7 @@ public enum Driver {
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
     objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
+    objectCode.stoppedSymbol = BPFObjectCode.stoppedSymbol
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
       return try Session(checked: checked, code: objectCode, options: sessionOptions).run()

@@ -20,6 +20,9 @@ public struct BPFObjectCode: Sendable {
   public static let ringBufferSymbol = "swiftrace_events"
   /// A per-CPU count of events the full ring buffer refused.
   public static let lostEventsSymbol = "swiftrace_lost"
+  /// One u64: nonzero once userspace stops the trace; every probe but BEGIN and END then returns at
+  /// once, so END and the exit-time maps see a quiet system while the slow detach happens later.
+  public static let stoppedSymbol = "swiftrace_stopped"
 }
 
 /// A helper call checked under `-k`: which helper, and the statement that made it.
@@ -54,6 +57,7 @@ public final class IRGenerator {
   var mapSymbols: [String: String] = [:]
   var ringBuffer: LLVMValueRef!
   var lostEvents: LLVMValueRef!
+  var stopped: LLVMValueRef!
   /// Where the statement being generated is, for `-k` reports.
   var currentRange = SourceRange(start: 0, end: 0)
   var helperErrorSites: [HelperErrorSite] = []
@@ -152,6 +156,7 @@ public final class IRGenerator {
     ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
     lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: 6, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
+    stopped = mapGlobal(BPFObjectCode.stoppedSymbol, type: 2, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
   }
 
   func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
@@ -232,6 +237,19 @@ public final class IRGenerator {
         zero(slot, bytes: max(8, type.storageSize))
         variables[varName] = slot
       }
+    }
+    if p.kind != .begin && p.kind != .end {
+      // The trace has stopped: return before doing anything (an array lookup the verifier inlines).
+      let key = scratch(8)
+      store64(m.int(0), at: key)
+      let flag = callHelper(1, [LLVMBuildBitCast(m.builder, stopped, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
+      let check = appendBlock("stop.check"), run = appendBlock("stop.running"), quit = appendBlock("stop.stopped")
+      LLVMBuildCondBr(m.builder, LLVMBuildIsNull(m.builder, flag, "")!, run, check)
+      LLVMPositionBuilderAtEnd(m.builder, check)
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, load64(flag), m.int(0), "")!, quit, run)
+      LLVMPositionBuilderAtEnd(m.builder, quit)
+      LLVMBuildRet(m.builder, m.int(0, m.i32))
+      LLVMPositionBuilderAtEnd(m.builder, run)
     }
     if let target = options.targetPID, p.kind.firesInProcessContext {
       // bpf_get_current_pid_tgid (14): the process id is the upper half.
