@@ -101,36 +101,15 @@ extension IRGenerator {
   func vmaCallback() -> LLVMValueRef? {
     guard let layout = checked.vmaLayout else { return nil }
     if let existing = vmaCallbackFunction { return existing }
-    let saved = (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops)
-    let savedBlock = LLVMGetInsertBlock(m.builder)!
-    let savedLocation = LLVMGetCurrentDebugLocation2(m.builder)
-    defer {
-      (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops) = saved
-      LLVMPositionBuilderAtEnd(m.builder, savedBlock)
-      LLVMSetCurrentDebugLocation2(m.builder, savedLocation)
+    let callback = buildCallback(name: "swiftrace_vma", parameters: ["task", "vma", "ctx"], line: 1) { callback in
+      LLVMSetCurrentDebugLocation2(m.builder, di.location(line: 1, column: 1, scope: subprogram))
+      emitVMACallbackBody(callback, layout)
     }
-    let name = "swiftrace_vma"
-    var params: [LLVMTypeRef?] = [m.i8Ptr, m.i8Ptr, m.i8Ptr]
-    let callback = LLVMAddFunction(m.module, name, LLVMFunctionType(m.i64, &params, 3, 0))!
-    LLVMSetLinkage(callback, LLVMInternalLinkage)
     vmaCallbackFunction = callback
-    function = callback
-    subprogram = di.describeCallback(callback, name: name, line: 1, parameters: ["task", "vma", "ctx"])
-    let entry = LLVMAppendBasicBlockInContext(m.context, callback, "entry")
-    let body = LLVMAppendBasicBlockInContext(m.context, callback, "body")
-    LLVMPositionBuilderAtEnd(m.builder, entry)
-    LLVMSetCurrentDebugLocation2(m.builder, nil)  // the probe's location belongs to another function
-    let jump = LLVMBuildBr(m.builder, body)
-    let builder = LLVMCreateBuilderInContext(m.context)!
-    LLVMPositionBuilderBefore(builder, jump)
-    LLVMSetCurrentDebugLocation2(builder, nil)
-    allocaBuilder = builder
-    defer { LLVMDisposeBuilder(builder) }
-    LLVMPositionBuilderAtEnd(m.builder, body)
-    LLVMSetCurrentDebugLocation2(m.builder, di.location(line: 1, column: 1, scope: subprogram))
-    freeScratch = [:]
-    usedScratch = []
+    return callback
+  }
 
+  private func emitVMACallbackBody(_ callback: LLVMValueRef, _ layout: VMALayout) {
     let vma = LLVMGetParam(callback, 1)!, ctx = LLVMGetParam(callback, 2)!
     let wasInternal = inInternalCallback
     inInternalCallback = true
@@ -159,7 +138,6 @@ extension IRGenerator {
     LLVMBuildBr(m.builder, done)
     LLVMPositionBuilderAtEnd(m.builder, done)
     LLVMBuildRet(m.builder, m.int(0))
-    return callback
   }
 
   /// bpf_get_stackid (27) into the stack map for this limit; user stacks keep the pid too.

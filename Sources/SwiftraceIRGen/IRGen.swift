@@ -243,34 +243,19 @@ public final class IRGenerator {
       let key = scratch(8)
       store64(m.int(0), at: key)
       let flag = callHelper(1, [LLVMBuildBitCast(m.builder, stopped, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
-      let check = appendBlock("stop.check"), run = appendBlock("stop.running"), quit = appendBlock("stop.stopped")
+      let check = appendBlock("stop.check"), run = appendBlock("stop.running")
       LLVMBuildCondBr(m.builder, LLVMBuildIsNull(m.builder, flag, "")!, run, check)
       LLVMPositionBuilderAtEnd(m.builder, check)
-      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, load64(flag), m.int(0), "")!, quit, run)
-      LLVMPositionBuilderAtEnd(m.builder, quit)
-      LLVMBuildRet(m.builder, m.int(0, m.i32))
-      LLVMPositionBuilderAtEnd(m.builder, run)
+      returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, load64(flag), m.int(0), "")!, "stop", continueAt: run)
     }
     if let target = options.targetPID, p.kind.firesInProcessContext {
       // bpf_get_current_pid_tgid (14): the process id is the upper half.
       let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!
-      let inTarget = LLVMBuildICmp(m.builder, LLVMIntEQ, current, m.int(target), "")
-      let then = appendBlock("pid.match")
-      let reject = appendBlock("pid.other")
-      LLVMBuildCondBr(m.builder, inTarget, then, reject)
-      LLVMPositionBuilderAtEnd(m.builder, reject)
-      LLVMBuildRet(m.builder, m.int(0, m.i32))
-      LLVMPositionBuilderAtEnd(m.builder, then)
+      returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, current, m.int(target), "")!, "pid")
     }
     if let predicate = p.decl.predicate {
       setLocation(predicate.range)
-      let passes = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(predicate), m.int(0), "")
-      let then = appendBlock("predicate.true")
-      let reject = appendBlock("predicate.false")
-      LLVMBuildCondBr(m.builder, passes, then, reject)
-      LLVMPositionBuilderAtEnd(m.builder, reject)
-      LLVMBuildRet(m.builder, m.int(0, m.i32))
-      LLVMPositionBuilderAtEnd(m.builder, then)
+      returnUnless(LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(predicate), m.int(0), "")!, "predicate")
     }
     emit(p.decl.body)
     if LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(m.builder)) == nil {
@@ -406,6 +391,16 @@ public final class IRGenerator {
     inInternalCallback = inner
     LLVMBuildBr(m.builder, next)
     LLVMPositionBuilderAtEnd(m.builder, next)
+  }
+
+  /// Ends the probe (returning 0) unless `condition` holds; generation goes on where it does.
+  func returnUnless(_ condition: LLVMValueRef, _ label: String, continueAt: LLVMBasicBlockRef? = nil) {
+    let pass = continueAt ?? appendBlock("\(label).pass")
+    let reject = appendBlock("\(label).reject")
+    LLVMBuildCondBr(m.builder, condition, pass, reject)
+    LLVMPositionBuilderAtEnd(m.builder, reject)
+    LLVMBuildRet(m.builder, m.int(0, m.i32))
+    LLVMPositionBuilderAtEnd(m.builder, pass)
   }
 
   func line(of range: SourceRange) -> UInt32 { UInt32(checked.source.lineAndColumn(of: range.start).line) }
