@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int discard(void *ctx, void *data, size_t size) { return 0; }
-static void *drain(void *rb) { for (;;) ring_buffer__poll(rb, 100); return NULL; }
+static void *drain(void *rb) { for (;;) { ring_buffer__consume(rb); usleep(1000); } return NULL; }
 
 int main(int argc, char **argv) {
   if (argc < 4) { fprintf(stderr, "usage: floor OBJECT PROGRAM COMMAND\n"); return 2; }

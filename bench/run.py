@@ -21,6 +21,12 @@ BUILD = os.path.join(tempfile.gettempdir(), "swiftrace-bench")
 SWIFTRACE = os.environ.get("SWIFTRACE", os.path.join(ROOT, ".build", "release", "swiftrace"))
 BPFTRACE = shutil.which("bpftrace")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+# BENCH_ONLY=startup,events,printf,compile,stop runs some sections.
+ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+
+
+def wanted(section):
+    return not ONLY or section in ONLY
 LOOP = int(os.environ.get("BENCH_LOOP", "2000000"))
 
 # Per-event scripts on sys_enter_getppid, each with the floor program doing the same work by hand.
@@ -155,109 +161,113 @@ def main():
     print(f"machine: {uname.sysname} {uname.release}, {os.cpu_count()} CPUs; {RUNS} runs per figure\n")
 
     # 1. Start-up: BEGIN { exit(); }, process start to exit, and peak RSS.
-    print("## Start-up: `BEGIN { exit(); }`\n")
-    rows = [["tracer", "wall ms (median)", "max RSS MB (median)"]]
-    results = {}
-    for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
-        if binary is None:
-            continue
-        runs = [run_timed([binary, "-e", "BEGIN { exit(); }"]) for _ in range(RUNS)]
-        wall = statistics.median(r[0] for r in runs) * 1000
-        rss = statistics.median(r[1] for r in runs) / 1024
-        results[name] = (wall, rss)
-        rows.append([name, fmt(wall), fmt(rss)])
-    if "bpftrace" in results:
-        rows.append(["bpftrace / swiftrace", ratio(results["bpftrace"][0], results["swiftrace"][0]),
-                     ratio(results["bpftrace"][1], results["swiftrace"][1])])
-    table(rows)
+    if wanted("startup"):
+        print("## Start-up: `BEGIN { exit(); }`\n")
+        rows = [["tracer", "wall ms (median)", "max RSS MB (median)"]]
+        results = {}
+        for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
+            if binary is None:
+                continue
+            runs = [run_timed([binary, "-e", "BEGIN { exit(); }"]) for _ in range(RUNS)]
+            wall = statistics.median(r[0] for r in runs) * 1000
+            rss = statistics.median(r[1] for r in runs) / 1024
+            results[name] = (wall, rss)
+            rows.append([name, fmt(wall), fmt(rss)])
+        if "bpftrace" in results:
+            rows.append(["bpftrace / swiftrace", ratio(results["bpftrace"][0], results["swiftrace"][0]),
+                         ratio(results["bpftrace"][1], results["swiftrace"][1])])
+        table(rows)
 
     # 2. Per-event program cost on sys_enter_getppid, against the hand-written floor.
-    print("\n## Per-event program cost on `tracepoint:syscalls:sys_enter_getppid` (ns per getppid above `empty`)\n")
-    baseline = min(ns_per_call(sysloop()) for _ in range(RUNS))
-    empty = min(with_floor("empty") for _ in range(RUNS))
-    print(f"nothing attached: {baseline:.1f} ns; hand-written empty program: {empty:.1f} ns\n")
-    rows = [["script", "floor", "swiftrace", "bpftrace", "swiftrace / floor", "bpftrace / floor",
-             "insns floor", "insns swiftrace", "insns bpftrace"]]
-    for script, floor_program in EVENT_SCRIPTS:
-        program = "tracepoint:syscalls:sys_enter_getppid { " + script + "; }"
-        floor = min(with_floor(floor_program) for _ in range(RUNS)) - empty
-        ours = min(with_tracer(SWIFTRACE, ["-e", program, "-o", "/dev/null"]) for _ in range(RUNS)) - empty
-        theirs = (min(with_tracer(BPFTRACE, ["-e", program, "-o", "/dev/null"]) for _ in range(RUNS)) - empty
-                  if have_bpftrace else None)
-        floor_insns = floor_size(floor_program)
-        our_insns = program_size(SWIFTRACE, ["-e", program, "-o", "/dev/null"], "p0_")
-        their_insns = program_size(BPFTRACE, ["-e", program, "-o", "/dev/null"], "sys_enter_getpp") if have_bpftrace else None
-        rows.append([f"`{script}`", fmt(floor), fmt(ours), fmt(theirs), ratio(ours, floor), ratio(theirs, floor),
-                     fmt(floor_insns and floor_insns[0]), fmt(our_insns and our_insns[0]),
-                     fmt(their_insns and their_insns[0])])
-    table(rows)
+    if wanted("events"):
+        print("\n## Per-event program cost on `tracepoint:syscalls:sys_enter_getppid` (ns per getppid above `empty`)\n")
+        baseline = min(ns_per_call(sysloop()) for _ in range(RUNS))
+        empty = min(with_floor("empty") for _ in range(RUNS))
+        print(f"nothing attached: {baseline:.1f} ns; hand-written empty program: {empty:.1f} ns\n")
+        rows = [["script", "floor", "swiftrace", "bpftrace", "swiftrace / floor", "bpftrace / floor",
+                 "insns floor", "insns swiftrace", "insns bpftrace"]]
+        for script, floor_program in EVENT_SCRIPTS:
+            program = "tracepoint:syscalls:sys_enter_getppid { " + script + "; }"
+            floor = min(with_floor(floor_program) for _ in range(RUNS)) - empty
+            ours = min(with_tracer(SWIFTRACE, ["-e", program, "-o", "/dev/null"]) for _ in range(RUNS)) - empty
+            theirs = (min(with_tracer(BPFTRACE, ["-e", program, "-o", "/dev/null"]) for _ in range(RUNS)) - empty
+                      if have_bpftrace else None)
+            floor_insns = floor_size(floor_program)
+            our_insns = program_size(SWIFTRACE, ["-e", program, "-o", "/dev/null"], "p0_")
+            their_insns = program_size(BPFTRACE, ["-e", program, "-o", "/dev/null"], "sys_enter_getpp") if have_bpftrace else None
+            rows.append([f"`{script}`", fmt(floor), fmt(ours), fmt(theirs), ratio(ours, floor), ratio(theirs, floor),
+                         fmt(floor_insns and floor_insns[0]), fmt(our_insns and our_insns[0]),
+                         fmt(their_insns and their_insns[0])])
+        table(rows)
 
     # 3. printf throughput: every event of 1M getppid() calls, delivered or counted as lost.
-    print("\n## printf events from 1M getppid() calls\n")
-    rows = [["tracer", "delivered", "lost", "seconds", "events/s"]]
-    rates = {}
-    for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
-        if binary is None:
-            continue
-        with tempfile.NamedTemporaryFile("r") as out:
-            script = 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("%d\\n", pid); }'
-            start = time.perf_counter()
-            subprocess.run([binary, "-c", " ".join(sysloop(1000000)), "-e", script, "-o", out.name],
-                           stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-            seconds = time.perf_counter() - start
-            lines = out.read().splitlines()
-        delivered = sum(1 for l in lines if l.strip().isdigit() and len(l.strip()) < 9)
-        lost = sum(int(l.split()[1]) for l in lines if l.startswith("Lost "))
-        rates[name] = delivered / seconds
-        rows.append([name, delivered, lost, fmt(seconds), f"{rates[name]:.0f}"])
-    if "bpftrace" in rates:
-        rows.append(["swiftrace / bpftrace", "", "", "", ratio(rates["swiftrace"], rates["bpftrace"])])
-    table(rows)
+    if wanted("printf"):
+        print("\n## printf events from 1M getppid() calls\n")
+        rows = [["tracer", "delivered", "lost", "seconds", "events/s"]]
+        rates = {}
+        for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
+            if binary is None:
+                continue
+            with tempfile.NamedTemporaryFile("r") as out:
+                script = 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("%d\\n", pid); }'
+                start = time.perf_counter()
+                subprocess.run([binary, "-c", " ".join(sysloop(1000000)), "-e", script, "-o", out.name],
+                               stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+                seconds = time.perf_counter() - start
+                lines = out.read().splitlines()
+            delivered = sum(1 for l in lines if l.strip().isdigit() and len(l.strip()) < 9)
+            lost = sum(int(l.split()[1]) for l in lines if l.startswith("Lost "))
+            rates[name] = delivered / seconds
+            rows.append([name, delivered, lost, fmt(seconds), f"{rates[name]:.0f}"])
+        if "bpftrace" in rates:
+            rows.append(["swiftrace / bpftrace", "", "", "", ratio(rates["swiftrace"], rates["bpftrace"])])
+        table(rows)
 
     # 4. Compile time of a generated 1000-line script (many probes, maps, printf).
-    print("\n## Compile time of a generated 1000-line script\n")
-    script_path = os.path.join(BUILD, "big.bt")
-    with open(script_path, "w") as f:
-        tracepoints = sorted(os.listdir("/sys/kernel/tracing/events/syscalls"))[:100]
-        for i, tp in enumerate(t for t in tracepoints if t.startswith("sys_")):
-            f.write(f"tracepoint:syscalls:{tp} /pid != {i}/ {{\n  @calls{i}[comm] = count();\n"
-                    f"  @bytes{i} = sum(cpu);\n  $x = nsecs % 7;\n  if ($x > 3) {{\n    @hist{i} = hist($x);\n  }}\n"
-                    f"  printf(\"{tp} %d %s\\n\", pid, comm);\n}}\n\n")
-    lines = sum(1 for _ in open(script_path))
-    rows = [["tracer", f"seconds to compile {lines} lines"]]
-    start = time.perf_counter()
-    subprocess.run([SWIFTRACE, "--dry-run", script_path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ours = time.perf_counter() - start
-    rows.append(["swiftrace (compile, load and verify: --dry-run)", fmt(ours)])
-    if have_bpftrace:
-        # bpftrace 0.17 has no dry run: the time until it starts attaching.
+    if wanted("compile"):
+        print("\n## Compile time of a generated 1000-line script\n")
+        script_path = os.path.join(BUILD, "big.bt")
+        with open(script_path, "w") as f:
+            tracepoints = sorted(os.listdir("/sys/kernel/tracing/events/syscalls"))[:100]
+            for i, tp in enumerate(t for t in tracepoints if t.startswith("sys_")):
+                f.write(f"tracepoint:syscalls:{tp} /pid != {i}/ {{\n  @calls{i}[comm] = count();\n"
+                        f"  @bytes{i} = sum(cpu);\n  $x = nsecs % 7;\n  if ($x > 3) {{\n    @hist{i} = hist($x);\n  }}\n"
+                        f"  printf(\"{tp} %d %s\\n\", pid, comm);\n}}\n\n")
+        lines = sum(1 for _ in open(script_path))
+        rows = [["tracer", f"seconds to compile {lines} lines"]]
         start = time.perf_counter()
-        p = subprocess.Popen([BPFTRACE, script_path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        p.stdout.readline()
-        theirs = time.perf_counter() - start
-        p.send_signal(signal.SIGINT)
-        p.wait()
-        rows.append(["bpftrace (until 'Attaching N probes...')", fmt(theirs)])
-    table(rows)
+        subprocess.run([SWIFTRACE, "--dry-run", script_path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours = time.perf_counter() - start
+        rows.append(["swiftrace (compile, load and verify: --dry-run)", fmt(ours)])
+        if have_bpftrace:
+            # bpftrace 0.17 has no dry run: the time until it starts attaching.
+            start = time.perf_counter()
+            p = subprocess.Popen([BPFTRACE, script_path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            p.stdout.readline()
+            theirs = time.perf_counter() - start
+            p.send_signal(signal.SIGINT)
+            p.wait()
+            rows.append(["bpftrace (until 'Attaching N probes...')", fmt(theirs)])
+        table(rows)
 
     # 5. SIGINT to exit with 6 tracepoints attached (opensnoop-like).
-    print("\n## SIGINT to exit, 6 tracepoints attached\n")
-    script = ("tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat, "
-              "tracepoint:syscalls:sys_enter_openat2 { @[comm] = count(); } "
-              "tracepoint:syscalls:sys_exit_open, tracepoint:syscalls:sys_exit_openat, "
-              "tracepoint:syscalls:sys_exit_openat2 { @ret = count(); }")
-    rows = [["tracer", "ms from SIGINT to exit (median)"]]
-    for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
-        if binary is None:
-            continue
-        times = []
-        for _ in range(RUNS):
-            t = Tracer(binary, ["-e", script, "-o", "/dev/null"])
-            time.sleep(0.2)
-            times.append(t.stop() * 1000)
-        rows.append([name, fmt(statistics.median(times))])
-    table(rows)
-
+    if wanted("stop"):
+        print("\n## SIGINT to exit, 6 tracepoints attached\n")
+        script = ("tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat, "
+                  "tracepoint:syscalls:sys_enter_openat2 { @[comm] = count(); } "
+                  "tracepoint:syscalls:sys_exit_open, tracepoint:syscalls:sys_exit_openat, "
+                  "tracepoint:syscalls:sys_exit_openat2 { @ret = count(); }")
+        rows = [["tracer", "ms from SIGINT to exit (median)"]]
+        for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
+            if binary is None:
+                continue
+            times = []
+            for _ in range(RUNS):
+                t = Tracer(binary, ["-e", script, "-o", "/dev/null"])
+                time.sleep(0.2)
+                times.append(t.stop() * 1000)
+            rows.append([name, fmt(statistics.median(times))])
+        table(rows)
 
 if __name__ == "__main__":
     main()

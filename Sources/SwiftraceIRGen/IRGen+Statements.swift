@@ -234,16 +234,20 @@ extension IRGenerator {
   func emitExit() {
     let event = scratch(8)
     store64(m.int(AsyncEventID.exit), at: event)
-    sendEvent(event, size: 8)
+    sendEvent(event, size: 8, wakeUp: true)
     // In a map loop's callback, returning 1 stops the iteration.
     let returnType = LLVMGetReturnType(LLVMGlobalGetValueType(function))!
     LLVMBuildRet(m.builder, returnType == m.i64 ? m.int(1) : m.int(0, m.i32))
     LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.exit"))
   }
 
-  func sendEvent(_ event: LLVMValueRef, size: Int) {
-    // bpf_ringbuf_output(map, data, size, flags); a full buffer refuses the event, which is counted.
-    let rc = callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(0)])
+  /// bpf_ringbuf_output(map, data, size, flags); a full buffer refuses the event, which is counted.
+  /// Events do not wake the reader (BPF_RB_NO_WAKEUP): waking it costs the probe more than the
+  /// output itself when events are frequent, and the reader drains every few milliseconds anyway.
+  /// exit() forces a wakeup (BPF_RB_FORCE_WAKEUP) so that stopping is immediate.
+  func sendEvent(_ event: LLVMValueRef, size: Int, wakeUp: Bool = false) {
+    let flags: UInt64 = wakeUp ? 2 : 1
+    let rc = callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(flags)])
     countLostEventIf(LLVMBuildICmp(m.builder, LLVMIntNE, rc, m.int(0), "")!)
   }
 

@@ -218,7 +218,7 @@ extension IRGenerator {
       let pointer = load64(slot)
       callHelper(user ? 114 : 115, [element, m.int(UInt64(size), m.i32), LLVMBuildIntToPtr(b, pointer, m.i8Ptr, "")])
     }
-    callHelper(132, [record, m.int(0)])  // bpf_ringbuf_submit
+    callHelper(132, [record, m.int(1)])  // bpf_ringbuf_submit, BPF_RB_NO_WAKEUP (see sendEvent)
     LLVMBuildBr(b, done)
     LLVMPositionBuilderAtEnd(b, done)
   }

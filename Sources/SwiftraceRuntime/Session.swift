@@ -221,7 +221,7 @@ public final class Session {
     }
   }
 
-  /// Waits on the ring buffer, the signal pipe and the child at once; no polling interval.
+  /// Waits on the ring buffer, the signal pipe and the child at once, and drains every 10 ms.
   func eventLoop(_ reader: RingBufferReader) {
     var fds = [pollfd(fd: reader.epollFD, events: Int16(POLLIN), revents: 0),
                pollfd(fd: Signals.readFD, events: Int16(POLLIN), revents: 0)]
@@ -233,7 +233,9 @@ public final class Session {
     }
     defer { if targetFD >= 0 { close(targetFD) } }
     while !exitRequested {
-      let n = poll(&fds, nfds_t(fds.count), -1)
+      // Events do not wake us (see IRGen's sendEvent), so the ring buffer is drained every 10 ms;
+      // exit(), signals and the child's exit still wake the poll at once.
+      let n = poll(&fds, nfds_t(fds.count), 10)
       if n < 0 && errno != EINTR { break }
       reader.consume()
       reportLostEvents(force: false)
