@@ -161,11 +161,12 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
   // Poll for the exit: a child of this process only, so nothing else reaps it.
   let start = Date()
   var status: Int32 = 0
-  var interrupted = false, timedOut = false, killed = false
+  var interruptedAt: Double?, timedOut = false, killed = false
   while waitpid(pid, &status, WNOHANG) == 0 {
     let elapsed = Date().timeIntervalSince(start)
-    if let after = interruptAfter, !interrupted, elapsed >= after {
-      interrupted = true
+    // bpftrace 0.17 sometimes misses a SIGINT that arrives just after it has attached: resend it.
+    if let after = interruptAfter, elapsed >= after, interruptedAt.map({ elapsed - $0 >= 5 }) ?? true {
+      interruptedAt = elapsed
       kill(pid, SIGINT)
     }
     if !timedOut && elapsed >= timeout {
