@@ -89,9 +89,6 @@ final class FileIndex {
     let header = read(0, 64)
     guard header.count == 64, header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46,
       header[4] == 2, header[5] == 1 else { return nil }
-    func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
-    func u32(_ b: [UInt8], _ o: Int) -> Int { (0..<4).reduce(0) { $0 | Int(b[o + $1]) << (8 * $1) } }
-    func u64(_ b: [UInt8], _ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
     let phOffset = u64(header, 32), phSize = u16(header, 54), phCount = u16(header, 56)
     guard phSize >= 56, phCount < 256 else { return nil }
     let table = read(phOffset, phSize * phCount)
@@ -102,7 +99,7 @@ final class FileIndex {
       let notes = read(u64(table, p + 8), Int(min(u64(table, p + 32), 4096)))
       var o = 0
       while o + 12 <= notes.count {
-        let nameSize = u32(notes, o), descSize = u32(notes, o + 4), type = u32(notes, o + 8)
+        let nameSize = Int(u32(notes, o)), descSize = Int(u32(notes, o + 4)), type = u32(notes, o + 8)
         let descAt = o + 12 + (nameSize + 3) / 4 * 4
         guard descAt + descSize <= notes.count else { break }
         if type == 3, nameSize == 4, notes[(o + 12)..<(o + 15)].elementsEqual("GNU".utf8) {

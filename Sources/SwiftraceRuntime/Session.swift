@@ -94,7 +94,7 @@ public final class Session {
       try object.load()
     } catch .verifier(let program, let e, let log) where e == EPERM {
       // This kernel refuses to load fentry/fexit programs at all (the verifier never ran).
-      if let probe = checked.probes.first(where: { code.programNames[$0.index] == program }) {
+      if let probe = probe(ofProgram: program) {
         switch probe.kind {
         case .fentry, .fexit:
           throw .notSupported(probe: probe.name,
@@ -105,7 +105,7 @@ public final class Session {
       }
       throw .verifier(program: program, errno: e, log: log)
     } catch .verifier(let program, let e, let log) where log.contains("cannot use helper bpf_override_return") {
-      let probe = checked.probes.first { code.programNames[$0.index] == program }?.name ?? program
+      let probe = probe(ofProgram: program)?.name ?? program
       throw .notSupported(probe: probe, feature: "override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE, and this one is not (\(errorString(e)))",
                           hint: "override() cannot work on this machine")
     }
@@ -167,6 +167,11 @@ public final class Session {
     return 0
   }
 
+  /// The probe whose program the kernel named (in a load error).
+  func probe(ofProgram name: String) -> CheckedProbe? {
+    checked.probes.first { code.programNames[$0.index] == name }
+  }
+
   func program(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) -> BPFProgram {
     guard let name = code.programNames[p.index], let prog = object.program(named: name) else {
       throw .system(what: "the object has no program for \(p.name)", errno: ENOENT)
@@ -188,10 +193,9 @@ public final class Session {
     case .kretprobe(let f):
       links.append(try prog.attachKprobe(function: f, isReturn: true, probe: p.name))
     case .uprobe(let binary, let f), .uretprobe(let binary, let f):
-      let isReturn = { if case .uretprobe = p.kind { return true } else { return false } }()
       let place = UserBinaries.placement(of: f, in: binary)
       links.append(try prog.attachUprobe(binary: binary, function: place.function, offset: place.offset,
-                                         isReturn: isReturn, pid: options.targetPID ?? -1, probe: p.name))
+                                         isReturn: p.kind.hasReturnValue, pid: options.targetPID ?? -1, probe: p.name))
     case .interval(let ns):
       links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: nil, probe: p.name))
     case .profile(let hz, let ns):
@@ -199,12 +203,12 @@ public final class Session {
         links.append(try prog.attachPerfEvent(cpu: cpu, period: ns, frequency: hz, probe: p.name))
       }
     case .usdt(let site):
-      guard let offset = UserBinaries.fileOffset(ofAddress: site.address, in: site.binary) else {
+      guard let offset = site.fileOffset else {
         throw .attach(probe: p.name, errno: ENOENT, reason: "the probe's address is outside the file's segments", hint: nil)
       }
-      let semaphore = site.semaphore == 0 ? 0 : UserBinaries.fileOffset(ofAddress: site.semaphore, in: site.binary) ?? 0
       links.append(try prog.attachUprobe(binary: site.binary, function: nil, offset: offset, isReturn: false,
-                                         referenceCounter: semaphore, pid: options.targetPID ?? -1, probe: p.name))
+                                         referenceCounter: site.semaphoreFileOffset, pid: options.targetPID ?? -1,
+                                         probe: p.name))
     case .usdtPattern:
       return  // expanded by the checker
     case .watchpoint(let address, let length, let mode):

@@ -116,10 +116,7 @@ public final class Symbolizer {
   /// `name+offset` of the function at `fileOffset` in the file with this GNU build id.
   func fileSymbol(buildID: String, fileOffset: UInt64) -> String? {
     guard resolvesUserSymbols, let path = files.path(buildID: buildID) else { return nil }
-    if elfFiles[path] == nil { elfFiles[path] = ELFSymbols(path: path) }
-    guard let elf = elfFiles[path] ?? nil, let virtual = elf.address(ofFileOffset: fileOffset),
-      let (name, offset) = elf.symbol(at: virtual) else { return nil }
-    return "\(demanglesNames ? Self.demangle(name) : name)+\(offset)"
+    return symbol(inFile: path, fileOffset: fileOffset, withOffset: true)
   }
 
   // MARK: Kernel
@@ -218,25 +215,27 @@ public final class Symbolizer {
   func userSymbol(_ address: UInt64, pid: Int32, withOffset: Bool) -> (text: String, module: String)? {
     guard resolvesUserSymbols else { return nil }
     remember(pid: pid)
-    guard let mapping = mappings[pid]?.first(where: { address >= $0.start && address < $0.end }) else { return nil }
-    if elfFiles[mapping.path] == nil { elfFiles[mapping.path] = ELFSymbols(path: mapping.path) }
-    guard let elf = elfFiles[mapping.path] ?? nil,
-      let virtual = elf.address(ofFileOffset: address - mapping.start + mapping.fileOffset),
-      let (name, offset) = elf.symbol(at: elf.isPositionIndependent ? virtual : address) else {
-      return nil
-    }
+    guard let mapping = mappings[pid]?.first(where: { address >= $0.start && address < $0.end }),
+      let text = symbol(inFile: mapping.path, fileOffset: address - mapping.start + mapping.fileOffset,
+                        withOffset: withOffset) else { return nil }
+    return (text, mapping.path)
+  }
+
+  /// The function at `fileOffset` in the ELF file at `path` (read once and kept), as `name` or
+  /// `name+offset`, C++ names demangled unless asked not to.
+  func symbol(inFile path: String, fileOffset: UInt64, withOffset: Bool) -> String? {
+    if elfFiles[path] == nil { elfFiles[path] = ELFSymbols(path: path) }
+    guard let elf = elfFiles[path] ?? nil, let virtual = elf.address(ofFileOffset: fileOffset),
+      let (name, offset) = elf.symbol(at: virtual) else { return nil }
     let shown = demanglesNames ? Self.demangle(name) : name
-    return (withOffset ? "\(shown)+\(offset)" : shown, mapping.path)
+    return withOffset ? "\(shown)+\(offset)" : shown
   }
 
   /// The function at `fileOffset` in the file with this inode on this device (the kernel's
   /// `MKDEV(major, minor)` encoding), found among the files processes map.
   func fileSymbol(inode: UInt64, device: UInt64, fileOffset: UInt64) -> String? {
     guard resolvesUserSymbols, inode != 0, let path = files.path(inode: inode, device: device) else { return nil }
-    if elfFiles[path] == nil { elfFiles[path] = ELFSymbols(path: path) }
-    guard let elf = elfFiles[path] ?? nil, let virtual = elf.address(ofFileOffset: fileOffset),
-      let (name, _) = elf.symbol(at: virtual) else { return nil }
-    return demanglesNames ? Self.demangle(name) : name
+    return symbol(inFile: path, fileOffset: fileOffset, withOffset: false)
   }
 
   let files = FileIndex()

@@ -37,21 +37,12 @@ public enum UserBinaries {
   /// The USDT probe sites of the ELF file at `path`; nil if it cannot be read.
   public static func usdtSites(in path: String) -> [USDTSite]? { ELFNotes.usdtSites(in: path) }
 
-  /// Where the byte at virtual `address` sits in the file: uprobes are placed by file offset.
-  public static func fileOffset(ofAddress address: UInt64, in path: String) -> UInt64? {
-    guard let elf = ELFSymbols(path: path) else { return nil }
-    guard let s = elf.segments.first(where: { address >= $0.address && address < $0.address + $0.fileSize }) else {
-      return nil
-    }
-    return address - s.address + s.fileOffset
-  }
-
   /// How libbpf places a uprobe written `name`, `name+8` or `0x4005d6` (an address in the file's
   /// virtual address space, turned into a file offset here).
   static func placement(of function: String, in path: String) -> (function: String?, offset: UInt64) {
     let isHex = function.hasPrefix("0x")
     if let address = UInt64(isHex ? String(function.dropFirst(2)) : function, radix: isHex ? 16 : 10) {
-      return (nil, fileOffset(ofAddress: address, in: path) ?? address)
+      return (nil, ELFImage(path: path)?.fileOffset(ofAddress: address) ?? address)
     }
     guard let plus = function.firstIndex(of: "+") else { return (function, 0) }
     let offsetText = function[function.index(after: plus)...]

@@ -7,15 +7,21 @@ public struct USDTSite: Hashable, Sendable {
   /// Virtual addresses in the binary (already adjusted for prelinking).
   public let address: UInt64
   public let semaphore: UInt64
+  /// Where the uprobe goes and where the semaphore is, as offsets in the file (nil: not in a
+  /// loadable segment; semaphore 0: none).
+  public let fileOffset: UInt64?
+  public let semaphoreFileOffset: UInt64
   public let arguments: [USDTArgument]
 
   public init(binary: String, provider: String, name: String, address: UInt64, semaphore: UInt64,
-              arguments: [USDTArgument]) {
+              fileOffset: UInt64?, semaphoreFileOffset: UInt64, arguments: [USDTArgument]) {
     self.binary = binary
     self.provider = provider
     self.name = name
     self.address = address
     self.semaphore = semaphore
+    self.fileOffset = fileOffset
+    self.semaphoreFileOffset = semaphoreFileOffset
     self.arguments = arguments
   }
 }
