@@ -141,56 +141,15 @@ public final class TypeChecker {
           guard let matches = expand(kind, at: point.range) else { continue }
           if matches.isEmpty { unmatched.append((noMatchMessage(kind, point.text), point.range)) }
           for match in matches {
-            var format: TracepointFormat?
-            if case .tracepoint(let c, let e) = match { format = catalog.format(category: c, event: e) }
-            var probe = CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
-                                     tracepointFormat: format, rawArguments: nil)
-            if case .fentry(let f) = match, let proto = kernelTypes?.functionPrototype(f) {
-              probe = CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
-                                   tracepointFormat: nil, rawArguments: proto.arguments)
-            } else if case .fexit(let f) = match, let proto = kernelTypes?.functionPrototype(f) {
-              probe = CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
-                                   tracepointFormat: nil, rawArguments: proto.arguments, returnType: proto.returnType)
-            }
-            probes.append(probe)
+            if let probe = checkedProbe(match, decl: decl, point: point, index: probes.count) { probes.append(probe) }
           }
         case .success(let kind):
-          var format: TracepointFormat?
-          var rawArguments: [(name: String, type: CType)]?
-          if case .rawTracepoint(let event) = kind {
-            rawArguments = kernelTypes?.rawTracepointArguments(event)
-            if rawArguments == nil {
-              diagnostics.error("sema.unknownTracepoint", "raw tracepoint '\(event)' not found in the kernel's BTF",
-                                at: point.range)
-              continue
-            }
-          }
-          var returnType: CType?
           if case .watchpoint = kind, !options.hasTargetProcess {
             diagnostics.error("sema.watchpointTarget", "watchpoint probes watch one process: run with -p PID or -c COMMAND",
                               at: point.range)
             continue
           }
-          if case .fentry(let f) = kind, let proto = kernelTypes?.functionPrototype(f) {
-            rawArguments = proto.arguments
-          } else if case .fexit(let f) = kind, let proto = kernelTypes?.functionPrototype(f) {
-            (rawArguments, returnType) = (proto.arguments, proto.returnType)
-          } else if case .fentry(let f) = kind {
-            diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (kfunc needs one)", at: point.range)
-            continue
-          } else if case .fexit(let f) = kind {
-            diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (kretfunc needs one)", at: point.range)
-            continue
-          }
-          if case .tracepoint(let category, let event) = kind {
-            format = catalog.format(category: category, event: event)
-            if format == nil {
-              diagnostics.error("sema.unknownTracepoint", "tracepoint '\(category):\(event)' not found", at: point.range)
-              continue
-            }
-          }
-          probes.append(CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: probes.count,
-                                     tracepointFormat: format, rawArguments: rawArguments, returnType: returnType))
+          if let probe = checkedProbe(kind, decl: decl, point: point, index: probes.count) { probes.append(probe) }
         }
       }
     }
@@ -205,6 +164,40 @@ public final class TypeChecker {
       }
     }
     return probes
+  }
+
+  /// A probe with what its context offers: a tracepoint's format, the BTF arguments (and return
+  /// type) of a raw tracepoint or kernel function. nil, with an error, when the kernel has none.
+  func checkedProbe(_ kind: ProbeKind, decl: ProbeDecl, point: AttachPoint, index: Int) -> CheckedProbe? {
+    var format: TracepointFormat?
+    var arguments: [(name: String, type: CType)]?
+    var returnType: CType?
+    switch kind {
+    case .tracepoint(let category, let event):
+      format = catalog.format(category: category, event: event)
+      if format == nil {
+        diagnostics.error("sema.unknownTracepoint", "tracepoint '\(category):\(event)' not found", at: point.range)
+        return nil
+      }
+    case .rawTracepoint(let event):
+      arguments = kernelTypes?.rawTracepointArguments(event)
+      if arguments == nil {
+        diagnostics.error("sema.unknownTracepoint", "raw tracepoint '\(event)' not found in the kernel's BTF", at: point.range)
+        return nil
+      }
+    case .fentry(let f), .fexit(let f):
+      guard let proto = kernelTypes?.functionPrototype(f) else {
+        diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (\(kind.providerName) needs one)",
+                          at: point.range)
+        return nil
+      }
+      arguments = proto.arguments
+      if case .fexit = kind { returnType = proto.returnType }
+    default:
+      break
+    }
+    return CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: index, tracepointFormat: format,
+                        rawArguments: arguments, returnType: returnType)
   }
 
   /// The attach points a wildcard names: tracepoints from tracefs, kernel functions from kallsyms,
