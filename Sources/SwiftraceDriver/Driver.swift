@@ -130,7 +130,9 @@ public enum Driver {
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
     checkOptions.userDataSymbol = { UserBinaries.dataSymbol($0, function: $1, in: $2) }
-    if environment["BPFTRACE_NO_CPP_DEMANGLE"].map({ $0 == "0" }) ?? true {
+    // BPFTRACE_NO_CPP_DEMANGLE=1 keeps C++ names mangled, in `func` and in printed symbols alike.
+    let demangle = environment["BPFTRACE_NO_CPP_DEMANGLE"].map({ $0 == "0" }) ?? true
+    if demangle {
       checkOptions.demangle = { Symbolizer.demangle($0) }
     }
     checkOptions.cgroupID = { path in
@@ -138,7 +140,7 @@ public enum Driver {
       guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
       return UInt64(st.st_ino)
     }
-    if let s = ProcessInfo.processInfo.environment["BPFTRACE_STRLEN"], let n = Int(s) {
+    if let s = environment["BPFTRACE_STRLEN"], let n = Int(s) {
       guard n >= 1 && n <= 200 else {
         stderr.write("swiftrace: error: BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)\n")
         return 1
@@ -229,7 +231,7 @@ public enum Driver {
     sessionOptions.format = options.format
     sessionOptions.targetPID = options.targetPID
     sessionOptions.userSymbols = environment["BPFTRACE_NO_USER_SYMBOLS"].map { $0 == "0" } ?? true
-    sessionOptions.demangle = environment["BPFTRACE_NO_CPP_DEMANGLE"].map { $0 == "0" } ?? true
+    sessionOptions.demangle = demangle
     if let s = environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
       sessionOptions.catBytesMax = n
     }
