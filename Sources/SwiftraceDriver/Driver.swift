@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceBPF
 import SwiftraceBasics
 import SwiftraceClang
@@ -84,8 +85,8 @@ public enum Driver {
     if let text = options.programText {
       source = SourceFile(name: "<command-line>", text: text)
     } else if let path = options.scriptPath {
-      let text = path == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        : (try? String(contentsOfFile: path, encoding: .utf8))
+      let file = path == "-" ? PosixFile.standardInput : PosixFile(path: path)
+      let text = file?.readToEnd().map { String(decoding: $0, as: UTF8.self) }
       guard let text else {
         stderr.write("swiftrace: error: cannot read '\(path)': \(errorString(errno))\n")
         return 1
@@ -248,7 +249,7 @@ public enum Driver {
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
     objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
-    objectCode.stoppedSymbol = BPFObjectCode.stoppedSymbol
+    objectCode.stoppedMap = BPFObjectCode.stoppedSection
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
       return try Session(checked: checked, code: objectCode, options: sessionOptions).run()

@@ -63,6 +63,15 @@ final class DebugInfo {
     LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
   }
 
+  /// A `u64` global variable (BTF puts it in its section's DATASEC).
+  func describeVariable(_ global: LLVMValueRef, name: String, line: UInt32) {
+    let type = basic("unsigned long long", 64, 8)
+    let expr = LLVMDIBuilderCreateExpression(m.dib, nil, 0)
+    let gve = LLVMDIBuilderCreateGlobalVariableExpression(
+      m.dib, compileUnit, name, name.utf8.count, "", 0, file, line, type, 0, expr, nil, 64)
+    LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
+  }
+
   /// Every function needs a subprogram once the module has a compile unit (LLVM 14's BTF writer
   /// crashes otherwise), and its parameter must be named or the kernel rejects the BTF.
   func describeFunction(_ function: LLVMValueRef, name: String, line: UInt32) -> LLVMMetadataRef {

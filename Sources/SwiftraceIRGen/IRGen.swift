@@ -20,9 +20,12 @@ public struct BPFObjectCode: Sendable {
   public static let ringBufferSymbol = "swiftrace_events"
   /// A per-CPU count of events the full ring buffer refused.
   public static let lostEventsSymbol = "swiftrace_lost"
-  /// One u64: nonzero once userspace stops the trace; every probe but BEGIN and END then returns at
-  /// once, so END and the exit-time maps see a quiet system while the slow detach happens later.
+  /// One u64 global: nonzero once userspace stops the trace; every probe but BEGIN and END then
+  /// returns at once, so END and the exit-time maps see a quiet system while the slow detach happens
+  /// later. It is the only variable in `.bss`, which libbpf turns into a one-element array map of
+  /// that name: probes read it with a single load (no map lookup), userspace writes element 0.
   public static let stoppedSymbol = "swiftrace_stopped"
+  public static let stoppedSection = ".bss"
 }
 
 /// A helper call checked under `-k`: which helper, and the statement that made it.
@@ -156,7 +159,11 @@ public final class IRGenerator {
     ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
     lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: 6, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
-    stopped = mapGlobal(BPFObjectCode.stoppedSymbol, type: 2, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
+    stopped = LLVMAddGlobal(m.module, m.i64, BPFObjectCode.stoppedSymbol)!
+    LLVMSetInitializer(stopped, m.int(0))
+    LLVMSetSection(stopped, BPFObjectCode.stoppedSection)
+    LLVMSetAlignment(stopped, 8)
+    di.describeVariable(stopped, name: BPFObjectCode.stoppedSymbol, line: 1)
   }
 
   func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
@@ -239,14 +246,11 @@ public final class IRGenerator {
       }
     }
     if p.kind != .begin && p.kind != .end {
-      // The trace has stopped: return before doing anything (an array lookup the verifier inlines).
-      let key = scratch(8)
-      store64(m.int(0), at: key)
-      let flag = callHelper(1, [LLVMBuildBitCast(m.builder, stopped, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
-      let check = appendBlock("stop.check"), run = appendBlock("stop.running")
-      LLVMBuildCondBr(m.builder, LLVMBuildIsNull(m.builder, flag, "")!, run, check)
-      LLVMPositionBuilderAtEnd(m.builder, check)
-      returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, load64(flag), m.int(0), "")!, "stop", continueAt: run)
+      // The trace has stopped: return before doing anything (one load of a global).
+      let flag = LLVMBuildLoad2(m.builder, m.i64, stopped, "stopped")!
+      LLVMSetVolatile(flag, 1)
+      LLVMSetAlignment(flag, 8)
+      returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, flag, m.int(0), "")!, "stop")
     }
     if let target = options.targetPID, p.kind.firesInProcessContext {
       // bpf_get_current_pid_tgid (14): the process id is the upper half.

@@ -50,7 +50,8 @@ public final class Session {
     public var mapSymbols: [String: String]
     public var ringBufferSymbol: String
     public var lostEventsSymbol = "swiftrace_lost"
-    public var stoppedSymbol = "swiftrace_stopped"
+    /// The array map holding the stop flag as its element 0 (a global's section).
+    public var stoppedMap = ".bss"
     /// `-k`: the helper and script place of each checked call, by site index.
     public var helperErrorSites: [(helper: String, range: SourceRange)] = []
 
@@ -143,7 +144,8 @@ public final class Session {
 
     // Stop every probe at once (a flag they check first), so that END and the maps see a quiet
     // system; detaching, which takes the kernel ~85 ms per tracepoint, comes after the output.
-    if let flag = object.map(named: code.stoppedSymbol), flag.update([0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]) {
+    if let flag = object.map(named: code.stoppedMap), flag.valueSize == 8,
+       flag.update([0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]) {
       stoppedByFlag = true
     } else {
       links.forEach { $0.close() }
