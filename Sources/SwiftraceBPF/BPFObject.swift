@@ -1,5 +1,6 @@
 import CLibBPF
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A BPF object opened from an in-memory ELF, then loaded into the kernel. Closing it (or
 /// releasing it) frees every program and map it holds.
@@ -37,7 +38,7 @@ public final class BPFObject {
       }
       // libbpf names the failing program in its log: "prog 'NAME': failed to load".
       var program = "?"
-      if let r = log.range(of: "prog '"), let end = log[r.upperBound...].firstIndex(of: "'") {
+      if let r = log.firstRange(of: "prog '"), let end = log[r.upperBound...].firstIndex(of: "'") {
         program = String(log[r.upperBound..<end])
       }
       throw .verifier(program: program, errno: -rc, log: log)

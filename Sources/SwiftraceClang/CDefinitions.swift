@@ -1,5 +1,6 @@
 internal import CClang
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceSema
 
 /// The structs, unions, enums and macros that a script's C definitions declare, parsed by libclang.
@@ -60,8 +61,8 @@ public final class CDefinitions: KernelTypeCatalog {
 
   /// An `#include` of a header that is not installed becomes an empty line (line numbers stay).
   private func keepIfInstalled(_ line: String, _ includeDirectories: [String]) -> String {
-    let trimmed = line.trimmingCharacters(in: .whitespaces)
-    guard trimmed.hasPrefix("#"), trimmed.dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("include") else {
+    let trimmed = line.trimmingSpaces()
+    guard trimmed.hasPrefix("#"), trimmed.dropFirst().trimmingSpaces().hasPrefix("include") else {
       return line
     }
     guard let open = trimmed.firstIndex(where: { $0 == "<" || $0 == "\"" }) else { return line }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A 64-bit little-endian ELF file in memory (all this machine runs): its header, named sections and
 /// loadable segments. `ELFSymbols` and `ELFNotes` read their tables out of it.

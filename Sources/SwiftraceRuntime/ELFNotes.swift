@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceSema
 
 /// USDT probes from an ELF file's `.note.stapsdt` notes (the format systemtap's sys/sdt.h writes).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The function symbols of one ELF file (.symtab, else .dynsym) and its data objects.
 struct ELFSymbols {

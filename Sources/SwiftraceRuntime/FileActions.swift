@@ -1,4 +1,5 @@
-import Foundation
+import CLibBPF
+import Glibc
 import SwiftraceBPF
 
 /// cat() and system(): work done in userspace when their event arrives. Problems go to stderr and
@@ -6,36 +7,38 @@ import SwiftraceBPF
 enum FileActions {
   /// The first `limit` bytes of the file at `path`; "" (and a message on stderr) if it cannot be read.
   static func cat(_ path: String, limit: Int) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
+    guard let file = PosixFile(path: path) else {
       FileOutput.standardError.write("swiftrace: cat: cannot open '\(path)': \(String(cString: strerror(errno)))\n")
       return ""
     }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while bytes.count < limit {
-      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, min(4096, limit - bytes.count)) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { break }
-      bytes += chunk[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    return String(decoding: file.read(at: 0, count: limit), as: UTF8.self)
   }
 
   /// Runs `command` with /bin/sh and returns what it printed, as bpftrace's system() does.
   static func system(_ command: String) -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do { try process.run() } catch {
-      FileOutput.standardError.write("swiftrace: system: cannot run '\(command)': \(error)\n")
+    var fds: [Int32] = [0, 0]
+    guard swr_pipe2(&fds, O_CLOEXEC) == 0 else {
+      FileOutput.standardError.write("swiftrace: system: pipe: \(String(cString: strerror(errno)))\n")
       return ""
     }
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    let argv = ["/bin/sh", "-c", command]
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { cargs.forEach { free($0) } }
+    var child: pid_t = 0
+    let rc = posix_spawn(&child, "/bin/sh", &actions, nil, &cargs, environ)
+    close(fds[1])
+    let output = PosixFile.adopting(fds[0])
+    guard rc == 0 else {
+      FileOutput.standardError.write("swiftrace: system: cannot run '\(command)': \(String(cString: strerror(rc)))\n")
+      return ""
+    }
+    let bytes = output.readToEnd() ?? []
+    var status: Int32 = 0
+    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Finds a file by inode and device, or by GNU build id: how BPF identifies the file behind a
 /// user address once the process may be gone. The candidates are the files mapped by running
@@ -80,12 +81,8 @@ final class FileIndex {
   /// The GNU build id (NT_GNU_BUILD_ID in a PT_NOTE segment) of an ELF file, as hex; read from the
   /// headers and notes only.
   static func buildID(of path: String) -> String? {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-    defer { try? handle.close() }
-    func read(_ offset: UInt64, _ count: Int) -> [UInt8] {
-      guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.read(upToCount: count) else { return [] }
-      return [UInt8](data)
-    }
+    guard let file = PosixFile(path: path) else { return nil }
+    func read(_ offset: UInt64, _ count: Int) -> [UInt8] { file.read(at: offset, count: count) }
     let header = read(0, 64)
     guard header.count == 64, header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46,
       header[4] == 2, header[5] == 1 else { return nil }
@@ -103,7 +100,7 @@ final class FileIndex {
         let descAt = o + 12 + (nameSize + 3) / 4 * 4
         guard descAt + descSize <= notes.count else { break }
         if type == 3, nameSize == 4, notes[(o + 12)..<(o + 15)].elementsEqual("GNU".utf8) {
-          return notes[descAt..<(descAt + descSize)].map { String(format: "%02x", $0) }.joined()
+          return hexDigits(notes[descAt..<(descAt + descSize)])
         }
         o = descAt + (descSize + 3) / 4 * 4
       }

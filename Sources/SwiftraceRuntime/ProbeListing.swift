@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceSema
 
 /// `-l [PATTERN]` and `-lv`: the probes this machine offers, one per line, as bpftrace lists them.

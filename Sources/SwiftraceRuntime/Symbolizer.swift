@@ -1,5 +1,5 @@
 import CLibBPF
-import Foundation
+import FoundationEssentials
 import Glibc
 import SwiftraceSema
 
@@ -81,7 +81,7 @@ public final class Symbolizer {
         let status = u64(bytes, at) & 0xffff_ffff
         let value = u64(bytes, at + 24)
         if status == 1 {
-          let buildID = bytes[(at + 4)..<(at + 24)].map { String(format: "%02x", $0) }.joined()
+          let buildID = hexDigits(bytes[(at + 4)..<(at + 24)])
           // Unresolved: the offset in the file, and the file (or its build id when it is not found).
           let where_ = files.path(buildID: buildID) ?? "build id \(buildID)"
           out += indent + (fileSymbol(buildID: buildID, fileOffset: value) ?? "0x" + String(value, radix: 16) + " (\(where_))") + "\n"
@@ -192,7 +192,7 @@ public final class Symbolizer {
       let range = f[0].split(separator: "-")
       guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
         let off = UInt64(f[2], radix: 16) else { continue }
-      result.append(Mapping(start: start, end: end, fileOffset: off, path: String(f[5]).trimmingCharacters(in: .whitespaces)))
+      result.append(Mapping(start: start, end: end, fileOffset: off, path: String(f[5]).trimmingSpaces()))
     }
     if !result.isEmpty { mappings[pid] = result }
   }

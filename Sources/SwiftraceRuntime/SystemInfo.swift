@@ -1,5 +1,6 @@
 import CLibBPF
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceBPF
 
 /// `--info`: what this kernel and build offer, checked the way the session would use it.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceSema
 
 /// Where uprobe targets live: `uprobe:libc:malloc` and `uprobe:bash:readline` name a library or a
@@ -51,9 +52,7 @@ public enum UserBinaries {
   }
 
   static func isELF(_ path: String) -> Bool {
-    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-    defer { try? handle.close() }
-    return handle.readData(ofLength: 4) == Data([0x7f, 0x45, 0x4c, 0x46])
+    PosixFile(path: path)?.read(at: 0, count: 4) == [0x7f, 0x45, 0x4c, 0x46]
   }
 
   /// The entries of /etc/ld.so.cache ("glibc-ld.so.cache1.1" format), in the file's order, which

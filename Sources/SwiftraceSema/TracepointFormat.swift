@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The fields of one tracepoint, from tracefs's `events/CATEGORY/EVENT/format` file.
 public struct TracepointFormat: Sendable, Equatable {
@@ -26,11 +27,11 @@ public struct TracepointFormat: Sendable, Equatable {
   public static func parse(_ text: String) -> TracepointFormat {
     var fields: [Field] = []
     for line in text.split(separator: "\n") {
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      let trimmed = line.trimmingSpaces()
       guard trimmed.hasPrefix("field:") else { continue }
       var decl = "", offset = 0, size = 0, signed = false
       for part in trimmed.split(separator: ";") {
-        let kv = part.trimmingCharacters(in: .whitespaces)
+        let kv = part.trimmingSpaces()
         if kv.hasPrefix("field:") { decl = String(kv.dropFirst(6)) }
         if kv.hasPrefix("offset:") { offset = Int(kv.dropFirst(7)) ?? 0 }
         if kv.hasPrefix("size:") { size = Int(kv.dropFirst(5)) ?? 0 }
@@ -54,7 +55,7 @@ public struct TracepointFormat: Sendable, Equatable {
 
   /// `const char * filename` -> ("filename", "const char *", nil); `char comm[16]` -> ("comm", "char", 16).
   static func splitDeclaration(_ decl: String) -> (String, String, Int?)? {
-    var d = decl.trimmingCharacters(in: .whitespaces)
+    var d = decl.trimmingSpaces()
     var arrayLength: Int?
     if d.hasSuffix("]"), let open = d.lastIndex(of: "[") {
       let inside = d[d.index(after: open)..<d.index(before: d.endIndex)]
@@ -63,7 +64,7 @@ public struct TracepointFormat: Sendable, Equatable {
     }
     guard let nameStart = d.lastIndex(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) else { return nil }
     let name = String(d[d.index(after: nameStart)...])
-    let type = String(d[...nameStart]).trimmingCharacters(in: .whitespaces)
+    let type = String(d[...nameStart]).trimmingSpaces()
     if type.hasPrefix("__data_loc") { return (name, type, nil) }
     return name.isEmpty ? nil : (name, type, arrayLength)
   }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceDriver
 
 /// The command line: options only; the driver does the work.
@@ -86,10 +87,10 @@ struct Swiftrace: ParsableCommand {
       let message = fullMessage(for: error)
       if exitCode(for: error) == .success {
         print(message)
-        Foundation.exit(0)
+        Glibc.exit(0)
       }
-      FileHandle.standardError.write(Data((message + "\n").utf8))
-      Foundation.exit(1)
+      _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
+      Glibc.exit(1)
     }
     do {
       try command.run()
@@ -123,7 +124,7 @@ struct Swiftrace: ParsableCommand {
     var options = DriverOptions()
     if info {
       options.info = true
-      Foundation.exit(Driver.run(options))
+      Glibc.exit(Driver.run(options))
     }
     var rest = arguments
     if list {

@@ -1,0 +1,11 @@
+extension StringProtocol {
+  /// The text without leading and trailing spaces and tabs (Foundation's
+  /// `trimmingCharacters(in: .whitespaces)`, which would pull Foundation and ICU into every run).
+  public func trimmingSpaces() -> String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+      return ""
+    }
+    return String(self[first...last])
+  }
+}

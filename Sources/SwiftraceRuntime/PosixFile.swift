@@ -1,0 +1,61 @@
+import Glibc
+
+/// A file opened read-only for reads at offsets. The runtime reads files this way rather than
+/// through Foundation's FileHandle, so that a run maps neither Foundation nor its ICU data.
+public final class PosixFile {
+  private let fd: Int32
+  private let owned: Bool
+
+  public init?(path: String) {
+    fd = open(path, O_RDONLY | O_CLOEXEC)
+    owned = fd >= 0  // a failed init still runs deinit, which must leave errno alone
+    if fd < 0 { return nil }
+  }
+
+  private init(descriptor: Int32, owned: Bool) {
+    fd = descriptor
+    self.owned = owned
+  }
+
+  /// Takes over `descriptor` (closed with this object).
+  static func adopting(_ descriptor: Int32) -> PosixFile { PosixFile(descriptor: descriptor, owned: true) }
+  public static var standardInput: PosixFile { PosixFile(descriptor: 0, owned: false) }
+
+  deinit { if owned { close(fd) } }
+
+  /// Up to `count` bytes from `offset` (fewer at the end of the file, none on an error).
+  func read(at offset: UInt64, count: Int) -> [UInt8] {
+    guard count > 0 else { return [] }
+    var bytes = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+      let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { break }
+      done += n
+    }
+    return Array(bytes[0..<done])
+  }
+
+  /// The whole rest of a pipe or file, read sequentially; nil on an error (errno tells which).
+  public func readToEnd() -> [UInt8]? {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 4096) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 { return nil }
+      if n == 0 { return bytes }
+      bytes += chunk[0..<n]
+    }
+  }
+
+}
+
+/// Bytes as lower-case hex, two digits each (build ids).
+func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
+  let digits = Array("0123456789abcdef")
+  var text = ""
+  for b in bytes { text.append(digits[Int(b >> 4)]); text.append(digits[Int(b & 15)]) }
+  return text
+}
