@@ -19,7 +19,12 @@ extension Parser {
 
   func parseBinary(minPrecedence: Int) -> Expr {
     var lhs = parseUnary()
+    // Each operator in a chain is one more level of the (left-leaning) tree.
+    var chain = 0
+    defer { nesting -= chain }
     while let op = binaryOperator(token.kind), op.precedence >= minPrecedence, continuesExpression(op) {
+      guard enter() else { return lhs }
+      chain += 1
       advance()
       let rhs = parseBinary(minPrecedence: op.precedence + 1)
       lhs = Expr(id: ids.make(), kind: .binary(op, lhs, rhs), range: .to(lhs.range, rhs.range))
@@ -88,6 +93,8 @@ extension Parser {
 
   func parseUnary() -> Expr {
     let start = token.range
+    guard enter() else { return Expr(id: ids.make(), kind: .integer(0), range: start) }
+    defer { leave() }
     let op: UnaryOperator
     switch token.kind {
     case .minus: op = .negate

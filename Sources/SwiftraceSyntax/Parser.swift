@@ -16,6 +16,13 @@ public final class Parser {
   /// Set by an error, cleared at the next statement or probe: errors in between are usually
   /// consequences of the first one, so one mistake gives one error.
   var panicking = false
+  /// How deeply the rule being parsed is nested (expressions, operator chains, blocks). The type
+  /// checker and code generator recurse over the tree as the parser does, so a script nested
+  /// deeper than any real one gets one located error instead of overflowing the stack.
+  public static let maxNesting = 256
+  var nesting = 0
+  /// Set once nesting went too deep: the rest of the input is skipped and no more errors follow.
+  var abandoned = false
 
   public init(source: SourceFile, diagnostics: DiagnosticEngine) {
     self.source = source
@@ -37,10 +44,29 @@ public final class Parser {
   func at(_ kind: Token.Kind) -> Bool { token.kind == kind }
 
   func error(_ id: String, _ message: String, at range: SourceRange) {
-    guard !panicking else { return }
+    guard !panicking && !abandoned else { return }
     panicking = true
     diagnostics.error(id, message, at: range)
   }
+
+  /// Enters one more level of nesting, or, past the limit, reports it and skips the rest of the
+  /// input. Every caller that got true calls `leave()`.
+  func enter() -> Bool {
+    guard nesting < Parser.maxNesting else {
+      if !abandoned {
+        panicking = false
+        error("parse.tooDeep", "nested too deeply: more than \(Parser.maxNesting) levels of expressions or blocks",
+              at: token.range)
+        abandoned = true
+      }
+      while !at(.endOfFile) { advance() }
+      return false
+    }
+    nesting += 1
+    return true
+  }
+
+  func leave() { nesting -= 1 }
 
   /// Consumes `kind` or reports what was expected instead.
   @discardableResult
@@ -202,6 +228,8 @@ public final class Parser {
   // MARK: statement = ifStatement | assignment | expression
 
   func parseStatement() -> Stmt? {
+    guard enter() else { return nil }
+    defer { leave() }
     let start = token.range
     switch token.kind {
     case .keyword(.if):
