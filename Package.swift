@@ -87,6 +87,6 @@ let package = Package(
     .target(name: "SwiftraceTestSupport", path: "Tests/SwiftraceTestSupport"),
     .testTarget(
       name: "SwiftraceGoldenTests",
-      dependencies: ["SwiftraceDriver", "SwiftraceTestSupport"]),
+      dependencies: ["CLibBPF", "SwiftraceDriver", "SwiftraceTestSupport"]),
   ]
 )

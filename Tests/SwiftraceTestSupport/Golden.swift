@@ -117,14 +117,16 @@ public struct ProcessTimeout: Error, CustomStringConvertible {
 }
 
 /// Runs `executable` to completion, or at most `timeout` seconds; with `interruptAfter`, sends it
-/// SIGINT after that many seconds, as a user pressing Ctrl-C would. Both output streams go to files,
+/// `signal` (SIGINT: as a user pressing Ctrl-C would) after that many seconds, and with
+/// `inspectAfter`, calls `inspect` with its pid once, after that many seconds, while it runs. Both output streams go to files,
 /// not pipes: a grandchild that keeps a pipe open (the `-c` command of a tracer that was killed)
 /// would otherwise block the reader forever, and a hung test run is worse than a failed one.
 /// The child starts with no signals blocked: the test runner's threads block some, and a blocked
 /// SIGINT is inherited through exec (bpftrace never unblocks it).
 public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                        currentDirectory: URL? = nil, timeout: Double = 60,
-                       interruptAfter: Double? = nil) throws -> ProcessResult {
+                       interruptAfter: Double? = nil, signal: Int32 = SIGINT,
+                       inspectAfter: Double? = nil, inspect: (pid_t) -> Void = { _ in }) throws -> ProcessResult {
   var env = ProcessInfo.processInfo.environment
   env.merge(environment) { _, new in new }
   let tmp = FileManager.default.temporaryDirectory
@@ -161,13 +163,18 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
   // Poll for the exit: a child of this process only, so nothing else reaps it.
   let start = Date()
   var status: Int32 = 0
-  var interruptedAt: Double?, timedOut = false, killed = false
+  var interruptedAt: Double?, timedOut = false, killed = false, inspected = false
   while waitpid(pid, &status, WNOHANG) == 0 {
     let elapsed = Date().timeIntervalSince(start)
+    if let after = inspectAfter, !inspected, elapsed >= after {
+      inspected = true
+      inspect(pid)
+      continue
+    }
     // bpftrace 0.17 sometimes misses a SIGINT that arrives just after it has attached: resend it.
     if let after = interruptAfter, elapsed >= after, interruptedAt.map({ elapsed - $0 >= 5 }) ?? true {
       interruptedAt = elapsed
-      kill(pid, SIGINT)
+      kill(pid, signal)
     }
     if !timedOut && elapsed >= timeout {
       timedOut = true

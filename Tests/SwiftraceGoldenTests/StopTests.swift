@@ -1,0 +1,109 @@
+import CLibBPF
+import Foundation
+import SwiftraceTestSupport
+import Testing
+
+/// Every way a trace ends: END runs and the maps print (except under SIGKILL, which nothing can
+/// catch), and afterwards none of the programs, links and maps the run held exists in the kernel.
+/// The run's objects are read from /proc/PID/fdinfo while it traces; the kernel's objects are
+/// enumerated by id afterwards (ids are not reused soon, so parallel tests do not interfere).
+@Suite(.serialized) struct StopTests {
+  static let script = """
+    tracepoint:syscalls:sys_enter_getppid { @calls = count(); }
+    interval:ms:100 { @ticks = count(); }
+    END { printf("END ran\\n"); }
+    """
+
+  struct KernelObjects: Equatable, CustomStringConvertible {
+    var programs: Set<UInt32> = [], links: Set<UInt32> = [], maps: Set<UInt32> = []
+    var isEmpty: Bool { programs.isEmpty && links.isEmpty && maps.isEmpty }
+    var description: String { "programs \(programs.sorted()), links \(links.sorted()), maps \(maps.sorted())" }
+
+    /// The BPF objects whose descriptors `pid` holds.
+    static func held(by pid: pid_t) -> KernelObjects {
+      var held = KernelObjects()
+      let dir = "/proc/\(pid)/fdinfo"
+      for fd in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+        guard let info = try? String(contentsOfFile: "\(dir)/\(fd)", encoding: .utf8) else { continue }
+        var fields: [String: UInt32] = [:]
+        for line in info.split(separator: "\n") {
+          let parts = line.split(separator: ":", maxSplits: 1)
+          if parts.count == 2, let value = UInt32(parts[1].trimmingCharacters(in: .whitespaces)) {
+            fields[String(parts[0])] = value
+          }
+        }
+        // A link's fdinfo also names its program: classify by the most specific id.
+        if let id = fields["link_id"] { held.links.insert(id) }
+        else if let id = fields["prog_id"] { held.programs.insert(id) }
+        else if let id = fields["map_id"] { held.maps.insert(id) }
+      }
+      return held
+    }
+
+    /// Which of these objects still exist anywhere in the kernel.
+    func stillExisting() -> KernelObjects {
+      func existing(_ next: (UInt32, UnsafeMutablePointer<UInt32>) -> Int32) -> Set<UInt32> {
+        var ids: Set<UInt32> = [], id: UInt32 = 0
+        while next(id, &id) == 0 { ids.insert(id) }
+        return ids
+      }
+      return KernelObjects(programs: programs.intersection(existing(bpf_prog_get_next_id)),
+                           links: links.intersection(existing(bpf_link_get_next_id)),
+                           maps: maps.intersection(existing(bpf_map_get_next_id)))
+    }
+  }
+
+  /// Runs the script with `arguments`, stops it with `signal` after `after` seconds (or lets it
+  /// end by itself), and checks what it printed and what it left in the kernel.
+  func stop(_ arguments: [String], extraProbes: String = "", signal: Int32? = nil, after: Double = 1.0,
+            expectsEnd: Bool = true) throws {
+    var held = KernelObjects()
+    let result = try runProcess(swiftraceExecutable, arguments + ["-e", Self.script + extraProbes],
+                                timeout: 20, interruptAfter: signal == nil ? nil : after, signal: signal ?? SIGINT,
+                                inspectAfter: after - 0.3) { held = KernelObjects.held(by: $0) }
+    // The run really held probes: two programs and their links, and maps.
+    #expect(held.programs.count >= 2 && held.links.count >= 2 && !held.maps.isEmpty, "\(held)")
+    if expectsEnd {
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout.contains("END ran\n"), "\(result.stdout)")
+      #expect(result.stdout.contains("@ticks: "), "\(result.stdout)")
+    }
+    waitUntilReleased(held)
+  }
+
+  /// Detaching finishes in a child after swiftrace exits (Architecture.md): give it a moment.
+  func waitUntilReleased(_ held: KernelObjects) {
+    var left = held.stillExisting()
+    for _ in 0..<50 where !left.isEmpty {
+      usleep(100_000)
+      left = held.stillExisting()
+    }
+    #expect(left.isEmpty, "left in the kernel: \(left)")
+  }
+
+  @Test(arguments: [("SIGINT", SIGINT), ("SIGTERM", SIGTERM), ("SIGHUP", SIGHUP)])
+  func signal(_ name: String, _ signal: Int32) throws {
+    try stop([], signal: signal)
+  }
+
+  @Test func sigkillLeavesNothing() throws {
+    try stop([], signal: SIGKILL, expectsEnd: false)
+  }
+
+  @Test func exitFunction() throws {
+    try stop([], extraProbes: "\ninterval:ms:1200 { exit(); }")
+  }
+
+  @Test func endOfCommand() throws {
+    try stop(["-c", "sleep 1.2"])
+  }
+
+  @Test func exitOfTracedProcess() throws {
+    let sleeper = Process()
+    sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    sleeper.arguments = ["1.2"]
+    try sleeper.run()
+    defer { if sleeper.isRunning { sleeper.terminate() } }
+    try stop(["-p", String(sleeper.processIdentifier)])
+  }
+}
