@@ -16,6 +16,8 @@ public final class SourceFile: Sendable {
     self.lineStarts = starts
   }
 
+  public var lineCount: Int { lineStarts.count }
+
   /// 1-based line and column; columns count characters, not bytes.
   public func lineAndColumn(of offset: Int) -> (line: Int, column: Int) {
     let clamped = max(0, min(offset, bytes.count))

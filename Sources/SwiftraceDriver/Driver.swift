@@ -69,6 +69,12 @@ public enum Driver {
       stdout.write(SystemInfo.report(version: swiftraceVersion))
       return 0
     }
+    // Everything past parsing needs the kernel: tracefs, BTF, loading. Without the privileges, one
+    // line says so (instead of a "tracepoint not found" from an unreadable tracefs).
+    if options.dump != .ast && !hasTracingPrivileges() {
+      stderr.write("swiftrace: error: swiftrace must run as root (or with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH); only --dump=ast works without\n")
+      return 1
+    }
     if let pid = options.targetPID, kill(pid, 0) != 0 && errno == ESRCH {
       stderr.write("swiftrace: error: -p \(pid): no such process\n")
       return 1
@@ -253,12 +259,29 @@ public enum Driver {
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
       return try Session(checked: checked, code: objectCode, options: sessionOptions).run()
+    } catch .verifier(let program, _, let log) {
+      stdout.flush()
+      let report = VerifierReport(probe: checked.probes.first { objectCode.programNames[$0.index] == program },
+                                  program: program, log: log)
+      stderr.write(DiagnosticRenderer(source: source).render([report.diagnostic(in: source)]))
+      stderr.write(options.verbose ? log + "\n" : report.tail(lines: 12) + "\nhint: run with -v to see the whole verifier log\n")
+      return 1
     } catch {
       stdout.flush()
       stderr.write("swiftrace: error: \(error)\n")
       if options.verbose, let log = error.fullLog { stderr.write(log + "\n") }
       return 1
     }
+  }
+
+  /// Root, or the capabilities tracing needs (CapEff in /proc/self/status).
+  static func hasTracingPrivileges() -> Bool {
+    if geteuid() == 0 { return true }
+    guard let status = PosixFile(path: "/proc/self/status")?.readToEnd() else { return false }
+    let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("CapEff:") }
+    guard let hex = line?.split(separator: "\t").last, let caps = UInt64(hex, radix: 16) else { return false }
+    let needed: [UInt64] = [2, 38, 39]  // CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_BPF
+    return needed.allSatisfy { caps & (1 << $0) != 0 }
   }
 
   static func monotonicNanoseconds() -> UInt64 {

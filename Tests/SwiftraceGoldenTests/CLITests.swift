@@ -118,6 +118,37 @@ import Testing
     #expect(unwritable.stderr.contains("cannot write '/nonexistent/dir/out'"))
   }
 
+  /// A verifier rejection points at the script line of the instruction the verifier stopped at.
+  @Test func verifierRejectionPointsAtTheScriptLine() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-verifier-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = dir.appendingPathComponent("spin.st")
+    try "BEGIN {\n  $i = 0;\n  while (1) {\n    $i++;\n  }\n}\n".write(to: script, atomically: true, encoding: .utf8)
+    let r = try run([script.path])
+    #expect(r.status == 1)
+    #expect(r.stderr.hasPrefix("\(script.path):4:5: error: the kernel's BPF verifier rejected probe 'BEGIN': infinite loop detected"),
+            "\(r.stderr)")
+    #expect(r.stderr.contains(" 4 |     $i++;\n"))
+    #expect(r.stderr.contains("hint: run with -v to see the whole verifier log"))
+    let verbose = try run(["-v", script.path])
+    #expect(verbose.status == 1)
+    #expect(verbose.stderr.contains("-- BEGIN PROG LOAD LOG --"))
+  }
+
+  /// Without root (or the capabilities), one line says so; parsing alone still works.
+  @Test func nonRootGetsOneLine() throws {
+    for args in [["-e", "tracepoint:syscalls:sys_enter_openat { @ = count(); }"], ["-l", "tracepoint:*"]] {
+      let r = try runProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                  swiftraceExecutable] + args)
+      #expect(r.status == 1)
+      #expect(r.stderr == "swiftrace: error: swiftrace must run as root (or with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH); only --dump=ast works without\n")
+    }
+    let ast = try runProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                  swiftraceExecutable, "--dump=ast", "-e", "BEGIN { exit(); }"])
+    #expect(ast.status == 0)
+  }
+
   @Test func helpExitsZero() throws {
     let help = try run(["--help"])
     #expect(help.status == 0)
