@@ -16,7 +16,8 @@ let package = Package(
     .executable(name: "swiftrace", targets: ["swiftrace"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     // MARK: System libraries
@@ -60,8 +61,19 @@ let package = Package(
       linkerSettings: [.linkedLibrary("stdc++")]),  // __cxa_demangle for C++ symbol names
     .testTarget(name: "SwiftraceRuntimeTests", dependencies: ["SwiftraceRuntime"]),
 
+    // MARK: SwiftraceMetrics (--metrics: the maps as OpenMetrics over HTTP, served by SwiftNIO)
+    .target(
+      name: "SwiftraceMetrics",
+      dependencies: [
+        "CLibBPF", "SwiftraceRuntime",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ]),
+
     // MARK: SwiftraceDriver
-    .target(name: "SwiftraceDriver", dependencies: ["SwiftraceClang", "SwiftraceIRGen", "SwiftraceRuntime"]),
+    .target(name: "SwiftraceDriver",
+            dependencies: ["SwiftraceClang", "SwiftraceIRGen", "SwiftraceRuntime", "SwiftraceMetrics"]),
 
     // MARK: swiftrace
     .executableTarget(

@@ -4,6 +4,7 @@ import SwiftraceBPF
 import SwiftraceBasics
 import SwiftraceClang
 import SwiftraceIRGen
+import SwiftraceMetrics
 import SwiftraceRuntime
 import SwiftraceSema
 import SwiftraceSyntax
@@ -49,6 +50,8 @@ public struct DriverOptions {
   public var format: OutputFormat = .text
   /// `-o FILE`
   public var outputPath: String?
+  /// `--metrics HOST:PORT`: serve the maps as OpenMetrics while tracing.
+  public var metricsEndpoint: String?
   /// Where tracepoint formats are read; tests point this at fixtures.
   public var tracefsRoots: [String]?
 
@@ -251,6 +254,16 @@ public enum Driver {
       sessionOptions.output = FileOutput(fd: fd)
     }
     sessionOptions.output.buffering = options.buffering
+    var metricsServer: MetricsServer?
+    if let endpoint = options.metricsEndpoint, !options.dryRun {
+      do { metricsServer = try MetricsServer(endpoint: endpoint) } catch {
+        stderr.write("swiftrace: error: \(error)\n")
+        return 1
+      }
+      if options.verbose { stderr.write("swiftrace: serving the maps at http://\(metricsServer!.address)/metrics\n") }
+      sessionOptions.metrics = metricsServer
+    }
+    defer { metricsServer?.shutdown() }
     var objectCode = Session.ObjectCode(
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)

@@ -20,7 +20,17 @@ public struct SessionOptions {
   public var targetPID: Int32?
   /// BPFTRACE_CAT_BYTES_MAX: how much of a file cat() prints.
   public var catBytesMax = 10240
+  /// `--metrics`: serves the maps while the trace runs.
+  public var metrics: MapsEndpoint?
   public init() {}
+}
+
+/// Something that shows the maps while the trace runs (`--metrics`). The session renders them on
+/// its own thread whenever `wakeFD` becomes readable, so that nothing else touches its state.
+public protocol MapsEndpoint: AnyObject {
+  var wakeFD: Int32 { get }
+  /// Answers every waiting request from the maps as `snapshots` reads them (called at most once).
+  func answerPending(_ snapshots: () -> [MapSnapshot])
 }
 
 /// One run of a compiled program: load, BEGIN, attach, print events until told to stop, detach,
@@ -238,6 +248,8 @@ public final class Session {
       if targetFD >= 0 { fds.append(pollfd(fd: targetFD, events: Int16(POLLIN), revents: 0)) }
     }
     defer { if targetFD >= 0 { close(targetFD) } }
+    let metricsSlot = fds.count
+    if let metrics = options.metrics { fds.append(pollfd(fd: metrics.wakeFD, events: Int16(POLLIN), revents: 0)) }
     while !exitRequested {
       // Events do not wake us (see IRGen's sendEvent), so the ring buffer is drained every 10 ms;
       // exit(), signals and the child's exit still wake the poll at once.
@@ -247,8 +259,11 @@ public final class Session {
       reportLostEvents(force: false)
       out.endOfBatch()
       if fds[1].revents != 0 { break }
+      if let metrics = options.metrics, fds[metricsSlot].revents != 0 {
+        metrics.answerPending { checked.maps.map(snapshot(of:)) }
+      }
       // The -c child or the -p process exited.
-      if fds.dropFirst(2).contains(where: { $0.revents != 0 }) {
+      if fds[2..<metricsSlot].contains(where: { $0.revents != 0 }) {
         reader.consume()
         break
       }

@@ -44,6 +44,9 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("p"), help: ArgumentHelp("Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.", valueName: "PID"))
   var targetPID: Int32?
 
+  @Option(name: .customLong("metrics"), help: ArgumentHelp("Serve the maps' live values as OpenMetrics at http://HOST:PORT/metrics while tracing (for Prometheus).", valueName: "HOST:PORT"))
+  var metrics: String?
+
   @Option(name: .customShort("B"), help: ArgumentHelp("Output buffering: line (flush at each newline), full (when the buffer fills), or none.", valueName: "MODE"))
   var buffering: String?
 
@@ -164,6 +167,7 @@ struct Swiftrace: ParsableCommand {
     options.includeFiles = includeFiles
     options.format = OutputFormat(rawValue: format) ?? .text
     options.outputPath = outputFile
+    options.metricsEndpoint = metrics
     let status = Driver.run(options)
     if status != 0 { throw ExitCode(status) }
   }
