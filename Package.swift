@@ -95,6 +95,10 @@ let package = Package(
         "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
       ])]),
 
+    // MARK: Fuzzing (scripts/fuzz.sh)
+    .target(name: "SwiftraceFuzzing", dependencies: ["SwiftraceIRGen", "SwiftraceRuntime"]),
+    .executableTarget(name: "swiftrace-fuzz", dependencies: ["SwiftraceFuzzing"]),
+
     // MARK: Tests
     .target(name: "SwiftraceTestSupport", path: "Tests/SwiftraceTestSupport"),
     .testTarget(

@@ -1,0 +1,27 @@
+import SwiftraceFuzzing
+
+#if SWIFTRACE_LIBFUZZER
+/// libFuzzer's entry point (scripts/fuzz.sh builds this with -sanitize=fuzzer).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+  FuzzPipeline.run(UnsafeRawBufferPointer(start: data, count: size))
+  return 0
+}
+#else
+import Glibc
+
+/// Without libFuzzer: runs the files given as arguments through the same pipeline (replaying a
+/// crash or a corpus).
+@main struct FuzzReplay {
+  static func main() {
+    for path in CommandLine.arguments.dropFirst() {
+      guard let file = fopen(path, "rb") else { continue }
+      var bytes: [UInt8] = []
+      var chunk = [UInt8](repeating: 0, count: 65536)
+      while case let n = fread(&chunk, 1, chunk.count, file), n > 0 { bytes += chunk[0..<n] }
+      fclose(file)
+      bytes.withUnsafeBytes { FuzzPipeline.run($0) }
+    }
+  }
+}
+#endif

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Fuzzes the compiler with libFuzzer: source text through lexer, parser, type checker and code
+# generation to a BPF object (nothing is loaded into the kernel); see Sources/SwiftraceFuzzing.
+# A crash, a hang (-timeout), runaway memory (-rss_limit_mb), a diagnostic outside the input or a
+# checked program that code generation refuses is a finding; libFuzzer saves the input as
+# crash-*/timeout-*/oom-* in .build-fuzz/findings. Replay one with .build/debug/swiftrace-fuzz FILE.
+#   scripts/fuzz.sh                      # until stopped
+#   scripts/fuzz.sh -runs=1000000        # any libFuzzer option
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "${SWIFTRACE_FUZZ_NO_SETUP:-}" = 1 ] || scripts/setup.sh
+swift build -c release --product swiftrace-fuzz --scratch-path .build-fuzz --sanitize=fuzzer \
+  -Xswiftc -DSWIFTRACE_LIBFUZZER 2>&1 | grep -E "error|Compiling|complete" | tail -3
+# Seeds: every script of the repository and the tools bpftrace installs.
+seeds=.build-fuzz/seeds corpus=.build-fuzz/corpus findings=.build-fuzz/findings
+mkdir -p "$seeds" "$corpus" "$findings"
+find examples Tests/Golden Docs -name '*.st' -o -name '*.bt' | while read -r f; do cp "$f" "$seeds/"; done
+cp /usr/sbin/*.bt "$seeds/" 2>/dev/null || true
+exec .build-fuzz/release/swiftrace-fuzz -dict=scripts/fuzz.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  -artifact_prefix="$findings/" -print_final_stats=1 "$@" "$corpus" "$seeds"
