@@ -1,4 +1,5 @@
 import CLLVM
+import Glibc
 import SwiftraceBasics
 import SwiftraceSema
 import SwiftraceSyntax
@@ -156,7 +157,11 @@ public final class IRGenerator {
                             valueSize: max(8, frameSize), line: 1)
     }
     declareStackMaps()
-    ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27, maxEntries: options.ringBufferBytes,
+    // A program whose only event is exit() needs one page, not a megabyte mapped (twice) into
+    // the reader's memory.
+    let onlyExitEvents = checked.printfs.isEmpty && checked.actions.isEmpty && options.helperCheckLevel == 0
+    ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27,
+                           maxEntries: onlyExitEvents ? Int(getpagesize()) : options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
     lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: 6, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
     stopped = LLVMAddGlobal(m.module, m.i64, BPFObjectCode.stoppedSymbol)!
