@@ -7,7 +7,8 @@ import SwiftraceSyntax
 /// One fuzz input through every stage that needs no kernel load: lexer, parser, type checker (with
 /// this machine's tracefs and BTF, read only) and code generation to a BPF object. What counts as a
 /// finding: a crash or hang anywhere, a diagnostic that points outside the input, or a program the
-/// checker accepted that code generation cannot compile.
+/// checker accepted that code generation cannot compile (except for BPF's own limits, which are
+/// reported to the user as such).
 public enum FuzzPipeline {
   nonisolated(unsafe) static let kernelTypes = KernelBTF()
   static let tracepoints = TracefsCatalog()
@@ -31,6 +32,8 @@ public enum FuzzPipeline {
     guard !diagnostics.hasErrors else { return }
     do {
       _ = try IRGenerator(checked: checked, options: IRGenOptions()).generateObject()
+    } catch .limit {
+      // A clear error (the program needs more than BPF's 512-byte stack, say), not a finding.
     } catch {
       fatalError("the checker accepted a program that code generation refused: \(error)\n\(text)")
     }

@@ -26,7 +26,27 @@ public enum BPFTarget {
     return tm
   }
 
+  /// Errors the backend reports through the context (the BPF stack limit, unsupported
+  /// constructs). LLVM's default handler would print them and exit the process.
+  final class BackendErrors {
+    var messages: [String] = []
+  }
+
   static func optimizeAndEmit(_ m: LLVMModule, optimize: Bool) throws(IRGenError) -> [UInt8] {
+    let errors = BackendErrors()
+    LLVMContextSetDiagnosticHandler(m.context, { info, context in
+      guard let info, let context, LLVMGetDiagInfoSeverity(info) == LLVMDSError,
+            let description = LLVMGetDiagInfoDescription(info) else { return }
+      defer { LLVMDisposeMessage(description) }
+      Unmanaged<BackendErrors>.fromOpaque(context).takeUnretainedValue().messages.append(String(cString: description))
+    }, Unmanaged.passUnretained(errors).toOpaque())
+    defer { withExtendedLifetime(errors) {} }
+    let bytes = try emit(m, optimize: optimize)
+    if let first = errors.messages.first { throw .limit(first) }
+    return bytes
+  }
+
+  static func emit(_ m: LLVMModule, optimize: Bool) throws(IRGenError) -> [UInt8] {
     let tm = try makeTargetMachine()
     defer { LLVMDisposeTargetMachine(tm) }
     let layout = LLVMCreateTargetDataLayout(tm)
@@ -59,10 +79,13 @@ public enum IRGenError: Error, CustomStringConvertible {
   /// LLVM rejected the module or failed to emit it: a bug in swiftrace, not in the script.
   case backend(String)
   case invalidModule(String)
+  /// The program does not fit what BPF allows (the backend said so: the 512-byte stack, say).
+  case limit(String)
 
   public var description: String {
     switch self {
     case .backend(let m): return "LLVM BPF backend: \(m)"
+    case .limit(let m): return "the program does not fit BPF's limits: \(m)"
     case .invalidModule(let m): return "internal error: generated LLVM IR is invalid:\n\(m)"
     }
   }
