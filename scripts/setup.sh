@@ -29,3 +29,10 @@ fi
 if [ ! -d /sys/kernel/tracing/events ]; then
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 fi
+
+# The man page and shell completions (Docs/, generated from the argument parser:
+# `swift package generate-manual` and `swiftrace --generate-completion-script SHELL`).
+install -D -m 644 Docs/swiftrace.1 /usr/local/share/man/man1/swiftrace.1
+install -D -m 644 Docs/completions/swiftrace.bash /usr/share/bash-completion/completions/swiftrace
+install -D -m 644 Docs/completions/swiftrace.zsh /usr/local/share/zsh/site-functions/_swiftrace
+install -D -m 644 Docs/completions/swiftrace.fish /usr/share/fish/vendor_completions.d/swiftrace.fish

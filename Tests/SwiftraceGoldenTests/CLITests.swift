@@ -149,6 +149,21 @@ import Testing
     #expect(ast.status == 0)
   }
 
+  /// The committed completions and man page describe the options the binary has.
+  @Test func completionsAndManPageAreCurrent() throws {
+    for shell in ["bash", "zsh", "fish"] {
+      let r = try run(["--generate-completion-script", shell])
+      let committed = try String(contentsOf: Golden.repositoryRoot.appendingPathComponent("Docs/completions/swiftrace.\(shell)"),
+                                 encoding: .utf8)
+      #expect(r.stdout == committed, "regenerate Docs/completions/swiftrace.\(shell)")
+    }
+    let manual = try String(contentsOf: Golden.repositoryRoot.appendingPathComponent("Docs/swiftrace.1"), encoding: .utf8)
+    let help = try run(["--help"]).stdout
+    for option in ["--metrics", "--dry-run", "--unsafe", "--info", "--include", "--dump"] {
+      #expect(help.contains(option) && manual.contains("Fl -" + option.dropFirst(2)), "\(option) in --help and Docs/swiftrace.1")
+    }
+  }
+
   @Test func helpExitsZero() throws {
     let help = try run(["--help"])
     #expect(help.status == 0)

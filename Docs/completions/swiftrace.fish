@@ -1,0 +1,100 @@
+function __swiftrace_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __swiftrace_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __swiftrace_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __swiftrace_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __swiftrace_parse_tokens -S
+    set -l unparsed_tokens (__swiftrace_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'swiftrace'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c=' 'dump=' 'I=+' 'include=+' 'f=' 'o=' 'p=' 'metrics=' 'B=' 'd=' 'k' 'V/version' 'info' 'l' 'dry-run' 'unsafe' 'q' 'v' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __swiftrace_parse_subcommand -r 1 
+        end
+    end
+end
+
+function __swiftrace_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __swiftrace_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __swiftrace_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __swiftrace_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__swiftrace_tokens -p)
+    if test -z "$(__swiftrace_tokens -t)"
+        set -l index (count (__swiftrace_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'swiftrace' -f
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" e' -s 'e' -d 'The program to run.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" c' -s 'c' -d 'Run COMMAND, trace until it exits; \'cpid\' is its pid.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dump' -l 'dump' -d 'Print a compiler stage and exit: ast, types or llvm.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -s 'I' -d 'Add DIR to the search path for #include in C definitions.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -l 'include' -d 'Include FILE before the script\'s C definitions.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" f' -s 'f' -d 'Output format: text or json.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" o' -s 'o' -d 'Write the trace\'s output to FILE instead of stdout.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" p' -s 'p' -d 'Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" metrics' -l 'metrics' -d 'Serve the maps\' live values as OpenMetrics at http://HOST:PORT/metrics while tracing (for Prometheus).' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" B' -s 'B' -d 'Output buffering: line (flush at each newline), full (when the buffer fills), or none.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" d' -s 'd' -d 'Debug dump of a stage, like --dump: ast, types, llvm (codegen), or all.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -s 'k' -d 'Report failed map updates and deletes at their script line; -kk also failed memory reads.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" V version' -s 'V' -l 'version' -d 'Print the version and exit.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" info' -l 'info' -d 'Print what this system and build support, and exit.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" l' -s 'l' -d 'List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dry-run' -l 'dry-run' -d 'Compile and load into the kernel (verifier included), but do not attach.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" unsafe' -l 'unsafe' -d 'Allow actions that change the system: system(), signal(), override().'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" q' -s 'q' -d 'Do not print the \'Attaching N probes...\' line.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" v' -s 'v' -d 'Verbose: show libbpf\'s messages and whole verifier logs.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_positional "swiftrace" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -1,0 +1,102 @@
+#compdef swiftrace
+
+__swiftrace_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__swiftrace_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __swiftrace_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__swiftrace_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_swiftrace() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '-e[The program to run.]:PROGRAM:'
+        '-c[Run COMMAND, trace until it exits; '\''cpid'\'' is its pid.]:COMMAND:'
+        '--dump[Print a compiler stage and exit\: ast, types or llvm.]:STAGE:'
+        '*-I[Add DIR to the search path for #include in C definitions.]:DIR:'
+        '*--include[Include FILE before the script'\''s C definitions.]:FILE:'
+        '-f[Output format\: text or json.]:FORMAT:'
+        '-o[Write the trace'\''s output to FILE instead of stdout.]:FILE:'
+        '-p[Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.]:PID:'
+        '--metrics[Serve the maps'\'' live values as OpenMetrics at http\://HOST\:PORT/metrics while tracing (for Prometheus).]:HOST\:PORT:'
+        '-B[Output buffering\: line (flush at each newline), full (when the buffer fills), or none.]:MODE:'
+        '-d[Debug dump of a stage, like --dump\: ast, types, llvm (codegen), or all.]:STAGE:'
+        '*-k[Report failed map updates and deletes at their script line; -kk also failed memory reads.]'
+        '(-V --version)'{-V,--version}'[Print the version and exit.]'
+        '--info[Print what this system and build support, and exit.]'
+        '-l[List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.]'
+        '--dry-run[Compile and load into the kernel (verifier included), but do not attach.]'
+        '--unsafe[Allow actions that change the system\: system(), signal(), override().]'
+        '-q[Do not print the '\''Attaching N probes...'\'' line.]'
+        '-v[Verbose\: show libbpf'\''s messages and whole verifier logs.]'
+        '*:FILE|ARGS:'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        help)
+            "_swiftrace_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_swiftrace_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _swiftrace ]]; then
+    _swiftrace "${@}"
+else
+    compdef _swiftrace swiftrace
+fi
