@@ -15,6 +15,12 @@ extension TypeChecker {
     case .integer(let v):
       return .integer(signed: v <= UInt64(Int64.max))
     case .string(let s):
+      if s.utf8.count >= options.stringLength, !["printf", "system", "cat"].contains(enclosingCall ?? "") {
+        error("sema.stringTooLong",
+              "string is too long (over \(options.stringLength) bytes, BPFTRACE_STRLEN; longer strings only in printf, system and cat)",
+              at: e.range)
+        return nil
+      }
       return .string(size: s.utf8.count + 1)
     case .builtin(let name):
       return checkBuiltin(name, e)
@@ -303,6 +309,9 @@ extension TypeChecker {
   // MARK: Calls
 
   func checkCall(_ name: String, args: [Expr], _ e: Expr, asStatement: Bool) -> SType? {
+    let outerCall = enclosingCall
+    enclosingCall = name
+    defer { enclosingCall = outerCall }
     guard let f = Function(rawValue: name) else {
       let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
       error("sema.unknownFunction", "unknown function '\(name)'\(hint)", at: e.range)

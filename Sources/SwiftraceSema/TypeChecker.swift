@@ -68,6 +68,9 @@ public final class TypeChecker {
   var scope: [String: SType] = [:]
   /// How many `while` loops enclose the statement being checked (for break and continue).
   var loopDepth = 0
+  /// The call whose arguments are being checked: printf, system and cat take strings of any
+  /// length (they are formats or go to userspace whole); elsewhere a literal must fit a string.
+  var enclosingCall: String?
   /// Inside `for ($kv : @map)`, whose body runs as a callback without the probe's context.
   var mapLoopDepth = 0
 
