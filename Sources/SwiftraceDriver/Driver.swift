@@ -268,6 +268,7 @@ public enum Driver {
       elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
       mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
     objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
+    objectCode.failedUpdatesSymbol = BPFObjectCode.failedUpdatesSymbol
     objectCode.stoppedMap = BPFObjectCode.stoppedSection
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {

@@ -38,8 +38,12 @@ extension IRGenerator {
   }
 
   /// bpf_map_update_elem (2) with BPF_ANY: on a per-CPU map this writes only this CPU's value.
+  /// A failed insert into a hash map (it is full) is counted per map, so that the loss is reported.
   func update(_ info: MapInfo, key: LLVMValueRef, value: LLVMValueRef) {
-    callHelper(2, [mapPointer(info.name), key, bytePointer(value), m.int(0)])
+    let rc = callHelper(2, [mapPointer(info.name), key, bytePointer(value), m.int(0)])
+    if info.storage != .perCPUArray, let index = checked.maps.firstIndex(where: { $0.name == info.name }) {
+      countIf(LLVMBuildICmp(m.builder, LLVMIntNE, rc, m.int(0), "")!, in: failedUpdates, index: index, "map.full")
+    }
   }
 
   /// Branches on a lookup: `found` runs with the value pointer, `missing` without.

@@ -253,18 +253,24 @@ extension IRGenerator {
 
   /// Adds one to this CPU's lost-event count when `condition` holds.
   func countLostEventIf(_ condition: LLVMValueRef) {
-    let lost = appendBlock("event.lost"), sent = appendBlock("event.sent")
-    LLVMBuildCondBr(m.builder, condition, lost, sent)
-    LLVMPositionBuilderAtEnd(m.builder, lost)
+    countIf(condition, in: lostEvents, index: 0, "event.lost")
+  }
+
+  /// Adds one to this CPU's slot `index` of the per-CPU array `counters` when `condition` holds
+  /// (a cold branch: the common path only tests the condition).
+  func countIf(_ condition: LLVMValueRef, in counters: LLVMValueRef, index: Int, _ name: String) {
+    let counting = appendBlock(name), done = appendBlock(name + ".done")
+    LLVMBuildCondBr(m.builder, condition, counting, done)
+    LLVMPositionBuilderAtEnd(m.builder, counting)
     let key = scratch(8)
-    store64(m.int(0), at: key)
-    // bpf_map_lookup_elem (1) on the one-entry per-CPU array
-    let slot = callHelper(1, [LLVMBuildBitCast(m.builder, lostEvents, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
-    let found = appendBlock("event.lost.count")
-    LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, slot, "")!, found, sent)
+    store64(m.int(UInt64(index)), at: key)
+    // bpf_map_lookup_elem (1) on the per-CPU array
+    let slot = callHelper(1, [LLVMBuildBitCast(m.builder, counters, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
+    let found = appendBlock(name + ".count")
+    LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, slot, "")!, found, done)
     LLVMPositionBuilderAtEnd(m.builder, found)
     store64(LLVMBuildAdd(m.builder, load64(slot), m.int(1), "")!, at: slot)
-    LLVMBuildBr(m.builder, sent)
-    LLVMPositionBuilderAtEnd(m.builder, sent)
+    LLVMBuildBr(m.builder, done)
+    LLVMPositionBuilderAtEnd(m.builder, done)
   }
 }

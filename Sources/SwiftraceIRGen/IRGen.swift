@@ -21,6 +21,8 @@ public struct BPFObjectCode: Sendable {
   public static let ringBufferSymbol = "swiftrace_events"
   /// A per-CPU count of events the full ring buffer refused.
   public static let lostEventsSymbol = "swiftrace_lost"
+  /// Per-CPU counts of failed inserts, one slot per script map (`CheckedProgram.maps` order).
+  public static let failedUpdatesSymbol = "swiftrace_full"
   /// One u64 global: nonzero once userspace stops the trace; every probe but BEGIN and END then
   /// returns at once, so END and the exit-time maps see a quiet system while the slow detach happens
   /// later. It is the only variable in `.bss`, which libbpf turns into a one-element array map of
@@ -61,6 +63,7 @@ public final class IRGenerator {
   var mapSymbols: [String: String] = [:]
   var ringBuffer: LLVMValueRef!
   var lostEvents: LLVMValueRef!
+  var failedUpdates: LLVMValueRef!
   var stopped: LLVMValueRef!
   /// Where the statement being generated is, for `-k` reports.
   var currentRange = SourceRange(start: 0, end: 0)
@@ -164,6 +167,8 @@ public final class IRGenerator {
                            maxEntries: onlyExitEvents ? Int(getpagesize()) : options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
     lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: 6, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
+    failedUpdates = mapGlobal(BPFObjectCode.failedUpdatesSymbol, type: 6, maxEntries: max(1, checked.maps.count),
+                              keySize: 4, valueSize: 8, line: 1)
     stopped = LLVMAddGlobal(m.module, m.i64, BPFObjectCode.stoppedSymbol)!
     LLVMSetInitializer(stopped, m.int(0))
     LLVMSetSection(stopped, BPFObjectCode.stoppedSection)

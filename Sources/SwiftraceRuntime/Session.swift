@@ -60,6 +60,7 @@ public final class Session {
     public var mapSymbols: [String: String]
     public var ringBufferSymbol: String
     public var lostEventsSymbol = "swiftrace_lost"
+    public var failedUpdatesSymbol = "swiftrace_full"
     /// The array map holding the stop flag as its element 0 (a global's section).
     public var stoppedMap = ".bss"
     /// `-k`: the helper and script place of each checked call, by site index.
@@ -169,6 +170,7 @@ public final class Session {
     if lostReported > 0 {
       FileOutput.standardError.write("swiftrace: warning: \(lostReported) events were lost: the ring buffer was full (raise BPFTRACE_PERF_RB_PAGES)\n")
     }
+    reportFailedUpdates()
     out.endOfTrace()
     for info in checked.maps { out.map(snapshot(of: info)) }
     out.flush()
@@ -322,6 +324,21 @@ public final class Session {
       let clear = { if case .clearMap = action { return true } else { return false } }()
       for key in map.keys() {
         if clear && info.storage != .perCPUArray { map.delete(key) } else { map.zeroValue(key, perCPU: perCPU) }
+      }
+    }
+  }
+
+  /// Inserts refused because a map was full: bpftrace drops them silently; they are counted in
+  /// BPF per map and reported when the trace ends.
+  func reportFailedUpdates() {
+    guard let map = object?.map(named: code.failedUpdatesSymbol) else { return }
+    for (index, info) in checked.maps.enumerated() {
+      let key = withUnsafeBytes(of: UInt32(index).littleEndian) { Array($0) }
+      guard let bytes = map.lookup(key, perCPU: true) else { continue }
+      var total: UInt64 = 0
+      for offset in stride(from: 0, to: bytes.count, by: 8) { total &+= u64(bytes, offset) }
+      if total > 0 {
+        FileOutput.standardError.write("swiftrace: warning: \(total) updates of \(info.name) failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n")
       }
     }
   }

@@ -164,6 +164,17 @@ import Testing
     }
   }
 
+  /// Inserts into a full map are counted in BPF and reported at exit (bpftrace drops them silently).
+  @Test func fullMapsAreReported() throws {
+    let r = try runProcess(swiftraceExecutable,
+                           ["-e", "BEGIN { $i = 0; while ($i < 10) { @x[$i] = $i; @n[$i] = count(); $i++; } exit(); }"],
+                           environment: ["BPFTRACE_MAP_KEYS_MAX": "4"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.components(separatedBy: "@x[").count - 1 == 4)
+    #expect(r.stderr.contains("swiftrace: warning: 6 updates of @x failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
+    #expect(r.stderr.contains("swiftrace: warning: 6 updates of @n failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
+  }
+
   @Test func helpExitsZero() throws {
     let help = try run(["--help"])
     #expect(help.status == 0)
