@@ -227,6 +227,10 @@ public enum Driver {
         return 0
       }
       code = try generator.generateObject()
+    } catch .limit(let message) {
+      // LLVM writes "NAME:LINE:COL: in function FN TYPE: what": a located diagnostic.
+      stderr.write(BackendLimitReport(message: message, source: source, probes: checked.probes).render())
+      return 1
     } catch {
       stderr.write("swiftrace: error: \(error)\n")
       return 1

@@ -67,3 +67,32 @@ struct VerifierReport {
       + shown.joined(separator: "\n")
   }
 }
+
+/// A program over one of BPF's limits as the backend saw it (the 512-byte stack): LLVM's message
+/// carries the script location from debug info and the program's name; both become the
+/// diagnostic's location and the probe's name.
+struct BackendLimitReport {
+  let message: String
+  let source: SourceFile
+  let probes: [CheckedProbe]
+
+  func render() -> String {
+    let prefix = source.name + ":"
+    guard message.hasPrefix(prefix) else { return "swiftrace: error: the program does not fit BPF's limits: \(message)\n" }
+    let rest = message.dropFirst(prefix.count).split(separator: ":", maxSplits: 2)
+    guard rest.count == 3, let line = Int(rest[0]), let column = Int(rest[1]) else {
+      return "swiftrace: error: the program does not fit BPF's limits: \(message)\n"
+    }
+    var what = rest[2].filter { $0 != "\n" }.trimmingSpaces()
+    // "in function p0_BEGIN i32 (i8*): Looks like..." -> "in probe 'BEGIN': Looks like..."
+    if what.hasPrefix("in function "), let colon = what.firstIndex(of: ":") {
+      let function = what.dropFirst("in function ".count).prefix { $0 != " " }
+      let probe = probes.first { "p\($0.index)_" == function.prefix("p\($0.index)_".count) }
+      what = "in probe '\(probe?.name ?? String(function))'" + what[colon...]
+    }
+    let start = source.offset(line: line, column: column)
+    let diagnostic = Diagnostic(.error, id: "codegen.limit", "the program does not fit BPF's limits " + what,
+                                at: SourceRange(start: start, end: start + 1))
+    return DiagnosticRenderer(source: source).render([diagnostic])
+  }
+}

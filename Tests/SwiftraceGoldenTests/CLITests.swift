@@ -164,6 +164,15 @@ import Testing
     }
   }
 
+  /// A program over the BPF stack limit is a located error from code generation, naming the probe.
+  @Test func stackLimitIsLocated() throws {
+    let literal = "\"" + String(repeating: "x", count: 60) + "\""
+    let r = try run(["--dry-run", "-e", "BEGIN {\n  @k[" + Array(repeating: literal, count: 9).joined(separator: ", ") + "] = 1;\n}"])
+    #expect(r.status == 1)
+    #expect(r.stderr.hasPrefix("<command-line>:2:3: error: the program does not fit BPF's limits in probe 'BEGIN': Looks like the BPF stack limit of 512 bytes is exceeded."),
+            "\(r.stderr)")
+  }
+
   /// Inserts into a full map are counted in BPF and reported at exit (bpftrace drops them silently).
   @Test func fullMapsAreReported() throws {
     let r = try runProcess(swiftraceExecutable,
