@@ -31,7 +31,7 @@ if [ ! -d /sys/kernel/tracing/events ]; then
 fi
 
 # The man page and shell completions (Docs/, generated from the argument parser:
-# `swift package generate-manual` and `swiftrace --generate-completion-script SHELL`).
+# scripts/generate-docs.sh regenerates them).
 install -D -m 644 Docs/swiftrace.1 /usr/local/share/man/man1/swiftrace.1
 install -D -m 644 Docs/completions/swiftrace.bash /usr/share/bash-completion/completions/swiftrace
 install -D -m 644 Docs/completions/swiftrace.zsh /usr/local/share/zsh/site-functions/_swiftrace

@@ -11,13 +11,30 @@ struct Swiftrace: ParsableCommand {
     abstract: "A tracing language compiler for Linux: bpftrace's language, compiled to BPF in process.",
     usage: """
       swiftrace [options] FILE [ARGS...]
+      swiftrace [options] - [ARGS...] < FILE
       swiftrace [options] -e 'PROGRAM' [ARGS...]
       """,
     discussion: """
+      ENVIRONMENT:
+        BPFTRACE_STRLEN             [default: 64] bytes of str(), buf() (max 200)
+        BPFTRACE_MAP_KEYS_MAX       [default: 4096] entries per map
+        BPFTRACE_CAT_BYTES_MAX      [default: 10k] bytes cat() prints
+        BPFTRACE_MAX_PROBES         [default: 512] attach points after wildcards
+        BPFTRACE_MAX_BPF_PROGS      [default: 512] programs (one per attach point)
+        BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] ring buffer pages per CPU
+        BPFTRACE_NO_CPP_DEMANGLE    [default: 0] keep C++ names mangled
+        BPFTRACE_NO_USER_SYMBOLS    [default: 0] print user addresses, not symbols
+        BPFTRACE_BTF                [default: /sys/kernel/btf/vmlinux] kernel types
+
       EXAMPLES:
+        swiftrace -l '*sleep*'
+            list probes containing "sleep"
         swiftrace -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
+            count openat() calls by process name
         swiftrace -e 'kprobe:do_sys_open < @[comm] = count() >'
-        swiftrace examples/opensnoop.st
+            the same with < > as the block (kprobes need CONFIG_KPROBES)
+        swiftrace --metrics 127.0.0.1:9466 examples/syscount.st
+            trace, and serve the maps to Prometheus while tracing
       """)
 
   @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "PROGRAM"))
@@ -83,6 +100,11 @@ struct Swiftrace: ParsableCommand {
   /// Like ParsableCommand's main, but bad usage exits 1 (as every other input error does, and as
   /// bpftrace does) instead of argument-parser's 64.
   static func main() {
+    // Help, laid out like bpftrace's (argument-parser answers --help with its own command).
+    if CommandLine.arguments.dropFirst().contains(where: { $0 == "-h" || $0 == "--help" }) {
+      print(bpftraceOrder(helpMessage()))
+      Glibc.exit(0)
+    }
     var command: ParsableCommand
     do {
       command = try parseAsRoot()
@@ -100,6 +122,19 @@ struct Swiftrace: ParsableCommand {
     } catch {
       exit(withError: error)
     }
+  }
+
+  /// Help as bpftrace lays it out: usage and options first, then environment and examples
+  /// (argument-parser puts the discussion before the usage).
+  static func bpftraceOrder(_ help: String) -> String {
+    guard let start = help.firstRange(of: "ENVIRONMENT:"), let usage = help.firstRange(of: "USAGE:"),
+          start.lowerBound < usage.lowerBound else { return help }
+    func trimmed(_ text: Substring) -> Substring {
+      let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" }
+      return text.drop(while: isSpace).reversed().drop(while: isSpace).reversed().map { $0 }.reduce(into: Substring()) { $0.append($1) }
+    }
+    return String(help[..<start.lowerBound]) + trimmed(help[usage.lowerBound...]) + "\n\n"
+      + trimmed(help[start.lowerBound..<usage.lowerBound]) + "\n"
   }
 
   func validate() throws {
