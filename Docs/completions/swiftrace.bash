@@ -165,7 +165,7 @@ _swiftrace() {
     local -a repeating_flags=(-k)
     local -a non_repeating_flags=(-V --version --info -l --dry-run --unsafe -q -v -h --help)
     local -a repeating_options=(-I --include)
-    local -a non_repeating_options=(-e -c --dump -f -o -p --metrics -B -d)
+    local -a non_repeating_options=(-e -c --dump -f -o -p --metrics -B -d --emit-elf)
     __swiftrace_offer_flags_options -1
 
     # Offer option value completions
@@ -201,6 +201,9 @@ _swiftrace() {
         return
         ;;
     '-d')
+        return
+        ;;
+    '--emit-elf')
         return
         ;;
     esac

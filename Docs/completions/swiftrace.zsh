@@ -56,6 +56,7 @@ _swiftrace() {
         '(-V --version)'{-V,--version}'[Print the version and exit.]'
         '--info[Print what this system and build support, and exit.]'
         '-l[List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.]'
+        '--emit-elf[Write the compiled BPF object to FILE and exit without loading it.]:FILE:'
         '--dry-run[Compile and load into the kernel (verifier included), but do not attach.]'
         '--unsafe[Allow actions that change the system\: system(), signal(), override().]'
         '-q[Do not print the '\''Attaching N probes...'\'' line.]'

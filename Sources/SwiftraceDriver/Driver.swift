@@ -27,6 +27,8 @@ public struct DriverOptions {
   public var childCommand: String?
   public var dump: Dump?
   public var dryRun = false
+  /// `--emit-elf FILE`: write the BPF object to FILE and stop before loading it.
+  public var emitELFPath: String?
   public var quiet = false
   /// `--unsafe`
   public var unsafe = false
@@ -196,7 +198,8 @@ public enum Driver {
 
     // The child is started (held) before code generation: cpid becomes an immediate.
     var child: ChildProcess?
-    if let command = options.childCommand, options.dump == nil, !options.dumpAll, !options.dryRun {
+    if let command = options.childCommand, options.dump == nil, !options.dumpAll, !options.dryRun,
+       options.emitELFPath == nil {
       do { child = try ChildProcess(command: command) } catch {
         stderr.write("swiftrace: error: \(error)\n")
         return 1
@@ -234,6 +237,17 @@ public enum Driver {
     } catch {
       stderr.write("swiftrace: error: \(error)\n")
       return 1
+    }
+
+    if let path = options.emitELFPath {
+      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      let written = fd < 0 ? -1 : code.elf.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      if fd >= 0 { close(fd) }
+      guard written == code.elf.count else {
+        stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(errno))\n")
+        return 1
+      }
+      return 0
     }
 
     // Object -> loaded programs -> session -> printed output

@@ -48,7 +48,11 @@ final class DebugInfo {
                    keySize: Int?, valueSize: Int?, flags: Int = 0, line: UInt32) {
     var members: [(String, LLVMMetadataRef)] = [("type", uintMember(Int(type))), ("max_entries", uintMember(maxEntries))]
     if flags != 0 { members.append(("map_flags", uintMember(flags))) }
-    if let keySize { members.append(("key", pointer(to: array(of: byteType, count: keySize, elementBits: 8)))) }
+    // A 4-byte key is an `unsigned int`: the kernel insists on an integer key for arrays (libbpf
+    // would retry the creation without BTF).
+    if let keySize {
+      members.append(("key", pointer(to: keySize == 4 ? uintType : array(of: byteType, count: keySize, elementBits: 8))))
+    }
     if let valueSize { members.append(("value", pointer(to: array(of: byteType, count: valueSize, elementBits: 8)))) }
     var elements: [LLVMMetadataRef?] = members.enumerated().map { i, member in
       LLVMDIBuilderCreateMemberType(m.dib, compileUnit, member.0, member.0.utf8.count, file, line, 64, 64,

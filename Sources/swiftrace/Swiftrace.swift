@@ -82,6 +82,9 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customShort("l"), help: "List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.")
   var list = false
 
+  @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the compiled BPF object to FILE and exit without loading it.", valueName: "FILE"))
+  var emitELF: String?
+
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
 
@@ -195,6 +198,7 @@ struct Swiftrace: ParsableCommand {
     options.helperCheckLevel = min(helperChecks, 2)
     options.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
     options.dryRun = dryRun
+    options.emitELFPath = emitELF
     options.quiet = quiet
     options.unsafe = unsafe
     options.verbose = verbose
