@@ -149,6 +149,9 @@ struct Swiftrace: ParsableCommand {
       throw ValidationError("unknown -d stage '\(debugStage)'; use ast, types, llvm, codegen or all")
     }
     if program == nil && arguments.isEmpty && !list { throw ValidationError("no program given: use -e PROGRAM or a script file") }
+    if let metrics, metrics.lastIndex(of: ":").flatMap({ UInt16(metrics[metrics.index(after: $0)...]) }) == nil {
+      throw ValidationError("--metrics wants HOST:PORT (like 127.0.0.1:9466 or [::1]:9466), not '\(metrics)'")
+    }
     if OutputFormat(rawValue: format) == nil {
       throw ValidationError("unknown output format '\(format)'; use text or json")
     }

@@ -74,6 +74,28 @@ import FoundationNetworking
     #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)\n\(body)")
   }
 
+  /// A malformed endpoint is a usage error; a port in use is one clear line, before anything loads.
+  @Test func badEndpointsAreRefused() throws {
+    let malformed = try runProcess(swiftraceExecutable, ["--metrics", "localhost", "-e", "BEGIN { exit(); }"])
+    #expect(malformed.status == 1)
+    #expect(malformed.stderr.contains("--metrics wants HOST:PORT"))
+    let port = Self.freePort()
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(listener) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    #expect(bound == 0 && listen(listener, 1) == 0)
+    let taken = try runProcess(swiftraceExecutable, ["--metrics", "127.0.0.1:\(port)", "-e", "BEGIN { printf(\"ran\\n\"); exit(); }"])
+    #expect(taken.status == 1)
+    #expect(taken.stderr.hasPrefix("swiftrace: error: --metrics: cannot listen on 127.0.0.1:\(port): "), "\(taken.stderr)")
+    #expect(!taken.stdout.contains("ran"))
+  }
+
   @Test func prometheusScrapesTheMaps() throws {
     let port = Self.freePort(), prometheusPort = Self.freePort()
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-prometheus-\(getpid())")
