@@ -27,8 +27,17 @@ import FoundationNetworking
     return Int(UInt16(bigEndian: address.sin_port))
   }
 
-  /// GET `url` with an optional Accept header: status, Content-Type and body.
+  /// GET `url` with an optional Accept header: status, Content-Type and body; retried for up to
+  /// 10 s while nothing listens yet (a slow machine may still be compiling).
   static func get(_ url: String, accept: String? = nil) -> (status: Int, type: String, body: String)? {
+    for _ in 0..<40 {
+      if let answer = getOnce(url, accept: accept) { return answer }
+      usleep(250_000)
+    }
+    return nil
+  }
+
+  static func getOnce(_ url: String, accept: String?) -> (status: Int, type: String, body: String)? {
     var request = URLRequest(url: URL(string: url)!, timeoutInterval: 5)
     if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
     let done = DispatchSemaphore(value: 0)

@@ -53,14 +53,21 @@ import Testing
     }
   }
 
-  /// Runs the script with `arguments`, stops it with `signal` after `after` seconds (or lets it
-  /// end by itself), and checks what it printed and what it left in the kernel.
-  func stop(_ arguments: [String], extraProbes: String = "", signal: Int32? = nil, after: Double = 1.0,
-            expectsEnd: Bool = true) throws {
+  /// Runs the script with `arguments`, stops it with `signal` once its probes are attached (or lets
+  /// it end by itself), and checks what it printed and what it left in the kernel.
+  func stop(_ arguments: [String], extraProbes: String = "", signal: Int32? = nil, expectsEnd: Bool = true) throws {
     var held = KernelObjects()
     let result = try runProcess(swiftraceExecutable, arguments + ["-e", Self.script + extraProbes],
-                                timeout: 20, interruptAfter: signal == nil ? nil : after, signal: signal ?? SIGINT,
-                                inspectAfter: after - 0.3) { held = KernelObjects.held(by: $0) }
+                                timeout: 20, interruptAfter: signal == nil ? nil : 0.2, signal: signal ?? SIGINT,
+                                inspectAfter: 0.1) { pid in
+      // Until the probes are attached (however slow the machine), then the signal follows at once.
+      for _ in 0..<200 {
+        held = KernelObjects.held(by: pid)
+        if held.links.count >= 2 { break }
+        usleep(25_000)
+      }
+      usleep(200_000)  // a few ticks of the interval probe, for @ticks
+    }
     // The run really held probes: two programs and their links, and maps.
     #expect(held.programs.count >= 2 && held.links.count >= 2 && !held.maps.isEmpty, "\(held)")
     if expectsEnd {
