@@ -4,11 +4,15 @@ import Testing
 
 /// Builds the programs that runtime cases trace, once per test run.
 enum Fixtures {
-  static let binDirectory = Golden.fixtures.appendingPathComponent("bin")
+  /// Where the test programs are built (not in git); it exists once this is first read.
+  static let binDirectory: URL = {
+    let directory = Golden.fixtures.appendingPathComponent("bin")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+  }()
 
   static let uprobeTarget: String = {
     let output = binDirectory.appendingPathComponent("uprobe_target").path
-    try? FileManager.default.createDirectory(at: binDirectory, withIntermediateDirectories: true)
     let source = Golden.fixtures.appendingPathComponent("uprobe_target.c").path
     _ = try? runProcess("/usr/bin/cc", ["-O1", "-g", "-o", output, source])
     return output
