@@ -40,6 +40,17 @@ public final class FileOutput: @unchecked Sendable {
     if buffering != .full { flush() }
   }
 
+  /// Lets `body` append bytes to the buffer directly (no String in between), with `write`'s rules
+  /// for when to flush.
+  public func append(_ body: (inout [UInt8]) -> Void) {
+    let start = buffer.count
+    body(&buffer)
+    if unbuffered || buffering == OutputBuffering.none || buffer.count >= 1 << 16
+      || (buffering == .line && buffer[start...].contains(UInt8(ascii: "\n"))) {
+      flush()
+    }
+  }
+
   public func write(bytes: some Sequence<UInt8>) {
     buffer.append(contentsOf: bytes)
     if unbuffered || buffer.count >= 1 << 16 { flush() }

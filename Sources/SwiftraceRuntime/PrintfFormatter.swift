@@ -7,46 +7,106 @@ public struct PrintfFormatter {
   public let info: PrintfInfo
   public let probeNames: [String]
   public let symbolizer: Symbolizer?
+  /// The UTF-8 of each text piece (empty for conversions), by piece index.
+  private let textBytes: [[UInt8]]
 
   public init(info: PrintfInfo, probeNames: [String], symbolizer: Symbolizer? = nil) {
     self.info = info
     self.probeNames = probeNames
     self.symbolizer = symbolizer
+    textBytes = info.format.pieces.map { if case .text(let t) = $0 { Array(t.utf8) } else { [] } }
   }
 
   public func format(_ event: UnsafeRawBufferPointer) -> String {
-    // Integers are read in place; the copy the other kinds' readers take is made only for them
-    // (a tight printf loop delivers millions of events a second through here).
+    var out: [UInt8] = []
+    append(event, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// The formatted event as UTF-8 at the end of `out`. Plain decimal integers and ASCII strings
+  /// are written as bytes, without building Strings: a tight printf loop delivers millions of
+  /// events a second through here. Everything else goes through the String formatters below.
+  public func append(_ event: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     lazy var bytes = Array(event)
-    var out = ""
     var argument = 0
-    for piece in info.format.pieces {
-      switch piece {
-      case .text(let t):
-        out += t
-      case .conversion(let c):
-        guard argument < info.argumentTypes.count else { continue }
-        let type = info.argumentTypes[argument]
-        let offset = info.argumentOffsets[argument]
-        argument += 1
-        switch type {
-        case .string(let n):
-          out += Self.formatString(cString(bytes, offset, n), c)
-        case .buffer(let n):
-          out += Self.pad(BufferText.format(bufferBytes(bytes, offset, n), style: c.bufferStyle), c, zeroAllowed: false)
-        case .symbol(let kind):
-          let text = symbolizer?.text(kind, bytes, offset, context: .printf) ?? String(u64(bytes, offset))
-          out += Self.formatString(text, c)
-        case .probe:
-          let index = u64(bytes, offset)
-          out += Self.formatString(index < probeNames.count ? probeNames[Int(index)] : "", c)
-        default:
-          let value = offset + 8 <= event.count ? event.loadUnaligned(fromByteOffset: offset, as: UInt64.self) : 0
-          out += Self.formatInteger(UInt64(littleEndian: value), c)
-        }
+    for (index, piece) in info.format.pieces.enumerated() {
+      guard case .conversion(let c) = piece else {
+        out.append(contentsOf: textBytes[index])
+        continue
+      }
+      guard argument < info.argumentTypes.count else { continue }
+      let type = info.argumentTypes[argument]
+      let offset = info.argumentOffsets[argument]
+      argument += 1
+      switch type {
+      case .string(let n):
+        if Self.appendASCII(event, offset, n, c, to: &out) { continue }
+        out.append(contentsOf: Self.formatString(cString(bytes, offset, n), c).utf8)
+      case .buffer(let n):
+        out.append(contentsOf: Self.pad(BufferText.format(bufferBytes(bytes, offset, n), style: c.bufferStyle), c,
+                                        zeroAllowed: false).utf8)
+      case .symbol(let kind):
+        let text = symbolizer?.text(kind, bytes, offset, context: .printf) ?? String(u64(bytes, offset))
+        out.append(contentsOf: Self.formatString(text, c).utf8)
+      case .probe:
+        let index = u64(bytes, offset)
+        out.append(contentsOf: Self.formatString(index < probeNames.count ? probeNames[Int(index)] : "", c).utf8)
+      default:
+        let raw = offset + 8 <= event.count ? event.loadUnaligned(fromByteOffset: offset, as: UInt64.self) : 0
+        let value = UInt64(littleEndian: raw)
+        if Self.appendDecimal(value, c, to: &out) { continue }
+        out.append(contentsOf: Self.formatInteger(value, c).utf8)
       }
     }
-    return out
+  }
+
+  /// `%s` (with a width and `-` at most) of an ASCII string: its bytes up to the NUL. False, and
+  /// nothing written, for anything else (UTF-8 needs decoding, precision cuts characters).
+  static func appendASCII(_ event: UnsafeRawBufferPointer, _ offset: Int, _ size: Int, _ c: PrintfFormat.Conversion,
+                          to out: inout [UInt8]) -> Bool {
+    guard c.precision == nil, c.flags.isEmpty || c.flags == "-" else { return false }
+    let end = min(event.count, offset + size)
+    var stop = offset
+    while stop < end, event[stop] != 0 {
+      if event[stop] >= 0x80 { return false }
+      stop += 1
+    }
+    let length = max(0, stop - offset)
+    let fill = max(0, (c.width ?? 0) - length)
+    if c.flags.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: fill)) }
+    if length > 0 { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: event[offset..<stop])) }
+    if !c.flags.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: fill)) }
+    return true
+  }
+
+  /// `%d`, `%i` and `%u` without flags or precision (a width is fine), as formatInteger writes them.
+  static func appendDecimal(_ raw: UInt64, _ c: PrintfFormat.Conversion, to out: inout [UInt8]) -> Bool {
+    guard c.specifier == "d" || c.specifier == "i" || c.specifier == "u", c.flags.isEmpty, c.precision == nil else {
+      return false
+    }
+    let bits: UInt64 = c.length == "hh" ? 8 : c.length == "h" ? 16 : c.length == "l" || c.length == "ll" ? 64 : 32
+    let mask: UInt64 = bits == 64 ? ~0 : (1 << bits) - 1
+    var magnitude = raw & mask
+    var negative = false
+    if c.specifier != "u", magnitude & (1 << (bits - 1)) != 0 {
+      negative = true
+      magnitude = (~magnitude &+ 1) & mask
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: the 20 digits of 2^64 fit
+    let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+      var at = buffer.count
+      repeat {
+        at -= 1
+        buffer[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+        magnitude /= 10
+      } while magnitude != 0
+      return buffer.count - at
+    }
+    let fill = max(0, (c.width ?? 0) - count - (negative ? 1 : 0))
+    out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: fill))
+    if negative { out.append(UInt8(ascii: "-")) }
+    withUnsafeBytes(of: &digits) { out.append(contentsOf: $0[($0.count - count)...]) }
+    return true
   }
 
   static func formatString(_ s: String, _ c: PrintfFormat.Conversion) -> String {

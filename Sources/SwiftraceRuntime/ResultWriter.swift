@@ -20,6 +20,15 @@ struct ResultWriter {
     }
   }
 
+  /// A printf event: formatted straight into the output buffer in text mode.
+  func printf(_ event: UnsafeRawBufferPointer, _ formatter: PrintfFormatter) {
+    if format == .text {
+      out.append { formatter.append(event, to: &$0) }
+    } else {
+      printf(formatter.format(event))
+    }
+  }
+
   func printf(_ text: String) {
     out.write(format == .json ? JSONPrinter.printf(text) : text)
   }

@@ -279,13 +279,12 @@ public final class Session {
       exitRequested = true
     } else if id < formatters.count {
       let formatter = formatters[Int(id)]
-      let text = formatter.format(record)
       switch formatter.info.kind {
-      case .printf: out.printf(text)
-      case .cat: out.cat(FileActions.cat(text, limit: options.catBytesMax))
+      case .printf: out.printf(record, formatter)
+      case .cat: out.cat(FileActions.cat(formatter.format(record), limit: options.catBytesMax))
       case .system:
         out.flush()
-        out.system(FileActions.system(text))
+        out.system(FileActions.system(formatter.format(record)))
       }
     } else if id >= AsyncEventID.helperErrorBase, Int(id - AsyncEventID.helperErrorBase) < code.helperErrorSites.count {
       let site = code.helperErrorSites[Int(id - AsyncEventID.helperErrorBase)]

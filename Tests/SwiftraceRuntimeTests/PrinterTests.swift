@@ -71,6 +71,23 @@ import Testing
       == "-3 4294967293 ff    42|42   |00007 FF 10 A")
     #expect(try format("%ld %lu %llx %hhd %p", [minus3, minus3, minus3, 255, 0x1000]) == "-3 18446744073709551613 fffffffffffffffd -1 0x1000")
     #expect(try format("100%% %+d", [5]) == "100% +5")
+    // The byte-level path for plain decimals: the extremes of each length, and widths.
+    #expect(try format("%ld %lu %d %hd %hhu %3d|%8ld", [1 << 63, ~0, 1 << 31, 0x8000, 0x1ff, UInt64(bitPattern: -7), 0])
+      == "-9223372036854775808 18446744073709551615 -2147483648 -32768 255  -7|       0")
+  }
+
+  /// Strings are written as bytes when ASCII, decoded (invalid UTF-8 replaced) otherwise; widths
+  /// count characters either way.
+  @Test func stringConversions() throws {
+    let parsed = try PrintfFormat.parse("[%s][%6s][%-6s][%.2s][%s]").get()
+    let info = PrintfInfo(format: parsed, argumentTypes: Array(repeating: .string(size: 8), count: 5))
+    var event = [UInt8](repeating: 0, count: info.eventSize)
+    let values: [[UInt8]] = [Array("abc".utf8), Array("héé".utf8), Array("ok".utf8), Array("cut".utf8), [0x66, 0xff, 0x67]]
+    for (value, offset) in zip(values, info.argumentOffsets) {
+      for (i, b) in value.enumerated() { event[offset + i] = b }
+    }
+    let text = event.withUnsafeBytes { PrintfFormatter(info: info, probeNames: []).format($0) }
+    #expect(text == "[abc][   héé][ok    ][cu][f\u{FFFD}g]")
   }
 }
 
