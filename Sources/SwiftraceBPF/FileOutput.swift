@@ -16,6 +16,8 @@ public final class FileOutput: @unchecked Sendable {
   public var buffering: OutputBuffering?
   public let fd: Int32
   private var buffer: [UInt8] = []
+  /// The pipe's reader has gone (`swiftrace ... | head`): nothing written here will be read.
+  public private(set) var readerGone = false
 
   public static let standardOutput = FileOutput(fd: 1)
   public static let standardError = FileOutput(fd: 2, unbuffered: true)
@@ -62,7 +64,8 @@ public final class FileOutput: @unchecked Sendable {
       let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
       if n < 0 {
         if errno == EINTR { continue }
-        break  // a closed pipe: drop the output rather than spin
+        if errno == EPIPE { readerGone = true }
+        break  // drop the output rather than spin
       }
       offset += n
     }

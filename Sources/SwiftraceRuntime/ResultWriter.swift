@@ -89,4 +89,5 @@ struct ResultWriter {
 
   func flush() { out.flush() }
   func endOfBatch() { out.endOfBatch() }
+  var readerGone: Bool { out.readerGone }
 }

@@ -260,6 +260,8 @@ public final class Session {
       reader.consume()
       reportLostEvents(force: false)
       out.endOfBatch()
+      // Whoever read the output has gone (`| head`): end the trace as a signal would.
+      if out.readerGone { break }
       if fds[1].revents != 0 { break }
       if let metrics = options.metrics, fds[metricsSlot].revents != 0 {
         metrics.answerPending { checked.maps.map(snapshot(of:)) }

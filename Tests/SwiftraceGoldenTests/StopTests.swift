@@ -105,6 +105,31 @@ import Testing
     try stop(["-c", "sleep 1.2"])
   }
 
+  /// `swiftrace ... | head`: when the reader of its output goes away, the trace ends and nothing
+  /// stays in the kernel (instead of tracing into a closed pipe until killed).
+  @Test func closedOutputPipe() throws {
+    let tracer = Process()
+    tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
+    tracer.arguments = ["-e", Self.script + "\ninterval:ms:50 { printf(\"tick\\n\"); }"]
+    let output = Pipe()
+    tracer.standardOutput = output
+    tracer.standardError = FileHandle.nullDevice
+    try tracer.run()
+    defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
+    var text = ""
+    while !text.contains("tick\ntick\n") {
+      let chunk = output.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      text += String(decoding: chunk, as: UTF8.self)
+    }
+    let held = KernelObjects.held(by: tracer.processIdentifier)
+    #expect(held.links.count >= 2, "\(held)")
+    try output.fileHandleForReading.close()
+    for _ in 0..<100 where tracer.isRunning { usleep(50_000) }
+    #expect(!tracer.isRunning, "swiftrace still runs 5 s after its output pipe closed")
+    waitUntilReleased(held)
+  }
+
   @Test func exitOfTracedProcess() throws {
     let sleeper = Process()
     sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
