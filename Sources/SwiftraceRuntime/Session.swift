@@ -48,6 +48,9 @@ public final class Session {
   /// The probes were stopped by the flag rather than detached: the links are released last.
   var stoppedByFlag = false
   var lostCheckedAt: UInt64 = 0
+  /// Maps whose first failed insert was announced, and when the counts were last read.
+  var fullAnnounced: Set<Int> = []
+  var fullCheckedAt: UInt64 = 0
   /// Set once loaded: actions read and rewrite its maps while events arrive.
   var object: BPFObject?
   let symbolizer = Symbolizer()
@@ -170,7 +173,7 @@ public final class Session {
     if lostReported > 0 {
       FileOutput.standardError.write("swiftrace: warning: \(lostReported) events were lost: the ring buffer was full (raise BPFTRACE_PERF_RB_PAGES)\n")
     }
-    reportFailedUpdates()
+    reportFailedUpdates(final: true)
     out.endOfTrace()
     for info in checked.maps { out.map(snapshot(of: info)) }
     out.flush()
@@ -259,6 +262,7 @@ public final class Session {
       if n < 0 && errno != EINTR { break }
       reader.consume()
       reportLostEvents(force: false)
+      reportFailedUpdates(final: false)
       out.endOfBatch()
       // Whoever read the output has gone (`| head`): end the trace as a signal would.
       if out.readerGone { break }
@@ -330,26 +334,39 @@ public final class Session {
   }
 
   /// Inserts refused because a map was full: bpftrace drops them silently; they are counted in
-  /// BPF per map and reported when the trace ends.
-  func reportFailedUpdates() {
+  /// BPF per map. While tracing, the first failure of each map is announced (checked every
+  /// second); when the trace ends, every map's total is reported.
+  func reportFailedUpdates(final: Bool) {
+    let ms = monotonicMilliseconds()
+    guard final || ms >= fullCheckedAt + 1000 else { return }
+    fullCheckedAt = ms
     guard let map = object?.map(named: code.failedUpdatesSymbol) else { return }
-    for (index, info) in checked.maps.enumerated() {
+    for (index, info) in checked.maps.enumerated() where info.storage != .perCPUArray {
+      if !final && fullAnnounced.contains(index) { continue }
       let key = withUnsafeBytes(of: UInt32(index).littleEndian) { Array($0) }
       guard let bytes = map.lookup(key, perCPU: true) else { continue }
       var total: UInt64 = 0
       for offset in stride(from: 0, to: bytes.count, by: 8) { total &+= u64(bytes, offset) }
-      if total > 0 {
+      guard total > 0 else { continue }
+      if final {
         FileOutput.standardError.write("swiftrace: warning: \(total) updates of \(info.name) failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n")
+      } else {
+        fullAnnounced.insert(index)
+        FileOutput.standardError.write("swiftrace: warning: \(info.name) is full: new keys are dropped (raise BPFTRACE_MAP_KEYS_MAX); the count follows at exit\n")
       }
     }
+  }
+
+  func monotonicMilliseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
   }
 
   /// Reads the per-CPU lost-event counts (at most every 100 ms while events flow) and reports
   /// what is new.
   func reportLostEvents(force: Bool) {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    let ms = UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+    let ms = monotonicMilliseconds()
     guard force || ms >= lostCheckedAt + 100 else { return }
     lostCheckedAt = ms
     guard let map = object?.map(named: code.lostEventsSymbol), let bytes = map.lookup([0, 0, 0, 0], perCPU: true) else {
