@@ -18,6 +18,7 @@ public final class FileOutput: @unchecked Sendable {
   private var buffer: [UInt8] = []
   /// The pipe's reader has gone (`swiftrace ... | head`): nothing written here will be read.
   public private(set) var readerGone = false
+  private var reportedWriteError = false
 
   public static let standardOutput = FileOutput(fd: 1)
   public static let standardError = FileOutput(fd: 2, unbuffered: true)
@@ -65,6 +66,11 @@ public final class FileOutput: @unchecked Sendable {
       if n < 0 {
         if errno == EINTR { continue }
         if errno == EPIPE { readerGone = true }
+        else if !reportedWriteError && fd != 2 {
+          // A full disk under -o FILE, say: say so once, rather than losing output in silence.
+          reportedWriteError = true
+          FileOutput.standardError.write("swiftrace: warning: writing the output failed (\(String(cString: strerror(errno)))); output is being lost\n")
+        }
         break  // drop the output rather than spin
       }
       offset += n

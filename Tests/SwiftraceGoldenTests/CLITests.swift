@@ -184,6 +184,12 @@ import Testing
     #expect(r.stderr.contains("swiftrace: warning: 6 updates of @n failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
   }
 
+  /// Output that cannot be written (a full disk) is reported once, not lost in silence.
+  @Test func failedOutputWritesAreReported() throws {
+    let r = try run(["-o", "/dev/full", "-e", "BEGIN { printf(\"x\\n\"); printf(\"y\\n\"); exit(); }"])
+    #expect(r.stderr.components(separatedBy: "writing the output failed (No space left on device)").count == 2, "\(r.stderr)")
+  }
+
   @Test func helpExitsZero() throws {
     let help = try run(["--help"])
     #expect(help.status == 0)
