@@ -309,8 +309,8 @@ public enum Driver {
   /// Root, or the capabilities tracing needs (CapEff in /proc/self/status).
   static func hasTracingPrivileges() -> Bool {
     if geteuid() == 0 { return true }
-    guard let status = PosixFile(path: "/proc/self/status")?.readToEnd() else { return false }
-    let line = String(decoding: status, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("CapEff:") }
+    guard let status = readWholeFile("/proc/self/status") else { return false }
+    let line = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }
     guard let hex = line?.split(separator: "\t").last, let caps = UInt64(hex, radix: 16) else { return false }
     let needed: [UInt64] = [2, 38, 39]  // CAP_DAC_READ_SEARCH, CAP_PERFMON, CAP_BPF
     return needed.allSatisfy { caps & (1 << $0) != 0 }

@@ -37,12 +37,13 @@ public final class PosixFile {
     return Array(bytes[0..<done])
   }
 
-  /// The whole rest of a pipe or file, read sequentially; nil on an error (errno tells which).
+  /// The whole rest of a pipe or file, read sequentially (/proc files report a size of 0, so
+  /// readers that trust the size get nothing); nil on an error (errno tells which).
   public func readToEnd() -> [UInt8]? {
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
-      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 4096) }
+      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }
       if n < 0 { return nil }
       if n == 0 { return bytes }
@@ -50,6 +51,11 @@ public final class PosixFile {
     }
   }
 
+}
+
+/// The text of the file at `path`, read to its end; nil if it cannot be opened or read.
+public func readWholeFile(_ path: String) -> String? {
+  PosixFile(path: path)?.readToEnd().map { String(decoding: $0, as: UTF8.self) }
 }
 
 /// Bytes as lower-case hex, two digits each (build ids).

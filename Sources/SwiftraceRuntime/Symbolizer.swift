@@ -265,20 +265,3 @@ public final class Symbolizer {
     return String(cString: buffer)
   }
 }
-
-/// Reads a file to its end with read(2): /proc files report a size of 0, so readers that trust the
-/// size get nothing.
-func readWholeFile(_ path: String) -> String? {
-  let fd = open(path, O_RDONLY | O_CLOEXEC)
-  guard fd >= 0 else { return nil }
-  defer { close(fd) }
-  var data: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    if n < 0 && errno == EINTR { continue }
-    if n <= 0 { break }
-    data.append(contentsOf: chunk[0..<n])
-  }
-  return String(decoding: data, as: UTF8.self)
-}

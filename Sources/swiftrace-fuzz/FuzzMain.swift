@@ -8,18 +8,14 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
   return 0
 }
 #else
-import Glibc
+import SwiftraceRuntime
 
 /// Without libFuzzer: runs the files given as arguments through the same pipeline (replaying a
 /// crash or a corpus).
 @main struct FuzzReplay {
   static func main() {
     for path in CommandLine.arguments.dropFirst() {
-      guard let file = fopen(path, "rb") else { continue }
-      var bytes: [UInt8] = []
-      var chunk = [UInt8](repeating: 0, count: 65536)
-      while case let n = fread(&chunk, 1, chunk.count, file), n > 0 { bytes += chunk[0..<n] }
-      fclose(file)
+      guard let bytes = PosixFile(path: path)?.readToEnd() else { continue }
       bytes.withUnsafeBytes { FuzzPipeline.run($0) }
     }
   }
