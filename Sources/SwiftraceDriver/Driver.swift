@@ -316,11 +316,6 @@ public enum Driver {
     return needed.allSatisfy { caps & (1 << $0) != 0 }
   }
 
-  static func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-  }
 
   /// Tracepoint formats live in tracefs; mount it where the kernel expects it when it is missing
   /// (as root; otherwise the checker reports the tracepoint as not found).

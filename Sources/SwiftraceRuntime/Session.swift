@@ -337,17 +337,13 @@ public final class Session {
   /// BPF per map. While tracing, the first failure of each map is announced (checked every
   /// second); when the trace ends, every map's total is reported.
   func reportFailedUpdates(final: Bool) {
-    let ms = monotonicMilliseconds()
+    let ms = monotonicNanoseconds() / 1_000_000
     guard final || ms >= fullCheckedAt + 1000 else { return }
     fullCheckedAt = ms
     guard let map = object?.map(named: code.failedUpdatesSymbol) else { return }
     for (index, info) in checked.maps.enumerated() where info.storage != .perCPUArray {
       if !final && fullAnnounced.contains(index) { continue }
-      let key = withUnsafeBytes(of: UInt32(index).littleEndian) { Array($0) }
-      guard let bytes = map.lookup(key, perCPU: true) else { continue }
-      var total: UInt64 = 0
-      for offset in stride(from: 0, to: bytes.count, by: 8) { total &+= u64(bytes, offset) }
-      guard total > 0 else { continue }
+      guard let total = counterTotal(map, slot: index), total > 0 else { continue }
       if final {
         FileOutput.standardError.write("swiftrace: warning: \(total) updates of \(info.name) failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n")
       } else {
@@ -357,23 +353,20 @@ public final class Session {
     }
   }
 
-  func monotonicMilliseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+  /// Slot `slot` of a per-CPU array of u64 counters, summed over CPUs.
+  func counterTotal(_ map: BPFMap, slot: Int) -> UInt64? {
+    let key = withUnsafeBytes(of: UInt32(slot).littleEndian) { Array($0) }
+    guard let bytes = map.lookup(key, perCPU: true) else { return nil }
+    return stride(from: 0, to: bytes.count, by: 8).reduce(0) { $0 &+ u64(bytes, $1) }
   }
 
   /// Reads the per-CPU lost-event counts (at most every 100 ms while events flow) and reports
   /// what is new.
   func reportLostEvents(force: Bool) {
-    let ms = monotonicMilliseconds()
+    let ms = monotonicNanoseconds() / 1_000_000
     guard force || ms >= lostCheckedAt + 100 else { return }
     lostCheckedAt = ms
-    guard let map = object?.map(named: code.lostEventsSymbol), let bytes = map.lookup([0, 0, 0, 0], perCPU: true) else {
-      return
-    }
-    var total: UInt64 = 0
-    for offset in stride(from: 0, to: bytes.count, by: 8) { total &+= u64(bytes, offset) }
+    guard let map = object?.map(named: code.lostEventsSymbol), let total = counterTotal(map, slot: 0) else { return }
     if total > lostReported {
       out.lost(total - lostReported)
       lostReported = total
@@ -394,4 +387,11 @@ public final class Session {
     let raw = map.keys().compactMap { key in map.lookup(key, perCPU: perCPU).map { (key: key, value: $0) } }
     return MapSnapshot(info: info, decoder: decoder, raw: raw)
   }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (the clock of BPF's nsecs).
+public func monotonicNanoseconds() -> UInt64 {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
