@@ -84,14 +84,7 @@ public struct PrintfFormatter {
     guard c.specifier == "d" || c.specifier == "i" || c.specifier == "u", c.flags.isEmpty, c.precision == nil else {
       return false
     }
-    let bits: UInt64 = c.length == "hh" ? 8 : c.length == "h" ? 16 : c.length == "l" || c.length == "ll" ? 64 : 32
-    let mask: UInt64 = bits == 64 ? ~0 : (1 << bits) - 1
-    var magnitude = raw & mask
-    var negative = false
-    if c.specifier != "u", magnitude & (1 << (bits - 1)) != 0 {
-      negative = true
-      magnitude = (~magnitude &+ 1) & mask
-    }
+    var (_, negative, magnitude) = integerParts(raw, c)
     var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: the 20 digits of 2^64 fit
     let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
       var at = buffer.count
@@ -115,7 +108,9 @@ public struct PrintfFormatter {
     return pad(text, c, zeroAllowed: false)
   }
 
-  static func formatInteger(_ raw: UInt64, _ c: PrintfFormat.Conversion) -> String {
+  /// The argument as C's printf sees it: its low 8, 16, 32 or 64 bits by the length modifier (all
+  /// 64 for `%p`), and for `%d`/`%i` whether that is negative and its magnitude.
+  static func integerParts(_ raw: UInt64, _ c: PrintfFormat.Conversion) -> (value: UInt64, negative: Bool, magnitude: UInt64) {
     let bits: UInt64
     switch c.length {
     case "hh": bits = 8
@@ -124,20 +119,20 @@ public struct PrintfFormatter {
     default: bits = c.specifier == "p" ? 64 : 32
     }
     let mask: UInt64 = bits == 64 ? ~0 : (1 << bits) - 1
-    let v = raw & mask
+    let value = raw & mask
+    guard c.specifier == "d" || c.specifier == "i", value & (1 << (bits - 1)) != 0 else { return (value, false, value) }
+    return (value, true, (~value &+ 1) & mask)
+  }
+
+  static func formatInteger(_ raw: UInt64, _ c: PrintfFormat.Conversion) -> String {
+    let (v, negative, magnitude) = integerParts(raw, c)
     var digits: String
     var sign = ""
     var prefix = ""
     switch c.specifier {
     case "d", "i":
-      let signBit: UInt64 = 1 << (bits - 1)
-      if v & signBit != 0 {
-        sign = "-"
-        digits = String((~v &+ 1) & mask)
-      } else {
-        digits = String(v)
-        if c.flags.contains("+") { sign = "+" } else if c.flags.contains(" ") { sign = " " }
-      }
+      digits = String(magnitude)
+      if negative { sign = "-" } else if c.flags.contains("+") { sign = "+" } else if c.flags.contains(" ") { sign = " " }
     case "u": digits = String(v)
     case "x": digits = String(v, radix: 16)
       if c.flags.contains("#") && v != 0 { prefix = "0x" }
