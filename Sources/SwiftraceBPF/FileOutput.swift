@@ -31,11 +31,7 @@ public final class FileOutput: @unchecked Sendable {
   }
 
   public func write(_ s: String) {
-    buffer.append(contentsOf: s.utf8)
-    if unbuffered || buffering == OutputBuffering.none || buffer.count >= 1 << 16
-      || (buffering == .line && s.utf8.contains(UInt8(ascii: "\n"))) {
-      flush()
-    }
+    append { $0.append(contentsOf: s.utf8) }
   }
 
   /// The end of a batch of events: flushed unless `-B full` asked to wait for a full buffer.
