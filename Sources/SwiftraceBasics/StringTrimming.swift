@@ -2,7 +2,11 @@ extension StringProtocol {
   /// The text without leading and trailing spaces and tabs (Foundation's
   /// `trimmingCharacters(in: .whitespaces)`, which would pull Foundation and ICU into every run).
   public func trimmingSpaces() -> String {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    trimming { $0 == " " || $0 == "\t" }
+  }
+
+  /// The text without the leading and trailing characters `isSpace` picks.
+  public func trimming(_ isSpace: (Character) -> Bool) -> String {
     guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
       return ""
     }

@@ -78,8 +78,7 @@ struct BackendLimitReport {
 
   func render() -> String {
     let prefix = source.name + ":"
-    guard message.hasPrefix(prefix) else { return "swiftrace: error: the program does not fit BPF's limits: \(message)\n" }
-    let rest = message.dropFirst(prefix.count).split(separator: ":", maxSplits: 2)
+    let rest = message.hasPrefix(prefix) ? message.dropFirst(prefix.count).split(separator: ":", maxSplits: 2) : []
     guard rest.count == 3, let line = Int(rest[0]), let column = Int(rest[1]) else {
       return "swiftrace: error: the program does not fit BPF's limits: \(message)\n"
     }

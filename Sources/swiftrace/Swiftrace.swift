@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import SwiftraceBasics
 import SwiftraceDriver
 
 /// The command line: options only; the driver does the work.
@@ -132,12 +133,9 @@ struct Swiftrace: ParsableCommand {
   static func bpftraceOrder(_ help: String) -> String {
     guard let start = help.firstRange(of: "ENVIRONMENT:"), let usage = help.firstRange(of: "USAGE:"),
           start.lowerBound < usage.lowerBound else { return help }
-    func trimmed(_ text: Substring) -> Substring {
-      let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" }
-      return text.drop(while: isSpace).reversed().drop(while: isSpace).reversed().map { $0 }.reduce(into: Substring()) { $0.append($1) }
-    }
-    return String(help[..<start.lowerBound]) + trimmed(help[usage.lowerBound...]) + "\n\n"
-      + trimmed(help[start.lowerBound..<usage.lowerBound]) + "\n"
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" }
+    return String(help[..<start.lowerBound]) + help[usage.lowerBound...].trimming(isSpace) + "\n\n"
+      + help[start.lowerBound..<usage.lowerBound].trimming(isSpace) + "\n"
   }
 
   func validate() throws {
