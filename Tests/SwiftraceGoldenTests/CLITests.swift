@@ -120,10 +120,8 @@ import Testing
 
   /// A verifier rejection points at the script line of the instruction the verifier stopped at.
   @Test func verifierRejectionPointsAtTheScriptLine() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-verifier-\(getpid())")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let script = dir.appendingPathComponent("spin.st")
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-spin-\(getpid()).st")
+    defer { try? FileManager.default.removeItem(at: script) }
     try "BEGIN {\n  $i = 0;\n  while (1) {\n    $i++;\n  }\n}\n".write(to: script, atomically: true, encoding: .utf8)
     let r = try run([script.path])
     #expect(r.status == 1)

@@ -13,10 +13,9 @@ import FoundationNetworking
     tracepoint:syscalls:sys_enter_getppid { @getppid_calls[comm] = count(); @pid_values = hist(pid); }
     """
 
-  /// A port that is free now, from the kernel.
-  static func freePort() -> Int {
+  /// A TCP socket bound to a port of 127.0.0.1 the kernel picked: the descriptor and the port.
+  static func loopbackSocket() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -24,7 +23,14 @@ import FoundationNetworking
     _ = withUnsafeMutablePointer(to: &address) {
       $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
     }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+  }
+
+  /// A port that is free now.
+  static func freePort() -> Int {
+    let (fd, port) = loopbackSocket()
+    close(fd)
+    return port
   }
 
   /// GET `url` with an optional Accept header: status, Content-Type and body; retried for up to
@@ -88,17 +94,9 @@ import FoundationNetworking
     let malformed = try runProcess(swiftraceExecutable, ["--metrics", "localhost", "-e", "BEGIN { exit(); }"])
     #expect(malformed.status == 1)
     #expect(malformed.stderr.contains("--metrics wants HOST:PORT"))
-    let port = Self.freePort()
-    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let (listener, port) = Self.loopbackSocket()
     defer { close(listener) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = UInt16(port).bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    #expect(bound == 0 && listen(listener, 1) == 0)
+    #expect(port != 0 && listen(listener, 1) == 0)
     let taken = try runProcess(swiftraceExecutable, ["--metrics", "127.0.0.1:\(port)", "-e", "BEGIN { printf(\"ran\\n\"); exit(); }"])
     #expect(taken.status == 1)
     #expect(taken.stderr.hasPrefix("swiftrace: error: --metrics: cannot listen on 127.0.0.1:\(port): "), "\(taken.stderr)")
