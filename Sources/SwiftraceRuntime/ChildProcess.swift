@@ -25,11 +25,7 @@ public final class ChildProcess {
     posix_spawn_file_actions_adddup2(&actions, fds[0], 3)
     // The shell waits for "go" on fd 3; if swiftrace dies first, the pipe closes and it gives up.
     let script = "read -r go <&3 && [ \"$go\" = go ] || exit 127; exec 3<&-; exec \"$@\""
-    let argv = ["/bin/sh", "-c", script, "sh"] + words
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { cargs.forEach { free($0) } }
-    var child: pid_t = 0
-    let rc = posix_spawn(&child, "/bin/sh", &actions, nil, &cargs, environ)
+    let (child, rc) = spawnShell(["-c", script, "sh"] + words, &actions)
     close(fds[0])
     guard rc == 0 else {
       close(fds[1])
@@ -76,4 +72,14 @@ public final class ChildProcess {
       reaped = true
     }
   }
+}
+
+/// Starts /bin/sh with `arguments` (after argv[0]) and `actions`: its pid and posix_spawn's
+/// result (0, or the errno).
+func spawnShell(_ arguments: [String], _ actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, rc: Int32) {
+  var cargs: [UnsafeMutablePointer<CChar>?] = (["/bin/sh"] + arguments).map { strdup($0) } + [nil]
+  defer { cargs.forEach { free($0) } }
+  var child: pid_t = 0
+  let rc = posix_spawn(&child, "/bin/sh", &actions, nil, &cargs, environ)
+  return (child, rc)
 }

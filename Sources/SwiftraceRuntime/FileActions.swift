@@ -25,11 +25,7 @@ enum FileActions {
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    let argv = ["/bin/sh", "-c", command]
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { cargs.forEach { free($0) } }
-    var child: pid_t = 0
-    let rc = posix_spawn(&child, "/bin/sh", &actions, nil, &cargs, environ)
+    let (child, rc) = spawnShell(["-c", command], &actions)
     close(fds[1])
     let output = PosixFile.adopting(fds[0])
     guard rc == 0 else {
