@@ -239,12 +239,19 @@ public enum Driver {
       return 1
     }
 
-    if let path = options.emitELFPath {
+    /// FILE created (or emptied) for writing; nil after saying why not.
+    func createFile(_ path: String) -> Int32? {
       let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-      let written = fd < 0 ? -1 : code.elf.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if fd >= 0 { close(fd) }
+      if fd < 0 { stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(errno))\n") }
+      return fd < 0 ? nil : fd
+    }
+    if let path = options.emitELFPath {
+      guard let fd = createFile(path) else { return 1 }
+      let written = code.elf.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      let failure = errno
+      close(fd)
       guard written == code.elf.count else {
-        stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(errno))\n")
+        stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(written < 0 ? failure : ENOSPC))\n")
         return 1
       }
       return 0
@@ -264,11 +271,7 @@ public enum Driver {
       sessionOptions.catBytesMax = n
     }
     if let path = options.outputPath, !options.dryRun {
-      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-      guard fd >= 0 else {
-        stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(errno))\n")
-        return 1
-      }
+      guard let fd = createFile(path) else { return 1 }
       sessionOptions.output = FileOutput(fd: fd)
     }
     sessionOptions.output.buffering = options.buffering
