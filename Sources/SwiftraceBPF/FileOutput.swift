@@ -39,8 +39,8 @@ public final class FileOutput: @unchecked Sendable {
     if buffering != .full { flush() }
   }
 
-  /// Lets `body` append bytes to the buffer directly (no String in between), with `write`'s rules
-  /// for when to flush.
+  /// Lets `body` append bytes to the buffer directly (no String in between), then flushes when
+  /// the buffering mode says so (every write, every newline, or 64 KiB).
   public func append(_ body: (inout [UInt8]) -> Void) {
     let start = buffer.count
     body(&buffer)
@@ -48,11 +48,6 @@ public final class FileOutput: @unchecked Sendable {
       || (buffering == .line && buffer[start...].contains(UInt8(ascii: "\n"))) {
       flush()
     }
-  }
-
-  public func write(bytes: some Sequence<UInt8>) {
-    buffer.append(contentsOf: bytes)
-    if unbuffered || buffer.count >= 1 << 16 { flush() }
   }
 
   public func flush() {
