@@ -80,7 +80,7 @@ let package = Package(
       name: "swiftrace",
       dependencies: [
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        "SwiftraceBasics", "SwiftraceDriver",
+        "SwiftraceBasics", "SwiftraceDriver", "SwiftraceMetrics",
       ],
       exclude: ["hot-symbols.order"],
       // lld places the code a run executes together (scripts/hot-layout.py): 21 MB of the

@@ -30,13 +30,9 @@ public final class MetricsServer: MapsEndpoint, @unchecked Sendable {
 
   /// `endpoint` is HOST:PORT (`[::1]:9090` for IPv6).
   public init(endpoint: String) throws {
-    guard let colon = endpoint.lastIndex(of: ":"), let port = Int(endpoint[endpoint.index(after: colon)...]),
-          (0...65535).contains(port) else {
+    guard let (host, port) = Self.parse(endpoint: endpoint) else {
       throw BindError(endpoint: endpoint, reason: "expected HOST:PORT")
     }
-    var host = String(endpoint[..<colon])
-    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    if host.isEmpty { host = "0.0.0.0" }
     var fds: [Int32] = [-1, -1]
     guard swr_pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
       throw BindError(endpoint: endpoint, reason: "pipe: \(String(cString: strerror(errno)))")
@@ -64,6 +60,17 @@ public final class MetricsServer: MapsEndpoint, @unchecked Sendable {
     channel = bound!
     let actualPort = channel.localAddress?.port ?? port
     address = host.contains(":") ? "[\(host)]:\(actualPort)" : "\(host):\(actualPort)"
+  }
+
+  /// HOST:PORT as the server binds it: `[::1]:9466` is IPv6, an empty host is every address; nil
+  /// when there is no port number.
+  public static func parse(endpoint: String) -> (host: String, port: Int)? {
+    guard let colon = endpoint.lastIndex(of: ":"), let port = UInt16(endpoint[endpoint.index(after: colon)...]) else {
+      return nil
+    }
+    var host = String(endpoint[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    return (host.isEmpty ? "0.0.0.0" : host, Int(port))
   }
 
   public func answerPending(_ snapshots: () -> [MapSnapshot]) {

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import SwiftraceBasics
 import SwiftraceDriver
+import SwiftraceMetrics
 
 /// The command line: options only; the driver does the work.
 @main
@@ -147,7 +148,7 @@ struct Swiftrace: ParsableCommand {
       throw ValidationError("unknown -d stage '\(debugStage)'; use ast, types, llvm, codegen or all")
     }
     if program == nil && arguments.isEmpty && !list { throw ValidationError("no program given: use -e PROGRAM or a script file") }
-    if let metrics, metrics.lastIndex(of: ":").flatMap({ UInt16(metrics[metrics.index(after: $0)...]) }) == nil {
+    if let metrics, MetricsServer.parse(endpoint: metrics) == nil {
       throw ValidationError("--metrics wants HOST:PORT (like 127.0.0.1:9466 or [::1]:9466), not '\(metrics)'")
     }
     if OutputFormat(rawValue: format) == nil {
