@@ -47,8 +47,14 @@ public final class CDefinitions: KernelTypeCatalog {
         text += keepIfInstalled(String(pieceLine), includeDirectories) + "\n"
         line += 1
       }
+      // `struct S { ... }` ends a definition without its `;` in a script, as in bpftrace; C wants it.
+      let trimmed = piece.trimmingSpaces()
+      if !trimmed.hasPrefix("#") && !trimmed.hasSuffix(";") {
+        text.removeLast()
+        text += ";\n"
+      }
     }
-    var args = ["-x", "c", "-std=gnu11", "-DBPFTRACE_HAVE_BTF", "-Wno-everything"]
+    var args = ["-x", "c", "-std=gnu11", "-DBPFTRACE_HAVE_BTF", "-Wno-everything", "-include", Self.preludePath]
     args += includeDirectories.flatMap { ["-I", $0] }
     args += includeFiles.flatMap { ["-include", $0] }
     parse(text, args)
@@ -77,6 +83,17 @@ public final class CDefinitions: KernelTypeCatalog {
     return ""
   }
 
+  /// Included before the definitions: C99's fixed-width integer names, which bpftrace scripts use
+  /// without an include (bpftrace finds them in the kernel's BTF). The same typedefs as glibc's
+  /// stdint.h, so a script that includes it as well still compiles (C11 allows the repetition).
+  static let preludePath = "/virtual/swiftrace-prelude.h"
+  static let prelude = """
+    typedef signed char int8_t; typedef short int int16_t; typedef int int32_t; typedef long int int64_t;
+    typedef unsigned char uint8_t; typedef unsigned short int uint16_t; typedef unsigned int uint32_t;
+    typedef unsigned long int uint64_t;
+
+    """
+
   private func parse(_ text: String, _ args: [String]) {
     index = clang_createIndex(0, 0)
     let path = "/virtual/swiftrace-definitions.c"
@@ -87,10 +104,17 @@ public final class CDefinitions: KernelTypeCatalog {
     defer { free(contents) }
     let fileName = strdup(path)!
     defer { free(fileName) }
-    var unsaved = CXUnsavedFile(Filename: fileName, Contents: contents, Length: UInt(text.utf8.count))
+    let preludeContents = strdup(Self.prelude)!
+    defer { free(preludeContents) }
+    let preludeName = strdup(Self.preludePath)!
+    defer { free(preludeName) }
+    var unsaved = [
+      CXUnsavedFile(Filename: fileName, Contents: contents, Length: UInt(text.utf8.count)),
+      CXUnsavedFile(Filename: preludeName, Contents: preludeContents, Length: UInt(Self.prelude.utf8.count)),
+    ]
     var tu: CXTranslationUnit?
     let options = CXTranslationUnit_DetailedPreprocessingRecord.rawValue | CXTranslationUnit_SkipFunctionBodies.rawValue
-    let rc = clang_parseTranslationUnit2(index, path, &argv, Int32(argv.count), &unsaved, 1, options, &tu)
+    let rc = clang_parseTranslationUnit2(index, path, &argv, Int32(argv.count), &unsaved, 2, options, &tu)
     guard rc == CXError_Success, let tu else {
       problems.append(Problem(line: 1, column: 1, message: "libclang could not parse the C definitions", isError: true))
       return
@@ -230,6 +254,10 @@ public final class CDefinitions: KernelTypeCatalog {
 
   public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? {
     fallback?.functionPrototype(name)
+  }
+
+  public func typedef(named name: String) -> CType? {
+    fallback?.typedef(named: name)
   }
 
   public func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {

@@ -107,6 +107,13 @@ extension IRGenerator {
       // bpf_probe_read_kernel (113)
       callHelper(113, [bytePointer(buffer), m.int(UInt64(length), m.i32), offset(context, field.offset)])
       return .buffer(bytePointer(buffer), size: length)
+    case .array:
+      // A copy of the whole array: an index into it is then checked against its bounds.
+      let type = checked.type(of: e)
+      let buffer = scratch(type.storageSize)
+      zero(buffer, bytes: type.storageSize)
+      callHelper(113, [bytePointer(buffer), m.int(UInt64(type.byteSize), m.i32), offset(context, field.offset)])
+      return .buffer(bytePointer(buffer), size: type.storageSize)
     case .dataLocString:
       guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
       let p = LLVMBuildBitCast(b, offset(context, field.offset), LLVMPointerType(m.i32, 0), "")

@@ -97,6 +97,10 @@ extension IRGenerator {
         let equal = stringsEqual(a, na, b, nb, limit: nil)
         return .integer(op == .equal ? equal : LLVMBuildXor(m.builder, equal, m.int(1), "")!)
       }
+      if checked.type(of: lhs).isArray, case .buffer(let a, let size) = emitValue(lhs), case .buffer(let b, _) = emitValue(rhs) {
+        let equal = wordsEqual(a, b, bytes: size)
+        return .integer(op == .equal ? equal : LLVMBuildXor(m.builder, equal, m.int(1), "")!)
+      }
       if let pointer = emitPointerArithmetic(op, lhs, rhs) { return .integer(pointer) }
       let signed = checked.type(of: lhs).isSigned && checked.type(of: rhs).isSigned
       return .integer(arithmetic(op, emitInteger(lhs), emitInteger(rhs), signed: signed))
@@ -105,7 +109,7 @@ extension IRGenerator {
     case .field(let base, let name, _):
       if checked.type(of: base) == .tracepointArgs { return emitTracepointField(name, e) }
       return emitMemberAccess(base: base, e)
-    case .recordCast(_, _, _, let operand):
+    case .pointerCast(_, _, let operand):
       return .integer(emitInteger(operand))
     case .dereference(let operand):
       return emitDereference(operand, e)
@@ -163,6 +167,16 @@ extension IRGenerator {
     }
     LLVMPositionBuilderAtEnd(m.builder, end)
     return elementValue(of: type, at: result)
+  }
+
+  /// 1 if two zero-padded buffers of `bytes` (a multiple of 8) hold the same bytes, else 0.
+  func wordsEqual(_ a: LLVMValueRef, _ b: LLVMValueRef, bytes: Int) -> LLVMValueRef {
+    var difference = m.int(0)
+    for at in stride(from: 0, to: bytes, by: 8) {
+      let x = load64(offset(a, at)), y = load64(offset(b, at))
+      difference = LLVMBuildOr(m.builder, difference, LLVMBuildXor(m.builder, x, y, ""), "")!
+    }
+    return LLVMBuildZExt(m.builder, LLVMBuildICmp(m.builder, LLVMIntEQ, difference, m.int(0), ""), m.i64, "")!
   }
 
   /// 1 if the NUL-terminated strings in two buffers are equal (within `limit` bytes), else 0.

@@ -15,7 +15,7 @@ extension IRGenerator {
     let padded = zip(info.keyTypes, keys).contains { type, expr in
       switch checked.type(of: expr) {
       case .string(let n): return n < type.storageSize  // the bytes after the NUL are not written
-      case .bytes(let n): return n < type.storageSize
+      case let t where t.isArray: return t.byteSize < type.storageSize
       case let t where t.isBuffer: return t.storageSize < type.storageSize
       default: return false
       }

@@ -18,10 +18,64 @@ extension IRGenerator {
   }
 
   func emitIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> IRValue {
+    if case .array(let element, let count) = checked.type(of: base) {
+      return emitArrayElement(base, index, element: element, count: count)
+    }
     guard case .pointer(let target, let user) = checked.type(of: base) else { return .integer(m.int(0)) }
     let scaled = LLVMBuildMul(m.builder, emitInteger(index), m.int(max(1, target.size)), "")
     let address = LLVMBuildAdd(m.builder, emitInteger(base), scaled, "")!
     return readMemory(address, as: target, type: checked.type(of: e), user: user)
+  }
+
+  /// `a[i]` of an array value. An array in traced memory (a field reached through a pointer) is
+  /// read element by element where it is; any other (a variable, a map value) is a copy in the
+  /// program's memory, where an index outside the array reads 0 so that the verifier sees every
+  /// access in bounds.
+  func emitArrayElement(_ base: Expr, _ index: Expr, element: SType, count: Int) -> IRValue {
+    let i = emitInteger(index)
+    let c: CType
+    if case .integer(let signed, let bits) = element { c = .integer(bytes: bits / 8, signed: signed) } else { c = .void }
+    if let (address, user) = arrayAddress(base) {
+      let at = LLVMBuildAdd(m.builder, address, LLVMBuildMul(m.builder, i, m.int(element.byteSize), ""), "")!
+      return readMemory(at, as: c, type: element, user: user)
+    }
+    guard case .buffer(let p, _) = emitValue(base) else { return .integer(m.int(0)) }
+    let result = scratch(max(8, element.storageSize))
+    zero(result, bytes: max(8, element.storageSize))
+    let inside = appendBlock("index.inside")
+    let done = appendBlock("index.done")
+    LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntULT, i, m.int(UInt64(count)), ""), inside, done)
+    LLVMPositionBuilderAtEnd(m.builder, inside)
+    var at: [LLVMValueRef?] = [LLVMBuildMul(m.builder, i, m.int(element.byteSize), "")]
+    let source = LLVMBuildGEP2(m.builder, m.i8, bytePointer(p), &at, 1, "")!
+    if case .integer = element {
+      callHelper(113, [result, m.int(UInt64(element.byteSize), m.i32), source])  // bpf_probe_read_kernel
+      LLVMBuildBr(m.builder, done)
+      LLVMPositionBuilderAtEnd(m.builder, done)
+      var v = load64(result)
+      if element.isSigned, element.byteSize < 8 { v = narrow(v, bits: element.byteSize * 8, signed: true) }
+      return .integer(v)
+    }
+    callHelper(113, [result, m.int(UInt64(element.byteSize), m.i32), source])
+    LLVMBuildBr(m.builder, done)
+    LLVMPositionBuilderAtEnd(m.builder, done)
+    return .buffer(result, size: element.storageSize)
+  }
+
+  /// Where an array value lies in traced memory, and whether that memory is the user's; nil when
+  /// the array is not a field reached through a pointer.
+  func arrayAddress(_ e: Expr) -> (LLVMValueRef, user: Bool)? {
+    switch e.kind {
+    case .field(let base, _, _):
+      guard checked.type(of: base) != .tracepointArgs, let field = checked.memberFields[e.id] else { return nil }
+      return (LLVMBuildAdd(m.builder, emitInteger(base), m.int(field.offset), "")!, isUser(checked.type(of: base)))
+    case .index(let base, let index):
+      guard case .array(let element, _) = checked.type(of: base), let (address, user) = arrayAddress(base) else { return nil }
+      let at = LLVMBuildMul(m.builder, emitInteger(index), m.int(element.byteSize), "")!
+      return (LLVMBuildAdd(m.builder, address, at, "")!, user)
+    default:
+      return nil
+    }
   }
 
   /// `p + n` moves by n elements.
@@ -61,6 +115,11 @@ extension IRGenerator {
     switch type {
     case .record:
       return .integer(address)
+    case .array:
+      let buffer = scratch(type.storageSize)
+      zero(buffer, bytes: type.storageSize)
+      callHelper(helper, [buffer, m.int(UInt64(type.byteSize), m.i32), source])
+      return .buffer(buffer, size: type.storageSize)
     case .string(let n):
       let buffer = scratch(n)
       callHelper(helper, [buffer, m.int(UInt64(n), m.i32), source])

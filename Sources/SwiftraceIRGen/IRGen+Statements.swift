@@ -176,7 +176,7 @@ extension IRGenerator {
   func elementValue(of type: SType, at pointer: LLVMValueRef) -> IRValue {
     switch type {
     case .string(let n): return .buffer(pointer, size: n)
-    case .tuple, .buffer, .bytes: return .buffer(pointer, size: type.storageSize)
+    case .tuple, .buffer, .array: return .buffer(pointer, size: type.storageSize)
     default: return .integer(load64(pointer))
     }
   }
@@ -230,8 +230,12 @@ extension IRGenerator {
     }
   }
 
-  /// exit() tells userspace to stop, and ends this probe.
+  /// exit() raises the stop flag, so that no probe on any CPU starts again, tells userspace to stop,
+  /// and ends this probe.
   func emitExit() {
+    let store = LLVMBuildStore(m.builder, m.int(1), stopped)!
+    LLVMSetVolatile(store, 1)
+    LLVMSetAlignment(store, 8)
     let event = scratch(8)
     store64(m.int(AsyncEventID.exit), at: event)
     sendEvent(event, size: 8, wakeUp: true)

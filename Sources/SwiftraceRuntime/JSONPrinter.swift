@@ -56,7 +56,7 @@ public enum JSONPrinter {
     case .tuple(let elements):
       return "[" + elements.map(valueJSON).joined(separator: ",") + "]"
     case .array(let values):
-      return "[" + values.map(String.init).joined(separator: ",") + "]"
+      return "[" + values.map(valueJSON).joined(separator: ",") + "]"
     case .histogram:
       return "[]"
     }

@@ -34,6 +34,12 @@ public final class KernelBTF: KernelTypeCatalog {
     return r
   }
 
+  public func typedef(named name: String) -> CType? {
+    guard let btf = handle() else { return nil }
+    let id = btf__find_by_name_kind(btf, name, UInt32(BTF_KIND_TYPEDEF))
+    return id > 0 ? ctype(UInt32(id)) : nil
+  }
+
   public func fields(of record: RecordRef) -> [RecordField] {
     if let cached = fieldCache[record.id] { return cached }
     var result: [RecordField] = []

@@ -22,8 +22,8 @@ public struct MapSnapshot: Sendable {
     indirect case tuple([Value])
     /// Printed in hexadecimal, as bpftrace prints pointers.
     case pointer(UInt64)
-    /// An integer array: `[1,2,3,4]`.
-    case array([UInt64])
+    /// An array of integers (or of arrays): `[1,2,3,4]`.
+    indirect case array([Value])
   }
 
   public struct Entry: Sendable {
@@ -93,7 +93,7 @@ public struct MapDecoder {
       switch type {
       case .string(let n): return .string(cString(bytes, offset, n))
       case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
-      case .bytes(let n): return .string("[" + byteArray(bytes, offset, n).map(String.init).joined(separator: ",") + "]")
+      case .array: return .string(TextPrinter.valueText(Self.plain(type, bytes, offset, probeNames: [])))
       case .probe: return .probe(probeName(u64(bytes, offset)))
       case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
@@ -110,7 +110,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .buffer, .bytes, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
+    case .string, .buffer, .array, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -160,7 +160,14 @@ public struct MapDecoder {
     switch type {
     case .string(let n): return .string(cString(bytes, offset, n))
     case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
-    case .bytes(let n): return .array(byteArray(bytes, offset, n).map(UInt64.init))
+    case .array(let element, let count):
+      let stride = element.byteSize
+      return .array((0..<count).map { i in
+        if case .integer(let signed, let bits) = element {
+          return .integer(littleEndianInteger(bytes, offset + i * stride, bytes: bits / 8, signed: signed), signed: signed)
+        }
+        return plain(element, bytes, offset + i * stride, probeNames: probeNames, symbolizer: symbolizer)
+      })
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
       return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
@@ -197,6 +204,14 @@ func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
 /// `n` bytes at `offset` (zeros past the end).
 func byteArray(_ bytes: [UInt8], _ offset: Int, _ n: Int) -> [UInt8] {
   (0..<n).map { offset + $0 < bytes.count ? bytes[offset + $0] : 0 }
+}
+
+/// An integer of 1 to 8 bytes at `offset`, sign- or zero-extended to 64 bits.
+func littleEndianInteger(_ bytes: [UInt8], _ offset: Int, bytes n: Int, signed: Bool) -> UInt64 {
+  var v: UInt64 = 0
+  for (i, b) in byteArray(bytes, offset, n).enumerated() { v |= UInt64(b) << UInt64(8 * i) }
+  if signed && n < 8 && v & (1 << UInt64(8 * n - 1)) != 0 { v |= ~0 << UInt64(8 * n) }
+  return v
 }
 
 /// The bytes of a `buf()` value: an 8-byte length, then at most `capacity` bytes.

@@ -45,7 +45,7 @@ public struct ProbeListing {
         write(name + "\n")
         if verbose, let format = tracefs.format(category: tp.category, event: tp.event) {
           for field in format.fields where !field.name.hasPrefix("common_") {
-            write("    \(Self.declaration(field))\n")
+            write("    \(field.declaration)\n")
           }
         }
       }
@@ -100,13 +100,5 @@ public struct ProbeListing {
 
   func tracepoints() -> [(category: String, event: String)] {
     tracefs.tracepoints(category: "*", event: "*")
-  }
-
-  /// A field as the format file declares it: `const char * filename`, `char comm[16]`.
-  static func declaration(_ field: TracepointFormat.Field) -> String {
-    switch field.kind {
-    case .charArray(let n): return "\(field.cType) \(field.name)[\(n)]"
-    default: return "\(field.cType) \(field.name)"
-    }
   }
 }

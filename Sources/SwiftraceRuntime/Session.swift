@@ -42,6 +42,8 @@ public final class Session {
   let out: ResultWriter
   var links: [BPFLink] = []
   var exitRequested = false
+  /// Set when END starts: from then on events print again, even after an exit().
+  var endStarted = false
   var formatters: [PrintfFormatter] = []
   /// Lost events already reported, and when the count was last read.
   var lostReported: UInt64 = 0
@@ -144,7 +146,10 @@ public final class Session {
 
     if !exitRequested {
       do {
-        for p in checked.probes { try attach(object, p) }
+        // In script order where the kernel runs one attach point's programs first attached
+        // first, then the others in reverse (ProbeKind.runsLastAttachedFirst).
+        for p in checked.probes where !p.kind.runsLastAttachedFirst { try attach(object, p) }
+        for p in checked.probes.reversed() where p.kind.runsLastAttachedFirst { try attach(object, p) }
       } catch {
         links.forEach { $0.close() }
         throw error
@@ -166,6 +171,8 @@ public final class Session {
       links = []
     }
     Signals.restoreDefaults()
+    reader.consume()  // what was sent before the stop; after an exit() it is dropped
+    endStarted = true
     for p in checked.probes where p.kind == .end { try program(object, p).testRun() }
     reader.consume()
     options.child?.terminate()
@@ -266,7 +273,15 @@ public final class Session {
       out.endOfBatch()
       // Whoever read the output has gone (`| head`): end the trace as a signal would.
       if out.readerGone { break }
-      if fds[1].revents != 0 { break }
+      if fds[1].revents != 0 {
+        let signals = Signals.take()
+        if signals.stop { break }
+        // SIGUSR1: every map as it is now, as at exit; tracing goes on.
+        if signals.printMaps {
+          for info in checked.maps { out.map(snapshot(of: info)) }
+          out.flush()
+        }
+      }
       if let metrics = options.metrics, fds[metricsSlot].revents != 0 {
         metrics.answerPending { checked.maps.map(snapshot(of:)) }
       }
@@ -283,6 +298,10 @@ public final class Session {
     let id = record.loadUnaligned(as: UInt64.self)
     if id == AsyncEventID.exit {
       exitRequested = true
+    } else if exitRequested && !endStarted {
+      // Output of probes that ran after exit() (on other CPUs, before they saw the stop flag) is
+      // not the trace's: bpftrace prints nothing that happened after the exit event.
+      return
     } else if id < formatters.count {
       let formatter = formatters[Int(id)]
       switch formatter.info.kind {

@@ -1,8 +1,9 @@
 import CLibBPF
 import Glibc
 
-/// SIGINT, SIGTERM and SIGHUP become a byte on a pipe that the event loop polls, so the loop can
-/// stop cleanly (run END, print maps, detach) instead of dying inside a handler.
+/// SIGINT, SIGTERM, SIGHUP and SIGUSR1 become a byte (the signal's number) on a pipe that the
+/// event loop polls, so the loop can stop cleanly (run END, print maps, detach) instead of dying
+/// inside a handler, or print the maps (SIGUSR1) and go on.
 enum Signals {
   nonisolated(unsafe) static var writeFD: Int32 = -1
   nonisolated(unsafe) static var readFD: Int32 = -1
@@ -14,9 +15,9 @@ enum Signals {
       readFD = fds[0]
       writeFD = fds[1]
     }
-    for sig in [SIGINT, SIGTERM, SIGHUP] {
-      signal(sig) { _ in
-        var byte: UInt8 = 1
+    for sig in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] {
+      signal(sig) { sig in
+        var byte = UInt8(truncatingIfNeeded: sig)
         _ = write(Signals.writeFD, &byte, 1)
       }
     }
@@ -25,12 +26,27 @@ enum Signals {
     // Ctrl-C and kill would never reach the handler.
     var set = sigset_t()
     sigemptyset(&set)
-    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+    for sig in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] { sigaddset(&set, sig) }
     sigprocmask(SIG_UNBLOCK, &set, nil)
+  }
+
+  /// Reads what the handlers wrote: whether a stopping signal came, and whether SIGUSR1 did.
+  static func take() -> (stop: Bool, printMaps: Bool) {
+    var stop = false, printMaps = false
+    var buffer = [UInt8](repeating: 0, count: 64)
+    while true {
+      let n = read(readFD, &buffer, buffer.count)
+      guard n > 0 else { break }
+      for byte in buffer[0..<n] {
+        if Int32(byte) == SIGUSR1 { printMaps = true } else { stop = true }
+      }
+    }
+    return (stop, printMaps)
   }
 
   /// After the loop: a second Ctrl-C during the final printing kills at once, as in bpftrace.
   static func restoreDefaults() {
     for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
+    signal(SIGUSR1, SIG_IGN)  // the maps are about to print anyway
   }
 }

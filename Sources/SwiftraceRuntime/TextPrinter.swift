@@ -118,7 +118,7 @@ public enum TextPrinter {
     case .pointer(let x):
       return "0x" + String(x, radix: 16)
     case .array(let values):
-      return "[" + values.map(String.init).joined(separator: ",") + "]"
+      return "[" + values.map(valueText).joined(separator: ",") + "]"
     }
   }
 }

@@ -87,8 +87,11 @@ public protocol KernelTypeCatalog: AnyObject {
   func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]?
   /// A kernel function's parameters and return type from BTF (for fentry/fexit); nil if BTF has none.
   func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)?
+  /// What a typedef such as `u32` or `pid_t` stands for; nil if the catalog has no such name.
+  func typedef(named name: String) -> CType?
 }
 
 extension KernelTypeCatalog {
+  public func typedef(named name: String) -> CType? { nil }
   public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? { nil }
 }

@@ -125,6 +125,20 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
+  /// Whether the kernel runs the programs on one attach point last attached first (measured on
+  /// 6.18: uprobes, uretprobes, usdt, raw tracepoints and perf events are; tracepoints are not;
+  /// kprobes and fentry as bpftrace found them). Such probes attach in reverse script order, so
+  /// that every attach point runs its probes in the order the script lists them.
+  public var runsLastAttachedFirst: Bool {
+    switch self {
+    case .uprobe, .uretprobe, .usdt, .usdtPattern, .rawTracepoint, .kprobe, .fentry, .software, .hardware,
+      .profile, .interval, .watchpoint:
+      return true
+    case .begin, .end, .tracepoint, .kretprobe, .fexit:
+      return false
+    }
+  }
+
   public var isUserProbe: Bool {
     switch self {
     case .uprobe, .uretprobe, .usdt, .usdtPattern: return true

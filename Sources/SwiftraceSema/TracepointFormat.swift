@@ -9,6 +9,8 @@ public struct TracepointFormat: Sendable, Equatable {
       case integer(signed: Bool)
       /// `char name[N]`: an inline string.
       case charArray(length: Int)
+      /// Any other array, `unsigned long args[6]`, `__u8 saddr[4]`: `count` elements of `size / count` bytes.
+      case array(count: Int)
       /// `__data_loc char[] name`: a u32 of (length << 16 | offset) pointing into the record.
       case dataLocString
     }
@@ -17,6 +19,14 @@ public struct TracepointFormat: Sendable, Equatable {
     public var offset: Int
     public var size: Int
     public var kind: Kind
+
+    /// The declaration as the format file spells it: `const char * filename`, `__u8 saddr[4]`.
+    public var declaration: String {
+      switch kind {
+      case .charArray(let n), .array(let n): return "\(cType) \(name)[\(n)]"
+      case .integer, .dataLocString: return "\(cType) \(name)"
+      }
+    }
   }
 
   public var fields: [Field]
@@ -41,16 +51,24 @@ public struct TracepointFormat: Sendable, Equatable {
       let kind: Field.Kind
       if cType.hasPrefix("__data_loc") && cType.contains("char") {
         kind = .dataLocString
-      } else if let n = arrayLength, cType.hasSuffix("char"), !cType.contains("*") {
+      } else if let n = arrayLength, isPlainChar(cType) {
         kind = .charArray(length: n)
-      } else if arrayLength != nil {
-        continue  // other arrays are not supported yet
+      } else if let n = arrayLength {
+        guard n > 0 else { continue }  // a flexible array member holds nothing of its own
+        kind = .array(count: n)
       } else {
         kind = .integer(signed: signed)
       }
       fields.append(Field(name: name, cType: cType, offset: offset, size: size, kind: kind))
     }
     return TracepointFormat(fields: fields)
+  }
+
+  /// `char` and `signed char` (with qualifiers): arrays of them are strings, as in bpftrace, where
+  /// `unsigned char` and `__u8` arrays are arrays of integers.
+  static func isPlainChar(_ cType: String) -> Bool {
+    let words = cType.split(separator: " ").filter { $0 != "const" && $0 != "volatile" }
+    return words == ["char"] || words == ["signed", "char"]
   }
 
   /// `const char * filename` -> ("filename", "const char *", nil); `char comm[16]` -> ("comm", "char", 16).

@@ -60,6 +60,14 @@ extension TypeChecker {
         }
         return .uint64
       }
+      if l.isArray || r.isArray, op == .equal || op == .notEqual {
+        guard l == r else {
+          error("sema.operandType", "cannot compare \(l) with \(r): arrays compare with arrays of the same type",
+                at: e.range)
+          return nil
+        }
+        return .uint64
+      }
       if l.isPointer || r.isPointer, l.isIntegerLike, r.isIntegerLike { return pointerArithmetic(op, l, r, e) }
       for (t, side) in [(l, lhs), (r, rhs)] where !t.isInteger {
         error("sema.operandType", "'\(op.spelling)' needs integer operands, but this is \(t)", at: side.range)
@@ -100,8 +108,8 @@ extension TypeChecker {
         return nil
       }
       return t
-    case .recordCast(let name, let isUnion, let depth, let operand):
-      return checkRecordCast(name: name, isUnion: isUnion, depth: depth, operand, e)
+    case .pointerCast(let pointee, let depth, let operand):
+      return checkPointerCast(pointee, depth: depth, operand, e)
     case .dereference(let operand):
       return checkDereference(operand, e)
     case .sizeofType(let type):
@@ -234,28 +242,7 @@ extension TypeChecker {
       error("sema.unknownField", "tracepoint \(current.name) has no field '\(name)'\(hint)", at: e.range)
       return nil
     }
-    switch field.kind {
-    case .integer(let signed) where field.size == 8:
-      // `struct __kernel_timespec * rqtp`: a typed pointer, so `args->rqtp->tv_sec` reads through it
-      // (from user memory for syscalls, as bpftrace decides).
-      if let target = recordPointee(of: field.cType) {
-        return .pointer(.record(target), user: current.kind.argumentsAreUserPointers)
-      }
-      return .integer(signed: signed, bits: 64)
-    case .integer(let signed): return .integer(signed: signed, bits: min(field.size, 8) * 8)
-    case .charArray(let n): return .string(size: n)
-    case .dataLocString: return .string(size: options.stringLength)
-    }
-  }
-
-  /// The struct or union a tracepoint field such as `const struct sockaddr * uservaddr` points at,
-  /// when the kernel's types know it.
-  func recordPointee(of cType: String) -> RecordRef? {
-    let words = cType.split(whereSeparator: { $0 == " " || $0 == "*" }).filter { $0 != "const" && $0 != "volatile" }
-    guard cType.filter({ $0 == "*" }).count == 1, words.count == 2, words[0] == "struct" || words[0] == "union" else {
-      return nil
-    }
-    return kernelTypes?.record(named: String(words[1]), isUnion: words[0] == "union")
+    return tracepointFieldType(field, at: e.range)
   }
 
   // MARK: Maps and variables

@@ -13,8 +13,10 @@ extension TypeChecker {
     case .array where c.isCharArray:
       guard case .array(_, let n) = c else { return nil }
       return .string(size: n)
-    case .array(let element, _):
-      // An array member decays to a pointer to its first element, as in C.
+    case .array(let element, let count):
+      // An array of integers (or of such arrays) is a value, as in bpftrace; an array of structs or
+      // pointers decays to a pointer to its first element, as in C.
+      if let elementType = arrayElementType(element) { return .array(elementType, count: count) }
       return .pointer(element, user: user)
     case .void, .unsupported:
       error("sema.unreadableType", "values of type \(c) cannot be read", at: range)
@@ -59,8 +61,30 @@ extension TypeChecker {
     return valueType(of: target, user: user, at: e.range)
   }
 
+  /// The value type of an array's elements when the array can be a value: integers, and arrays
+  /// of them (not char arrays, which are strings).
+  func arrayElementType(_ c: CType) -> SType? {
+    switch c {
+    case .integer(let bytes, let signed) where [1, 2, 4, 8].contains(bytes): return .integer(signed: signed, bits: bytes * 8)
+    case .array(let element, let count) where !c.isCharArray:
+      return arrayElementType(element).map { .array($0, count: count) }
+    default: return nil
+    }
+  }
+
   func checkIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> SType? {
     guard let t = check(base), let i = check(index) else { return nil }
+    if case .array(let element, let count) = t {
+      guard i.isInteger else {
+        error("sema.index", "an index must be an integer, not \(i)", at: index.range)
+        return nil
+      }
+      if case .integer(let n) = index.kind, n >= UInt64(count) {
+        error("sema.indexOutOfBounds", "the index \(n) is out of bounds for an array of \(count) elements", at: index.range)
+        return nil
+      }
+      return element
+    }
     guard case .pointer(let target, let user) = t else {
       error("sema.index", "'[...]' needs a pointer or an array, not \(t)", at: base.range)
       return nil
@@ -72,14 +96,20 @@ extension TypeChecker {
     return valueType(of: target, user: user, at: e.range)
   }
 
-  func checkRecordCast(name: String, isUnion: Bool, depth: Int, _ operand: Expr, _ e: Expr) -> SType? {
+  func checkPointerCast(_ pointee: TypeName, depth: Int, _ operand: Expr, _ e: Expr) -> SType? {
     guard let t = check(operand) else { return nil }
     guard t.isIntegerLike else {
       error("sema.castOperand", "cannot cast \(t) to a pointer", at: operand.range)
       return nil
     }
-    guard let record = lookupRecord(name, isUnion: isUnion, at: e.range) else { return nil }
-    var c = CType.record(record)
+    var c: CType
+    switch pointee {
+    case .void: c = .void
+    case .integer(let integer): c = .integer(bytes: integer.bits / 8, signed: integer.signed)
+    case .record(let name, let isUnion):
+      guard let record = lookupRecord(name, isUnion: isUnion, at: e.range) else { return nil }
+      c = .record(record)
+    }
     for _ in 0..<depth { c = .pointer(c) }
     guard case .pointer(let target) = c else { return nil }
     let user: Bool
@@ -105,6 +135,9 @@ extension TypeChecker {
   /// `sizeof(type)` and `offsetof(struct s, field)`: constants of type uint64.
   func checkTypeQuery(_ type: TypeName, field: String?, _ e: Expr) -> SType? {
     switch type {
+    case .void:
+      error("sema.offsetofType", "void has no size", at: e.range)
+      return nil
     case .integer(let t):
       guard field == nil else {
         error("sema.offsetofType", "offsetof needs a struct or union, not \(t)", at: e.range)

@@ -147,7 +147,8 @@ extension TypeChecker {
       if args.count == 2, integerArgument(args[0]) == nil { return nil }
       guard let t = check(args[args.count - 1]) else { return nil }
       switch t {
-      case .integer, .string(size: 4), .string(size: 16), .bytes(count: 4), .bytes(count: 16): return .symbol(.inetAddress)
+      case .integer, .string(size: 4), .string(size: 16), .array(.integer(_, 8), 4), .array(.integer(_, 8), 16):
+        return .symbol(.inetAddress)
       default:
         error("sema.argumentType", "ntop() expects an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), not \(t)",
               at: args[args.count - 1].range)

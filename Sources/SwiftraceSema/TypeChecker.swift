@@ -503,7 +503,7 @@ public final class TypeChecker {
     for key in keys {
       guard let t = check(key) else { return nil }
       switch t {
-      case .integer, .string, .buffer, .bytes, .probe, .pointer, .symbol:
+      case .integer, .string, .buffer, .array, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
         error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)

@@ -8,8 +8,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case integer(signed: Bool, bits: Int = 64)
   /// A NUL-padded string buffer of `size` bytes, NUL included.
   case string(size: Int)
-  /// `pton(...)`: `count` unsigned bytes, printed `[1,2,3,4]` as bpftrace prints integer arrays.
-  case bytes(count: Int)
+  /// A C array of `count` elements (integers or arrays of them) held as its bytes in C's layout,
+  /// zero-padded to 8: `int y[4]` of a struct, `pton(...)` (`uint8[4]`). Printed `[1,2,3,4]`.
+  indirect case array(SType, count: Int)
   /// `buf(p, n)`: up to `size` raw bytes and their count, printed with escapes (`%r`).
   /// Stored as an 8-byte length followed by the bytes.
   case buffer(size: Int)
@@ -40,6 +41,19 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case lhist(LinearBuckets)
 
   public static let int64 = SType.integer(signed: true)
+  /// `count` unsigned bytes, as `pton` makes them.
+  public static func bytes(count: Int) -> SType { .array(.integer(signed: false, bits: 8), count: count) }
+
+  /// Bytes of the value in C's layout: an array element's stride, an array's size.
+  public var byteSize: Int {
+    switch self {
+    case .integer(_, let bits): return bits / 8
+    case .array(let element, let count): return element.byteSize * count
+    default: return storageSize
+    }
+  }
+
+  public var isArray: Bool { if case .array = self { return true } else { return false } }
   public static let uint64 = SType.integer(signed: false)
 
   public var isInteger: Bool { if case .integer = self { return true } else { return false } }
@@ -90,7 +104,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .integer(let s, let bits): return "\(s ? "" : "u")int\(bits)"
     case .string(let n): return "string[\(n)]"
     case .buffer(let n): return "buffer[\(n)]"
-    case .bytes(let n): return "uint8[\(n)]"
+    case .array(let element, let n): return "\(element)[\(n)]"
     case .probe: return "probe"
     case .symbol(let kind): return kind.description
     case .tracepointArgs: return "args"
@@ -130,7 +144,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .none, .tracepointArgs, .record: return 0
     case .string(let n): return (n + 7) / 8 * 8
     case .buffer(let n): return 8 + (n + 7) / 8 * 8
-    case .bytes(let n): return (n + 7) / 8 * 8
+    case .array: return (byteSize + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }

@@ -140,8 +140,8 @@ public final class Expr {
     case ternary(Expr, Expr, Expr)
     /// `(type) operand`, for an integer type such as `uint16`.
     case cast(IntegerType, Expr)
-    /// `(struct name *) operand`, `(union name **) operand`
-    case recordCast(name: String, isUnion: Bool, pointerDepth: Int, Expr)
+    /// `(struct name *) operand`, `(union name **) operand`, `(int32 *) operand`, `(void *) operand`
+    case pointerCast(TypeName, pointerDepth: Int, Expr)
     /// `*operand`
     case dereference(Expr)
     /// `sizeof(type)`; `sizeof(expression)` is a `.call`.
@@ -229,7 +229,9 @@ public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
   public let bits: Int
   public let signed: Bool
 
+  /// `int8` ... `uint64`, and C99's `int8_t` ... `uint64_t`, which bpftrace scripts use too.
   public init?(name: String) {
+    let name = name.hasSuffix("_t") ? String(name.dropLast(2)) : name
     let signed = !name.hasPrefix("u")
     let digits = name.dropFirst(signed ? 3 : 4)
     guard name.hasPrefix(signed ? "int" : "uint"), let bits = Int(digits), [8, 16, 32, 64].contains(bits) else {
@@ -246,9 +248,12 @@ public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
 public enum TypeName: Hashable, Sendable, CustomStringConvertible {
   case integer(IntegerType)
   case record(name: String, isUnion: Bool)
+  /// Only as the target of a pointer: `(void *)`.
+  case void
 
   public var description: String {
     switch self {
+    case .void: return "void"
     case .integer(let t): return t.description
     case .record(let name, let isUnion): return "\(isUnion ? "union" : "struct") \(name)"
     }

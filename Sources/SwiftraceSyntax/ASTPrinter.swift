@@ -121,8 +121,8 @@ public struct ASTPrinter {
       visit(c, depth: depth + 1)
       visit(a, depth: depth + 1)
       visit(b, depth: depth + 1)
-    case .recordCast(let name, let isUnion, let stars, let operand):
-      line(depth, "cast \(isUnion ? "union" : "struct") \(name) \(String(repeating: "*", count: stars))")
+    case .pointerCast(let pointee, let stars, let operand):
+      line(depth, "cast \(pointee) \(String(repeating: "*", count: stars))")
       visit(operand, depth: depth + 1)
     case .sizeofType(let type):
       line(depth, "sizeof \(type)")

@@ -60,13 +60,23 @@ public struct Lexer {
     while word < bytes.count && isIdentContinue(bytes[word]) { word += 1 }
     let keyword = String(decoding: bytes[position..<word], as: UTF8.self)
     guard ["struct", "union", "enum", "typedef"].contains(keyword) else { return nil }
-    // A definition ends at the first ';' outside braces.
+    // A definition ends at the first ';' outside braces; a struct, union or enum also at the brace
+    // that closes its body, as in bpftrace, which takes `struct S { int x; }` without the ';'.
+    let endsAtBrace = keyword != "typedef"
     var depth = 0
     while position < bytes.count {
       let c = bytes[position]
       position += 1
       if c == UInt8(ascii: "{") { depth += 1 }
-      if c == UInt8(ascii: "}") { depth -= 1 }
+      if c == UInt8(ascii: "}") {
+        depth -= 1
+        if depth == 0 && endsAtBrace {
+          var after = position
+          while after < bytes.count && isSpace(bytes[after]) { after += 1 }
+          if after < bytes.count && bytes[after] == UInt8(ascii: ";") { position = after + 1 }
+          break
+        }
+      }
       if c == UInt8(ascii: ";") && depth <= 0 { break }
     }
     return Token(.cDefinition, SourceRange(start: start, end: position))

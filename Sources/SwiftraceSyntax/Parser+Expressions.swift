@@ -235,10 +235,10 @@ extension Parser {
         let operand = parseUnary()
         return Expr(id: ids.make(), kind: .cast(type, operand), range: .to(t.range, operand.range))
       }
-      if let cast = scanRecordCast() {
+      if let cast = scanPointerCast() {
         for _ in 0..<cast.tokens { advance() }
         let operand = parseUnary()
-        return Expr(id: ids.make(), kind: .recordCast(name: cast.name, isUnion: cast.isUnion, pointerDepth: cast.depth, operand),
+        return Expr(id: ids.make(), kind: .pointerCast(cast.pointee, pointerDepth: cast.depth, operand),
                     range: .to(t.range, operand.range))
       }
       enclosures.append(.group)
@@ -317,13 +317,27 @@ extension Parser {
     return nil
   }
 
-  /// After `(`: `struct NAME *...)` or `union NAME *...)`. Returns the name, the number of `*`
-  /// and how many tokens (from the current one, through the `)`) the cast spells.
-  func scanRecordCast() -> (name: String, isUnion: Bool, depth: Int, tokens: Int)? {
-    guard at(.identifier), text(token) == "struct" || text(token) == "union" else { return nil }
+  /// After `(`: `struct NAME *...)`, `union NAME *...)`, `INTEGER_TYPE *...)` or `void *...)`.
+  /// Returns the pointee, the number of `*` and how many tokens (from the current one, through the
+  /// `)`) the cast spells.
+  func scanPointerCast() -> (pointee: TypeName, depth: Int, tokens: Int)? {
+    guard at(.identifier) else { return nil }
+    let word = text(token)
     var ahead = lexer.silentCopy()
-    let name = ahead.next()
-    guard name.kind == .identifier else { return nil }
+    let pointee: TypeName
+    var tokens = 2  // the type's first word and the `)`
+    if word == "struct" || word == "union" {
+      let name = ahead.next()
+      guard name.kind == .identifier else { return nil }
+      pointee = .record(name: text(name), isUnion: word == "union")
+      tokens += 1
+    } else if word == "void" {
+      pointee = .void
+    } else if let integer = IntegerType(name: word) {
+      pointee = .integer(integer)
+    } else {
+      return nil
+    }
     var depth = 0
     var next = ahead.next()
     while next.kind == .star {
@@ -331,7 +345,7 @@ extension Parser {
       next = ahead.next()
     }
     guard depth > 0, next.kind == .rparen else { return nil }
-    return (text(name), text(token) == "union", depth, depth + 3)
+    return (pointee, depth, tokens + depth)
   }
 
   /// `expression { "," expression }`, possibly empty, inside brackets or parentheses.
