@@ -139,6 +139,8 @@ public enum Driver {
     checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
     checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }
+    let targetPID = options.targetPID
+    checkOptions.expandUserBinary = { UserBinaries.expand($0, pid: targetPID) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
     checkOptions.userDataSymbol = { UserBinaries.dataSymbol($0, function: $1, in: $2) }

@@ -305,14 +305,17 @@ extension IRGenerator {
   }
 
   func emitIncrement(increment: Bool, prefix: Bool, _ target: Expr) -> LLVMValueRef {
-    let delta = m.int(increment ? 1 : UInt64(bitPattern: -1))
+    // A pointer moves by one element.
+    var step: Int64 = 1
+    if case .pointer(let element, _) = checked.type(of: target) { step = Int64(max(1, element.size)) }
+    let delta = m.int(UInt64(bitPattern: increment ? step : -step))
     switch target.kind {
     case .map(let name, let keys):
       let info = checked.map(named: name)!
       let key = buildKey(info, keys)
       let old = readMap(info, key: key).integer
       let new = LLVMBuildAdd(m.builder, old, delta, "")!
-      writeMap(info, key: key, value: .integer(new), of: .int64)
+      writeMap(info, key: key, value: .integer(new), of: info.valueType)
       return prefix ? new : old
     case .variable(let name):
       let slot = variables[name]!

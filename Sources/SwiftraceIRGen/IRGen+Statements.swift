@@ -125,7 +125,7 @@ extension IRGenerator {
       var newValue = emitValue(value)
       if let op {
         let old = readMap(info, key: key).integer
-        newValue = .integer(arithmetic(op, old, newValue.integer, signed: info.valueType.isSigned))
+        newValue = .integer(arithmetic(op, old, scaledForPointer(newValue.integer, info.valueType), signed: info.valueType.isSigned))
       }
       writeMap(info, key: key, value: newValue, of: checked.type(of: value))
     case .variable(let name):
@@ -133,12 +133,18 @@ extension IRGenerator {
       let type = checked.variables[probe.decl.id]![name]!
       var newValue = emitValue(value)
       if let op {
-        newValue = .integer(arithmetic(op, load64(slot), newValue.integer, signed: type.isSigned))
+        newValue = .integer(arithmetic(op, load64(slot), scaledForPointer(newValue.integer, type), signed: type.isSigned))
       }
       store(newValue, of: checked.type(of: value), into: slot, as: type)
     default:
       break
     }
+  }
+
+  /// `n` elements of what `target` points at, in bytes (`p += n`); `n` itself for an integer.
+  func scaledForPointer(_ n: LLVMValueRef, _ target: SType) -> LLVMValueRef {
+    guard case .pointer(let element, _) = target, element.size > 1 else { return n }
+    return LLVMBuildMul(m.builder, n, m.int(element.size), "")!
   }
 
   /// Stores an integer or copies a string (zero-padded) into a slot of `size` bytes.

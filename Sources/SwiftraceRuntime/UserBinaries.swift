@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SwiftraceBasics
 import SwiftraceSema
 
 /// Where uprobe targets live: `uprobe:libc:malloc` and `uprobe:bash:readline` name a library or a
@@ -17,6 +18,38 @@ public enum UserBinaries {
     let base = target.hasPrefix("lib") ? String(target.dropFirst(3)) : target
     let soname = "lib\(base).so"
     return libraryCache().first { $0.name == soname || $0.name.hasPrefix(soname + ".") }?.path
+  }
+
+  /// Every ELF file a usdt or uprobe target stands for: with `-p PID`, an empty target is the
+  /// process's program and the libraries it has mapped; a target with wildcards (`./bin/usdt_*`)
+  /// is every file that matches; anything else is what `resolve` finds.
+  public static func expand(_ target: String, pid: Int32?) -> [String] {
+    if target.isEmpty {
+      guard let pid else { return [] }
+      return mappedFiles(pid: pid)
+    }
+    guard target.contains("*") || target.contains("?") else { return resolve(target).map { [$0] } ?? [] }
+    var matches = glob_t()
+    defer { globfree(&matches) }
+    guard glob(target, 0, nil, &matches) == 0 else { return [] }
+    return (0..<Int(matches.gl_pathc)).compactMap { i in
+      matches.gl_pathv[i].map { String(cString: $0) }.flatMap { isELF($0) ? $0 : nil }
+    }
+  }
+
+  /// The program of process `pid` and the files it has mapped executable, in the order of the
+  /// process's address space, seen from inside its mount namespace (/proc/PID/root).
+  public static func mappedFiles(pid: Int32) -> [String] {
+    guard let maps = readWholeFile("/proc/\(pid)/maps") else { return [] }
+    var files: [String] = []
+    for line in maps.split(separator: "\n") {
+      let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+      let path = fields.count == 6 ? fields[5].trimmingSpaces() : ""
+      guard fields.count == 6, fields[1].contains("x"), path.hasPrefix("/") else { continue }
+      if !files.contains(path) { files.append(path) }
+    }
+    // A file of another mount namespace is reached through the process's root.
+    return files.compactMap { isELF($0) ? $0 : isELF("/proc/\(pid)/root\($0)") ? "/proc/\(pid)/root\($0)" : nil }
   }
 
   /// The names of the function symbols in the ELF file at `path` (.symtab, else .dynsym), sorted;

@@ -234,10 +234,12 @@ public enum ProbeKind: Hashable, Sendable {
       }
       return .success(.watchpoint(address: address, length: length, mode: args[2]))
     case "usdt":
-      guard (2...3).contains(args.count), args.allSatisfy({ !$0.isEmpty }) else {
+      // An empty binary means every file of the -p process; an empty provider, any provider.
+      guard (2...3).contains(args.count), let name = args.last, !name.isEmpty else {
         return .failure(ProbeParseError("usdt probes are written 'usdt:binary:[provider:]name'"))
       }
-      return .success(.usdtPattern(binary: args[0], provider: args.count == 3 ? args[1] : "*", name: args.last!))
+      let provider = args.count == 3 && !args[1].isEmpty ? args[1] : "*"
+      return .success(.usdtPattern(binary: args[0], provider: provider, name: name))
     case "software", "hardware":
       let isHardware = provider.name == "hardware"
       guard (1...2).contains(args.count), !args[0].isEmpty else {

@@ -268,9 +268,11 @@ extension TypeChecker {
     switch target.kind {
     case .map(let name, let keys):
       let keyTypes = checkKeys(keys, of: name)
-      recordMap(name, keys: keyTypes, value: .int64, at: target.range, valueRange: target.range)
+      let held = maps[name]?.valueType
+      recordMap(name, keys: keyTypes, value: held?.isPointer == true ? held! : .int64, at: target.range,
+                valueRange: target.range)
       let t = maps[name]?.valueType ?? .int64
-      guard t.isInteger else {
+      guard t.isIntegerLike else {
         error("sema.incrementNotInteger", "'++' and '--' need an integer map, but '\(name)' holds \(t)", at: target.range)
         return nil
       }
@@ -281,7 +283,7 @@ extension TypeChecker {
         error("sema.undefinedVariable", "variable '\(name)' is used before it is assigned", at: target.range)
         return nil
       }
-      guard t.isInteger else {
+      guard t.isIntegerLike else {
         error("sema.incrementNotInteger", "'++' and '--' need an integer variable, but '\(name)' holds \(t)",
               at: target.range)
         return nil

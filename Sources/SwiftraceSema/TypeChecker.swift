@@ -16,6 +16,9 @@ public final class TypeChecker {
     /// uprobe targets: the file a program or library name stands for, and its function symbols
     /// (nil when it is not an ELF file).
     public var resolveUserBinary: @Sendable (String) -> String? = { $0 }
+    /// Every file a usdt target stands for: the -p process's files for an empty one, the matches
+    /// of a wildcard path; nil to use `resolveUserBinary`.
+    public var expandUserBinary: (@Sendable (String) -> [String])?
     /// Without it (tests with no files) functions are taken as written.
     public var userFunctions: (@Sendable (String) -> [String]?)?
     /// The USDT sites in an ELF file (nil when it cannot be read); without it, usdt probes are errors.
@@ -241,17 +244,26 @@ public final class TypeChecker {
       }
       return symbols.contains(name) ? [kind.with(binary: path, function: function)] : []
     case .usdtPattern(let target, let provider, let name):
-      guard let path = options.resolveUserBinary(target) else {
-        diagnostics.error("sema.uprobeTarget",
-                          "usdt target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows",
-                          at: range)
+      let paths = options.expandUserBinary?(target) ?? options.resolveUserBinary(target).map { [$0] } ?? []
+      guard !paths.isEmpty else {
+        let message = target.isEmpty
+          ? "usdt probes with no binary ('usdt::provider:name') need -p PID: they attach to that process's files"
+          : "usdt target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows"
+        diagnostics.error("sema.uprobeTarget", message, at: range)
         return nil
       }
-      guard let sites = options.usdtSites?(path) else {
-        diagnostics.error("sema.uprobeTarget", "cannot read the USDT probes of '\(path)'", at: range)
-        return nil
+      var found: [ProbeKind] = []
+      for path in paths {
+        guard let sites = options.usdtSites?(path) else {
+          if paths.count == 1 {
+            diagnostics.error("sema.uprobeTarget", "cannot read the USDT probes of '\(path)'", at: range)
+            return nil
+          }
+          continue
+        }
+        found += sites.filter { wildcardMatch(provider, $0.provider) && wildcardMatch(name, $0.name) }.map { .usdt($0) }
       }
-      return sites.filter { wildcardMatch(provider, $0.provider) && wildcardMatch(name, $0.name) }.map { .usdt($0) }
+      return found
     default:
       return [kind]
     }
@@ -395,12 +407,22 @@ public final class TypeChecker {
         return
       }
     }
-    guard let valueType else { return }
+    guard var valueType else { return }
+    // `p += n` and `p -= n` on a pointer move it by n elements, as in C.
+    if let op, op == .add || op == .subtract, valueType.isInteger {
+      let existing: SType?
+      switch target.kind {
+      case .map(let name, _): existing = maps[name]?.valueType
+      case .variable(let name): existing = scope[name]
+      default: existing = nil
+      }
+      if let existing, existing.isPointer { valueType = existing }
+    }
 
     switch target.kind {
     case .map(let name, let keys):
       let keyTypes = checkKeys(keys, of: name)
-      if op != nil, let existing = maps[name]?.valueType, !existing.isInteger {
+      if op != nil, let existing = maps[name]?.valueType, !existing.isInteger, !existing.isPointer {
         error("sema.compoundNotInteger", "compound assignment needs an integer map, but '\(name)' holds \(existing)",
               at: target.range)
       }
