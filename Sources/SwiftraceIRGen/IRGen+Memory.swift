@@ -7,7 +7,7 @@ import SwiftraceSyntax
 extension IRGenerator {
   func emitMemberAccess(base: Expr, _ e: Expr) -> IRValue {
     guard let field = checked.memberFields[e.id] else { return .integer(m.int(0)) }
-    let address = LLVMBuildAdd(m.builder, emitInteger(base), m.int(field.offset), "")!
+    let address = LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!
     return readMemory(address, as: field.type, type: checked.type(of: e), user: isUser(checked.type(of: base)),
                       bitSize: field.bitSize, bitOffset: field.bitOffset)
   }
@@ -68,7 +68,7 @@ extension IRGenerator {
     switch e.kind {
     case .field(let base, _, _):
       guard checked.type(of: base) != .tracepointArgs, let field = checked.memberFields[e.id] else { return nil }
-      return (LLVMBuildAdd(m.builder, emitInteger(base), m.int(field.offset), "")!, isUser(checked.type(of: base)))
+      return (LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!, isUser(checked.type(of: base)))
     case .index(let base, let index):
       guard case .array(let element, _) = checked.type(of: base), let (address, user) = arrayAddress(base) else { return nil }
       let at = LLVMBuildMul(m.builder, emitInteger(index), m.int(element.byteSize), "")!
@@ -76,6 +76,23 @@ extension IRGenerator {
     default:
       return nil
     }
+  }
+
+  /// Where the struct that `base` is (or points at) starts: in traced memory for a pointer or a
+  /// struct read through one, in the program's memory for a struct value (a copy).
+  func recordAddress(_ base: Expr) -> LLVMValueRef {
+    guard case .structValue = checked.type(of: base), case .buffer(let p, _) = emitValue(base) else {
+      return emitInteger(base)
+    }
+    return LLVMBuildPtrToInt(m.builder, p, m.i64, "")!
+  }
+
+  /// Copies the struct at `address` (traced memory, user or kernel) into `slot`.
+  func copyRecord(_ r: RecordRef, from address: LLVMValueRef, user: Bool, into slot: LLVMValueRef) {
+    let storage = (r.size + 7) / 8 * 8
+    if storage != r.size { zero(slot, bytes: storage) }
+    let source = LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!
+    callHelper(user ? 112 : 113, [slot, m.int(UInt64(r.size), m.i32), source])
   }
 
   /// `p + n` moves by n elements.

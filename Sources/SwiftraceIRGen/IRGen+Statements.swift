@@ -161,6 +161,10 @@ extension IRGenerator {
   /// Stores a value of type `from` into a slot laid out for `to`. They differ only in string sizes
   /// (strings widen to the longest use), which moves tuple elements: convert element by element.
   func store(_ value: IRValue, of from: SType, into slot: LLVMValueRef, as to: SType) {
+    if case .record(let r, let user) = from, case .integer(let address) = value {
+      copyRecord(r, from: address, user: user, into: slot)
+      return
+    }
     if let bits = to.narrowBits, case .integer(let v) = value {
       store64(narrow(v, bits: bits, signed: to.isSigned), at: slot)
       return
@@ -182,7 +186,7 @@ extension IRGenerator {
   func elementValue(of type: SType, at pointer: LLVMValueRef) -> IRValue {
     switch type {
     case .string(let n): return .buffer(pointer, size: n)
-    case .tuple, .buffer, .array: return .buffer(pointer, size: type.storageSize)
+    case .tuple, .buffer, .array, .structValue: return .buffer(pointer, size: type.storageSize)
     default: return .integer(load64(pointer))
     }
   }

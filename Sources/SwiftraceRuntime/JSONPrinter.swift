@@ -57,6 +57,8 @@ public enum JSONPrinter {
       return "[" + elements.map(valueJSON).joined(separator: ",") + "]"
     case .array(let values):
       return "[" + values.map(valueJSON).joined(separator: ",") + "]"
+    case .record(let names, let values):
+      return "{ " + zip(names, values).map { "\(quote($0)): \(valueJSON($1))" }.joined(separator: ", ") + " }"
     case .histogram:
       return "[]"
     }

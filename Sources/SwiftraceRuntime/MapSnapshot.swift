@@ -24,6 +24,8 @@ public struct MapSnapshot: Sendable {
     case pointer(UInt64)
     /// An array of integers (or of arrays): `[1,2,3,4]`.
     indirect case array([Value])
+    /// A struct's fields, in order: `{ .m = 2, .n = 3 }`.
+    indirect case record(names: [String], values: [Value])
   }
 
   public struct Entry: Sendable {
@@ -94,6 +96,7 @@ public struct MapDecoder {
       case .string(let n): return .string(cString(bytes, offset, n))
       case .buffer(let n): return .string(BufferText.format(bufferBytes(bytes, offset, n), style: ""))
       case .array: return .string(TextPrinter.valueText(Self.plain(type, bytes, offset, probeNames: [])))
+      case .structValue: return .string(TextPrinter.keyText(Self.plain(type, bytes, offset, probeNames: [])))
       case .probe: return .probe(probeName(u64(bytes, offset)))
       case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
@@ -110,7 +113,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .buffer, .array, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
+    case .string, .buffer, .array, .structValue, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -168,6 +171,18 @@ public struct MapDecoder {
         }
         return plain(element, bytes, offset + i * stride, probeNames: probeNames, symbolizer: symbolizer)
       })
+    case .structValue(let layout):
+      return .record(names: layout.fields.map(\.name), values: layout.fields.map { f in
+        let at = offset + f.field.offset
+        guard case .integer(let signed, let bits) = f.type else {
+          return plain(f.type, bytes, at, probeNames: probeNames, symbolizer: symbolizer)
+        }
+        var v = littleEndianInteger(bytes, at, bytes: f.field.bitSize > 0 ? 8 : bits / 8, signed: signed && f.field.bitSize == 0)
+        if f.field.bitSize > 0 {
+          v = (v >> UInt64(f.field.bitOffset)) & (f.field.bitSize >= 64 ? ~0 : (1 << UInt64(f.field.bitSize)) - 1)
+        }
+        return .integer(v, signed: signed)
+      })
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
       return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
@@ -175,6 +190,7 @@ public struct MapDecoder {
       })
     case .symbol(let kind): return .string(symbolText(kind, bytes, offset, symbolizer))
     case .pointer: return .pointer(u64(bytes, offset))
+    case .string(let n) where n > 0: return .string(cString(bytes, offset, n))
     default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }
   }

@@ -76,7 +76,7 @@ public enum TextPrinter {
       return UInt64(bitPattern: count == 0 ? 0 : total / count) ^ (1 << 63)
     case .histogram(let counts):
       return counts.reduce(0, &+)
-    case .string, .probe, .tuple, .array:
+    case .string, .probe, .tuple, .array, .record:
       return 0
     }
   }
@@ -92,6 +92,12 @@ public enum TextPrinter {
       }
     }
     return false
+  }
+
+  /// A struct in a map key, as bpftrace 0.17 prints it there: `{.m=2,.n=3}`.
+  static func keyText(_ v: MapSnapshot.Value) -> String {
+    guard case .record(let names, let values) = v else { return valueText(v) }
+    return "{" + zip(names, values).map { ".\($0)=\(keyText($1))" }.joined(separator: ",") + "}"
   }
 
   static func keyText(_ k: MapSnapshot.KeyPart) -> String {
@@ -119,6 +125,8 @@ public enum TextPrinter {
       return "0x" + String(x, radix: 16)
     case .array(let values):
       return "[" + values.map(valueText).joined(separator: ",") + "]"
+    case .record(let names, let values):
+      return "{ " + zip(names, values).map { ".\($0) = \(valueText($1))" }.joined(separator: ", ") + " }"
     }
   }
 }

@@ -55,7 +55,7 @@ public struct RecordRef: Hashable, Sendable, CustomStringConvertible {
   public var description: String { "\(isUnion ? "union" : "struct") \(name.isEmpty ? "(anonymous)" : name)" }
 }
 
-public struct RecordField: Sendable {
+public struct RecordField: Hashable, Sendable {
   public let name: String
   /// Byte offset from the start of the record (members of anonymous inner records included).
   public let offset: Int

@@ -27,6 +27,9 @@ extension TypeChecker {
   func checkMemberAccess(base: Expr, baseType: SType, name: String, arrow: Bool, _ e: Expr) -> SType? {
     let record: RecordRef, user: Bool
     switch baseType {
+    case .structValue(let layout):
+      // A copy in the program's memory: its fields are read from there.
+      (record, user) = (layout.record, false)
     case .pointer(.record(let r), let u):
       // `p.field` on a pointer is accepted too (newer bpftrace dereferences automatically).
       (record, user) = (r, u)
@@ -50,6 +53,34 @@ extension TypeChecker {
     }
     memberFields[e.id] = field
     return valueType(of: field.type, user: user, at: e.range)
+  }
+
+  /// The type a value takes when it is stored (in a variable, a map, a tuple, an event): a struct
+  /// in memory becomes a copy of its bytes.
+  func stored(_ t: SType) -> SType {
+    switch t {
+    case .record(let r, _): return .structValue(structLayout(r))
+    case .tuple(let elements): return .tuple(elements.map(stored))
+    default: return t
+    }
+  }
+
+  func structLayout(_ r: RecordRef, depth: Int = 0) -> StructLayout {
+    var fields: [StructLayout.Field] = []
+    for f in kernelTypes?.fields(of: r) ?? [] {
+      let type: SType?
+      switch f.type {
+      case .record(let inner) where depth < 8: type = .structValue(structLayout(inner, depth: depth + 1))
+      case .integer(let bytes, let signed) where [1, 2, 4, 8].contains(bytes) || f.bitSize > 0:
+        type = .integer(signed: signed, bits: min(8, bytes) * 8)
+      case .pointer(let target): type = .pointer(target, user: false)
+      case .array(let element, let n) where f.type.isCharArray: type = element.size == 1 ? .string(size: n) : nil
+      case .array(let element, let n): type = arrayElementType(element).map { .array($0, count: n) }
+      default: type = nil
+      }
+      if let type { fields.append(StructLayout.Field(name: f.name, field: f, type: type)) }
+    }
+    return StructLayout(record: r, fields: fields)
   }
 
   func checkDereference(_ operand: Expr, _ e: Expr) -> SType? {

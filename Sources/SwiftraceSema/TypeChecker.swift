@@ -397,7 +397,7 @@ public final class TypeChecker {
         return
       }
     } else {
-      valueType = check(value)
+      valueType = check(value).map(stored)
       if let t = valueType, !t.isStorable {
         error("sema.notStorable", "a value of type \(t) cannot be assigned", at: value.range)
         return
@@ -523,9 +523,9 @@ public final class TypeChecker {
   func checkKeys(_ keys: [Expr], of name: String) -> [SType]? {
     var keyTypes: [SType] = []
     for key in keys {
-      guard let t = check(key) else { return nil }
+      guard let t = check(key).map(stored) else { return nil }
       switch t {
-      case .integer, .string, .buffer, .array, .probe, .pointer, .symbol:
+      case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
         error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)

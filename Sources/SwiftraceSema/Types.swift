@@ -25,6 +25,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// A struct or union in memory (what `*p` of a struct pointer is): its value is its address,
   /// and only its fields can be read.
   case record(RecordRef, user: Bool)
+  /// A struct or union copied out of memory (`$s = *p`, a map value, a tuple element): its bytes
+  /// in C's layout, and the fields that decode and print them.
+  case structValue(StructLayout)
   /// A number printed as text by userspace: a symbol, a stack, a timestamp, an address.
   case symbol(SymbolKind)
   // Aggregations: the value types of maps assigned `count()`, `sum(x)`, ...
@@ -49,6 +52,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .integer(_, let bits): return bits / 8
     case .array(let element, let count): return element.byteSize * count
+    case .structValue(let layout): return layout.record.size
     default: return storageSize
     }
   }
@@ -111,6 +115,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .tuple(let elements): return "(" + elements.map(\.description).joined(separator: ", ") + ")"
     case .pointer(let t, _): return "\(t) *"
     case .record(let r, _): return r.description
+    case .structValue(let layout): return layout.record.description
     case .count: return "count"
     case .sum(let s): return "sum(\(s ? "int64" : "uint64"))"
     case .min(let s): return "min(\(s ? "int64" : "uint64"))"
@@ -145,6 +150,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .string(let n): return (n + 7) / 8 * 8
     case .buffer(let n): return 8 + (n + 7) / 8 * 8
     case .array: return (byteSize + 7) / 8 * 8
+    case .structValue(let layout): return (layout.record.size + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
     case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
@@ -203,4 +209,25 @@ public struct LinearBuckets: Hashable, Sendable {
 /// The log2 buckets of `hist(x)`: 0 for negative values, 1 for 0, then 2 + floor(log2(x)).
 public enum Log2Buckets {
   public static let count = 66
+}
+
+/// What a struct value holds: its record, and its fields with the value types they decode to (a
+/// field that cannot be a value, such as a function pointer's target, is left out).
+public struct StructLayout: Hashable, Sendable {
+  public struct Field: Hashable, Sendable {
+    public let name: String
+    public let field: RecordField
+    public let type: SType
+    public init(name: String, field: RecordField, type: SType) {
+      self.name = name
+      self.field = field
+      self.type = type
+    }
+  }
+  public let record: RecordRef
+  public let fields: [Field]
+  public init(record: RecordRef, fields: [Field]) {
+    self.record = record
+    self.fields = fields
+  }
 }
