@@ -27,7 +27,7 @@ extension IRGenerator {
       return emitBuiltin(Builtin(rawValue: name)!, e)
     case .positional(let n):
       let text = n <= checked.positionalParameters.count ? checked.positionalParameters[n - 1] : "0"
-      let v = text.hasPrefix("0x") ? Int64(text.dropFirst(2), radix: 16) : Int64(text)
+      let v = TypeChecker.integerParameter(text)
       return .integer(m.int(UInt64(bitPattern: v ?? 0)))
     case .positionalCount:
       return .integer(m.int(UInt64(checked.positionalParameters.count)))
@@ -77,7 +77,7 @@ extension IRGenerator {
       case .strncmp?:
         // bpftrace's strncmp: 0 when the first n characters are equal, 1 otherwise.
         guard case .buffer(let a, let na) = emitValue(args[0]), case .buffer(let b, let nb) = emitValue(args[1]),
-          case .integer(let n) = args[2].kind else { return .integer(m.int(0)) }
+          let n = checked.constants[args[2].id] else { return .integer(m.int(0)) }
         let equal = stringsEqual(a, na, b, nb, limit: Int(min(n, 1 << 20)))
         return .integer(LLVMBuildXor(m.builder, equal, m.int(1), "")!)
       default:

@@ -11,30 +11,50 @@ extension IRGenerator {
     withScratchScope { emitStatement(stmt) }
   }
 
+  /// `expr;`: calls whose work is their effect, `c ? printf(...) : printf(...)` as an if/else,
+  /// anything else evaluated for its side effects.
+  func emitExpressionStatement(_ e: Expr) {
+    if case .ternary(let condition, let then, let otherwise) = e.kind, checked.type(of: e) == .none {
+      let isTrue = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(condition), m.int(0), "")
+      let thenBlock = appendBlock("cond.then")
+      let elseBlock = appendBlock("cond.else")
+      let end = appendBlock("cond.end")
+      LLVMBuildCondBr(m.builder, isTrue, thenBlock, elseBlock)
+      for (block, branch) in [(thenBlock, then), (elseBlock, otherwise)] {
+        LLVMPositionBuilderAtEnd(m.builder, block)
+        emitExpressionStatement(branch)
+        branchIfOpen(to: end)
+      }
+      LLVMPositionBuilderAtEnd(m.builder, end)
+      return
+    }
+    if case .call(let name, let args) = e.kind, let f = Function(rawValue: name) {
+      switch f {
+      case .printf, .cat, .system: return emitPrintf(args: args, call: e)
+      case .exit: return emitExit()
+      case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
+      case .join: return emitJoin(args: args, call: e)
+      case .delete: return emitDelete(args: args)
+      case .signal:
+        // bpf_send_signal (109): to the current task's process.
+        let number = checked.constants[e.id].map { m.int($0) } ?? emitInteger(args[0])
+        callHelper(109, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
+        return
+      case .override:
+        // bpf_override_return (58): the probed function returns this instead of running.
+        callHelper(58, [bytePointer(context), emitInteger(args[0])])
+        return
+      default: break
+      }
+    }
+    _ = emitValue(e)
+  }
+
   private func emitStatement(_ stmt: Stmt) {
     setLocation(stmt.range)
     switch stmt.kind {
     case .expression(let e):
-      if case .call(let name, let args) = e.kind, let f = Function(rawValue: name) {
-        switch f {
-        case .printf, .cat, .system: return emitPrintf(args: args, call: e)
-        case .exit: return emitExit()
-        case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
-        case .join: return emitJoin(args: args, call: e)
-        case .delete: return emitDelete(args: args)
-        case .signal:
-          // bpf_send_signal (109): to the current task's process.
-          let number = checked.constants[e.id].map { m.int($0) } ?? emitInteger(args[0])
-          callHelper(109, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
-          return
-        case .override:
-          // bpf_override_return (58): the probed function returns this instead of running.
-          callHelper(58, [bytePointer(context), emitInteger(args[0])])
-          return
-        default: break
-        }
-      }
-      _ = emitValue(e)
+      emitExpressionStatement(e)
     case .assign(let target, let op, let value):
       emitAssignment(target: target, op: op, value: value)
     case .ifElse(let condition, let then, let elseBlock):
@@ -89,7 +109,7 @@ extension IRGenerator {
     case .forMap(let variable, let map, let body):
       emitMapLoop(variable: variable, map: map, body: body, stmt)
     case .unroll(let count, let body):
-      guard case .integer(let n) = count.kind else { return }
+      guard let n = checked.constants[count.id] else { return }
       for _ in 0..<n { emit(body) }
     case .breakLoop, .continueLoop:
       guard let loop = loops.last else { return }

@@ -98,10 +98,12 @@ extension TypeChecker {
       }
       return elements[index]
     case .ternary(let condition, let then, let otherwise):
-      let c = check(condition), a = check(then), b = check(otherwise)
+      let c = check(condition), a = check(then, asStatement: asStatement), b = check(otherwise, asStatement: asStatement)
       if let c, !c.isIntegerLike {
         error("sema.conditionNotInteger", "a condition must be an integer, not \(c)", at: condition.range)
       }
+      // `c ? printf("a") : printf("b");` as a statement: an if/else (bpftrace accepts it).
+      if asStatement, a == SType.none, b == SType.none { return SType.none }
       guard let a, let b else { return nil }
       guard a.isStorable, case .same(let t) = unify(a.widened, b.widened), t.isIntegerLike || t.isString || t == .probe || t.isTuple else {
         error("sema.ternaryTypes", "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
@@ -132,8 +134,13 @@ extension TypeChecker {
     }
   }
 
-  func parseIntegerParameter(_ s: String) -> Int64? {
-    if s.hasPrefix("0x") { return Int64(s.dropFirst(2), radix: 16) }
+  func parseIntegerParameter(_ s: String) -> Int64? { Self.integerParameter(s) }
+
+  /// A positional parameter's number, as bpftrace reads one: `0x1f` hexadecimal, `0775` octal,
+  /// else decimal (with a sign); nil if it is not a number.
+  public static func integerParameter(_ s: String) -> Int64? {
+    if s.hasPrefix("0x") || s.hasPrefix("0X") { return Int64(s.dropFirst(2), radix: 16) }
+    if s.count > 1, s.hasPrefix("0"), s.allSatisfy(\.isNumber) { return Int64(s.dropFirst(), radix: 8) }
     return Int64(s)
   }
 
@@ -450,12 +457,12 @@ extension TypeChecker {
           return nil
         }
       }
-      guard case .integer(let n) = args[2].kind else {
+      guard let n = compileTimeInteger(args[2]), n >= 0 else {
         error("sema.argumentType", "the length given to strncmp() must be an integer literal", at: args[2].range)
         return nil
       }
       types[args[2].id] = .int64
-      _ = n
+      constants[args[2].id] = UInt64(n)
       return .uint64
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
       error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",

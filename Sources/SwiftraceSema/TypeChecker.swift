@@ -337,10 +337,16 @@ public final class TypeChecker {
     case .forMap(let variable, let map, let body):
       checkForMap(variable: variable, map: map, body: body, stmt)
     case .unroll(let count, let body):
-      if case .integer(let n) = count.kind, (1...100).contains(n) {
+      if let n = compileTimeInteger(count), (1...100).contains(n) {
         types[count.id] = .int64
+        constants[count.id] = UInt64(n)
+      } else if let n = compileTimeInteger(count) {
+        // bpftrace's words, which scripts and harnesses look for.
+        error("sema.unrollCount", "unroll \(n < 1 ? "minimum value is 1" : "maximum value is 100") (got \(n))",
+              at: count.range)
       } else {
-        error("sema.unrollCount", "unroll needs an integer literal from 1 to 100", at: count.range)
+        error("sema.unrollCount", "unroll needs an integer literal (or a numeric positional parameter) from 1 to 100",
+              at: count.range)
       }
       check(body)
     case .breakLoop, .continueLoop:
@@ -478,18 +484,24 @@ public final class TypeChecker {
     return t
   }
 
+  /// An integer known when compiling: a literal, a negated one, or a numeric positional parameter
+  /// (bpftrace substitutes those before it checks anything).
+  func compileTimeInteger(_ e: Expr) -> Int64? {
+    switch e.kind {
+    case .integer(let v): return Int64(exactly: v)
+    case .unary(.negate, let inner): return compileTimeInteger(inner).map { 0 &- $0 }
+    case .positional(let n):
+      guard n <= options.positionalParameters.count else { return 0 }
+      return parseIntegerParameter(options.positionalParameters[n - 1])
+    default: return nil
+    }
+  }
+
   /// lhist's bounds: integer literals, with bpftrace's limits (at most 1000 buckets).
   func checkLinearBuckets(_ args: [Expr], call: Expr) -> LinearBuckets? {
     var bounds: [Int64] = []
     for (arg, what) in zip(args.dropFirst(), ["min", "max", "step"]) {
-      let value: Int64?
-      switch arg.kind {
-      case .integer(let v): value = Int64(exactly: v)
-      case .unary(.negate, let inner):
-        if case .integer(let v) = inner.kind, let n = Int64(exactly: v) { value = -n } else { value = nil }
-      default: value = nil
-      }
-      guard let value else {
+      guard let value = compileTimeInteger(arg) else {
         error("sema.argumentType", "lhist()'s \(what) must be an integer literal", at: arg.range)
         return nil
       }

@@ -365,9 +365,16 @@ extension Parser {
   // MARK: Literals
 
   /// Decimal, `0x` hexadecimal, `0` octal, `1e6` (an integer times a power of ten), with `_`
-  /// separators.
+  /// separators and C's suffixes (`123UL`, `5u`, `7LL`), which change nothing here.
   func parseInteger(_ t: Token) -> UInt64 {
     var s = String(text(t).filter { $0 != "_" })
+    if !s.hasPrefix("0x"), !s.hasPrefix("0X") {
+      var suffix = 0
+      while suffix < 3, s.count > 1, let last = s.last, "uUlL".contains(last) {
+        s.removeLast()
+        suffix += 1
+      }
+    }
     if !s.hasPrefix("0x"), !s.hasPrefix("0X"), let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }),
       let mantissa = UInt64(s[..<e]), let exponent = Int(s[s.index(after: e)...]) {
       var value = mantissa
