@@ -156,7 +156,9 @@ public final class KernelBTF: KernelTypeCatalog {
     guard let btf = handle(), let t = btf__type_by_id(btf, id) else { return .unsupported("?") }
     switch Int(btf_kind(t)) {
     case BTF_KIND_INT:
+      // `char` is signed on x86 (BTF marks it a character, not signed): its arrays are strings.
       let signed = (Int32(btf_int_encoding(t)) & BTF_INT_SIGNED) != 0
+        || String(cString: btf__name_by_offset(btf, t.pointee.name_off)) == "char"
       return .integer(bytes: Int(t.pointee.size), signed: signed)
     case BTF_KIND_ENUM:
       return .integer(bytes: Int(t.pointee.size), signed: true)

@@ -31,9 +31,10 @@ public indirect enum CType: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
-  /// `char` and `unsigned char` arrays read as strings.
+  /// `char` arrays read as strings; `unsigned char` (`__u8`) arrays are arrays of integers, as in
+  /// bpftrace. (`char` is signed on x86, in C definitions and in the kernel's BTF alike.)
   public var isCharArray: Bool {
-    if case .array(.integer(1, _), _) = self { return true }
+    if case .array(.integer(1, true), _) = self { return true }
     return false
   }
 }

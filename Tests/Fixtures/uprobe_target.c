@@ -31,6 +31,18 @@ __attribute__((noinline)) void greet(const char *text, long length) {
   __asm__ volatile("" ::"r"(text), "r"(length) : "memory");
 }
 
+// Arrays inside a struct, and a struct as a value: what the array and struct value tests read.
+struct sample {
+  int values[4];
+  short grid[2][2];
+  unsigned char bytes[3];
+  long count;
+};
+
+__attribute__((noinline)) void inspect(struct sample *s) {
+  __asm__ volatile("" ::"r"(s) : "memory");
+}
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 5;
   long total = 0;
@@ -46,5 +58,7 @@ int main(int argc, char **argv) {
   printf("total %ld\n", total);
   fflush(stdout);  // before greet(), so the output's order does not depend on timing
   greet(text, sizeof text);
+  struct sample sample = {{7, 0, 8, -1}, {{5, 6}, {-7, 8}}, {1, 2, 255}, 42};
+  inspect(&sample);
   return 0;
 }
