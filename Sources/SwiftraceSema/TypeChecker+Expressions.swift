@@ -77,7 +77,7 @@ extension TypeChecker {
     case .tuple(let items):
       var elements: [SType] = []
       for item in items {
-        guard let t = check(item).map(stored) else { return nil }
+        guard let t = check(item).flatMap({ stored($0, at: item.range) }) else { return nil }
         guard t.isStorable, !t.isAggregation else {
           error("sema.tupleElement", "a tuple cannot hold \(t)", at: item.range)
           return nil

@@ -27,7 +27,7 @@ extension TypeChecker {
         error("sema.arity", "print() of a value takes no top or divisor; they apply to whole maps", at: e.range)
         return
       }
-      guard let t = check(args[0]).map(stored) else { return }
+      guard let t = check(args[0]).flatMap({ stored($0, at: args[0].range) }) else { return }
       guard t.isStorable, !t.isAggregation else {
         error("sema.argumentType", "print() cannot print \(t)", at: args[0].range)
         return

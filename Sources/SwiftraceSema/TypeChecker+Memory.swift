@@ -56,14 +56,29 @@ extension TypeChecker {
   }
 
   /// The type a value takes when it is stored (in a variable, a map, a tuple, an event): a struct
-  /// in memory becomes a copy of its bytes.
-  func stored(_ t: SType) -> SType {
+  /// in memory becomes a copy of its bytes, if it fits on the BPF stack with room to spare.
+  func stored(_ t: SType, at range: SourceRange) -> SType? {
     switch t {
-    case .record(let r, _): return .structValue(structLayout(r))
-    case .tuple(let elements): return .tuple(elements.map(stored))
+    case .record(let r, _):
+      guard r.size <= Self.largestStructValue else {
+        error("sema.structTooLarge",
+              "\(r) is \(r.size) bytes, too large to copy as a value (at most \(Self.largestStructValue): BPF's stack has 512); read its fields instead",
+              at: range)
+        return nil
+      }
+      return .structValue(structLayout(r))
+    case .tuple(let elements):
+      var result: [SType] = []
+      for element in elements {
+        guard let s = stored(element, at: range) else { return nil }
+        result.append(s)
+      }
+      return .tuple(result)
     default: return t
     }
   }
+
+  static let largestStructValue = 256
 
   func structLayout(_ r: RecordRef, depth: Int = 0) -> StructLayout {
     var fields: [StructLayout.Field] = []

@@ -403,7 +403,7 @@ public final class TypeChecker {
         return
       }
     } else {
-      valueType = check(value).map(stored)
+      valueType = check(value).flatMap { stored($0, at: value.range) }
       if let t = valueType, !t.isStorable {
         error("sema.notStorable", "a value of type \(t) cannot be assigned", at: value.range)
         return
@@ -535,7 +535,7 @@ public final class TypeChecker {
   func checkKeys(_ keys: [Expr], of name: String) -> [SType]? {
     var keyTypes: [SType] = []
     for key in keys {
-      guard let t = check(key).map(stored) else { return nil }
+      guard let t = check(key).flatMap({ stored($0, at: key.range) }) else { return nil }
       switch t {
       case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
         keyTypes.append(t)
