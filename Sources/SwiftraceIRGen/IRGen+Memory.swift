@@ -48,18 +48,13 @@ extension IRGenerator {
     LLVMPositionBuilderAtEnd(m.builder, inside)
     var at: [LLVMValueRef?] = [LLVMBuildMul(m.builder, i, m.int(element.byteSize), "")]
     let source = LLVMBuildGEP2(m.builder, m.i8, bytePointer(p), &at, 1, "")!
-    if case .integer = element {
-      callHelper(113, [result, m.int(UInt64(element.byteSize), m.i32), source])  // bpf_probe_read_kernel
-      LLVMBuildBr(m.builder, done)
-      LLVMPositionBuilderAtEnd(m.builder, done)
-      var v = load64(result)
-      if element.isSigned, element.byteSize < 8 { v = narrow(v, bits: element.byteSize * 8, signed: true) }
-      return .integer(v)
-    }
-    callHelper(113, [result, m.int(UInt64(element.byteSize), m.i32), source])
+    callHelper(113, [result, m.int(UInt64(element.byteSize), m.i32), source])  // bpf_probe_read_kernel
     LLVMBuildBr(m.builder, done)
     LLVMPositionBuilderAtEnd(m.builder, done)
-    return .buffer(result, size: element.storageSize)
+    guard case .integer = element else { return .buffer(result, size: element.storageSize) }
+    var v = load64(result)
+    if element.isSigned, element.byteSize < 8 { v = narrow(v, bits: element.byteSize * 8, signed: true) }
+    return .integer(v)
   }
 
   /// Where an array value lies in traced memory, and whether that memory is the user's; nil when
