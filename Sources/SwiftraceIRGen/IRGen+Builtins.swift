@@ -109,11 +109,8 @@ extension IRGenerator {
       return .buffer(bytePointer(buffer), size: length)
     case .array:
       // A copy of the whole array: an index into it is then checked against its bounds.
-      let type = checked.type(of: e)
-      let buffer = scratch(type.storageSize)
-      zero(buffer, bytes: type.storageSize)
-      callHelper(113, [bytePointer(buffer), m.int(UInt64(type.byteSize), m.i32), offset(context, field.offset)])
-      return .buffer(bytePointer(buffer), size: type.storageSize)
+      let address = LLVMBuildPtrToInt(b, offset(context, field.offset), m.i64, "")!
+      return readMemory(address, as: .void, type: checked.type(of: e), user: false)
     case .dataLocString:
       guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
       let p = LLVMBuildBitCast(b, offset(context, field.offset), LLVMPointerType(m.i32, 0), "")

@@ -305,9 +305,7 @@ extension IRGenerator {
   }
 
   func emitIncrement(increment: Bool, prefix: Bool, _ target: Expr) -> LLVMValueRef {
-    // A pointer moves by one element.
-    var step: Int64 = 1
-    if case .pointer(let element, _) = checked.type(of: target) { step = Int64(max(1, element.size)) }
+    let step = Int64(elementSize(checked.type(of: target)))  // a pointer moves by one element
     let delta = m.int(UInt64(bitPattern: increment ? step : -step))
     switch target.kind {
     case .map(let name, let keys):

@@ -90,13 +90,16 @@ extension IRGenerator {
     callHelper(user ? 112 : 113, [slot, m.int(UInt64(r.size), m.i32), source])
   }
 
+  /// Bytes one step of a pointer of type `t` moves (`p + 1`, `p++`): its target's size; 1 for
+  /// anything else (integers, `void *`).
+  func elementSize(_ t: SType) -> Int {
+    if case .pointer(let target, _) = t { return max(1, target.size) }
+    return 1
+  }
+
   /// `p + n` moves by n elements.
   func emitPointerArithmetic(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr) -> LLVMValueRef? {
     let l = checked.type(of: lhs), r = checked.type(of: rhs)
-    func elementSize(_ t: SType) -> Int {
-      if case .pointer(let target, _) = t { return max(1, target.size) }
-      return 1
-    }
     switch (op, l.isPointer, r.isPointer) {
     case (.add, true, false), (.subtract, true, false):
       let offset = LLVMBuildMul(m.builder, emitInteger(rhs), m.int(elementSize(l)), "")!

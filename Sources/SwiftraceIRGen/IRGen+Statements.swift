@@ -163,8 +163,8 @@ extension IRGenerator {
 
   /// `n` elements of what `target` points at, in bytes (`p += n`); `n` itself for an integer.
   func scaledForPointer(_ n: LLVMValueRef, _ target: SType) -> LLVMValueRef {
-    guard case .pointer(let element, _) = target, element.size > 1 else { return n }
-    return LLVMBuildMul(m.builder, n, m.int(element.size), "")!
+    let size = elementSize(target)
+    return size == 1 ? n : LLVMBuildMul(m.builder, n, m.int(size), "")!
   }
 
   /// Stores an integer or copies a string (zero-padded) into a slot of `size` bytes.

@@ -166,22 +166,17 @@ public struct MapDecoder {
     case .array(let element, let count):
       let stride = element.byteSize
       return .array((0..<count).map { i in
-        if case .integer(let signed, let bits) = element {
-          return .integer(littleEndianInteger(bytes, offset + i * stride, bytes: bits / 8, signed: signed), signed: signed)
-        }
-        return plain(element, bytes, offset + i * stride, probeNames: probeNames, symbolizer: symbolizer)
+        packed(element, bytes, offset + i * stride, probeNames: probeNames, symbolizer: symbolizer)
       })
     case .structValue(let layout):
       return .record(names: layout.fields.map(\.name), values: layout.fields.map { f in
         let at = offset + f.field.offset
-        guard case .integer(let signed, let bits) = f.type else {
-          return plain(f.type, bytes, at, probeNames: probeNames, symbolizer: symbolizer)
+        guard f.field.bitSize > 0, case .integer(let signed, _) = f.type else {
+          return packed(f.type, bytes, at, probeNames: probeNames, symbolizer: symbolizer)
         }
-        var v = littleEndianInteger(bytes, at, bytes: f.field.bitSize > 0 ? 8 : bits / 8, signed: signed && f.field.bitSize == 0)
-        if f.field.bitSize > 0 {
-          v = (v >> UInt64(f.field.bitOffset)) & (f.field.bitSize >= 64 ? ~0 : (1 << UInt64(f.field.bitSize)) - 1)
-        }
-        return .integer(v, signed: signed)
+        let word = littleEndianInteger(bytes, at, bytes: 8, signed: false)
+        let mask: UInt64 = f.field.bitSize >= 64 ? ~0 : (1 << UInt64(f.field.bitSize)) - 1
+        return .integer((word >> UInt64(f.field.bitOffset)) & mask, signed: signed)
       })
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
@@ -190,9 +185,18 @@ public struct MapDecoder {
       })
     case .symbol(let kind): return .string(symbolText(kind, bytes, offset, symbolizer))
     case .pointer: return .pointer(u64(bytes, offset))
-    case .string(let n) where n > 0: return .string(cString(bytes, offset, n))
     default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }
+  }
+
+  /// A value in C's layout (an array element, a struct field): integers take their own width, not
+  /// the 8 bytes maps and tuples give them.
+  static func packed(_ type: SType, _ bytes: [UInt8], _ offset: Int, probeNames: [String],
+                     symbolizer: Symbolizer?) -> MapSnapshot.Value {
+    guard case .integer(let signed, let bits) = type else {
+      return plain(type, bytes, offset, probeNames: probeNames, symbolizer: symbolizer)
+    }
+    return .integer(littleEndianInteger(bytes, offset, bytes: bits / 8, signed: signed), signed: signed)
   }
 
   func probeName(_ index: UInt64) -> String { Self.probeName(index, probeNames) }
