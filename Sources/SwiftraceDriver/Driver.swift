@@ -87,7 +87,13 @@ public enum Driver {
 
     if options.list && options.programText == nil && options.scriptPath == nil {
       mountTracefsIfNeeded()
-      ProbeListing(pattern: options.listPattern, verbose: options.verbose).list { stdout.write($0) }
+      if let pattern = options.listPattern, let c = ProbeListing.invalidCharacter(in: pattern) {
+        // bpftrace's words ("invalid character"), which scripts look for.
+        stderr.write("swiftrace: error: invalid character '\(c.isASCII && !c.isWhitespace ? String(c) : c.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())' in the probe pattern '\(pattern)'\n")
+        return 1
+      }
+      ProbeListing(pattern: options.listPattern, verbose: options.verbose, targetPID: options.targetPID)
+        .list { stdout.write($0) }
       return 0
     }
 

@@ -49,6 +49,18 @@ extension IRGenerator {
       return .integer(load64(offset(context, Self.returnValueOffset)))
     case .args:
       return .integer(m.int(0))  // only its fields are values; the checker enforces that
+    case .ctx:
+      return .integer(LLVMBuildPtrToInt(b, bytePointer(context), m.i64, "")!)
+    case .rand:  // bpf_get_prandom_u32 (7)
+      return .integer(LLVMBuildZExt(b, callHelper(7, [], returns: m.i32), m.i64, ""))
+    case .numaid:  // bpf_get_numa_node_id (42)
+      return .integer(LLVMBuildZExt(b, callHelper(42, [], returns: m.i32), m.i64, ""))
+    case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      // Above the return address at the stack pointer: one 8-byte slot per argument.
+      let sp = load64(offset(context, Self.stackPointerOffset))
+      let address = LLVMBuildAdd(b, sp, m.int(UInt64(8 * (builtin.stackArgumentIndex! + 1))), "")!
+      let user = probe.kind.isUserProbe
+      return readMemory(address, as: .integer(bytes: 8, signed: false), type: .uint64, user: user)
     case .func, .kstack, .ustack, .username:
       return emitSymbolBuiltin(builtin, e)
     }
@@ -78,6 +90,8 @@ extension IRGenerator {
   static let argumentOffsets = [112, 104, 96, 88, 72, 64]
   /// `ax` in `struct pt_regs`.
   static let returnValueOffset = 80
+  /// `sp` in `struct pt_regs`.
+  static let stackPointerOffset = 152
 
   /// `args->field`: read from the tracepoint record that ctx points to.
   func emitTracepointField(_ name: String, _ e: Expr) -> IRValue {

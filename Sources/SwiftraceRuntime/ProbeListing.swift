@@ -13,9 +13,14 @@ public struct ProbeListing {
   public let tracefs: TracefsCatalog
   public let btf: KernelBTF
 
-  public init(pattern: String?, verbose: Bool, tracefs: TracefsCatalog = TracefsCatalog(), btf: KernelBTF = KernelBTF()) {
+  /// `-p PID`: the process whose program and libraries the user probes are listed for.
+  public let targetPID: Int32?
+
+  public init(pattern: String?, verbose: Bool, targetPID: Int32? = nil, tracefs: TracefsCatalog = TracefsCatalog(),
+              btf: KernelBTF = KernelBTF()) {
     self.pattern = pattern.flatMap { $0.isEmpty ? nil : $0 }
     self.verbose = verbose
+    self.targetPID = targetPID
     self.tracefs = tracefs
     self.btf = btf
   }
@@ -34,6 +39,12 @@ public struct ProbeListing {
   func wants(_ providerName: String, aliases: [String] = []) -> Bool {
     guard let provider else { return true }
     return wildcardMatch(provider, providerName) || aliases.contains(provider)
+  }
+
+  /// What a pattern may hold (bpftrace refuses anything else): nil when it is fine, else the first
+  /// character that is not.
+  public static func invalidCharacter(in pattern: String) -> Character? {
+    pattern.first { c in !(c.isLetter || c.isNumber || "_-*?:./+[]{},@$\"= ".contains(c)) || !c.isASCII }
   }
 
   /// Writes the listing through `write`, a line at a time.
@@ -60,7 +71,9 @@ public struct ProbeListing {
         }
       }
     }
-    if provider != nil, wants("kprobe", aliases: ["k"]) || wants("kretprobe", aliases: ["kr"]) {
+    // Kernel functions: for a kprobe pattern, or any pattern without a provider (as bpftrace lists
+    // them); the whole list only when asked for, as there are tens of thousands.
+    if pattern != nil, wants("kprobe", aliases: ["k"]) || wants("kretprobe", aliases: ["kr"]) {
       let providerName = wants("kprobe", aliases: ["k"]) ? "kprobe" : "kretprobe"
       let functionPattern = pattern.map { String($0.split(separator: ":", maxSplits: 1).last ?? "*") } ?? "*"
       for function in Symbolizer.kernelFunctions(matching: functionPattern) { write("\(providerName):\(function)\n") }
@@ -68,34 +81,55 @@ public struct ProbeListing {
     for (provider, events) in [("software", PerfEvent.software), ("hardware", PerfEvent.hardware)] where wants(provider) {
       for event in events where matches("\(provider):\(event.name):") { write("\(provider):\(event.name):\n") }
     }
-    listUSDT(write)
-    if let pattern, let p = provider, ["uprobe", "u", "uretprobe", "ur"].contains(p) {
-      let parts = ProbeKind.splitAttachPoint(pattern)
-      if parts.count == 3, let path = UserBinaries.resolve(parts[1]) {
-        let providerName = p.hasPrefix("ur") ? "uretprobe" : "uprobe"
-        for function in UserBinaries.functions(in: path) ?? [] where wildcardMatch(parts[2], function) {
-          write("\(providerName):\(path):\(function)\n")
+    listUserProbes(write)
+  }
+
+  /// uprobes and usdt probes of the files a pattern names (`uprobe:./bin/*:f*`, `*:./bin/prog:*`),
+  /// or with `-p PID` of the process's program and libraries (`-l -p PID`, `usdt:*:prov:*`).
+  func listUserProbes(_ write: (String) -> Void) {
+    let parts = pattern.map { ProbeKind.splitAttachPoint($0) } ?? []
+    let listsUprobes = provider.map { wildcardMatch($0, "uprobe") || $0 == "u" } ?? (targetPID != nil)
+    let listsUSDT = provider.map { wildcardMatch($0, "usdt") || $0 == "U" } ?? (targetPID != nil)
+    guard listsUprobes || listsUSDT else { return }
+    // The file part: what follows the provider when there is more after it, else any file of -p's process.
+    let filePattern = parts.count >= 3 ? parts[1] : "*"
+    for path in files(matching: filePattern) {
+      if listsUprobes {
+        let function = parts.count >= 2 ? parts.last! : "*"
+        for name in UserBinaries.functions(in: path) ?? [] where wildcardMatch(function, name) {
+          write("uprobe:\(path):\(name)\n")
+        }
+      }
+      if listsUSDT {
+        let providerPattern = parts.count == 4 ? parts[2] : "*"
+        let namePattern = parts.count >= 2 ? parts.last! : "*"
+        var seen = Set<String>()
+        for site in UserBinaries.usdtSites(in: path) ?? []
+        where wildcardMatch(providerPattern, site.provider) && wildcardMatch(namePattern, site.name) {
+          let name = "usdt:\(path):\(site.provider):\(site.name)"
+          guard seen.insert(name).inserted else { continue }
+          write(name + "\n")
+          if verbose {
+            for (i, a) in site.arguments.enumerated() { write("    arg\(i): \(a)\n") }
+          }
         }
       }
     }
   }
 
-  /// `usdt:BINARY:[PROVIDER:]NAME` patterns list the binary's USDT probes, with -v their arguments.
-  func listUSDT(_ write: (String) -> Void) {
-    guard let pattern, provider == "usdt" || provider == "U" else { return }
-    let parts = ProbeKind.splitAttachPoint(pattern)
-    guard parts.count >= 3, let path = UserBinaries.resolve(parts[1]) else { return }
-    let providerPattern = parts.count == 4 ? parts[2] : "*"
-    var seen = Set<String>()
-    for site in UserBinaries.usdtSites(in: path) ?? []
-    where wildcardMatch(providerPattern, site.provider) && wildcardMatch(parts.last!, site.name) {
-      let name = "usdt:\(path):\(site.provider):\(site.name)"
-      guard seen.insert(name).inserted else { continue }
-      write(name + "\n")
-      if verbose {
-        for (i, a) in site.arguments.enumerated() { write("    arg\(i): \(a)\n") }
+  /// The files a listing's file part names: with -p, the process's files it matches; else the
+  /// files a path (or a path with wildcards) names. A bare `*` without -p names none: every file
+  /// on the machine would be too many.
+  func files(matching filePattern: String) -> [String] {
+    if let pid = targetPID {
+      // `./prog` names the process's `/abs/path/prog`: compared by file name.
+      let name = filePattern.split(separator: "/").last.map { "/" + $0 }
+      return UserBinaries.mappedFiles(pid: pid).filter { path in
+        filePattern.isEmpty || wildcardMatch(filePattern, path) || name.map { path.hasSuffix($0) } == true
       }
     }
+    guard filePattern != "*", !filePattern.isEmpty else { return [] }
+    return UserBinaries.expand(filePattern, pid: nil)
   }
 
   func tracepoints() -> [(category: String, event: String)] {

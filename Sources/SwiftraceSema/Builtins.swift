@@ -4,6 +4,12 @@ public enum Builtin: String, CaseIterable, Sendable {
   case pid, tid, uid, gid, nsecs, elapsed, cpu, comm, cpid, probe, curtask
   case arg0, arg1, arg2, arg3, arg4, arg5, retval, args
   case `func`, kstack, ustack, username, cgroup
+  /// The probe's context pointer (`struct pt_regs *`, the tracepoint record, ...), for casts.
+  case ctx
+  /// A pseudo-random 32-bit number; the NUMA node of the current CPU.
+  case rand, numaid
+  /// Arguments passed on the stack (after the six in registers) in uprobes and kprobes.
+  case sarg0, sarg1, sarg2, sarg3, sarg4, sarg5
 
   public var type: SType {
     switch self {
@@ -16,6 +22,19 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .ustack: return .symbol(.userStack(StackFormat()))
     case .username: return .symbol(.username)
     default: return .uint64
+    }
+  }
+
+  /// For sarg0...sarg5, the stack slot's index.
+  public var stackArgumentIndex: Int? {
+    switch self {
+    case .sarg0: return 0
+    case .sarg1: return 1
+    case .sarg2: return 2
+    case .sarg3: return 3
+    case .sarg4: return 4
+    case .sarg5: return 5
+    default: return nil
     }
   }
 

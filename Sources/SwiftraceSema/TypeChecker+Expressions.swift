@@ -184,6 +184,24 @@ extension TypeChecker {
         }
         return .integer(signed: site.arguments[index].signed)
       }
+    case .ctx:
+      switch kind {
+      case .interval, .profile, .software, .hardware:
+        // The program's context there is rewritten by the verifier on every load; a pointer to it
+        // read with bpf_probe_read would see the kernel's own structure, not what bpftrace shows.
+        error("sema.builtinUnavailable", "'ctx' is not supported in \(kind.providerName) probes yet", at: e.range)
+        return nil
+      default:
+        return .pointer(.void, user: false)  // kernel memory, whatever the probe's arguments point at
+      }
+    case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      switch kind {
+      case .kprobe, .uprobe: break
+      default:
+        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
+              at: e.range)
+        return nil
+      }
     case .retval:
       guard kind.hasReturnValue else {
         error("sema.builtinUnavailable", "'retval' is only available in kretprobe, uretprobe and kretfunc probes, not in \(kind.name)",

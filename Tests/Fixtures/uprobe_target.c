@@ -43,6 +43,12 @@ __attribute__((noinline)) void inspect(struct sample *s) {
   __asm__ volatile("" ::"r"(s) : "memory");
 }
 
+// Eight arguments: the last two are passed on the stack (sarg0, sarg1).
+__attribute__((noinline)) long many(long a, long b, long c, long d, long e, long f, long g, long h) {
+  __asm__ volatile("" ::: "memory");
+  return a + b + c + d + e + f + g + h;
+}
+
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 5;
   long total = 0;
@@ -60,5 +66,6 @@ int main(int argc, char **argv) {
   greet(text, sizeof text);
   struct sample sample = {{7, 0, 8, -1}, {{5, 6}, {-7, 8}}, {1, 2, 255}, 42};
   inspect(&sample);
+  if (many(1, 2, 3, 4, 5, 6, 70, 80) != 171) return 1;
   return 0;
 }

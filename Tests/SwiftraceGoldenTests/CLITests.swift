@@ -99,6 +99,20 @@ import Testing
     #expect(user.stdout == "uprobe:\(Fixtures.uprobeTarget):add\n")
   }
 
+  @Test func listsWildcardFilesProvidersAndProcesses() throws {
+    let target = Fixtures.uprobeTarget
+    let wildcardFile = try run(["-l", "uprobe:\(target.dropLast(3))*:ad*"])
+    #expect(wildcardFile.stdout == "uprobe:\(target):add\n", "\(wildcardFile.stdout)")
+    let anyProvider = try run(["-l", "*:\(target):*"])
+    #expect(anyProvider.stdout.contains("uprobe:\(target):greet\n"), "\(anyProvider.stdout)")
+    #expect(anyProvider.stdout.contains("usdt:\(target):swiftrace:guarded\n"), "\(anyProvider.stdout)")
+    // This test process maps libc: -p lists the functions of the files it has mapped.
+    let process = try run(["-l", "uprobe:*:malloc", "-p", String(getpid())])
+    #expect(process.stdout.contains("libc.so.6:malloc\n"), "\(process.stdout)")
+    let bad = try run(["-l", "\\n"])
+    #expect(bad.status == 1 && bad.stderr.contains("invalid character"), "\(bad.stderr)")
+  }
+
   @Test func outputFileTakesTheResults() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-o-\(UUID().uuidString)").path
