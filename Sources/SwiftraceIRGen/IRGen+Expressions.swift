@@ -331,10 +331,7 @@ extension IRGenerator {
   /// `str(pointer [, length])`: copies a NUL-terminated string from user or kernel memory.
   func emitStr(_ args: [Expr], _ e: Expr) -> IRValue {
     guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
-    if case .positional(let n) = args[0].kind {
-      let text = n <= checked.positionalParameters.count ? checked.positionalParameters[n - 1] : ""
-      return constantString(text)
-    }
+    if let bytes = checked.byteConstants[e.id] { return constantBytes(bytes) }  // str($1), str($1 + 2)
     let source = emitValue(args[0])
     if case .buffer = source { return source }
     let buffer = scratch(size)

@@ -489,15 +489,31 @@ extension TypeChecker {
     }
   }
 
+  /// The text `$N` or `$N + k` stands for as str()'s argument: the parameter, less its first k
+  /// bytes (bpftrace's pointer arithmetic on a positional string).
+  func positionalText(_ e: Expr) -> String? {
+    let n: Int, skip: Int
+    switch e.kind {
+    case .positional(let p): (n, skip) = (p, 0)
+    case .binary(.add, let lhs, let rhs):
+      guard case .positional(let p) = lhs.kind, case .integer(let k) = rhs.kind, k < 1 << 20 else { return nil }
+      (n, skip) = (p, Int(k))
+    default: return nil
+    }
+    let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : ""
+    return String(decoding: value.utf8.dropFirst(skip), as: UTF8.self)
+  }
+
   func checkStr(args: [Expr], _ e: Expr) -> SType? {
     guard args.count == 1 || args.count == 2 else {
       error("sema.arity", "str() takes one or two arguments: \(Function.str.signature)", at: e.range)
       return nil
     }
-    if case .positional(let n) = args[0].kind {
-      let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : ""
-      types[args[0].id] = .string(size: value.utf8.count + 1)
-      return .string(size: value.utf8.count + 1)
+    if let text = positionalText(args[0]) {
+      // `str($1)`, `str($1 + 2)`: the parameter's text (from the third byte), known now.
+      types[args[0].id] = .string(size: text.utf8.count + 1)
+      byteConstants[e.id] = Array(text.utf8) + [0]
+      return .string(size: text.utf8.count + 1)
     }
     guard let t = check(args[0]) else { return nil }
     if t.isString { return t }

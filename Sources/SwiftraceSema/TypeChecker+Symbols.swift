@@ -169,7 +169,7 @@ extension TypeChecker {
     for (i, arg) in args.enumerated() {
       if i == 0, case .builtin(let name) = arg.kind, let m = StackFormat.Mode(rawValue: name) {
         mode = m
-      } else if case .integer(let n) = arg.kind, (1...1024).contains(n) {
+      } else if let n = compileTimeInteger(arg), (1...1024).contains(n) {
         limit = Int(n)
         types[arg.id] = .int64
       } else {
@@ -188,6 +188,11 @@ extension TypeChecker {
   }
 
   func stringLiteral(_ arg: Expr, of f: Function) -> String? {
+    // `kaddr(str($1))`: a positional parameter's text is known when compiling, like a literal.
+    if case .call("str", let inner) = arg.kind, inner.count == 1, let text = positionalText(inner[0]) {
+      types[arg.id] = .string(size: text.utf8.count + 1)
+      return text
+    }
     guard case .string(let text) = arg.kind else {
       error("sema.argumentType", "\(f.rawValue)() needs a string literal here", at: arg.range)
       return nil

@@ -139,7 +139,9 @@ public final class TypeChecker {
     var probes: [CheckedProbe] = []
     var unmatched: [(message: String, range: SourceRange)] = []
     for decl in program.probes {
-      for point in decl.attachPoints {
+      for var point in decl.attachPoints {
+        guard let text = substitutingPositionals(in: point.text, at: point.range) else { continue }
+        point.text = text
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
@@ -267,6 +269,30 @@ public final class TypeChecker {
     default:
       return [kind]
     }
+  }
+
+  /// `interval:ms:$1`, `uprobe:$1:f`, `BEG$1`: positional parameters in an attach point stand for
+  /// their text, as in bpftrace. nil (after an error) when one is not given.
+  func substitutingPositionals(in text: String, at range: SourceRange) -> String? {
+    guard text.contains("$") else { return text }
+    var result = ""
+    var rest = Substring(text)
+    while let dollar = rest.firstIndex(of: "$") {
+      result += rest[..<dollar]
+      let digits = rest[rest.index(after: dollar)...].prefix { $0.isNumber }
+      guard let n = Int(digits), n >= 1 else {
+        result.append("$")
+        rest = rest[rest.index(after: dollar)...]
+        continue
+      }
+      guard n <= options.positionalParameters.count else {
+        diagnostics.error("sema.positionalMissing", "the attach point uses $\(n), but only \(options.positionalParameters.count) positional parameter\(options.positionalParameters.count == 1 ? " was" : "s were") given", at: range)
+        return nil
+      }
+      result += options.positionalParameters[n - 1]
+      rest = rest[digits.endIndex...]
+    }
+    return result + rest
   }
 
   func noMatchMessage(_ kind: ProbeKind, _ text: String) -> String {
