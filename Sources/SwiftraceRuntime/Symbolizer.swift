@@ -247,7 +247,13 @@ public final class Symbolizer {
 
   func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
-  static func strftime(_ format: String, nanoseconds: Int64) -> String {
+  /// C's strftime, plus bpftrace's `%f`: the microseconds, six digits.
+  public static func strftime(_ format: String, nanoseconds: Int64) -> String {
+    var format = format
+    if format.contains("%f") {
+      let micros = String((nanoseconds % 1_000_000_000 + 1_000_000_000) % 1_000_000_000 / 1000)
+      format = format.replacing("%f", with: String(repeating: "0", count: 6 - micros.count) + micros)
+    }
     var seconds = time_t(nanoseconds / 1_000_000_000)
     var parts = tm()
     localtime_r(&seconds, &parts)

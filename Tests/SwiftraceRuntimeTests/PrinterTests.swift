@@ -99,3 +99,11 @@ import Testing
     #expect(Symbolizer.demangle("_Znot_really") == "_Znot_really")
   }
 }
+
+@Suite struct StrftimeTests {
+  @Test func percentFIsSixDigitsOfMicroseconds() {
+    #expect(Symbolizer.strftime("%f", nanoseconds: 1_000_123_000) == "000123")
+    #expect(Symbolizer.strftime("%S.%f", nanoseconds: 61_999_999_999).hasSuffix(".999999"))
+    #expect(Symbolizer.strftime("%f", nanoseconds: 5_000) == "000005")
+  }
+}
