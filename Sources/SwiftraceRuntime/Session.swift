@@ -44,6 +44,8 @@ public final class Session {
   var exitRequested = false
   /// Set when END starts: from then on events print again, even after an exit().
   var endStarted = false
+  /// Maps zero() has run on: an all-zero histogram among them prints (empty) instead of not at all.
+  var zeroedMaps = Set<String>()
   var formatters: [PrintfFormatter] = []
   /// Lost events already reported, and when the count was last read.
   var lostReported: UInt64 = 0
@@ -346,6 +348,7 @@ public final class Session {
       guard let info = checked.map(named: name), let map = kernelMap(info) else { return }
       let perCPU = info.storage != .hash
       let clear = { if case .clearMap = action { return true } else { return false } }()
+      if !clear { zeroedMaps.insert(name) }
       for key in map.keys() {
         if clear && info.storage != .perCPUArray { map.delete(key) } else { map.zeroValue(key, perCPU: perCPU) }
       }
@@ -404,7 +407,15 @@ public final class Session {
                              cpus: perCPU ? BPFMap.possibleCPUs : 1, symbolizer: symbolizer)
     guard let map = kernelMap(info) else { return MapSnapshot(info: info, entries: []) }
     let raw = map.keys().compactMap { key in map.lookup(key, perCPU: perCPU).map { (key: key, value: $0) } }
-    return MapSnapshot(info: info, decoder: decoder, raw: raw)
+    var snapshot = MapSnapshot(info: info, decoder: decoder, raw: raw)
+    // A histogram held in an array reads all zero both before its first update and after zero();
+    // after zero() it exists, and prints empty as in bpftrace.
+    if snapshot.entries.isEmpty, info.storage == .perCPUArray, info.valueType.isHistogram, zeroedMaps.contains(info.name) {
+      let buckets: Int
+      if case .lhist(let bounds) = info.valueType { buckets = bounds.bucketCount } else { buckets = Log2Buckets.count }
+      snapshot.entries = [MapSnapshot.Entry(key: [], value: .histogram(Array(repeating: 0, count: buckets)))]
+    }
+    return snapshot
   }
 }
 
