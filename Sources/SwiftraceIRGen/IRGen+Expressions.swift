@@ -97,8 +97,11 @@ extension IRGenerator {
         let equal = stringsEqual(a, na, b, nb, limit: nil)
         return .integer(op == .equal ? equal : LLVMBuildXor(m.builder, equal, m.int(1), "")!)
       }
-      if checked.type(of: lhs).isArray, case .buffer(let a, let size) = emitValue(lhs), case .buffer(let b, _) = emitValue(rhs) {
-        let equal = wordsEqual(a, b, bytes: size)
+      // Arrays (same type) and buffers (an 8-byte length, then zero-padded bytes) compare as words.
+      let operands = (checked.type(of: lhs), checked.type(of: rhs))
+      if operands.0.isArray || operands.0.isBuffer && operands.1.isBuffer,
+        case .buffer(let a, let na) = emitValue(lhs), case .buffer(let b, let nb) = emitValue(rhs) {
+        let equal = wordsEqual(a, b, bytes: min(na, nb))
         return .integer(op == .equal ? equal : LLVMBuildXor(m.builder, equal, m.int(1), "")!)
       }
       if let pointer = emitPointerArithmetic(op, lhs, rhs) { return .integer(pointer) }

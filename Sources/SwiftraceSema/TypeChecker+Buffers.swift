@@ -15,6 +15,8 @@ extension TypeChecker {
     switch source {
     case .string(let n):
       capacity = n
+    case .array:
+      capacity = source.byteSize  // the array's bytes, as they are in memory
     case _ where source.isIntegerLike:
       guard args.count == 2 else {
         error("sema.arity", "buf() of a pointer needs a length: \(Function.buf.signature)", at: e.range)

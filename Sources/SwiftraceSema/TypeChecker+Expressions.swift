@@ -60,6 +60,7 @@ extension TypeChecker {
         }
         return .uint64
       }
+      if l.isBuffer && r.isBuffer, op == .equal || op == .notEqual { return .uint64 }  // length and bytes
       if l.isArray || r.isArray, op == .equal || op == .notEqual {
         guard l == r else {
           error("sema.operandType", "cannot compare \(l) with \(r): arrays compare with arrays of the same type",
