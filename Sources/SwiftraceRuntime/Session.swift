@@ -310,6 +310,9 @@ public final class Session {
       case .printf: out.printf(record, formatter)
       case .cat: out.cat(FileActions.cat(formatter.format(record), limit: options.catBytesMax))
       case .system:
+        // After Ctrl-C (or SIGTERM), a backlog of commands is dropped, not worked through: the trace
+        // ends within moments, as bpftrace's does. END's own commands still run.
+        if Signals.stopPending && !endStarted { return }
         out.flush()
         out.system(FileActions.system(formatter.format(record)))
       }

@@ -7,6 +7,9 @@ import Glibc
 enum Signals {
   nonisolated(unsafe) static var writeFD: Int32 = -1
   nonisolated(unsafe) static var readFD: Int32 = -1
+  /// Set by the handler of a stopping signal at once, so that work in the middle of a batch of
+  /// events (a backlog of system() commands) can see it before the loop polls the pipe again.
+  nonisolated(unsafe) static var stopPending = false
 
   static func install() {
     if readFD < 0 {
@@ -17,6 +20,7 @@ enum Signals {
     }
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] {
       signal(sig) { sig in
+        if sig != SIGUSR1 { Signals.stopPending = true }
         var byte = UInt8(truncatingIfNeeded: sig)
         _ = write(Signals.writeFD, &byte, 1)
       }

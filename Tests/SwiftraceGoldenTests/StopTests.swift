@@ -93,6 +93,19 @@ import Testing
     try stop([], signal: signal)
   }
 
+  /// Ctrl-C while system() commands pile up (every context switch asks for one): the backlog is
+  /// dropped and the trace ends at once, END included (it used to work through the backlog first).
+  @Test func signalDuringSystemBacklog() throws {
+    let started = Date()
+    let result = try runProcess(swiftraceExecutable,
+                                ["--unsafe", "-e", #"tracepoint:sched:sched_switch { system("echo foo"); } END { printf("end\n"); }"#],
+                                timeout: 30, interruptAfter: 2)
+    let seconds = Date().timeIntervalSince(started)
+    // Well before the test helper's second SIGINT (5 s after the first).
+    #expect(seconds < 5.5, "took \(seconds) s")
+    #expect(result.status == 0 && result.stdout.contains("end\n"), "\(result.stderr)")
+  }
+
   @Test func sigkillLeavesNothing() throws {
     try stop([], signal: SIGKILL, expectsEnd: false)
   }
