@@ -57,3 +57,27 @@ static inline int swr_release_descriptors_after_exit(void) {
   syscall(__NR_close_range, 3, ~0U, 0);
   _exit(0);
 }
+
+#include <sys/prctl.h>
+
+// The `-c` command, started first (so that `cpid` is known when the program compiles) and held
+// until the probes are attached: the child blocks reading one byte from `hold_fd`, then execs
+// `path` itself, so the traced pid makes no calls of its own but that read's return and the
+// execve (a shell in between made dozens). It dies with swiftrace (PR_SET_PDEATHSIG), and a
+// closed pipe (swiftrace gone or giving up) makes it exit without running the command. Only
+// async-signal-safe calls after fork. Returns the pid, or -1 with errno.
+static inline int swr_spawn_held(const char *path, char *const argv[], char *const envp[], int hold_fd) {
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child != 0) return child;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(127);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  char go;
+  if (read(hold_fd, &go, 1) != 1) _exit(127);
+  close(hold_fd);
+  execve(path, argv, envp);
+  _exit(127);
+}

@@ -13,28 +13,39 @@ public final class ChildProcess {
   public let exitFD: Int32
   private var reaped = false
 
-  /// `command` is split on white space, like bpftrace does, and found through PATH.
+  /// `command` is split on white space, like bpftrace does, and its program found through PATH;
+  /// a program that cannot be found is an error before anything is compiled or attached.
   public init(command: String) throws(BPFError) {
     let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-    guard !words.isEmpty else { throw .system(what: "empty -c command", errno: EINVAL) }
+    guard let program = words.first else { throw .system(what: "empty -c command", errno: EINVAL) }
+    guard let path = Self.findProgram(program) else {
+      throw .system(what: "-c: cannot run '\(program)'", errno: ENOENT)
+    }
     var fds: [Int32] = [0, 0]
     guard swr_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system(what: "pipe", errno: errno) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, fds[0], 3)
-    // The shell waits for "go" on fd 3; if swiftrace dies first, the pipe closes and it gives up.
-    let script = "read -r go <&3 && [ \"$go\" = go ] || exit 127; exec 3<&-; exec \"$@\""
-    let (child, rc) = spawnShell(["-c", script, "sh"] + words, &actions)
+    var cargs: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+    defer { cargs.forEach { free($0) } }
+    let child = swr_spawn_held(path, &cargs, environ, fds[0])
+    let spawnError = errno
     close(fds[0])
-    guard rc == 0 else {
+    guard child > 0 else {
       close(fds[1])
-      throw .system(what: "cannot start '\(command)'", errno: rc)
+      throw .system(what: "cannot start '\(command)'", errno: spawnError)
     }
     pid = child
-    executablePath = words[0].contains("/") ? words[0] : UserBinaries.resolve(words[0])
+    executablePath = path
     releaseFD = fds[1]
     exitFD = swr_pidfd_open(child)
+  }
+
+  /// An executable file: `program` itself when it names a path, else the first in PATH.
+  static func findProgram(_ program: String) -> String? {
+    if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+    for dir in path.split(separator: ":") where access("\(dir)/\(program)", X_OK) == 0 {
+      return "\(dir)/\(program)"
+    }
+    return nil
   }
 
   deinit {
@@ -45,7 +56,7 @@ public final class ChildProcess {
   /// Lets the child exec its command.
   public func release() {
     guard releaseFD >= 0 else { return }
-    _ = "go\n".withCString { write(releaseFD, $0, 3) }
+    _ = "g".withCString { write(releaseFD, $0, 1) }
     close(releaseFD)
     releaseFD = -1
   }

@@ -196,6 +196,13 @@ import Testing
     #expect(r.stderr.contains("swiftrace: warning: 6 updates of @n failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
   }
 
+  /// A `-c` command that does not exist is one line and exit 1, before anything is loaded.
+  @Test func missingChildCommand() throws {
+    let r = try run(["-c", "no-such-program-here --flag", "-e", "BEGIN { printf(\"ran\\n\"); }"])
+    #expect(r.status == 1 && !r.stdout.contains("ran"), "\(r.stdout)")
+    #expect(r.stderr.contains("cannot run 'no-such-program-here'"), "\(r.stderr)")
+  }
+
   /// Output that cannot be written (a full disk) is reported once, not lost in silence.
   @Test func failedOutputWritesAreReported() throws {
     let r = try run(["-o", "/dev/full", "-e", "BEGIN { printf(\"x\\n\"); printf(\"y\\n\"); exit(); }"])
