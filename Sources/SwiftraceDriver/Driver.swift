@@ -148,6 +148,8 @@ public enum Driver {
     let targetPID = options.targetPID
     checkOptions.expandUserBinary = { UserBinaries.expand($0, pid: targetPID) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
+    checkOptions.userFunctionSize = { UserBinaries.functionSize($1, in: $0) }
+    checkOptions.userAddressIsCode = { UserBinaries.isCode($1, in: $0) }
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
     checkOptions.userDataSymbol = { UserBinaries.dataSymbol($0, function: $1, in: $2) }
     // BPFTRACE_NO_CPP_DEMANGLE=1 keeps C++ names mangled, in `func` and in printed symbols alike.

@@ -59,6 +59,17 @@ public enum UserBinaries {
     return Array(Set(elf.symbols.map(\.name))).sorted()
   }
 
+  /// The size of function `name` in the ELF file at `path`; nil if it has no such symbol.
+  public static func functionSize(_ name: String, in path: String) -> UInt64? {
+    ELFSymbols(path: path)?.symbols.first { $0.name == name }.map(\.size)
+  }
+
+  /// Whether `address` (a link-time address) lies inside a function of the ELF file at `path`.
+  public static func isCode(_ address: UInt64, in path: String) -> Bool {
+    guard let elf = ELFSymbols(path: path) else { return false }
+    return elf.symbols.contains { address >= $0.address && address < $0.address &+ max($0.size, 1) }
+  }
+
   /// `uaddr(name)`: a data symbol's link-time address and size, the address of `function`
   /// (to find the load bias of a position-independent file at run time), and whether it is one.
   public static func dataSymbol(_ name: String, function: String?, in path: String)

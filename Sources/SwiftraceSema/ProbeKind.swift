@@ -195,7 +195,9 @@ public enum ProbeKind: Hashable, Sendable {
       return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe and usdt attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
-      args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil : ProbeParseError("\(provider.name) probes are written '\(form)'")
+      // "probe type requires N argument(s)": bpftrace's words, which scripts look for.
+      args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil
+        : ProbeParseError("\(provider.name) probe type requires \(count) argument\(count == 1 ? "" : "s"): \(provider.name) probes are written '\(form)'")
     }
     switch provider.name {
     case "BEGIN", "END":

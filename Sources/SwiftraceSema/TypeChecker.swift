@@ -21,6 +21,10 @@ public final class TypeChecker {
     public var expandUserBinary: (@Sendable (String) -> [String])?
     /// Without it (tests with no files) functions are taken as written.
     public var userFunctions: (@Sendable (String) -> [String]?)?
+    /// The size of function `name` in the file at `path`, and whether an address lies in some
+    /// function there: `func+OFFSET` and `ADDRESS` attach points are checked against the code.
+    public var userFunctionSize: @Sendable (_ path: String, _ name: String) -> UInt64? = { _, _ in nil }
+    public var userAddressIsCode: @Sendable (_ path: String, _ address: UInt64) -> Bool = { _, _ in true }
     /// The USDT sites in an ELF file (nil when it cannot be read); without it, usdt probes are errors.
     public var usdtSites: (@Sendable (String) -> [USDTSite]?)?
     /// C++ names as `func` prints them in uprobes.
@@ -232,9 +236,19 @@ public final class TypeChecker {
       }
       // An address (`0x4005d6`) or an offset into a function (`main+8`) is placed as written.
       let name = String(function.prefix { $0 != "+" })
-      if UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
-                radix: function.hasPrefix("0x") ? 16 : 10) != nil {
+      if let address = UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
+                              radix: function.hasPrefix("0x") ? 16 : 10) {
+        // bpftrace's words, which scripts look for.
+        guard options.userAddressIsCode(path, address) else {
+          diagnostics.error("sema.uprobeAddress", "Could not resolve address: \(path):0x\(String(address, radix: 16)) (no function of the file contains it)", at: range)
+          return nil
+        }
         return [kind.with(binary: path, function: function)]
+      }
+      if let plus = function.firstIndex(of: "+"), let offset = UInt64(function[function.index(after: plus)...]),
+        let size = options.userFunctionSize(path, name), offset >= size {
+        diagnostics.error("sema.uprobeOffset", "Offset outside the function bounds ('\(name)' size is \(size)): +\(offset)", at: range)
+        return nil
       }
       guard let lookup = options.userFunctions else { return [kind.with(binary: path, function: function)] }
       guard let symbols = lookup(path) else {

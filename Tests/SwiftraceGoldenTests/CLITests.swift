@@ -196,6 +196,18 @@ import Testing
     #expect(r.stderr.contains("swiftrace: warning: 6 updates of @n failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
   }
 
+  /// `func+OFFSET` past the function's end and an address outside every function are located
+  /// errors with bpftrace's words, not a failed attach (or a probe on nothing).
+  @Test func uprobeOffsetsAndAddressesAreChecked() throws {
+    let target = Fixtures.uprobeTarget
+    let offset = try run(["--dry-run", "-e", "uprobe:\(target):add+100000 { }"])
+    #expect(offset.status == 1 && offset.stderr.contains("Offset outside the function bounds ('add' size is"), "\(offset.stderr)")
+    let address = try run(["--dry-run", "-e", "uprobe:\(target):10 { }"])
+    #expect(address.status == 1 && address.stderr.contains("Could not resolve address: \(target):0xa"), "\(address.stderr)")
+    let inside = try run(["--dry-run", "-e", "uprobe:\(target):add+1 { }"])
+    #expect(inside.status == 0, "\(inside.stderr)")
+  }
+
   /// A `-c` command that does not exist is one line and exit 1, before anything is loaded.
   @Test func missingChildCommand() throws {
     let r = try run(["-c", "no-such-program-here --flag", "-e", "BEGIN { printf(\"ran\\n\"); }"])
