@@ -110,16 +110,32 @@ struct Swiftrace: ParsableCommand {
       print(bpftraceOrder(helpMessage()))
       Glibc.exit(0)
     }
+    // `--` ends the options: what follows are positional parameters, even `-x` (getopt's rule,
+    // which bpftrace follows); before it, anything that looks like an option must be one.
+    let all = Array(CommandLine.arguments.dropFirst())
+    let end = all.firstIndex(of: "--")
+    let options = end.map { Array(all[..<$0]) } ?? all
+    let afterEnd = end.map { Array(all[all.index(after: $0)...]) } ?? []
     var command: ParsableCommand
     do {
-      command = try parseAsRoot()
+      var parsed = try parseAsRoot(options)
+      if var swiftrace = parsed as? Swiftrace {
+        if let unknown = swiftrace.arguments.first(where: { $0.hasPrefix("-") && $0 != "-" }) {
+          throw ValidationError("Unknown option '\(unknown)' (use -- before positional parameters that start with '-')")
+        }
+        swiftrace.arguments += afterEnd
+        parsed = swiftrace
+      }
+      command = parsed
     } catch {
       let message = fullMessage(for: error)
       if exitCode(for: error) == .success {
         print(message)
         Glibc.exit(0)
       }
-      _ = (message + "\n").withCString { write(2, $0, strlen($0)) }
+      // "USAGE:", as bpftrace (and our --help) spell it: scripts look for the word.
+      let usage = message.replacing("\nUsage: ", with: "\nUSAGE: ")
+      _ = (usage + "\n").withCString { write(2, $0, strlen($0)) }
       Glibc.exit(1)
     }
     do {

@@ -16,6 +16,16 @@ import Testing
     let badFormat = try run(["-f", "xml", "-e", "BEGIN {}"])
     #expect(badFormat.status == 1)
     #expect(badFormat.stderr.contains("unknown output format 'xml'"))
+    // An unknown option is a usage error wherever it stands, never a positional parameter.
+    let unknown = try run(["-e", "BEGIN { exit(); }", "a", "--zzz"])
+    #expect(unknown.status == 1 && unknown.stderr.contains("Unknown option '--zzz'") && unknown.stderr.contains("USAGE: "),
+            "\(unknown.stderr)")
+  }
+
+  /// `--` ends the options and is not a parameter; what follows it is, even `-x`.
+  @Test func doubleDashEndsTheOptions() throws {
+    let r = try run(["-q", "-e", #"BEGIN { printf("%d %s %d\n", $#, str($1), $3); exit(); }"#, "--", "a", "b", "-7"])
+    #expect(r.status == 0 && r.stdout.hasPrefix("3 a -7\n"), "\(r.stdout) \(r.stderr)")
   }
 
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
