@@ -69,7 +69,7 @@ extension TypeChecker {
     case .kaddr:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
       guard let address = options.kernelSymbolAddress(name) else {
-        error("sema.unknownSymbol", "kaddr(): no kernel symbol named '\(name)' in /proc/kallsyms", at: args[0].range)
+        error("sema.unknownSymbol", "kaddr(): Failed to resolve kernel symbol '\(name)': no such symbol in /proc/kallsyms", at: args[0].range)
         return nil
       }
       constants[e.id] = address

@@ -13,7 +13,7 @@ import Testing
   /// Tools written for older kernels: what this kernel lacks, as swiftrace reports it. bpftrace 0.17
   /// fails them too.
   static let kernelMismatches = [
-    "loads.bt": "no kernel symbol named 'avenrun'",  // avenrun is no longer in kallsyms
+    "loads.bt": "Failed to resolve kernel symbol 'avenrun'",  // avenrun is no longer in kallsyms
     "runqlen.bt": "struct cfs_rq has no field 'nr_running'",  // renamed nr_queued in 6.14
   ]
 
