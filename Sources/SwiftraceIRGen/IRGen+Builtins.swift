@@ -69,19 +69,26 @@ extension IRGenerator {
   /// A USDT argument where its note says it is: a register (of which the low `size` bytes count),
   /// user memory at a register plus a displacement, or a constant; extended to 64 bits by its sign.
   func usdtArgument(_ argument: USDTArgument) -> LLVMValueRef {
-    let value: LLVMValueRef
-    switch argument.location {
-    case .constant(let c):
-      return m.int(UInt64(bitPattern: c))
-    case .register(let at):
-      value = load64(offset(context, at))
-    case .memory(let base, let displacement):
-      let address = LLVMBuildAdd(m.builder, load64(offset(context, base)), m.int(UInt64(bitPattern: displacement)), "")!
+    func register(_ at: Int) -> LLVMValueRef { load64(offset(context, at)) }
+    func plus(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef { LLVMBuildAdd(m.builder, a, b, "")! }
+    func userMemory(at address: LLVMValueRef) -> LLVMValueRef {
       let slot = scratch(8)
       store64(m.int(0), at: slot)
       // bpf_probe_read_user (112)
       callHelper(112, [slot, m.int(UInt64(argument.size), m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
-      value = load64(slot)
+      return load64(slot)
+    }
+    let value: LLVMValueRef
+    switch argument.location {
+    case .constant(let c):
+      value = m.int(UInt64(bitPattern: c))  // `4@$-202182160` of a uint32 is 4092785136: narrowed below
+    case .register(let at):
+      value = register(at)
+    case .memory(let base, let displacement):
+      value = userMemory(at: plus(register(base), m.int(UInt64(bitPattern: displacement))))
+    case .indexed(let base, let index, let scale, let displacement):
+      let element = LLVMBuildMul(m.builder, register(index), m.int(UInt64(scale)), "")!
+      value = userMemory(at: plus(plus(register(base), element), m.int(UInt64(bitPattern: displacement))))
     }
     return argument.size == 8 ? value : narrow(value, bits: argument.size * 8, signed: argument.signed)
   }

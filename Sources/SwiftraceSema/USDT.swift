@@ -1,3 +1,5 @@
+import SwiftraceBasics
+
 /// A USDT probe site, as the `.note.stapsdt` ELF note describes it: where the nop is, the
 /// semaphore the tracer raises (0 for none), and how each argument is found at that point.
 public struct USDTSite: Hashable, Sendable {
@@ -33,6 +35,8 @@ public struct USDTArgument: Hashable, Sendable, CustomStringConvertible {
     /// Bytes into the x86-64 `struct pt_regs`.
     case register(ptRegsOffset: Int)
     case memory(baseOffset: Int, displacement: Int64)
+    /// `-88(%rsp,%rax,8)`: memory at base + index * scale + displacement (an array element).
+    case indexed(baseOffset: Int, indexOffset: Int, scale: Int, displacement: Int64)
     case constant(Int64)
   }
   public let size: Int
@@ -58,10 +62,20 @@ public struct USDTArgument: Hashable, Sendable, CustomStringConvertible {
     } else if let open = operand.firstIndex(of: "("), operand.hasSuffix(")") {
       let displacementText = operand[..<open]
       let inside = operand[operand.index(after: open)..<operand.index(before: operand.endIndex)]
-      guard inside.hasPrefix("%"), !inside.contains(","), let base = registerOffset(String(inside.dropFirst())),
-        base != 128 else { return nil }  // rip-relative operands name symbols
       guard let displacement = displacementText.isEmpty ? 0 : Int64(displacementText) else { return nil }
-      location = .memory(baseOffset: base, displacement: displacement)
+      let registers = inside.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+      guard registers[0].hasPrefix("%"), let base = registerOffset(String(registers[0].dropFirst())),
+        base != 128 else { return nil }  // rip-relative operands name symbols
+      switch registers.count {
+      case 1:
+        location = .memory(baseOffset: base, displacement: displacement)
+      case 2, 3:
+        guard registers[1].hasPrefix("%"), let index = registerOffset(String(registers[1].dropFirst())), index != 128,
+          let scale = registers.count == 3 ? Int(registers[2]) : 1, [1, 2, 4, 8].contains(scale) else { return nil }
+        location = .indexed(baseOffset: base, indexOffset: index, scale: scale, displacement: displacement)
+      default:
+        return nil
+      }
     } else {
       return nil
     }

@@ -11,11 +11,15 @@
 // With semaphores on, every probe has one; only `guarded` is checked before it fires.
 unsigned short swiftrace_tick_semaphore __attribute__((unused, section(".probes")));
 unsigned short swiftrace_guarded_semaphore __attribute__((unused, section(".probes")));
+unsigned short swiftrace_constant_u32_semaphore __attribute__((unused, section(".probes")));
+unsigned short swiftrace_constant_s16_semaphore __attribute__((unused, section(".probes")));
+unsigned short swiftrace_constant_u8_semaphore __attribute__((unused, section(".probes")));
 #define GUARDED_ENABLED() __builtin_expect(swiftrace_guarded_semaphore, 0)
 #else
 #define DTRACE_PROBE2(provider, name, a, b) do { } while (0)
 #define DTRACE_PROBE3(provider, name, a, b, c) do { } while (0)
 #define GUARDED_ENABLED() 0
+#define DTRACE_PROBE1(provider, name, a) do { } while (0)
 #endif
 
 // Written once per loop: what the watchpoint test watches (in a -no-pie build, at a fixed address).
@@ -67,5 +71,9 @@ int main(int argc, char **argv) {
   struct sample sample = {{7, 0, 8, -1}, {{5, 6}, {-7, 8}}, {1, 2, 255}, 42};
   inspect(&sample);
   if (many(1, 2, 3, 4, 5, 6, 70, 80) != 171) return 1;
+  // Constant operands of every width and sign (`4@$-202182160` is an unsigned 4092785136).
+  DTRACE_PROBE1(swiftrace, constant_u32, (unsigned int)0xF3F3F3F0u);
+  DTRACE_PROBE1(swiftrace, constant_s16, (short)-3600);
+  DTRACE_PROBE1(swiftrace, constant_u8, (unsigned char)240);
   return 0;
 }

@@ -14,7 +14,10 @@ enum Fixtures {
   static let uprobeTarget: String = {
     let output = binDirectory.appendingPathComponent("uprobe_target").path
     let source = Golden.fixtures.appendingPathComponent("uprobe_target.c").path
-    _ = try? runProcess("/usr/bin/cc", ["-O1", "-g", "-o", output, source])
+    // A stale binary from an earlier build must not stand in for a fixture that no longer compiles.
+    unlink(output)
+    let built = try? runProcess("/usr/bin/cc", ["-O1", "-g", "-o", output, source])
+    if built?.status != 0 { FileHandle.standardError.write(Data("uprobe_target.c does not compile:\n\(built?.stderr ?? "")".utf8)) }
     return output
   }()
 

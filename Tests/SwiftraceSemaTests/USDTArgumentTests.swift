@@ -12,6 +12,9 @@ import Testing
     ("-8@-16(%rbp)", 8, true, .memory(baseOffset: 32, displacement: -16)),
     ("4@(%rsp)", 4, false, .memory(baseOffset: 152, displacement: 0)),
     ("-4@$5", 4, true, .constant(5)),
+    ("4@$-202182160", 4, false, .constant(-202182160)),
+    ("1@-88(%rsp,%rax,8)", 1, false, .indexed(baseOffset: 152, indexOffset: 80, scale: 8, displacement: -88)),
+    ("-4@(%rax,%rbx)", 4, true, .indexed(baseOffset: 80, indexOffset: 40, scale: 1, displacement: 0)),
   ])
   func parses(_ spec: String, _ size: Int, _ signed: Bool, _ location: USDTArgument.Location) throws {
     let argument = try #require(USDTArgument.parse(spec))
@@ -20,7 +23,7 @@ import Testing
     #expect(argument.location == location)
   }
 
-  @Test(arguments: ["8@counter(%rip)", "4@(%rax,%rbx,4)", "3@%eax", "4@%xmm0", "garbage"])
+  @Test(arguments: ["8@counter(%rip)", "4@(%rax,%rbx,3)", "4@8(%rax,%rip,2)", "3@%eax", "4@%xmm0", "garbage"])
   func refusesWhatAProbeCannotRead(_ spec: String) {
     #expect(USDTArgument.parse(spec) == nil)
   }
