@@ -130,6 +130,8 @@ extension IRGenerator {
     switch type {
     case .record:
       return .integer(address)
+    case .pointer where { if case .array = c { return true } else { return false } }():
+      return .integer(address)  // an array of structs or pointers decays to its first element's address
     case .array:
       let buffer = scratch(type.storageSize)
       zero(buffer, bytes: type.storageSize)

@@ -89,15 +89,18 @@ public struct ProbeListing {
   func listUserProbes(_ write: (String) -> Void) {
     let parts = pattern.map { ProbeKind.splitAttachPoint($0) } ?? []
     let listsUprobes = provider.map { wildcardMatch($0, "uprobe") || $0 == "u" } ?? (targetPID != nil)
+    // uretprobes only when named: they are the same functions again.
+    let uprobeProvider = provider == "uretprobe" || provider == "ur" ? "uretprobe" : "uprobe"
+    let listsFunctions = listsUprobes || uprobeProvider == "uretprobe"
     let listsUSDT = provider.map { wildcardMatch($0, "usdt") || $0 == "U" } ?? (targetPID != nil)
-    guard listsUprobes || listsUSDT else { return }
+    guard listsFunctions || listsUSDT else { return }
     // The file part: what follows the provider when there is more after it, else any file of -p's process.
     let filePattern = parts.count >= 3 ? parts[1] : "*"
     for path in files(matching: filePattern) {
-      if listsUprobes {
+      if listsFunctions {
         let function = parts.count >= 2 ? parts.last! : "*"
         for name in UserBinaries.functions(in: path) ?? [] where wildcardMatch(function, name) {
-          write("uprobe:\(path):\(name)\n")
+          write("\(uprobeProvider):\(path):\(name)\n")
         }
       }
       if listsUSDT {

@@ -126,7 +126,7 @@ extension TypeChecker {
         return nil
       }
       if case .integer(let n) = index.kind, n >= UInt64(count) {
-        error("sema.indexOutOfBounds", "the index \(n) is out of bounds for an array of \(count) elements", at: index.range)
+        error("sema.indexOutOfBounds", "the index \(n) is out of bounds for array of size \(count)", at: index.range)
         return nil
       }
       return element
@@ -210,8 +210,14 @@ extension TypeChecker {
   /// `sizeof(expression)`: the bytes the value occupies (as bpftrace counts them).
   func checkSizeofExpression(_ args: [Expr], _ e: Expr) -> SType? {
     guard args.count == 1, let t = check(args[0]) else { return nil }
+    // A field has its C size (`sizeof(s.c)` of a char is 1), not the 8 bytes a value takes.
+    if let field = memberFields[args[0].id], field.type.size > 0 {
+      constants[e.id] = UInt64(field.type.size)
+      return .uint64
+    }
     switch t {
     case .string(let n): constants[e.id] = UInt64(n)
+    case .array, .structValue: constants[e.id] = UInt64(t.byteSize)
     case .record(let r, _): constants[e.id] = UInt64(r.size)
     case .none, .tracepointArgs:
       error("sema.sizeof", "sizeof cannot measure \(t)", at: args[0].range)

@@ -47,6 +47,14 @@ __attribute__((noinline)) void inspect(struct sample *s) {
   __asm__ volatile("" ::"r"(s) : "memory");
 }
 
+// Arrays of structs and of pointers inside a struct: they index to the element's address.
+struct pair { int a; short b[2]; };
+struct nest { long tag; struct pair pairs[3]; long *pointers[2]; };
+
+__attribute__((noinline)) void nested(struct nest *n) {
+  __asm__ volatile("" ::"r"(n) : "memory");
+}
+
 // Eight arguments: the last two are passed on the stack (sarg0, sarg1).
 __attribute__((noinline)) long many(long a, long b, long c, long d, long e, long f, long g, long h) {
   __asm__ volatile("" ::: "memory");
@@ -71,6 +79,9 @@ int main(int argc, char **argv) {
   struct sample sample = {{7, 0, 8, -1}, {{5, 6}, {-7, 8}}, {1, 2, 255}, 42};
   inspect(&sample);
   if (many(1, 2, 3, 4, 5, 6, 70, 80) != 171) return 1;
+  long pointed[2] = {111, 222};
+  struct nest nest = {9, {{1, {2, 3}}, {4, {5, 6}}, {7, {8, 9}}}, {&pointed[0], &pointed[1]}};
+  nested(&nest);
   // Constant operands of every width and sign (`4@$-202182160` is an unsigned 4092785136).
   DTRACE_PROBE1(swiftrace, constant_u32, (unsigned int)0xF3F3F3F0u);
   DTRACE_PROBE1(swiftrace, constant_s16, (short)-3600);

@@ -113,6 +113,8 @@ import Testing
     let target = Fixtures.uprobeTarget
     let wildcardFile = try run(["-l", "uprobe:\(target.dropLast(3))*:ad*"])
     #expect(wildcardFile.stdout == "uprobe:\(target):add\n", "\(wildcardFile.stdout)")
+    let returns = try run(["-l", "uretprobe:\(target):ad*"])
+    #expect(returns.stdout == "uretprobe:\(target):add\n", "\(returns.stdout)")
     let anyProvider = try run(["-l", "*:\(target):*"])
     #expect(anyProvider.stdout.contains("uprobe:\(target):greet\n"), "\(anyProvider.stdout)")
     #expect(anyProvider.stdout.contains("usdt:\(target):swiftrace:guarded\n"), "\(anyProvider.stdout)")
