@@ -35,6 +35,17 @@ extension IRGenerator {
       case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
       case .join: return emitJoin(args: args, call: e)
       case .delete: return emitDelete(args: args)
+      case .debugf:
+        // bpf_trace_printk (6): format, its size, then up to three 8-byte values (strings by address).
+        guard case .buffer(let format, let size) = emitValue(args[0]) else { return }
+        let values = args.dropFirst().map { arg -> LLVMValueRef in
+          switch emitValue(arg) {
+          case .integer(let v): return v
+          case .buffer(let p, _): return LLVMBuildPtrToInt(m.builder, p, m.i64, "")!
+          }
+        }
+        callHelper(6, [format, m.int(UInt64(size), m.i32)] + values)
+        return
       case .signal:
         // bpf_send_signal (109): to the current task's process.
         let number = checked.constants[e.id].map { m.int($0) } ?? emitInteger(args[0])

@@ -59,6 +59,7 @@ public enum Function: String, CaseIterable, Sendable {
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
+  case debugf
 
   public var isAggregation: Bool {
     switch self {
@@ -71,6 +72,7 @@ public enum Function: String, CaseIterable, Sendable {
   public var signature: String {
     switch self {
     case .printf: return "printf(format, ...)"
+    case .debugf: return "debugf(format, up to 3 arguments)"
     case .exit: return "exit()"
     case .str: return "str(pointer [, length])"
     case .strncmp: return "strncmp(string, string, length)"

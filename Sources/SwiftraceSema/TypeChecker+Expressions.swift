@@ -341,6 +341,25 @@ extension TypeChecker {
       }
       checkPrintf(args: args, e)
       return SType.none
+    case .debugf:
+      // bpf_trace_printk: the kernel formats it into the trace pipe (/sys/kernel/tracing/trace).
+      guard asStatement else {
+        error("sema.notAValue", "debugf() produces no value", at: e.range)
+        return nil
+      }
+      guard (1...4).contains(args.count), case .string = args[0].kind else {
+        error("sema.arity", "debugf() takes a format literal and up to three arguments: \(Function.debugf.signature)", at: e.range)
+        return nil
+      }
+      types[args[0].id] = check(args[0])
+      for arg in args.dropFirst() {
+        guard let t = check(arg) else { return nil }
+        guard t.isIntegerLike || t.isString else {
+          error("sema.argumentType", "debugf() prints integers and strings, not \(t)", at: arg.range)
+          return nil
+        }
+      }
+      return SType.none
     case .signal, .override:
       guard asStatement else {
         error("sema.notAValue", "\(name)() produces no value", at: e.range)

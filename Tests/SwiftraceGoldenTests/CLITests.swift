@@ -220,6 +220,15 @@ import Testing
     #expect(inside.status == 0, "\(inside.stderr)")
   }
 
+  /// debugf() goes to the kernel's trace buffer, formatted there.
+  @Test func debugfWritesTheTraceBuffer() throws {
+    let marker = "swiftrace-debugf-\(getpid())"
+    let r = try run(["-e", "i:ms:1 { debugf(\"\(marker) %s %d %x\", \"a\", 1, 16); exit(); }"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let trace = (try? String(contentsOfFile: "/sys/kernel/tracing/trace", encoding: .utf8)) ?? ""
+    #expect(trace.contains("\(marker) a 1 10"), "not in the trace buffer")
+  }
+
   /// A `-c` command that does not exist is one line and exit 1, before anything is loaded.
   @Test func missingChildCommand() throws {
     let r = try run(["-c", "no-such-program-here --flag", "-e", "BEGIN { printf(\"ran\\n\"); }"])
