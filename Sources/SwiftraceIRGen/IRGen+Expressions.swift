@@ -67,7 +67,7 @@ extension IRGenerator {
         return .integer(load64(offset(context, Int(checked.constants[e.id] ?? 0))))
       case .macaddr?:
         return emitMacAddress(args[0])
-      case .strftime?, .ksym?, .usym?, .ntop?, .bswap?, .strerror?, .kstack?, .ustack?:
+      case .strftime?, .ksym?, .usym?, .ntop?, .bswap?, .strerror?, .cgroup_path?, .kstack?, .ustack?:
         return emitSymbolFunction(Function(rawValue: name)!, args, e)
       case .strcontains?:
         guard case .buffer(let h, let nh) = emitValue(args[0]), case .buffer(let n, let nn) = emitValue(args[1]) else {

@@ -57,7 +57,7 @@ extension IRGenerator {
     case .kstack, .ustack:
       guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
       return stackValue(kind)
-    default:  // ksym, usym, strerror
+    default:  // ksym, usym, strerror, cgroup_path
       guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
       return symbolValue(kind, emitInteger(args[0]))
     }

@@ -58,6 +58,8 @@ public final class Symbolizer {
       return String(cString: name)
     case .errorName:
       return String(cString: strerror(Int32(truncatingIfNeeded: value)))
+    case .cgroupPath:
+      return CgroupPaths.text(id: value)
     case .macAddress:
       return (0..<6).map { i in
         let byte = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))

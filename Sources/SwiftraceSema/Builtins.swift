@@ -59,7 +59,7 @@ public enum Function: String, CaseIterable, Sendable {
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
-  case debugf
+  case debugf, cgroup_path
 
   public var isAggregation: Bool {
     switch self {
@@ -73,6 +73,7 @@ public enum Function: String, CaseIterable, Sendable {
     switch self {
     case .printf: return "printf(format, ...)"
     case .debugf: return "debugf(format, up to 3 arguments)"
+    case .cgroup_path: return "cgroup_path(cgroup id)"
     case .exit: return "exit()"
     case .str: return "str(pointer [, length])"
     case .strncmp: return "strncmp(string, string, length)"

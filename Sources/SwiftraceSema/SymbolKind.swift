@@ -21,6 +21,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   case errorName
   /// `macaddr(p)`: six bytes, printed `AA:BB:CC:DD:EE:FF`.
   case macAddress
+  /// `cgroup_path(id)`: a cgroup id, printed as its path in each mounted hierarchy.
+  case cgroupPath
 
   public var storageSize: Int {
     switch self {
@@ -42,6 +44,7 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
     case .username: return "username"
     case .errorName: return "strerror"
     case .macAddress: return "macaddr"
+    case .cgroupPath: return "cgroup_path"
     }
   }
 }

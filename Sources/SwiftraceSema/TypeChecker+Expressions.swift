@@ -430,7 +430,7 @@ extension TypeChecker {
       }
       checkMapFunction(f, args: args, e)
       return SType.none
-    case .time, .join, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
+    case .time, .join, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack,
       .reg, .cgroupid, .macaddr, .pton, .uaddr:
       return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:

@@ -59,10 +59,12 @@ extension TypeChecker {
     case .strftime:
       guard arity(2...2), let format = stringLiteral(args[0], of: f), integerArgument(args[1]) != nil else { return nil }
       return .symbol(.timestamp(format: format))
-    case .ksym, .usym, .strerror:
+    case .ksym, .usym, .strerror, .cgroup_path:
       guard arity(1...1), integerArgument(args[0]) != nil else { return nil }
       if f == .usym { usesUserSymbols = true }
-      return .symbol(f == .ksym ? .kernelSymbol : f == .usym ? .userSymbol : .errorName)
+      let kinds: [Function: SymbolKind] = [.ksym: .kernelSymbol, .usym: .userSymbol, .strerror: .errorName,
+                                           .cgroup_path: .cgroupPath]
+      return .symbol(kinds[f]!)
     case .bswap:
       guard arity(1...1), let t = integerArgument(args[0]) else { return nil }
       return t.isPointer ? .uint64 : t
