@@ -286,9 +286,14 @@ public enum ProbeKind: Hashable, Sendable {
   public static func splitAttachPoint(_ text: String) -> [String] {
     var parts: [String] = []
     var current = ""
-    var quoted = false
+    var quoted = false, escaped = false
     for ch in text {
-      if ch == "\"" {
+      if escaped {
+        current.append(ch)  // `\"` inside quotes: a quote that is part of the name
+        escaped = false
+      } else if quoted && ch == "\\" {
+        escaped = true
+      } else if ch == "\"" {
         quoted.toggle()
       } else if ch == ":" && !quoted {
         parts.append(current)

@@ -93,7 +93,9 @@ public struct Lexer {
     var inQuotes = false
     while position < bytes.count {
       let c = bytes[position]
-      if c == UInt8(ascii: "\"") {
+      if inQuotes && c == UInt8(ascii: "\\") {
+        position += 1  // `\"` inside quotes does not end them
+      } else if c == UInt8(ascii: "\"") {
         inQuotes.toggle()
       } else if !inQuotes && c == UInt8(ascii: "/") && !takesPath(bytes[start..<position]) {
         break  // `kprobe:f/pid == 1/`: only uprobe-like attach points contain paths

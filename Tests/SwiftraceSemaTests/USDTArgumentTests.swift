@@ -27,4 +27,11 @@ import Testing
   func refusesWhatAProbeCannotRead(_ spec: String) {
     #expect(USDTArgument.parse(spec) == nil)
   }
+
+  /// A probe named with quotes in it (`"probe1"`, as some programs' notes have) is written quoted
+  /// with `\"` escapes; colons inside quotes do not split.
+  @Test func quotedNamesKeepTheirQuotes() {
+    #expect(ProbeKind.splitAttachPoint(#"usdt:./bin:test:"\"probe1\"""#) == ["usdt", "./bin", "test", #""probe1""#])
+    #expect(ProbeKind.splitAttachPoint(#"uprobe:"/a:b":f"#) == ["uprobe", "/a:b", "f"])
+  }
 }
