@@ -144,8 +144,8 @@ public enum Driver {
       || options.dumpAll
     checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
-    checkOptions.resolveUserBinary = { UserBinaries.resolve($0) }
     let targetPID = options.targetPID
+    checkOptions.resolveUserBinary = { UserBinaries.resolve($0, pid: targetPID) }
     checkOptions.expandUserBinary = { UserBinaries.expand($0, pid: targetPID) }
     checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
     checkOptions.userFunctionSize = { UserBinaries.functionSize($1, in: $0) }

@@ -20,6 +20,15 @@ public enum UserBinaries {
     return libraryCache().first { $0.name == soname || $0.name.hasPrefix(soname + ".") }?.path
   }
 
+  /// `resolve`, and with `-p PID` a path that exists only in the process's mount namespace, reached
+  /// through /proc/PID/root (a program in a container).
+  public static func resolve(_ target: String, pid: Int32?) -> String? {
+    if let found = resolve(target) { return found }
+    guard let pid, target.hasPrefix("/") else { return nil }
+    let inside = "/proc/\(pid)/root\(target)"
+    return isELF(inside) ? inside : nil
+  }
+
   /// Every ELF file a usdt or uprobe target stands for: with `-p PID`, an empty target is the
   /// process's program and the libraries it has mapped; a target with wildcards (`./bin/usdt_*`)
   /// is every file that matches; anything else is what `resolve` finds.
@@ -28,7 +37,7 @@ public enum UserBinaries {
       guard let pid else { return [] }
       return mappedFiles(pid: pid)
     }
-    guard target.contains("*") || target.contains("?") else { return resolve(target).map { [$0] } ?? [] }
+    guard target.contains("*") || target.contains("?") else { return resolve(target, pid: pid).map { [$0] } ?? [] }
     var matches = glob_t()
     defer { globfree(&matches) }
     guard glob(target, 0, nil, &matches) == 0 else { return [] }

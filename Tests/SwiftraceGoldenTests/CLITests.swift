@@ -234,6 +234,23 @@ import Testing
     #expect(trace.contains("\(marker) a 1 10"), "not in the trace buffer")
   }
 
+  /// With -p, a uprobe path that exists only in the process's mount namespace (a container's
+  /// program) is found through /proc/PID/root.
+  @Test func uprobeTargetInAnotherMountNamespace() throws {
+    guard isRoot, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { try Test.cancel("needs root and unshare") }
+    let hidden = "/tmp/swiftrace-mountns-\(getpid())"
+    let binDirectory = Fixtures.binDirectory.path
+    let script = "mkdir -p \(hidden) && mount --bind \(binDirectory) \(hidden) && exec \(hidden)/uprobe_target 2000000000"
+    let child = try runProcess("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script],
+                               timeout: 20, interruptAfter: 1, signal: SIGKILL, inspectAfter: 0.3) { pid in
+      // unshare execs sh, which execs the program: the pid stays the same.
+      let r = try? self.run(["--dry-run", "-p", String(pid), "-e", "uprobe:\(hidden)/uprobe_target:add { }"])
+      #expect(r?.status == 0, "\(r?.stderr ?? "")")
+    }
+    _ = child
+    rmdir(hidden)
+  }
+
   /// A `-c` command that does not exist is one line and exit 1, before anything is loaded.
   @Test func missingChildCommand() throws {
     let r = try run(["-c", "no-such-program-here --flag", "-e", "BEGIN { printf(\"ran\\n\"); }"])
