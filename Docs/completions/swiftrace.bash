@@ -163,7 +163,7 @@ _swiftrace() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=(-k)
-    local -a non_repeating_flags=(-V --version --info -l --dry-run --unsafe -q -v -h --help)
+    local -a non_repeating_flags=(-V --version --info -l --dry-run --unsafe --usdt-file-activation -q -v -h --help)
     local -a repeating_options=(-I --include)
     local -a non_repeating_options=(-e -c --dump -f -o -p --metrics -B -d --emit-elf)
     __swiftrace_offer_flags_options -1

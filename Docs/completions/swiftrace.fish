@@ -20,7 +20,7 @@ function __swiftrace_parse_tokens -S
     set -l unparsed_tokens (__swiftrace_tokens -pc)
     switch $unparsed_tokens[1]
     case 'swiftrace'
-        __swiftrace_parse_subcommand -r 1 'e=' 'c=' 'dump=' 'I=+' 'include=+' 'f=' 'o=' 'p=' 'metrics=' 'B=' 'd=' 'k' 'V/version' 'info' 'l' 'emit-elf=' 'dry-run' 'unsafe' 'q' 'v' 'h/help'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c=' 'dump=' 'I=+' 'include=+' 'f=' 'o=' 'p=' 'metrics=' 'B=' 'd=' 'k' 'V/version' 'info' 'l' 'emit-elf=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q' 'v' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __swiftrace_parse_subcommand -r 1 
@@ -95,6 +95,7 @@ complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_op
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" emit-elf' -l 'emit-elf' -d 'Write the compiled BPF object to FILE and exit without loading it.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dry-run' -l 'dry-run' -d 'Compile and load into the kernel (verifier included), but do not attach.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" unsafe' -l 'unsafe' -d 'Allow actions that change the system: system(), signal(), override().'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" usdt-file-activation' -l 'usdt-file-activation' -d 'Raise USDT semaphores in every process running the file (always done here, through the kernel).'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" q' -s 'q' -d 'Do not print the \'Attaching N probes...\' line.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" v' -s 'v' -d 'Verbose: show libbpf\'s messages and whole verifier logs.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -59,6 +59,7 @@ _swiftrace() {
         '--emit-elf[Write the compiled BPF object to FILE and exit without loading it.]:FILE:'
         '--dry-run[Compile and load into the kernel (verifier included), but do not attach.]'
         '--unsafe[Allow actions that change the system\: system(), signal(), override().]'
+        '--usdt-file-activation[Raise USDT semaphores in every process running the file (always done here, through the kernel).]'
         '-q[Do not print the '\''Attaching N probes...'\'' line.]'
         '-v[Verbose\: show libbpf'\''s messages and whole verifier logs.]'
         '*:FILE|ARGS:'

@@ -93,6 +93,12 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customLong("unsafe"), help: "Allow actions that change the system: system(), signal(), override().")
   var unsafe = false
 
+  // Accepted for bpftrace's scripts: USDT semaphores are always raised through the kernel's
+  // reference counter, in every process that maps the file, now and later.
+  @Flag(name: .customLong("usdt-file-activation"),
+        help: "Raise USDT semaphores in every process running the file (always done here, through the kernel).")
+  var usdtFileActivation = false
+
   @Flag(name: .customShort("q"), help: "Do not print the 'Attaching N probes...' line.")
   var quiet = false
 

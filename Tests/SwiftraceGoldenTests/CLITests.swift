@@ -22,6 +22,12 @@ import Testing
             "\(unknown.stderr)")
   }
 
+  /// bpftrace's --usdt-file-activation is accepted (semaphores are always raised by the kernel).
+  @Test func usdtFileActivationIsAccepted() throws {
+    let r = try run(["--usdt-file-activation", "--dry-run", "-e", "usdt:\(Fixtures.uprobeTarget):swiftrace:guarded { }"])
+    #expect(r.status == 0, "\(r.stderr)")
+  }
+
   /// `--` ends the options and is not a parameter; what follows it is, even `-x`.
   @Test func doubleDashEndsTheOptions() throws {
     let r = try run(["-q", "-e", #"BEGIN { printf("%d %s %d\n", $#, str($1), $3); exit(); }"#, "--", "a", "b", "-7"])
