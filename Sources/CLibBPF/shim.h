@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static inline int swr_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
                                       unsigned long flags) {
@@ -80,4 +81,30 @@ static inline int swr_spawn_held(const char *path, char *const argv[], char *con
   close(hold_fd);
   execve(path, argv, envp);
   _exit(127);
+}
+
+// The C definitions of BTF types `ids` and everything they depend on, as libbpf's btf_dump
+// writes them: what a script's C definitions need when they embed a kernel struct by value.
+// Returns a malloc'ed string (the caller frees it), or NULL.
+struct swr_text { char *data; size_t length; };
+static inline void swr_text_append(void *ctx, const char *fmt, va_list args) {
+  struct swr_text *text = (struct swr_text *)ctx;
+  char *piece = swr_vformat_alloc_impl(fmt, args);
+  if (!piece) return;
+  size_t n = strlen(piece);
+  char *grown = (char *)realloc(text->data, text->length + n + 1);
+  if (grown) {
+    memcpy(grown + text->length, piece, n + 1);
+    text->data = grown;
+    text->length += n;
+  }
+  free(piece);
+}
+static inline char *swr_btf_dump_types(const struct btf *btf, const unsigned int *ids, size_t count) {
+  struct swr_text text = { (char *)calloc(1, 1), 0 };
+  struct btf_dump *dump = btf_dump__new(btf, swr_text_append, &text, NULL);
+  if (!dump) { free(text.data); return NULL; }
+  for (size_t i = 0; i < count; i++) btf_dump__dump_type(dump, ids[i]);
+  btf_dump__free(dump);
+  return text.data;
 }

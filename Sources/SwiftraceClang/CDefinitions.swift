@@ -57,7 +57,31 @@ public final class CDefinitions: KernelTypeCatalog {
     var args = ["-x", "c", "-std=gnu11", "-DBPFTRACE_HAVE_BTF", "-Wno-everything", "-include", Self.preludePath]
     args += includeDirectories.flatMap { ["-I", $0] }
     args += includeFiles.flatMap { ["-include", $0] }
-    parse(text, args)
+    parse(text, args, kernelDefinitions: nil)
+    // A kernel struct embedded by value (`struct foo { struct task_struct t; }`) needs its
+    // definition, which BTF has: parse once more with those definitions included, as bpftrace
+    // does (only then: dumping them costs a parse of thousands of types).
+    var incomplete: [(name: String, isUnion: Bool)] = []
+    for problem in problems where problem.isError {
+      if let r = Self.incompleteRecord(in: problem.message), !incomplete.contains(where: { $0 == r }) { incomplete.append(r) }
+    }
+    if !incomplete.isEmpty, let header = fallback?.cDefinitions(ofRecords: incomplete) {
+      // Everything the first parse found points into its translation unit: start over.
+      if let unit { clang_disposeTranslationUnit(unit) }
+      if let index { clang_disposeIndex(index) }
+      (unit, index, problems, constants) = (nil, nil, [], [:])
+      (recordIDs, records, namedRecords, fieldCache) = ([:], [:], [:], [:])
+      parse(text, args + ["-include", Self.kernelHeaderPath], kernelDefinitions: header)
+    }
+  }
+
+  /// `struct task_struct` in clang's "field has incomplete type 'struct task_struct'".
+  static func incompleteRecord(in message: String) -> (name: String, isUnion: Bool)? {
+    guard message.contains("incomplete type '"), let open = message.firstIndex(of: "'") else { return nil }
+    let quoted = message[message.index(after: open)...].prefix { $0 != "'" }
+    let words = quoted.split(separator: " ")
+    guard words.count == 2, words[0] == "struct" || words[0] == "union" else { return nil }
+    return (String(words[1]), words[0] == "union")
   }
 
   deinit {
@@ -94,7 +118,9 @@ public final class CDefinitions: KernelTypeCatalog {
 
     """
 
-  private func parse(_ text: String, _ args: [String]) {
+  static let kernelHeaderPath = "/virtual/swiftrace-kernel-types.h"
+
+  private func parse(_ text: String, _ args: [String], kernelDefinitions: String?) {
     index = clang_createIndex(0, 0)
     let path = "/virtual/swiftrace-definitions.c"
     let cArgs = args.map { strdup($0) }
@@ -108,13 +134,19 @@ public final class CDefinitions: KernelTypeCatalog {
     defer { free(preludeContents) }
     let preludeName = strdup(Self.preludePath)!
     defer { free(preludeName) }
+    let kernelText = kernelDefinitions ?? ""
+    let kernelContents = strdup(kernelText)!
+    defer { free(kernelContents) }
+    let kernelName = strdup(Self.kernelHeaderPath)!
+    defer { free(kernelName) }
     var unsaved = [
       CXUnsavedFile(Filename: fileName, Contents: contents, Length: UInt(text.utf8.count)),
       CXUnsavedFile(Filename: preludeName, Contents: preludeContents, Length: UInt(Self.prelude.utf8.count)),
+      CXUnsavedFile(Filename: kernelName, Contents: kernelContents, Length: UInt(kernelText.utf8.count)),
     ]
     var tu: CXTranslationUnit?
     let options = CXTranslationUnit_DetailedPreprocessingRecord.rawValue | CXTranslationUnit_SkipFunctionBodies.rawValue
-    let rc = clang_parseTranslationUnit2(index, path, &argv, Int32(argv.count), &unsaved, 2, options, &tu)
+    let rc = clang_parseTranslationUnit2(index, path, &argv, Int32(argv.count), &unsaved, UInt32(unsaved.count), options, &tu)
     guard rc == CXError_Success, let tu else {
       problems.append(Problem(line: 1, column: 1, message: "libclang could not parse the C definitions", isError: true))
       return

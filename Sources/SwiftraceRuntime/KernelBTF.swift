@@ -34,6 +34,17 @@ public final class KernelBTF: KernelTypeCatalog {
     return r
   }
 
+  public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? {
+    guard let btf = handle() else { return nil }
+    let ids: [UInt32] = records.compactMap { r in
+      let id = btf__find_by_name_kind(btf, r.name, UInt32(r.isUnion ? BTF_KIND_UNION : BTF_KIND_STRUCT))
+      return id > 0 ? UInt32(id) : nil
+    }
+    guard !ids.isEmpty, let text = swr_btf_dump_types(btf, ids, ids.count) else { return nil }
+    defer { free(text) }
+    return String(cString: text)
+  }
+
   public func typedef(named name: String) -> CType? {
     guard let btf = handle() else { return nil }
     let id = btf__find_by_name_kind(btf, name, UInt32(BTF_KIND_TYPEDEF))
