@@ -142,6 +142,9 @@ public enum Driver {
     checkOptions.unsafe = options.unsafe
     checkOptions.hasTargetProcess = options.childCommand != nil || options.targetPID != nil || options.dump != nil
       || options.dumpAll
+    checkOptions.targetExecutable = options.targetPID.map { UserBinaries.executable(ofProcess: $0) }
+      ?? options.childCommand.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).first }
+        .flatMap { ChildProcess.findProgram(String($0)) }
     checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
     checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
     let targetPID = options.targetPID
@@ -295,9 +298,12 @@ public enum Driver {
       sessionOptions.metrics = metricsServer
     }
     defer { metricsServer?.shutdown() }
+    let names = { (role: BPFObjectCode.ProgramSymbol.Role) in
+      Dictionary(uniqueKeysWithValues: code.programs.filter { $0.role == role }.map { ($0.probeIndex, $0.functionName) })
+    }
     var objectCode = Session.ObjectCode(
-      elf: code.elf, programNames: Dictionary(uniqueKeysWithValues: code.programs.map { ($0.probeIndex, $0.functionName) }),
-      mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
+      elf: code.elf, programNames: names(.probe), mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
+    objectCode.watchpointSetupNames = names(.watchpointSetup)
     objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
     objectCode.failedUpdatesSymbol = BPFObjectCode.failedUpdatesSymbol
     objectCode.stoppedMap = BPFObjectCode.stoppedSection

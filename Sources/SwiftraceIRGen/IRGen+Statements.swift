@@ -32,7 +32,7 @@ extension IRGenerator {
       switch f {
       case .printf, .cat, .system: return emitPrintf(args: args, call: e)
       case .exit: return emitExit()
-      case .print, .clear, .zero, .time: return emitAction(args: args, call: e)
+      case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
       case .join: return emitJoin(args: args, call: e)
       case .delete: return emitDelete(args: args)
       case .debugf:
@@ -251,6 +251,8 @@ extension IRGenerator {
       }
     case .printValue(let type):
       store(emitValue(args[0]), of: checked.type(of: args[0]), into: offset(event, 8), as: type)
+    case .unwatch:
+      store64(emitInteger(args[0]), at: offset(event, 8))
     case .clearMap, .zeroMap, .time, .join:
       break
     }

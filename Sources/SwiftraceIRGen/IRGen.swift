@@ -8,9 +8,12 @@ import SwiftraceSyntax
 /// symbol of every map, and the ring buffer.
 public struct BPFObjectCode: Sendable {
   public struct ProgramSymbol: Sendable {
+    /// A probe's own program, or the uprobe that places a function watchpoint's breakpoint.
+    public enum Role: Sendable { case probe, watchpointSetup }
     public let probeIndex: Int
     public let functionName: String
     public let section: String
+    public var role: Role = .probe
   }
   public let elf: [UInt8]
   public let programs: [ProgramSymbol]
@@ -125,6 +128,11 @@ public final class IRGenerator {
     declareMaps()
     var programs: [BPFObjectCode.ProgramSymbol] = []
     for p in checked.probes { programs.append(emitProbe(p)) }
+    for p in checked.probes {
+      if case .functionWatchpoint(_, _, let argument, _, _, let async) = p.kind {
+        programs.append(emitWatchpointSetup(p, argument: argument, async: async))
+      }
+    }
     di.finalize()
     if let problem = m.verify() { throw .invalidModule(problem) }
     built = programs
@@ -208,23 +216,21 @@ public final class IRGenerator {
     case .fexit(let f): return "fexit/\(f)"
     case .uprobe, .usdt, .usdtPattern: return "uprobe"
     case .uretprobe: return "uretprobe"
-    case .interval, .profile, .software, .hardware, .watchpoint: return "perf_event"
+    case .interval, .profile, .software, .hardware, .watchpoint, .functionWatchpoint: return "perf_event"
     }
   }
 
-  func emitProbe(_ p: CheckedProbe) -> BPFObjectCode.ProgramSymbol {
-    probe = p
-    let name = "p\(p.index)_" + sanitize(p.kind.name)
+  /// Starts program function `name` in `section`: an entry block that holds the stack slots and a
+  /// body where the builder is left. The caller disposes `allocaBuilder` when the function is done.
+  func startProgram(_ name: String, section: String, range: SourceRange) {
     var params: [LLVMTypeRef?] = [m.i8Ptr]
     let fnType = LLVMFunctionType(m.i32, &params, 1, 0)!
     function = LLVMAddFunction(m.module, name, fnType)
-    let section = section(for: p.kind)
     LLVMSetSection(function, section)
     LLVMSetLinkage(function, LLVMExternalLinkage)
-    subprogram = di.describeFunction(function, name: name, line: line(of: p.decl.range))
+    subprogram = di.describeFunction(function, name: name, line: line(of: range))
     context = LLVMGetParam(function, 0)
     LLVMSetValueName2(context, "ctx", 3)
-
     let entry = LLVMAppendBasicBlockInContext(m.context, function, "entry")
     let body = LLVMAppendBasicBlockInContext(m.context, function, "body")
     LLVMPositionBuilderAtEnd(m.builder, entry)
@@ -232,9 +238,50 @@ public final class IRGenerator {
     allocaBuilder = LLVMCreateBuilderInContext(m.context)
     LLVMPositionBuilderBefore(allocaBuilder, jump)
     LLVMSetCurrentDebugLocation2(allocaBuilder, nil)
-    defer { LLVMDisposeBuilder(allocaBuilder) }
     LLVMPositionBuilderAtEnd(m.builder, body)
-    setLocation(p.decl.range)
+    setLocation(range)
+  }
+
+  /// The trace has stopped: return before doing anything (one load of a global).
+  func returnIfStopped() {
+    let flag = LLVMBuildLoad2(m.builder, m.i64, stopped, "stopped")!
+    LLVMSetVolatile(flag, 1)
+    LLVMSetAlignment(flag, 8)
+    returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, flag, m.int(0), "")!, "stop")
+  }
+
+  /// `watchpoint:FUNCTION+argN`: a uprobe on FUNCTION that tells userspace the address argument N
+  /// holds, where the breakpoint goes; a synchronous watchpoint also stops the process
+  /// (bpf_send_signal, SIGSTOP) until userspace has placed it and continues it.
+  func emitWatchpointSetup(_ p: CheckedProbe, argument: Int, async: Bool) -> BPFObjectCode.ProgramSymbol {
+    probe = p
+    let name = "w\(p.index)_setup"
+    startProgram(name, section: "uprobe", range: p.decl.range)
+    defer { LLVMDisposeBuilder(allocaBuilder) }
+    (variables, freeScratch, usedScratch, frame) = ([:], [:], [], nil)
+    returnIfStopped()
+    if let target = options.targetPID {
+      let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!
+      returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, current, m.int(target), "")!, "pid")
+    }
+    // The stop first: userspace's SIGCONT, sent once the breakpoint is placed, must come after it
+    // (it also discards a stop still pending), or the process would stay stopped.
+    if !async { callHelper(109, [m.int(UInt64(SIGSTOP), m.i32)]) }  // bpf_send_signal
+    let event = scratch(16)
+    store64(m.int(AsyncEventID.watchpointBase + UInt64(p.index)), at: event)
+    store64(load64(offset(context, Self.argumentOffsets[argument])), at: offset(event, 8))
+    sendEvent(event, size: 16, wakeUp: true)
+    LLVMBuildRet(m.builder, m.int(0, m.i32))
+    LLVMSetCurrentDebugLocation2(m.builder, nil)
+    return .init(probeIndex: p.index, functionName: name, section: "uprobe", role: .watchpointSetup)
+  }
+
+  func emitProbe(_ p: CheckedProbe) -> BPFObjectCode.ProgramSymbol {
+    probe = p
+    let name = "p\(p.index)_" + sanitize(p.kind.name)
+    let section = section(for: p.kind)
+    startProgram(name, section: section, range: p.decl.range)
+    defer { LLVMDisposeBuilder(allocaBuilder) }
 
     variables = [:]
     freeScratch = [:]
@@ -255,13 +302,7 @@ public final class IRGenerator {
         variables[varName] = slot
       }
     }
-    if p.kind != .begin && p.kind != .end {
-      // The trace has stopped: return before doing anything (one load of a global).
-      let flag = LLVMBuildLoad2(m.builder, m.i64, stopped, "stopped")!
-      LLVMSetVolatile(flag, 1)
-      LLVMSetAlignment(flag, 8)
-      returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, flag, m.int(0), "")!, "stop")
-    }
+    if p.kind != .begin && p.kind != .end { returnIfStopped() }
     if let target = options.targetPID, p.kind.firesInProcessContext {
       // bpf_get_current_pid_tgid (14): the process id is the upper half.
       let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!

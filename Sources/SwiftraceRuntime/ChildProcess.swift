@@ -39,7 +39,7 @@ public final class ChildProcess {
   }
 
   /// An executable file: `program` itself when it names a path, else the first in PATH.
-  static func findProgram(_ program: String) -> String? {
+  public static func findProgram(_ program: String) -> String? {
     if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
     let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
     for dir in path.split(separator: ":") where access("\(dir)/\(program)", X_OK) == 0 {

@@ -46,6 +46,8 @@ public final class Session {
   var endStarted = false
   /// Maps zero() has run on: an all-zero histogram among them prints (empty) instead of not at all.
   var zeroedMaps = Set<String>()
+  /// Breakpoints placed for `watchpoint:FUNCTION+argN` probes, by watched address.
+  var watchedAddresses: [UInt64: [(probe: Int, link: BPFLink)]] = [:]
   var formatters: [PrintfFormatter] = []
   /// Lost events already reported, and when the count was last read.
   var lostReported: UInt64 = 0
@@ -72,6 +74,8 @@ public final class Session {
     public var stoppedMap = ".bss"
     /// `-k`: the helper and script place of each checked call, by site index.
     public var helperErrorSites: [(helper: String, range: SourceRange)] = []
+    /// `watchpoint:FUNCTION+argN`: the uprobe program that reports the address, by probe index.
+    public var watchpointSetupNames: [Int: String] = [:]
 
     public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String], ringBufferSymbol: String) {
       self.elf = elf
@@ -174,6 +178,12 @@ public final class Session {
     }
     Signals.restoreDefaults()
     reader.consume()  // what was sent before the stop; after an exit() it is dropped
+    // A synchronous function watchpoint may have stopped the process just before the trace
+    // ended; it must not stay stopped.
+    if checked.probes.contains(where: { if case .functionWatchpoint(_, _, _, _, _, false) = $0.kind { return true } else { return false } }),
+      let pid = options.targetPID ?? options.child?.pid {
+      kill(pid, SIGCONT)
+    }
     endStarted = true
     for p in checked.probes where p.kind == .end { try program(object, p).testRun() }
     reader.consume()
@@ -239,9 +249,17 @@ public final class Session {
       return  // expanded by the checker
     case .watchpoint(let address, let length, let mode):
       guard let pid = options.targetPID ?? options.child?.pid else { return }
-      let type: UInt32 = ["r": 1, "w": 2, "rw": 3, "x": 4][mode] ?? 3
-      links.append(try prog.attachWatchpoint(pid: pid, address: address, length: mode == "x" ? 8 : length, type: type,
-                                             probe: p.name))
+      links.append(try prog.attachWatchpoint(pid: pid, address: address, length: mode == "x" ? 8 : length,
+                                             type: Self.breakpointType(mode), probe: p.name))
+    case .functionWatchpoint(let binary, let function, _, _, _, _):
+      // The breakpoint is placed when the function is called (placeWatchpoint); now, the uprobe
+      // that reports the address.
+      guard let name = code.watchpointSetupNames[p.index], let setup = object.program(named: name) else {
+        throw .system(what: "the object has no setup program for \(p.name)", errno: ENOENT)
+      }
+      let place = UserBinaries.placement(of: function, in: binary)
+      links.append(try setup.attachUprobe(binary: binary, function: place.function, offset: place.offset, isReturn: false,
+                                          pid: options.targetPID ?? options.child?.pid ?? -1, probe: p.name))
     case .software(let event, let count), .hardware(let event, let count):
       let hardware = { if case .hardware = p.kind { return true } else { return false } }()
       for cpu in Features.onlineCPUs {
@@ -249,6 +267,35 @@ public final class Session {
                                               config: event.config, probe: p.name))
       }
     }
+  }
+
+  /// HW_BREAKPOINT_R (1), W (2), RW (3) or X (4).
+  static func breakpointType(_ mode: String) -> UInt32 { ["r": 1, "w": 2, "rw": 3, "x": 4][mode] ?? 3 }
+
+  /// `watchpoint:FUNCTION+argN`: the function was called with `address` in its argument. The
+  /// breakpoint goes there (once per probe and address), then a process the setup stopped goes on.
+  func placeWatchpoint(_ probe: CheckedProbe, address: UInt64) {
+    guard case .functionWatchpoint(_, _, _, let length, let mode, let async) = probe.kind,
+      let pid = options.targetPID ?? options.child?.pid else { return }
+    defer { if !async { kill(pid, SIGCONT) } }
+    guard watchedAddresses[address, default: []].allSatisfy({ $0.probe != probe.index }), let object,
+      let prog = try? program(object, probe) else { return }
+    do {
+      let link = try prog.attachWatchpoint(pid: pid, address: address, length: mode == "x" ? 8 : length,
+                                           type: Self.breakpointType(mode), probe: probe.name)
+      watchedAddresses[address, default: []].append((probe.index, link))
+    } catch {
+      // ENOSPC: every debug register is taken. bpftrace's words, which scripts look for.
+      let reason = { if case .attach(_, let e, _, _) = error, e == ENOSPC { return "You are out of watchpoint registers" }
+                     else { return "\(error)" } }()
+      FileOutput.standardError.write("swiftrace: error: cannot watch 0x\(String(address, radix: 16)) for \(probe.name): \(reason)\n")
+      exitRequested = true
+    }
+  }
+
+  /// `unwatch(address)`: the breakpoints on it go; a later call of the function places them again.
+  func unwatch(_ address: UInt64) {
+    for (_, link) in watchedAddresses.removeValue(forKey: address) ?? [] { link.close() }
   }
 
   /// Waits on the ring buffer, the signal pipe and the child at once, and drains every 10 ms.
@@ -316,6 +363,9 @@ public final class Session {
         out.flush()
         out.system(FileActions.system(formatter.format(record)))
       }
+    } else if id >= AsyncEventID.watchpointBase, Int(id - AsyncEventID.watchpointBase) < checked.probes.count,
+      record.count >= 16 {
+      placeWatchpoint(checked.probes[Int(id - AsyncEventID.watchpointBase)], address: u64(Array(record), 8))
     } else if id >= AsyncEventID.helperErrorBase, Int(id - AsyncEventID.helperErrorBase) < code.helperErrorSites.count {
       let site = code.helperErrorSites[Int(id - AsyncEventID.helperErrorBase)]
       let rc = Int64(bitPattern: u64(Array(record), 8))
@@ -347,6 +397,8 @@ public final class Session {
       var now = timespec()
       clock_gettime(CLOCK_REALTIME, &now)
       out.time(Symbolizer.strftime(format, nanoseconds: Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)))
+    case .unwatch:
+      unwatch(u64(event, 8))
     case .clearMap(let name), .zeroMap(let name):
       guard let info = checked.map(named: name), let map = kernelMap(info) else { return }
       let perCPU = info.storage != .hash

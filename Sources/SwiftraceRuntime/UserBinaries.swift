@@ -29,6 +29,18 @@ public enum UserBinaries {
     return isELF(inside) ? inside : nil
   }
 
+  /// The program process `pid` runs: its path (in this mount namespace when it has one here),
+  /// else /proc/PID/exe, which the kernel resolves to the same file.
+  public static func executable(ofProcess pid: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1)
+    if n > 0 {
+      let path = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      if isELF(path) { return path }
+    }
+    return "/proc/\(pid)/exe"
+  }
+
   /// Every ELF file a usdt or uprobe target stands for: with `-p PID`, an empty target is the
   /// process's program and the libraries it has mapped; a target with wildcards (`./bin/usdt_*`)
   /// is every file that matches; anything else is what `resolve` finds.

@@ -13,11 +13,14 @@ public enum AsyncAction: Hashable, Sendable {
   case time(format: String)
   /// `join(argv [, separator])`: up to `JoinLimits.count` strings of `elementSize` bytes each.
   case join(separator: String, elementSize: Int)
+  /// `unwatch(address)`: the watchpoints on the address (the event carries it) are removed.
+  case unwatch
 
   /// Bytes after the 8-byte event id.
   public var payloadSize: Int {
     switch self {
     case .printMap: return 16
+    case .unwatch: return 8
     case .clearMap, .zeroMap, .time: return 0
     case .join(_, let size): return JoinLimits.count * size
     case .printValue(let type): return type.storageSize

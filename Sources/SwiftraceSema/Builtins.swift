@@ -59,7 +59,7 @@ public enum Function: String, CaseIterable, Sendable {
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
-  case debugf, cgroup_path
+  case debugf, cgroup_path, unwatch
 
   public var isAggregation: Bool {
     switch self {
@@ -74,6 +74,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf: return "printf(format, ...)"
     case .debugf: return "debugf(format, up to 3 arguments)"
     case .cgroup_path: return "cgroup_path(cgroup id)"
+    case .unwatch: return "unwatch(address)"
     case .exit: return "exit()"
     case .str: return "str(pointer [, length])"
     case .strncmp: return "strncmp(string, string, length)"
@@ -123,4 +124,6 @@ public enum AsyncEventID {
   /// `-k`: a failed helper call at site i (`BPFObjectCode.helperErrorSites[i]`) is sent as
   /// `helperErrorBase + i`, with the return code after it.
   public static let helperErrorBase: UInt64 = 1 << 34
+  /// `watchpoint:FUNCTION+argN`: the setup uprobe of probe i sends `watchpointBase + i` and the address.
+  public static let watchpointBase: UInt64 = 1 << 35
 }

@@ -26,6 +26,10 @@ public enum ProbeKind: Hashable, Sendable {
   /// `watchpoint:ADDRESS:LENGTH:MODE`: a hardware breakpoint on data (r, w, rw) or code (x) in the
   /// process of -p or -c.
   case watchpoint(address: UInt64, length: Int, mode: String)
+  /// `watchpoint:FUNCTION+argN:LENGTH:MODE` (and `asyncwatchpoint:`): a hardware breakpoint on the
+  /// address that argument N holds when the -p/-c process calls FUNCTION of `binary` (its
+  /// program), placed then. A synchronous one stops the process until it is placed.
+  case functionWatchpoint(binary: String, function: String, argument: Int, length: Int, mode: String, async: Bool)
   /// `usdt:binary:[provider:]name` as written; the checker expands it to its sites.
   case usdtPattern(binary: String, provider: String, name: String)
   /// One USDT site: a uprobe at its address, with its own argument locations.
@@ -38,6 +42,7 @@ public enum ProbeKind: Hashable, Sendable {
     ("kfunc", ["fentry", "f"]), ("kretfunc", ["fexit", "fr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
     ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]), ("watchpoint", ["w"]),
+    ("asyncwatchpoint", ["aw"]),
   ]
 
   /// The canonical spelling, as `probe` prints it.
@@ -58,6 +63,9 @@ public enum ProbeKind: Hashable, Sendable {
     case .software(let e, let n): return "software:\(e.name):\(n)"
     case .hardware(let e, let n): return "hardware:\(e.name):\(n)"
     case .watchpoint(let a, let l, let m): return "watchpoint:0x\(String(a, radix: 16)):\(l):\(m)"
+    case .functionWatchpoint(let b, let f, let n, let l, let m, let async):
+      // bpftrace's spelling: the argument's number appears only when it is not 0.
+      return "\(async ? "asyncwatchpoint" : "watchpoint"):\(b):\(f)\(n != 0 ? ":\(n)" : ""):\(l):\(m)"
     case .usdtPattern(let b, let p, let n): return "usdt:\(b):\(p):\(n)"
     case .usdt(let site): return "usdt:\(site.binary):\(site.provider):\(site.name)"
     }
@@ -92,8 +100,14 @@ public enum ProbeKind: Hashable, Sendable {
     case .kprobe(let f), .kretprobe(let f), .fentry(let f), .fexit(let f): return isPattern(f)
     case .uprobe(let b, let f), .uretprobe(let b, let f): return isPattern(f) && !isPattern(b)
     case .usdtPattern: return true  // one attach point may name several sites
+    case .functionWatchpoint(_, let f, _, _, _, _): return isPattern(f)
     default: return false
     }
+  }
+
+  /// Attach points that name a function of the -p/-c process's program, found by the checker.
+  public var needsTargetProgram: Bool {
+    if case .functionWatchpoint = self { return true } else { return false }
   }
 
   /// `add` for `uprobe:bin:add` and `uprobe:bin:add+8`; nil for an address.
@@ -119,7 +133,7 @@ public enum ProbeKind: Hashable, Sendable {
   public var hasRegisters: Bool {
     switch self {
     case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .usdtPattern, .profile, .interval, .software, .hardware,
-      .watchpoint:
+      .watchpoint, .functionWatchpoint:
       return true
     default: return false
     }
@@ -132,7 +146,7 @@ public enum ProbeKind: Hashable, Sendable {
   public var runsLastAttachedFirst: Bool {
     switch self {
     case .uprobe, .uretprobe, .usdt, .usdtPattern, .rawTracepoint, .kprobe, .fentry, .software, .hardware,
-      .profile, .interval, .watchpoint:
+      .profile, .interval, .watchpoint, .functionWatchpoint:
       return true
     case .begin, .end, .tracepoint, .kretprobe, .fexit:
       return false
@@ -191,8 +205,9 @@ public enum ProbeKind: Hashable, Sendable {
     }
     let args = Array(parts.dropFirst())
     if (text.contains("*") || text.contains("?"))
-      && !["tracepoint", "kprobe", "kretprobe", "kfunc", "kretfunc", "uprobe", "uretprobe", "usdt"].contains(provider.name) {
-      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe and usdt attach points, not in \(provider.name)"))
+      && !["tracepoint", "kprobe", "kretprobe", "kfunc", "kretfunc", "uprobe", "uretprobe", "usdt", "watchpoint",
+           "asyncwatchpoint"].contains(provider.name) {
+      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe, usdt and function watchpoint attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
       // "probe type requires N argument(s)": bpftrace's words, which scripts look for.
@@ -225,13 +240,26 @@ public enum ProbeKind: Hashable, Sendable {
       if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
       return .success(provider.name == "uprobe"
         ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
-    case "watchpoint":
-      let form = "watchpoint:ADDRESS:LENGTH:MODE with LENGTH 1, 2, 4 or 8 and MODE r, w, rw or x"
-      guard args.count == 3 else { return .failure(ProbeParseError("watchpoint probes are written '\(form)'")) }
+    case "watchpoint", "asyncwatchpoint":
+      let form = "watchpoint:ADDRESS:LENGTH:MODE or watchpoint:FUNCTION+argN:LENGTH:MODE, with LENGTH 1, 2, 4 or 8 and MODE r, w, rw or x"
+      guard args.count == 3 else { return .failure(ProbeParseError("\(provider.name) probe type requires 3 arguments: \(form)")) }
+      guard let length = Int(args[1]), [1, 2, 4, 8].contains(length), ["r", "w", "rw", "x"].contains(args[2]) else {
+        return .failure(ProbeParseError("\(provider.name) probes are written '\(form)'"))
+      }
+      let async = provider.name == "asyncwatchpoint"
+      if let plus = args[0].firstIndex(of: "+") {
+        let function = String(args[0][..<plus]), argument = args[0][args[0].index(after: plus)...]
+        guard !function.isEmpty, argument.hasPrefix("arg"), let n = Int(argument.dropFirst(3)), (0...5).contains(n) else {
+          return .failure(ProbeParseError("invalid function argument in '\(args[0])': write FUNCTION+argN with N from 0 to 5"))
+        }
+        return .success(.functionWatchpoint(binary: "", function: function, argument: n, length: length, mode: args[2],
+                                            async: async))
+      }
+      guard !async else {
+        return .failure(ProbeParseError("asyncwatchpoint probes watch a function's argument: 'asyncwatchpoint:FUNCTION+argN:LENGTH:MODE'"))
+      }
       let text = args[0]
-      let address = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-      guard let address, let length = Int(args[1]), [1, 2, 4, 8].contains(length),
-        ["r", "w", "rw", "x"].contains(args[2]) else {
+      guard let address = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text) else {
         return .failure(ProbeParseError("watchpoint probes are written '\(form)'"))
       }
       return .success(.watchpoint(address: address, length: length, mode: args[2]))

@@ -341,6 +341,17 @@ extension TypeChecker {
       }
       checkPrintf(args: args, e)
       return SType.none
+    case .unwatch:
+      guard asStatement else {
+        error("sema.notAValue", "unwatch() produces no value", at: e.range)
+        return nil
+      }
+      guard args.count == 1, let t = check(args[0]), t.isIntegerLike else {
+        error("sema.arity", "unwatch() takes the address a watchpoint watches: \(Function.unwatch.signature)", at: e.range)
+        return nil
+      }
+      registerAction(.unwatch, for: e)
+      return SType.none
     case .debugf:
       // bpf_trace_printk: the kernel formats it into the trace pipe (/sys/kernel/tracing/trace).
       guard asStatement else {

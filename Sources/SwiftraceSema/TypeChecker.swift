@@ -36,6 +36,8 @@ public final class TypeChecker {
     public var cgroupID: @Sendable (String) -> UInt64? = { _ in nil }
     /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.
     public var hasTargetProcess = false
+    /// The program that process runs: where `watchpoint:FUNCTION+argN` finds FUNCTION.
+    public var targetExecutable: String?
     /// `--unsafe`: system(), signal() and override() may be used.
     public var unsafe = false
     public init() {}
@@ -149,7 +151,7 @@ public final class TypeChecker {
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
-        case .success(let kind) where kind.isWildcard || kind.isUserProbe:
+        case .success(let kind) where kind.isWildcard || kind.isUserProbe || kind.needsTargetProgram:
           guard let matches = expand(kind, at: point.range) else { continue }
           if matches.isEmpty { unmatched.append((noMatchMessage(kind, point.text), point.range)) }
           for match in matches {
@@ -259,6 +261,16 @@ public final class TypeChecker {
         return symbols.filter { wildcardMatch(name, $0) }.map { kind.with(binary: path, function: $0) }
       }
       return symbols.contains(name) ? [kind.with(binary: path, function: function)] : []
+    case .functionWatchpoint(_, let function, let argument, let length, let mode, let async):
+      guard options.hasTargetProcess, let path = options.targetExecutable else {
+        diagnostics.error("sema.watchpointTarget",
+                          "watchpoints on a function's argument watch one process: run with -p PID or -c COMMAND", at: range)
+        return nil
+      }
+      let functions = options.userFunctions.flatMap { $0(path) } ?? [function]
+      return functions.filter { wildcardMatch(function, $0) }.map {
+        .functionWatchpoint(binary: path, function: $0, argument: argument, length: length, mode: mode, async: async)
+      }
     case .usdtPattern(let target, let provider, let name):
       let paths = options.expandUserBinary?(target) ?? options.resolveUserBinary(target).map { [$0] } ?? []
       guard !paths.isEmpty else {

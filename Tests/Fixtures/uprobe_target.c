@@ -55,6 +55,12 @@ __attribute__((noinline)) void nested(struct nest *n) {
   __asm__ volatile("" ::"r"(n) : "memory");
 }
 
+// Writes through its argument: what `watchpoint:bump+arg0:8:w` watches.
+__attribute__((noinline)) void bump(long *counter) {
+  __asm__ volatile("" ::: "memory");
+  (*counter)++;
+}
+
 // Eight arguments: the last two are passed on the stack (sarg0, sarg1).
 __attribute__((noinline)) long many(long a, long b, long c, long d, long e, long f, long g, long h) {
   __asm__ volatile("" ::: "memory");
@@ -79,6 +85,9 @@ int main(int argc, char **argv) {
   struct sample sample = {{7, 0, 8, -1}, {{5, 6}, {-7, 8}}, {1, 2, 255}, 42};
   inspect(&sample);
   if (many(1, 2, 3, 4, 5, 6, 70, 80) != 171) return 1;
+  long *bumped = malloc(sizeof(long));
+  *bumped = 0;
+  for (int i = 0; i < n; i++) bump(bumped);
   long pointed[2] = {111, 222};
   struct nest nest = {9, {{1, {2, 3}}, {4, {5, 6}}, {7, {8, 9}}}, {&pointed[0], &pointed[1]}};
   nested(&nest);
