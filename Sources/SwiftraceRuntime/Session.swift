@@ -154,8 +154,15 @@ public final class Session {
       do {
         // In script order where the kernel runs one attach point's programs first attached
         // first, then the others in reverse (ProbeKind.runsLastAttachedFirst).
+        // Reversed by attach point as written; the places one wildcard expands to keep their
+        // order (they are different places, and the first one written starts first).
         for p in checked.probes where !p.kind.runsLastAttachedFirst { try attach(object, p) }
-        for p in checked.probes.reversed() where p.kind.runsLastAttachedFirst { try attach(object, p) }
+        var groups: [[CheckedProbe]] = []
+        for p in checked.probes where p.kind.runsLastAttachedFirst {
+          if let last = groups.last?.last, last.attachPoint.range == p.attachPoint.range { groups[groups.count - 1].append(p) }
+          else { groups.append([p]) }
+        }
+        for group in groups.reversed() { for p in group { try attach(object, p) } }
       } catch {
         links.forEach { $0.close() }
         throw error
