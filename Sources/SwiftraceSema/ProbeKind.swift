@@ -105,6 +105,12 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
+  /// Kernel functions whose return probes can deadlock the machine (the kretprobe handler takes
+  /// the same locks); bpftrace refuses them too.
+  public static let bannedKretprobes: Set<String> = [
+    "_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore", "queued_spin_lock_slowpath",
+  ]
+
   /// Attach points that name a function of the -p/-c process's program, found by the checker.
   public var needsTargetProgram: Bool {
     if case .functionWatchpoint = self { return true } else { return false }

@@ -148,6 +148,11 @@ public final class TypeChecker {
       for var point in decl.attachPoints {
         guard let text = substitutingPositionals(in: point.text, at: point.range) else { continue }
         point.text = text
+        if case .success(.kretprobe(let f)) = ProbeKind.parse(text), ProbeKind.bannedKretprobes.contains(f) {
+          // bpftrace's words, which scripts look for.
+          diagnostics.error("sema.bannedProbe", "kretprobe:\(f) can't be used as it might lock up your system.", at: point.range)
+          continue
+        }
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
           diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
@@ -224,7 +229,7 @@ public final class TypeChecker {
     case .kprobe(let pattern):
       return options.kernelFunctions(pattern).map { .kprobe(function: $0) }
     case .kretprobe(let pattern):
-      return options.kernelFunctions(pattern).map { .kretprobe(function: $0) }
+      return options.kernelFunctions(pattern).filter { !ProbeKind.bannedKretprobes.contains($0) }.map { .kretprobe(function: $0) }
     case .fentry(let pattern):
       return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fentry(function: $0) }
     case .fexit(let pattern):
