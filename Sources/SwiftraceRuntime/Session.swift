@@ -239,8 +239,8 @@ public final class Session {
       let place = UserBinaries.placement(of: f, in: binary)
       links.append(try prog.attachUprobe(binary: binary, function: place.function, offset: place.offset,
                                          isReturn: p.kind.hasReturnValue, pid: options.targetPID ?? -1, probe: p.name))
-    case .interval(let ns):
-      links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: nil, probe: p.name))
+    case .interval(let hz, let ns):
+      links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: hz, probe: p.name))
     case .profile(let hz, let ns):
       for cpu in Features.onlineCPUs {
         links.append(try prog.attachPerfEvent(cpu: cpu, period: ns, frequency: hz, probe: p.name))

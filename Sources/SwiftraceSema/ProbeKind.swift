@@ -16,8 +16,8 @@ public enum ProbeKind: Hashable, Sendable {
   case fexit(function: String)
   case uprobe(binary: String, function: String)
   case uretprobe(binary: String, function: String)
-  /// Fires on one CPU every `nanoseconds`.
-  case interval(nanoseconds: UInt64)
+  /// Fires on one CPU every `nanoseconds`, or `frequency` times a second (`interval:hz:N`).
+  case interval(frequency: UInt64?, nanoseconds: UInt64?)
   /// Fires on every CPU, `frequency` times a second or every `nanoseconds`.
   case profile(frequency: UInt64?, nanoseconds: UInt64?)
   /// `software:EVENT[:COUNT]`, `hardware:EVENT[:COUNT]`: every COUNT events, on every CPU.
@@ -58,7 +58,7 @@ public enum ProbeKind: Hashable, Sendable {
     case .fexit(let f): return "kretfunc:\(f)"
     case .uprobe(let b, let f): return "uprobe:\(b):\(f)"
     case .uretprobe(let b, let f): return "uretprobe:\(b):\(f)"
-    case .interval(let ns): return "interval:\(Self.periodSpelling(ns))"
+    case .interval(let hz, let ns): return hz.map { "interval:hz:\($0)" } ?? "interval:\(Self.periodSpelling(ns ?? 0))"
     case .profile(let hz, let ns): return hz.map { "profile:hz:\($0)" } ?? "profile:\(Self.periodSpelling(ns ?? 0))"
     case .software(let e, let n): return "software:\(e.name):\(n)"
     case .hardware(let e, let n): return "hardware:\(e.name):\(n)"
@@ -297,7 +297,7 @@ public enum ProbeKind: Hashable, Sendable {
     case "interval", "profile":
       let isProfile = provider.name == "profile"
       guard args.count == 2, let n = UInt64(args[1]), n > 0 else {
-        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):UNIT:N' with UNIT one of \(isProfile ? "hz, " : "")s, ms, us, ns and N > 0"))
+        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):UNIT:N' with UNIT one of hz, s, ms, us, ns and N > 0"))
       }
       let scale: UInt64
       switch args[0] {
@@ -305,13 +305,14 @@ public enum ProbeKind: Hashable, Sendable {
       case "ms": scale = 1_000_000
       case "us": scale = 1_000
       case "ns": scale = 1
-      case "hz" where isProfile: return .success(.profile(frequency: n, nanoseconds: nil))
+      case "hz":
+        return .success(isProfile ? .profile(frequency: n, nanoseconds: nil) : .interval(frequency: n, nanoseconds: nil))
       default:
-        return .failure(ProbeParseError("unknown \(provider.name) unit '\(args[0])'; use \(isProfile ? "hz, " : "")s, ms, us or ns"))
+        return .failure(ProbeParseError("unknown \(provider.name) unit '\(args[0])'; use hz, s, ms, us or ns"))
       }
       let (ns, overflow) = n.multipliedReportingOverflow(by: scale)
       if overflow { return .failure(ProbeParseError("\(provider.name) period is too long")) }
-      return .success(isProfile ? .profile(frequency: nil, nanoseconds: ns) : .interval(nanoseconds: ns))
+      return .success(isProfile ? .profile(frequency: nil, nanoseconds: ns) : .interval(frequency: nil, nanoseconds: ns))
     default:
       return .failure(ProbeParseError("unknown probe type '\(providerText)'"))
     }

@@ -78,7 +78,9 @@ func check(_ text: String, name: String = "t.st", parameters: [String] = [],
 
   @Test func probeKindsAndAliases() throws {
     #expect(try ProbeKind.parse("t:syscalls:sys_enter_openat").get() == .tracepoint(category: "syscalls", event: "sys_enter_openat"))
-    #expect(try ProbeKind.parse("interval:ms:100").get() == .interval(nanoseconds: 100_000_000))
+    #expect(try ProbeKind.parse("interval:ms:100").get() == .interval(frequency: nil, nanoseconds: 100_000_000))
+    #expect(try ProbeKind.parse("i:hz:50").get() == .interval(frequency: 50, nanoseconds: nil))
+    #expect(ProbeKind.interval(frequency: 50, nanoseconds: nil).name == "interval:hz:50")
     #expect(try ProbeKind.parse("profile:hz:99").get() == .profile(frequency: 99, nanoseconds: nil))
     #expect(try ProbeKind.parse("ur:/bin/bash:readline").get() == .uretprobe(binary: "/bin/bash", function: "readline"))
     #expect(throws: ProbeParseError.self) { try ProbeKind.parse("kprobe").get() }
