@@ -34,6 +34,44 @@ public final class KernelBTF: KernelTypeCatalog {
     return r
   }
 
+  /// `-l 'struct task*'`: the names of the structs, unions or enums (`keyword`) that match, sorted.
+  public func typeNames(_ keyword: String, matching pattern: String) -> [String] {
+    guard let btf = handle() else { return [] }
+    let kinds: [Int]
+    switch keyword {
+    case "struct": kinds = [Int(BTF_KIND_STRUCT)]
+    case "union": kinds = [Int(BTF_KIND_UNION)]
+    case "enum": kinds = [Int(BTF_KIND_ENUM), 19]  // BTF_KIND_ENUM64
+    default: return []
+    }
+    var names = Set<String>()
+    for id in 1..<btf__type_cnt(btf) {
+      guard let t = btf__type_by_id(btf, id), kinds.contains(Int(btf_kind(t))) else { continue }
+      let name = String(cString: btf__name_by_offset(btf, t.pointee.name_off))
+      if !name.isEmpty && wildcardMatch(pattern, name) { names.insert(name) }
+    }
+    return names.sorted()
+  }
+
+  /// `-lv 'struct path'`: the type's C definition alone, as libbpf writes it (what it depends on
+  /// is left out).
+  public func cDefinition(_ keyword: String, _ name: String) -> String? {
+    guard let btf = handle() else { return nil }
+    let kind = keyword == "union" ? BTF_KIND_UNION : keyword == "enum" ? BTF_KIND_ENUM : BTF_KIND_STRUCT
+    var id = btf__find_by_name_kind(btf, name, UInt32(kind))
+    if id <= 0 && keyword == "enum" { id = btf__find_by_name_kind(btf, name, 19) }  // BTF_KIND_ENUM64
+    guard id > 0 else { return nil }
+    var ids = [UInt32(id)]
+    guard let text = swr_btf_dump_types(btf, &ids, 1) else { return nil }
+    defer { free(text) }
+    // The dump starts with what the type needs; its own definition is the block that opens
+    // with `keyword name {` and ends with `};`.
+    let lines = String(cString: text).split(separator: "\n", omittingEmptySubsequences: false)
+    guard let start = lines.firstIndex(where: { $0.hasPrefix("\(keyword) \(name) {") }),
+      let end = lines[start...].firstIndex(where: { $0.hasPrefix("}") }) else { return nil }
+    return lines[start...end].joined(separator: "\n") + "\n"
+  }
+
   public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? {
     guard let btf = handle() else { return nil }
     let ids: [UInt32] = records.compactMap { r in

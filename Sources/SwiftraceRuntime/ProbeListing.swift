@@ -49,6 +49,14 @@ public struct ProbeListing {
 
   /// Writes the listing through `write`, a line at a time.
   public func list(_ write: (String) -> Void) {
+    // `-l 'struct task*'`, `-lv 'enum pid_type'`: kernel types, with -v their C definitions.
+    if let pattern, let space = pattern.firstIndex(of: " "), ["struct", "union", "enum"].contains(String(pattern[..<space])) {
+      let keyword = String(pattern[..<space]), namePattern = pattern[pattern.index(after: space)...].trimmingSpaces()
+      for name in btf.typeNames(keyword, matching: namePattern) {
+        if verbose, let definition = btf.cDefinition(keyword, name) { write(definition + "\n") } else { write("\(keyword) \(name)\n") }
+      }
+      return
+    }
     if wants("tracepoint", aliases: ["t"]) {
       for tp in tracepoints() {
         let name = "tracepoint:\(tp.category):\(tp.event)"

@@ -124,6 +124,10 @@ import Testing
     let target = Fixtures.uprobeTarget
     let wildcardFile = try run(["-l", "uprobe:\(target.dropLast(3))*:ad*"])
     #expect(wildcardFile.stdout == "uprobe:\(target):add\n", "\(wildcardFile.stdout)")
+    let type = try run(["-lv", "struct path"])
+    #expect(type.stdout == "struct path {\n\tstruct vfsmount *mnt;\n\tstruct dentry *dentry;\n};\n\n", "\(type.stdout)")
+    let names = try run(["-l", "enum pid_t*"])
+    #expect(names.stdout == "enum pid_type\n", "\(names.stdout)")
     let returns = try run(["-l", "uretprobe:\(target):ad*"])
     #expect(returns.stdout == "uretprobe:\(target):add\n", "\(returns.stdout)")
     let anyProvider = try run(["-l", "*:\(target):*"])
