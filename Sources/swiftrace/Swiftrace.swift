@@ -120,7 +120,7 @@ struct Swiftrace: ParsableCommand {
     // which bpftrace follows); before it, anything that looks like an option must be one.
     let all = Array(CommandLine.arguments.dropFirst())
     let end = all.firstIndex(of: "--")
-    let options = end.map { Array(all[..<$0]) } ?? all
+    let options = debugSpellings(end.map { Array(all[..<$0]) } ?? all)
     let afterEnd = end.map { Array(all[all.index(after: $0)...]) } ?? []
     var command: ParsableCommand
     do {
@@ -149,6 +149,20 @@ struct Swiftrace: ParsableCommand {
     } catch {
       exit(withError: error)
     }
+  }
+
+  /// bpftrace 0.17's `-d` and `-dd` (every stage, then exit) beside `-d STAGE`: `-dd`, and a `-d`
+  /// followed by another option (`-d -e '...'`) or by nothing, mean `-d all`.
+  static func debugSpellings(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    for (i, argument) in arguments.enumerated() {
+      if argument == "-dd" || (argument == "-d" && (i + 1 == arguments.count || arguments[i + 1].hasPrefix("-"))) {
+        result += ["-d", "all"]
+      } else {
+        result.append(argument)
+      }
+    }
+    return result
   }
 
   /// Help as bpftrace lays it out: usage and options first, then environment and examples

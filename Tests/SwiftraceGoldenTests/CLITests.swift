@@ -60,6 +60,11 @@ import Testing
     let all = try run(["-d", "all", "-e", "BEGIN { @x = 1 }"])
     #expect(all.status == 0)
     #expect(all.stdout.contains("Program\n") && all.stdout.contains("maps\n") && all.stdout.contains("define "))
+    // bpftrace 0.17's spellings: -d (before another option) and -dd print every stage.
+    for spelling in [["-d"], ["-dd"]] {
+      let old = try run(spelling + ["-e", "BEGIN { @x = 1 }"])
+      #expect(old.status == 0 && old.stdout == all.stdout, "\(spelling): \(old.stderr)")
+    }
     let badStage = try run(["-d", "nope", "-e", "BEGIN { }"])
     #expect(badStage.status == 1 && badStage.stderr.contains("unknown -d stage 'nope'"))
     let badBuffering = try run(["-B", "nope", "-e", "BEGIN { }"])
