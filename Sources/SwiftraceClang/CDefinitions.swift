@@ -89,7 +89,9 @@ public final class CDefinitions: KernelTypeCatalog {
     if let index { clang_disposeIndex(index) }
   }
 
-  /// An `#include` of a header that is not installed becomes an empty line (line numbers stay).
+  /// An `#include` of a kernel header that is not installed (`<net/sock.h>` without the kernel's
+  /// headers) becomes an empty line (line numbers stay): the kernel's types come from BTF. Any
+  /// other missing header stays, and clang reports it ("file not found"), as bpftrace does.
   private func keepIfInstalled(_ line: String, _ includeDirectories: [String]) -> String {
     let trimmed = line.trimmingSpaces()
     guard trimmed.hasPrefix("#"), trimmed.dropFirst().trimmingSpaces().hasPrefix("include") else {
@@ -102,7 +104,8 @@ public final class CDefinitions: KernelTypeCatalog {
     let found = (includeDirectories + Self.systemIncludeDirectories).contains {
       FileManager.default.fileExists(atPath: "\($0)/\(header)")
     }
-    if found { return line }
+    let kernelDirectories = ["linux/", "asm/", "asm-generic/", "net/", "uapi/", "trace/", "kernel/", "generated/"]
+    if found || !kernelDirectories.contains(where: { header.hasPrefix($0) }) { return line }
     missingHeaders.append(header)
     return ""
   }

@@ -58,6 +58,7 @@ public enum SystemInfo {
     lines.append("  array: \(map(BPF_MAP_TYPE_ARRAY))")
     lines.append("  percpu array: \(map(BPF_MAP_TYPE_PERCPU_ARRAY))")
     lines.append("  stack_trace: \(map(BPF_MAP_TYPE_STACK_TRACE))")
+    lines.append("  perf_event_array: \(map(BPF_MAP_TYPE_PERF_EVENT_ARRAY))")
     lines.append("  ring buffer: \(map(BPF_MAP_TYPE_RINGBUF))")
     lines.append("")
     lines.append("Probe types")

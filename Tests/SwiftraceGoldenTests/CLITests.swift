@@ -302,6 +302,12 @@ import Testing
     let r = try run(["-e", "struct bad {\n  intt x;\n};\nBEGIN { exit(); }"])
     #expect(r.status == 1)
     #expect(r.stderr.hasPrefix("<command-line>:2:3: error: unknown type name 'intt'"), "\(r.stderr)")
+    // A missing header is an error, but a kernel header BTF stands in for is not.
+    let missing = try run(["-e", "#include <no/such/header.h>\nBEGIN { exit(); }"])
+    #expect(missing.status == 1 && missing.stderr.hasPrefix("<command-line>:1:10: error: 'no/such/header.h' file not found"),
+            "\(missing.stderr)")
+    let kernel = try run(["-e", "#include <net/no_such_kernel_header.h>\nBEGIN { exit(); }"])
+    #expect(kernel.status == 0, "\(kernel.stderr)")
   }
 
   @Test func dumpStages() throws {
