@@ -62,9 +62,12 @@ extension TypeChecker {
     case .ksym, .usym, .strerror, .cgroup_path:
       guard arity(1...1), integerArgument(args[0]) != nil else { return nil }
       if f == .usym { usesUserSymbols = true }
-      let kinds: [Function: SymbolKind] = [.ksym: .kernelSymbol, .usym: .userSymbol, .strerror: .errorName,
-                                           .cgroup_path: .cgroupPath]
-      return .symbol(kinds[f]!)
+      switch f {
+      case .ksym: return .symbol(.kernelSymbol)
+      case .usym: return .symbol(.userSymbol)
+      case .strerror: return .symbol(.errorName)
+      default: return .symbol(.cgroupPath)
+      }
     case .bswap:
       guard arity(1...1), let t = integerArgument(args[0]) else { return nil }
       return t.isPointer ? .uint64 : t

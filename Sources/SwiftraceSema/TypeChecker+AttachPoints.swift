@@ -1,0 +1,202 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// Attach points: each one written becomes the probes it names. Positional parameters are
+/// substituted, wildcards and library names expanded against the machine, and every probe gets
+/// the context its kind offers (a tracepoint's format, BTF arguments, a return type).
+extension TypeChecker {
+  func resolveProbes() -> [CheckedProbe] {
+    var probes: [CheckedProbe] = []
+    var unmatched: [(message: String, range: SourceRange)] = []
+    for decl in program.probes {
+      for var point in decl.attachPoints {
+        guard let text = substitutingPositionals(in: point.text, at: point.range) else { continue }
+        point.text = text
+        if case .success(.kretprobe(let f)) = ProbeKind.parse(text), ProbeKind.bannedKretprobes.contains(f) {
+          // bpftrace's words, which scripts look for.
+          diagnostics.error("sema.bannedProbe", "kretprobe:\(f) can't be used as it might lock up your system.", at: point.range)
+          continue
+        }
+        switch ProbeKind.parse(point.text) {
+        case .failure(let e):
+          diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
+        case .success(let kind) where kind.isWildcard || kind.isUserProbe || kind.needsTargetProgram:
+          guard let matches = expand(kind, at: point.range) else { continue }
+          if matches.isEmpty { unmatched.append((noMatchMessage(kind, point.text), point.range)) }
+          for match in matches {
+            if let probe = checkedProbe(match, decl: decl, point: point, index: probes.count) { probes.append(probe) }
+          }
+        case .success(let kind):
+          if case .watchpoint = kind, !options.hasTargetProcess {
+            diagnostics.error("sema.watchpointTarget", "watchpoint probes watch one process: run with -p PID or -c COMMAND",
+                              at: point.range)
+            continue
+          }
+          if let probe = checkedProbe(kind, decl: decl, point: point, index: probes.count) { probes.append(probe) }
+        }
+      }
+    }
+    // An attach point may match nothing here (dcsnoop.bt's `lookup_fast.constprop.*`, functions
+    // of other OpenSSL or glibc versions): bpftrace skips those, and so do we, with a warning.
+    // A program left with nothing to attach to is an error.
+    for (message, range) in unmatched {
+      if probes.isEmpty {
+        diagnostics.error("sema.noMatch", message, at: range)
+      } else {
+        diagnostics.warning("sema.noMatch", message + "; skipped", at: range)
+      }
+    }
+    return probes
+  }
+
+  /// A probe with what its context offers: a tracepoint's format, the BTF arguments (and return
+  /// type) of a raw tracepoint or kernel function. nil, with an error, when the kernel has none.
+  func checkedProbe(_ kind: ProbeKind, decl: ProbeDecl, point: AttachPoint, index: Int) -> CheckedProbe? {
+    var format: TracepointFormat?
+    var arguments: [(name: String, type: CType)]?
+    var returnType: CType?
+    switch kind {
+    case .tracepoint(let category, let event):
+      format = catalog.format(category: category, event: event)
+      if format == nil {
+        diagnostics.error("sema.unknownTracepoint", "tracepoint '\(category):\(event)' not found", at: point.range)
+        return nil
+      }
+    case .rawTracepoint(let event):
+      arguments = kernelTypes?.rawTracepointArguments(event)
+      if arguments == nil {
+        diagnostics.error("sema.unknownTracepoint", "raw tracepoint '\(event)' not found in the kernel's BTF", at: point.range)
+        return nil
+      }
+    case .fentry(let f), .fexit(let f):
+      guard let proto = kernelTypes?.functionPrototype(f) else {
+        diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (\(kind.providerName) needs one)",
+                          at: point.range)
+        return nil
+      }
+      arguments = proto.arguments
+      if case .fexit = kind { returnType = proto.returnType }
+    default:
+      break
+    }
+    return CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: index, tracepointFormat: format,
+                        rawArguments: arguments, returnType: returnType)
+  }
+
+  /// The attach points a wildcard names: tracepoints from tracefs, kernel functions from kallsyms,
+  /// user functions from the target's ELF symbols (whose library name is resolved to its file).
+  /// nil after an error.
+  func expand(_ kind: ProbeKind, at range: SourceRange) -> [ProbeKind]? {
+    switch kind {
+    case .tracepoint(let c, let e):
+      return catalog.tracepoints(category: c, event: e).map { .tracepoint(category: $0.category, event: $0.event) }
+    case .kprobe(let pattern):
+      return options.kernelFunctions(pattern).map { .kprobe(function: $0) }
+    case .kretprobe(let pattern):
+      return options.kernelFunctions(pattern).filter { !ProbeKind.bannedKretprobes.contains($0) }.map { .kretprobe(function: $0) }
+    case .fentry(let pattern):
+      return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fentry(function: $0) }
+    case .fexit(let pattern):
+      return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fexit(function: $0) }
+    case .uprobe(let target, let function), .uretprobe(let target, let function):
+      guard let path = options.resolveUserBinary(target) else {
+        diagnostics.error("sema.uprobeTarget",
+                          "uprobe target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows",
+                          at: range)
+        return nil
+      }
+      // An address (`0x4005d6`) or an offset into a function (`main+8`) is placed as written.
+      let name = String(function.prefix { $0 != "+" })
+      if let address = UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
+                              radix: function.hasPrefix("0x") ? 16 : 10) {
+        // bpftrace's words, which scripts look for.
+        guard options.userAddressIsCode(path, address) else {
+          diagnostics.error("sema.uprobeAddress", "Could not resolve address: \(path):0x\(String(address, radix: 16)) (no function of the file contains it)", at: range)
+          return nil
+        }
+        return [kind.with(binary: path, function: function)]
+      }
+      if let plus = function.firstIndex(of: "+"), let offset = UInt64(function[function.index(after: plus)...]),
+        let size = options.userFunctionSize(path, name), offset >= size {
+        diagnostics.error("sema.uprobeOffset", "Offset outside the function bounds ('\(name)' size is \(size)): +\(offset)", at: range)
+        return nil
+      }
+      guard let lookup = options.userFunctions else { return [kind.with(binary: path, function: function)] }
+      guard let symbols = lookup(path) else {
+        diagnostics.error("sema.uprobeTarget", "uprobe target '\(path)' is not an ELF file", at: range)
+        return nil
+      }
+      if isPattern(name) {
+        return symbols.filter { wildcardMatch(name, $0) }.map { kind.with(binary: path, function: $0) }
+      }
+      return symbols.contains(name) ? [kind.with(binary: path, function: function)] : []
+    case .functionWatchpoint(_, let function, let argument, let length, let mode, let async):
+      guard options.hasTargetProcess, let path = options.targetExecutable else {
+        diagnostics.error("sema.watchpointTarget",
+                          "watchpoints on a function's argument watch one process: run with -p PID or -c COMMAND", at: range)
+        return nil
+      }
+      let functions = options.userFunctions.flatMap { $0(path) } ?? [function]
+      return functions.filter { wildcardMatch(function, $0) }.map {
+        .functionWatchpoint(binary: path, function: $0, argument: argument, length: length, mode: mode, async: async)
+      }
+    case .usdtPattern(let target, let provider, let name):
+      let paths = options.expandUserBinary?(target) ?? options.resolveUserBinary(target).map { [$0] } ?? []
+      guard !paths.isEmpty else {
+        let message = target.isEmpty
+          ? "usdt probes with no binary ('usdt::provider:name') need -p PID: they attach to that process's files"
+          : "usdt target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows"
+        diagnostics.error("sema.uprobeTarget", message, at: range)
+        return nil
+      }
+      var found: [ProbeKind] = []
+      for path in paths {
+        guard let sites = options.usdtSites?(path) else {
+          if paths.count == 1 {
+            diagnostics.error("sema.uprobeTarget", "cannot read the USDT probes of '\(path)'", at: range)
+            return nil
+          }
+          continue
+        }
+        found += sites.filter { wildcardMatch(provider, $0.provider) && wildcardMatch(name, $0.name) }.map { .usdt($0) }
+      }
+      return found
+    default:
+      return [kind]
+    }
+  }
+
+  /// `interval:ms:$1`, `uprobe:$1:f`, `BEG$1`: positional parameters in an attach point stand for
+  /// their text, as in bpftrace. nil (after an error) when one is not given.
+  func substitutingPositionals(in text: String, at range: SourceRange) -> String? {
+    guard text.contains("$") else { return text }
+    var result = ""
+    var rest = Substring(text)
+    while let dollar = rest.firstIndex(of: "$") {
+      result += rest[..<dollar]
+      let digits = rest[rest.index(after: dollar)...].prefix { $0.isNumber }
+      guard let n = Int(digits), n >= 1 else {
+        result.append("$")
+        rest = rest[rest.index(after: dollar)...]
+        continue
+      }
+      guard n <= options.positionalParameters.count else {
+        diagnostics.error("sema.positionalMissing", "the attach point uses $\(n), but only \(options.positionalParameters.count) positional parameter\(options.positionalParameters.count == 1 ? " was" : "s were") given", at: range)
+        return nil
+      }
+      result += options.positionalParameters[n - 1]
+      rest = rest[digits.endIndex...]
+    }
+    return result + rest
+  }
+
+  func noMatchMessage(_ kind: ProbeKind, _ text: String) -> String {
+    switch kind {
+    case .uprobe(let target, let function), .uretprobe(let target, let function) where !kind.isWildcard:
+      let path = options.resolveUserBinary(target) ?? target
+      return "\(kind.providerName) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
+    default:
+      return "no \(kind.providerName) matches '\(text)'"
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// `str()`: a string copied from memory, or a positional parameter's text known when compiling.
+extension TypeChecker {
+  /// The text `$N` or `$N + k` stands for as str()'s argument: the parameter, less its first k
+  /// bytes (bpftrace's pointer arithmetic on a positional string).
+  func positionalText(_ e: Expr) -> String? {
+    let n: Int, skip: Int
+    switch e.kind {
+    case .positional(let p): (n, skip) = (p, 0)
+    case .binary(.add, let lhs, let rhs):
+      guard case .positional(let p) = lhs.kind, case .integer(let k) = rhs.kind, k < 1 << 20 else { return nil }
+      (n, skip) = (p, Int(k))
+    default: return nil
+    }
+    let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : ""
+    return String(decoding: value.utf8.dropFirst(skip), as: UTF8.self)
+  }
+
+  func checkStr(args: [Expr], _ e: Expr) -> SType? {
+    guard args.count == 1 || args.count == 2 else {
+      error("sema.arity", "str() takes one or two arguments: \(Function.str.signature)", at: e.range)
+      return nil
+    }
+    if let text = positionalText(args[0]) {
+      // `str($1)`, `str($1 + 2)`: the parameter's text (from the third byte), known now.
+      types[args[0].id] = .string(size: text.utf8.count + 1)
+      byteConstants[e.id] = Array(text.utf8) + [0]
+      return .string(size: text.utf8.count + 1)
+    }
+    guard let t = check(args[0]) else { return nil }
+    if t.isString { return t }
+    guard t.isIntegerLike else {
+      error("sema.argumentType", "str() expects a pointer or a string, not \(t)", at: args[0].range)
+      return nil
+    }
+    var size = options.stringLength
+    if args.count == 2 {
+      guard let lt = check(args[1]), lt.isInteger else {
+        error("sema.argumentType", "the length given to str() must be an integer", at: args[1].range)
+        return nil
+      }
+      if case .integer(let n) = args[1].kind { size = Int(min(n + 1, UInt64(options.stringLength))) }
+    }
+    return .string(size: size)
+  }
+}
