@@ -390,8 +390,12 @@ public final class Session {
       let top = Int(clamping: u64(event, 8)), divisor = u64(event, 16)
       out.map(snapshot(of: info), top: top, divisor: divisor)
     case .printValue(let type):
-      let value = MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name), symbolizer: symbolizer)
-      out.value(value)
+      // print(kstack) indents its frames as printf does (8 spaces), not as map keys do (4).
+      if case .symbol(let kind) = type {
+        out.value(.string(symbolizer.text(kind, event, 8, context: .printf)))
+        return
+      }
+      out.value(MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name), symbolizer: symbolizer))
     case .join(let separator, let size):
       var parts: [String] = []
       for i in 0..<JoinLimits.count {
