@@ -53,7 +53,7 @@ let package = Package(
       linkerSettings: [.unsafeFlags(["-L/usr/lib/llvm-14/lib"] + staticLLVM + ["-lstdc++", "-lz", "-ltinfo", "-lrt", "-ldl", "-lm"])]),
 
     // MARK: SwiftraceBPF
-    .target(name: "SwiftraceBPF", dependencies: ["CLibBPF"]),
+    .target(name: "SwiftraceBPF", dependencies: ["CLibBPF", "SwiftraceBasics"]),
 
     // MARK: SwiftraceRuntime
     .target(

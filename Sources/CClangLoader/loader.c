@@ -10,13 +10,13 @@ static void *libclang(void) {
   static void *handle;
   if (!handle) handle = dlopen("libclang-14.so.13", RTLD_NOW | RTLD_LOCAL);
   if (!handle) handle = dlopen("/usr/lib/llvm-14/lib/libclang.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!handle) { fprintf(stderr, "swiftrace: error: cannot load libclang-14 (apt-get install libclang1-14): %s\n", dlerror()); exit(1); }
+  if (!handle) { fprintf(stderr, "ERROR: cannot load libclang-14 (apt-get install libclang1-14): %s\n", dlerror()); exit(1); }
   return handle;
 }
 
 static void *symbol(const char *name) {
   void *p = dlsym(libclang(), name);
-  if (!p) { fprintf(stderr, "swiftrace: error: libclang-14 has no %s\n", name); exit(1); }
+  if (!p) { fprintf(stderr, "ERROR: libclang-14 has no %s\n", name); exit(1); }
   return p;
 }
 

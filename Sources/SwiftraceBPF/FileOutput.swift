@@ -1,4 +1,5 @@
 import Glibc
+import SwiftraceBasics
 
 /// `-B`: when output reaches the file. Without it, output is flushed after each batch of events.
 public enum OutputBuffering: String, Sendable {
@@ -60,7 +61,7 @@ public final class FileOutput: @unchecked Sendable {
         else if !reportedWriteError && fd != 2 {
           // A full disk under -o FILE, say: say so once, rather than losing output in silence.
           reportedWriteError = true
-          FileOutput.standardError.write("swiftrace: warning: writing the output failed (\(String(cString: strerror(errno)))); output is being lost\n")
+          FileOutput.standardError.write(SystemMessage.warning("writing the output failed (\(String(cString: strerror(errno)))); output is being lost"))
         }
         break  // drop the output rather than spin
       }

@@ -1,4 +1,4 @@
-/// Renders diagnostics as `file:line:col: error: message`, the source line, and a caret with tildes
+/// Renders diagnostics as `file:line:col: ERROR: message`, the source line, and a caret with tildes
 /// under the range. The first line is clang's and Go's format, so editors can jump to it.
 public struct DiagnosticRenderer {
   public let source: SourceFile
@@ -10,12 +10,12 @@ public struct DiagnosticRenderer {
   }
 
   public func render(_ d: Diagnostic) -> String {
-    var out = renderOne(severity: d.severity.rawValue, message: d.message, range: d.range)
+    var out = renderOne(severity: d.severity.label, message: d.message, range: d.range)
     for note in d.notes {
       if let range = note.range {
-        out += renderOne(severity: "note", message: note.message, range: range)
+        out += renderOne(severity: Diagnostic.Severity.note.label, message: note.message, range: range)
       } else {
-        out += "note: \(note.message)\n"
+        out += "\(Diagnostic.Severity.note.label): \(note.message)\n"
       }
     }
     return out

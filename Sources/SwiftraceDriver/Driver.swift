@@ -77,11 +77,11 @@ public enum Driver {
     // Everything past parsing needs the kernel: tracefs, BTF, loading. Without the privileges, one
     // line says so (instead of a "tracepoint not found" from an unreadable tracefs).
     if options.dump != .ast && !hasTracingPrivileges() {
-      stderr.write("swiftrace: error: swiftrace must run as root (or with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH); only --dump=ast works without\n")
+      stderr.write(SystemMessage.error("swiftrace must run as root (or with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH); only --dump=ast works without"))
       return 1
     }
     if let pid = options.targetPID, kill(pid, 0) != 0 && errno == ESRCH {
-      stderr.write("swiftrace: error: -p \(pid): no such process\n")
+      stderr.write(SystemMessage.error("-p \(pid): no such process"))
       return 1
     }
 
@@ -89,7 +89,7 @@ public enum Driver {
       mountTracefsIfNeeded()
       if let pattern = options.listPattern, let c = ProbeListing.invalidCharacter(in: pattern) {
         // bpftrace's words ("invalid character"), which scripts look for.
-        stderr.write("swiftrace: error: invalid character '\(c.isASCII && !c.isWhitespace ? String(c) : c.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())' in the probe pattern '\(pattern)'\n")
+        stderr.write(SystemMessage.error("invalid character '\(c.isASCII && !c.isWhitespace ? String(c) : c.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())' in the probe pattern '\(pattern)'"))
         return 1
       }
       ProbeListing(pattern: options.listPattern, verbose: options.verbose, targetPID: options.targetPID)
@@ -105,12 +105,12 @@ public enum Driver {
       let file = path == "-" ? PosixFile.standardInput : PosixFile(path: path)
       let text = file?.readToEnd().map { String(decoding: $0, as: UTF8.self) }
       guard let text else {
-        stderr.write("swiftrace: error: cannot read '\(path)': \(errorString(errno))\n")
+        stderr.write(SystemMessage.error("failed to open file '\(path)': \(errorString(errno))"))
         return 1
       }
       source = SourceFile(name: path == "-" ? "<stdin>" : path, text: text)
     } else {
-      stderr.write("swiftrace: error: no program given: use -e PROGRAM or a script file\n")
+      stderr.write(SystemMessage.error("no program given: use -e PROGRAM or a script file"))
       return 1
     }
     let diagnostics = DiagnosticEngine(source: source)
@@ -167,7 +167,7 @@ public enum Driver {
     }
     if let s = environment["BPFTRACE_STRLEN"], let n = Int(s) {
       guard n >= 1 && n <= 200 else {
-        stderr.write("swiftrace: error: BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)\n")
+        stderr.write(SystemMessage.error("BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)"))
         return 1
       }
       checkOptions.stringLength = n
@@ -196,11 +196,12 @@ public enum Driver {
       for probe in checked.probes { stdout.write(probe.name + "\n") }
       return 0
     }
-    // Every attach point is one program here, so both of bpftrace's limits count the same thing.
-    for variable in ["BPFTRACE_MAX_PROBES", "BPFTRACE_MAX_BPF_PROGS"] {
+    // Every attach point is one program here, so both of bpftrace's limits count the same thing;
+    // bpftrace checks the programs first (at code generation), then the probes (at attach).
+    for variable in ["BPFTRACE_MAX_BPF_PROGS", "BPFTRACE_MAX_PROBES"] {
       let limit = environment[variable].flatMap(Int.init) ?? 512
       if checked.probes.count > limit {
-        stderr.write("swiftrace: error: the program has \(checked.probes.count) probes, more than \(variable) (\(limit))\n")
+        stderr.write(SystemMessage.error("the program has \(checked.probes.count) probes, one BPF program each, more than the limit of \(limit); raise it with \(variable) (many probes can slow the system down)"))
         return 1
       }
     }
@@ -214,7 +215,7 @@ public enum Driver {
     if let command = options.childCommand, options.dump == nil, !options.dumpAll, !options.dryRun,
        options.emitELFPath == nil {
       do { child = try ChildProcess(command: command) } catch {
-        stderr.write("swiftrace: error: \(error)\n")
+        stderr.write(SystemMessage.error("\(error)"))
         return 1
       }
     }
@@ -248,14 +249,14 @@ public enum Driver {
       stderr.write(BackendLimitReport(message: message, source: source, probes: checked.probes).render())
       return 1
     } catch {
-      stderr.write("swiftrace: error: \(error)\n")
+      stderr.write(SystemMessage.error("\(error)"))
       return 1
     }
 
     /// FILE created (or emptied) for writing; nil after saying why not.
     func createFile(_ path: String) -> Int32? {
       let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-      if fd < 0 { stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(errno))\n") }
+      if fd < 0 { stderr.write(SystemMessage.error("cannot write '\(path)': \(errorString(errno))")) }
       return fd < 0 ? nil : fd
     }
     if let path = options.emitELFPath {
@@ -264,7 +265,7 @@ public enum Driver {
       let failure = errno
       close(fd)
       guard written == code.elf.count else {
-        stderr.write("swiftrace: error: cannot write '\(path)': \(errorString(written < 0 ? failure : ENOSPC))\n")
+        stderr.write(SystemMessage.error("cannot write '\(path)': \(errorString(written < 0 ? failure : ENOSPC))"))
         return 1
       }
       return 0
@@ -291,7 +292,7 @@ public enum Driver {
     var metricsServer: MetricsServer?
     if let endpoint = options.metricsEndpoint, !options.dryRun {
       do { metricsServer = try MetricsServer(endpoint: endpoint) } catch {
-        stderr.write("swiftrace: error: \(error)\n")
+        stderr.write(SystemMessage.error("\(error)"))
         return 1
       }
       if options.verbose { stderr.write("swiftrace: serving the maps at http://\(metricsServer!.address)/metrics\n") }
@@ -319,7 +320,7 @@ public enum Driver {
       return 1
     } catch {
       stdout.flush()
-      stderr.write("swiftrace: error: \(error)\n")
+      stderr.write(SystemMessage.error("\(error)"))
       if options.verbose, let log = error.fullLog { stderr.write(log + "\n") }
       return 1
     }

@@ -80,7 +80,7 @@ struct BackendLimitReport {
     let prefix = source.name + ":"
     let rest = message.hasPrefix(prefix) ? message.dropFirst(prefix.count).split(separator: ":", maxSplits: 2) : []
     guard rest.count == 3, let line = Int(rest[0]), let column = Int(rest[1]) else {
-      return "swiftrace: error: the program does not fit BPF's limits: \(message)\n"
+      return SystemMessage.error("the program does not fit BPF's limits: \(message)")
     }
     var what = rest[2].filter { $0 != "\n" }.trimmingSpaces()
     // "in function p0_BEGIN i32 (i8*): Looks like..." -> "in probe 'BEGIN': Looks like..."

@@ -17,6 +17,10 @@ extension IRGenerator {
   func emitInteger(_ e: Expr) -> LLVMValueRef { emitValue(e).integer }
 
   func emitValue(_ e: Expr) -> IRValue {
+    // A helper that fails inside this expression (`-k`) is reported at it, not at its statement.
+    let statementRange = currentRange
+    currentRange = e.range
+    defer { currentRange = statementRange }
     switch e.kind {
     case .integer(let v):
       return .integer(m.int(v))

@@ -69,12 +69,12 @@ extension IRGenerator {
     if info.valueType.isString || info.valueType.isTuple || info.valueType.isBuffer || info.valueType.storageSize > 8 {
       let result = scratch(info.valueSize)
       withLookup(info, key: key, found: { copy(info.valueSize, from: $0, to: result) },
-                 missing: { zero(result, bytes: info.valueSize) })
+                 missing: { zero(result, bytes: info.valueSize); reportMissingKey() })
       return elementValue(of: info.valueType, at: result)
     }
     let result = scratch(8)
     withLookup(info, key: key, found: { store64(load64($0), at: result) },
-               missing: { store64(m.int(0), at: result) })
+               missing: { store64(m.int(0), at: result); reportMissingKey() })
     return .integer(load64(result))
   }
 

@@ -411,41 +411,49 @@ public final class IRGenerator {
     var argv: [LLVMValueRef?] = args
     let result = LLVMBuildCall2(m.builder, fnType, callee, &argv, UInt32(args.count), "")!
     if let checked = Self.checkedHelpers[id], checked.level <= options.helperCheckLevel, !inInternalCallback {
-      reportHelperError(result, helper: checked.name, ignoring: checked.ignoring)
+      reportHelperError(result, helper: checked.name)
     }
     return result
   }
 
-  /// Helpers `-k` (level 1) and `-kk` (level 2) check, and an error code that is not a failure.
-  static let checkedHelpers: [UInt64: (name: String, level: Int, ignoring: Int64?)] = [
-    2: ("map_update_elem", 1, nil),
-    3: ("map_delete_elem", 1, -2),  // deleting a missing key (ENOENT) is routine
-    112: ("probe_read_user", 2, nil), 113: ("probe_read_kernel", 2, nil),
-    114: ("probe_read_user_str", 2, nil), 115: ("probe_read_kernel_str", 2, nil),
+  /// Helpers `-k` (level 1) and `-kk` (level 2) check, as bpftrace does: `-k` those whose failure
+  /// is otherwise lost (deleting a missing key included), `-kk` also the reads, whose failure
+  /// leaves zeros. A read of a missing map key is reported at `-kk` too (`reportMissingKey`).
+  static let checkedHelpers: [UInt64: (name: String, level: Int)] = [
+    2: ("map_update_elem", 1),
+    3: ("map_delete_elem", 1),
+    112: ("probe_read_user", 2), 113: ("probe_read_kernel", 2),
+    114: ("probe_read_user_str", 2), 115: ("probe_read_kernel_str", 2),
   ]
 
   /// A negative return code sends `{helperErrorBase + site, rc}` to userspace.
-  func reportHelperError(_ rc: LLVMValueRef, helper: String, ignoring: Int64?) {
-    let site = helperErrorSites.count
-    helperErrorSites.append(HelperErrorSite(helper: helper, range: currentRange))
+  func reportHelperError(_ rc: LLVMValueRef, helper: String) {
     let wide = LLVMGetIntTypeWidth(LLVMTypeOf(rc)) == 64 ? rc : LLVMBuildSExt(m.builder, rc, m.i64, "")!
-    var failed = LLVMBuildICmp(m.builder, LLVMIntSLT, wide, m.int(0), "")!
-    if let ignoring {
-      failed = LLVMBuildAnd(m.builder, failed, LLVMBuildICmp(m.builder, LLVMIntNE, wide, m.int(UInt64(bitPattern: ignoring)), "")!, "")!
-    }
+    let failed = LLVMBuildICmp(m.builder, LLVMIntSLT, wide, m.int(0), "")!
     let report = appendBlock("helper.failed"), next = appendBlock("helper.ok")
     LLVMBuildCondBr(m.builder, failed, report, next)
     LLVMPositionBuilderAtEnd(m.builder, report)
+    sendHelperError(wide, helper: helper)
+    LLVMBuildBr(m.builder, next)
+    LLVMPositionBuilderAtEnd(m.builder, next)
+  }
+
+  /// `-kk`: a map read found no value for its key (bpftrace's "Failed to map_lookup_elem: 0").
+  func reportMissingKey() {
+    if options.helperCheckLevel >= 2 && !inInternalCallback { sendHelperError(m.int(0), helper: "map_lookup_elem") }
+  }
+
+  private func sendHelperError(_ rc: LLVMValueRef, helper: String) {
+    let site = helperErrorSites.count
+    helperErrorSites.append(HelperErrorSite(helper: helper, range: currentRange))
     let event = scratch(16)
     store64(m.int(AsyncEventID.helperErrorBase + UInt64(site)), at: event)
-    store64(wide, at: offset(event, 8))
+    store64(rc, at: offset(event, 8))
     // bpf_ringbuf_output (130); not counted as lost if the buffer is full: this is a diagnostic.
     let inner = inInternalCallback
     inInternalCallback = true
     callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(16), m.int(0)])
     inInternalCallback = inner
-    LLVMBuildBr(m.builder, next)
-    LLVMPositionBuilderAtEnd(m.builder, next)
   }
 
   /// Ends the probe (returning 0) unless `condition` holds; generation goes on where it does.

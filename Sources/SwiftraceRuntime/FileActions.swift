@@ -1,6 +1,7 @@
 import CLibBPF
 import Glibc
 import SwiftraceBPF
+import SwiftraceBasics
 
 /// cat() and system(): work done in userspace when their event arrives. Problems go to stderr and
 /// the trace goes on, as in bpftrace.
@@ -8,7 +9,8 @@ enum FileActions {
   /// The first `limit` bytes of the file at `path`; "" (and a message on stderr) if it cannot be read.
   static func cat(_ path: String, limit: Int) -> String {
     guard let file = PosixFile(path: path) else {
-      FileOutput.standardError.write("swiftrace: cat: cannot open '\(path)': \(String(cString: strerror(errno)))\n")
+      // bpftrace's words, which scripts look for.
+      FileOutput.standardError.write(SystemMessage.error("failed to open file '\(path)': \(String(cString: strerror(errno)))"))
       return ""
     }
     return String(decoding: file.read(at: 0, count: limit), as: UTF8.self)
@@ -18,7 +20,7 @@ enum FileActions {
   static func system(_ command: String) -> String {
     var fds: [Int32] = [0, 0]
     guard swr_pipe2(&fds, O_CLOEXEC) == 0 else {
-      FileOutput.standardError.write("swiftrace: system: pipe: \(String(cString: strerror(errno)))\n")
+      FileOutput.standardError.write(SystemMessage.error("system: pipe: \(String(cString: strerror(errno)))"))
       return ""
     }
     var actions = posix_spawn_file_actions_t()
@@ -29,7 +31,7 @@ enum FileActions {
     close(fds[1])
     let output = PosixFile.adopting(fds[0])
     guard rc == 0 else {
-      FileOutput.standardError.write("swiftrace: system: cannot run '\(command)': \(String(cString: strerror(rc)))\n")
+      FileOutput.standardError.write(SystemMessage.error("system: cannot run '\(command)': \(String(cString: strerror(rc)))"))
       return ""
     }
     let bytes = output.readToEnd() ?? []

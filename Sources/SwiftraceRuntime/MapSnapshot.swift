@@ -7,6 +7,8 @@ public struct MapSnapshot: Sendable {
     case integer(UInt64, signed: Bool)
     case string(String)
     case probe(String)
+    /// A pointer key prints in hexadecimal (`@c[0x22]`), as bpftrace 0.17 prints it.
+    case pointer(UInt64)
   }
 
   public enum Value: Sendable, Equatable {
@@ -20,7 +22,8 @@ public struct MapSnapshot: Sendable {
     /// hist and lhist: the count of every bucket, by index.
     case histogram([UInt64])
     indirect case tuple([Value])
-    /// Printed in hexadecimal, as bpftrace prints pointers.
+    /// A pointer value prints as the unsigned decimal number (bpftrace 0.17 prints it in decimal,
+    /// but signed: kernel addresses came out negative).
     case pointer(UInt64)
     /// An array of integers (or of arrays): `[1,2,3,4]`.
     indirect case array([Value])
@@ -98,6 +101,7 @@ public struct MapDecoder {
       case .array: return .string(TextPrinter.valueText(Self.plain(type, bytes, offset, probeNames: [])))
       case .structValue: return .string(TextPrinter.keyText(Self.plain(type, bytes, offset, probeNames: [])))
       case .probe: return .probe(probeName(u64(bytes, offset)))
+      case .pointer: return .pointer(u64(bytes, offset))
       case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
       }

@@ -59,7 +59,9 @@ struct ResultWriter {
       out.write("{\"type\": \"helper_error\", \"helper\": \(JSONPrinter.quote(helper)), \"retcode\": \(rc), \"line\": \(line), \"col\": \(column)}\n")
       return
     }
-    let message = "failed to \(helper): \(String(cString: strerror(Int32(clamping: -rc)))) (\(rc))"
+    // bpftrace's words: an error code with its name, or the value that stands for failure.
+    let message = rc < 0 ? "Failed to \(helper): \(String(cString: strerror(Int32(clamping: -rc)))) (\(rc))"
+      : "Failed to \(helper): \(rc)"
     FileOutput.standardError.write(DiagnosticRenderer(source: source).render([
       Diagnostic(.warning, id: "runtime.helperError", message, at: range)
     ]))

@@ -197,7 +197,7 @@ public final class Session {
     options.child?.terminate()
     reportLostEvents(force: true)
     if lostReported > 0 {
-      FileOutput.standardError.write("swiftrace: warning: \(lostReported) events were lost: the ring buffer was full (raise BPFTRACE_PERF_RB_PAGES)\n")
+      FileOutput.standardError.write(SystemMessage.warning("\(lostReported) events were lost: the ring buffer was full (raise BPFTRACE_PERF_RB_PAGES)"))
     }
     reportFailedUpdates(final: true)
     out.endOfTrace()
@@ -295,7 +295,7 @@ public final class Session {
       // ENOSPC: every debug register is taken. bpftrace's words, which scripts look for.
       let reason = { if case .attach(_, let e, _, _) = error, e == ENOSPC { return "You are out of watchpoint registers" }
                      else { return "\(error)" } }()
-      FileOutput.standardError.write("swiftrace: error: cannot watch 0x\(String(address, radix: 16)) for \(probe.name): \(reason)\n")
+      FileOutput.standardError.write(SystemMessage.error("cannot watch 0x\(String(address, radix: 16)) for \(probe.name): \(reason)"))
       exitRequested = true
     }
   }
@@ -433,10 +433,10 @@ public final class Session {
       if !final && fullAnnounced.contains(index) { continue }
       guard let total = counterTotal(map, slot: index), total > 0 else { continue }
       if final {
-        FileOutput.standardError.write("swiftrace: warning: \(total) updates of \(info.name) failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n")
+        FileOutput.standardError.write(SystemMessage.warning("\(total) updates of \(info.name) failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)"))
       } else {
         fullAnnounced.insert(index)
-        FileOutput.standardError.write("swiftrace: warning: \(info.name) is full: new keys are dropped (raise BPFTRACE_MAP_KEYS_MAX); the count follows at exit\n")
+        FileOutput.standardError.write(SystemMessage.warning("\(info.name) is full: new keys are dropped (raise BPFTRACE_MAP_KEYS_MAX); the count follows at exit"))
       }
     }
   }

@@ -88,6 +88,7 @@ public enum TextPrinter {
       case (.integer(let p, _), .integer(let q, _)) where p != q: return p < q
       case (.string(let p), .string(let q)) where p != q: return Array(p.utf8).lexicographicallyPrecedes(q.utf8)
       case (.probe(let p), .probe(let q)) where p != q: return p < q
+      case (.pointer(let p), .pointer(let q)) where p != q: return p < q
       default: continue
       }
     }
@@ -104,6 +105,7 @@ public enum TextPrinter {
     switch k {
     case .integer(let v, let signed): return signed ? String(Int64(bitPattern: v)) : String(v)
     case .string(let s), .probe(let s): return s
+    case .pointer(let x): return "0x" + String(x, radix: 16)
     }
   }
 
@@ -122,7 +124,7 @@ public enum TextPrinter {
     case .tuple(let elements):
       return "(" + elements.map(valueText).joined(separator: ", ") + ")"
     case .pointer(let x):
-      return "0x" + String(x, radix: 16)
+      return String(x)
     case .array(let values):
       return "[" + values.map(valueText).joined(separator: ",") + "]"
     case .record(let names, let values):

@@ -59,7 +59,7 @@ extension TypeChecker {
     case .tracepoint(let category, let event):
       format = catalog.format(category: category, event: event)
       if format == nil {
-        diagnostics.error("sema.unknownTracepoint", "tracepoint '\(category):\(event)' not found", at: point.range)
+        diagnostics.error("sema.unknownTracepoint", "tracepoint not found: \(category):\(event)", at: point.range)
         return nil
       }
     case .rawTracepoint(let event):

@@ -14,7 +14,9 @@ extension TypeChecker {
     var capacity = options.stringLength
     switch source {
     case .string(let n):
-      capacity = n
+      // A string is its bytes and then zeros, as a C char array initialized from a literal is:
+      // `buf("ok", 4)` is `ok\x00\x00`. Without a length, the string's own size.
+      capacity = args.count == 2 ? options.stringLength : n
     case .array:
       capacity = source.byteSize  // the array's bytes, as they are in memory
     case _ where source.isIntegerLike:

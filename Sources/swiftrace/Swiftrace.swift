@@ -61,7 +61,7 @@ struct Swiftrace: ParsableCommand {
   var outputFile: String?
 
   @Option(name: .customShort("p"), help: ArgumentHelp("Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.", valueName: "PID"))
-  var targetPID: Int32?
+  var targetPID: String?
 
   @Option(name: .customLong("metrics"), help: ArgumentHelp("Serve the maps' live values as OpenMetrics at http://HOST:PORT/metrics while tracing (for Prometheus).", valueName: "HOST:PORT"))
   var metrics: String?
@@ -139,8 +139,9 @@ struct Swiftrace: ParsableCommand {
         print(message)
         Glibc.exit(0)
       }
-      // "USAGE:", as bpftrace (and our --help) spell it: scripts look for the word.
-      let usage = message.replacing("\nUsage: ", with: "\nUSAGE: ")
+      // "ERROR:" and "USAGE:", as bpftrace (and our --help) spell them: scripts look for the words.
+      var usage = message.replacing("\nUsage: ", with: "\nUSAGE: ")
+      if usage.hasPrefix("Error: ") { usage = "ERROR: " + usage.dropFirst("Error: ".count) }
       _ = (usage + "\n").withCString { write(2, $0, strlen($0)) }
       Glibc.exit(1)
     }
@@ -188,16 +189,31 @@ struct Swiftrace: ParsableCommand {
       throw ValidationError("--metrics wants HOST:PORT (like 127.0.0.1:9466 or [::1]:9466), not '\(metrics)'")
     }
     if OutputFormat(rawValue: format) == nil {
-      throw ValidationError("unknown output format '\(format)'; use text or json")
+      // bpftrace's words on a line of their own; the choices on the next.
+      throw ValidationError("Invalid output format \"\(format)\"\nThe formats are \(OutputFormat.allCases.map(\.rawValue).joined(separator: " and ")).")
     }
+    if let targetPID { _ = try Self.processID(targetPID) }
     if let dump, DriverOptions.Dump(rawValue: dump) == nil {
       throw ValidationError("unknown --dump stage '\(dump)'; use one of: \(DriverOptions.Dump.allCases.map(\.rawValue).joined(separator: ", "))")
     }
   }
 
+  /// A `-p` value: decimal digits, within the kernel's largest pid_max (PID_MAX_LIMIT), in
+  /// bpftrace's words.
+  static func processID(_ text: String) throws -> Int32 {
+    let limit = 4 * 1024 * 1024
+    guard !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) || (text.first == "-" && text.dropFirst().allSatisfy(\.isNumber) && text.count > 1) else {
+      throw ValidationError("pid '\(text)' is not a valid decimal number")
+    }
+    guard let pid = Int(text), pid >= 1, pid <= limit else {
+      throw ValidationError("pid '\(text)' out of valid pid range [1,\(limit)]")
+    }
+    return Int32(pid)
+  }
+
   func run() throws {
     if version {
-      print("swiftrace v\(swiftraceVersion) (the language and output of bpftrace 0.17)")
+      print("swiftrace v\(swiftraceVersion) (the language and output of bpftrace v0.17.0)")
       return
     }
     var options = DriverOptions()
@@ -232,7 +248,7 @@ struct Swiftrace: ParsableCommand {
     case let stage?: options.dump = DriverOptions.Dump(rawValue: stage)
     case nil: break
     }
-    options.targetPID = targetPID
+    options.targetPID = try targetPID.map(Self.processID)
     options.helperCheckLevel = min(helperChecks, 2)
     options.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
     options.dryRun = dryRun

@@ -6,7 +6,7 @@ import Testing
     let source = SourceFile(name: "trace.st", text: "BEGIN {\n  @x = nope;\n}\n")
     let d = Diagnostic(.error, id: "test", "unknown identifier 'nope'", at: SourceRange(start: 15, end: 19))
     #expect(DiagnosticRenderer(source: source).render(d) == """
-      trace.st:2:8: error: unknown identifier 'nope'
+      trace.st:2:8: ERROR: unknown identifier 'nope'
        2 |   @x = nope;
          |        ^~~~
 
@@ -27,8 +27,8 @@ import Testing
     let d = Diagnostic(.error, id: "t", "second", at: SourceRange(start: 2, end: 3),
                        notes: [.init("first here", at: SourceRange(start: 0, end: 1))])
     let text = DiagnosticRenderer(source: source).render(d)
-    #expect(text.contains("f:2:1: error: second"))
-    #expect(text.contains("f:1:1: note: first here"))
+    #expect(text.contains("f:2:1: ERROR: second"))
+    #expect(text.contains("f:1:1: NOTE: first here"))
   }
 
   @Test func sortedDiagnosticsFollowSourceOrder() {

@@ -99,7 +99,7 @@ import FoundationNetworking
     #expect(port != 0 && listen(listener, 1) == 0)
     let taken = try runProcess(swiftraceExecutable, ["--metrics", "127.0.0.1:\(port)", "-e", "BEGIN { printf(\"ran\\n\"); exit(); }"])
     #expect(taken.status == 1)
-    #expect(taken.stderr.hasPrefix("swiftrace: error: --metrics: cannot listen on 127.0.0.1:\(port): "), "\(taken.stderr)")
+    #expect(taken.stderr.hasPrefix("ERROR: --metrics: cannot listen on 127.0.0.1:\(port): "), "\(taken.stderr)")
     #expect(!taken.stdout.contains("ran"))
   }
 

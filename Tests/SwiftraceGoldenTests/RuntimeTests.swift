@@ -121,7 +121,7 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
   @Test func syntaxErrorExitsOneWithLocation() throws {
     let result = try runProcess(swiftraceExecutable, ["-e", "BEGIN { @x = ; }"])
     #expect(result.status == 1)
-    #expect(result.stderr.hasPrefix("<command-line>:1:14: error: expected an expression, found ';'"))
+    #expect(result.stderr.hasPrefix("<command-line>:1:14: ERROR: expected an expression, found ';'"))
   }
 }
 
@@ -226,19 +226,23 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
   }
 }
 
-/// -k reports failed map updates at the statement; -kk also failed reads; JSON has bpftrace's record.
+/// -k reports failed map updates and deletes at their expression; -kk also failed reads and reads of
+/// missing keys; JSON has bpftrace's record.
 @Suite struct HelperErrorTests {
   @Test func failuresAreReportedAtTheirLine() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let full = try runProcess(swiftraceExecutable, ["-k", "-e", "BEGIN { @[1] = 1;\n  @[2] = 2; exit(); }"],
                               environment: ["BPFTRACE_MAP_KEYS_MAX": "1"])
     #expect(full.status == 0)
-    #expect(full.stderr.contains("<command-line>:2:3: warning: failed to map_update_elem: Argument list too long (-7)"),
+    #expect(full.stderr.contains("<command-line>:2:3: WARNING: Failed to map_update_elem: Argument list too long (-7)"),
             "\(full.stderr)")
-    let quiet = try runProcess(swiftraceExecutable, ["-k", "-e", "BEGIN { $x = str(0); delete(@m[1]); @m[2] = 1; exit(); }"])
-    #expect(quiet.stderr.isEmpty, "reads are -kk's, and deleting a missing key is no failure: \(quiet.stderr)")
+    let delete = try runProcess(swiftraceExecutable, ["-k", "-e", "BEGIN { $x = str(0); delete(@m[1]); @m[2] = 1; exit(); }"])
+    #expect(delete.stderr.hasPrefix("<command-line>:1:22: WARNING: Failed to map_delete_elem: No such file or directory (-2)\n"),
+            "reads are -kk's; a delete of a missing key is reported: \(delete.stderr)")
     let json = try runProcess(swiftraceExecutable, ["-kk", "-f", "json", "-e", "BEGIN { $x = str(0); exit(); }"])
     #expect(json.stdout.contains("{\"type\": \"helper_error\", \"helper\": \"probe_read_kernel_str\", \"retcode\": "))
-    #expect(json.stdout.contains(", \"line\": 1, \"col\": 9}"))
+    #expect(json.stdout.contains(", \"line\": 1, \"col\": 14}"))
+    let missingKey = try runProcess(swiftraceExecutable, ["-kk", "-e", "BEGIN { @m[1] = 1; printf(\"%d\\n\", @m[2]); exit(); }"])
+    #expect(missingKey.stderr.hasPrefix("<command-line>:1:35: WARNING: Failed to map_lookup_elem: 0\n"), "\(missingKey.stderr)")
   }
 }

@@ -36,10 +36,16 @@ import Testing
     #expect(TextPrinter.print(one) == "@a: 15\n\n")
   }
 
-  @Test func pointersPrintInHexadecimal() {
+  /// 0.17's spelling with its sign fixed: a pointer value in unsigned decimal, a pointer key in hex.
+  @Test func pointerValuesPrintUnsignedAndKeysInHexadecimal() {
     let info = map("@p", keys: [], value: .pointer(.void, user: false))
     let s = MapSnapshot(info: info, entries: [.init(key: [], value: .pointer(0xffff_8881_09af_c500))])
-    #expect(TextPrinter.print(s) == "@p: 0xffff888109afc500\n")
+    #expect(TextPrinter.print(s) == "@p: 18446612686527513856\n")
+    let keyed = map("@k", keys: [.pointer(.void, user: false)], value: .int64)
+    let k = MapSnapshot(info: keyed, entries: [.init(key: [.pointer(0x100)], value: .integer(1, signed: true)),
+                                               .init(key: [.pointer(0x22)], value: .integer(1, signed: true))])
+    // Equal values sort by key, and pointer keys by their value.
+    #expect(TextPrinter.print(k) == "@k[0x22]: 1\n@k[0x100]: 1\n")
   }
 
   @Test func perCPUValuesReduce() {
