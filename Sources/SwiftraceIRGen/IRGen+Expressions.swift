@@ -128,17 +128,16 @@ extension IRGenerator {
       let type = checked.type(of: e)
       guard case .tuple(let elements) = type else { return .integer(m.int(0)) }
       let slot = scratch(type.storageSize)
-      let padded = elements.contains { $0.isString || $0.isBuffer }
-      if padded { zero(slot, bytes: type.storageSize) }
-      for ((item, elementType), at) in zip(zip(items, elements), packedOffsets(elements, from: 0)) {
-        store(emitValue(item), of: checked.type(of: item), into: offset(slot, at), as: elementType)
+      zero(slot, bytes: type.storageSize)  // padding too: equal tuples are equal keys
+      for ((item, elementType), at) in zip(zip(items, elements), TupleLayout(elements).offsets) {
+        storePacked(emitValue(item), of: checked.type(of: item), into: offset(slot, at), as: elementType)
       }
       return .buffer(slot, size: type.storageSize)
     case .tupleIndex(let base, let index):
       guard case .tuple(let elements) = checked.type(of: base), case .buffer(let p, _) = emitValue(base) else {
         return .integer(m.int(0))
       }
-      return elementValue(of: elements[index], at: offset(p, packedOffsets(elements, from: 0)[index]))
+      return packedValue(of: elements[index], at: offset(p, TupleLayout(elements).offsets[index]))
     case .ternary(let condition, let then, let otherwise):
       return emitTernary(condition, then, otherwise, type: checked.type(of: e))
     case .cast(let type, let operand):

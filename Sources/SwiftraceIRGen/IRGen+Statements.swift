@@ -206,11 +206,37 @@ extension IRGenerator {
       return
     }
     zero(slot, bytes: to.storageSize)
-    let sourceOffsets = packedOffsets(source, from: 0), targetOffsets = packedOffsets(target, from: 0)
+    let sourceOffsets = TupleLayout(source).offsets, targetOffsets = TupleLayout(target).offsets
     for i in source.indices {
-      let element = elementValue(of: source[i], at: offset(p, sourceOffsets[i]))
-      store(element, of: source[i], into: offset(slot, targetOffsets[i]), as: target[i])
+      let element = packedValue(of: source[i], at: offset(p, sourceOffsets[i]))
+      storePacked(element, of: source[i], into: offset(slot, targetOffsets[i]), as: target[i])
     }
+  }
+
+  /// Stores a tuple element at its place in the tuple's C layout: an integer in its own width,
+  /// anything else in exactly its packed size (the next element may follow at once).
+  func storePacked(_ value: IRValue, of from: SType, into slot: LLVMValueRef, as to: SType) {
+    if case .integer(_, let bits) = to, case .integer(let v) = value {
+      let type = LLVMIntTypeInContext(m.context, UInt32(bits))!
+      let p = LLVMBuildBitCast(m.builder, slot, LLVMPointerType(type, 0), "")
+      let narrow = bits == 64 ? v : LLVMBuildTrunc(m.builder, v, type, "")!
+      LLVMSetAlignment(LLVMBuildStore(m.builder, narrow, p), UInt32(bits / 8))
+      return
+    }
+    if case .record = from { return store(value, of: from, into: slot, as: to) }  // copies the struct's size
+    if to.packedSize == to.storageSize || to.isTuple { return store(value, of: from, into: slot, as: to) }
+    guard case .buffer(let p, let n) = value else { return store(value, of: from, into: slot, as: to) }
+    copy(min(n, to.packedSize), from: p, to: slot)  // the slot was zeroed: a shorter string ends there
+  }
+
+  /// A tuple element read from its place in the tuple's C layout.
+  func packedValue(of type: SType, at pointer: LLVMValueRef) -> IRValue {
+    guard case .integer(let signed, let bits) = type, bits < 64 else { return elementValue(of: type, at: pointer) }
+    let narrowType = LLVMIntTypeInContext(m.context, UInt32(bits))!
+    let p = LLVMBuildBitCast(m.builder, pointer, LLVMPointerType(narrowType, 0), "")
+    let v = LLVMBuildLoad2(m.builder, narrowType, p, "")!
+    LLVMSetAlignment(v, UInt32(bits / 8))
+    return .integer(signed ? LLVMBuildSExt(m.builder, v, m.i64, "")! : LLVMBuildZExt(m.builder, v, m.i64, "")!)
   }
 
   /// A value stored in memory at `pointer`, as an expression value of `type`.

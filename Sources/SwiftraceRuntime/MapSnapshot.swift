@@ -184,8 +184,8 @@ public struct MapDecoder {
       })
     case .probe: return .probe(probeName(u64(bytes, offset), probeNames))
     case .tuple(let elements):
-      return .tuple(zip(elements, packedOffsets(elements, from: offset)).map {
-        plain($0, bytes, $1, probeNames: probeNames, symbolizer: symbolizer)
+      return .tuple(zip(elements, TupleLayout(elements).offsets).map {
+        packed($0, bytes, offset + $1, probeNames: probeNames, symbolizer: symbolizer)
       })
     case .symbol(let kind): return .string(symbolText(kind, bytes, offset, symbolizer))
     case .pointer: return .pointer(u64(bytes, offset))

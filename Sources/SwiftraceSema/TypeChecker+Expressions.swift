@@ -83,7 +83,7 @@ extension TypeChecker {
           error("sema.tupleElement", "a tuple cannot hold \(t)", at: item.range)
           return nil
         }
-        elements.append(t.widened)
+        elements.append(t)
       }
       return .tuple(elements)
     case .tupleIndex(let base, let index):

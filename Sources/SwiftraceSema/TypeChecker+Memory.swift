@@ -217,7 +217,7 @@ extension TypeChecker {
     }
     switch t {
     case .string(let n): constants[e.id] = UInt64(n)
-    case .array, .structValue: constants[e.id] = UInt64(t.byteSize)
+    case .array, .structValue, .tuple: constants[e.id] = UInt64(t.byteSize)
     case .record(let r, _): constants[e.id] = UInt64(r.size)
     case .none, .tracepointArgs:
       error("sema.sizeof", "sizeof cannot measure \(t)", at: args[0].range)

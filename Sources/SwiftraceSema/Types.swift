@@ -18,7 +18,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case probe
   /// `args` of a tracepoint: only its fields can be used.
   case tracepointArgs
-  /// `(a, b, ...)`: elements laid out one after another, each 8-byte aligned.
+  /// `(a, b, ...)`: the elements in C's layout (`TupleLayout`), integers at their own width.
   indirect case tuple([SType])
   /// A pointer into kernel or user memory; `user` decides which read helper follows it.
   case pointer(CType, user: Bool)
@@ -53,6 +53,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .integer(_, let bits): return bits / 8
     case .array(let element, let count): return element.byteSize * count
     case .structValue(let layout): return layout.record.size
+    case .tuple(let elements): return TupleLayout(elements).size
     default: return storageSize
     }
   }
@@ -127,11 +128,10 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
-  /// Narrow integers become 64-bit ones, in tuples too: what maps and tuples hold.
+  /// Narrow integers become 64-bit ones: what maps hold. Tuples keep their elements' widths.
   public var widened: SType {
     switch self {
     case .integer(let s, _): return .integer(signed: s)
-    case .tuple(let elements): return .tuple(elements.map(\.widened))
     default: return self
     }
   }
@@ -153,7 +153,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .structValue(let layout): return (layout.record.size + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
-    case .tuple(let elements): return elements.reduce(0) { $0 + $1.storageSize }
+    case .tuple(let elements): return (TupleLayout(elements).size + 7) / 8 * 8
     default: return 8
     }
   }
@@ -181,6 +181,11 @@ func unify(_ a: SType, _ b: SType) -> Unified {
   case (.tuple(let x), .tuple(let y)) where x.count == y.count:
     var merged: [SType] = []
     for (p, q) in zip(x, y) {
+      // Integer elements of two tuples take the wider width (no narrow declaration to keep).
+      if case .integer(let ps, let pb) = p, case .integer(let qs, let qb) = q {
+        merged.append(.integer(signed: ps || qs, bits: Swift.max(pb, qb)))
+        continue
+      }
       guard case .same(let m) = unify(p, q) else { return .conflict }
       merged.append(m)
     }
