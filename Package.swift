@@ -24,6 +24,7 @@ let package = Package(
     .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
     .systemLibrary(name: "CLibBPF", path: "Sources/CLibBPF", pkgConfig: "libbpf"),
     .systemLibrary(name: "CClang", path: "Sources/CClang"),
+    .systemLibrary(name: "CLibDW", path: "Sources/CLibDW"),
 
     // MARK: SwiftraceBasics
     .target(name: "SwiftraceBasics"),
@@ -45,6 +46,9 @@ let package = Package(
       name: "SwiftraceClang", dependencies: ["CClang", "CClangLoader", "SwiftraceSema"],
       swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/lib/llvm-14/include"])]),
 
+    // MARK: SwiftraceDebugInfo (DWARF of user binaries, through elfutils' libdw and libdwfl)
+    .target(name: "SwiftraceDebugInfo", dependencies: ["CLibDW", "SwiftraceSema"]),
+
     // MARK: SwiftraceIRGen
     // LLVM linked statically, only the components BPF code generation needs: loading the shared
     // libLLVM-14.so costs about 16 ms and 40 MB before main (see Docs/Performance.md).
@@ -57,7 +61,7 @@ let package = Package(
 
     // MARK: SwiftraceRuntime
     .target(
-      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "SwiftraceBPF", "SwiftraceSema"],
+      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "SwiftraceBPF", "SwiftraceSema", "SwiftraceDebugInfo"],
       linkerSettings: [.linkedLibrary("stdc++")]),  // __cxa_demangle for C++ symbol names
     .testTarget(name: "SwiftraceRuntimeTests", dependencies: ["SwiftraceRuntime"]),
 
@@ -73,7 +77,7 @@ let package = Package(
 
     // MARK: SwiftraceDriver
     .target(name: "SwiftraceDriver",
-            dependencies: ["SwiftraceClang", "SwiftraceIRGen", "SwiftraceRuntime", "SwiftraceMetrics"]),
+            dependencies: ["SwiftraceClang", "SwiftraceDebugInfo", "SwiftraceIRGen", "SwiftraceRuntime", "SwiftraceMetrics"]),
 
     // MARK: swiftrace
     .executableTarget(

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import SwiftraceBPF
 import SwiftraceBasics
+import SwiftraceDebugInfo
 import SwiftraceClang
 import SwiftraceIRGen
 import SwiftraceMetrics
@@ -172,8 +173,10 @@ public enum Driver {
       }
       checkOptions.stringLength = n
     }
-    // C definitions (libclang) first, the kernel's BTF behind them.
-    var kernelTypes: KernelTypeCatalog = KernelBTF()
+    // C definitions (libclang) first, then the DWARF of uprobe targets, the kernel's BTF behind.
+    let userTypes = DwarfTypes(fallback: KernelBTF())
+    checkOptions.userDebugInfo = userTypes
+    var kernelTypes: KernelTypeCatalog = userTypes
     if !program.cDefinitions.isEmpty || !options.includeFiles.isEmpty {
       let definitions = CDefinitions(
         definitions: program.cDefinitions.map { ($0.text, source.lineAndColumn(of: $0.range.start).line) },

@@ -103,8 +103,11 @@ extension IRGenerator {
   /// `args->field`: read from the tracepoint record that ctx points to.
   func emitTracepointField(_ name: String, _ e: Expr) -> IRValue {
     if let raw = probe.rawArguments, let index = raw.firstIndex(where: { $0.name == name }) {
-      // A raw tracepoint argument: one u64 slot, narrowed to its C type.
-      let v = load64(offset(context, 8 * index))
+      // A raw tracepoint or kfunc argument: one u64 slot; a uprobe's: its register. Narrowed to
+      // its C type.
+      let slot: Int
+      if case .uprobe = probe.kind { slot = Self.argumentOffsets[index] } else { slot = 8 * index }
+      let v = load64(offset(context, slot))
       guard case .integer(let bytes, let signed) = raw[index].type, bytes < 8 else { return .integer(v) }
       return .integer(narrow(v, bits: bytes * 8, signed: signed))
     }

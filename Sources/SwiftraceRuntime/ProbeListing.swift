@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SwiftraceDebugInfo
 import SwiftraceSema
 
 /// `-l [PATTERN]` and `-lv`: the probes this machine offers, one per line, as bpftrace lists them.
@@ -107,8 +108,13 @@ public struct ProbeListing {
     for path in files(matching: filePattern) {
       if listsFunctions {
         let function = parts.count >= 2 ? parts.last! : "*"
+        // -lv: a uprobe's parameters from the binary's DWARF, as bpftrace lists them.
+        let debugInfo = verbose && uprobeProvider == "uprobe" ? DwarfTypes(fallback: nil) : nil
         for name in UserBinaries.functions(in: path) ?? [] where wildcardMatch(function, name) {
           write("\(uprobeProvider):\(path):\(name)\n")
+          for parameter in debugInfo?.parameterDeclarations(of: name, in: path) ?? [] {
+            write("    \(parameter)\n")
+          }
         }
       }
       if listsUSDT {

@@ -28,7 +28,7 @@ public enum SystemInfo {
     lines.append("  LLVM: 14 (in process, BPF target)")
     lines.append("  unsafe uprobe: no")
     lines.append("  bfd: no")
-    lines.append("  libdw (DWARF support): no")
+    lines.append("  libdw (DWARF support): yes")
     lines.append("  libbpf: v\(libbpf_major_version()).\(libbpf_minor_version())")
     lines.append("")
     lines.append("Kernel helpers")

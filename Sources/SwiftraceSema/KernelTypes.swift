@@ -95,6 +95,14 @@ public protocol KernelTypeCatalog: AnyObject {
   func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String?
 }
 
+/// Debug information (DWARF) of the user binaries uprobes attach to; a fake in tests.
+public protocol UserDebugInfo: AnyObject {
+  /// Makes the struct types of the binary at `path` visible to the script (`(struct Foo *)arg0`).
+  func use(_ path: String)
+  /// The parameters of `function` in the binary at `path`, in order; nil without debug information.
+  func parameters(of function: String, in path: String) -> [(name: String, type: CType)]?
+}
+
 extension KernelTypeCatalog {
   public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? { nil }
   public func typedef(named name: String) -> CType? { nil }

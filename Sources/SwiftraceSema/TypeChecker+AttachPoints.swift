@@ -76,6 +76,14 @@ extension TypeChecker {
       }
       arguments = proto.arguments
       if case .fexit = kind { returnType = proto.returnType }
+    case .uprobe(let path, let function):
+      options.userDebugInfo?.use(path)
+      // Parameters are where the calling convention puts them at the function's entry only.
+      if !function.contains("+"), let name = kind.userFunctionName {
+        arguments = options.userDebugInfo?.parameters(of: name, in: path)
+      }
+    case .uretprobe(let path, _):
+      options.userDebugInfo?.use(path)
     default:
       break
     }

@@ -211,8 +211,14 @@ extension TypeChecker {
       }
       if let type = current.returnType { return valueType(of: type, user: false, at: e.range) }
     case .args:
+      if case .uprobe(let path, let function) = kind, current.rawArguments == nil {
+        error("sema.noDebugInfo",
+              "'args' in a uprobe needs the function's debug information (DWARF), and '\(path)' has none for '\(function)': build it with -g or install its debug package, or use arg0..arg5",
+              at: e.range)
+        return nil
+      }
       guard current.tracepointFormat != nil || current.rawArguments != nil else {
-        error("sema.builtinUnavailable", "'args' is only available in tracepoint probes, not in \(kind.name)", at: e.range)
+        error("sema.builtinUnavailable", "'args' is only available in tracepoint, raw tracepoint, kfunc and uprobe probes, not in \(kind.name)", at: e.range)
         return nil
       }
     case .curtask:
@@ -257,6 +263,19 @@ extension TypeChecker {
         let unnamed = raw.allSatisfy { $0.name.isEmpty } ? " (its arguments have no names in BTF: use arg0..arg\(raw.count - 1))" : ""
         error("sema.unknownField", "\(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
         return nil
+      }
+      if case .uprobe = current.kind {
+        // In registers: the first six integer or pointer parameters, as the x86-64 ABI passes them.
+        let index = raw.firstIndex { $0.name == name }!
+        if case .record = argument.type {
+          error("sema.argumentByValue", "'\(name)' is a struct passed by value, which args cannot read", at: e.range)
+          return nil
+        }
+        if index >= 6 {
+          error("sema.argumentOnStack", "'\(name)' is parameter \(index + 1); args reads the first six, which registers carry", at: e.range)
+          return nil
+        }
+        return valueType(of: argument.type, user: true, at: e.range)
       }
       return valueType(of: argument.type, user: false, at: e.range)
     }

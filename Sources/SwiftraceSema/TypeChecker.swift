@@ -40,6 +40,8 @@ public final class TypeChecker {
     public var targetExecutable: String?
     /// `--unsafe`: system(), signal() and override() may be used.
     public var unsafe = false
+    /// DWARF of uprobe targets: `args->name` in uprobes, and their struct types in casts.
+    public var userDebugInfo: UserDebugInfo?
     public init() {}
   }
 

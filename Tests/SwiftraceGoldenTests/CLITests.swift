@@ -79,7 +79,7 @@ import Testing
     #expect(info.status == 0 && info.stdout.contains("Kernel features\n") && info.stdout.contains("  BTF"))
     // bpftrace 0.17's feature lines, which harnesses read, each answered for this kernel.
     for line in ["  btf: yes\n", "  send_signal: yes\n", "  Loop support: yes\n", "  probe_read_kernel: yes\n",
-                 "  libdw (DWARF support): no\n", "  kfunc: no\n"] {
+                 "  libdw (DWARF support): yes\n", "  kfunc: no\n"] {
       #expect(info.stdout.contains(line), "\(line) in \(info.stdout)")
     }
   }
@@ -128,6 +128,17 @@ import Testing
     #expect(usdt.stdout.contains("usdt:\(Fixtures.uprobeTarget):swiftrace:tick\n    arg0: int32 (-4@"), "\(usdt.stdout)")
     let user = try run(["-l", "uprobe:\(Fixtures.uprobeTarget):ad*"])
     #expect(user.stdout == "uprobe:\(Fixtures.uprobeTarget):add\n")
+    // -lv of a uprobe: its parameters from the binary's DWARF, spelled as bpftrace spells them.
+    let parameters = try run(["-lv", "uprobe:\(Fixtures.uprobeTarget):*"])
+    #expect(parameters.stdout.contains("uprobe:\(Fixtures.uprobeTarget):inspect\n    struct sample* s\n"), "\(parameters.stdout)")
+    #expect(parameters.stdout.contains("uprobe:\(Fixtures.uprobeTarget):main\n    int argc\n    char** argv\n"), "\(parameters.stdout)")
+    // Without DWARF, `args` in a uprobe says what is missing.
+    let stripped = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-stripped-\(getpid())").path
+    defer { try? FileManager.default.removeItem(atPath: stripped) }
+    _ = try runProcess("/usr/bin/objcopy", ["--strip-debug", Fixtures.uprobeTarget, stripped])
+    let noDebug = try run(["--dry-run", "-e", "uprobe:\(stripped):inspect { print(args->s->count); }"])
+    #expect(noDebug.status == 1 && noDebug.stderr.contains("'args' in a uprobe needs the function's debug information (DWARF)"),
+            "\(noDebug.stderr)")
   }
 
   @Test func listsWildcardFilesProvidersAndProcesses() throws {
