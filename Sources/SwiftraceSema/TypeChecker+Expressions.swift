@@ -188,10 +188,12 @@ extension TypeChecker {
     case .ctx:
       switch kind {
       case .interval, .profile, .software, .hardware:
-        // The program's context there is rewritten by the verifier on every load; a pointer to it
-        // read with bpf_probe_read would see the kernel's own structure, not what bpftrace shows.
-        error("sema.builtinUnavailable", "'ctx' is not supported in \(kind.providerName) probes yet", at: e.range)
-        return nil
+        // The verifier rewrites direct loads from a perf event program's context; as an address
+        // read with bpf_probe_read, it is the kernel's struct bpf_perf_event_data_kern (as in bpftrace).
+        if let data = kernelTypes?.record(named: "bpf_perf_event_data_kern", isUnion: false) {
+          return .pointer(.record(data), user: false)
+        }
+        return .pointer(.void, user: false)
       default:
         return .pointer(.void, user: false)  // kernel memory, whatever the probe's arguments point at
       }
