@@ -11,6 +11,7 @@ packages=(
   pkg-config     # SwiftPM finds libbpf through pkg-config
   bpftrace       # bpftrace 0.17: the reference the differential tests compare against
   gcc            # builds the programs the uprobe tests trace
+  g++            # and the C++ one (demangled uprobe names)
   systemtap-sdt-dev  # sys/sdt.h: USDT probes in that program
   libdw-dev      # elfutils libdw/libdwfl: DWARF of uprobe targets (args, struct types), debug files
   prometheus     # promtool and a real server: the --metrics tests validate and scrape the maps

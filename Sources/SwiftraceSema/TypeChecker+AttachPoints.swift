@@ -134,10 +134,15 @@ extension TypeChecker {
         diagnostics.error("sema.uprobeTarget", "uprobe target '\(path)' is not an ELF file", at: range)
         return nil
       }
+      // C++ functions also go by their demangled names (`"ns::add(int, int)"`, `"ns::*"`).
       if isPattern(name) {
-        return symbols.filter { wildcardMatch(name, $0) }.map { kind.with(binary: path, function: $0) }
+        return symbols.filter { wildcardMatch(name, $0) || wildcardMatch(name, options.demangle($0)) }
+          .map { kind.with(binary: path, function: $0) }
       }
-      return symbols.contains(name) ? [kind.with(binary: path, function: function)] : []
+      if symbols.contains(name) { return [kind.with(binary: path, function: function)] }
+      let offset = function.dropFirst(name.count)
+      return symbols.filter { $0.hasPrefix("_Z") && options.demangle($0) == name }
+        .map { kind.with(binary: path, function: $0 + offset) }
     case .functionWatchpoint(_, let function, let argument, let length, let mode, let async):
       guard options.hasTargetProcess, let path = options.targetExecutable else {
         diagnostics.error("sema.watchpointTarget",

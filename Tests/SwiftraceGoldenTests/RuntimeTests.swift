@@ -21,9 +21,22 @@ enum Fixtures {
     return output
   }()
 
-  /// Replaces `{{uprobe_target}}` in case files.
+  /// The C++ program of `Tests/Fixtures/cpp_target.cc`: functions with demangled names.
+  static let cppTarget: String = {
+    let output = binDirectory.appendingPathComponent("cpp_target").path
+    let source = Golden.fixtures.appendingPathComponent("cpp_target.cc").path
+    unlink(output)
+    let built = try? runProcess("/usr/bin/g++", ["-O1", "-g", "-o", output, source])
+    if built?.status != 0 { FileHandle.standardError.write(Data("cpp_target.cc does not compile:\n\(built?.stderr ?? "")".utf8)) }
+    return output
+  }()
+
+  /// Replaces `{{uprobe_target}}` and `{{cpp_target}}` in case files.
   static func expand(_ s: String) -> String {
-    s.replacingOccurrences(of: "{{uprobe_target}}", with: uprobeTarget)
+    var s = s
+    if s.contains("{{uprobe_target}}") { s = s.replacingOccurrences(of: "{{uprobe_target}}", with: uprobeTarget) }
+    if s.contains("{{cpp_target}}") { s = s.replacingOccurrences(of: "{{cpp_target}}", with: cppTarget) }
+    return s
   }
 }
 
