@@ -80,9 +80,9 @@ public struct ProbeListing {
         }
       }
     }
-    // Kernel functions: for a kprobe pattern, or any pattern without a provider (as bpftrace lists
-    // them); the whole list only when asked for, as there are tens of thousands.
-    if pattern != nil, wants("kprobe", aliases: ["k"]) || wants("kretprobe", aliases: ["kr"]) {
+    // Kernel functions, tens of thousands of them: bare `-l` lists them too, as bpftrace does, for
+    // the `-l | grep vfs_read` habit.
+    if wants("kprobe", aliases: ["k"]) || wants("kretprobe", aliases: ["kr"]) {
       let providerName = wants("kprobe", aliases: ["k"]) ? "kprobe" : "kretprobe"
       let functionPattern = pattern.map { String($0.split(separator: ":", maxSplits: 1).last ?? "*") } ?? "*"
       for function in Symbolizer.kernelFunctions(matching: functionPattern) { write("\(providerName):\(function)\n") }

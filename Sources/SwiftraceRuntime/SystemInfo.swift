@@ -29,6 +29,9 @@ public enum SystemInfo {
     lines.append("  unsafe uprobe: no")
     lines.append("  bfd: no")
     lines.append("  libdw (DWARF support): yes")
+    // bpftrace's name for the feature: `uprobe:libc:fread` finds the library the dynamic linker
+    // would load (here through ld.so.cache, not bcc).
+    lines.append("  bcc library path resolution: yes")
     lines.append("  libbpf: v\(libbpf_major_version()).\(libbpf_minor_version())")
     lines.append("")
     lines.append("Kernel helpers")
