@@ -29,10 +29,9 @@ extension IRGenerator {
       copy(min(n, capacity), from: p, to: data)
     case .integer(let address):
       let sourceType = checked.type(of: args[0])
-      let user = sourceType.isPointer ? isUser(sourceType) : probe.kind.argumentsAreUserPointers
+      let space = sourceType.isPointer ? addressSpace(sourceType) : probe.kind.argumentAddressSpace
       let pointer = LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!
-      // bpf_probe_read_user (112) or bpf_probe_read_kernel (113)
-      callHelper(user ? 112 : 113, [data, LLVMBuildTrunc(m.builder, length, m.i32, "")!, pointer])
+      callHelper(space.readHelper, [data, LLVMBuildTrunc(m.builder, length, m.i32, "")!, pointer])
     }
     store64(length, at: slot)
     return .buffer(bytePointer(slot), size: size)

@@ -59,8 +59,8 @@ extension IRGenerator {
       // Above the return address at the stack pointer: one 8-byte slot per argument.
       let sp = load64(offset(context, Self.stackPointerOffset))
       let address = LLVMBuildAdd(b, sp, m.int(UInt64(8 * (builtin.stackArgumentIndex! + 1))), "")!
-      let user = probe.kind.isUserProbe
-      return readMemory(address, as: .integer(bytes: 8, signed: false), type: .uint64, user: user)
+      let space: AddressSpace = probe.kind.isUserProbe ? .user : .kernel
+      return readMemory(address, as: .integer(bytes: 8, signed: false), type: .uint64, space: space)
     case .func, .kstack, .ustack, .username:
       return emitSymbolBuiltin(builtin, e)
     }
@@ -134,7 +134,7 @@ extension IRGenerator {
     case .array:
       // A copy of the whole array: an index into it is then checked against its bounds.
       let address = LLVMBuildPtrToInt(b, offset(context, field.offset), m.i64, "")!
-      return readMemory(address, as: .void, type: checked.type(of: e), user: false)
+      return readMemory(address, as: .void, type: checked.type(of: e), space: .kernel)
     case .dataLocString:
       guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
       let p = LLVMBuildBitCast(b, offset(context, field.offset), LLVMPointerType(m.i32, 0), "")

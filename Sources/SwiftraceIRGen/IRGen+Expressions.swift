@@ -356,8 +356,8 @@ extension IRGenerator {
     // bpf_probe_read_user_str (114) or bpf_probe_read_kernel_str (115): a typed pointer knows its
     // memory (uptr()/kptr() set it); a plain address follows the probe's kind.
     let sourceType = checked.type(of: args[0])
-    let user = sourceType.isPointer ? isUser(sourceType) : probe.kind.argumentsAreUserPointers
-    callHelper(user ? 114 : 115, [bytePointer(buffer), length, pointer])
+    let space = sourceType.isPointer ? addressSpace(sourceType) : probe.kind.argumentAddressSpace
+    callHelper(space.stringReadHelper, [bytePointer(buffer), length, pointer])
     return .buffer(bytePointer(buffer), size: size)
   }
 }

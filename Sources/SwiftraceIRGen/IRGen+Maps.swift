@@ -23,8 +23,8 @@ extension IRGenerator {
     if padded { zero(key, bytes: info.keySize) }
     for ((type, at), expr) in zip(zip(info.keyTypes, info.keyOffsets), keys) {
       let value = emitValue(expr)
-      if case .record(let r, let user) = checked.type(of: expr) {
-        copyRecord(r, from: value.integer, user: user, into: offset(key, at))
+      if case .record(let r, let space) = checked.type(of: expr) {
+        copyRecord(r, from: value.integer, space: space, into: offset(key, at))
       } else if case .buffer(let p, let n) = value {
         copy(min(n, type.storageSize), from: p, to: offset(key, at))
       } else {

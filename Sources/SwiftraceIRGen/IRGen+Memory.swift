@@ -2,29 +2,50 @@ import CLLVM
 import SwiftraceSema
 import SwiftraceSyntax
 
-/// Reads through pointers with bpf_probe_read_kernel or bpf_probe_read_user, as the pointer's
-/// origin decides. A struct's value is its address; only its fields are read.
+extension AddressSpace {
+  /// bpf_probe_read_user (112), bpf_probe_read_kernel (113), or bpf_probe_read (4), which picks
+  /// by the address when nothing says which memory it is.
+  var readHelper: UInt64 {
+    switch self {
+    case .user: return 112
+    case .kernel: return 113
+    case .unknown: return 4
+    }
+  }
+
+  /// The same for NUL-terminated strings: 114, 115 and bpf_probe_read_str (45).
+  var stringReadHelper: UInt64 {
+    switch self {
+    case .user: return 114
+    case .kernel: return 115
+    case .unknown: return 45
+    }
+  }
+}
+
+/// Reads through pointers with the helper of the pointer's address space. A struct's value is its
+/// address; only its fields are read.
 extension IRGenerator {
   func emitMemberAccess(base: Expr, _ e: Expr) -> IRValue {
     guard let field = checked.memberFields[e.id] else { return .integer(m.int(0)) }
     let address = LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!
-    return readMemory(address, as: field.type, type: checked.type(of: e), user: isUser(checked.type(of: base)),
+    return readMemory(address, as: field.type, type: checked.type(of: e), space: addressSpace(checked.type(of: base)),
                       bitSize: field.bitSize, bitOffset: field.bitOffset)
   }
 
   func emitDereference(_ operand: Expr, _ e: Expr) -> IRValue {
-    guard case .pointer(let target, let user) = checked.type(of: operand) else { return .integer(m.int(0)) }
-    return readMemory(emitInteger(operand), as: target, type: checked.type(of: e), user: user)
+    guard case .pointer(let target, let space) = checked.type(of: operand) else { return .integer(m.int(0)) }
+    return readMemory(emitInteger(operand), as: target, type: checked.type(of: e), space: space)
   }
 
   func emitIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> IRValue {
     if case .array(let element, let count) = checked.type(of: base) {
       return emitArrayElement(base, index, element: element, count: count)
     }
-    guard case .pointer(let target, let user) = checked.type(of: base) else { return .integer(m.int(0)) }
+    guard case .pointer(let target, let space) = checked.type(of: base) else { return .integer(m.int(0)) }
     let scaled = LLVMBuildMul(m.builder, emitInteger(index), m.int(max(1, target.size)), "")
     let address = LLVMBuildAdd(m.builder, emitInteger(base), scaled, "")!
-    return readMemory(address, as: target, type: checked.type(of: e), user: user)
+    return readMemory(address, as: target, type: checked.type(of: e), space: space)
   }
 
   /// `a[i]` of an array value. An array in traced memory (a field reached through a pointer) is
@@ -35,9 +56,9 @@ extension IRGenerator {
     let i = emitInteger(index)
     let c: CType
     if case .integer(let signed, let bits) = element { c = .integer(bytes: bits / 8, signed: signed) } else { c = .void }
-    if let (address, user) = arrayAddress(base) {
+    if let (address, space) = arrayAddress(base) {
       let at = LLVMBuildAdd(m.builder, address, LLVMBuildMul(m.builder, i, m.int(element.byteSize), ""), "")!
-      return readMemory(at, as: c, type: element, user: user)
+      return readMemory(at, as: c, type: element, space: space)
     }
     guard case .buffer(let p, _) = emitValue(base) else { return .integer(m.int(0)) }
     let result = scratch(max(8, element.storageSize))
@@ -57,17 +78,17 @@ extension IRGenerator {
     return .integer(v)
   }
 
-  /// Where an array value lies in traced memory, and whether that memory is the user's; nil when
-  /// the array is not a field reached through a pointer.
-  func arrayAddress(_ e: Expr) -> (LLVMValueRef, user: Bool)? {
+  /// Where an array value lies in traced memory, and in which address space; nil when the array is
+  /// not a field reached through a pointer.
+  func arrayAddress(_ e: Expr) -> (LLVMValueRef, space: AddressSpace)? {
     switch e.kind {
     case .field(let base, _, _):
       guard checked.type(of: base) != .tracepointArgs, let field = checked.memberFields[e.id] else { return nil }
-      return (LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!, isUser(checked.type(of: base)))
+      return (LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!, addressSpace(checked.type(of: base)))
     case .index(let base, let index):
-      guard case .array(let element, _) = checked.type(of: base), let (address, user) = arrayAddress(base) else { return nil }
+      guard case .array(let element, _) = checked.type(of: base), let (address, space) = arrayAddress(base) else { return nil }
       let at = LLVMBuildMul(m.builder, emitInteger(index), m.int(element.byteSize), "")!
-      return (LLVMBuildAdd(m.builder, address, at, "")!, user)
+      return (LLVMBuildAdd(m.builder, address, at, "")!, space)
     default:
       return nil
     }
@@ -83,11 +104,11 @@ extension IRGenerator {
   }
 
   /// Copies the struct at `address` (traced memory, user or kernel) into `slot`.
-  func copyRecord(_ r: RecordRef, from address: LLVMValueRef, user: Bool, into slot: LLVMValueRef) {
+  func copyRecord(_ r: RecordRef, from address: LLVMValueRef, space: AddressSpace, into slot: LLVMValueRef) {
     let storage = (r.size + 7) / 8 * 8
     if storage != r.size { zero(slot, bytes: storage) }
     let source = LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!
-    callHelper(user ? 112 : 113, [slot, m.int(UInt64(r.size), m.i32), source])
+    callHelper(space.readHelper, [slot, m.int(UInt64(r.size), m.i32), source])
   }
 
   /// Bytes one step of a pointer of type `t` moves (`p + 1`, `p++`): its target's size; 1 for
@@ -115,17 +136,17 @@ extension IRGenerator {
     }
   }
 
-  func isUser(_ t: SType) -> Bool {
+  func addressSpace(_ t: SType) -> AddressSpace {
     switch t {
-    case .pointer(_, let user), .record(_, let user): return user
-    default: return false
+    case .pointer(_, let space), .record(_, let space): return space
+    default: return .kernel
     }
   }
 
   /// Reads a value of C type `c` at `address` and turns it into an expression value of `type`.
-  func readMemory(_ address: LLVMValueRef, as c: CType, type: SType, user: Bool,
+  func readMemory(_ address: LLVMValueRef, as c: CType, type: SType, space: AddressSpace,
                   bitSize: Int = 0, bitOffset: Int = 0) -> IRValue {
-    let helper: UInt64 = user ? 112 : 113  // bpf_probe_read_user / bpf_probe_read_kernel
+    let helper = space.readHelper
     let source = LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!
     switch type {
     case .record:

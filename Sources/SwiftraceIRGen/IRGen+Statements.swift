@@ -192,8 +192,8 @@ extension IRGenerator {
   /// Stores a value of type `from` into a slot laid out for `to`. They differ only in string sizes
   /// (strings widen to the longest use), which moves tuple elements: convert element by element.
   func store(_ value: IRValue, of from: SType, into slot: LLVMValueRef, as to: SType) {
-    if case .record(let r, let user) = from, case .integer(let address) = value {
-      copyRecord(r, from: address, user: user, into: slot)
+    if case .record(let r, let space) = from, case .integer(let address) = value {
+      copyRecord(r, from: address, space: space, into: slot)
       return
     }
     if let bits = to.narrowBits, case .integer(let v) = value {

@@ -72,8 +72,8 @@ extension IRGenerator {
       copy(6, from: p, to: slot)
     case .integer(let address):
       let type = checked.type(of: arg)
-      let user = type.isPointer ? isUser(type) : probe.kind.argumentsAreUserPointers
-      callHelper(user ? 112 : 113, [bytePointer(slot), m.int(6, m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
+      let space = type.isPointer ? addressSpace(type) : probe.kind.argumentAddressSpace
+      callHelper(space.readHelper, [bytePointer(slot), m.int(6, m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
     }
     return .integer(load64(slot))
   }
@@ -205,18 +205,18 @@ extension IRGenerator {
     LLVMBuildCondBr(b, LLVMBuildIsNotNull(b, record, ""), fill, done)
     LLVMPositionBuilderAtEnd(b, fill)
     store64(m.int(AsyncEventID.actionBase + UInt64(id)), at: record)
-    let user = probe.kind.argumentsAreUserPointers
+    let space = probe.kind.argumentAddressSpace
     let array = emitInteger(args[0])
     let slot = scratch(8)
     for i in 0..<JoinLimits.count {
       let element = offset(record, 8 + i * size)
       LLVMBuildStore(b, m.int(0, m.i8), element)
-      // bpf_probe_read_user (112) / kernel (113) of argv[i], then its string (114 / 115).
+      // argv[i] (a pointer), then its string, read in the probe's address space.
       store64(m.int(0), at: slot)
       let address = LLVMBuildAdd(b, array, m.int(UInt64(8 * i)), "")!
-      callHelper(user ? 112 : 113, [bytePointer(slot), m.int(8, m.i32), LLVMBuildIntToPtr(b, address, m.i8Ptr, "")])
+      callHelper(space.readHelper, [bytePointer(slot), m.int(8, m.i32), LLVMBuildIntToPtr(b, address, m.i8Ptr, "")])
       let pointer = load64(slot)
-      callHelper(user ? 114 : 115, [element, m.int(UInt64(size), m.i32), LLVMBuildIntToPtr(b, pointer, m.i8Ptr, "")])
+      callHelper(space.stringReadHelper, [element, m.int(UInt64(size), m.i32), LLVMBuildIntToPtr(b, pointer, m.i8Ptr, "")])
     }
     callHelper(132, [record, m.int(1)])  // bpf_ringbuf_submit, BPF_RB_NO_WAKEUP (see sendEvent)
     LLVMBuildBr(b, done)

@@ -422,6 +422,7 @@ public final class IRGenerator {
   static let checkedHelpers: [UInt64: (name: String, level: Int)] = [
     2: ("map_update_elem", 1),
     3: ("map_delete_elem", 1),
+    4: ("probe_read", 2), 45: ("probe_read_str", 2),
     112: ("probe_read_user", 2), 113: ("probe_read_kernel", 2),
     114: ("probe_read_user_str", 2), 115: ("probe_read_kernel_str", 2),
   ]

@@ -187,12 +187,15 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
-  /// Whether pointers from this probe's arguments point into user memory.
-  public var argumentsAreUserPointers: Bool {
+  /// Where pointers made from this probe's arguments (or any address in it) point: user memory in
+  /// user probes and system call tracepoints, kernel memory in kernel probes, and unknown where
+  /// the probe runs in either context (bpftrace's choices, but for system calls' user pointers).
+  public var argumentAddressSpace: AddressSpace {
     switch self {
-    case .uprobe, .uretprobe, .usdt, .usdtPattern: return true
-    case .tracepoint(let category, _): return category == "syscalls"
-    default: return false
+    case .uprobe, .uretprobe, .usdt, .usdtPattern, .functionWatchpoint: return .user
+    case .tracepoint(let category, _): return category == "syscalls" ? .user : .kernel
+    case .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit: return .kernel
+    case .begin, .end, .interval, .profile, .software, .hardware, .watchpoint: return .unknown
     }
   }
 

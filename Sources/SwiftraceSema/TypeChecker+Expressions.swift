@@ -191,11 +191,11 @@ extension TypeChecker {
         // The verifier rewrites direct loads from a perf event program's context; as an address
         // read with bpf_probe_read, it is the kernel's struct bpf_perf_event_data_kern (as in bpftrace).
         if let data = kernelTypes?.record(named: "bpf_perf_event_data_kern", isUnion: false) {
-          return .pointer(.record(data), user: false)
+          return .pointer(.record(data), space: .kernel)
         }
-        return .pointer(.void, user: false)
+        return .pointer(.void, space: .kernel)
       default:
-        return .pointer(.void, user: false)  // kernel memory, whatever the probe's arguments point at
+        return .pointer(.void, space: .kernel)  // kernel memory, whatever the probe's arguments point at
       }
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       switch kind {
@@ -211,7 +211,7 @@ extension TypeChecker {
               at: e.range)
         return nil
       }
-      if let type = current.returnType { return valueType(of: type, user: false, at: e.range) }
+      if let type = current.returnType { return valueType(of: type, space: .kernel, at: e.range) }
     case .args:
       if case .uprobe(let path, let function) = kind, current.rawArguments == nil {
         error("sema.noDebugInfo",
@@ -225,7 +225,7 @@ extension TypeChecker {
       }
     case .curtask:
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
-      return .pointer(.record(task), user: false)
+      return .pointer(.record(task), space: .kernel)
     case .func:
       switch kind {
       case .kprobe, .kretprobe: return .symbol(.kernelSymbol)
@@ -277,9 +277,9 @@ extension TypeChecker {
           error("sema.argumentOnStack", "'\(name)' is parameter \(index + 1); args reads the first six, which registers carry", at: e.range)
           return nil
         }
-        return valueType(of: argument.type, user: true, at: e.range)
+        return valueType(of: argument.type, space: .user, at: e.range)
       }
-      return valueType(of: argument.type, user: false, at: e.range)
+      return valueType(of: argument.type, space: .kernel, at: e.range)
     }
     guard baseType == .tracepointArgs, let format = current.tracepointFormat else {
       return checkMemberAccess(base: base, baseType: baseType, name: name, arrow: arrow, e)
@@ -474,10 +474,10 @@ extension TypeChecker {
         return nil
       }
       guard let t = check(args[0]) else { return nil }
-      let user = f == .uptr
+      let space: AddressSpace = f == .uptr ? .user : .kernel
       switch t {
-      case .pointer(let target, _): return .pointer(target, user: user)
-      case .integer: return .pointer(.integer(bytes: 8, signed: true), user: user)  // as bpftrace: an int64 *
+      case .pointer(let target, _): return .pointer(target, space: space)
+      case .integer: return .pointer(.integer(bytes: 8, signed: true), space: space)  // as bpftrace: an int64 *
       default:
         error("sema.argumentType", "\(name)() expects a pointer or an address, not \(t)", at: args[0].range)
         return nil

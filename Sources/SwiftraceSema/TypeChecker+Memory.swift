@@ -5,11 +5,11 @@ import SwiftraceSyntax
 /// Struct layouts come from the `KernelTypeCatalog` (the kernel's BTF), so no headers are needed.
 extension TypeChecker {
   /// The expression type of a value of C type `c` read from memory.
-  func valueType(of c: CType, user: Bool, at range: SourceRange) -> SType? {
+  func valueType(of c: CType, space: AddressSpace, at range: SourceRange) -> SType? {
     switch c {
     case .integer(let bytes, let signed): return .integer(signed: signed, bits: min(bytes, 8) * 8)
-    case .pointer(let target): return .pointer(target, user: user)
-    case .record(let r): return .record(r, user: user)
+    case .pointer(let target): return .pointer(target, space: space)
+    case .record(let r): return .record(r, space: space)
     case .array where c.isCharArray:
       guard case .array(_, let n) = c else { return nil }
       return .string(size: n)
@@ -17,7 +17,7 @@ extension TypeChecker {
       // An array of integers (or of such arrays) is a value, as in bpftrace; an array of structs or
       // pointers decays to a pointer to its first element, as in C.
       if let elementType = arrayElementType(element) { return .array(elementType, count: count) }
-      return .pointer(element, user: user)
+      return .pointer(element, space: space)
     case .void, .unsupported:
       error("sema.unreadableType", "values of type \(c) cannot be read", at: range)
       return nil
@@ -25,20 +25,20 @@ extension TypeChecker {
   }
 
   func checkMemberAccess(base: Expr, baseType: SType, name: String, arrow: Bool, _ e: Expr) -> SType? {
-    let record: RecordRef, user: Bool
+    let record: RecordRef, space: AddressSpace
     switch baseType {
     case .structValue(let layout):
       // A copy in the program's memory: its fields are read from there.
-      (record, user) = (layout.record, false)
+      (record, space) = (layout.record, .kernel)
     case .pointer(.record(let r), let u):
       // `p.field` on a pointer is accepted too (newer bpftrace dereferences automatically).
-      (record, user) = (r, u)
+      (record, space) = (r, u)
     case .record(let r, let u):
       if arrow {
         error("sema.arrowOnRecord", "'->' needs a pointer, but this is \(baseType); use '.'", at: base.range)
         return nil
       }
-      (record, user) = (r, u)
+      (record, space) = (r, u)
     default:
       error("sema.fieldAccess", "'\(arrow ? "->" : ".")\(name)' needs a struct or a pointer to one, not \(baseType)",
             at: base.range)
@@ -52,7 +52,7 @@ extension TypeChecker {
       return nil
     }
     memberFields[e.id] = field
-    return valueType(of: field.type, user: user, at: e.range)
+    return valueType(of: field.type, space: space, at: e.range)
   }
 
   /// The type a value takes when it is stored (in a variable, a map, a tuple, an event): a struct
@@ -88,7 +88,7 @@ extension TypeChecker {
       case .record(let inner) where depth < 8: type = .structValue(structLayout(inner, depth: depth + 1))
       case .integer(let bytes, let signed) where [1, 2, 4, 8].contains(bytes) || f.bitSize > 0:
         type = .integer(signed: signed, bits: min(8, bytes) * 8)
-      case .pointer(let target): type = .pointer(target, user: false)
+      case .pointer(let target): type = .pointer(target, space: .kernel)
       case .array(let element, let n) where f.type.isCharArray: type = element.size == 1 ? .string(size: n) : nil
       case .array(let element, let n): type = arrayElementType(element).map { .array($0, count: n) }
       default: type = nil
@@ -100,11 +100,11 @@ extension TypeChecker {
 
   func checkDereference(_ operand: Expr, _ e: Expr) -> SType? {
     guard let t = check(operand) else { return nil }
-    guard case .pointer(let target, let user) = t else {
+    guard case .pointer(let target, let space) = t else {
       error("sema.dereference", "'*' needs a pointer, not \(t)", at: operand.range)
       return nil
     }
-    return valueType(of: target, user: user, at: e.range)
+    return valueType(of: target, space: space, at: e.range)
   }
 
   /// The value type of an array's elements when the array can be a value: integers, and arrays
@@ -131,7 +131,7 @@ extension TypeChecker {
       }
       return element
     }
-    guard case .pointer(let target, let user) = t else {
+    guard case .pointer(let target, let space) = t else {
       error("sema.index", "'[...]' needs a pointer or an array, not \(t)", at: base.range)
       return nil
     }
@@ -139,7 +139,7 @@ extension TypeChecker {
       error("sema.index", "an index must be an integer, not \(i)", at: index.range)
       return nil
     }
-    return valueType(of: target, user: user, at: e.range)
+    return valueType(of: target, space: space, at: e.range)
   }
 
   func checkPointerCast(_ pointee: TypeName, depth: Int, _ operand: Expr, _ e: Expr) -> SType? {
@@ -158,9 +158,9 @@ extension TypeChecker {
     }
     for _ in 0..<depth { c = .pointer(c) }
     guard case .pointer(let target) = c else { return nil }
-    let user: Bool
-    if case .pointer(_, let u) = t { user = u } else { user = current.kind.argumentsAreUserPointers }
-    return .pointer(target, user: user)
+    let space: AddressSpace
+    if case .pointer(_, let s) = t { space = s } else { space = current.kind.argumentAddressSpace }
+    return .pointer(target, space: space)
   }
 
   func lookupRecord(_ name: String, isUnion: Bool, at range: SourceRange) -> RecordRef? {

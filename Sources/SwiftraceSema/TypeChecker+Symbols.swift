@@ -137,7 +137,7 @@ extension TypeChecker {
         constants[e.id] = symbol.address
       }
       let bytes = [1, 2, 4, 8].contains(Int(symbol.size)) ? Int(symbol.size) : 8
-      return .pointer(.integer(bytes: bytes, signed: false), user: true)
+      return .pointer(.integer(bytes: bytes, signed: false), space: .user)
     case .pton:
       // Resolved when compiling, as in bpftrace: the address's bytes in network order.
       guard arity(1...1), let text = stringLiteral(args[0], of: f) else { return nil }

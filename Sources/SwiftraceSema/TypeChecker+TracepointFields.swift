@@ -20,7 +20,7 @@ extension TypeChecker {
       return .array(.integer(signed: signed, bits: elementBytes * 8), count: count)
     case .integer(let signed):
       let c = cType(of: field.cType, valueBytes: field.size, signed: signed)
-      if case .pointer(let target) = c { return .pointer(target, user: current.kind.argumentsAreUserPointers) }
+      if case .pointer(let target) = c { return .pointer(target, space: current.kind.argumentAddressSpace) }
       return .integer(signed: signed, bits: min(max(field.size, 1), 8) * 8)
     }
   }

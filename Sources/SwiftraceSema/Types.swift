@@ -20,11 +20,11 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case tracepointArgs
   /// `(a, b, ...)`: the elements in C's layout (`TupleLayout`), integers at their own width.
   indirect case tuple([SType])
-  /// A pointer into kernel or user memory; `user` decides which read helper follows it.
-  case pointer(CType, user: Bool)
+  /// A pointer into kernel or user memory; its address space decides which read helper follows it.
+  case pointer(CType, space: AddressSpace)
   /// A struct or union in memory (what `*p` of a struct pointer is): its value is its address,
   /// and only its fields can be read.
-  case record(RecordRef, user: Bool)
+  case record(RecordRef, space: AddressSpace)
   /// A struct or union copied out of memory (`$s = *p`, a map value, a tuple element): its bytes
   /// in C's layout, and the fields that decode and print them.
   case structValue(StructLayout)
@@ -157,6 +157,15 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     default: return 8
     }
   }
+}
+
+/// Which memory a pointer points into: what decides the helper that reads through it.
+public enum AddressSpace: Hashable, Sendable {
+  case kernel
+  case user
+  /// Nothing says (an address made a pointer in BEGIN, END, interval, profile or perf-event probes,
+  /// which run in either context): bpf_probe_read decides by the address, as in bpftrace.
+  case unknown
 }
 
 /// The result of unifying two uses of one map or variable.
