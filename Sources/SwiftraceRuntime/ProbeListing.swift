@@ -58,6 +58,8 @@ public struct ProbeListing {
       }
       return
     }
+    // `-l -p PID`: the process's own probes, as bpftrace lists them (and before it may exit).
+    if targetPID != nil && pattern == nil { return listUserProbes(write) }
     if wants("tracepoint", aliases: ["t"]) {
       for tp in tracepoints() {
         let name = "tracepoint:\(tp.category):\(tp.event)"

@@ -158,6 +158,9 @@ import Testing
     // This test process maps libc: -p lists the functions of the files it has mapped.
     let process = try run(["-l", "uprobe:*:malloc", "-p", String(getpid())])
     #expect(process.stdout.contains("libc.so.6:malloc\n"), "\(process.stdout)")
+    // With -p and no pattern: the process's own probes only, as bpftrace lists them.
+    let own = try run(["-l", "-p", String(getpid())])
+    #expect(own.stdout.contains("libc.so.6:malloc\n") && !own.stdout.contains("tracepoint:") && !own.stdout.contains("kprobe:"))
     let bad = try run(["-l", "\\n"])
     #expect(bad.status == 1 && bad.stderr.contains("invalid character"), "\(bad.stderr)")
   }
