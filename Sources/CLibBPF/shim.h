@@ -108,3 +108,10 @@ static inline char *swr_btf_dump_types(const struct btf *btf, const unsigned int
   btf_dump__free(dump);
   return text.data;
 }
+
+#include <sys/vfs.h>
+// Whether `path` is the root of a BPF filesystem (where links and maps can be pinned).
+static inline int swr_is_bpf_filesystem(const char *path) {
+  struct statfs fs;
+  return statfs(path, &fs) == 0 && fs.f_type == 0xcafe4a11;  // BPF_FS_MAGIC
+}

@@ -15,6 +15,15 @@ public final class BPFLink {
     link = nil
   }
 
+  public var fd: Int32 { link.map { bpf_link__fd($0) } ?? -1 }
+
+  /// Pins the link to a file in a BPF filesystem, where it stays after this process exits.
+  /// Returns 0, or a negative error code.
+  public func pin(_ path: String) -> Int32 {
+    guard let link else { return -EBADF }
+    return bpf_link__pin(link, path)
+  }
+
   /// Leaves the attachment to whoever else holds its descriptor (see `releaseAfterExit`); this
   /// process's copy closes when it exits.
   public func abandon() { link = nil }

@@ -76,6 +76,16 @@ final class DebugInfo {
     LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
   }
 
+  /// A `const char name[count]` in a data section: libbpf finds it in the section's BTF.
+  func describeBytes(_ global: LLVMValueRef, name: String, count: Int, line: UInt32) {
+    let bytes = array(of: basic("char", 8, 6), count: count, elementBits: 8)
+    let constant = LLVMDIBuilderCreateQualifiedType(m.dib, 0x26, bytes)  // DW_TAG_const_type
+    let expr = LLVMDIBuilderCreateExpression(m.dib, nil, 0)
+    let gve = LLVMDIBuilderCreateGlobalVariableExpression(
+      m.dib, compileUnit, name, name.utf8.count, "", 0, file, line, constant, 1, expr, nil, 8)
+    LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
+  }
+
   /// Every function needs a subprogram once the module has a compile unit (LLVM 14's BTF writer
   /// crashes otherwise), and its parameter must be named or the kernel rejects the BTF.
   func describeFunction(_ function: LLVMValueRef, name: String, line: UInt32) -> LLVMMetadataRef {

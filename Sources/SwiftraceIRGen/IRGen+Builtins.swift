@@ -108,6 +108,10 @@ extension IRGenerator {
       let slot: Int
       if case .uprobe = probe.kind { slot = Self.argumentOffsets[index] } else { slot = 8 * index }
       let v = load64(offset(context, slot))
+      if case .iterator = probe.kind, case .pointer = raw[index].type {
+        // The iterator's last call has no object: the program ends there, as in bpftrace.
+        returnUnless(LLVMBuildICmp(m.builder, LLVMIntNE, v, m.int(0), "")!, "iter.object")
+      }
       guard case .integer(let bytes, let signed) = raw[index].type, bytes < 8 else { return .integer(v) }
       return .integer(narrow(v, bits: bytes * 8, signed: signed))
     }

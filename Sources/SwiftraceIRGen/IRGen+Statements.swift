@@ -254,6 +254,7 @@ extension IRGenerator {
   func emitPrintf(args: [Expr], call: Expr) {
     guard let id = checked.printfIDs[call.id] else { return }
     let info = checked.printfs[id]
+    if case .iterator = probe.kind, info.kind == .printf { return emitSeqPrintf(args: args, id: id) }
     let event = scratch(info.eventSize)
     zero(event, bytes: info.eventSize)
     store64(m.int(UInt64(id)), at: offset(event, 0))

@@ -217,6 +217,7 @@ public final class IRGenerator {
     case .uprobe, .usdt, .usdtPattern: return "uprobe"
     case .uretprobe: return "uretprobe"
     case .interval, .profile, .software, .hardware, .watchpoint, .functionWatchpoint: return "perf_event"
+    case .iterator(let kind, _): return "iter/\(kind.rawValue)"
     }
   }
 
@@ -302,7 +303,9 @@ public final class IRGenerator {
         variables[varName] = slot
       }
     }
-    if p.kind != .begin && p.kind != .end { returnIfStopped() }
+    // BEGIN and END run once, when swiftrace runs them; so does an iterator, whenever it is read
+    // (a pinned one long after this trace has stopped).
+    if p.kind != .begin && p.kind != .end && !p.kind.isIterator { returnIfStopped() }
     if let target = options.targetPID, p.kind.firesInProcessContext {
       // bpf_get_current_pid_tgid (14): the process id is the upper half.
       let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!

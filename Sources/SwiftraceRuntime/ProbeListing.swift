@@ -89,6 +89,16 @@ public struct ProbeListing {
       let functionPattern = pattern.map { String($0.split(separator: ":", maxSplits: 1).last ?? "*") } ?? "*"
       for function in Symbolizer.kernelFunctions(matching: functionPattern) { write("\(providerName):\(function)\n") }
     }
+    if wants("iter") {
+      for kind in IteratorKind.allCases {
+        let name = "iter:\(kind.rawValue)"
+        guard matches(name), let record = btf.record(named: kind.contextStruct, isUnion: false) else { continue }
+        write(name + "\n")
+        if verbose {
+          for field in btf.fields(of: record) where field.name != "meta" { write("    \(field.type) \(field.name)\n") }
+        }
+      }
+    }
     for (provider, events) in [("software", PerfEvent.software), ("hardware", PerfEvent.hardware)] where wants(provider) {
       for event in events where matches("\(provider):\(event.name):") { write("\(provider):\(event.name):\n") }
     }

@@ -41,6 +41,8 @@ public final class Session {
   let options: SessionOptions
   let out: ResultWriter
   var links: [BPFLink] = []
+  /// The link of an `iter:` probe: reading it runs the iterator (Session+Iterators).
+  var iteratorLink: BPFLink?
   var exitRequested = false
   /// Set when END starts: from then on events print again, even after an exit().
   var endStarted = false
@@ -171,7 +173,11 @@ public final class Session {
         FileOutput.standardError.write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n")
       }
       options.child?.release()
-      eventLoop(reader)
+      if let link = iteratorLink, let iterator = checked.probes.first(where: { $0.kind.isIterator }) {
+        try runIterator(iterator, link: link)
+      } else {
+        eventLoop(reader)
+      }
     }
 
     // Stop every probe at once (a flag they check first), so that END and the maps see a quiet
@@ -267,6 +273,10 @@ public final class Session {
       let place = UserBinaries.placement(of: function, in: binary)
       links.append(try setup.attachUprobe(binary: binary, function: place.function, offset: place.offset, isReturn: false,
                                           pid: options.targetPID ?? options.child?.pid ?? -1, probe: p.name))
+    case .iterator:
+      let link = try prog.attachBySection(probe: p.name)
+      iteratorLink = link
+      links.append(link)
     case .software(let event, let count), .hardware(let event, let count):
       let hardware = { if case .hardware = p.kind { return true } else { return false } }()
       for cpu in Features.onlineCPUs {

@@ -34,6 +34,10 @@ public enum ProbeKind: Hashable, Sendable {
   case usdtPattern(binary: String, provider: String, name: String)
   /// One USDT site: a uprobe at its address, with its own argument locations.
   case usdt(USDTSite)
+  /// `iter:KIND[:PIN]`: a BPF iterator over tasks (and their files or memory maps), run once when
+  /// swiftrace reads it; printf writes what reading it returns. PIN pins it to a file instead
+  /// (a path, or a name under /sys/fs/bpf).
+  case iterator(IteratorKind, pin: String?)
 
   /// Provider names and their aliases.
   static let providers: [(name: String, aliases: [String])] = [
@@ -42,7 +46,7 @@ public enum ProbeKind: Hashable, Sendable {
     ("kfunc", ["fentry", "f"]), ("kretfunc", ["fexit", "fr"]),
     ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
     ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]), ("watchpoint", ["w"]),
-    ("asyncwatchpoint", ["aw"]),
+    ("asyncwatchpoint", ["aw"]), ("iter", []),
   ]
 
   /// The canonical spelling, as `probe` prints it.
@@ -68,6 +72,7 @@ public enum ProbeKind: Hashable, Sendable {
       return "\(async ? "asyncwatchpoint" : "watchpoint"):\(b):\(f)\(n != 0 ? ":\(n)" : ""):\(l):\(m)"
     case .usdtPattern(let b, let p, let n): return "usdt:\(b):\(p):\(n)"
     case .usdt(let site): return "usdt:\(site.binary):\(site.provider):\(site.name)"
+    case .iterator(let kind, let pin): return "iter:\(kind.rawValue)" + (pin.map { ":\($0)" } ?? "")
     }
   }
 
@@ -130,7 +135,7 @@ public enum ProbeKind: Hashable, Sendable {
   /// filter on it (BEGIN and END run in swiftrace; interval in whatever task the timer hits).
   public var firesInProcessContext: Bool {
     switch self {
-    case .begin, .end, .interval: return false
+    case .begin, .end, .interval, .iterator: return false
     default: return true
     }
   }
@@ -154,9 +159,13 @@ public enum ProbeKind: Hashable, Sendable {
     case .uprobe, .uretprobe, .usdt, .usdtPattern, .rawTracepoint, .kprobe, .fentry, .software, .hardware,
       .profile, .interval, .watchpoint, .functionWatchpoint:
       return true
-    case .begin, .end, .tracepoint, .kretprobe, .fexit:
+    case .begin, .end, .tracepoint, .kretprobe, .fexit, .iterator:
       return false
     }
+  }
+
+  public var isIterator: Bool {
+    if case .iterator = self { return true } else { return false }
   }
 
   public var isUserProbe: Bool {
@@ -194,7 +203,7 @@ public enum ProbeKind: Hashable, Sendable {
     switch self {
     case .uprobe, .uretprobe, .usdt, .usdtPattern, .functionWatchpoint: return .user
     case .tracepoint(let category, _): return category == "syscalls" ? .user : .kernel
-    case .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit: return .kernel
+    case .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .iterator: return .kernel
     case .begin, .end, .interval, .profile, .software, .hardware, .watchpoint: return .unknown
     }
   }
@@ -272,6 +281,13 @@ public enum ProbeKind: Hashable, Sendable {
         return .failure(ProbeParseError("watchpoint probes are written '\(form)'"))
       }
       return .success(.watchpoint(address: address, length: length, mode: args[2]))
+    case "iter":
+      guard (1...2).contains(args.count), let kind = IteratorKind(rawValue: args[0]) else {
+        let kinds = IteratorKind.allCases.map(\.rawValue).joined(separator: ", ")
+        return .failure(ProbeParseError("iter probes are written 'iter:KIND' or 'iter:KIND:PIN', with KIND one of \(kinds)"))
+      }
+      if args.count == 2 && args[1].isEmpty { return .failure(ProbeParseError("the pin file of an iter probe is empty")) }
+      return .success(.iterator(kind, pin: args.count == 2 ? args[1] : nil))
     case "usdt":
       // An empty binary means every file of the -p process; an empty provider, any provider.
       guard (2...3).contains(args.count), let name = args.last, !name.isEmpty else {

@@ -46,6 +46,12 @@ extension TypeChecker {
         diagnostics.warning("sema.noMatch", message + "; skipped", at: range)
       }
     }
+    // An iterator runs once, when it is read, and the trace ends: nothing else may be waiting.
+    if let first = probes.first(where: { if case .iterator = $0.kind { return true } else { return false } }) {
+      for p in probes where p.index != first.index && p.kind != .begin && p.kind != .end {
+        diagnostics.error("sema.iteratorNotAlone", IteratorRules.alone, at: p.attachPoint.range)
+      }
+    }
     return probes
   }
 
@@ -84,6 +90,16 @@ extension TypeChecker {
       }
     case .uretprobe(let path, _):
       options.userDebugInfo?.use(path)
+    case .iterator(let iterator, _):
+      // The context's fields, one 8-byte slot each (unions of a pointer or an integer).
+      guard let record = kernelTypes?.record(named: iterator.contextStruct, isUnion: false) else {
+        diagnostics.error("sema.unknownIterator",
+                          "iter:\(iterator.rawValue) is not available: the kernel's BTF has no struct \(iterator.contextStruct)",
+                          at: point.range)
+        return nil
+      }
+      let fields = kernelTypes?.fields(of: record) ?? []
+      arguments = fields.enumerated().prefix { $0.element.offset == 8 * $0.offset }.map { ($0.element.name, $0.element.type) }
     default:
       break
     }

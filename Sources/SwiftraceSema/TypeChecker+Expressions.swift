@@ -187,6 +187,8 @@ extension TypeChecker {
       }
     case .ctx:
       switch kind {
+      case .iterator:
+        return .tracepointArgs  // the iterator's fields: ctx->task, ctx->file, read where they are
       case .interval, .profile, .software, .hardware:
         // The verifier rewrites direct loads from a perf event program's context; as an address
         // read with bpf_probe_read, it is the kernel's struct bpf_perf_event_data_kern (as in bpftrace).
@@ -578,6 +580,9 @@ extension TypeChecker {
         return
       }
       resolved.append(t)
+    }
+    if case .iterator = current.kind, kind == .printf {
+      checkIteratorPrintf(format, argumentTypes: resolved, arguments: rest, at: first.range)
     }
     if printfIDs[e.id] == nil {
       printfIDs[e.id] = printfs.count

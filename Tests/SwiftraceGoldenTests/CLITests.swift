@@ -142,6 +142,21 @@ import Testing
             "\(noDebug.stderr)")
   }
 
+  /// iter: probes list with their context's fields, and a pinned one is read later, by anyone.
+  @Test func iteratorsListAndPin() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let listed = try run(["-lv", "iter:task*"])
+    #expect(listed.stdout.hasPrefix("iter:task\n    struct task_struct * task\niter:task_file\n    struct task_struct * task\n    uint32 fd\n"),
+            "\(listed.stdout)")
+    let name = "swiftrace-test-\(getpid())"
+    defer { unlink("/sys/fs/bpf/\(name)") }
+    let pinned = try run(["-e", "iter:task:\(name) /ctx->task->pid == 1 || ctx->task->pid == 2/ { printf(\"task %d\\n\", ctx->task->pid); }"])
+    #expect(pinned.status == 0 && pinned.stdout.contains("Program pinned to /sys/fs/bpf/\(name)\n"), "\(pinned.stdout)\(pinned.stderr)")
+    // The trace has ended; reading the pin runs the program now.
+    let read = try runProcess("/bin/cat", ["/sys/fs/bpf/\(name)"])
+    #expect(read.stdout.contains("task 2\n"), "\(read.stdout)")
+  }
+
   @Test func listsWildcardFilesProvidersAndProcesses() throws {
     let target = Fixtures.uprobeTarget
     let wildcardFile = try run(["-l", "uprobe:\(target.dropLast(3))*:ad*"])

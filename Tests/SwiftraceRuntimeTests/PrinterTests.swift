@@ -38,10 +38,10 @@ import Testing
 
   /// 0.17's spelling with its sign fixed: a pointer value in unsigned decimal, a pointer key in hex.
   @Test func pointerValuesPrintUnsignedAndKeysInHexadecimal() {
-    let info = map("@p", keys: [], value: .pointer(.void, user: false))
+    let info = map("@p", keys: [], value: .pointer(.void, space: .kernel))
     let s = MapSnapshot(info: info, entries: [.init(key: [], value: .pointer(0xffff_8881_09af_c500))])
     #expect(TextPrinter.print(s) == "@p: 18446612686527513856\n")
-    let keyed = map("@k", keys: [.pointer(.void, user: false)], value: .int64)
+    let keyed = map("@k", keys: [.pointer(.void, space: .kernel)], value: .int64)
     let k = MapSnapshot(info: keyed, entries: [.init(key: [.pointer(0x100)], value: .integer(1, signed: true)),
                                                .init(key: [.pointer(0x22)], value: .integer(1, signed: true))])
     // Equal values sort by key, and pointer keys by their value.

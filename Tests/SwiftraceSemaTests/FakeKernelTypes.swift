@@ -6,8 +6,11 @@ final class FakeKernelTypes: KernelTypeCatalog {
   static let file = RecordRef(name: "file", isUnion: false, id: 2, size: 16)
   static let inner = RecordRef(name: "", isUnion: true, id: 3, size: 8)
 
+  /// `iter:task`'s context: the iterator's meta data, then the task (NULL on the last call).
+  static let iterTask = RecordRef(name: "bpf_iter__task", isUnion: false, id: 4, size: 16)
+
   func record(named name: String, isUnion: Bool) -> RecordRef? {
-    [Self.task, Self.file].first { $0.name == name && $0.isUnion == isUnion }
+    [Self.task, Self.file, Self.iterTask].first { $0.name == name && $0.isUnion == isUnion }
   }
 
   func fields(of record: RecordRef) -> [RecordField] {
@@ -23,6 +26,9 @@ final class FakeKernelTypes: KernelTypeCatalog {
       ]
     case 2:
       return [RecordField(name: "f_count", offset: 0, type: .integer(bytes: 8, signed: false))]
+    case 4:
+      return [RecordField(name: "meta", offset: 0, type: .pointer(.void)),
+              RecordField(name: "task", offset: 8, type: .pointer(.record(Self.task)))]
     default:
       return []
     }

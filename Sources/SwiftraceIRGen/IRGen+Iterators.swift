@@ -1,0 +1,46 @@
+import CLLVM
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// Iterator probes (`iter:task`): printf writes into the iterator's seq_file with bpf_seq_printf,
+/// which wants its format in read-only map memory: each format is a constant in `.rodata`, which
+/// libbpf loads into a frozen map.
+extension IRGenerator {
+  func emitSeqPrintf(args: [Expr], id: Int) {
+    let text = checked.printfs[id].format.kernelFormat
+    let format = readOnlyString(text, name: "seq_format_\(id)")
+    // Every argument is 8 bytes: an integer, or the address of a string on the stack.
+    let values = args.dropFirst().map { arg -> LLVMValueRef in
+      switch emitValue(arg) {
+      case .integer(let v): return v
+      case .buffer(let p, _): return LLVMBuildPtrToInt(m.builder, p, m.i64, "")!
+      }
+    }
+    var data = LLVMConstNull(m.i8Ptr)!
+    if !values.isEmpty {
+      let slot = scratch(8 * values.count)
+      for (i, v) in values.enumerated() { store64(v, at: offset(slot, 8 * i)) }
+      data = bytePointer(slot)
+    }
+    // ctx->meta->seq: the seq_file the reader reads. Both loads are the kernel's own pointers,
+    // which the verifier lets the program follow.
+    let meta = LLVMBuildIntToPtr(m.builder, load64(context), m.i8Ptr, "")!
+    let seq = load64(meta)
+    // bpf_seq_printf (126)
+    callHelper(126, [seq, format, m.int(UInt64(text.utf8.count + 1), m.i32), data,
+                     m.int(UInt64(8 * values.count), m.i32)])
+  }
+
+  /// A NUL-terminated constant in `.rodata`, as an `i8*`.
+  func readOnlyString(_ text: String, name: String) -> LLVMValueRef {
+    let count = text.utf8.count + 1
+    let global = LLVMAddGlobal(m.module, m.arrayType(m.i8, count), name)!
+    LLVMSetInitializer(global, LLVMConstStringInContext(m.context, text, UInt32(text.utf8.count), 0))
+    LLVMSetGlobalConstant(global, 1)
+    LLVMSetLinkage(global, LLVMInternalLinkage)
+    LLVMSetSection(global, ".rodata")
+    LLVMSetAlignment(global, 1)
+    di.describeBytes(global, name: name, count: count, line: 1)
+    return LLVMBuildBitCast(m.builder, global, m.i8Ptr, "")
+  }
+}
