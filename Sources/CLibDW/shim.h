@@ -35,3 +35,17 @@ static inline int swr_dwarf_udata(Dwarf_Die *die, unsigned int name, Dwarf_Word 
   if (dwarf_attr_integrate(die, name, &attr) == NULL) return -1;
   return dwarf_formudata(&attr, result);
 }
+
+// The module of the one file a session opened with swr_dwfl_open_offline reports.
+static inline int swr_first_module_cb(Dwfl_Module *module, void **userdata, const char *name, Dwarf_Addr start,
+                                      void *arg) {
+  (void)userdata; (void)name; (void)start;
+  *(Dwfl_Module **)arg = module;
+  return DWARF_CB_ABORT;
+}
+
+static inline Dwfl_Module *swr_dwfl_first_module(Dwfl *dwfl) {
+  Dwfl_Module *module = NULL;
+  dwfl_getmodules(dwfl, swr_first_module_cb, &module, 0);
+  return module;
+}

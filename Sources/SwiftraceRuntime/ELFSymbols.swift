@@ -1,7 +1,9 @@
 import FoundationEssentials
 import Glibc
+import SwiftraceDebugInfo
 
-/// The function symbols of one ELF file (.symtab, else .dynsym) and its data objects.
+/// The function symbols of one ELF file (.symtab; else .dynsym and what its debug information
+/// adds) and its data objects.
 struct ELFSymbols {
   struct Symbol {
     let address: UInt64
@@ -37,6 +39,11 @@ struct ELFSymbols {
         let symbol = Symbol(address: value, size: u64(bytes, e + 16), name: name)
         if info & 0xf == 2 { symbols.append(symbol) } else { objects[symbol.name] = symbol }
       }
+    }
+    // Without a .symtab, the file's local functions are in its separate debug file or its
+    // MiniDebugInfo, if it has either: libdwfl finds them.
+    if table?.type != 2, let debug = DebugSymbols.functions(of: path), debug.count > symbols.count {
+      symbols = debug.map { Symbol(address: $0.address, size: $0.size, name: $0.name) }
     }
     self.symbols = symbols.sorted { $0.address < $1.address }
     self.objects = objects

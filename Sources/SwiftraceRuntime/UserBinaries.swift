@@ -73,21 +73,32 @@ public enum UserBinaries {
     return files.compactMap { isELF($0) ? $0 : isELF("/proc/\(pid)/root\($0)") ? "/proc/\(pid)/root\($0)" : nil }
   }
 
-  /// The names of the function symbols in the ELF file at `path` (.symtab, else .dynsym), sorted;
-  /// nil if it is not a readable ELF file.
+  /// Each file is read once per run: resolving one uprobe asks several questions of it, and a
+  /// file without .symtab costs a look into its debug information. (Compiling is single-threaded.)
+  nonisolated(unsafe) static var symbolCache: [String: ELFSymbols?] = [:]
+
+  static func symbols(of path: String) -> ELFSymbols? {
+    if let known = symbolCache[path] { return known }
+    let symbols = ELFSymbols(path: path)
+    symbolCache.updateValue(symbols, forKey: path)
+    return symbols
+  }
+
+  /// The names of the function symbols in the ELF file at `path` (.symtab, else .dynsym and its
+  /// debug information's), sorted; nil if it is not a readable ELF file.
   public static func functions(in path: String) -> [String]? {
-    guard let elf = ELFSymbols(path: path) else { return nil }
+    guard let elf = symbols(of: path) else { return nil }
     return Array(Set(elf.symbols.map(\.name))).sorted()
   }
 
   /// The size of function `name` in the ELF file at `path`; nil if it has no such symbol.
   public static func functionSize(_ name: String, in path: String) -> UInt64? {
-    ELFSymbols(path: path)?.symbols.first { $0.name == name }.map(\.size)
+    symbols(of: path)?.symbols.first { $0.name == name }.map(\.size)
   }
 
   /// Whether `address` (a link-time address) lies inside a function of the ELF file at `path`.
   public static func isCode(_ address: UInt64, in path: String) -> Bool {
-    guard let elf = ELFSymbols(path: path) else { return false }
+    guard let elf = symbols(of: path) else { return false }
     return elf.symbols.contains { address >= $0.address && address < $0.address &+ max($0.size, 1) }
   }
 
@@ -95,7 +106,7 @@ public enum UserBinaries {
   /// (to find the load bias of a position-independent file at run time), and whether it is one.
   public static func dataSymbol(_ name: String, function: String?, in path: String)
     -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? {
-    guard let elf = ELFSymbols(path: path), let object = elf.objects[name] else { return nil }
+    guard let elf = symbols(of: path), let object = elf.objects[name] else { return nil }
     let functionAddress = function.flatMap { f in elf.symbols.first { $0.name == f }?.address }
     return (object.address, object.size, functionAddress, elf.isPositionIndependent)
   }

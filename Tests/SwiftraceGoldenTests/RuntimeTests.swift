@@ -16,7 +16,8 @@ enum Fixtures {
     let source = Golden.fixtures.appendingPathComponent("uprobe_target.c").path
     // A stale binary from an earlier build must not stand in for a fixture that no longer compiles.
     unlink(output)
-    let built = try? runProcess("/usr/bin/cc", ["-O1", "-g", "-o", output, source])
+    // Frame pointers, so that ustack walks through main into libc.
+    let built = try? runProcess("/usr/bin/cc", ["-O1", "-g", "-fno-omit-frame-pointer", "-o", output, source])
     if built?.status != 0 { FileHandle.standardError.write(Data("uprobe_target.c does not compile:\n\(built?.stderr ?? "")".utf8)) }
     return output
   }()
