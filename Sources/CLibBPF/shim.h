@@ -65,12 +65,15 @@ static inline int swr_release_descriptors_after_exit(void) {
 // until the probes are attached: the child blocks reading one byte from `hold_fd`, then execs
 // `path` itself, so the traced pid makes no calls of its own but that read's return and the
 // execve (a shell in between made dozens). It dies with swiftrace (PR_SET_PDEATHSIG), and a
-// closed pipe (swiftrace gone or giving up) makes it exit without running the command. Only
+// closed pipe (swiftrace gone or giving up) makes it exit without running the command: the child
+// closes its copy of the pipe's write end `release_fd` first, or that EOF would never come. Only
 // async-signal-safe calls after fork. Returns the pid, or -1 with errno.
-static inline int swr_spawn_held(const char *path, char *const argv[], char *const envp[], int hold_fd) {
+static inline int swr_spawn_held(const char *path, char *const argv[], char *const envp[], int hold_fd,
+                                 int release_fd) {
   pid_t parent = getpid();
   pid_t child = fork();
   if (child != 0) return child;
+  close(release_fd);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(127);
   sigset_t none;

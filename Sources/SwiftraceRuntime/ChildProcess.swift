@@ -25,7 +25,7 @@ public final class ChildProcess {
     guard swr_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system(what: "pipe", errno: errno) }
     var cargs: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
     defer { cargs.forEach { free($0) } }
-    let child = swr_spawn_held(path, &cargs, environ, fds[0])
+    let child = swr_spawn_held(path, &cargs, environ, fds[0], fds[1])
     let spawnError = errno
     close(fds[0])
     guard child > 0 else {

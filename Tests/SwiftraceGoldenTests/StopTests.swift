@@ -118,6 +118,19 @@ import Testing
     try stop(["-c", "sleep 1.2"])
   }
 
+  /// A probe that fails to attach while `-c`'s command is still held: swiftrace exits 1 at once
+  /// and the command never runs (it hung here, waiting for the held child, which held its own
+  /// copy of the pipe it waited on). kprobes cannot attach on this kernel.
+  @Test func attachFailureWithHeldCommand() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let marker = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-held-\(getpid())").path
+    let result = try runProcess(swiftraceExecutable, ["-c", "/usr/bin/touch \(marker)", "-e", "kprobe:vfs_read { }"],
+                                timeout: 20)
+    #expect(result.status == 1 && result.stderr.contains("cannot attach kprobe:vfs_read"), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: marker), "the held command must not run")
+    try? FileManager.default.removeItem(atPath: marker)
+  }
+
   /// `swiftrace ... | head`: when the reader of its output goes away, the trace ends and nothing
   /// stays in the kernel (instead of tracing into a closed pipe until killed).
   @Test func closedOutputPipe() throws {
