@@ -15,6 +15,7 @@ packages=(
   systemtap-sdt-dev  # sys/sdt.h: USDT probes in that program
   libdw-dev      # elfutils libdw/libdwfl: DWARF of uprobe targets (args, struct types), debug files
   libc6-dbg      # libc's separate debug file: the ustack tests name its local functions
+  xz-utils       # and MiniDebugInfo, which the tests make (xz-compressed .gnu_debugdata)
   prometheus     # promtool and a real server: the --metrics tests validate and scrape the maps
 )
 missing=()

@@ -114,17 +114,27 @@ public enum UserBinaries {
   /// The USDT probe sites of the ELF file at `path`; nil if it cannot be read.
   public static func usdtSites(in path: String) -> [USDTSite]? { ELFNotes.usdtSites(in: path) }
 
-  /// How libbpf places a uprobe written `name`, `name+8` or `0x4005d6` (an address in the file's
-  /// virtual address space, turned into a file offset here).
+  /// Where a uprobe written `name`, `name+8` or `0x4005d6` (an address in the file's virtual
+  /// address space) goes: a file offset, or a symbol name for libbpf to resolve when this file's
+  /// symbols do not have it.
   static func placement(of function: String, in path: String) -> (function: String?, offset: UInt64) {
     let isHex = function.hasPrefix("0x")
     if let address = UInt64(isHex ? String(function.dropFirst(2)) : function, radix: isHex ? 16 : 10) {
       return (nil, ELFImage(path: path)?.fileOffset(ofAddress: address) ?? address)
     }
-    guard let plus = function.firstIndex(of: "+") else { return (function, 0) }
-    let offsetText = function[function.index(after: plus)...]
-    let offset = offsetText.hasPrefix("0x") ? UInt64(offsetText.dropFirst(2), radix: 16) : UInt64(offsetText)
-    return (String(function[..<plus]), offset ?? 0)
+    var name = function, offset: UInt64 = 0
+    if let plus = function.firstIndex(of: "+") {
+      let offsetText = function[function.index(after: plus)...]
+      offset = (offsetText.hasPrefix("0x") ? UInt64(offsetText.dropFirst(2), radix: 16) : UInt64(offsetText)) ?? 0
+      name = String(function[..<plus])
+    }
+    // Placed by file offset where the symbol is known here: a function that only the debug
+    // information names (a static one in MiniDebugInfo) is unknown to libbpf.
+    if let elf = symbols(of: path), let symbol = elf.symbols.first(where: { $0.name == name }),
+       let start = elf.image.fileOffset(ofAddress: symbol.address) {
+      return (nil, start + offset)
+    }
+    return (name, offset)
   }
 
   static func isELF(_ path: String) -> Bool {
