@@ -311,6 +311,7 @@ public enum Driver {
     objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
     objectCode.failedUpdatesSymbol = BPFObjectCode.failedUpdatesSymbol
     objectCode.stoppedMap = BPFObjectCode.stoppedSection
+    objectCode.packetsMap = BPFObjectCode.packetsSymbol
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
       return try Session(checked: checked, code: objectCode, options: sessionOptions).run()

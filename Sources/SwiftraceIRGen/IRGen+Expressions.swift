@@ -63,6 +63,8 @@ extension IRGenerator {
         return .buffer(bytePointer(buffer), size: size)
       case .pton?:
         return constantBytes(checked.byteConstants[e.id] ?? [])
+      case .skboutput?:
+        return emitSkbOutput(args, e)
       case .kptr?, .uptr?:
         return .integer(emitInteger(args[0]))
       case .sizeof?, .kaddr?, .cgroupid?:

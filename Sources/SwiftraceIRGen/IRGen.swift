@@ -31,6 +31,9 @@ public struct BPFObjectCode: Sendable {
   /// later. It is the only variable in `.bss`, which libbpf turns into a one-element array map of
   /// that name: probes read it with a single load (no map lookup), userspace writes element 0.
   public static let stoppedSymbol = "swiftrace_stopped"
+  /// The perf event array `skboutput()` sends packets through (bpf_skb_output writes to no other
+  /// kind of map); declared only when the program calls it.
+  public static let packetsSymbol = "swiftrace_packets"
   public static let stoppedSection = ".bss"
 }
 
@@ -68,6 +71,7 @@ public final class IRGenerator {
   var lostEvents: LLVMValueRef!
   var failedUpdates: LLVMValueRef!
   var stopped: LLVMValueRef!
+  var packets: LLVMValueRef?
   /// Where the statement being generated is, for `-k` reports.
   var currentRange = SourceRange(start: 0, end: 0)
   var helperErrorSites: [HelperErrorSite] = []
@@ -168,6 +172,10 @@ public final class IRGenerator {
                             valueSize: max(8, frameSize), line: 1)
     }
     declareStackMaps()
+    if !checked.skbOutputs.isEmpty {
+      // max_entries 0: libbpf makes it one slot per possible CPU.
+      packets = mapGlobal(BPFObjectCode.packetsSymbol, type: 4, maxEntries: 0, keySize: 4, valueSize: 4, line: 1)
+    }
     // A program whose only event is exit() needs one page, not a megabyte mapped (twice) into
     // the reader's memory.
     let onlyExitEvents = checked.printfs.isEmpty && checked.actions.isEmpty && options.helperCheckLevel == 0

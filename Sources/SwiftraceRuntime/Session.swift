@@ -43,6 +43,9 @@ public final class Session {
   var links: [BPFLink] = []
   /// The link of an `iter:` probe: reading it runs the iterator (Session+Iterators).
   var iteratorLink: BPFLink?
+  /// `skboutput()`'s packets and the PCAP files they go to (Session+Packets).
+  var packetReader: PerfBufferReader?
+  var pcapFiles: [String: PcapFile] = [:]
   var exitRequested = false
   /// Set when END starts: from then on events print again, even after an exit().
   var endStarted = false
@@ -78,6 +81,8 @@ public final class Session {
     public var helperErrorSites: [(helper: String, range: SourceRange)] = []
     /// `watchpoint:FUNCTION+argN`: the uprobe program that reports the address, by probe index.
     public var watchpointSetupNames: [Int: String] = [:]
+    /// The perf event array `skboutput()` writes packets to.
+    public var packetsMap = "swiftrace_packets"
 
     public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String], ringBufferSymbol: String) {
       self.elf = elf
@@ -142,6 +147,8 @@ public final class Session {
       throw .system(what: "the object has no event ring buffer", errno: ENOENT)
     }
     let reader = try RingBufferReader(map: ringMap) { [unowned self] record in handle(record) }
+    try openPacketOutputs(object)
+    defer { packetReader = nil }
     Signals.install()
 
     if !options.quiet {
@@ -191,6 +198,7 @@ public final class Session {
     }
     Signals.restoreDefaults()
     reader.consume()  // what was sent before the stop; after an exit() it is dropped
+    packetReader?.consume()
     // A synchronous function watchpoint may have stopped the process just before the trace
     // ended; it must not stay stopped.
     if checked.probes.contains(where: { if case .functionWatchpoint(_, _, _, _, _, false) = $0.kind { return true } else { return false } }),
@@ -317,6 +325,7 @@ public final class Session {
 
   /// Waits on the ring buffer, the signal pipe and the child at once, and drains every 10 ms.
   func eventLoop(_ reader: RingBufferReader) {
+    defer { packetReader?.consume() }
     var fds = [pollfd(fd: reader.epollFD, events: Int16(POLLIN), revents: 0),
                pollfd(fd: Signals.readFD, events: Int16(POLLIN), revents: 0)]
     if let child = options.child { fds.append(pollfd(fd: child.exitFD, events: Int16(POLLIN), revents: 0)) }
@@ -334,6 +343,7 @@ public final class Session {
       let n = poll(&fds, nfds_t(fds.count), 10)
       if n < 0 && errno != EINTR { break }
       reader.consume()
+      packetReader?.consume()
       reportLostEvents(force: false)
       reportFailedUpdates(final: false)
       out.endOfBatch()

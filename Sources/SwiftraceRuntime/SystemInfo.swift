@@ -46,7 +46,7 @@ public enum SystemInfo {
     lines.append("  override_return: \(helper(BPF_FUNC_override_return))")
     lines.append("  get_boot_ns: \(helper(BPF_FUNC_ktime_get_boot_ns))")
     lines.append("  dpath: no")  // path() needs kfunc probes, which this build cannot load here
-    lines.append("  skboutput: no")
+    lines.append("  skboutput: yes")  // bpf_skb_output: in rawtracepoint (tp_btf) probes here
     lines.append("")
     lines.append("Kernel features")
     lines.append("  Instruction limit: 1000000")

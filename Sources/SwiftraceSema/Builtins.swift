@@ -59,7 +59,7 @@ public enum Function: String, CaseIterable, Sendable {
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
-  case debugf, cgroup_path, unwatch
+  case debugf, cgroup_path, unwatch, skboutput
 
   public var isAggregation: Bool {
     switch self {
@@ -75,6 +75,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .debugf: return "debugf(format, up to 3 arguments)"
     case .cgroup_path: return "cgroup_path(cgroup id)"
     case .unwatch: return "unwatch(address)"
+    case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
     case .exit: return "exit()"
     case .str: return "str(pointer [, length])"
     case .strncmp: return "strncmp(string, string, length)"

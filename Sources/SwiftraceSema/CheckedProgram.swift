@@ -34,9 +34,23 @@ public struct CheckedProgram {
   public var relativeAddresses: [NodeID: Int64] = [:]
   /// Field offsets for finding a user address's file in BPF; nil without BTF.
   public var vmaLayout: VMALayout?
+  /// `skboutput()` calls, by id: the PCAP file each writes and the bytes it skips.
+  public var skbOutputs: [SkbOutput] = []
+  public var skbOutputIDs: [NodeID: Int] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }
+}
+
+/// One `skboutput(path, skb, length, offset)` call: packets go to `path`, without their first
+/// `offset` bytes (an Ethernet header, say).
+public struct SkbOutput: Sendable, Equatable {
+  public let path: String
+  public let offset: Int
+  public init(path: String, offset: Int) {
+    self.path = path
+    self.offset = offset
+  }
 }
 
 /// How a map is stored in the kernel.

@@ -486,6 +486,8 @@ extension TypeChecker {
       }
     case .buf:
       return checkBuf(args: args, e)
+    case .skboutput:
+      return checkSkbOutput(args: args, e)
     case .path:
       // bpf_d_path: the kernel allows it only in fentry/fexit programs (of some functions).
       guard args.count == 1 else {

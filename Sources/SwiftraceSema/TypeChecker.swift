@@ -66,6 +66,8 @@ public final class TypeChecker {
   var maps: [String: MapInfo] = [:]
   var types: [NodeID: SType] = [:]
   var printfs: [PrintfInfo] = []
+  var skbOutputs: [SkbOutput] = []
+  var skbOutputIDs: [NodeID: Int] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
@@ -115,7 +117,8 @@ public final class TypeChecker {
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
                           stringLength: options.stringLength, functionNames: funcNames, byteConstants: byteConstants,
                           relativeAddresses: relativeAddresses,
-                          vmaLayout: usesUserSymbols ? vmaLayout() : nil)
+                          vmaLayout: usesUserSymbols ? vmaLayout() : nil,
+                          skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs)
   }
 
   func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
