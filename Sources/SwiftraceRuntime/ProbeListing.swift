@@ -19,7 +19,14 @@ public struct ProbeListing {
 
   public init(pattern: String?, verbose: Bool, targetPID: Int32? = nil, tracefs: TracefsCatalog = TracefsCatalog(),
               btf: KernelBTF = KernelBTF()) {
-    self.pattern = pattern.flatMap { $0.isEmpty ? nil : $0 }
+    // `t:syscalls:*` lists what `tracepoint:syscalls:*` does: names are matched in full.
+    self.pattern = pattern.flatMap { text -> String? in
+      guard !text.isEmpty else { return nil }
+      guard let colon = text.firstIndex(of: ":"), let provider = ProbeKind.canonicalProvider(String(text[..<colon])) else {
+        return text
+      }
+      return provider + text[colon...]
+    }
     self.verbose = verbose
     self.targetPID = targetPID
     self.tracefs = tracefs
@@ -48,8 +55,21 @@ public struct ProbeListing {
     pattern.first { c in !(c.isLetter || c.isNumber || "_-*?:./+[]{},@$\"= ".contains(c)) || !c.isASCII }
   }
 
-  /// Writes the listing through `write`, a line at a time.
+  /// Writes the listing through `write`, a line at a time. A comma-separated pattern lists what
+  /// each part does, in order, once each.
   public func list(_ write: (String) -> Void) {
+    if let pattern, pattern.contains(",") {
+      var seen = Set<String>()
+      var repeated = false  // a probe listed already: its -v lines are skipped with it
+      for part in pattern.split(separator: ",") {
+        ProbeListing(pattern: part.trimmingSpaces(), verbose: verbose, targetPID: targetPID, tracefs: tracefs, btf: btf)
+          .list { line in
+            if !line.hasPrefix(" ") { repeated = !seen.insert(line).inserted }
+            if !repeated { write(line) }
+          }
+      }
+      return
+    }
     // `-l 'struct task*'`, `-lv 'enum pid_type'`: kernel types, with -v their C definitions.
     if let pattern, let space = pattern.firstIndex(of: " "), ["struct", "union", "enum"].contains(String(pattern[..<space])) {
       let keyword = String(pattern[..<space]), namePattern = pattern[pattern.index(after: space)...].trimmingSpaces()

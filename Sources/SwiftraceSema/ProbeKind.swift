@@ -49,6 +49,11 @@ public enum ProbeKind: Hashable, Sendable {
     ("asyncwatchpoint", ["aw"]), ("iter", []),
   ]
 
+  /// The provider's own name for a name or an alias (`t` is `tracepoint`); nil for neither.
+  public static func canonicalProvider(_ name: String) -> String? {
+    providers.first { $0.name == name || $0.aliases.contains(name) }?.name
+  }
+
   /// The canonical spelling, as `probe` prints it.
   public var name: String {
     switch self {

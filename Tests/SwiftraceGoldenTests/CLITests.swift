@@ -117,6 +117,12 @@ import Testing
       """)
     let pattern = try run(["-l", "tracepoint:syscalls:sys_enter_exec*"])
     #expect(pattern.stdout == "tracepoint:syscalls:sys_enter_execve\ntracepoint:syscalls:sys_enter_execveat\n")
+    // Provider aliases and comma lists, each probe once (with -v, its fields once).
+    let aliases = try run(["-lv", "t:syscalls:sys_enter_exec*,rt:sched_switch, tracepoint:syscalls:sys_enter_execve"])
+    #expect(aliases.stdout.hasPrefix("tracepoint:syscalls:sys_enter_execve\n    int __syscall_nr\n"), "\(aliases.stdout)")
+    #expect(aliases.stdout.components(separatedBy: "\n").filter { !$0.hasPrefix(" ") && !$0.isEmpty }
+      == ["tracepoint:syscalls:sys_enter_execve", "tracepoint:syscalls:sys_enter_execveat", "rawtracepoint:sched_switch"],
+      "\(aliases.stdout)")
     let software = try run(["-l", "software:*"])
     #expect(software.stdout.hasPrefix("software:cpu-clock:\nsoftware:task-clock:\n"))
     let all = try run(["-l"])
