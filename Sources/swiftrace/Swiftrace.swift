@@ -27,6 +27,8 @@ struct Swiftrace: ParsableCommand {
         BPFTRACE_NO_CPP_DEMANGLE    [default: 0] keep C++ names mangled
         BPFTRACE_NO_USER_SYMBOLS    [default: 0] print user addresses, not symbols
         BPFTRACE_BTF                [default: /sys/kernel/btf/vmlinux] kernel types
+        BPFTRACE_CACHE_USER_SYMBOLS accepted; user symbols are found by build id and always cached
+        BPFTRACE_VMLINUX            accepted; kernel symbols come from /proc/kallsyms and BTF
 
       EXAMPLES:
         swiftrace -l '*sleep*'
