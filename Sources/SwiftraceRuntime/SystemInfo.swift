@@ -2,6 +2,7 @@ import CLibBPF
 import FoundationEssentials
 import Glibc
 import SwiftraceBPF
+import SwiftraceSema
 
 /// `--info`: what this kernel and build offer, checked the way the session would use it.
 public enum SystemInfo {
@@ -69,8 +70,10 @@ public enum SystemInfo {
     lines.append("  tracepoint: \(yes(tracefs))")
     lines.append("  perf_event: yes")
     lines.append("  kfunc: no")  // this kernel refuses fentry programs; swiftrace reports it when one is used
-    lines.append("  iter:task: no")
-    lines.append("  iter:task_file: no")
+    // An iterator kind is there when the kernel's BTF has its context struct (bpf_iter__task).
+    for kind in [IteratorKind.task, .taskFile] {
+      lines.append("  iter:\(kind.rawValue): \(yes(btf.record(named: kind.contextStruct, isUnion: false) != nil))")
+    }
     lines.append("  kprobe_multi: no")
     lines.append("  raw_tp_special: yes")
     lines.append("")

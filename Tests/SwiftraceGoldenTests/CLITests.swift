@@ -79,7 +79,7 @@ import Testing
     #expect(info.status == 0 && info.stdout.contains("Kernel features\n") && info.stdout.contains("  BTF"))
     // bpftrace 0.17's feature lines, which harnesses read, each answered for this kernel.
     for line in ["  btf: yes\n", "  send_signal: yes\n", "  Loop support: yes\n", "  probe_read_kernel: yes\n",
-                 "  libdw (DWARF support): yes\n", "  bcc library path resolution: yes\n", "  kfunc: no\n"] {
+                 "  libdw (DWARF support): yes\n", "  bcc library path resolution: yes\n", "  kfunc: no\n", "  iter:task: yes\n", "  skboutput: yes\n"] {
       #expect(info.stdout.contains(line), "\(line) in \(info.stdout)")
     }
   }
