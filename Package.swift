@@ -61,7 +61,7 @@ let package = Package(
 
     // MARK: SwiftraceRuntime
     .target(
-      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "SwiftraceBPF", "SwiftraceSema", "SwiftraceDebugInfo"],
+      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "CLibDW", "SwiftraceBPF", "SwiftraceSema", "SwiftraceDebugInfo"],
       linkerSettings: [.linkedLibrary("stdc++")]),  // __cxa_demangle for C++ symbol names
     .testTarget(name: "SwiftraceRuntimeTests", dependencies: ["SwiftraceRuntime"]),
 

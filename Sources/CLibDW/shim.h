@@ -49,3 +49,6 @@ static inline Dwfl_Module *swr_dwfl_first_module(Dwfl *dwfl) {
   dwfl_getmodules(dwfl, swr_first_module_cb, &module, 0);
   return module;
 }
+
+// libelf (elfutils): ELF files read with every offset and size checked by the library.
+#include <gelf.h>

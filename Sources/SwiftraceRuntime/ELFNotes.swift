@@ -6,42 +6,25 @@ import SwiftraceSema
 enum ELFNotes {
   static func usdtSites(in path: String) -> [USDTSite]? {
     guard let image = ELFImage(path: path) else { return nil }
-    let bytes = image.bytes
-    func string(_ o: inout Int, limit: Int) -> String {
-      let text = cString(bytes, at: o, limit: limit)
-      o += text.utf8.count + 1
-      return text
-    }
     guard let section = image.section(named: ".note.stapsdt") else { return [] }
-    let notes = (offset: section.offset, size: section.size)
     let baseAddress = image.section(named: ".stapsdt.base")?.address
-
-    // Notes: namesz, descsz, type, name (padded to 4), desc (padded to 4).
     var sites: [USDTSite] = []
-    var o = notes.offset
-    let end = min(bytes.count, notes.offset + notes.size)
-    while o + 12 <= end {
-      let nameSize = Int(u32(bytes, o)), descSize = Int(u32(bytes, o + 4)), type = u32(bytes, o + 8)
-      let nameAt = o + 12
-      let descAt = nameAt + (nameSize + 3) / 4 * 4
-      let next = descAt + (descSize + 3) / 4 * 4
-      defer { o = next }
-      guard type == 3, descAt + 24 <= end else { continue }
-      var noteName = nameAt
-      guard string(&noteName, limit: descAt) == "stapsdt" else { continue }
-      var address = u64(bytes, descAt)
-      let linkBase = u64(bytes, descAt + 8)
-      var semaphore = u64(bytes, descAt + 16)
+    // Each note's description: address, link-time base, semaphore (8 bytes each), then provider,
+    // name and argument specs as NUL-terminated strings.
+    for note in image.notes(in: section) where note.type == 3 && note.name == "stapsdt" && note.description.count >= 24 {
+      let d = note.description
+      var address = u64(d, 0)
+      let linkBase = u64(d, 8)
+      var semaphore = u64(d, 16)
       // Prelinked objects moved: the note recorded .stapsdt.base's link-time address.
       if let baseAddress, linkBase != 0 {
         address = address &+ baseAddress &- linkBase
         if semaphore != 0 { semaphore = semaphore &+ baseAddress &- linkBase }
       }
-      var t = descAt + 24
-      let descEnd = descAt + descSize
-      let provider = string(&t, limit: descEnd)
-      let name = string(&t, limit: descEnd)
-      let specs = string(&t, limit: descEnd).split(separator: " ").map(String.init)
+      let strings = d[24...].split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+      guard strings.count >= 3 else { continue }
+      let provider = strings[0], name = strings[1]
+      let specs = strings[2].split(separator: " ").map(String.init)
       // An argument the probe cannot read (`sym(%rip)`) ends the list: later ones keep their numbers
       // only if every earlier one is there.
       var readable: [USDTArgument] = []

@@ -22,23 +22,13 @@ struct ELFSymbols {
   init?(path: String) {
     guard let image = ELFImage(path: path) else { return nil }
     self.image = image
-    let bytes = image.bytes
-    // .symtab (2), else .dynsym (11), and the string table each links to.
+    // .symtab (2), else .dynsym (11).
     let table = image.sections.first { $0.type == 2 } ?? image.sections.first { $0.type == 11 }
     var symbols: [Symbol] = []
     var objects: [String: Symbol] = [:]
-    if let table, table.entrySize > 0, table.link < image.sections.count {
-      let stringsAt = image.sections[table.link].offset
-      for i in 0..<(table.size / table.entrySize) {
-        let e = table.offset + i * table.entrySize
-        let info = e + 4 < bytes.count ? bytes[e + 4] : 0
-        guard info & 0xf == 2 || info & 0xf == 1 else { continue }  // STT_FUNC, STT_OBJECT
-        let value = u64(bytes, e + 8)
-        guard value != 0 else { continue }
-        let name = cString(bytes, at: stringsAt + Int(u32(bytes, e)), limit: bytes.count)
-        let symbol = Symbol(address: value, size: u64(bytes, e + 16), name: name)
-        if info & 0xf == 2 { symbols.append(symbol) } else { objects[symbol.name] = symbol }
-      }
+    for s in table.map(image.symbols(in:)) ?? [] where s.value != 0 && (s.type == 2 || s.type == 1) {  // STT_FUNC, STT_OBJECT
+      let symbol = Symbol(address: s.value, size: s.size, name: s.name)
+      if s.type == 2 { symbols.append(symbol) } else { objects[symbol.name] = symbol }
     }
     // Without a .symtab, the file's local functions are in its separate debug file or its
     // MiniDebugInfo, if it has either: libdwfl finds them.
@@ -60,7 +50,7 @@ struct ELFSymbols {
     }
     guard low > 0 else { return nil }
     let s = symbols[low - 1]
-    guard s.size == 0 || address < s.address + s.size else { return nil }
+    guard s.size == 0 || address - s.address < s.size else { return nil }
     return (s.name, address - s.address)
   }
 }

@@ -211,7 +211,7 @@ public struct MapDecoder {
 }
 
 func u64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
-  guard offset + 8 <= bytes.count else { return 0 }
+  guard offset >= 0, offset <= bytes.count - 8 else { return 0 }
   var v: UInt64 = 0
   for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
   return v

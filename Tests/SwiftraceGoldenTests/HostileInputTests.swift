@@ -1,0 +1,74 @@
+import Foundation
+import SwiftraceTestSupport
+import Testing
+
+/// Input an attacker controls must never crash swiftrace: here ELF files with corrupt headers,
+/// which any user can run (and so put into a stack that root traces) or name as a uprobe target.
+@Suite struct HostileInputTests {
+  /// Copies of the uprobe fixture with one header field or table corrupted each.
+  static func corruptedCopies(in directory: String) throws -> [(name: String, path: String)] {
+    let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.uprobeTarget)))
+    func u16(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 }
+    func u64(_ b: [UInt8], _ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[at + $1]) << (8 * $1) } }
+    func put64(_ b: inout [UInt8], _ at: Int, _ v: UInt64) { for i in 0..<8 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) } }
+    func put32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) { for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
+    func put16(_ b: inout [UInt8], _ at: Int, _ v: UInt16) { b[at] = UInt8(v & 0xff); b[at + 1] = UInt8(v >> 8) }
+    let sectionHeaders = u64(original, 40), sectionCount = u16(original, 60), sectionSize = u16(original, 58)
+    func everySection(_ change: (inout [UInt8], Int) -> Void) -> [UInt8] {
+      var b = original
+      for i in 0..<sectionCount { change(&b, sectionHeaders + i * sectionSize) }
+      return b
+    }
+    var variants: [(String, [UInt8])] = []
+    var b = original; put64(&b, 40, 0xffff_ffff_ffff_ff00); variants.append(("section headers far past the end", b))
+    b = original; put64(&b, 40, 0x7fff_ffff_ffff_fff0); variants.append(("section headers at Int.max", b))
+    b = original; put64(&b, 32, 0xffff_ffff_ffff_ff00); variants.append(("program headers far past the end", b))
+    b = original; put16(&b, 58, 0xffff); put16(&b, 60, 0xffff); variants.append(("huge section table", b))
+    b = original; put16(&b, 62, 0xfffe); variants.append(("section names index out of range", b))
+    variants.append(("section offsets past the end", everySection { put64(&$0, $1 + 24, 0xffff_ffff_ffff_0000) }))
+    variants.append(("section sizes huge", everySection { put64(&$0, $1 + 32, 0x7fff_ffff_ffff_ffff) }))
+    variants.append(("links out of range", everySection { put32(&$0, $1 + 40, 0xffff_ffff) }))
+    variants.append(("entry sizes of one byte", everySection { put64(&$0, $1 + 56, 1) }))
+    variants.append(("names out of range", everySection { put32(&$0, $1, 0xffff_fff0) }))
+    variants.append(("truncated", Array(original.prefix(200))))
+    var files: [(String, String)] = []
+    for (i, (name, bytes)) in variants.enumerated() {
+      let path = "\(directory)/corrupt\(i)"
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      chmod(path, 0o755)
+      files.append((name, path))
+    }
+    return files
+  }
+
+  @Test func corruptELFFilesAreErrorsNotCrashes() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-elf-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    for (name, path) in try Self.corruptedCopies(in: directory) {
+      for args in [["-l", "uprobe:\(path):*"], ["-l", "usdt:\(path):*"], ["-lv", "uprobe:\(path):add"],
+                   ["--dry-run", "-e", "uprobe:\(path):add { @[ustack] = count(); }"],
+                   ["--dry-run", "-e", "usdt:\(path):swiftrace:tick { }"]] {
+        let r = try runProcess(swiftraceExecutable, args, timeout: 30)
+        #expect(r.status == 0 || r.status == 1, "\(name): \(args.joined(separator: " ")) ended with status \(r.status): \(r.stderr.suffix(300))")
+      }
+    }
+  }
+
+  /// A program whose section headers are corrupt still runs; its frames in a traced stack must
+  /// not take the trace down with them.
+  @Test func corruptELFInATracedStack() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-elfstack-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let copies = try Self.corruptedCopies(in: directory).prefix(2)
+    for (name, path) in copies {
+      let r = try runProcess(swiftraceExecutable, ["-c", "\(path) 2", "-e", "uprobe:libc:getppid /pid == cpid/ { @[ustack(3)] = count(); }"],
+                             timeout: 30)
+      #expect(r.status == 0, "\(name): status \(r.status): \(r.stderr.suffix(300))")
+      #expect(r.stdout.contains("]: 2\n"), "\(name): \(r.stdout)")
+    }
+  }
+}
