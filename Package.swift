@@ -102,6 +102,7 @@ let package = Package(
     // MARK: Fuzzing (scripts/fuzz.sh)
     .target(name: "SwiftraceFuzzing", dependencies: ["SwiftraceIRGen", "SwiftraceRuntime"]),
     .executableTarget(name: "swiftrace-fuzz", dependencies: ["SwiftraceFuzzing"]),
+    .executableTarget(name: "swiftrace-fuzz-elf", dependencies: ["SwiftraceFuzzing"]),
 
     // MARK: Tests
     .target(name: "SwiftraceTestSupport", path: "Tests/SwiftraceTestSupport"),

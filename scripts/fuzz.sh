@@ -16,5 +16,16 @@ seeds=.build-fuzz/seeds corpus=.build-fuzz/corpus findings=.build-fuzz/findings
 mkdir -p "$seeds" "$corpus" "$findings"
 find examples Tests/Golden Docs -name '*.st' -o -name '*.bt' | while read -r f; do cp "$f" "$seeds/"; done
 cp /usr/sbin/*.bt "$seeds/" 2>/dev/null || true
-exec .build-fuzz/release/swiftrace-fuzz -dict=scripts/fuzz.dict -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+# Chains of every construct, around the parser's bounds (256 levels, 4096 operators): mutations
+# of these reach the depths a recursive pass would overflow at.
+chain() { local n=$1 piece=$2 s=""; for ((i = 0; i < n; i++)); do s+=$piece; done; printf '%s' "$s"; }
+for n in 250 260; do
+  printf 'BEGIN { @x = %s2; }' "$(chain $n '0 ? 1 : ')" > "$seeds/chain-conditional-$n.st"
+  printf 'BEGIN { if (pid) { }%s }' "$(chain $n ' else if (pid) { }')" > "$seeds/chain-else-if-$n.st"
+  printf 'BEGIN { @x = %s1%s; }' "$(chain $n '(')" "$(chain $n ')')" > "$seeds/chain-parentheses-$n.st"
+  printf 'BEGIN { @x = %s1; }' "$(chain $n '-')" > "$seeds/chain-unary-$n.st"
+  printf 'BEGIN { %s }' "$(chain $n 'if (1) { ')$(chain $n '}')" > "$seeds/chain-blocks-$n.st"
+done
+printf 'BEGIN { @x = 1%s; }' "$(chain 4100 '+1')" > "$seeds/chain-operators.st"
+exec .build-fuzz/release/swiftrace-fuzz -dict=scripts/fuzz.dict -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$@" "$corpus" "$seeds"

@@ -14,7 +14,9 @@ public enum FuzzPipeline {
   static let tracepoints = TracefsCatalog()
 
   public static func run(_ bytes: UnsafeRawBufferPointer) {
-    run(String(decoding: bytes, as: UTF8.self))
+    let text = String(decoding: bytes, as: UTF8.self)
+    // As swiftrace runs it: on a thread with room for the recursion the parser's bounds allow.
+    withLargeStack { run(text) }
   }
 
   public static func run(_ text: String) {

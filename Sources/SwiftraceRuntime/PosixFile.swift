@@ -25,11 +25,12 @@ public final class PosixFile {
 
   /// Up to `count` bytes from `offset` (fewer at the end of the file, none on an error).
   func read(at offset: UInt64, count: Int) -> [UInt8] {
-    guard count > 0 else { return [] }
+    // An offset from a file's own headers may be anything: past off_t, it is past the end.
+    guard count > 0, count <= 1 << 30, let start = off_t(exactly: offset), start <= .max - off_t(count) else { return [] }
     var bytes = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
-      let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+      let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, start + off_t(done)) }
       if n < 0 && errno == EINTR { continue }
       guard n > 0 else { break }
       done += n

@@ -91,6 +91,11 @@ public enum UserBinaries {
     return Array(Set(elf.symbols.map(\.name))).sorted()
   }
 
+  /// The same, read now (a file that changes between calls: the ELF fuzzer's).
+  static func functions(uncachedIn path: String) -> [String]? {
+    ELFSymbols(path: path).map { Array(Set($0.symbols.map(\.name))).sorted() }
+  }
+
   /// The size of function `name` in the ELF file at `path`; nil if it has no such symbol.
   public static func functionSize(_ name: String, in path: String) -> UInt64? {
     symbols(of: path)?.symbols.first { $0.name == name }.map(\.size)

@@ -6,6 +6,9 @@ extension Parser {
   func parseExpression() -> Expr {
     let condition = parseBinary(minPrecedence: 1)
     guard at(.question) else { return condition }
+    // A `?:` chain nests: `a ? b : c ? d : e` is one level deeper at each link.
+    guard enter() else { return condition }
+    defer { leave() }
     advance()
     enclosures.append(.group)  // `a ? b > c : d` inside an angle block: `>` compares
     let then = parseExpression()
@@ -21,9 +24,19 @@ extension Parser {
     var lhs = parseUnary()
     // Each operator in a chain is one more level of the (left-leaning) tree.
     var chain = 0
-    defer { nesting -= chain }
+    defer { operators -= chain }
     while let op = binaryOperator(token.kind), op.precedence >= minPrecedence, continuesExpression(op) {
-      guard enter() else { return lhs }
+      guard operators < Parser.maxOperators else {
+        if !abandoned {
+          panicking = false
+          error("parse.tooLong", "expression too long: more than \(Parser.maxOperators) operators in one expression",
+                at: token.range)
+          abandoned = true
+        }
+        while !at(.endOfFile) { advance() }
+        return lhs
+      }
+      operators += 1
       chain += 1
       advance()
       let rhs = parseBinary(minPrecedence: op.precedence + 1)

@@ -16,11 +16,17 @@ public final class Parser {
   /// Set by an error, cleared at the next statement or probe: errors in between are usually
   /// consequences of the first one, so one mistake gives one error.
   var panicking = false
-  /// How deeply the rule being parsed is nested (expressions, operator chains, blocks). The type
-  /// checker and code generator recurse over the tree as the parser does, so a script nested
-  /// deeper than any real one gets one located error instead of overflowing the stack.
+  /// How deeply the rule being parsed is nested (expressions, `?:` and `else if` chains,
+  /// blocks). The type checker and code generator recurse over the tree as the parser does, so a
+  /// script nested deeper than any real one gets one located error instead of overflowing the
+  /// stack.
   public static let maxNesting = 256
   var nesting = 0
+  /// Binary operators on the path from the root of the expression being parsed: a flat
+  /// `1 + 1 + ...` is a left-leaning tree as deep as it is long. Bounded apart from nesting, and
+  /// higher; the compiler runs on a thread with a stack for both (`withLargeStack`).
+  public static let maxOperators = 4096
+  var operators = 0
   /// Set once nesting went too deep: the rest of the input is skipped and no more errors follow.
   var abandoned = false
 
@@ -280,7 +286,10 @@ public final class Parser {
     if at(.keyword(.else)) {
       advance()
       if at(.keyword(.if)) {
+        // An `else if` chain nests: each link is one level deeper in the tree.
+        guard enter() else { return Stmt(id: ids.make(), kind: .expression(condition), range: start) }
         let nested = parseIf()
+        leave()
         elseBlock = Block(statements: [nested], range: nested.range)
       } else {
         elseBlock = parseBraceBlock()

@@ -71,4 +71,22 @@ import Testing
       #expect(r.stdout.contains("]: 2\n"), "\(name): \(r.stdout)")
     }
   }
+
+  /// Long chains: a flat sum of thousands of terms runs; `?:` and `else if` chains past the
+  /// nesting limit are one located error (they overflowed the stack from about 6,000 links).
+  @Test func longChains() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let sum = "BEGIN { printf(\"%d\\n\", " + Array(repeating: "1", count: 4000).joined(separator: " + ") + "); exit(); }"
+    let summed = try runProcess(swiftraceExecutable, ["-e", sum], timeout: 60)
+    #expect(summed.status == 0 && summed.stdout.contains("\n4000\n"), "\(summed.stderr.prefix(300))")
+    let conditional = "BEGIN { @x = " + String(repeating: "0 ? 1 : ", count: 8000) + "2; }"
+    let elseIf = "BEGIN { if (pid == 0) { @x = 0; }" + String(repeating: " else if (pid == 1) { @x = 1; }", count: 8000) + " }"
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-chain-\(getpid()).st").path
+    defer { try? FileManager.default.removeItem(atPath: script) }
+    for text in [conditional, elseIf] {
+      try text.write(toFile: script, atomically: true, encoding: .utf8)
+      let r = try runProcess(swiftraceExecutable, ["--dry-run", script], timeout: 60)
+      #expect(r.status == 1 && r.stderr.contains("ERROR: nested too deeply"), "status \(r.status): \(r.stderr.prefix(200))")
+    }
+  }
 }
