@@ -50,9 +50,9 @@ public enum JSONPrinter {
     case .string(let s), .probe(let s):
       return quote(s)
     case .average(let count, let total):
-      return String(count == 0 ? 0 : total / count)
+      return String(TextPrinter.mean(total, count))
     case .stats(let count, let total):
-      return "{\"count\": \(count), \"average\": \(count == 0 ? 0 : total / count), \"total\": \(total)}"
+      return "{\"count\": \(count), \"average\": \(TextPrinter.mean(total, count)), \"total\": \(total)}"
     case .tuple(let elements):
       return "[" + elements.map(valueJSON).joined(separator: ",") + "]"
     case .array(let values):

@@ -63,7 +63,7 @@ public enum OpenMetricsPrinter {
         let number = signed ? String(Int64(bitPattern: v)) : String(v)
         out += sample(type == "counter" ? name + "_total" : name, labels, number)
       case .average(let count, let total):
-        out += sample(name, labels, String(count == 0 ? 0 : total / count))
+        out += sample(name, labels, String(TextPrinter.mean(total, count)))
       case .stats(let count, let total):
         out += sample(name + "_count", labels, String(count))
         out += sample(name + "_sum", labels, String(total))

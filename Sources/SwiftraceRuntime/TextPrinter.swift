@@ -38,16 +38,29 @@ public enum TextPrinter {
   static func divide(_ v: MapSnapshot.Value, by d: UInt64) -> MapSnapshot.Value {
     switch v {
     case .integer(let x, let signed), .aggregate(let x, let signed):
-      let q = signed ? UInt64(bitPattern: Int64(bitPattern: x) / Int64(bitPattern: d)) : x / d
+      let q = signed ? UInt64(bitPattern: Self.signedQuotient(Int64(bitPattern: x), by: d)) : x / d
       if case .integer = v { return .integer(q, signed: signed) }
       return .aggregate(q, signed: signed)
     case .average(let count, let total):
-      return .average(count: count, total: total / Int64(bitPattern: d))
+      return .average(count: count, total: Self.signedQuotient(total, by: d))
     case .histogram(let counts):
       return .histogram(counts.map { $0 / d })
     default:
       return v  // stats, strings and tuples print as they are
     }
+  }
+
+  /// A signed value divided by print()'s divisor, which is unsigned as in bpftrace (`-1` is
+  /// 2^64 - 1): never a trap, whatever the map holds (INT64_MIN / -1 trapped).
+  static func signedQuotient(_ x: Int64, by d: UInt64) -> Int64 {
+    guard d <= UInt64(Int64.max) else { return x == .min && d == 1 << 63 ? -1 : 0 }
+    return x / Int64(d)
+  }
+
+  /// An average's or stats' mean: total / count, 0 for no count, never a trap (a count read back
+  /// from the kernel is whatever the map holds).
+  static func mean(_ total: Int64, _ count: Int64) -> Int64 {
+    count == 0 ? 0 : total.dividedReportingOverflow(by: count).partialValue
   }
 
   /// Integer-like values sort ascending by value, averages by average, everything else by key.
@@ -73,7 +86,7 @@ public enum TextPrinter {
     case .pointer(let x):
       return x
     case .average(let count, let total), .stats(let count, let total):
-      return UInt64(bitPattern: count == 0 ? 0 : total / count) ^ (1 << 63)
+      return UInt64(bitPattern: mean(total, count)) ^ (1 << 63)
     case .histogram(let counts):
       return counts.reduce(0, &+)
     case .string, .probe, .tuple, .array, .record:
@@ -116,9 +129,9 @@ public enum TextPrinter {
     case .string(let s), .probe(let s):
       return s
     case .average(let count, let total):
-      return String(count == 0 ? 0 : total / count)
+      return String(mean(total, count))
     case .stats(let count, let total):
-      return "count \(count), average \(count == 0 ? 0 : total / count), total \(total)"
+      return "count \(count), average \(mean(total, count)), total \(total)"
     case .histogram:
       return ""  // printed by HistogramText
     case .tuple(let elements):
