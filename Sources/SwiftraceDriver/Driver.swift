@@ -123,14 +123,17 @@ public enum Driver {
     }
 
     // Tokens -> AST
-    let program = Parser.parse(source, diagnostics: diagnostics)
+    // The passes recurse as deep as the script nests (which the parser bounds): they run on a
+    // thread with room for that. BEGIN, END and the -c child stay on this one (`tid` in BEGIN is
+    // the process's, as in bpftrace).
+    let program = withLargeStack { Parser.parse(source, diagnostics: diagnostics) }
     if reportDiagnostics() { return 1 }
     if program.probes.isEmpty {
       stderr.write("\(source.name):1:1: error: the program has no probes\n")
       return 1
     }
     if options.dump == .ast || options.dumpAll {
-      stdout.write(ASTPrinter.print(program))
+      stdout.write(withLargeStack { ASTPrinter.print(program) })
       if !options.dumpAll { return 0 }
     }
 
@@ -191,9 +194,10 @@ public enum Driver {
       if reportDiagnostics() { return 1 }
       kernelTypes = definitions
     }
-    let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics,
-                                    catalog: TracefsCatalog(roots: roots), kernelTypes: kernelTypes,
-                                    options: checkOptions)
+    let checked = withLargeStack {
+      TypeChecker.check(program, source: source, diagnostics: diagnostics, catalog: TracefsCatalog(roots: roots),
+                        kernelTypes: kernelTypes, options: checkOptions)
+    }
     if reportDiagnostics() { return 1 }
     if options.list {
       for probe in checked.probes { stdout.write(probe.name + "\n") }
@@ -209,7 +213,7 @@ public enum Driver {
       }
     }
     if options.dump == .types || options.dumpAll {
-      stdout.write(TypeDump.print(checked))
+      stdout.write(withLargeStack { TypeDump.print(checked) })
       if !options.dumpAll { return 0 }
     }
 
@@ -243,10 +247,10 @@ public enum Driver {
     let code: BPFObjectCode
     do {
       if options.dump == .llvm || options.dumpAll {
-        stdout.write(try generator.generateIR())
+        stdout.write(try withLargeStack { Result { () throws(IRGenError) in try generator.generateIR() } }.get())
         return 0
       }
-      code = try generator.generateObject()
+      code = try withLargeStack { Result { () throws(IRGenError) in try generator.generateObject() } }.get()
     } catch .limit(let message) {
       // LLVM writes "NAME:LINE:COL: in function FN TYPE: what": a located diagnostic.
       stderr.write(BackendLimitReport(message: message, source: source, probes: checked.probes).render())

@@ -221,7 +221,7 @@ struct Swiftrace: ParsableCommand {
     var options = DriverOptions()
     if info {
       options.info = true
-      Glibc.exit(withLargeStack { Driver.run(options) })
+      Glibc.exit(Driver.run(options))
     }
     var rest = arguments
     if list {
@@ -263,8 +263,7 @@ struct Swiftrace: ParsableCommand {
     options.format = OutputFormat(rawValue: format) ?? .text
     options.outputPath = outputFile
     options.metricsEndpoint = metrics
-    // The compiler recurses as deep as the script nests (bounded by the parser): give it room.
-    let status = withLargeStack { Driver.run(options) }
+    let status = Driver.run(options)
     if status != 0 { throw ExitCode(status) }
   }
 }
