@@ -332,7 +332,11 @@ public final class Session {
     var targetFD: Int32 = -1
     if let pid = options.targetPID {
       targetFD = swr_pidfd_open(pid)
-      if targetFD >= 0 { fds.append(pollfd(fd: targetFD, events: Int16(POLLIN), revents: 0)) }
+      if targetFD >= 0 {
+        fds.append(pollfd(fd: targetFD, events: Int16(POLLIN), revents: 0))
+      } else if errno == ESRCH {
+        return  // it exited while the trace started: the trace ends as at its exit
+      }
     }
     defer { if targetFD >= 0 { close(targetFD) } }
     let metricsSlot = fds.count

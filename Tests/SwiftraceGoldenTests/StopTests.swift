@@ -131,6 +131,23 @@ import Testing
     try? FileManager.default.removeItem(atPath: marker)
   }
 
+  /// `-p PID` of a process that exits while swiftrace starts (here during a long compile): the
+  /// trace ends as at the process's exit (it waited forever).
+  @Test func targetExitsDuringStartup() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let target = Process()
+    target.executableURL = URL(fileURLWithPath: "/bin/sleep")
+    target.arguments = ["0.2"]
+    try target.run()
+    let slowToCompile = Array(repeating: "pid", count: 4000).joined(separator: " + ")
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-slow-\(getpid()).st").path
+    defer { try? FileManager.default.removeItem(atPath: script) }
+    try "tracepoint:syscalls:sys_enter_getppid { @ = \(slowToCompile); }".write(toFile: script, atomically: true, encoding: .utf8)
+    let result = try runProcess(swiftraceExecutable, ["-p", "\(target.processIdentifier)", script], timeout: 30)
+    target.waitUntilExit()
+    #expect(result.status == 0 || result.status == 1, "\(result.stderr)")
+  }
+
   /// `swiftrace ... | head`: when the reader of its output goes away, the trace ends and nothing
   /// stays in the kernel (instead of tracing into a closed pipe until killed).
   @Test func closedOutputPipe() throws {
