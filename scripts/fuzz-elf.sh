@@ -20,5 +20,7 @@ cc -O0 -o "$seeds/stripped" -s Tests/Fixtures/uprobe_target.c
 for f in /usr/bin/true /usr/bin/env /usr/lib/x86_64-linux-gnu/libdl.so.2 /usr/lib/x86_64-linux-gnu/libutil.so.1; do
   [ -f "$f" ] && cp "$f" "$seeds/"
 done
+# libFuzzer saves the input of a crash only if its own signal handler sees it first.
+export SWIFT_BACKTRACE=enable=no
 exec .build-fuzz/release/swiftrace-fuzz-elf -max_len=131072 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$@" "$corpus" "$seeds"

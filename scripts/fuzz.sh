@@ -27,5 +27,7 @@ for n in 250 260; do
   printf 'BEGIN { %s }' "$(chain $n 'if (1) { ')$(chain $n '}')" > "$seeds/chain-blocks-$n.st"
 done
 printf 'BEGIN { @x = 1%s; }' "$(chain 4100 '+1')" > "$seeds/chain-operators.st"
+# libFuzzer saves the input of a crash only if its own signal handler sees it first.
+export SWIFT_BACKTRACE=enable=no
 exec .build-fuzz/release/swiftrace-fuzz -dict=scripts/fuzz.dict -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$@" "$corpus" "$seeds"

@@ -105,6 +105,7 @@ public struct Lexer {
       }
       position += 1
     }
+    position = min(position, bytes.count)  // a `\` as the last byte stepped past the end
     if position == start { return nil }
     if inQuotes {
       diagnostics.error("lex.unterminatedString", "unterminated string in attach point",
