@@ -5,9 +5,18 @@ public struct DiagnosticRenderer {
 
   public init(source: SourceFile) { self.source = source }
 
-  public func render(_ diagnostics: [Diagnostic]) -> String {
-    diagnostics.map(render).joined()
+  /// The first `limit` diagnostics, then one line saying how many more there were: a file that
+  /// is not a script at all must not bury the terminal.
+  public func render(_ diagnostics: [Diagnostic], limit: Int = 20) -> String {
+    var out = diagnostics.prefix(limit).map(render).joined()
+    if diagnostics.count > limit {
+      out += SystemMessage.error("\(diagnostics.count - limit) more problems not shown (the first \(limit) are above)")
+    }
+    return out
   }
+
+  /// Lines longer than this are shown as a window around the caret.
+  public static let widestLine = 160
 
   public func render(_ d: Diagnostic) -> String {
     var out = renderOne(severity: d.severity.label, message: d.message, range: d.range)
@@ -27,16 +36,26 @@ public struct DiagnosticRenderer {
     let text = source.lineText(line)
     let gutter = String(line)
     let pad = String(repeating: " ", count: gutter.count)
-    out += " \(gutter) | \(expandTabs(text))\n"
     // Underline the part of the range that lies on the first line.
     let (endLine, endColumn) = source.lineAndColumn(of: range.end)
     let lineLength = text.count + 1
     let lastColumn = endLine == line ? max(endColumn, column + 1) : lineLength
-    let prefix = expandTabs(String(text.prefix(column - 1)))
+    var shown = expandTabs(text)
+    var prefix = expandTabs(String(text.prefix(column - 1)))
     let marked = String(text.dropFirst(column - 1).prefix(max(1, lastColumn - column)))
-    let width = max(1, expandTabs(marked, startColumn: prefix.count).count)
+    var width = max(1, expandTabs(marked, startColumn: prefix.count).count)
+    if shown.count > Self.widestLine {
+      // A window around the caret, marked with "..." where the line goes on.
+      let start = max(0, prefix.count - Self.widestLine / 2)
+      let window = shown.dropFirst(start).prefix(Self.widestLine)
+      let lead = start > 0 ? "..." : ""
+      shown = lead + window + (start + window.count < shown.count ? "..." : "")
+      prefix = lead + String(repeating: " ", count: prefix.count - start)
+      width = min(width, Self.widestLine - (prefix.count - lead.count))
+    }
+    out += " \(gutter) | \(shown)\n"
     out += " \(pad) | " + String(repeating: " ", count: prefix.count) + "^"
-      + String(repeating: "~", count: width - 1) + "\n"
+      + String(repeating: "~", count: max(0, width - 1)) + "\n"
     return out
   }
 

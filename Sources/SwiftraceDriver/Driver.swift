@@ -109,6 +109,11 @@ public enum Driver {
         stderr.write(SystemMessage.error("failed to open file '\(path)': \(errorString(errno))"))
         return 1
       }
+      // A program or any other binary given by mistake: one line, not a screenful per byte.
+      if text.utf8.contains(0) {
+        stderr.write(SystemMessage.error("'\(path)' is not a text file (it holds NUL bytes): give a script, or a program with -e"))
+        return 1
+      }
       source = SourceFile(name: path == "-" ? "<stdin>" : path, text: text)
     } else {
       stderr.write(SystemMessage.error("no program given: use -e PROGRAM or a script file"))

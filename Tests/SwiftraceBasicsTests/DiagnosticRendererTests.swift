@@ -31,6 +31,21 @@ import Testing
     #expect(text.contains("f:1:1: NOTE: first here"))
   }
 
+  /// A long line shows as a window around the caret; many problems stop at 20 and a count.
+  @Test func longLinesAndManyProblemsStayReadable() {
+    let line = String(repeating: "a", count: 1000) + "BAD" + String(repeating: "b", count: 1000)
+    let source = SourceFile(name: "f", text: line)
+    let d = Diagnostic(.error, id: "t", "bad", at: SourceRange(start: 1000, end: 1003))
+    let lines = DiagnosticRenderer(source: source).render(d).split(separator: "\n")
+    #expect(lines.count == 3 && lines.allSatisfy { $0.count < DiagnosticRenderer.widestLine + 20 }, "\(lines)")
+    let caret = lines[2].distance(from: lines[2].startIndex, to: lines[2].firstIndex(of: "^")!)
+    #expect(lines[1].dropFirst(caret).hasPrefix("BAD") && lines[2].dropFirst(caret) == "^~~", "\(lines)")
+    let many = (0..<30).map { Diagnostic(.error, id: "t", "n\($0)", at: SourceRange(start: $0, end: $0 + 1)) }
+    let text = DiagnosticRenderer(source: source).render(many)
+    #expect(text.split(separator: "\n").filter { $0.contains("ERROR: n") }.count == 20)
+    #expect(text.hasSuffix("ERROR: 10 more problems not shown (the first 20 are above)\n"))
+  }
+
   @Test func sortedDiagnosticsFollowSourceOrder() {
     let engine = DiagnosticEngine(source: SourceFile(name: "f", text: "abcdef"))
     engine.error("b", "later", at: SourceRange(start: 4, end: 5))
