@@ -53,6 +53,11 @@ extension TypeChecker {
     case .binary(let op, let lhs, let rhs):
       let l = check(lhs), r = check(rhs)
       guard let l, let r else { return nil }
+      if op == .shiftLeft || op == .shiftRight, let n = compileTimeInteger(rhs), n < 0 || n > 63 {
+        // BPF would shift by the count modulo 64: `1 << 100` would be 2^36.
+        error("sema.shiftCount", "a shift of \(n) bits: the count must be from 0 to 63", at: rhs.range)
+        return nil
+      }
       if l.isString || r.isString, op == .equal || op == .notEqual {
         guard l.isString && r.isString else {
           error("sema.operandType", "cannot compare \(l) with \(r)", at: e.range)

@@ -30,6 +30,10 @@ extension TypeChecker {
       return .string(size: text.utf8.count + 1)
     }
     guard let t = check(args[0]) else { return nil }
+    if args.count == 2, let n = compileTimeInteger(args[1]), n < 0 {
+      error("sema.argumentType", "the length given to str() must not be negative (it is \(n))", at: args[1].range)
+      return nil
+    }
     if t.isString { return t }
     guard t.isIntegerLike else {
       error("sema.argumentType", "str() expects a pointer or a string, not \(t)", at: args[0].range)
