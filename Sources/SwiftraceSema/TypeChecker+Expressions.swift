@@ -305,6 +305,7 @@ extension TypeChecker {
     let keyTypes = checkKeys(keys, of: name)
     recordMap(name, keys: keyTypes, value: nil, at: e.range, valueRange: e.range)
     guard let info = maps[name] else {
+      if name == mapBeingAssigned { return .int64 }  // its type comes from this assignment: an integer
       let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
       error("sema.undefinedMap", "map '\(name)' is read but never assigned\(hint)", at: e.range)
       return nil

@@ -76,6 +76,8 @@ public final class TypeChecker {
   var changed = false
   /// Only the last walk reports, so errors are not repeated once per round.
   var reporting = false
+  /// The map an assignment's value is being checked for: it may read itself (`@a = @a + 1`).
+  var mapBeingAssigned: String?
   /// The probe being checked and its scratch variables.
   var current: CheckedProbe!
   var scope: [String: SType] = [:]
@@ -268,7 +270,10 @@ public final class TypeChecker {
         return
       }
     } else {
+      // `@a = @a + 1`: the map read on the right is the one being assigned (an integer, 0 at first).
+      if case .map(let name, _) = target.kind { mapBeingAssigned = name }
       valueType = check(value).flatMap { stored($0, at: value.range) }
+      mapBeingAssigned = nil
       if let t = valueType, !t.isStorable {
         error("sema.notStorable", "a value of type \(t) cannot be assigned", at: value.range)
         return
