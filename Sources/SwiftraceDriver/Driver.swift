@@ -70,6 +70,13 @@ public enum Driver {
     let stdout = FileOutput.standardOutput
     defer { stdout.flush() }
     let environment = ProcessInfo.processInfo.environment
+    let settings: Settings
+    switch Settings.read(environment) {
+    case .success(let s): settings = s
+    case .failure(let problem):
+      stderr.write(SystemMessage.error(problem.description))
+      return 1
+    }
     if options.info {
       mountTracefsIfNeeded()
       stdout.write(SystemInfo.report(version: swiftraceVersion))
@@ -165,7 +172,7 @@ public enum Driver {
     checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
     checkOptions.userDataSymbol = { UserBinaries.dataSymbol($0, function: $1, in: $2) }
     // BPFTRACE_NO_CPP_DEMANGLE=1 keeps C++ names mangled, in `func` and in printed symbols alike.
-    let demangle = environment["BPFTRACE_NO_CPP_DEMANGLE"].map({ $0 == "0" }) ?? true
+    let demangle = settings.demangle
     if demangle {
       checkOptions.demangle = { Symbolizer.demangle($0) }
     }
@@ -174,13 +181,7 @@ public enum Driver {
       guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
       return UInt64(st.st_ino)
     }
-    if let s = environment["BPFTRACE_STRLEN"], let n = Int(s) {
-      guard n >= 1 && n <= 200 else {
-        stderr.write(SystemMessage.error("BPFTRACE_STRLEN must be between 1 and 200 (the BPF stack is 512 bytes)"))
-        return 1
-      }
-      checkOptions.stringLength = n
-    }
+    checkOptions.stringLength = settings.stringLength
     // C definitions (libclang) first, then the DWARF of uprobe targets, the kernel's BTF behind.
     let userTypes = DwarfTypes(fallback: KernelBTF())
     checkOptions.userDebugInfo = userTypes
@@ -210,8 +211,7 @@ public enum Driver {
     }
     // Every attach point is one program here, so both of bpftrace's limits count the same thing;
     // bpftrace checks the programs first (at code generation), then the probes (at attach).
-    for variable in ["BPFTRACE_MAX_BPF_PROGS", "BPFTRACE_MAX_PROBES"] {
-      let limit = environment[variable].flatMap(Int.init) ?? 512
+    for (variable, limit) in [("BPFTRACE_MAX_BPF_PROGS", settings.maxPrograms), ("BPFTRACE_MAX_PROBES", settings.maxProbes)] {
       if checked.probes.count > limit {
         stderr.write(SystemMessage.error("the program has \(checked.probes.count) probes, one BPF program each, more than the limit of \(limit); raise it with \(variable) (many probes can slow the system down)"))
         return 1
@@ -236,12 +236,10 @@ public enum Driver {
     var irOptions = IRGenOptions()
     irOptions.childPID = UInt64(child?.pid ?? 0)
     irOptions.startTimeNanoseconds = startTime
-    if let s = environment["BPFTRACE_MAP_KEYS_MAX"], let n = Int(s), n > 0 {
-      irOptions.maxMapEntries = n
-    }
+    if let n = settings.mapKeysMax { irOptions.maxMapEntries = n }
     // BPFTRACE_PERF_RB_PAGES: bpftrace's per-CPU perf buffer pages; here, pages of the one ring
     // buffer all CPUs share (a power of two, at least the default 1 MiB spread over CPUs).
-    if let s = environment["BPFTRACE_PERF_RB_PAGES"], let pages = Int(s), pages > 0 {
+    if let pages = settings.perfPages {
       var bytes = pages * Int(getpagesize()) * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
       bytes = 1 << (Int.bitWidth - (bytes - 1).leadingZeroBitCount)
       irOptions.ringBufferBytes = max(Int(getpagesize()), bytes)
@@ -291,11 +289,10 @@ public enum Driver {
     sessionOptions.child = child
     sessionOptions.format = options.format
     sessionOptions.targetPID = options.targetPID
-    sessionOptions.userSymbols = environment["BPFTRACE_NO_USER_SYMBOLS"].map { $0 == "0" } ?? true
+    sessionOptions.userSymbols = settings.userSymbols
+    sessionOptions.perfPages = settings.perfPages ?? 64
     sessionOptions.demangle = demangle
-    if let s = environment["BPFTRACE_CAT_BYTES_MAX"], let n = Int(s), n > 0 {
-      sessionOptions.catBytesMax = n
-    }
+    if let n = settings.catBytesMax { sessionOptions.catBytesMax = n }
     if let path = options.outputPath, !options.dryRun {
       guard let fd = createFile(path) else { return 1 }
       sessionOptions.output = FileOutput(fd: fd)

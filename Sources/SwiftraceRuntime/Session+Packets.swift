@@ -22,9 +22,9 @@ extension Session {
     let bootEpoch = (Int64(wall.tv_sec) - Int64(boot.tv_sec)) * 1_000_000_000 + Int64(wall.tv_nsec) - Int64(boot.tv_nsec)
     let outputs = checked.skbOutputs
     let files = pcapFiles
-    // BPFTRACE_PERF_RB_PAGES, as in bpftrace: large packets need large buffers.
-    let pages = getenv("BPFTRACE_PERF_RB_PAGES").flatMap { Int(String(cString: $0)) } ?? 64
-    packetReader = try PerfBufferReader(map: map, pagesPerCPU: max(1, pages)) { record in
+    // BPFTRACE_PERF_RB_PAGES, as in bpftrace: large packets need large buffers (a power of two).
+    let pages = 1 << (Int.bitWidth - (max(1, options.perfPages) - 1).leadingZeroBitCount)
+    packetReader = try PerfBufferReader(map: map, pagesPerCPU: pages) { record in
       guard record.count >= 24 else { return }
       let id = Int(record.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
       let time = record.loadUnaligned(fromByteOffset: 8, as: UInt64.self)

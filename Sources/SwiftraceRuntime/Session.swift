@@ -20,6 +20,8 @@ public struct SessionOptions {
   public var targetPID: Int32?
   /// BPFTRACE_CAT_BYTES_MAX: how much of a file cat() prints.
   public var catBytesMax = 10240
+  /// BPFTRACE_PERF_RB_PAGES: pages per CPU of skboutput()'s perf buffers.
+  public var perfPages = 64
   /// `--metrics`: serves the maps while the trace runs.
   public var metrics: MapsEndpoint?
   public init() {}
