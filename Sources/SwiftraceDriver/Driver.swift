@@ -70,6 +70,10 @@ public enum Driver {
     let stdout = FileOutput.standardOutput
     defer { stdout.flush() }
     let environment = ProcessInfo.processInfo.environment
+    // Ctrl-C from here on stops the trace cleanly: during compiling and loading, before anything
+    // attaches (the default action would only kill the process, and a blocked SIGINT stayed
+    // pending until the trace had attached).
+    if !options.list && !options.info { Signals.install() }
     let settings: Settings
     switch Settings.read(environment) {
     case .success(let s): settings = s

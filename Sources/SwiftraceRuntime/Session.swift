@@ -161,6 +161,8 @@ public final class Session {
     reader.consume()
     out.flush()
 
+    // Ctrl-C while compiling or loading (the handlers are in from the start): no probe attaches.
+    if Signals.stopPending { exitRequested = true }
     if !exitRequested {
       do {
         // In script order where the kernel runs one attach point's programs first attached

@@ -4,14 +4,15 @@ import Glibc
 /// SIGINT, SIGTERM, SIGHUP and SIGUSR1 become a byte (the signal's number) on a pipe that the
 /// event loop polls, so the loop can stop cleanly (run END, print maps, detach) instead of dying
 /// inside a handler, or print the maps (SIGUSR1) and go on.
-enum Signals {
+public enum Signals {
   nonisolated(unsafe) static var writeFD: Int32 = -1
   nonisolated(unsafe) static var readFD: Int32 = -1
   /// Set by the handler of a stopping signal at once, so that work in the middle of a batch of
   /// events (a backlog of system() commands) can see it before the loop polls the pipe again.
   nonisolated(unsafe) static var stopPending = false
 
-  static func install() {
+  /// Idempotent: the driver installs them before compiling, the session again (harmlessly).
+  public static func install() {
     if readFD < 0 {
       var fds: [Int32] = [0, 0]
       swr_pipe2(&fds, O_CLOEXEC | O_NONBLOCK)
@@ -20,6 +21,9 @@ enum Signals {
     }
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] {
       signal(sig) { sig in
+        // A second stopping signal before the first was acted on (a compile that does not end,
+        // say) ends the process at once; its descriptors close and its probes detach with it.
+        if sig != SIGUSR1 && Signals.stopPending { _exit(128 + sig) }
         if sig != SIGUSR1 { Signals.stopPending = true }
         var byte = UInt8(truncatingIfNeeded: sig)
         _ = write(Signals.writeFD, &byte, 1)

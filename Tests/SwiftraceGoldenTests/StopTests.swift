@@ -148,6 +148,23 @@ import Testing
     #expect(result.status == 0 || result.status == 1, "\(result.stderr)")
   }
 
+  /// Ctrl-C while the program compiles: nothing attaches, the -c command never runs, and the
+  /// trace ends as any stopped trace does (END runs).
+  @Test func interruptDuringCompile() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let marker = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-interrupted-\(getpid())").path
+    let slowToCompile = Array(repeating: "pid", count: 4000).joined(separator: " + ")
+    let script = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-slow2-\(getpid()).st").path
+    defer { try? FileManager.default.removeItem(atPath: script); try? FileManager.default.removeItem(atPath: marker) }
+    try "tracepoint:syscalls:sys_enter_getppid { @ = \(slowToCompile); } END { printf(\"end ran\\n\"); }"
+      .write(toFile: script, atomically: true, encoding: .utf8)
+    let result = try runProcess(swiftraceExecutable, ["-c", "/usr/bin/touch \(marker)", script], timeout: 30,
+                                interruptAfter: 0.15)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("end ran"), "\(result.stdout)")
+    #expect(!FileManager.default.fileExists(atPath: marker), "the held command must not run")
+  }
+
   /// `swiftrace ... | head`: when the reader of its output goes away, the trace ends and nothing
   /// stays in the kernel (instead of tracing into a closed pipe until killed).
   @Test func closedOutputPipe() throws {
