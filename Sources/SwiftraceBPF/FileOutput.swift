@@ -20,6 +20,13 @@ public final class FileOutput: @unchecked Sendable {
   /// The pipe's reader has gone (`swiftrace ... | head`): nothing written here will be read.
   public private(set) var readerGone = false
   private var reportedWriteError = false
+  /// Stopping, the reader took nothing for a fifth of a second: further output is dropped at once.
+  private var stalled = false
+
+  /// Set (by the signal handler) once the trace is to stop: a write that blocks because nobody
+  /// reads the output (`| sleep 60`, a paused pager) gives up and drops what it holds, so that
+  /// the trace ends within a second instead of never.
+  nonisolated(unsafe) public static var abandonBlockedWrites = false
 
   public static let standardOutput = FileOutput(fd: 1)
   public static let standardError = FileOutput(fd: 2, unbuffered: true)
@@ -54,9 +61,18 @@ public final class FileOutput: @unchecked Sendable {
   public func flush() {
     var offset = 0
     while offset < buffer.count {
+      if FileOutput.abandonBlockedWrites {
+        // Stopping: write only what the reader takes within a fifth of a second, once; after
+        // that, only what it takes at once.
+        var ready = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        if poll(&ready, 1, stalled ? 0 : 200) <= 0 {
+          stalled = true
+          break
+        }
+      }
       let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
       if n < 0 {
-        if errno == EINTR { continue }
+        if errno == EINTR { continue }  // the loop comes back to the check above
         if errno == EPIPE { readerGone = true }
         else if !reportedWriteError && fd != 2 {
           // A full disk under -o FILE, say: say so once, rather than losing output in silence.

@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import SwiftraceBPF
 
 /// SIGINT, SIGTERM, SIGHUP and SIGUSR1 become a byte (the signal's number) on a pipe that the
 /// event loop polls, so the loop can stop cleanly (run END, print maps, detach) instead of dying
@@ -10,6 +11,8 @@ public enum Signals {
   /// Set by the handler of a stopping signal at once, so that work in the middle of a batch of
   /// events (a backlog of system() commands) can see it before the loop polls the pipe again.
   nonisolated(unsafe) static var stopPending = false
+  /// The thread that writes the output (the one that installed the handlers).
+  nonisolated(unsafe) static var mainThread = pthread_self()
 
   /// Idempotent: the driver installs them before compiling, the session again (harmlessly).
   public static func install() {
@@ -19,15 +22,32 @@ public enum Signals {
       readFD = fds[0]
       writeFD = fds[1]
     }
+    mainThread = pthread_self()
+    var wake = sigaction()
+    wake.__sigaction_handler.sa_handler = { _ in }
+    sigemptyset(&wake.sa_mask)
+    sigaction(SIGURG, &wake, nil)
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] {
-      signal(sig) { sig in
+      // Without SA_RESTART: a write blocked on output nobody reads returns EINTR, so that it can
+      // give up (FileOutput.abandonBlockedWrites).
+      var action = sigaction()
+      action.__sigaction_handler.sa_handler = { sig in
         // A second stopping signal before the first was acted on (a compile that does not end,
         // say) ends the process at once; its descriptors close and its probes detach with it.
         if sig != SIGUSR1 && Signals.stopPending { _exit(128 + sig) }
-        if sig != SIGUSR1 { Signals.stopPending = true }
+        if sig != SIGUSR1 {
+          Signals.stopPending = true
+          FileOutput.abandonBlockedWrites = true
+          // The kernel may have picked another thread for the signal: interrupt the main
+          // thread's blocked write too (SIGURG does nothing else).
+          if pthread_equal(pthread_self(), Signals.mainThread) == 0 { pthread_kill(Signals.mainThread, SIGURG) }
+        }
         var byte = UInt8(truncatingIfNeeded: sig)
         _ = write(Signals.writeFD, &byte, 1)
       }
+      sigemptyset(&action.sa_mask)
+      action.sa_flags = 0
+      sigaction(sig, &action, nil)
     }
     signal(SIGPIPE, SIG_IGN)
     // A parent may start us with these blocked (Foundation's Process does): unblock them, or

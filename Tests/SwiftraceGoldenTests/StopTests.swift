@@ -190,6 +190,26 @@ import Testing
     waitUntilReleased(held)
   }
 
+  /// `swiftrace ... | sleep 60` (or a paused pager): the output pipe is full and nobody reads it.
+  /// Ctrl-C ends the trace within a second, dropping what cannot be written, and detaches (it
+  /// stayed blocked in write(2) until the reader went away).
+  @Test func interruptWhileOutputIsBlocked() throws {
+    let tracer = Process()
+    tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
+    tracer.arguments = ["-e", "tracepoint:raw_syscalls:sys_enter { printf(\"%s\\n\", \"" + String(repeating: "x", count: 60) + "\"); }"]
+    let output = Pipe()  // never read
+    tracer.standardOutput = output
+    tracer.standardError = FileHandle.nullDevice
+    try tracer.run()
+    defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
+    usleep(2_000_000)  // attached, and the 64 KiB pipe long since full
+    let held = KernelObjects.held(by: tracer.processIdentifier)
+    kill(tracer.processIdentifier, SIGINT)
+    for _ in 0..<40 where tracer.isRunning { usleep(50_000) }
+    #expect(!tracer.isRunning, "swiftrace still runs 2 s after SIGINT with its output blocked")
+    waitUntilReleased(held)
+  }
+
   @Test func exitOfTracedProcess() throws {
     let sleeper = Process()
     sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
