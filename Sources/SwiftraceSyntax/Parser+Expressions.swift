@@ -27,13 +27,7 @@ extension Parser {
     defer { operators -= chain }
     while let op = binaryOperator(token.kind), op.precedence >= minPrecedence, continuesExpression(op) {
       guard operators < Parser.maxOperators else {
-        if !abandoned {
-          panicking = false
-          error("parse.tooLong", "expression too long: more than \(Parser.maxOperators) operators in one expression",
-                at: token.range)
-          abandoned = true
-        }
-        while !at(.endOfFile) { advance() }
+        abandon("parse.tooLong", "expression too long: more than \(Parser.maxOperators) operators in one expression")
         return lhs
       }
       operators += 1

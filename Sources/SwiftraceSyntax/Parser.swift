@@ -59,17 +59,22 @@ public final class Parser {
   /// input. Every caller that got true calls `leave()`.
   func enter() -> Bool {
     guard nesting < Parser.maxNesting else {
-      if !abandoned {
-        panicking = false
-        error("parse.tooDeep", "nested too deeply: more than \(Parser.maxNesting) levels of expressions or blocks",
-              at: token.range)
-        abandoned = true
-      }
-      while !at(.endOfFile) { advance() }
+      abandon("parse.tooDeep", "nested too deeply: more than \(Parser.maxNesting) levels of expressions or blocks")
       return false
     }
     nesting += 1
     return true
+  }
+
+  /// Past one of the parser's bounds: one error here, and the rest of the input is skipped (the
+  /// passes after the parser could not hold a deeper tree).
+  func abandon(_ id: String, _ message: String) {
+    if !abandoned {
+      panicking = false
+      error(id, message, at: token.range)
+      abandoned = true
+    }
+    while !at(.endOfFile) { advance() }
   }
 
   func leave() { nesting -= 1 }
