@@ -35,7 +35,15 @@ struct ELFSymbols {
     if table?.type != 2, let debug = DebugSymbols.functions(of: path), debug.count > symbols.count {
       symbols = debug.map { Symbol(address: $0.address, size: $0.size, name: $0.name) }
     }
-    self.symbols = symbols.sorted { $0.address < $1.address }
+    // Versioned names (`realpath@@GLIBC_2.3`, `realpath@GLIBC_2.2.5`, as a full .symtab has them):
+    // the default version (`@@`) also goes by the plain name, the one the dynamic linker binds.
+    let plainNames = Set(symbols.lazy.filter { !$0.name.contains("@") }.map(\.name))
+    for s in symbols where s.name.contains("@@") {
+      let plain = String(s.name.prefix { $0 != "@" })
+      if !plainNames.contains(plain) { symbols.append(Symbol(address: s.address, size: s.size, name: plain)) }
+    }
+    // At one address the plain name comes last, where symbol(at:) looks: frames print `realpath`.
+    self.symbols = symbols.sorted { ($0.address, $0.name.contains("@") ? 0 : 1) < ($1.address, $1.name.contains("@") ? 0 : 1) }
     self.objects = objects
   }
 

@@ -47,4 +47,16 @@ import Testing
     #expect(traced.status == 0, "\(traced.stderr)")
     #expect(traced.stdout.hasSuffix("\n\n\n@[hidden_helper]: 3\n"), "\(traced.stdout)")
   }
+
+  /// glibc functions with several symbol versions (216 of them): the default version goes by the
+  /// plain name, as the dynamic linker binds it ("Unknown error 4001" from libbpf before).
+  @Test func versionedLibcFunctionsAttach() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let r = try runProcess(swiftraceExecutable, [
+      "--unsafe", "-e",
+      "uprobe:libc:realpath, uprobe:libc:posix_spawn { @[probe] = count(); } interval:ms:300 { system(\"/usr/bin/realpath / >/dev/null\"); exit(); }",
+    ], timeout: 30)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("libc.so.6:posix_spawn]: "), "\(r.stdout)")
+  }
 }
