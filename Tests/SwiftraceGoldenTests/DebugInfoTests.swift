@@ -54,7 +54,8 @@ import Testing
     guard isRoot else { try Test.cancel("needs root") }
     let r = try runProcess(swiftraceExecutable, [
       "--unsafe", "-e",
-      "uprobe:libc:realpath, uprobe:libc:posix_spawn { @[probe] = count(); } interval:ms:300 { system(\"/usr/bin/realpath / >/dev/null\"); exit(); }",
+      // system() starts its command with posix_spawn, before the trace ends.
+      "uprobe:libc:realpath, uprobe:libc:posix_spawn { @[probe] = count(); } interval:ms:300 { system(\"/usr/bin/realpath / >/dev/null\"); } interval:ms:1500 { exit(); }",
     ], timeout: 30)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("libc.so.6:posix_spawn]: "), "\(r.stdout)")
