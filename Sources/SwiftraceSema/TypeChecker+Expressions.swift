@@ -570,6 +570,12 @@ extension TypeChecker {
       format = f
     }
     let conversions = format.conversions
+    if let wide = conversions.first(where: { max($0.width ?? 0, $0.precision ?? 0) > PrintfFormat.widestField }) {
+      error("sema.printfFormat",
+            "\(name): a field of \(max(wide.width ?? 0, wide.precision ?? 0)) characters is more than \(PrintfFormat.widestField)",
+            at: first.range)
+      return
+    }
     if conversions.count != rest.count {
       error("sema.printfArity",
             "\(name): the format has \(conversions.count) conversion\(conversions.count == 1 ? "" : "s") but \(rest.count) argument\(rest.count == 1 ? " was" : "s were") given",
