@@ -19,6 +19,8 @@ public final class FileOutput: @unchecked Sendable {
   private var buffer: [UInt8] = []
   /// The pipe's reader has gone (`swiftrace ... | head`): nothing written here will be read.
   public private(set) var readerGone = false
+  /// Some output could not be written (a full disk under -o): the trace's exit status says so.
+  public private(set) var lostOutput = false
   private var reportedWriteError = false
   /// Stopping, the reader took nothing for a fifth of a second: further output is dropped at once.
   private var stalled = false
@@ -74,7 +76,8 @@ public final class FileOutput: @unchecked Sendable {
       if n < 0 {
         if errno == EINTR { continue }  // the loop comes back to the check above
         if errno == EPIPE { readerGone = true }
-        else if !reportedWriteError && fd != 2 {
+        else if fd != 2 { lostOutput = true }
+        if errno != EPIPE && !reportedWriteError && fd != 2 {
           // A full disk under -o FILE, say: say so once, rather than losing output in silence.
           reportedWriteError = true
           FileOutput.standardError.write(SystemMessage.warning("writing the output failed (\(String(cString: strerror(errno)))); output is being lost"))

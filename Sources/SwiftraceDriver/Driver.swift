@@ -324,7 +324,10 @@ public enum Driver {
     objectCode.packetsMap = BPFObjectCode.packetsSymbol
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
-      return try Session(checked: checked, code: objectCode, options: sessionOptions).run()
+      let status = try Session(checked: checked, code: objectCode, options: sessionOptions).run()
+      sessionOptions.output.flush()
+      // Output that could not be written (a full disk under -o) is a failed trace.
+      return status == 0 && sessionOptions.output.lostOutput ? 1 : status
     } catch .verifier(let program, _, let log) {
       stdout.flush()
       let report = VerifierReport(probe: checked.probes.first { objectCode.programNames[$0.index] == program },

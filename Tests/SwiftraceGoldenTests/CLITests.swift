@@ -197,6 +197,13 @@ import Testing
     #expect(bad.status == 1 && bad.stderr.contains("invalid character"), "\(bad.stderr)")
   }
 
+  /// Output that could not be written (a full disk under -o) fails the trace: exit status 1.
+  @Test func lostOutputFailsTheTrace() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let r = try run(["-o", "/dev/full", "-e", "BEGIN { printf(\"hi\\n\"); @x = 1; exit(); }"])
+    #expect(r.status == 1 && r.stderr.contains("WARNING: writing the output failed (No space left on device)"), "\(r.stderr)")
+  }
+
   @Test func outputFileTakesTheResults() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-o-\(UUID().uuidString)").path
