@@ -1,0 +1,62 @@
+import SwiftraceBasics
+import SwiftraceSyntax
+
+/// printf(), cat() and system(): a format literal whose conversions match the arguments, and the
+/// event layout userspace formats them from.
+extension TypeChecker {
+  func checkPrintf(args: [Expr], _ e: Expr, kind: PrintfInfo.Kind = .printf) {
+    let name = kind.rawValue
+    guard let first = args.first, case .string(let text) = first.kind else {
+      error("sema.printfFormat", "\(name)() needs a string literal as its first argument", at: args.first?.range ?? e.range)
+      args.forEach { check($0) }
+      return
+    }
+    types[first.id] = .string(size: text.utf8.count + 1)
+    let rest = Array(args.dropFirst())
+    let argTypes = rest.map { check($0) }
+    let format: PrintfFormat
+    switch PrintfFormat.parse(text) {
+    case .failure(let err):
+      error("sema.printfFormat", "\(name): invalid conversion '\(err.spec)'", at: first.range)
+      return
+    case .success(let f):
+      format = f
+    }
+    let conversions = format.conversions
+    if let wide = conversions.first(where: { max($0.width ?? 0, $0.precision ?? 0) > PrintfFormat.widestField }) {
+      error("sema.printfFormat",
+            "\(name): a field of \(max(wide.width ?? 0, wide.precision ?? 0)) characters is more than \(PrintfFormat.widestField)",
+            at: first.range)
+      return
+    }
+    if conversions.count != rest.count {
+      error("sema.printfArity",
+            "\(name): the format has \(conversions.count) conversion\(conversions.count == 1 ? "" : "s") but \(rest.count) argument\(rest.count == 1 ? " was" : "s were") given",
+            at: e.range)
+      return
+    }
+    var resolved: [SType] = []
+    for (i, (conv, t)) in zip(conversions, argTypes).enumerated() {
+      guard let t else { return }
+      let ok = conv.expectsBuffer ? t.isBuffer : conv.expectsString ? t.printsAsText : t.isIntegerLike
+      if !ok {
+        let wanted = conv.expectsBuffer ? "a buffer (from buf())" : conv.expectsString ? "a string" : "an integer"
+        error("sema.printfArgumentType",
+              "\(name): %\(conv.specifier)\(conv.bufferStyle) expects \(wanted), but argument \(i + 2) is \(t)",
+              at: rest[i].range)
+        return
+      }
+      resolved.append(t)
+    }
+    if case .iterator = current.kind, kind == .printf {
+      checkIteratorPrintf(format, argumentTypes: resolved, arguments: rest, at: first.range)
+    }
+    if printfIDs[e.id] == nil {
+      printfIDs[e.id] = printfs.count
+      printfs.append(PrintfInfo(format: format, argumentTypes: resolved, kind: kind))
+    } else if let id = printfIDs[e.id], printfs[id].argumentTypes != resolved {
+      // A later round (or another attach point) widened a type: the event layout follows.
+      printfs[id] = PrintfInfo(format: format, argumentTypes: resolved, kind: kind)
+    }
+  }
+}
