@@ -308,7 +308,13 @@ public enum Driver {
         stderr.write(SystemMessage.error("\(error)"))
         return 1
       }
-      if options.verbose { stderr.write("swiftrace: serving the maps at http://\(metricsServer!.address)/metrics\n") }
+      // Said always when it is not what was written: every interface (`:PORT`), or a port the
+      // kernel chose (`:0`); with -v in any case.
+      let everyInterface = endpoint.hasPrefix(":"), chosenPort = endpoint.hasSuffix(":0")
+      if options.verbose || everyInterface || chosenPort {
+        let reach = everyInterface ? " (every interface: give an address such as 127.0.0.1:PORT to limit it)" : ""
+        stderr.write("swiftrace: serving the maps at http://\(metricsServer!.address)/metrics\(reach)\n")
+      }
       sessionOptions.metrics = metricsServer
     }
     defer { metricsServer?.shutdown() }

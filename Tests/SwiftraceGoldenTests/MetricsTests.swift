@@ -103,6 +103,20 @@ import FoundationNetworking
     #expect(!taken.stdout.contains("ran"))
   }
 
+  /// `:PORT` listens on every interface and `:0` on a port the kernel picks: both are said, with
+  /// the address and port really used (they were silent).
+  @Test func unspecifiedAddressesAreSaid() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let any = try runProcess(swiftraceExecutable, ["--metrics", ":0", "-e", "BEGIN { exit(); }"])
+    #expect(any.status == 0)
+    #expect(any.stderr.contains("swiftrace: serving the maps at http://0.0.0.0:") && any.stderr.contains("(every interface"),
+            "\(any.stderr)")
+    #expect(!any.stderr.contains("0.0.0.0:0/"), "the chosen port, not 0: \(any.stderr)")
+    let loopback = try runProcess(swiftraceExecutable, ["--metrics", "127.0.0.1:0", "-e", "BEGIN { exit(); }"])
+    #expect(loopback.stderr.contains("swiftrace: serving the maps at http://127.0.0.1:") && !loopback.stderr.contains("every interface"),
+            "\(loopback.stderr)")
+  }
+
   @Test func prometheusScrapesTheMaps() throws {
     let port = Self.freePort(), prometheusPort = Self.freePort()
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-prometheus-\(getpid())")
