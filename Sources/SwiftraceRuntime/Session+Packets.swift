@@ -35,4 +35,11 @@ extension Session {
       file.write(packet: packet, wallClockNanoseconds: UInt64(max(0, Int64(time) + bootEpoch)))
     }
   }
+
+  /// The packets sent so far, written through to their files (a reader may follow them live).
+  func consumePackets() {
+    guard let packetReader else { return }
+    packetReader.consume()
+    for file in pcapFiles.values { file.flush() }
+  }
 }

@@ -202,7 +202,7 @@ public final class Session {
     }
     Signals.restoreDefaults()
     reader.consume()  // what was sent before the stop; after an exit() it is dropped
-    packetReader?.consume()
+    consumePackets()
     // A synchronous function watchpoint may have stopped the process just before the trace
     // ended; it must not stay stopped.
     if checked.probes.contains(where: { if case .functionWatchpoint(_, _, _, _, _, false) = $0.kind { return true } else { return false } }),
@@ -329,7 +329,7 @@ public final class Session {
 
   /// Waits on the ring buffer, the signal pipe and the child at once, and drains every 10 ms.
   func eventLoop(_ reader: RingBufferReader) {
-    defer { packetReader?.consume() }
+    defer { consumePackets() }
     var fds = [pollfd(fd: reader.epollFD, events: Int16(POLLIN), revents: 0),
                pollfd(fd: Signals.readFD, events: Int16(POLLIN), revents: 0)]
     if let child = options.child { fds.append(pollfd(fd: child.exitFD, events: Int16(POLLIN), revents: 0)) }
@@ -351,7 +351,7 @@ public final class Session {
       let n = poll(&fds, nfds_t(fds.count), 10)
       if n < 0 && errno != EINTR { break }
       reader.consume()
-      packetReader?.consume()
+      consumePackets()
       reportLostEvents(force: false)
       reportFailedUpdates(final: false)
       out.endOfBatch()

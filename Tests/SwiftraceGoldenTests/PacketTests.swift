@@ -34,4 +34,12 @@ import Testing
     }
     #expect(found, "no UDP datagram to port 9 in \(bytes.count) bytes")
   }
+
+  /// A PCAP file that cannot be created is an error with the reason (it said "Bad file
+  /// descriptor": the failed initializer's deinit closed -1 and overwrote errno).
+  @Test func uncreatablePcapSaysWhy() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let r = try runProcess(swiftraceExecutable, ["-e", "rawtracepoint:net_dev_xmit { skboutput(\"/no/such/dir/x.pcap\", args->skb, 0, 0); } BEGIN { exit(); }"])
+    #expect(r.status == 1 && r.stderr.contains("cannot create '/no/such/dir/x.pcap': No such file or directory"), "\(r.stderr)")
+  }
 }
