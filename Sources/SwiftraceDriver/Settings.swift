@@ -1,4 +1,5 @@
 import Glibc
+import SwiftraceBasics
 
 /// bpftrace's environment variables, each declared here once with what it takes. A value that does
 /// not parse is an error naming the variable, never a silent default.
@@ -24,7 +25,7 @@ struct Settings {
     var settings = Settings()
     func number(_ name: String, _ range: ClosedRange<Int>, _ meaning: String) throws(SettingsError) -> Int? {
       guard let text = environment[name] else { return nil }
-      guard let n = Int(text.trimmingCharacters(in: " \t")), range.contains(n) else {
+      guard let n = Int(text.trimmingSpaces()), range.contains(n) else {
         throw SettingsError("\(name) must be a number from \(range.lowerBound) to \(range.upperBound) (\(meaning)), not '\(text)'")
       }
       return n
@@ -60,10 +61,4 @@ struct Settings {
 struct SettingsError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
-}
-
-extension String {
-  fileprivate func trimmingCharacters(in set: String) -> String {
-    String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-  }
 }

@@ -9,13 +9,7 @@ extension IRGenerator {
   func emitSeqPrintf(args: [Expr], id: Int) {
     let text = checked.printfs[id].format.kernelFormat
     let format = readOnlyString(text, name: "seq_format_\(id)")
-    // Every argument is 8 bytes: an integer, or the address of a string on the stack.
-    let values = args.dropFirst().map { arg -> LLVMValueRef in
-      switch emitValue(arg) {
-      case .integer(let v): return v
-      case .buffer(let p, _): return LLVMBuildPtrToInt(m.builder, p, m.i64, "")!
-      }
-    }
+    let values = args.dropFirst().map(kernelFormatArgument)
     var data = LLVMConstNull(m.i8Ptr)!
     if !values.isEmpty {
       let slot = scratch(8 * values.count)
@@ -29,6 +23,15 @@ extension IRGenerator {
     // bpf_seq_printf (126)
     callHelper(126, [seq, format, m.int(UInt64(text.utf8.count + 1), m.i32), data,
                      m.int(UInt64(8 * values.count), m.i32)])
+  }
+
+  /// An argument for a format the kernel applies (bpf_trace_printk, bpf_seq_printf): 8 bytes, an
+  /// integer or the address of a string on the stack.
+  func kernelFormatArgument(_ arg: Expr) -> LLVMValueRef {
+    switch emitValue(arg) {
+    case .integer(let v): return v
+    case .buffer(let p, _): return LLVMBuildPtrToInt(m.builder, p, m.i64, "")!
+    }
   }
 
   /// A NUL-terminated constant in `.rodata`, as an `i8*`.

@@ -38,13 +38,7 @@ extension IRGenerator {
       case .debugf:
         // bpf_trace_printk (6): format, its size, then up to three 8-byte values (strings by address).
         guard case .buffer(let format, let size) = emitValue(args[0]) else { return }
-        let values = args.dropFirst().map { arg -> LLVMValueRef in
-          switch emitValue(arg) {
-          case .integer(let v): return v
-          case .buffer(let p, _): return LLVMBuildPtrToInt(m.builder, p, m.i64, "")!
-          }
-        }
-        callHelper(6, [format, m.int(UInt64(size), m.i32)] + values)
+        callHelper(6, [format, m.int(UInt64(size), m.i32)] + args.dropFirst().map(kernelFormatArgument))
         return
       case .signal:
         // bpf_send_signal (109): to the current task's process.
