@@ -11,7 +11,6 @@ final class ELFImage {
     let name: String
     let type: UInt32
     let address: UInt64
-    let size: UInt64
     /// The index of the section this one refers to (a symbol table's strings).
     let link: Int
   }
@@ -85,7 +84,7 @@ final class ELFImage {
       if gelf_getshdr(section, &h) != nil {
         let name = hasNames ? elf_strptr(elf, names, Int(h.sh_name)).map { String(cString: $0) } ?? "" : ""
         sections.append(Section(index: elf_ndxscn(section), name: name, type: h.sh_type, address: h.sh_addr,
-                                size: h.sh_size, link: Int(h.sh_link)))
+                                link: Int(h.sh_link)))
       }
       scn = elf_nextscn(elf, section)
     }

@@ -8,9 +8,3 @@ public enum IteratorKind: String, CaseIterable, Sendable {
   /// The context's struct in the kernel's BTF.
   public var contextStruct: String { "bpf_iter__\(rawValue)" }
 }
-
-/// Why an iterator cannot share the program with other probes: it runs once, when swiftrace reads
-/// it, and the trace then ends.
-public enum IteratorRules {
-  public static let alone = "an iter probe runs once over the kernel's objects and ends the trace: only BEGIN and END may join it"
-}

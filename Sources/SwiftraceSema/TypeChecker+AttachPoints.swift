@@ -49,7 +49,9 @@ extension TypeChecker {
     // An iterator runs once, when it is read, and the trace ends: nothing else may be waiting.
     if let first = probes.first(where: { if case .iterator = $0.kind { return true } else { return false } }) {
       for p in probes where p.index != first.index && p.kind != .begin && p.kind != .end {
-        diagnostics.error("sema.iteratorNotAlone", IteratorRules.alone, at: p.attachPoint.range)
+        diagnostics.error("sema.iteratorNotAlone",
+                          "an iter probe runs once over the kernel's objects and ends the trace: only BEGIN and END may join it",
+                          at: p.attachPoint.range)
       }
     }
     return probes
