@@ -105,7 +105,7 @@ let package = Package(
     .executableTarget(name: "swiftrace-fuzz-elf", dependencies: ["SwiftraceFuzzing"]),
 
     // MARK: Tests
-    .target(name: "SwiftraceTestSupport", path: "Tests/SwiftraceTestSupport"),
+    .target(name: "SwiftraceTestSupport", dependencies: ["SwiftraceBasics"], path: "Tests/SwiftraceTestSupport"),
     .testTarget(
       name: "SwiftraceGoldenTests",
       dependencies: ["CLibBPF", "SwiftraceDriver", "SwiftraceTestSupport"]),

@@ -40,8 +40,9 @@ public final class FileOutput: @unchecked Sendable {
     buffer.reserveCapacity(1 << 16)
   }
 
+  /// Writes the bytes the string stands for: bytes that are not UTF-8 go out as they came in.
   public func write(_ s: String) {
-    append { $0.append(contentsOf: s.utf8) }
+    append { $0.append(contentsOf: s.rawBytes) }
   }
 
   /// The end of a batch of events: flushed unless `-B full` asked to wait for a full buffer.

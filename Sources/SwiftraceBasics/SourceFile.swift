@@ -3,14 +3,15 @@
 public final class SourceFile: Sendable {
   public let name: String
   public let text: String
-  /// The text as UTF-8 bytes: the lexer works on bytes, locations are byte offsets.
+  /// The text's bytes (see RawBytes: bytes that are not UTF-8 are kept): the lexer works on bytes,
+  /// locations are byte offsets.
   public let bytes: [UInt8]
   private let lineStarts: [Int]
 
   public init(name: String, text: String) {
     self.name = name
     self.text = text
-    self.bytes = Array(text.utf8)
+    self.bytes = text.rawBytes
     var starts = [0]
     for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
     self.lineStarts = starts
@@ -45,13 +46,13 @@ public final class SourceFile: Sendable {
     let start = lineStarts[line - 1]
     var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
     if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-    return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    return String(rawBytes: bytes[start..<max(start, end)])
   }
 
   public func slice(_ range: SourceRange) -> String {
     let lo = max(0, min(range.start, bytes.count))
     let hi = max(lo, min(range.end, bytes.count))
-    return String(decoding: bytes[lo..<hi], as: UTF8.self)
+    return String(rawBytes: bytes[lo..<hi])
   }
 }
 

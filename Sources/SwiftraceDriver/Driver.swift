@@ -115,7 +115,7 @@ public enum Driver {
       source = SourceFile(name: "<command-line>", text: text)
     } else if let path = options.scriptPath {
       let file = path == "-" ? PosixFile.standardInput : PosixFile(path: path)
-      let text = file?.readToEnd().map { String(decoding: $0, as: UTF8.self) }
+      let text = file?.readToEnd().map { String(rawBytes: $0) }
       guard let text else {
         stderr.write(SystemMessage.error("failed to open file '\(path)': \(errorString(errno))"))
         return 1

@@ -220,7 +220,7 @@ extension IRGenerator {
     return load64(result)
   }
 
-  func constantString(_ s: String) -> IRValue { constantBytes(Array(s.utf8) + [0]) }
+  func constantString(_ s: String) -> IRValue { constantBytes(s.rawBytes + [0]) }
 
   /// Bytes known when compiling, stored into a stack slot.
   func constantBytes(_ bytes: [UInt8]) -> IRValue {

@@ -21,7 +21,7 @@ extension IRGenerator {
     let meta = LLVMBuildIntToPtr(m.builder, load64(context), m.i8Ptr, "")!
     let seq = load64(meta)
     // bpf_seq_printf (126)
-    callHelper(126, [seq, format, m.int(UInt64(text.utf8.count + 1), m.i32), data,
+    callHelper(126, [seq, format, m.int(UInt64(text.rawByteCount + 1), m.i32), data,
                      m.int(UInt64(8 * values.count), m.i32)])
   }
 
@@ -36,14 +36,17 @@ extension IRGenerator {
 
   /// A NUL-terminated constant in `.rodata`, as an `i8*`.
   func readOnlyString(_ text: String, name: String) -> LLVMValueRef {
-    let count = text.utf8.count + 1
-    let global = LLVMAddGlobal(m.module, m.arrayType(m.i8, count), name)!
-    LLVMSetInitializer(global, LLVMConstStringInContext(m.context, text, UInt32(text.utf8.count), 0))
+    let bytes = text.rawBytes
+    let global = LLVMAddGlobal(m.module, m.arrayType(m.i8, bytes.count + 1), name)!
+    let initializer = bytes.withUnsafeBufferPointer { b in
+      b.withMemoryRebound(to: CChar.self) { LLVMConstStringInContext(m.context, $0.baseAddress, UInt32(bytes.count), 0) }
+    }
+    LLVMSetInitializer(global, initializer)
     LLVMSetGlobalConstant(global, 1)
     LLVMSetLinkage(global, LLVMInternalLinkage)
     LLVMSetSection(global, ".rodata")
     LLVMSetAlignment(global, 1)
-    di.describeBytes(global, name: name, count: count, line: 1)
+    di.describeBytes(global, name: name, count: bytes.count + 1, line: 1)
     return LLVMBuildBitCast(m.builder, global, m.i8Ptr, "")
   }
 }

@@ -1,6 +1,7 @@
 import CLibBPF
 import Glibc
 import SwiftraceBPF
+import SwiftraceBasics
 
 /// The `-c CMD` child. It is started first and held at a pipe, so that its pid is known when the
 /// program is compiled (`cpid`) and it runs only once the probes are attached.
@@ -23,9 +24,9 @@ public final class ChildProcess {
     }
     var fds: [Int32] = [0, 0]
     guard swr_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system(what: "pipe", errno: errno) }
-    var cargs: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+    var cargs: [UnsafeMutablePointer<CChar>?] = words.map { $0.rawCStringCopy() } + [nil]
     defer { cargs.forEach { free($0) } }
-    let child = swr_spawn_held(path, &cargs, environ, fds[0], fds[1])
+    let child = path.withRawCString { swr_spawn_held($0, &cargs, environ, fds[0], fds[1]) }
     let spawnError = errno
     close(fds[0])
     guard child > 0 else {
@@ -40,9 +41,10 @@ public final class ChildProcess {
 
   /// An executable file: `program` itself when it names a path, else the first in PATH.
   public static func findProgram(_ program: String) -> String? {
-    if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+    func executable(_ path: String) -> Bool { path.withRawCString { access($0, X_OK) } == 0 }
+    if program.contains("/") { return executable(program) ? program : nil }
     let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
-    for dir in path.split(separator: ":") where access("\(dir)/\(program)", X_OK) == 0 {
+    for dir in path.split(separator: ":") where executable("\(dir)/\(program)") {
       return "\(dir)/\(program)"
     }
     return nil
@@ -88,7 +90,7 @@ public final class ChildProcess {
 /// Starts /bin/sh with `arguments` (after argv[0]) and `actions`: its pid and posix_spawn's
 /// result (0, or the errno).
 func spawnShell(_ arguments: [String], _ actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, rc: Int32) {
-  var cargs: [UnsafeMutablePointer<CChar>?] = (["/bin/sh"] + arguments).map { strdup($0) } + [nil]
+  var cargs: [UnsafeMutablePointer<CChar>?] = (["/bin/sh"] + arguments).map { $0.rawCStringCopy() } + [nil]
   defer { cargs.forEach { free($0) } }
   var child: pid_t = 0
   let rc = posix_spawn(&child, "/bin/sh", &actions, nil, &cargs, environ)

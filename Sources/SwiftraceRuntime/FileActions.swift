@@ -13,7 +13,7 @@ enum FileActions {
       FileOutput.standardError.write(SystemMessage.error("failed to open file '\(path)': \(String(cString: strerror(errno)))"))
       return ""
     }
-    return String(decoding: file.read(at: 0, count: limit), as: UTF8.self)
+    return String(rawBytes: file.read(at: 0, count: limit))
   }
 
   /// Runs `command` with /bin/sh and returns what it printed, as bpftrace's system() does.
@@ -37,6 +37,6 @@ enum FileActions {
     let bytes = output.readToEnd() ?? []
     var status: Int32 = 0
     while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-    return String(decoding: bytes, as: UTF8.self)
+    return String(rawBytes: bytes)
   }
 }

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceSema
 
 /// bpftrace 0.17's `-f json` output: one JSON object per line (NDJSON), with its key order and
@@ -98,7 +99,10 @@ public enum JSONPrinter {
     }
   }
 
-  /// A JSON string: quotes, backslashes and control characters escaped.
+  /// A JSON string: quotes, backslashes and control characters escaped. A byte that is not part of
+  /// UTF-8 is written `\udcXX`, the lone surrogate Python's `surrogateescape` reads back as that
+  /// byte: the line stays valid JSON text and the byte is not mistaken for a character (0.17 writes
+  /// `\uffffffXX`, which no parser accepts).
   public static func quote(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
@@ -109,7 +113,10 @@ public enum JSONPrinter {
       case "\r": out += "\\r"
       case "\t": out += "\\t"
       default:
-        if scalar.value < 0x20 {
+        if let byte = RawBytes.escapedByte(scalar) {
+          let hex = String(byte, radix: 16)
+          out += "\\udc" + (hex.count < 2 ? "0" : "") + hex
+        } else if scalar.value < 0x20 {
           let hex = String(scalar.value, radix: 16)
           out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         } else {

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceSema
 
 /// A map's contents read at one moment, decoded and reduced over CPUs, independent of any kernel
@@ -222,7 +223,7 @@ func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
   guard offset < end else { return "" }
   let slice = bytes[offset..<end]
   let stop = slice.firstIndex(of: 0) ?? end
-  return String(decoding: bytes[offset..<stop], as: UTF8.self)
+  return String(rawBytes: bytes[offset..<stop])
 }
 
 /// `n` bytes at `offset` (zeros past the end).

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceSema
 
 /// Maps as OpenMetrics text (https://openmetrics.io), or as Prometheus' older text format (0.0.4)
@@ -109,15 +110,23 @@ public enum OpenMetricsPrinter {
     return name + "{" + labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "} " + value + "\n"
   }
 
-  /// Label values escape backslash, double quote and newline.
+  /// Label values escape backslash, double quote and newline. The exposition format is UTF-8, so a
+  /// byte that is not part of UTF-8 is written as the text `\xNN` (keys differing only in such bytes
+  /// stay distinct series).
   static func escape(_ text: String) -> String {
     var out = ""
-    for c in text {
-      switch c {
+    for scalar in text.unicodeScalars {
+      switch scalar {
       case "\\": out += "\\\\"
       case "\"": out += "\\\""
       case "\n": out += "\\n"
-      default: out.append(c)
+      default:
+        if let byte = RawBytes.escapedByte(scalar) {
+          let hex = String(byte, radix: 16)
+          out += "\\\\x" + (hex.count < 2 ? "0" : "") + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
       }
     }
     return out

@@ -1,4 +1,5 @@
 import Glibc
+import SwiftraceBasics
 
 /// A file opened read-only for reads at offsets. The runtime reads files this way rather than
 /// through Foundation's FileHandle, so that a run maps neither Foundation nor its ICU data.
@@ -7,7 +8,7 @@ public final class PosixFile {
   private let owned: Bool
 
   public init?(path: String) {
-    fd = open(path, O_RDONLY | O_CLOEXEC)
+    fd = path.withRawCString { open($0, O_RDONLY | O_CLOEXEC) }
     owned = fd >= 0  // a failed init still runs deinit, which must leave errno alone
     if fd < 0 { return nil }
   }

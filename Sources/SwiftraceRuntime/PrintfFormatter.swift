@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceSema
 
 /// Formats a printf event in userspace, following C's printf for the conversions bpftrace accepts.
@@ -7,23 +8,23 @@ public struct PrintfFormatter {
   public let info: PrintfInfo
   public let probeNames: [String]
   public let symbolizer: Symbolizer?
-  /// The UTF-8 of each text piece (empty for conversions), by piece index.
+  /// The bytes of each text piece (empty for conversions), by piece index.
   private let textBytes: [[UInt8]]
 
   public init(info: PrintfInfo, probeNames: [String], symbolizer: Symbolizer? = nil) {
     self.info = info
     self.probeNames = probeNames
     self.symbolizer = symbolizer
-    textBytes = info.format.pieces.map { if case .text(let t) = $0 { Array(t.utf8) } else { [] } }
+    textBytes = info.format.pieces.map { if case .text(let t) = $0 { t.rawBytes } else { [] } }
   }
 
   public func format(_ event: UnsafeRawBufferPointer) -> String {
     var out: [UInt8] = []
     append(event, to: &out)
-    return String(decoding: out, as: UTF8.self)
+    return String(rawBytes: out)
   }
 
-  /// The formatted event as UTF-8 at the end of `out`. Plain decimal integers and ASCII strings
+  /// The formatted event's bytes at the end of `out` (not always UTF-8: see RawBytes). Plain decimal integers and ASCII strings
   /// are written as bytes, without building Strings: a tight printf loop delivers millions of
   /// events a second through here. Everything else goes through the String formatters below.
   public func append(_ event: UnsafeRawBufferPointer, to out: inout [UInt8]) {
@@ -41,27 +42,27 @@ public struct PrintfFormatter {
       switch type {
       case .string(let n):
         if Self.appendASCII(event, offset, n, c, to: &out) { continue }
-        out.append(contentsOf: Self.formatString(cString(bytes, offset, n), c).utf8)
+        out.append(contentsOf: Self.formatString(cString(bytes, offset, n), c).rawBytes)
       case .buffer(let n):
         out.append(contentsOf: Self.pad(BufferText.format(bufferBytes(bytes, offset, n), style: c.bufferStyle), c,
-                                        zeroAllowed: false).utf8)
+                                        zeroAllowed: false).rawBytes)
       case .symbol(let kind):
         let text = symbolizer?.text(kind, bytes, offset, context: .printf) ?? String(u64(bytes, offset))
-        out.append(contentsOf: Self.formatString(text, c).utf8)
+        out.append(contentsOf: Self.formatString(text, c).rawBytes)
       case .probe:
         let index = u64(bytes, offset)
-        out.append(contentsOf: Self.formatString(index < probeNames.count ? probeNames[Int(index)] : "", c).utf8)
+        out.append(contentsOf: Self.formatString(index < probeNames.count ? probeNames[Int(index)] : "", c).rawBytes)
       default:
         let raw = offset + 8 <= event.count ? event.loadUnaligned(fromByteOffset: offset, as: UInt64.self) : 0
         let value = UInt64(littleEndian: raw)
         if Self.appendDecimal(value, c, to: &out) { continue }
-        out.append(contentsOf: Self.formatInteger(value, c).utf8)
+        out.append(contentsOf: Self.formatInteger(value, c).rawBytes)
       }
     }
   }
 
   /// `%s` (with a width and `-` at most) of an ASCII string: its bytes up to the NUL. False, and
-  /// nothing written, for anything else (UTF-8 needs decoding, precision cuts characters).
+  /// nothing written, for anything else (other bytes need decoding, precision cuts bytes).
   static func appendASCII(_ event: UnsafeRawBufferPointer, _ offset: Int, _ size: Int, _ c: PrintfFormat.Conversion,
                           to out: inout [UInt8]) -> Bool {
     guard c.precision == nil, c.flags.isEmpty || c.flags == "-" else { return false }
@@ -103,9 +104,9 @@ public struct PrintfFormatter {
   }
 
   static func formatString(_ s: String, _ c: PrintfFormat.Conversion) -> String {
-    var text = s
-    if let p = c.precision { text = String(text.prefix(p)) }
-    return pad(text, c, zeroAllowed: false)
+    // C's printf counts bytes, not characters: `%.2s` keeps two bytes even of a longer character.
+    guard let p = c.precision, s.rawByteCount > p else { return pad(s, c, zeroAllowed: false) }
+    return pad(String(rawBytes: s.rawBytes.prefix(p)), c, zeroAllowed: false)
   }
 
   /// The argument as C's printf sees it: its low 8, 16, 32 or 64 bits by the length modifier (all
@@ -141,7 +142,7 @@ public struct PrintfFormatter {
     case "o": digits = String(v, radix: 8)
       if c.flags.contains("#") && v != 0 { prefix = "0" }
     case "c":
-      return pad(String(decoding: [UInt8(truncatingIfNeeded: v)], as: UTF8.self), c, zeroAllowed: false)
+      return pad(String(rawBytes: [UInt8(truncatingIfNeeded: v)]), c, zeroAllowed: false)
     case "p":
       if v == 0 { return pad("(nil)", c, zeroAllowed: false) }
       digits = String(v, radix: 16)
@@ -159,9 +160,10 @@ public struct PrintfFormatter {
     return pad(body, c, zeroAllowed: false)
   }
 
+  /// Pads to the width in bytes, as C's printf does (a two-byte character counts two).
   static func pad(_ s: String, _ c: PrintfFormat.Conversion, zeroAllowed: Bool) -> String {
-    guard let w = c.width, s.count < w else { return s }
-    let fill = String(repeating: " ", count: w - s.count)
+    guard let w = c.width, case let n = s.rawByteCount, n < w else { return s }
+    let fill = String(repeating: " ", count: w - n)
     return c.flags.contains("-") ? s + fill : fill + s
   }
 }

@@ -1,6 +1,7 @@
 import CLibBPF
 import Glibc
 import SwiftraceBPF
+import SwiftraceBasics
 import SwiftraceSema
 
 /// Running an `iter:` probe: reading the iterator runs its program over every object, and what
@@ -35,12 +36,12 @@ extension Session {
       // Whole lines at a time, so that JSON gets one printf record per line.
       partialLine += buffer[0..<n]
       if let end = partialLine.lastIndex(of: UInt8(ascii: "\n")) {
-        out.printf(String(decoding: partialLine[...end], as: UTF8.self))
+        out.printf(String(rawBytes: partialLine[...end]))
         partialLine.removeSubrange(...end)
       }
       out.endOfBatch()
     }
-    if !partialLine.isEmpty { out.printf(String(decoding: partialLine, as: UTF8.self)) }
+    if !partialLine.isEmpty { out.printf(String(rawBytes: partialLine)) }
   }
 
   static let bpfFilesystem = "/sys/fs/bpf"

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceSema
 
 /// bpftrace 0.17's text output for maps: `@name[k1, k2]: value` lines, sorted the way 0.17 sorts
@@ -99,7 +100,7 @@ public enum TextPrinter {
     for (x, y) in zip(a, b) {
       switch (x, y) {
       case (.integer(let p, _), .integer(let q, _)) where p != q: return p < q
-      case (.string(let p), .string(let q)) where p != q: return Array(p.utf8).lexicographicallyPrecedes(q.utf8)
+      case (.string(let p), .string(let q)) where p != q: return p.rawBytes.lexicographicallyPrecedes(q.rawBytes)
       case (.probe(let p), .probe(let q)) where p != q: return p < q
       case (.pointer(let p), .pointer(let q)) where p != q: return p < q
       default: continue

@@ -223,7 +223,7 @@ extension TypeChecker {
 
   func noMatchMessage(_ kind: ProbeKind, _ text: String) -> String {
     switch kind {
-    case .uprobe(let target, let function), .uretprobe(let target, let function) where !kind.isWildcard:
+    case .uprobe(let target, let function) where !kind.isWildcard, .uretprobe(let target, let function) where !kind.isWildcard:
       let path = options.resolveUserBinary(target) ?? target
       return "\(kind.providerName) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
     default:

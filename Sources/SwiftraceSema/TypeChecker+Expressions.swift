@@ -15,13 +15,13 @@ extension TypeChecker {
     case .integer(let v):
       return .integer(signed: v <= UInt64(Int64.max))
     case .string(let s):
-      if s.utf8.count >= options.stringLength, !["printf", "system", "cat"].contains(enclosingCall ?? "") {
+      if s.rawByteCount >= options.stringLength, !["printf", "system", "cat"].contains(enclosingCall ?? "") {
         error("sema.stringTooLong",
               "string is too long (over \(options.stringLength) bytes, BPFTRACE_STRLEN; longer strings only in printf, system and cat)",
               at: e.range)
         return nil
       }
-      return .string(size: s.utf8.count + 1)
+      return .string(size: s.rawByteCount + 1)
     case .builtin(let name):
       return checkBuiltin(name, e)
     case .positional(let n):
@@ -433,7 +433,7 @@ extension TypeChecker {
           error("sema.unknownSignal", "signal(): unknown signal '\(text)'", at: args[0].range)
           return nil
         }
-        types[args[0].id] = .string(size: text.utf8.count + 1)
+        types[args[0].id] = .string(size: text.rawByteCount + 1)
         constants[e.id] = UInt64(number)
       } else if case .integer(let n) = args[0].kind {
         guard (1...64).contains(n) else {

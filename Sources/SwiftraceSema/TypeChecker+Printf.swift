@@ -11,7 +11,7 @@ extension TypeChecker {
       args.forEach { check($0) }
       return
     }
-    types[first.id] = .string(size: text.utf8.count + 1)
+    types[first.id] = .string(size: text.rawByteCount + 1)
     let rest = Array(args.dropFirst())
     let argTypes = rest.map { check($0) }
     let format: PrintfFormat

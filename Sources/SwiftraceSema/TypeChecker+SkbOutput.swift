@@ -22,7 +22,7 @@ extension TypeChecker {
       error("sema.argumentType", "skboutput() writes to a file named by a string literal", at: args[0].range)
       return nil
     }
-    types[args[0].id] = .string(size: path.utf8.count + 1)
+    types[args[0].id] = .string(size: path.rawByteCount + 1)
     guard let skb = check(args[1]) else { return nil }
     guard case .pointer(.record(let record), _) = skb, record.name == "sk_buff" else {
       error("sema.argumentType", "skboutput() copies a packet from a struct sk_buff *, not \(skb)", at: args[1].range)

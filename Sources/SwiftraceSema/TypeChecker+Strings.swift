@@ -15,7 +15,7 @@ extension TypeChecker {
     default: return nil
     }
     let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : ""
-    return String(decoding: value.utf8.dropFirst(skip), as: UTF8.self)
+    return String(rawBytes: value.rawBytes.dropFirst(skip))
   }
 
   func checkStr(args: [Expr], _ e: Expr) -> SType? {
@@ -25,9 +25,9 @@ extension TypeChecker {
     }
     if let text = positionalText(args[0]) {
       // `str($1)`, `str($1 + 2)`: the parameter's text (from the third byte), known now.
-      types[args[0].id] = .string(size: text.utf8.count + 1)
-      byteConstants[e.id] = Array(text.utf8) + [0]
-      return .string(size: text.utf8.count + 1)
+      types[args[0].id] = .string(size: text.rawByteCount + 1)
+      byteConstants[e.id] = text.rawBytes + [0]
+      return .string(size: text.rawByteCount + 1)
     }
     guard let t = check(args[0]) else { return nil }
     if args.count == 2, let n = compileTimeInteger(args[1]), n < 0 {

@@ -195,14 +195,14 @@ extension TypeChecker {
   func stringLiteral(_ arg: Expr, of f: Function) -> String? {
     // `kaddr(str($1))`: a positional parameter's text is known when compiling, like a literal.
     if case .call("str", let inner) = arg.kind, inner.count == 1, let text = positionalText(inner[0]) {
-      types[arg.id] = .string(size: text.utf8.count + 1)
+      types[arg.id] = .string(size: text.rawByteCount + 1)
       return text
     }
     guard case .string(let text) = arg.kind else {
       error("sema.argumentType", "\(f.rawValue)() needs a string literal here", at: arg.range)
       return nil
     }
-    types[arg.id] = .string(size: text.utf8.count + 1)
+    types[arg.id] = .string(size: text.rawByteCount + 1)
     return text
   }
 }

@@ -454,6 +454,6 @@ extension Parser {
               at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
       }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return String(rawBytes: bytes)
   }
 }

@@ -114,13 +114,17 @@ struct Swiftrace: ParsableCommand {
   /// bpftrace does) instead of argument-parser's 64.
   static func main() {
     // Help, laid out like bpftrace's (argument-parser answers --help with its own command).
-    if CommandLine.arguments.dropFirst().contains(where: { $0 == "-h" || $0 == "--help" }) {
+    // The arguments as they came: a program, path or parameter that is not UTF-8 keeps its bytes
+    // (CommandLine.arguments would have replaced them).
+    let all = (1..<Int(CommandLine.argc)).map { i in
+      String(rawBytes: CommandLine.unsafeArgv[i].map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? .init(start: nil, count: 0))
+    }
+    if all.contains(where: { $0 == "-h" || $0 == "--help" }) {
       print(bpftraceOrder(helpMessage()))
       Glibc.exit(0)
     }
     // `--` ends the options: what follows are positional parameters, even `-x` (getopt's rule,
     // which bpftrace follows); before it, anything that looks like an option must be one.
-    let all = Array(CommandLine.arguments.dropFirst())
     let end = all.firstIndex(of: "--")
     let options = debugSpellings(end.map { Array(all[..<$0]) } ?? all)
     let afterEnd = end.map { Array(all[all.index(after: $0)...]) } ?? []

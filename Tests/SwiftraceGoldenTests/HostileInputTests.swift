@@ -1,4 +1,5 @@
 import Foundation
+import SwiftraceBasics
 import SwiftraceTestSupport
 import Testing
 
@@ -96,4 +97,34 @@ import Testing
     let r = try runProcess(swiftraceExecutable, ["/usr/bin/ls"], timeout: 20)
     #expect(r.status == 1 && r.stderr == "ERROR: '/usr/bin/ls' is not a text file (it holds NUL bytes): give a script, or a program with -e\n")
   }
+
+  /// A traced program's name, a path it passes to the kernel and a parameter that are not UTF-8 print
+  /// as the bytes they are (they printed as U+FFFD), in printf and as map keys.
+  @Test func bytesThatAreNotUTF8StayBytes() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-raw-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let program = dir + "/" + String(rawBytes: [0x74, 0xFF, 0x6D, 0xE9])  // "t\xffm\xe9"
+    #expect(copyfile("/bin/sleep", program))
+    let parameter = String(rawBytes: [0x70, 0xFE, 0x71])
+    let script = """
+      tracepoint:syscalls:sys_enter_execve /pid == cpid/ { printf("exec %s\\n", str(args->filename)); }
+      tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { printf("comm %s %s\\n", comm, str($1)); @[comm] = count(); exit(); }
+      """
+    let r = try runProcess(swiftraceExecutable, ["-c", program + " 0.01", "-e", script, parameter], timeout: 30)
+    let name = String(rawBytes: [0x74, 0xFF, 0x6D, 0xE9])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == "Attaching 2 probes...\nexec \(program)\ncomm \(name) \(parameter)\n\n\n@[\(name)]: 1\n",
+            "\(Array(r.stdout.rawBytes))")
+  }
+}
+
+/// Copies a file with its permission bits (a test fixture under a name that is not UTF-8).
+private func copyfile(_ from: String, _ to: String) -> Bool {
+  guard let bytes = FileManager.default.contents(atPath: from) else { return false }
+  let fd = to.withRawCString { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o755) }
+  guard fd >= 0 else { return false }
+  defer { close(fd) }
+  return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
 }

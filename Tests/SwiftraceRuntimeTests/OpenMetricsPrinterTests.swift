@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceRuntime
 import SwiftraceSema
 import Testing
@@ -45,6 +46,17 @@ import Testing
     // Prometheus' older format names a counter's family with its _total, and has no # EOF.
     let text = OpenMetricsPrinter.print(Array(maps.prefix(1)), format: .prometheusText)
     #expect(text == "# HELP swiftrace_map_total swiftrace map @\n# TYPE swiftrace_map_total counter\nswiftrace_map_total 7\n")
+  }
+
+  /// The exposition format is UTF-8: bytes that are not are written `\xNN`, keeping keys apart.
+  @Test func labelBytesThatAreNotUTF8() {
+    let maps = [snapshot("@c", [.string(size: 8)], .count, [
+      .init(key: [.string(String(rawBytes: [0x61, 0xFF]))], value: .aggregate(1, signed: false)),
+      .init(key: [.string(String(rawBytes: [0x61, 0xFE]))], value: .aggregate(2, signed: false)),
+    ])]
+    let text = OpenMetricsPrinter.print(maps)
+    #expect(text.contains("swiftrace_c_total{key=\"a\\\\xfe\"} 2\nswiftrace_c_total{key=\"a\\\\xff\"} 1\n"), "\(text)")
+    #expect(text.utf8.allSatisfy { $0 < 0x80 })
   }
 
   @Test func histogramBucketsAreCumulativeInclusiveUpperBounds() {

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftraceBasics
 
 /// Golden cases: `Tests/Golden/<suite>/<case>.st` files, each with expected output beside it.
 /// Found through `#filePath`, so no resource copying is needed.
@@ -153,7 +154,7 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
 
   // The working directory is set through env(1): posix_spawn's chdir action is not in Swift's Glibc.
   let command = currentDirectory.map { ["/usr/bin/env", "-C", $0.path, executable] } ?? [executable]
-  let argv = (command + arguments).map { strdup($0) } + [nil]
+  let argv = (command + arguments).map { $0.rawCStringCopy() } + [nil]
   let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
   defer { (argv + envp).forEach { free($0) } }
   var pid: pid_t = 0
@@ -186,8 +187,9 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     }
     usleep(10_000)
   }
-  let stdout = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self)
-  let stderr = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self)
+  // Bytes that are not UTF-8 stay distinct (RawBytes), so that outputs differing in them differ.
+  let stdout = String(rawBytes: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data())
+  let stderr = String(rawBytes: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data())
   if timedOut {
     throw ProcessTimeout(command: [executable] + arguments, seconds: timeout, stdout: stdout, stderr: stderr)
   }
