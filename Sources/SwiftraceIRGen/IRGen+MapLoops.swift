@@ -68,11 +68,11 @@ extension IRGenerator {
   /// (positioned in its first block) while the probe's generation state is set aside.
   func buildCallback(name: String, parameters: [String], line: UInt32,
                      body: (LLVMValueRef) -> Void) -> LLVMValueRef {
-    let saved = (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops)
+    let saved = (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops, region)
     let savedBlock = LLVMGetInsertBlock(m.builder)!
     let savedLocation = LLVMGetCurrentDebugLocation2(m.builder)
     defer {
-      (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops) = saved
+      (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops, region) = saved
       LLVMPositionBuilderAtEnd(m.builder, savedBlock)
       LLVMSetCurrentDebugLocation2(m.builder, savedLocation)
     }
@@ -90,6 +90,7 @@ extension IRGenerator {
     LLVMPositionBuilderBefore(builder, jump)
     LLVMSetCurrentDebugLocation2(builder, nil)
     allocaBuilder = builder
+    region = ScratchRegion()
     defer { LLVMDisposeBuilder(builder) }
     LLVMPositionBuilderAtEnd(m.builder, start)
     freeScratch = [:]

@@ -97,6 +97,13 @@ public final class IRGenerator {
   var framesMap: LLVMValueRef?
   var frameSlots: [Int: Int] = [:]
   var callbackCount = 0
+  /// The function's memory beyond its stack budget (IRGen+ScratchRegion).
+  var region = ScratchRegion()
+  /// The per-CPU array holding every function's region, one slot each; nil while none needs one.
+  var scratchMap: LLVMValueRef?
+  var scratchSlots = 0
+  var scratchValueSize = 0
+  var regionBuilders: [LLVMBuilderRef] = []
   /// Where `continue` and `break` go, innermost loop last.
   var loops: [(continueTarget: LLVMBasicBlockRef, breakTarget: LLVMBasicBlockRef)] = []
 
@@ -137,6 +144,7 @@ public final class IRGenerator {
         programs.append(emitWatchpointSetup(p, argument: argument, async: async))
       }
     }
+    finishScratchMap()
     di.finalize()
     if let problem = m.verify() { throw .invalidModule(problem) }
     built = programs
@@ -246,6 +254,7 @@ public final class IRGenerator {
     let jump = LLVMBuildBr(m.builder, body)
     allocaBuilder = LLVMCreateBuilderInContext(m.context)
     LLVMPositionBuilderBefore(allocaBuilder, jump)
+    region = ScratchRegion()
     LLVMSetCurrentDebugLocation2(allocaBuilder, nil)
     LLVMPositionBuilderAtEnd(m.builder, body)
     setLocation(range)
@@ -306,7 +315,7 @@ public final class IRGenerator {
     } else {
       frame = nil
       for (varName, type) in scratchVariables {
-        let slot = entryAlloca(m.arrayType(m.i8, max(8, type.storageSize)), varName)
+        let slot = functionMemory(max(8, type.storageSize), varName)
         zero(slot, bytes: max(8, type.storageSize))
         variables[varName] = slot
       }
@@ -366,7 +375,7 @@ public final class IRGenerator {
   /// A temporary slot of `bytes` bytes (8-byte aligned), valid until the current statement ends.
   func scratch(_ bytes: Int) -> LLVMValueRef {
     let size = (bytes + 7) / 8 * 8
-    let slot = freeScratch[size]?.popLast() ?? bytePointerInEntry(entryAlloca(m.arrayType(m.i8, size), "tmp"))
+    let slot = freeScratch[size]?.popLast() ?? functionMemory(size, "tmp")
     usedScratch.append((size, slot))
     return slot
   }
@@ -377,10 +386,6 @@ public final class IRGenerator {
     body()
     for (size, slot) in usedScratch[mark...] { freeScratch[size, default: []].append(slot) }
     usedScratch.removeSubrange(mark...)
-  }
-
-  private func bytePointerInEntry(_ v: LLVMValueRef) -> LLVMValueRef {
-    LLVMBuildBitCast(allocaBuilder, v, m.i8Ptr, "")
   }
 
   func bytePointer(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildBitCast(m.builder, v, m.i8Ptr, "") }
@@ -410,7 +415,15 @@ public final class IRGenerator {
   }
 
   func copy(_ bytes: Int, from source: LLVMValueRef, to destination: LLVMValueRef) {
-    LLVMBuildMemCpy(m.builder, bytePointer(destination), 1, bytePointer(source), 1, m.int(UInt64(bytes)))
+    // LLVM lowers a memcpy (of unaligned bytes: the pointers may be) with its loads ahead of its
+    // stores, and the registers they fill spill to the 512-byte stack: 200 bytes spilled 160, so
+    // BPFTRACE_STRLEN=200 did not fit. Pieces of 16 bytes fit in registers (measured with llc-14).
+    var done = 0
+    while done < bytes {
+      let piece = min(16, bytes - done)
+      LLVMBuildMemCpy(m.builder, offset(destination, done), 1, offset(source, done), 1, m.int(UInt64(piece)))
+      done += piece
+    }
   }
 
   /// Calls BPF helper number `id`; the backend emits `call id`.

@@ -61,6 +61,14 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
   return splitArguments(Fixtures.expand(String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)))
 }
 
+/// `// env: NAME=VALUE ...`: variables a case runs with (BPFTRACE_STRLEN and the like).
+func caseEnvironment(_ script: String) -> [String: String] {
+  Dictionary(caseArguments(script, "env").compactMap { pair -> (String, String)? in
+    guard let eq = pair.firstIndex(of: "=") else { return nil }
+    return (String(pair[..<eq]), String(pair[pair.index(after: eq)...]))
+  }, uniquingKeysWith: { $1 })
+}
+
 /// `Tests/Golden/runtime/*.st`: runs swiftrace for real and compares stdout with `.stdout`.
 @Suite(.serialized) struct RuntimeGoldenTests {
   @Test(arguments: Golden.cases("runtime"))
@@ -70,7 +78,7 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).st")
     try script.write(to: file, atomically: true, encoding: .utf8)
     let result = try runProcess(swiftraceExecutable, caseArguments(script) + [file.path] + caseArguments(script, "params"),
-                                currentDirectory: Golden.repositoryRoot)
+                                environment: caseEnvironment(script), currentDirectory: Golden.repositoryRoot)
     #expect(result.status == 0, "exit \(result.status): \(result.stderr)")
     if let failure = Golden.compare(result.stdout, suite: "runtime", name: name, ext: "stdout") {
       Issue.record("\(failure)\nstderr: \(result.stderr)")
@@ -155,8 +163,9 @@ func caseArguments(_ script: String, _ directive: String = "args") -> [String] {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(name).bt")
     try script.write(to: file, atomically: true, encoding: .utf8)
     let args = ["-f", format] + caseArguments(script) + [file.path]
-    var theirs = try runProcess(bpftrace, args, currentDirectory: Golden.repositoryRoot)
-    let ours = try runProcess(swiftraceExecutable, args, currentDirectory: Golden.repositoryRoot)
+    let environment = caseEnvironment(script)
+    var theirs = try runProcess(bpftrace, args, environment: environment, currentDirectory: Golden.repositoryRoot)
+    let ours = try runProcess(swiftraceExecutable, args, environment: environment, currentDirectory: Golden.repositoryRoot)
     if format == "json" { theirs.stdout = theirs.stdout.split(separator: "\n").map { $0 + "\n" }.joined() }
     #expect(theirs.status == 0, "bpftrace failed: \(theirs.stderr)")
     #expect(ours.status == 0, "swiftrace failed: \(ours.stderr)")
