@@ -254,6 +254,21 @@ def main():
             rows.append(["bpftrace (until 'Attaching N probes...')", fmt(theirs)])
         table(rows)
 
+        # One probe of N statements: compiled (1,000), or refused as too large for BPF (10,000 and
+        # 100,000: found before LLVM runs, so the time grows with the script, not with LLVM).
+        print("\n## One probe of N statements: seconds until compiled or refused (--emit-elf)\n")
+        rows = [["statements", "swiftrace seconds", "outcome"]]
+        for n in (1_000, 10_000, 100_000):
+            path = os.path.join(BUILD, f"statements{n}.bt")
+            with open(path, "w") as f:
+                f.write("BEGIN {\n" + "".join(f"  @a{i % 50} = {i};\n" for i in range(n)) + "  exit();\n}\n")
+            start = time.perf_counter()
+            r = subprocess.run([SWIFTRACE, "--emit-elf", os.path.join(BUILD, "statements.o"), path],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            outcome = "compiled" if r.returncode == 0 else ("refused: too large" if "too large" in r.stderr else "failed")
+            rows.append([f"{n:,}", fmt(time.perf_counter() - start), outcome])
+        table(rows)
+
     # 5. SIGINT to exit with 6 tracepoints attached (opensnoop-like).
     if wanted("stop"):
         print("\n## SIGINT to exit, 6 tracepoints attached\n")

@@ -6,3 +6,4 @@
 #include <llvm-c/Support.h>
 #include <llvm-c/Error.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <llvm-c/Object.h>

@@ -47,7 +47,7 @@ public enum RawBytes {
 
   /// The bytes a string stands for: UTF-8, with each escape scalar written as its byte.
   public static func bytes(of s: String) -> [UInt8] {
-    guard s.utf8.contains(0xF4) else { return Array(s.utf8) }
+    guard mayHoldEscapes(s) else { return Array(s.utf8) }
     var out: [UInt8] = []
     out.reserveCapacity(s.utf8.count)
     for scalar in s.unicodeScalars {
@@ -58,13 +58,20 @@ public enum RawBytes {
 
   /// The number of bytes `bytes(of:)` would give, without building them.
   public static func count(of s: String) -> Int {
-    guard s.utf8.contains(0xF4) else { return s.utf8.count }
+    guard mayHoldEscapes(s) else { return s.utf8.count }
     return s.unicodeScalars.reduce(0) { $0 + (escapedByte($1) != nil ? 1 : UTF8.width($1)) }
   }
 
   /// Whether the string holds bytes that are not valid UTF-8.
   public static func hasEscapes(_ s: String) -> Bool {
-    s.utf8.contains(0xF4) && s.unicodeScalars.contains { escapedByte($0) != nil }
+    mayHoldEscapes(s) && s.unicodeScalars.contains { escapedByte($0) != nil }
+  }
+
+  /// Whether the string has the lead byte of the escape plane (F4): one memchr over its UTF-8,
+  /// since output of any size (a dump of a 100,000-line program) passes through here.
+  static func mayHoldEscapes(_ s: String) -> Bool {
+    s.utf8.withContiguousStorageIfAvailable { $0.isEmpty ? false : memchr($0.baseAddress!, 0xF4, $0.count) != nil }
+      ?? s.utf8.contains(0xF4)
   }
 }
 

@@ -262,6 +262,11 @@ public enum Driver {
       // LLVM writes "NAME:LINE:COL: in function FN TYPE: what": a located diagnostic.
       stderr.write(BackendLimitReport(message: message, source: source, probes: checked.probes).render())
       return 1
+    } catch .tooLarge(let index, let instructions, let found) {
+      let probe = checked.probes.first { $0.index == index }
+      stderr.write(DiagnosticRenderer(source: source).render([
+        oversizedProbeDiagnostic(probe, instructions: instructions, found: found)]))
+      return 1
     } catch {
       stderr.write(SystemMessage.error("\(error)"))
       return 1

@@ -1,4 +1,5 @@
 import SwiftraceBasics
+import SwiftraceIRGen
 import SwiftraceSema
 
 /// A verifier rejection as a located diagnostic: the probe, the script line of the instruction the
@@ -55,7 +56,13 @@ struct VerifierReport {
 
   func diagnostic(in source: SourceFile) -> Diagnostic {
     let name = probe.map { "probe '\($0.name)'" } ?? "program '\(program)'"
-    return Diagnostic(.error, id: "verifier.rejected", "the kernel's BPF verifier rejected \(name): \(reason)",
+    var why = reason
+    // The verifier rewrites some instructions into several (inlined helpers), which can stretch a
+    // branch of a program near the size limit past what BPF branches reach.
+    if why.contains("16-bit range") || why.hasPrefix("jump out of range") {
+      why += " (the probe is too large: BPF branches reach \(groupedDigits(BPFSizeLimits.branchReach)) instructions; split its work over several probes)"
+    }
+    return Diagnostic(.error, id: "verifier.rejected", "the kernel's BPF verifier rejected \(name): \(why)",
                       at: range(in: source))
   }
 
@@ -94,4 +101,33 @@ struct BackendLimitReport {
                                 at: SourceRange(start: start, end: start + 1))
     return DiagnosticRenderer(source: source).render([diagnostic])
   }
+}
+
+/// A probe over BPF's size limits (BPFSizeLimits): where it is, how big, and what to do.
+func oversizedProbeDiagnostic(_ probe: CheckedProbe?, instructions: Int, found: OversizeEvidence) -> Diagnostic {
+  let n = groupedDigits(instructions)
+  let reach = groupedDigits(BPFSizeLimits.branchReach)
+  let why: String
+  switch found {
+  case .irInstructions:
+    why = "at least \(n) instructions before optimization, and a probe has at most \(groupedDigits(BPFSizeLimits.maxInstructions)) here, as BPF branches reach \(reach) instructions"
+  case .objectInstructions:
+    why = "\(n) instructions, and a probe has at most \(groupedDigits(BPFSizeLimits.maxInstructions)) here, as BPF branches reach \(reach) instructions"
+  case .branchReach:
+    why = "\(n) instructions, with a branch across more than the \(reach) instructions BPF branches reach"
+  }
+  return Diagnostic(.error, id: "codegen.tooLarge",
+                    "probe '\(probe?.name ?? "?")' is too large for BPF: \(why); split its work over several probes",
+                    at: probe.map { $0.decl.attachPoints.first?.range ?? $0.decl.range } ?? SourceRange(start: 0, end: 0))
+}
+
+/// 250012 as "250,012".
+func groupedDigits(_ n: Int) -> String {
+  var digits = String(n.magnitude)
+  var i = digits.count - 3
+  while i > 0 {
+    digits.insert(",", at: digits.index(digits.startIndex, offsetBy: i))
+    i -= 3
+  }
+  return (n < 0 ? "-" : "") + digits
 }

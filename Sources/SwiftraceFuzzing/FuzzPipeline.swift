@@ -34,8 +34,8 @@ public enum FuzzPipeline {
     guard !diagnostics.hasErrors else { return }
     do {
       _ = try IRGenerator(checked: checked, options: IRGenOptions()).generateObject()
-    } catch .limit {
-      // A clear error (the program needs more than BPF's 512-byte stack, say), not a finding.
+    } catch .limit, .tooLarge {
+      // A clear error (the program is over BPF's size limits, say), not a finding.
     } catch {
       fatalError("the checker accepted a program that code generation refused: \(error)\n\(text)")
     }

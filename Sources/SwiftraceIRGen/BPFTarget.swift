@@ -73,6 +73,76 @@ public enum BPFTarget {
     let size = LLVMGetBufferSize(buffer)
     return start.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
   }
+
+  /// Each function symbol of an object this target emitted: its instructions (8 bytes each), and
+  /// whether one of its branches leaves it, which in a function under `BPFSizeLimits.maxInstructions`
+  /// is a branch LLVM wrapped around (see BPFSizeLimits).
+  static func functionShapes(_ elf: [UInt8], context: LLVMContextRef) -> [String: (instructions: Int, wrappedBranch: Bool)] {
+    elf.withUnsafeBufferPointer { bytes -> [String: (instructions: Int, wrappedBranch: Bool)] in
+      let raw = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+      guard let buffer = LLVMCreateMemoryBufferWithMemoryRange(raw, bytes.count, "object", 0) else { return [:] }
+      defer { LLVMDisposeMemoryBuffer(buffer) }
+      var message: UnsafeMutablePointer<CChar>?
+      guard let binary = LLVMCreateBinary(buffer, context, &message) else {
+        LLVMDisposeMessage(message)
+        return [:]
+      }
+      defer { LLVMDisposeBinary(binary) }
+      guard let symbols = LLVMObjectFileCopySymbolIterator(binary) else { return [:] }
+      defer { LLVMDisposeSymbolIterator(symbols) }
+      guard let section = LLVMObjectFileCopySectionIterator(binary) else { return [:] }
+      defer { LLVMDisposeSectionIterator(section) }
+      var shapes: [String: (instructions: Int, wrappedBranch: Bool)] = [:]
+      while LLVMObjectFileIsSymbolIteratorAtEnd(binary, symbols) == 0 {
+        defer { LLVMMoveToNextSymbol(symbols) }
+        guard let name = LLVMGetSymbolName(symbols) else { continue }
+        let count = Int(LLVMGetSymbolSize(symbols) / 8)
+        var wrapped = false
+        if count > BPFSizeLimits.branchReach {
+          LLVMMoveToContainingSection(section, symbols)
+          let start = Int(LLVMGetSymbolAddress(symbols)), size = Int(LLVMGetSectionSize(section))
+          if let contents = LLVMGetSectionContents(section), start >= 0, start + 8 * count <= size {
+            let code = UnsafeRawPointer(contents).advanced(by: start)
+            wrapped = (0..<count).contains { i in
+              let opcode = code.load(fromByteOffset: 8 * i, as: UInt8.self)
+              let isBranch = (opcode & 0x07 == 0x05 || opcode & 0x07 == 0x06) && opcode & 0xF0 != 0x80 && opcode & 0xF0 != 0x90
+              guard isBranch else { return false }
+              let offset = Int(Int16(littleEndian: code.loadUnaligned(fromByteOffset: 8 * i + 2, as: Int16.self)))
+              return !(0..<count).contains(i + 1 + offset)
+            }
+          }
+        }
+        shapes[String(cString: name)] = (count, wrapped)
+      }
+      return shapes
+    }
+  }
+
+}
+
+/// The sizes a BPF program can have here. A branch holds a 16-bit offset, so it reaches 32,767
+/// instructions, and LLVM 14 writes a longer one wrapped around without a word (the BPF backend has
+/// no branch relaxation). In a program of at most 65,536 instructions a wrapped branch lands outside
+/// it, which the verifier refuses ("jump out of range"); in a longer one it can land on another
+/// instruction and run the wrong code. So longer programs are refused, before the verifier sees them.
+public enum BPFSizeLimits {
+  public static let branchReach = 32_767
+  public static let maxInstructions = 65_536
+  /// Instructions of unoptimized IR (casts and stack slots aside) past which a function is refused
+  /// before LLVM runs, which takes seconds at this size. Over the examples and golden scripts a
+  /// program has 0.76 to 2 BPF instructions per such IR instruction; at 1.5 times the limit a refused
+  /// function would have to shrink by half to fit.
+  public static let maxIRInstructions = 3 * maxInstructions / 2
+}
+
+/// How a program was found over `BPFSizeLimits`.
+public enum OversizeEvidence: Sendable {
+  /// Unoptimized IR past `maxIRInstructions` (at least that many, when generation stopped early).
+  case irInstructions
+  /// The object's program past `maxInstructions`.
+  case objectInstructions
+  /// A branch in the object's program reaching farther than `branchReach`.
+  case branchReach
 }
 
 public enum IRGenError: Error, CustomStringConvertible {
@@ -81,11 +151,15 @@ public enum IRGenError: Error, CustomStringConvertible {
   case invalidModule(String)
   /// The program does not fit what BPF allows (the backend said so: the 512-byte stack, say).
   case limit(String)
+  /// A probe's program is over `BPFSizeLimits`: counted in IR before optimization, or in the object.
+  case tooLarge(probeIndex: Int, instructions: Int, found: OversizeEvidence)
 
   public var description: String {
     switch self {
     case .backend(let m): return "LLVM BPF backend: \(m)"
     case .limit(let m): return "the program does not fit BPF's limits: \(m)"
+    case .tooLarge(let index, let n, let found):
+      return "probe \(index) is too large for BPF: \(n) instructions (\(found))"
     case .invalidModule(let m): return "internal error: generated LLVM IR is invalid:\n\(m)"
     }
   }

@@ -4,7 +4,17 @@ import SwiftraceSyntax
 
 extension IRGenerator {
   func emit(_ block: Block) {
-    for stmt in block.statements { emit(stmt) }
+    for stmt in block.statements {
+      if oversized != nil { return }
+      emit(stmt)
+      guard stopWhenOversized else { continue }
+      statementsSinceSizeCheck += 1
+      if statementsSinceSizeCheck >= Self.statementsBetweenSizeChecks {
+        statementsSinceSizeCheck = 0
+        let count = instructionCount(function)
+        if count > BPFSizeLimits.maxIRInstructions { oversized = (probe.index, count) }
+      }
+    }
   }
 
   func emit(_ stmt: Stmt) {

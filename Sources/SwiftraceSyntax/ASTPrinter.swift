@@ -1,6 +1,8 @@
 /// The `--dump=ast` format: one node per line, children indented by one space, like bpftrace's `-d`.
 public struct ASTPrinter {
-  private var out = ""
+  /// One entry per line: an expression's note is added to its own line afterwards, which in one
+  /// growing string meant counting characters from the start (quadratic in the program's size).
+  private var lines: [String] = []
   /// Extra text for an expression's line, such as its type in `--dump=types`.
   private let annotate: (NodeID) -> String?
 
@@ -15,11 +17,11 @@ public struct ASTPrinter {
       p.line(1, "c \(folded)")
     }
     for probe in program.probes { p.visit(probe) }
-    return p.out
+    return p.lines.map { $0 + "\n" }.joined()
   }
 
   private mutating func line(_ depth: Int, _ text: String) {
-    out += String(repeating: " ", count: depth) + text + "\n"
+    lines.append(String(repeating: " ", count: depth) + text)
   }
 
   private mutating func visit(_ probe: ProbeDecl) {
@@ -77,11 +79,9 @@ public struct ASTPrinter {
   }
 
   private mutating func visit(_ e: Expr, depth: Int) {
-    let mark = out.count
+    let mark = lines.count
     defer {
-      if let note = annotate(e.id), let nl = out[out.index(out.startIndex, offsetBy: mark)...].firstIndex(of: "\n") {
-        out.insert(contentsOf: " :: \(note)", at: nl)
-      }
+      if let note = annotate(e.id), mark < lines.count { lines[mark] += " :: \(note)" }
     }
     switch e.kind {
     case .integer(let v): line(depth, "int \(v)")

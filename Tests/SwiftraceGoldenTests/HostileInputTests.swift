@@ -98,6 +98,34 @@ import Testing
     #expect(r.status == 1 && r.stderr == "ERROR: '/usr/bin/ls' is not a text file (it holds NUL bytes): give a script, or a program with -e\n")
   }
 
+  /// A probe over BPF's size limits is one located error, found before LLVM runs on it: 100,000
+  /// statements took 227 s and 2.65 GB to end in a verifier error; 10,000 ended in "jump out of
+  /// range" after 9 s.
+  @Test func oversizedProbesAreRefusedEarly() throws {
+    guard isRoot else { try Test.cancel("compiling for the kernel needs root") }
+    for n in [10_000, 100_000] {
+      let script = "BEGIN {\n" + (0..<n).map { "  @a\($0 % 50) = \($0);\n" }.joined() + "  exit();\n}\n"
+      let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-statements-\(n).st").path
+      try script.write(toFile: path, atomically: true, encoding: .utf8)
+      defer { try? FileManager.default.removeItem(atPath: path) }
+      let r = try runProcess(swiftraceExecutable, ["--dry-run", path], timeout: 60)
+      #expect(r.status == 1)
+      #expect(r.stderr.hasPrefix("\(path):1:1: ERROR: probe 'BEGIN' is too large for BPF: at least "), "\(r.stderr.prefix(500))")
+      #expect(r.stderr.contains("instructions before optimization, and a probe has at most 65,536 here"))
+    }
+  }
+
+  /// Under 65,536 instructions, a branch LLVM could not make reach (it wraps the offset without a
+  /// word) is found in the object and refused, naming the probe.
+  @Test func branchesBeyondReachAreRefused() throws {
+    guard isRoot else { try Test.cancel("compiling for the kernel needs root") }
+    let script = "BEGIN {\n" + (0..<2_500).map { "  @a\($0 % 50) = \($0);\n" }.joined() + "  exit();\n}\n"
+    let r = try runProcess(swiftraceExecutable, ["--dry-run", "-e", script], timeout: 60)
+    #expect(r.status == 1)
+    #expect(r.stderr.hasPrefix("<command-line>:1:1: ERROR: probe 'BEGIN' is too large for BPF: "), "\(r.stderr.prefix(500))")
+    #expect(r.stderr.contains("instructions, with a branch across more than the 32,767 instructions BPF branches reach"))
+  }
+
   /// A traced program's name, a path it passes to the kernel and a parameter that are not UTF-8 print
   /// as the bytes they are (they printed as U+FFFD), in printf and as map keys.
   @Test func bytesThatAreNotUTF8StayBytes() throws {
