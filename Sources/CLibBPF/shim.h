@@ -60,6 +60,14 @@ static inline int swr_release_descriptors_after_exit(void) {
 }
 
 #include <sys/prctl.h>
+#include <spawn.h>
+
+// glibc 2.34's posix_spawn action that closes every descriptor from `from` on (Swift's Glibc
+// module does not show it).
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *, int);
+static inline int swr_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+  return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
 
 // The `-c` command, started first (so that `cpid` is known when the program compiles) and held
 // until the probes are attached: the child blocks reading one byte from `hold_fd`, then execs
@@ -82,6 +90,9 @@ static inline int swr_spawn_held(const char *path, char *const argv[], char *con
   char go;
   if (read(hold_fd, &go, 1) != 1) _exit(127);
   close(hold_fd);
+  // Only stdin, stdout and stderr reach the command (not descriptors libraries opened without
+  // O_CLOEXEC).
+  syscall(__NR_close_range, 3, ~0U, 0);
   execve(path, argv, envp);
   _exit(127);
 }

@@ -322,7 +322,7 @@ public enum Driver {
       }
       sessionOptions.metrics = metricsServer
     }
-    defer { metricsServer?.shutdown() }
+    defer { metricsServer?.stop() }
     let names = { (role: BPFObjectCode.ProgramSymbol.Role) in
       Dictionary(uniqueKeysWithValues: code.programs.filter { $0.role == role }.map { ($0.probeIndex, $0.functionName) })
     }

@@ -1,26 +1,39 @@
-import CLibBPF
 import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SwiftraceRuntime
+import SwiftraceSema
 
 /// `--metrics HOST:PORT`: an HTTP server (SwiftNIO, one event-loop thread) whose `GET /metrics`
 /// answers with the live values of all maps as OpenMetrics text (or Prometheus' older text format
 /// for clients that do not ask for OpenMetrics).
 ///
-/// The maps are read on the session's thread, never on NIO's: a request queues a promise and
-/// writes to a pipe whose other end the session's event loop polls; the session renders the maps (with its
-/// symbolizer and decoders, which are not shared between threads) and fulfils every queued promise.
+/// The maps are read and rendered on a thread of the server's own (`scrapes`) with a reader the
+/// session gave it, never on NIO's thread (a large map would stall every connection) nor on the
+/// session's (it would stop draining events: 78% of a printf stream was lost during scrapes of a
+/// 200,000-key map). Requests that arrive while a scrape runs share the next one.
+///
+/// What a client may take is bounded (`Limits`): connections, the time to send a request, the time
+/// to read the answer; an idle keep-alive connection is closed after a few seconds.
 public final class MetricsServer: MapsEndpoint, @unchecked Sendable {
-  public let wakeFD: Int32
-  private let signalFD: Int32
   /// Where the server listens (the port is the real one when 0 was asked for).
   public let address: String
   private let group: MultiThreadedEventLoopGroup
   private let channel: Channel
-  private let queue: RequestQueue
+  private let scrapes: Scrapes
+
+  public enum Limits {
+    /// Connections served at once; at the limit a new one replaces the oldest that is not waiting
+    /// for an answer, so that idle clients cannot lock the others out or use up descriptors.
+    public static let connections = 64
+    /// From connecting (or the previous answer) to a complete request; also how long an idle
+    /// keep-alive connection stays open.
+    public static let request = TimeAmount.seconds(5)
+    /// To take an answer off the server.
+    public static let answer = TimeAmount.seconds(30)
+  }
 
   public struct BindError: Error, CustomStringConvertible {
     public let endpoint: String
@@ -33,33 +46,37 @@ public final class MetricsServer: MapsEndpoint, @unchecked Sendable {
     guard let (host, port) = Self.parse(endpoint: endpoint) else {
       throw BindError(endpoint: endpoint, reason: "expected HOST:PORT")
     }
-    var fds: [Int32] = [-1, -1]
-    guard swr_pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
-      throw BindError(endpoint: endpoint, reason: "pipe: \(String(cString: strerror(errno)))")
-    }
-    wakeFD = fds[0]
-    signalFD = fds[1]
-    let queue = RequestQueue(signalFD: fds[1])
-    self.queue = queue
+    let scrapes = Scrapes()
+    self.scrapes = scrapes
     group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let connections = Connections()
     let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-    var bound: Channel?
-    do {
-      bound = try bootstrap.childChannelInitializer { channel in
-        channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-          try channel.pipeline.syncOperations.addHandler(MetricsHandler(queue: queue))
+      .serverChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(connections: connections))
         }
-      }.bind(host: host, port: port).wait()
+      }
+      .childChannelInitializer { channel in
+        channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+          try channel.pipeline.syncOperations.addHandler(MetricsHandler(scrapes: scrapes, connections: connections))
+        }
+      }
+    do {
+      channel = try bootstrap.bind(host: host, port: port).wait()
     } catch {
       try? group.syncShutdownGracefully()
-      close(wakeFD)
-      close(signalFD)
-      throw BindError(endpoint: endpoint, reason: "\(error)")
+      throw BindError(endpoint: endpoint, reason: Self.sentence(error))
     }
-    channel = bound!
     let actualPort = channel.localAddress?.port ?? port
     address = host.contains(":") ? "[\(host)]:\(actualPort)" : "\(host):\(actualPort)"
+  }
+
+  /// A bind failure as a plain sentence ("Address already in use"), not NIO's call description.
+  static func sentence(_ error: Error) -> String {
+    if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+    if let unknown = error as? SocketAddressError.UnknownHost { return "unknown host '\(unknown.host)' (\(unknown.errorDescription))" }
+    return "\(error)"
   }
 
   /// HOST:PORT as the server binds it: `[::1]:9466` is IPv6, an empty host is every address; nil
@@ -73,122 +90,98 @@ public final class MetricsServer: MapsEndpoint, @unchecked Sendable {
     return (host.isEmpty ? "0.0.0.0" : host, Int(port))
   }
 
-  public func answerPending(_ snapshots: () -> [MapSnapshot]) {
-    var drain = [UInt8](repeating: 0, count: 64)
-    while read(wakeFD, &drain, drain.count) > 0 {}
-    let waiting = queue.take(closing: false)
-    guard !waiting.isEmpty else { return }
-    let maps = snapshots()
-    var texts: [OpenMetricsPrinter.Format: String] = [:]
-    for request in waiting {
-      if texts[request.format] == nil { texts[request.format] = OpenMetricsPrinter.print(maps, format: request.format) }
-      request.promise.succeed(texts[request.format]!)
-    }
+  public func serve(maps: [MapInfo], reader: MapReader) {
+    scrapes.start(maps: maps, reader: reader)
   }
 
-  /// Stops listening; requests still waiting are answered with 503.
-  public func shutdown() {
-    let waiting = queue.take(closing: true)
-    for request in waiting { request.promise.fail(ChannelError.ioOnClosedChannel) }
+  /// Stops listening and closes every connection; requests still waiting are answered with 503.
+  /// Returns once no scrape is running. Safe to call more than once.
+  public func stop() {
+    guard scrapes.close() else { return }
     try? channel.close().wait()
     try? group.syncShutdownGracefully()
-    close(wakeFD)
-    close(signalFD)
   }
 }
 
-/// Requests waiting for the session's thread; NIO's thread adds, the session's takes.
-final class RequestQueue: @unchecked Sendable {
+/// Requests waiting for a scrape, and the thread that makes them: NIO's thread adds, the scrape
+/// thread (a one-thread pool) takes.
+final class Scrapes: @unchecked Sendable {
   private let lock = NIOLock()
+  private let pool = NIOThreadPool(numberOfThreads: 1)
   struct Request {
     let promise: EventLoopPromise<String>
     let format: OpenMetricsPrinter.Format
   }
   private var pending: [Request] = []
+  private var maps: [MapInfo] = []
+  private var reader: MapReader?
+  private var running = false
   private var closed = false
-  private let signalFD: Int32
 
-  init(signalFD: Int32) { self.signalFD = signalFD }
+  init() { pool.start() }
 
-  /// A promise of the current maps' text, answered by the session's thread.
+  func start(maps: [MapInfo], reader: MapReader) {
+    let go = lock.withLock {
+      self.maps = maps
+      self.reader = reader
+      return claimRun()
+    }
+    if go { launch() }
+  }
+
+  /// A promise of the current maps' text.
   func request(on loop: EventLoop, format: OpenMetricsPrinter.Format) -> EventLoopFuture<String> {
     let promise = loop.makePromise(of: String.self)
-    let accepted = lock.withLock {
-      if closed { return false }
+    let (accepted, go) = lock.withLock { () -> (Bool, Bool) in
+      if closed { return (false, false) }
       pending.append(Request(promise: promise, format: format))
-      return true
+      return (true, claimRun())
     }
-    guard accepted else {
-      promise.fail(ChannelError.ioOnClosedChannel)
-      return promise.futureResult
-    }
-    var one: UInt8 = 1
-    _ = write(signalFD, &one, 1)
+    if !accepted { promise.fail(ChannelError.ioOnClosedChannel) }
+    if go { launch() }
     return promise.futureResult
   }
 
-  func take(closing: Bool) -> [Request] {
-    lock.withLock {
-      if closing { closed = true }
-      let waiting = pending
-      pending = []
-      return waiting
-    }
+  /// Under the lock: whether the caller starts a scrape (one runs at a time, and takes every
+  /// request waiting when it starts and while it runs).
+  private func claimRun() -> Bool {
+    guard !running, !closed, reader != nil, !pending.isEmpty else { return false }
+    running = true
+    return true
   }
-}
 
-/// One HTTP/1.1 connection: `GET /metrics` gets the maps, anything else a short 404.
-final class MetricsHandler: ChannelInboundHandler {
-  typealias InboundIn = HTTPServerRequestPart
-  typealias OutboundOut = HTTPServerResponsePart
-
-  private let queue: RequestQueue
-  private var head: HTTPRequestHead?
-
-  init(queue: RequestQueue) { self.queue = queue }
-
-  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-    switch unwrapInboundIn(data) {
-    case .head(let request):
-      head = request
-    case .body:
-      break
-    case .end:
-      guard let request = head else { return }
-      head = nil
-      let path = request.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.uri
-      guard request.method == .GET || request.method == .HEAD, path == "/metrics" else {
-        respond(context, request, status: .notFound, type: "text/plain; charset=utf-8",
-                body: "swiftrace serves its maps at /metrics\n")
-        return
-      }
-      let format = OpenMetricsPrinter.Format(accept: request.headers.first(name: "Accept"))
-      queue.request(on: context.eventLoop, format: format).assumeIsolated().whenComplete { result in
-        switch result {
-        case .success(let text):
-          self.respond(context, request, status: .ok, type: format.contentType, body: text)
-        case .failure:
-          self.respond(context, request, status: .serviceUnavailable, type: "text/plain; charset=utf-8",
-                       body: "the trace has ended\n")
+  private func launch() {
+    pool.submit { [self] _ in
+      while true {
+        let (waiting, mapsNow, readerNow) = lock.withLock { () -> ([Request], [MapInfo], MapReader?) in
+          let taken = closed ? [] : pending
+          pending = closed ? pending : []
+          if taken.isEmpty { running = false }
+          return (taken, self.maps, self.reader)
+        }
+        guard !waiting.isEmpty, let readerNow else { return }
+        let snapshots = mapsNow.map(readerNow.snapshot(of:))
+        var texts: [OpenMetricsPrinter.Format: String] = [:]
+        for request in waiting {
+          if texts[request.format] == nil { texts[request.format] = OpenMetricsPrinter.print(snapshots, format: request.format) }
+          request.promise.succeed(texts[request.format]!)
         }
       }
     }
   }
 
-  private func respond(_ context: ChannelHandlerContext, _ request: HTTPRequestHead, status: HTTPResponseStatus,
-                       type: String, body: String) {
-    var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
-    buffer.writeString(body)
-    var headers = HTTPHeaders()
-    headers.add(name: "Content-Type", value: type)
-    headers.add(name: "Content-Length", value: String(buffer.readableBytes))
-    let keepAlive = request.isKeepAlive
-    if !keepAlive { headers.add(name: "Connection", value: "close") }
-    context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))),
-                  promise: nil)
-    if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
-    context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-      if !keepAlive { context.close(promise: nil) }
+  /// Refuses new requests and fails the waiting ones, then waits for a running scrape to end (its
+  /// reader reads maps that are about to go away). False if already closed.
+  func close() -> Bool {
+    let (first, waiting) = lock.withLock { () -> (Bool, [Request]) in
+      if closed { return (false, []) }
+      closed = true
+      let taken = pending
+      pending = []
+      return (true, taken)
     }
+    for request in waiting { request.promise.fail(ChannelError.ioOnClosedChannel) }
+    if first { try? pool.syncShutdownGracefully() }
+    return first
   }
 }

@@ -90,6 +90,9 @@ public final class ChildProcess {
 /// Starts /bin/sh with `arguments` (after argv[0]) and `actions`: its pid and posix_spawn's
 /// result (0, or the errno).
 func spawnShell(_ arguments: [String], _ actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, rc: Int32) {
+  // Only stdin, stdout and stderr reach the command: not the metrics socket, BPF objects, epoll
+  // instances or files of ours that a library opened without O_CLOEXEC.
+  swr_spawn_close_from(&actions, 3)
   var cargs: [UnsafeMutablePointer<CChar>?] = (["/bin/sh"] + arguments).map { $0.rawCStringCopy() } + [nil]
   defer { cargs.forEach { free($0) } }
   var child: pid_t = 0

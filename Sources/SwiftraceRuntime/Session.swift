@@ -27,12 +27,15 @@ public struct SessionOptions {
   public init() {}
 }
 
-/// Something that shows the maps while the trace runs (`--metrics`). The session renders them on
-/// its own thread whenever `wakeFD` becomes readable, so that nothing else touches its state.
+/// Something that shows the maps while the trace runs (`--metrics`), on a thread of its own: the
+/// session hands it a reader of its own and goes on draining events.
 public protocol MapsEndpoint: AnyObject {
-  var wakeFD: Int32 { get }
-  /// Answers every waiting request from the maps as `snapshots` reads them (called at most once).
-  func answerPending(_ snapshots: () -> [MapSnapshot])
+  /// Serves the maps from now on: `maps` lists them, `reader` reads them (on the endpoint's
+  /// thread, one call at a time).
+  func serve(maps: [MapInfo], reader: MapReader)
+  /// Stops serving and closes every socket. The session calls it when the trace ends, before the
+  /// maps go away and before a child inherits its descriptors (BPFLink.releaseAfterExit).
+  func stop()
 }
 
 /// One run of a compiled program: load, BEGIN, attach, print events until told to stop, detach,
@@ -52,7 +55,9 @@ public final class Session {
   /// Set when END starts: from then on events print again, even after an exit().
   var endStarted = false
   /// Maps zero() has run on: an all-zero histogram among them prints (empty) instead of not at all.
-  var zeroedMaps = Set<String>()
+  let zeroedMaps = ZeroedMaps()
+  /// Reads the maps for the session's output, once loaded.
+  var mapReader: MapReader?
   /// Breakpoints placed for `watchpoint:FUNCTION+argN` probes, by watched address.
   var watchedAddresses: [UInt64: [(probe: Int, link: BPFLink)]] = [:]
   var formatters: [PrintfFormatter] = []
@@ -66,7 +71,7 @@ public final class Session {
   var fullCheckedAt: UInt64 = 0
   /// Set once loaded: actions read and rewrite its maps while events arrive.
   var object: BPFObject?
-  let symbolizer = Symbolizer()
+  let symbolizer: Symbolizer
 
   /// The object and the symbols in it, as produced by code generation.
   public struct ObjectCode {
@@ -100,6 +105,17 @@ public final class Session {
     self.options = options
     out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
+    symbolizer = Self.makeSymbolizer(checked, options)
+    formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
+    symbolizer.readStack = { [unowned self] symbol, id in
+      guard let object else { return nil }
+      return Self.readStack(object, code, symbol, id)
+    }
+  }
+
+  /// A symbolizer that knows the program's binaries: the session's, and one for each other thread.
+  static func makeSymbolizer(_ checked: CheckedProgram, _ options: SessionOptions) -> Symbolizer {
+    let symbolizer = Symbolizer()
     symbolizer.resolvesUserSymbols = options.userSymbols
     for p in checked.probes {
       switch p.kind {
@@ -110,12 +126,22 @@ public final class Session {
     }
     if let path = options.child?.executablePath { symbolizer.knowFile(path) }
     symbolizer.demanglesNames = options.demangle
-    formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
-    symbolizer.readStack = { [unowned self] symbol, id in
-      guard let name = code.mapSymbols[symbol], let map = object?.map(named: name) else { return nil }
-      let key = withUnsafeBytes(of: id.littleEndian) { Array($0) }
-      return map.lookup(key, perCPU: false)
-    }
+    return symbolizer
+  }
+
+  static func readStack(_ object: BPFObject, _ code: ObjectCode, _ symbol: String, _ id: UInt32) -> [UInt8]? {
+    guard let name = code.mapSymbols[symbol], let map = object.map(named: name) else { return nil }
+    let key = withUnsafeBytes(of: id.littleEndian) { Array($0) }
+    return map.lookup(key, perCPU: false)
+  }
+
+  /// A reader of the maps with a symbolizer of its own, for `--metrics`' thread.
+  func metricsReader(_ object: BPFObject) -> MapReader {
+    let symbolizer = Self.makeSymbolizer(checked, options)
+    let code = code
+    symbolizer.readStack = { symbol, id in Self.readStack(object, code, symbol, id) }
+    return MapReader(object: object, mapSymbols: code.mapSymbols, probeNames: checked.probes.map(\.name),
+                     symbolizer: symbolizer, zeroed: zeroedMaps)
   }
 
   /// Returns the exit status.
@@ -143,7 +169,14 @@ public final class Session {
     }
     if options.dryRun { return 0 }
     self.object = object
-    defer { self.object = nil }
+    mapReader = MapReader(object: object, mapSymbols: code.mapSymbols, probeNames: checked.probes.map(\.name),
+                          symbolizer: symbolizer, zeroed: zeroedMaps)
+    defer {
+      options.metrics?.stop()
+      mapReader = nil
+      self.object = nil
+    }
+    options.metrics?.serve(maps: checked.maps, reader: metricsReader(object))
 
     guard let ringMap = object.map(named: code.ringBufferSymbol) else {
       throw .system(what: "the object has no event ring buffer", errno: ENOENT)
@@ -191,6 +224,9 @@ public final class Session {
       }
     }
 
+    // The trace has ended: scrapes are answered 503 from here on, and the endpoint's sockets are
+    // closed before a child could inherit them.
+    options.metrics?.stop()
     // Stop every probe at once (a flag they check first), so that END and the maps see a quiet
     // system; detaching, which takes the kernel ~85 ms per tracepoint, comes after the output.
     if let flag = object.map(named: code.stoppedMap), flag.valueSize == 8,
@@ -343,8 +379,6 @@ public final class Session {
       }
     }
     defer { if targetFD >= 0 { close(targetFD) } }
-    let metricsSlot = fds.count
-    if let metrics = options.metrics { fds.append(pollfd(fd: metrics.wakeFD, events: Int16(POLLIN), revents: 0)) }
     while !exitRequested {
       // Events do not wake us (see IRGen's sendEvent), so the ring buffer is drained every 10 ms;
       // exit(), signals and the child's exit still wake the poll at once.
@@ -366,11 +400,8 @@ public final class Session {
           out.flush()
         }
       }
-      if let metrics = options.metrics, fds[metricsSlot].revents != 0 {
-        metrics.answerPending { checked.maps.map(snapshot(of:)) }
-      }
       // The -c child or the -p process exited.
-      if fds[2..<metricsSlot].contains(where: { $0.revents != 0 }) {
+      if fds[2...].contains(where: { $0.revents != 0 }) {
         reader.consume()
         break
       }
@@ -489,27 +520,11 @@ public final class Session {
     }
   }
 
-  func kernelMap(_ info: MapInfo) -> BPFMap? {
-    guard let symbol = code.mapSymbols[info.name] else { return nil }
-    return object?.map(named: symbol)
-  }
+  func kernelMap(_ info: MapInfo) -> BPFMap? { mapReader?.kernelMap(info) }
 
   /// A map's contents now, reduced over CPUs.
   func snapshot(of info: MapInfo) -> MapSnapshot {
-    let perCPU = info.storage != .hash
-    let decoder = MapDecoder(info: info, probeNames: checked.probes.map(\.name),
-                             cpus: perCPU ? BPFMap.possibleCPUs : 1, symbolizer: symbolizer)
-    guard let map = kernelMap(info) else { return MapSnapshot(info: info, entries: []) }
-    let raw = map.keys().compactMap { key in map.lookup(key, perCPU: perCPU).map { (key: key, value: $0) } }
-    var snapshot = MapSnapshot(info: info, decoder: decoder, raw: raw)
-    // A histogram held in an array reads all zero both before its first update and after zero();
-    // after zero() it exists, and prints empty as in bpftrace.
-    if snapshot.entries.isEmpty, info.storage == .perCPUArray, info.valueType.isHistogram, zeroedMaps.contains(info.name) {
-      let buckets: Int
-      if case .lhist(let bounds) = info.valueType { buckets = bounds.bucketCount } else { buckets = Log2Buckets.count }
-      snapshot.entries = [MapSnapshot.Entry(key: [], value: .histogram(Array(repeating: 0, count: buckets)))]
-    }
-    return snapshot
+    mapReader?.snapshot(of: info) ?? MapSnapshot(info: info, entries: [])
   }
 }
 

@@ -126,6 +126,23 @@ import Testing
     #expect(r.stderr.contains("instructions, with a branch across more than the 32,767 instructions BPF branches reach"))
   }
 
+  /// Commands swiftrace starts (system(), -c) get stdin, stdout and stderr only: the metrics
+  /// socket, an epoll instance and /dev/null reached them (`ls /proc/self/fd` listed 5, 8, 10).
+  @Test func childrenInheritOnlyTheStandardDescriptors() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    func descriptors(_ output: String) -> [String] {
+      output.split(separator: "\n").map(String.init).filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+    let system = try runProcess(swiftraceExecutable, ["--unsafe", "--metrics", "127.0.0.1:0", "-e",
+                                                      "BEGIN { system(\"ls /proc/self/fd\"); exit(); }"])
+    #expect(system.status == 0, "\(system.stderr)")
+    #expect(descriptors(system.stdout) == ["0", "1", "2", "3"], "\(system.stdout)")  // 3: ls's own directory
+    let child = try runProcess(swiftraceExecutable, ["--metrics", "127.0.0.1:0", "-c", "/bin/ls /proc/self/fd", "-e",
+                                                     "tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { exit(); }"])
+    #expect(child.status == 0, "\(child.stderr)")
+    #expect(descriptors(child.stdout) == ["0", "1", "2", "3"], "\(child.stdout)")
+  }
+
   /// A traced program's name, a path it passes to the kernel and a parameter that are not UTF-8 print
   /// as the bytes they are (they printed as U+FFFD), in printf and as map keys.
   @Test func bytesThatAreNotUTF8StayBytes() throws {
