@@ -90,9 +90,6 @@ static inline int swr_spawn_held(const char *path, char *const argv[], char *con
   char go;
   if (read(hold_fd, &go, 1) != 1) _exit(127);
   close(hold_fd);
-  // Only stdin, stdout and stderr reach the command (not descriptors libraries opened without
-  // O_CLOEXEC).
-  syscall(__NR_close_range, 3, ~0U, 0);
   execve(path, argv, envp);
   _exit(127);
 }

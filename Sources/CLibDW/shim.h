@@ -2,6 +2,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <elfutils/libdwelf.h>
 #include <stddef.h>
 
 // One binary, opened offline. libdwfl's standard callbacks also look for its separate debug file

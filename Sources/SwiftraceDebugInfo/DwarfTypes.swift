@@ -58,14 +58,23 @@ public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
 
   // MARK: Types
 
-  /// A DWARF type as a C type; typedefs and qualifiers are looked through.
-  func ctype(_ die: Dwarf_Die, in binary: Binary) -> CType {
+  /// Bounds on what DWARF may say: nesting of types and anonymous members, offsets in a record
+  /// and the size of an array (so that no sum or product of them can overflow).
+  static let maxDepth = 64
+  static let maxOffset: Dwarf_Word = 1 << 32
+
+  /// A DWARF type as a C type; typedefs and qualifiers are looked through. DWARF comes from files
+  /// anyone can write: sizes, counts and offsets are checked, and a type that refers to itself
+  /// (other than through a struct) ends at `maxDepth`.
+  func ctype(_ die: Dwarf_Die, in binary: Binary, depth: Int = 0) -> CType {
     var die = die
     var t = Dwarf_Die()
+    guard depth < Self.maxDepth else { return .unsupported("a type nested too deeply") }
     guard dwarf_peel_type(&die, &t) == 0 else { return .unsupported("unreadable type") }
     switch Int(dwarf_tag(&t)) {
     case DW_TAG_base_type:
       let size = Int(dwarf_bytesize(&t))
+      guard [1, 2, 4, 8].contains(size) else { return .unsupported(DIE.name(&t) ?? "an integer of \(size) bytes") }
       var encoding: Dwarf_Word = 0
       _ = swr_dwarf_udata(&t, UInt32(DW_AT_encoding), &encoding)
       switch Int(encoding) {
@@ -74,20 +83,25 @@ public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
       default: return .unsupported(DIE.name(&t) ?? "a floating-point type")
       }
     case DW_TAG_enumeration_type:
-      return .integer(bytes: max(1, Int(dwarf_bytesize(&t))), signed: false)
+      let size = Int(dwarf_bytesize(&t))
+      return .integer(bytes: [1, 2, 4, 8].contains(size) ? size : 4, signed: false)
     case DW_TAG_pointer_type, DW_TAG_reference_type, DW_TAG_rvalue_reference_type:
       guard let pointee = DIE.type(of: &t) else { return .pointer(.void) }
-      return .pointer(ctype(pointee, in: binary))
+      return .pointer(ctype(pointee, in: binary, depth: depth + 1))
     case DW_TAG_structure_type, DW_TAG_class_type, DW_TAG_union_type:
       return record(for: t, in: binary).map { .record($0) } ?? .unsupported("incomplete \(DIE.typeName(t))")
     case DW_TAG_array_type:
       guard let element = DIE.type(of: &t) else { return .unsupported("array") }
-      var result = ctype(element, in: binary)
+      var result = ctype(element, in: binary, depth: depth + 1)
       for var range in DIE.children(of: &t, tag: DW_TAG_subrange_type).reversed() {
         var count: Dwarf_Word = 0
         if swr_dwarf_udata(&range, UInt32(DW_AT_count), &count) != 0 {
           var upper: Dwarf_Word = 0
-          count = swr_dwarf_udata(&range, UInt32(DW_AT_upper_bound), &upper) == 0 ? upper + 1 : 0
+          count = swr_dwarf_udata(&range, UInt32(DW_AT_upper_bound), &upper) == 0 ? upper &+ 1 : 0
+        }
+        let (bytes, overflow) = result.size.multipliedReportingOverflow(by: Int(min(count, Self.maxOffset)))
+        guard count <= Self.maxOffset, !overflow, bytes <= Int(Self.maxOffset) else {
+          return .unsupported("an array of \(count) elements")
         }
         result = .array(result, count: Int(count))
       }
@@ -116,27 +130,34 @@ public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
     return ref
   }
 
-  private func collectFields(of die: Dwarf_Die, in binary: Binary, base: Int, into result: inout [RecordField]) {
+  private func collectFields(of die: Dwarf_Die, in binary: Binary, base: Int, depth: Int = 0,
+                             into result: inout [RecordField]) {
+    guard depth < Self.maxDepth else { return }
     var die = die
     for var member in DIE.children(of: &die, tag: DW_TAG_member) {
       var location: Dwarf_Word = 0
       var bitOffset: Dwarf_Word = 0
       var byteOffset = base
       if swr_dwarf_udata(&member, UInt32(DW_AT_data_member_location), &location) == 0 {
+        guard location <= Self.maxOffset else { continue }
         byteOffset += Int(location)
       }
       let bitSize = dwarf_hasattr(&member, UInt32(DW_AT_bit_size)) != 0 ? Int(dwarf_bitsize(&member)) : 0
+      guard bitSize >= 0 && bitSize <= 64 else { continue }
       var bitInByte = 0
       if bitSize > 0, swr_dwarf_udata(&member, UInt32(DW_AT_data_bit_offset), &bitOffset) == 0 {
+        guard bitOffset <= Self.maxOffset * 8 else { continue }
         byteOffset = base + Int(bitOffset) / 8
         bitInByte = Int(bitOffset) % 8
       }
-      guard let typeDie = DIE.type(of: &member) else { continue }
+      guard byteOffset <= Self.maxOffset, let typeDie = DIE.type(of: &member) else { continue }
       guard let name = DIE.name(&member) else {
         // An anonymous struct or union: its members belong to this record, as in C.
         var inner = Dwarf_Die()
         var peeled = typeDie
-        if dwarf_peel_type(&peeled, &inner) == 0 { collectFields(of: inner, in: binary, base: byteOffset, into: &result) }
+        if dwarf_peel_type(&peeled, &inner) == 0 {
+          collectFields(of: inner, in: binary, base: byteOffset, depth: depth + 1, into: &result)
+        }
         continue
       }
       result.append(RecordField(name: name, offset: byteOffset, type: ctype(typeDie, in: binary),

@@ -1,5 +1,7 @@
+import CLibDW
 import FoundationEssentials
 import Glibc
+import SwiftraceBasics
 
 /// Finds a file by inode and device, or by GNU build id: how BPF identifies the file behind a
 /// user address once the process may be gone. The candidates are the files mapped by running
@@ -78,33 +80,18 @@ final class FileIndex {
     return true
   }
 
-  /// The GNU build id (NT_GNU_BUILD_ID in a PT_NOTE segment) of an ELF file, as hex; read from the
-  /// headers and notes only.
+  /// The GNU build id of an ELF file, as hex: elfutils finds the note (libelf reads the parts it
+  /// needs with pread, not mmap, so a file truncated meanwhile is an error, not a SIGBUS).
   static func buildID(of path: String) -> String? {
-    guard let file = PosixFile(path: path) else { return nil }
-    func read(_ offset: UInt64, _ count: Int) -> [UInt8] { file.read(at: offset, count: count) }
-    let header = read(0, 64)
-    guard header.count == 64, header[0] == 0x7f, header[1] == 0x45, header[2] == 0x4c, header[3] == 0x46,
-      header[4] == 2, header[5] == 1 else { return nil }
-    let phOffset = u64(header, 32), phSize = u16(header, 54), phCount = u16(header, 56)
-    guard phSize >= 56, phCount < 256 else { return nil }
-    let table = read(phOffset, phSize * phCount)
-    guard table.count == phSize * phCount else { return nil }
-    for i in 0..<phCount {
-      let p = i * phSize
-      guard u32(table, p) == 4 else { continue }  // PT_NOTE
-      let notes = read(u64(table, p + 8), Int(min(u64(table, p + 32), 4096)))
-      var o = 0
-      while o + 12 <= notes.count {
-        let nameSize = Int(u32(notes, o)), descSize = Int(u32(notes, o + 4)), type = u32(notes, o + 8)
-        let descAt = o + 12 + (nameSize + 3) / 4 * 4
-        guard descAt + descSize <= notes.count else { break }
-        if type == 3, nameSize == 4, notes[(o + 12)..<(o + 15)].elementsEqual("GNU".utf8) {
-          return hexDigits(notes[descAt..<(descAt + descSize)])
-        }
-        o = descAt + (descSize + 3) / 4 * 4
-      }
-    }
-    return nil
+    let fd = path.withRawCString { open($0, O_RDONLY | O_CLOEXEC) }
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    _ = elf_version(UInt32(EV_CURRENT))
+    guard let elf = elf_begin(fd, ELF_C_READ, nil) else { return nil }
+    defer { elf_end(elf) }
+    var id: UnsafeRawPointer?
+    let count = dwelf_elf_gnu_build_id(elf, &id)
+    guard count > 0, let id else { return nil }
+    return hexDigits(UnsafeRawBufferPointer(start: id, count: count))
   }
 }

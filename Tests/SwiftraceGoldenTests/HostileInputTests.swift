@@ -57,6 +57,20 @@ import Testing
     }
   }
 
+  /// Every input a fuzzer found a crash with (Tests/Fixtures/fuzz-findings) goes through its
+  /// fuzz target again, as a test: the fix stays a fix.
+  @Test func fuzzerFindingsStayFixed() throws {
+    let directory = Golden.repositoryRoot.appendingPathComponent("Tests/Fixtures/fuzz-findings/elf").path
+    let target = URL(fileURLWithPath: swiftraceExecutable).deletingLastPathComponent().appendingPathComponent("swiftrace-fuzz-elf").path
+    guard FileManager.default.isExecutableFile(atPath: target) else { try Test.cancel("\(target) is not built") }
+    let findings = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    #expect(!findings.isEmpty)
+    for name in findings {
+      let r = try runProcess(target, [directory + "/" + name], environment: ["SWIFT_BACKTRACE": "enable=no"], timeout: 60)
+      #expect(r.status == 0, "\(name): status \(r.status): \(r.stderr.suffix(500))")
+    }
+  }
+
   /// A program whose section headers are corrupt still runs; its frames in a traced stack must
   /// not take the trace down with them.
   @Test func corruptELFInATracedStack() throws {
@@ -126,9 +140,11 @@ import Testing
     #expect(r.stderr.contains("instructions, with a branch across more than the 32,767 instructions BPF branches reach"))
   }
 
-  /// Commands swiftrace starts (system(), -c) get stdin, stdout and stderr only: the metrics
-  /// socket, an epoll instance and /dev/null reached them (`ls /proc/self/fd` listed 5, 8, 10).
-  @Test func childrenInheritOnlyTheStandardDescriptors() throws {
+  /// Commands system() starts get stdin, stdout and stderr only: the metrics socket and an epoll
+  /// instance reached them (`ls /proc/self/fd` listed 5 and 8). (The -c command starts before any
+  /// of these exist, and any system call it makes counts under `pid == cpid`, so it is left as
+  /// bpftrace leaves it.)
+  @Test func systemCommandsInheritOnlyTheStandardDescriptors() throws {
     guard isRoot else { try Test.cancel("needs root") }
     func descriptors(_ output: String) -> [String] {
       output.split(separator: "\n").map(String.init).filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
@@ -137,10 +153,6 @@ import Testing
                                                       "BEGIN { system(\"ls /proc/self/fd\"); exit(); }"])
     #expect(system.status == 0, "\(system.stderr)")
     #expect(descriptors(system.stdout) == ["0", "1", "2", "3"], "\(system.stdout)")  // 3: ls's own directory
-    let child = try runProcess(swiftraceExecutable, ["--metrics", "127.0.0.1:0", "-c", "/bin/ls /proc/self/fd", "-e",
-                                                     "tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { exit(); }"])
-    #expect(child.status == 0, "\(child.stderr)")
-    #expect(descriptors(child.stdout) == ["0", "1", "2", "3"], "\(child.stdout)")
   }
 
   /// A traced program's name, a path it passes to the kernel and a parameter that are not UTF-8 print
