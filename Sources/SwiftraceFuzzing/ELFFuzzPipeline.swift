@@ -1,4 +1,5 @@
 import Glibc
+import SwiftraceBPF
 import SwiftraceRuntime
 
 /// One fuzz input as an ELF file: written to memory-backed storage (/dev/shm), then read the way
@@ -13,12 +14,9 @@ public enum ELFFuzzPipeline {
   public static func run(_ bytes: UnsafeRawBufferPointer) {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
     guard fd >= 0 else { return }
-    var done = 0
-    while done < bytes.count {
-      let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-      if n <= 0 { break }
-      done += n
-    }
+    let file = FileOutput(fd: fd)
+    file.append { $0.append(contentsOf: bytes) }
+    file.flush()
     close(fd)
     ELFExamination.readEverything(at: path)
   }

@@ -9,7 +9,7 @@ public enum ELFExamination {
     if let elf = ELFSymbols(path: path) {
       for symbol in elf.symbols.prefix(64) {
         _ = elf.symbol(at: symbol.address &+ symbol.size / 2)
-        _ = elf.image.fileOffset(ofAddress: symbol.address).map { elf.address(ofFileOffset: $0) }
+        _ = elf.layout.fileOffset(ofAddress: symbol.address).map { elf.address(ofFileOffset: $0) }
       }
       _ = elf.symbol(at: .max)
     }

@@ -133,21 +133,9 @@ final class ELFImage {
     return result
   }
 
-  /// The ELF virtual address of a byte at `fileOffset` in the file.
-  func address(ofFileOffset offset: UInt64) -> UInt64? {
-    guard let s = segments.first(where: { offset >= $0.fileOffset && offset - $0.fileOffset < $0.fileSize }) else {
-      return nil
-    }
-    return offset - s.fileOffset &+ s.address
-  }
-
-  /// Where the byte at virtual `address` sits in the file: uprobes are placed by file offset.
-  func fileOffset(ofAddress address: UInt64) -> UInt64? {
-    guard let s = segments.first(where: { address >= $0.address && address - $0.address < $0.fileSize }) else {
-      return nil
-    }
-    return address - s.address &+ s.fileOffset
-  }
+  var layout: ELFLayout { ELFLayout(segments: segments, isPositionIndependent: isPositionIndependent) }
+  func address(ofFileOffset offset: UInt64) -> UInt64? { layout.address(ofFileOffset: offset) }
+  func fileOffset(ofAddress address: UInt64) -> UInt64? { layout.fileOffset(ofAddress: address) }
 }
 
 /// The NUL-terminated string at `offset` of `bytes`, read no further than `limit`.
@@ -167,4 +155,28 @@ func u16(_ bytes: [UInt8], _ offset: Int) -> Int {
 func u32(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
   guard offset >= 0, offset <= bytes.count - 4 else { return 0 }
   return (0..<4).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+}
+
+/// Where an ELF file's loadable segments are, in the file and in memory: a value that outlives the
+/// file's bytes (symbol tables keep it, not the whole file).
+struct ELFLayout: Sendable {
+  let segments: [ELFImage.Segment]
+  /// ET_DYN (shared objects, PIE executables) are loaded at a bias; ET_EXEC at their addresses.
+  let isPositionIndependent: Bool
+
+  /// The ELF virtual address of a byte at `fileOffset` in the file.
+  func address(ofFileOffset offset: UInt64) -> UInt64? {
+    guard let s = segments.first(where: { offset >= $0.fileOffset && offset - $0.fileOffset < $0.fileSize }) else {
+      return nil
+    }
+    return offset - s.fileOffset &+ s.address
+  }
+
+  /// Where the byte at virtual `address` sits in the file: uprobes are placed by file offset.
+  func fileOffset(ofAddress address: UInt64) -> UInt64? {
+    guard let s = segments.first(where: { address >= $0.address && address - $0.address < $0.fileSize }) else {
+      return nil
+    }
+    return address - s.address &+ s.fileOffset
+  }
 }

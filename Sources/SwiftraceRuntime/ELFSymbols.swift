@@ -1,27 +1,41 @@
 import FoundationEssentials
 import Glibc
 import SwiftraceDebugInfo
+import Synchronization
 
 /// The function symbols of one ELF file (.symtab; else .dynsym and what its debug information
 /// adds) and its data objects.
-struct ELFSymbols {
+struct ELFSymbols: Sendable {
+  /// Each file's symbols, read once per run and shared by everything that asks (resolving uprobes
+  /// asks several questions of one file, then the session's and the metrics thread's symbolizers
+  /// ask of the same libraries); a file without .symtab costs a look into its debug information.
+  private static let cache = Mutex<[String: ELFSymbols?]>([:])
+
+  static func shared(_ path: String) -> ELFSymbols? {
+    if let known = cache.withLock({ $0[path] }) { return known }
+    let symbols = ELFSymbols(path: path)  // outside the lock: another thread may read it too, once
+    cache.withLock { _ = $0.updateValue(symbols, forKey: path) }
+    return symbols
+  }
+
   struct Symbol {
     let address: UInt64
     let size: UInt64
     let name: String
   }
 
-  let image: ELFImage
+  /// The segments, for file offsets (the file's bytes are not kept).
+  let layout: ELFLayout
   /// Functions, sorted by address.
   let symbols: [Symbol]
   /// Data objects (STT_OBJECT), by name: what `uaddr()` finds.
   let objects: [String: Symbol]
 
-  var isPositionIndependent: Bool { image.isPositionIndependent }
+  var isPositionIndependent: Bool { layout.isPositionIndependent }
 
   init?(path: String) {
     guard let image = ELFImage(path: path) else { return nil }
-    self.image = image
+    layout = image.layout
     // .symtab (2), else .dynsym (11).
     let table = image.sections.first { $0.type == 2 } ?? image.sections.first { $0.type == 11 }
     var symbols: [Symbol] = []
@@ -47,7 +61,7 @@ struct ELFSymbols {
     self.objects = objects
   }
 
-  func address(ofFileOffset offset: UInt64) -> UInt64? { image.address(ofFileOffset: offset) }
+  func address(ofFileOffset offset: UInt64) -> UInt64? { layout.address(ofFileOffset: offset) }
 
   /// The function containing `address` and the offset into it.
   func symbol(at address: UInt64) -> (name: String, offset: UInt64)? {

@@ -12,7 +12,6 @@ public final class Symbolizer {
   public var readStack: (_ symbol: String, _ id: UInt32) -> [UInt8]? = { _, _ in nil }
   private var kernelSymbols: [(address: UInt64, name: String)]?
   private var mappings: [Int32: [Mapping]] = [:]
-  private var elfFiles: [String: ELFSymbols?] = [:]
   /// CLOCK_REALTIME minus CLOCK_MONOTONIC, for strftime() of `nsecs`.
   private let wallClockOffset: Int64
 
@@ -223,11 +222,10 @@ public final class Symbolizer {
     return (text, mapping.path)
   }
 
-  /// The function at `fileOffset` in the ELF file at `path` (read once and kept), as `name` or
+  /// The function at `fileOffset` in the ELF file at `path` (read once per run), as `name` or
   /// `name+offset`, C++ names demangled unless asked not to.
   func symbol(inFile path: String, fileOffset: UInt64, withOffset: Bool) -> String? {
-    if elfFiles[path] == nil { elfFiles[path] = ELFSymbols(path: path) }
-    guard let elf = elfFiles[path] ?? nil, let virtual = elf.address(ofFileOffset: fileOffset),
+    guard let elf = ELFSymbols.shared(path), let virtual = elf.address(ofFileOffset: fileOffset),
       let (name, offset) = elf.symbol(at: virtual) else { return nil }
     let shown = demanglesNames ? Self.demangle(name) : name
     return withOffset ? "\(shown)+\(offset)" : shown

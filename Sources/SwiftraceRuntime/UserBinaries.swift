@@ -73,16 +73,7 @@ public enum UserBinaries {
     return files.compactMap { isELF($0) ? $0 : isELF("/proc/\(pid)/root\($0)") ? "/proc/\(pid)/root\($0)" : nil }
   }
 
-  /// Each file is read once per run: resolving one uprobe asks several questions of it, and a
-  /// file without .symtab costs a look into its debug information. (Compiling is single-threaded.)
-  nonisolated(unsafe) static var symbolCache: [String: ELFSymbols?] = [:]
-
-  static func symbols(of path: String) -> ELFSymbols? {
-    if let known = symbolCache[path] { return known }
-    let symbols = ELFSymbols(path: path)
-    symbolCache.updateValue(symbols, forKey: path)
-    return symbols
-  }
+  static func symbols(of path: String) -> ELFSymbols? { ELFSymbols.shared(path) }
 
   /// The names of the function symbols in the ELF file at `path` (.symtab, else .dynsym and its
   /// debug information's), sorted; nil if it is not a readable ELF file.
@@ -136,7 +127,7 @@ public enum UserBinaries {
     // Placed by file offset where the symbol is known here: a function that only the debug
     // information names (a static one in MiniDebugInfo) is unknown to libbpf.
     if let elf = symbols(of: path), let symbol = elf.symbols.first(where: { $0.name == name }),
-       let start = elf.image.fileOffset(ofAddress: symbol.address) {
+       let start = elf.layout.fileOffset(ofAddress: symbol.address) {
       return (nil, start + offset)
     }
     return (name, offset)
