@@ -44,9 +44,9 @@ final class DebugInfo {
 
   /// `struct { __uint(type, T); __uint(max_entries, N); __type(key, K); __type(value, V); }` as
   /// debug info attached to `global`, which lives in the `.maps` section.
-  func describeMap(_ global: LLVMValueRef, name: String, type: UInt32, maxEntries: Int,
+  func describeMap(_ global: LLVMValueRef, name: String, type: BPFMapType, maxEntries: Int,
                    keySize: Int?, valueSize: Int?, flags: Int = 0, line: UInt32) {
-    var members: [(String, LLVMMetadataRef)] = [("type", uintMember(Int(type))), ("max_entries", uintMember(maxEntries))]
+    var members: [(String, LLVMMetadataRef)] = [("type", uintMember(Int(type.rawValue))), ("max_entries", uintMember(maxEntries))]
     if flags != 0 { members.append(("map_flags", uintMember(flags))) }
     // A 4-byte key is an `unsigned int`: the kernel insists on an integer key for arrays (libbpf
     // would retry the creation without BTF).

@@ -6,30 +6,30 @@ extension IRGenerator {
   func emitBuiltin(_ builtin: Builtin, _ e: Expr) -> IRValue {
     let b = m.builder
     switch builtin {
-    case .pid:  // bpf_get_current_pid_tgid (14): tgid in the upper half
-      return .integer(LLVMBuildLShr(b, callHelper(14, []), m.int(32), ""))
+    case .pid:  // bpf_get_current_pid_tgid: tgid in the upper half
+      return .integer(LLVMBuildLShr(b, callHelper(.getCurrentPidTgid, []), m.int(32), ""))
     case .tid:
-      return .integer(LLVMBuildAnd(b, callHelper(14, []), m.int(0xffff_ffff), ""))
-    case .uid:  // bpf_get_current_uid_gid (15): gid in the upper half
-      return .integer(LLVMBuildAnd(b, callHelper(15, []), m.int(0xffff_ffff), ""))
+      return .integer(LLVMBuildAnd(b, callHelper(.getCurrentPidTgid, []), m.int(0xffff_ffff), ""))
+    case .uid:  // bpf_get_current_uid_gid: gid in the upper half
+      return .integer(LLVMBuildAnd(b, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
     case .gid:
-      return .integer(LLVMBuildLShr(b, callHelper(15, []), m.int(32), ""))
-    case .nsecs:  // bpf_ktime_get_ns (5)
-      return .integer(callHelper(5, []))
+      return .integer(LLVMBuildLShr(b, callHelper(.getCurrentUidGid, []), m.int(32), ""))
+    case .nsecs:
+      return .integer(callHelper(.ktimeGetNs, []))
     case .elapsed:
-      return .integer(LLVMBuildSub(b, callHelper(5, []), m.int(options.startTimeNanoseconds), ""))
-    case .cpu:  // bpf_get_smp_processor_id (8)
-      return .integer(LLVMBuildZExt(b, callHelper(8, [], returns: m.i32), m.i64, ""))
-    case .comm:  // bpf_get_current_comm (16) fills all 16 bytes
+      return .integer(LLVMBuildSub(b, callHelper(.ktimeGetNs, []), m.int(options.startTimeNanoseconds), ""))
+    case .cpu:
+      return .integer(LLVMBuildZExt(b, callHelper(.getSmpProcessorId, [], returns: m.i32), m.i64, ""))
+    case .comm:  // bpf_get_current_comm fills all 16 bytes
       let buffer = scratch(16)
-      callHelper(16, [buffer, m.int(16, m.i32)])
+      callHelper(.getCurrentComm, [buffer, m.int(16, m.i32)])
       return .buffer(buffer, size: 16)
     case .cpid:
       return .integer(m.int(options.childPID))
-    case .cgroup:  // bpf_get_current_cgroup_id (80)
-      return .integer(callHelper(80, []))
-    case .curtask:  // bpf_get_current_task (35)
-      return .integer(callHelper(35, []))
+    case .cgroup:
+      return .integer(callHelper(.getCurrentCgroupId, []))
+    case .curtask:
+      return .integer(callHelper(.getCurrentTask, []))
     case .probe:
       return .integer(m.int(UInt64(probe.index)))
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
@@ -51,10 +51,10 @@ extension IRGenerator {
       return .integer(m.int(0))  // only its fields are values; the checker enforces that
     case .ctx:
       return .integer(LLVMBuildPtrToInt(b, bytePointer(context), m.i64, "")!)
-    case .rand:  // bpf_get_prandom_u32 (7)
-      return .integer(LLVMBuildZExt(b, callHelper(7, [], returns: m.i32), m.i64, ""))
-    case .numaid:  // bpf_get_numa_node_id (42)
-      return .integer(LLVMBuildZExt(b, callHelper(42, [], returns: m.i32), m.i64, ""))
+    case .rand:
+      return .integer(LLVMBuildZExt(b, callHelper(.getPrandomU32, [], returns: m.i32), m.i64, ""))
+    case .numaid:
+      return .integer(LLVMBuildZExt(b, callHelper(.getNumaNodeId, [], returns: m.i32), m.i64, ""))
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       // Above the return address at the stack pointer: one 8-byte slot per argument.
       let sp = load64(offset(context, Self.stackPointerOffset))
@@ -74,8 +74,7 @@ extension IRGenerator {
     func userMemory(at address: LLVMValueRef) -> LLVMValueRef {
       let slot = scratch(8)
       store64(m.int(0), at: slot)
-      // bpf_probe_read_user (112)
-      callHelper(112, [slot, m.int(UInt64(argument.size), m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
+      callHelper(.probeReadUser, [slot, m.int(UInt64(argument.size), m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
       return load64(slot)
     }
     let value: LLVMValueRef
@@ -132,8 +131,7 @@ extension IRGenerator {
       return .integer(signed ? LLVMBuildSExt(b, v, m.i64, "") : LLVMBuildZExt(b, v, m.i64, ""))
     case .charArray(let length):
       let buffer = scratch(length)
-      // bpf_probe_read_kernel (113)
-      callHelper(113, [bytePointer(buffer), m.int(UInt64(length), m.i32), offset(context, field.offset)])
+      callHelper(.probeReadKernel, [bytePointer(buffer), m.int(UInt64(length), m.i32), offset(context, field.offset)])
       return .buffer(bytePointer(buffer), size: length)
     case .array:
       // A copy of the whole array: an index into it is then checked against its bounds.
@@ -148,7 +146,7 @@ extension IRGenerator {
       let source = LLVMBuildGEP2(b, m.i8, bytePointer(context), &index, 1, "")!
       let buffer = scratch(size)
       zero(buffer, bytes: size)
-      callHelper(115, [bytePointer(buffer), m.int(UInt64(size), m.i32), source])
+      callHelper(.probeReadKernelStr, [bytePointer(buffer), m.int(UInt64(size), m.i32), source])
       return .buffer(bytePointer(buffer), size: size)
     }
   }

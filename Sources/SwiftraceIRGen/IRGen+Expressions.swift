@@ -57,8 +57,7 @@ extension IRGenerator {
         guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
         let buffer = scratch(size)
         zero(buffer, bytes: size)
-        // bpf_d_path (147)
-        callHelper(147, [LLVMBuildIntToPtr(m.builder, emitInteger(args[0]), m.i8Ptr, "")!, bytePointer(buffer),
+        callHelper(.dPath, [LLVMBuildIntToPtr(m.builder, emitInteger(args[0]), m.i8Ptr, "")!, bytePointer(buffer),
                          m.int(UInt64(size), m.i32)])
         return .buffer(bytePointer(buffer), size: size)
       case .pton?:
@@ -355,7 +354,7 @@ extension IRGenerator {
       length = LLVMBuildTrunc(m.builder, limited, m.i32, "")
     }
     let pointer = LLVMBuildIntToPtr(m.builder, source.integer, m.i8Ptr, "")!
-    // bpf_probe_read_user_str (114) or bpf_probe_read_kernel_str (115): a typed pointer knows its
+    // bpf_probe_read_user_str or bpf_probe_read_kernel_str: a typed pointer knows its
     // memory (uptr()/kptr() set it); a plain address follows the probe's kind.
     let sourceType = checked.type(of: args[0])
     let space = sourceType.isPointer ? addressSpace(sourceType) : probe.kind.argumentAddressSpace

@@ -20,8 +20,7 @@ extension IRGenerator {
     // which the verifier lets the program follow.
     let meta = LLVMBuildIntToPtr(m.builder, load64(context), m.i8Ptr, "")!
     let seq = load64(meta)
-    // bpf_seq_printf (126)
-    callHelper(126, [seq, format, m.int(UInt64(text.rawByteCount + 1), m.i32), data,
+    callHelper(.seqPrintf, [seq, format, m.int(UInt64(text.rawByteCount + 1), m.i32), data,
                      m.int(UInt64(8 * values.count), m.i32)])
   }
 

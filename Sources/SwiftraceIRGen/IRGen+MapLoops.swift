@@ -30,8 +30,7 @@ extension IRGenerator {
   func emitMapLoop(variable: String, map: Expr, body: Block, _ stmt: Stmt) {
     guard case .map(let name, _) = map.kind, let info = checked.map(named: name) else { return }
     let callback = emitCallback(info: info, variable: variable, body: body, stmt)
-    // bpf_for_each_map_elem (164)
-    callHelper(164, [mapPointer(name), LLVMBuildBitCast(m.builder, callback, m.i8Ptr, ""), LLVMConstNull(m.i8Ptr),
+    callHelper(.forEachMapElem, [mapPointer(name), LLVMBuildBitCast(m.builder, callback, m.i8Ptr, ""), LLVMConstNull(m.i8Ptr),
                      m.int(0)])
   }
 

@@ -34,15 +34,15 @@ extension IRGenerator {
     return bytePointer(key)
   }
 
-  /// bpf_map_lookup_elem (1): a pointer to the value, or null.
+  /// bpf_map_lookup_elem: a pointer to the value, or null.
   func lookup(_ info: MapInfo, key: LLVMValueRef) -> LLVMValueRef {
-    callHelper(1, [mapPointer(info.name), key], returns: m.i8Ptr)
+    callHelper(.mapLookupElem, [mapPointer(info.name), key], returns: m.i8Ptr)
   }
 
-  /// bpf_map_update_elem (2) with BPF_ANY: on a per-CPU map this writes only this CPU's value.
+  /// bpf_map_update_elem with BPF_ANY: on a per-CPU map this writes only this CPU's value.
   /// A failed insert into a hash map (it is full) is counted per map, so that the loss is reported.
   func update(_ info: MapInfo, key: LLVMValueRef, value: LLVMValueRef) {
-    let rc = callHelper(2, [mapPointer(info.name), key, bytePointer(value), m.int(0)])
+    let rc = callHelper(.mapUpdateElem, [mapPointer(info.name), key, bytePointer(value), m.int(0)])
     if info.storage != .perCPUArray, let index = checked.maps.firstIndex(where: { $0.name == info.name }) {
       countIf(LLVMBuildICmp(m.builder, LLVMIntNE, rc, m.int(0), "")!, in: failedUpdates, index: index, "map.full")
     }

@@ -3,22 +3,22 @@ import SwiftraceSema
 import SwiftraceSyntax
 
 extension AddressSpace {
-  /// bpf_probe_read_user (112), bpf_probe_read_kernel (113), or bpf_probe_read (4), which picks
-  /// by the address when nothing says which memory it is.
-  var readHelper: UInt64 {
+  /// bpf_probe_read_user, bpf_probe_read_kernel, or bpf_probe_read, which picks by the address
+  /// when nothing says which memory it is.
+  var readHelper: BPFHelper {
     switch self {
-    case .user: return 112
-    case .kernel: return 113
-    case .unknown: return 4
+    case .user: return .probeReadUser
+    case .kernel: return .probeReadKernel
+    case .unknown: return .probeRead
     }
   }
 
-  /// The same for NUL-terminated strings: 114, 115 and bpf_probe_read_str (45).
-  var stringReadHelper: UInt64 {
+  /// The same for NUL-terminated strings.
+  var stringReadHelper: BPFHelper {
     switch self {
-    case .user: return 114
-    case .kernel: return 115
-    case .unknown: return 45
+    case .user: return .probeReadUserStr
+    case .kernel: return .probeReadKernelStr
+    case .unknown: return .probeReadStr
     }
   }
 }
@@ -69,7 +69,7 @@ extension IRGenerator {
     LLVMPositionBuilderAtEnd(m.builder, inside)
     var at: [LLVMValueRef?] = [LLVMBuildMul(m.builder, i, m.int(element.byteSize), "")]
     let source = LLVMBuildGEP2(m.builder, m.i8, bytePointer(p), &at, 1, "")!
-    callHelper(113, [result, m.int(UInt64(element.byteSize), m.i32), source])  // bpf_probe_read_kernel
+    callHelper(.probeReadKernel, [result, m.int(UInt64(element.byteSize), m.i32), source])  // bpf_probe_read_kernel
     LLVMBuildBr(m.builder, done)
     LLVMPositionBuilderAtEnd(m.builder, done)
     guard case .integer = element else { return .buffer(result, size: element.storageSize) }

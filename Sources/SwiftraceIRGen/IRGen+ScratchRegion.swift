@@ -71,8 +71,8 @@ extension IRGenerator {
     LLVMSetCurrentDebugLocation2(m.builder, nil)
     let key = LLVMBuildAlloca(m.builder, m.i32, "scratch.key")!
     LLVMBuildStore(m.builder, m.int(UInt64(slot), m.i32), key)
-    // bpf_map_lookup_elem (1): an array's slot always exists, but the verifier wants the check.
-    let value = callHelper(1, [LLVMBuildBitCast(m.builder, map, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
+    // bpf_map_lookup_elem: an array's slot always exists, but the verifier wants the check.
+    let value = callHelper(.mapLookupElem, [LLVMBuildBitCast(m.builder, map, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
     let ready = appendBlock("scratch.ready"), missing = appendBlock("scratch.missing")
     let check = LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, value, "")!, ready, missing)!
     LLVMPositionBuilderAtEnd(m.builder, missing)
@@ -93,7 +93,7 @@ extension IRGenerator {
   /// Describes the scratch map once every function has taken its slot and its size is known.
   func finishScratchMap() {
     guard let scratchMap else { return }
-    di.describeMap(scratchMap, name: Self.scratchMapSymbol, type: 6, maxEntries: scratchSlots, keySize: 4,
+    di.describeMap(scratchMap, name: Self.scratchMapSymbol, type: .perCPUArray, maxEntries: scratchSlots, keySize: 4,
                    valueSize: max(8, scratchValueSize), line: 1)
     regionBuilders.forEach { LLVMDisposeBuilder($0) }
     regionBuilders = []

@@ -46,18 +46,18 @@ extension IRGenerator {
       case .join: return emitJoin(args: args, call: e)
       case .delete: return emitDelete(args: args)
       case .debugf:
-        // bpf_trace_printk (6): format, its size, then up to three 8-byte values (strings by address).
+        // bpf_trace_printk: format, its size, then up to three 8-byte values (strings by address).
         guard case .buffer(let format, let size) = emitValue(args[0]) else { return }
-        callHelper(6, [format, m.int(UInt64(size), m.i32)] + args.dropFirst().map(kernelFormatArgument))
+        callHelper(.tracePrintk, [format, m.int(UInt64(size), m.i32)] + args.dropFirst().map(kernelFormatArgument))
         return
       case .signal:
-        // bpf_send_signal (109): to the current task's process.
+        // bpf_send_signal: to the current task's process.
         let number = checked.constants[e.id].map { m.int($0) } ?? emitInteger(args[0])
-        callHelper(109, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
+        callHelper(.sendSignal, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
         return
       case .override:
-        // bpf_override_return (58): the probed function returns this instead of running.
-        callHelper(58, [bytePointer(context), emitInteger(args[0])])
+        // bpf_override_return: the probed function returns this instead of running.
+        callHelper(.overrideReturn, [bytePointer(context), emitInteger(args[0])])
         return
       default: break
       }
@@ -300,7 +300,7 @@ extension IRGenerator {
       zero(zeroValue, bytes: info.valueSize)
       update(info, key: key, value: zeroValue)
     } else {
-      callHelper(3, [mapPointer(info.name), key])  // bpf_map_delete_elem
+      callHelper(.mapDeleteElem, [mapPointer(info.name), key])  // bpf_map_delete_elem
     }
   }
 
@@ -325,7 +325,7 @@ extension IRGenerator {
   /// exit() forces a wakeup (BPF_RB_FORCE_WAKEUP) so that stopping is immediate.
   func sendEvent(_ event: LLVMValueRef, size: Int, wakeUp: Bool = false) {
     let flags: UInt64 = wakeUp ? 2 : 1
-    let rc = callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(flags)])
+    let rc = callHelper(.ringbufOutput, [bytePointer(ringBuffer), bytePointer(event), m.int(UInt64(size)), m.int(flags)])
     countLostEventIf(LLVMBuildICmp(m.builder, LLVMIntNE, rc, m.int(0), "")!)
   }
 
@@ -342,8 +342,8 @@ extension IRGenerator {
     LLVMPositionBuilderAtEnd(m.builder, counting)
     let key = scratch(8)
     store64(m.int(UInt64(index)), at: key)
-    // bpf_map_lookup_elem (1) on the per-CPU array
-    let slot = callHelper(1, [LLVMBuildBitCast(m.builder, counters, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
+    // bpf_map_lookup_elem on the per-CPU array
+    let slot = callHelper(.mapLookupElem, [LLVMBuildBitCast(m.builder, counters, m.i8Ptr, "")!, bytePointer(key)], returns: m.i8Ptr)
     let found = appendBlock(name + ".count")
     LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, slot, "")!, found, done)
     LLVMPositionBuilderAtEnd(m.builder, found)

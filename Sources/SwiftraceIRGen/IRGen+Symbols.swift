@@ -17,14 +17,14 @@ extension IRGenerator {
     for limit in limits.sorted() {
       let symbol = StackFormat.mapSymbol(limit: limit)
       // BPF_MAP_TYPE_STACK_TRACE (7): u32 stack id -> `limit` instruction pointers.
-      mapGlobals[symbol] = mapGlobal(symbol, type: 7, maxEntries: options.maxMapEntries, keySize: 4,
+      mapGlobals[symbol] = mapGlobal(symbol, type: .stackTrace, maxEntries: options.maxMapEntries, keySize: 4,
                                      valueSize: 8 * limit, line: 1)
       mapSymbols[symbol] = symbol
     }
     for limit in buildIDLimits.sorted() {
       let symbol = StackFormat.buildIDMapSymbol(limit: limit)
       // BPF_F_STACK_BUILD_ID (32): each frame is struct bpf_stack_build_id (32 bytes).
-      mapGlobals[symbol] = mapGlobal(symbol, type: 7, maxEntries: options.maxMapEntries, keySize: 4,
+      mapGlobals[symbol] = mapGlobal(symbol, type: .stackTrace, maxEntries: options.maxMapEntries, keySize: 4,
                                      valueSize: 32 * limit, flags: 32, line: 1)
       mapSymbols[symbol] = symbol
     }
@@ -38,7 +38,7 @@ extension IRGenerator {
       // The probed function's address: the instruction pointer at entry (x86-64 pt_regs.ip).
       return symbolValue(kind, load64(offset(context, Self.instructionPointerOffset)))
     case .username:
-      return .integer(LLVMBuildAnd(m.builder, callHelper(15, []), m.int(0xffff_ffff), ""))
+      return .integer(LLVMBuildAnd(m.builder, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
     default:
       return stackValue(kind)
     }
@@ -87,11 +87,11 @@ extension IRGenerator {
     let slot = scratch(size)
     zero(slot, bytes: size)
     store64(value, at: slot)
-    store64(LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!, at: offset(slot, 8))
+    store64(LLVMBuildLShr(m.builder, callHelper(.getCurrentPidTgid, []), m.int(32), "")!, at: offset(slot, 8))
     if case .userSymbol = kind, let callback = vmaCallback() {
-      // bpf_find_vma (180) on bpf_get_current_task_btf (158)
-      let task = callHelper(158, [], returns: m.i8Ptr)
-      callHelper(180, [task, value, LLVMBuildBitCast(m.builder, callback, m.i8Ptr, "")!, bytePointer(slot), m.int(0)])
+      // bpf_find_vma on bpf_get_current_task_btf
+      let task = callHelper(.getCurrentTaskBtf, [], returns: m.i8Ptr)
+      callHelper(.findVma, [task, value, LLVMBuildBitCast(m.builder, callback, m.i8Ptr, "")!, bytePointer(slot), m.int(0)])
     }
     return .buffer(slot, size: size)
   }
@@ -117,7 +117,7 @@ extension IRGenerator {
     let slot = scratch(8)
     func read(_ base: LLVMValueRef, _ at: Int, bytes: Int = 8) -> LLVMValueRef {
       store64(m.int(0), at: slot)
-      callHelper(113, [bytePointer(slot), m.int(UInt64(bytes), m.i32), offset(base, at)])  // bpf_probe_read_kernel
+      callHelper(.probeReadKernel, [bytePointer(slot), m.int(UInt64(bytes), m.i32), offset(base, at)])  // bpf_probe_read_kernel
       return load64(slot)
     }
     func pointer(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildIntToPtr(m.builder, v, m.i8Ptr, "")! }
@@ -140,7 +140,7 @@ extension IRGenerator {
     LLVMBuildRet(m.builder, m.int(0))
   }
 
-  /// bpf_get_stackid (27) into the stack map for this limit; user stacks keep the pid too.
+  /// bpf_get_stackid into the stack map for this limit; user stacks keep the pid too.
   func stackValue(_ kind: SymbolKind) -> IRValue {
     let user: Bool, format: StackFormat
     switch kind {
@@ -151,7 +151,7 @@ extension IRGenerator {
     let map = mapPointer(user && format.recordsBuildIDs ? StackFormat.buildIDMapSymbol(limit: format.limit)
                            : StackFormat.mapSymbol(limit: format.limit))
     let flags: UInt64 = user ? 1 << 8 : 0  // BPF_F_USER_STACK
-    let id = callHelper(27, [bytePointer(context), map, m.int(flags)])
+    let id = callHelper(.getStackid, [bytePointer(context), map, m.int(flags)])
     return user ? symbolValue(kind, id) : .integer(id)
   }
 
@@ -198,8 +198,8 @@ extension IRGenerator {
     guard let id = checked.actionIDs[call.id], case .join(_, let size) = checked.actions[id] else { return }
     let b = m.builder
     let total = 8 + JoinLimits.count * size
-    // bpf_ringbuf_reserve (131): a record to fill, or null when the buffer is full.
-    let record = callHelper(131, [bytePointer(ringBuffer), m.int(UInt64(total)), m.int(0)], returns: m.i8Ptr)
+    // bpf_ringbuf_reserve: a record to fill, or null when the buffer is full.
+    let record = callHelper(.ringbufReserve, [bytePointer(ringBuffer), m.int(UInt64(total)), m.int(0)], returns: m.i8Ptr)
     let fill = appendBlock("join.fill"), done = appendBlock("join.done")
     countLostEventIf(LLVMBuildIsNull(b, record, "")!)
     LLVMBuildCondBr(b, LLVMBuildIsNotNull(b, record, ""), fill, done)
@@ -218,7 +218,7 @@ extension IRGenerator {
       let pointer = load64(slot)
       callHelper(space.stringReadHelper, [element, m.int(UInt64(size), m.i32), LLVMBuildIntToPtr(b, pointer, m.i8Ptr, "")])
     }
-    callHelper(132, [record, m.int(1)])  // bpf_ringbuf_submit, BPF_RB_NO_WAKEUP (see sendEvent)
+    callHelper(.ringbufSubmit, [record, m.int(1)])  // bpf_ringbuf_submit, BPF_RB_NO_WAKEUP (see sendEvent)
     LLVMBuildBr(b, done)
     LLVMPositionBuilderAtEnd(b, done)
   }

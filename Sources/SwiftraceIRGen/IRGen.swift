@@ -204,11 +204,11 @@ public final class IRGenerator {
   func declareMaps() {
     for (i, info) in checked.maps.enumerated() {
       let symbol = "map\(i)_" + sanitize(String(info.name.dropFirst()))
-      let type: UInt32
+      let type: BPFMapType
       switch info.storage {
-      case .hash: type = 1  // BPF_MAP_TYPE_HASH
-      case .perCPUHash: type = 5  // BPF_MAP_TYPE_PERCPU_HASH
-      case .perCPUArray: type = 6  // BPF_MAP_TYPE_PERCPU_ARRAY
+      case .hash: type = .hash
+      case .perCPUHash: type = .perCPUHash
+      case .perCPUArray: type = .perCPUArray
       }
       let entries = info.storage == .perCPUArray ? info.arrayLength
         : info.isScalar && !info.valueType.isHistogram ? 1 : options.maxMapEntries
@@ -224,22 +224,22 @@ public final class IRGenerator {
       frameSize = max(frameSize, frameLayout(sortedVariables(p)).size)
     }
     if !frameSlots.isEmpty {
-      framesMap = mapGlobal("swiftrace_frames", type: 6, maxEntries: frameSlots.count, keySize: 4,
+      framesMap = mapGlobal("swiftrace_frames", type: .perCPUArray, maxEntries: frameSlots.count, keySize: 4,
                             valueSize: max(8, frameSize), line: 1)
     }
     declareStackMaps()
     if !checked.skbOutputs.isEmpty {
       // max_entries 0: libbpf makes it one slot per possible CPU.
-      packets = mapGlobal(BPFObjectCode.packetsSymbol, type: 4, maxEntries: 0, keySize: 4, valueSize: 4, line: 1)
+      packets = mapGlobal(BPFObjectCode.packetsSymbol, type: .perfEventArray, maxEntries: 0, keySize: 4, valueSize: 4, line: 1)
     }
     // A program whose only event is exit() needs one page, not a megabyte mapped (twice) into
     // the reader's memory.
     let onlyExitEvents = checked.printfs.isEmpty && checked.actions.isEmpty && options.helperCheckLevel == 0
-    ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: 27,
+    ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: .ringbuf,
                            maxEntries: onlyExitEvents ? Int(getpagesize()) : options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
-    lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: 6, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
-    failedUpdates = mapGlobal(BPFObjectCode.failedUpdatesSymbol, type: 6, maxEntries: max(1, checked.maps.count),
+    lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: .perCPUArray, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
+    failedUpdates = mapGlobal(BPFObjectCode.failedUpdatesSymbol, type: .perCPUArray, maxEntries: max(1, checked.maps.count),
                               keySize: 4, valueSize: 8, line: 1)
     stopped = LLVMAddGlobal(m.module, m.i64, BPFObjectCode.stoppedSymbol)!
     LLVMSetInitializer(stopped, m.int(0))
@@ -248,7 +248,7 @@ public final class IRGenerator {
     di.describeVariable(stopped, name: BPFObjectCode.stoppedSymbol, line: 1)
   }
 
-  func mapGlobal(_ symbol: String, type: UInt32, maxEntries: Int, keySize: Int?, valueSize: Int?,
+  func mapGlobal(_ symbol: String, type: BPFMapType, maxEntries: Int, keySize: Int?, valueSize: Int?,
                          flags: Int = 0, line: UInt32) -> LLVMValueRef {
     // As many pointer-sized members as the BTF definition has (libbpf checks the sizes agree).
     let fields = (keySize == nil ? 2 : 4) + (flags != 0 ? 1 : 0)
@@ -327,12 +327,12 @@ public final class IRGenerator {
     (variables, freeScratch, usedScratch, frame) = ([:], [:], [], nil)
     returnIfStopped()
     if let target = options.targetPID {
-      let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!
+      let current = LLVMBuildLShr(m.builder, callHelper(.getCurrentPidTgid, []), m.int(32), "")!
       returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, current, m.int(target), "")!, "pid")
     }
     // The stop first: userspace's SIGCONT, sent once the breakpoint is placed, must come after it
     // (it also discards a stop still pending), or the process would stay stopped.
-    if !async { callHelper(109, [m.int(UInt64(SIGSTOP), m.i32)]) }  // bpf_send_signal
+    if !async { callHelper(.sendSignal, [m.int(UInt64(SIGSTOP), m.i32)]) }  // bpf_send_signal
     let event = scratch(16)
     store64(m.int(AsyncEventID.watchpointBase + UInt64(p.index)), at: event)
     store64(load64(offset(context, Self.argumentOffsets[argument])), at: offset(event, 8))
@@ -372,8 +372,8 @@ public final class IRGenerator {
     // (a pinned one long after this trace has stopped).
     if p.kind != .begin && p.kind != .end && !p.kind.isIterator { returnIfStopped() }
     if let target = options.targetPID, p.kind.firesInProcessContext {
-      // bpf_get_current_pid_tgid (14): the process id is the upper half.
-      let current = LLVMBuildLShr(m.builder, callHelper(14, []), m.int(32), "")!
+      // bpf_get_current_pid_tgid: the process id is the upper half.
+      let current = LLVMBuildLShr(m.builder, callHelper(.getCurrentPidTgid, []), m.int(32), "")!
       returnUnless(LLVMBuildICmp(m.builder, LLVMIntEQ, current, m.int(target), "")!, "pid")
     }
     if let predicate = p.decl.predicate {
@@ -400,7 +400,7 @@ public final class IRGenerator {
     guard let framesMap, let slot = frameSlots[probe.index] else { return nil }
     let key = entryAlloca(m.i32, "frame.key")
     LLVMBuildStore(m.builder, m.int(UInt64(slot), m.i32), key)
-    let value = callHelper(1, [LLVMBuildBitCast(m.builder, framesMap, m.i8Ptr, ""), bytePointer(key)], returns: m.i8Ptr)
+    let value = callHelper(.mapLookupElem, [LLVMBuildBitCast(m.builder, framesMap, m.i8Ptr, ""), bytePointer(key)], returns: m.i8Ptr)
     let ok = appendBlock("frame.ok"), missing = appendBlock("frame.missing")
     LLVMBuildCondBr(m.builder, LLVMBuildIsNotNull(m.builder, value, ""), ok, missing)
     LLVMPositionBuilderAtEnd(m.builder, missing)
@@ -474,30 +474,20 @@ public final class IRGenerator {
     }
   }
 
-  /// Calls BPF helper number `id`; the backend emits `call id`.
+  /// Calls a BPF helper; the backend emits `call N`. `-k` and `-kk` check the result of the
+  /// helpers whose `checkLevel` they reach (not in swiftrace's own callbacks).
   @discardableResult
-  func callHelper(_ id: UInt64, _ args: [LLVMValueRef], returns: LLVMTypeRef? = nil) -> LLVMValueRef {
+  func callHelper(_ helper: BPFHelper, _ args: [LLVMValueRef], returns: LLVMTypeRef? = nil) -> LLVMValueRef {
     var paramTypes: [LLVMTypeRef?] = args.map { LLVMTypeOf($0) }
     let fnType = LLVMFunctionType(returns ?? m.i64, &paramTypes, UInt32(args.count), 0)!
-    let callee = LLVMConstIntToPtr(m.int(id), LLVMPointerType(fnType, 0))
+    let callee = LLVMConstIntToPtr(m.int(helper.rawValue), LLVMPointerType(fnType, 0))
     var argv: [LLVMValueRef?] = args
     let result = LLVMBuildCall2(m.builder, fnType, callee, &argv, UInt32(args.count), "")!
-    if let checked = Self.checkedHelpers[id], checked.level <= options.helperCheckLevel, !inInternalCallback {
-      reportHelperError(result, helper: checked.name)
+    if let level = helper.checkLevel, level <= options.helperCheckLevel, !inInternalCallback {
+      reportHelperError(result, helper: helper.kernelName)
     }
     return result
   }
-
-  /// Helpers `-k` (level 1) and `-kk` (level 2) check, as bpftrace does: `-k` those whose failure
-  /// is otherwise lost (deleting a missing key included), `-kk` also the reads, whose failure
-  /// leaves zeros. A read of a missing map key is reported at `-kk` too (`reportMissingKey`).
-  static let checkedHelpers: [UInt64: (name: String, level: Int)] = [
-    2: ("map_update_elem", 1),
-    3: ("map_delete_elem", 1),
-    4: ("probe_read", 2), 45: ("probe_read_str", 2),
-    112: ("probe_read_user", 2), 113: ("probe_read_kernel", 2),
-    114: ("probe_read_user_str", 2), 115: ("probe_read_kernel_str", 2),
-  ]
 
   /// A negative return code sends `{helperErrorBase + site, rc}` to userspace.
   func reportHelperError(_ rc: LLVMValueRef, helper: String) {
@@ -522,10 +512,10 @@ public final class IRGenerator {
     let event = scratch(16)
     store64(m.int(AsyncEventID.helperErrorBase + UInt64(site)), at: event)
     store64(rc, at: offset(event, 8))
-    // bpf_ringbuf_output (130); not counted as lost if the buffer is full: this is a diagnostic.
+    // bpf_ringbuf_output; not counted as lost if the buffer is full: this is a diagnostic.
     let inner = inInternalCallback
     inInternalCallback = true
-    callHelper(130, [bytePointer(ringBuffer), bytePointer(event), m.int(16), m.int(0)])
+    callHelper(.ringbufOutput, [bytePointer(ringBuffer), bytePointer(event), m.int(16), m.int(0)])
     inInternalCallback = inner
   }
 

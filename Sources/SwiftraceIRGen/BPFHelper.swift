@@ -1,0 +1,67 @@
+/// The kernel's BPF helpers that generated code calls, by their number in the kernel's uapi
+/// (`__BPF_FUNC_MAPPER` in linux/bpf.h); the backend emits `call N`. Each is named once here, so a
+/// call site says what it calls, and `-k` names what failed with the kernel's own word.
+enum BPFHelper: UInt64, CaseIterable {
+  case mapLookupElem = 1
+  case mapUpdateElem = 2
+  case mapDeleteElem = 3
+  case probeRead = 4
+  case ktimeGetNs = 5
+  case tracePrintk = 6
+  case getPrandomU32 = 7
+  case getSmpProcessorId = 8
+  case getCurrentPidTgid = 14
+  case getCurrentUidGid = 15
+  case getCurrentComm = 16
+  case getStackid = 27
+  case getCurrentTask = 35
+  case getNumaNodeId = 42
+  case probeReadStr = 45
+  case overrideReturn = 58
+  case getCurrentCgroupId = 80
+  case sendSignal = 109
+  case skbOutput = 111
+  case probeReadUser = 112
+  case probeReadKernel = 113
+  case probeReadUserStr = 114
+  case probeReadKernelStr = 115
+  case ktimeGetBootNs = 125
+  case seqPrintf = 126
+  case ringbufOutput = 130
+  case ringbufReserve = 131
+  case ringbufSubmit = 132
+  case dPath = 147
+  case getCurrentTaskBtf = 158
+  case forEachMapElem = 164
+  case findVma = 180
+
+  /// The kernel's name, without `bpf_`: `map_update_elem`.
+  var kernelName: String {
+    var name = ""
+    for c in String(describing: self) {
+      if c.isUppercase { name += "_" + c.lowercased() } else { name.append(c) }
+    }
+    return name
+  }
+
+  /// Whose failure `-k` (level 1) and `-kk` (level 2) report, as bpftrace does: `-k` those whose
+  /// failure is otherwise lost (deleting a missing key included), `-kk` also the reads, whose
+  /// failure leaves zeros. nil: never reported.
+  var checkLevel: Int? {
+    switch self {
+    case .mapUpdateElem, .mapDeleteElem: return 1
+    case .probeRead, .probeReadStr, .probeReadUser, .probeReadKernel, .probeReadUserStr, .probeReadKernelStr: return 2
+    default: return nil
+    }
+  }
+}
+
+/// The kinds of BPF maps generated code declares (`enum bpf_map_type` in linux/bpf.h).
+enum BPFMapType: UInt32 {
+  case hash = 1
+  case perfEventArray = 4
+  case perCPUHash = 5
+  case perCPUArray = 6
+  case stackTrace = 7
+  case ringbuf = 27
+}
