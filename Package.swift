@@ -86,13 +86,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         "SwiftraceBasics", "SwiftraceDriver", "SwiftraceMetrics",
       ],
-      exclude: ["hot-symbols.order"],
-      // lld places the code a run executes together (scripts/hot-layout.py): 21 MB of the
+      // lld places the code a run executes together (scripts/hot-layout.py writes
+      // scripts/hot-symbols.order, a build input rather than a source): 21 MB of the
       // binary were resident because page faults map 64 KB around them and the touched pages
       // were spread over all of LLVM.
       linkerSettings: [.unsafeFlags([
         "-use-ld=lld",
-        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/swiftrace/hot-symbols.order",
+        "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/scripts/hot-symbols.order",
         "-Xlinker", "--no-warn-symbol-ordering",
         // 45 000 relative relocations as a compact bitmap (DT_RELR, glibc >= 2.36) instead of
         // 1 MB of .rela.dyn that the dynamic loader reads at every start.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/swiftrace/hot-symbols.order: the functions a typical run executes, which the
+"""Writes scripts/hot-symbols.order: the functions a typical run executes, which the
 linker (lld --symbol-ordering-file) places together.
 
 Why: swiftrace links LLVM statically. `BEGIN { exit(); }` executes code on about 2 200 of the
@@ -19,7 +19,7 @@ import os, shutil, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.path.join(ROOT, ".build/release/swiftrace")
-ORDER = os.path.join(ROOT, "Sources/swiftrace/hot-symbols.order")
+ORDER = os.path.join(ROOT, "scripts/hot-symbols.order")
 PROFILED = "swiftrace-profiled"  # the copy that runs the workloads
 
 PRELOAD = r"""

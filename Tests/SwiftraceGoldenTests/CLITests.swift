@@ -39,19 +39,19 @@ import Testing
   }
 
   /// bpftrace's --usdt-file-activation is accepted (semaphores are always raised by the kernel).
-  @Test func usdtFileActivationIsAccepted() throws {
+  @Test(.needsRoot) func usdtFileActivationIsAccepted() throws {
     let r = try run(["--usdt-file-activation", "--dry-run", "-e", "usdt:\(Fixtures.uprobeTarget):swiftrace:guarded { }"])
     #expect(r.status == 0, "\(r.stderr)")
   }
 
   /// `--` ends the options and is not a parameter; what follows it is, even `-x`.
-  @Test func doubleDashEndsTheOptions() throws {
+  @Test(.needsRoot) func doubleDashEndsTheOptions() throws {
     let r = try run(["-q", "-e", #"BEGIN { printf("%d %s %d\n", $#, str($1), $3); exit(); }"#, "--", "a", "b", "-7"])
     #expect(r.status == 0 && r.stdout.hasPrefix("3 a -7\n"), "\(r.stdout) \(r.stderr)")
   }
 
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
-  @Test func uprobeTargetsAreResolvedAtCompileTime() throws {
+  @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])
     #expect(types.status == 0, "\(types.stderr)")
     #expect(types.stdout.contains(": uprobe:/"))
@@ -70,7 +70,7 @@ import Testing
     #expect(nothing.stderr.contains("<command-line>:1:1: ERROR: no tracepoint matches 'tracepoint:nope:x*'"))
   }
 
-  @Test func versionInfoAndDebugStages() throws {
+  @Test(.needsRoot) func versionInfoAndDebugStages() throws {
     let version = try run(["-V"])
     #expect(version.status == 0 && version.stdout.hasPrefix("swiftrace v"))
     let all = try run(["-d", "all", "-e", "BEGIN { @x = 1 }"])
@@ -174,7 +174,7 @@ import Testing
     #expect(read.stdout.contains("task 2\n"), "\(read.stdout)")
   }
 
-  @Test func listsWildcardFilesProvidersAndProcesses() throws {
+  @Test(.needsRoot) func listsWildcardFilesProvidersAndProcesses() throws {
     let target = Fixtures.uprobeTarget
     let wildcardFile = try run(["-l", "uprobe:\(target.dropLast(3))*:ad*"])
     #expect(wildcardFile.stdout == "uprobe:\(target):add\n", "\(wildcardFile.stdout)")
@@ -224,7 +224,7 @@ import Testing
   }
 
   /// A verifier rejection points at the script line of the instruction the verifier stopped at.
-  @Test func verifierRejectionPointsAtTheScriptLine() throws {
+  @Test(.needsRoot) func verifierRejectionPointsAtTheScriptLine() throws {
     let script = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-spin-\(getpid()).st")
     defer { try? FileManager.default.removeItem(at: script) }
     try "BEGIN {\n  $i = 0;\n  while (1) {\n    $i++;\n  }\n}\n".write(to: script, atomically: true, encoding: .utf8)
@@ -240,7 +240,7 @@ import Testing
   }
 
   /// Without root (or the capabilities), one line says so; parsing alone still works.
-  @Test func nonRootGetsOneLine() throws {
+  @Test(.needsRoot) func nonRootGetsOneLine() throws {
     for args in [["-e", "tracepoint:syscalls:sys_enter_openat { @ = count(); }"], ["-l", "tracepoint:*"]] {
       let r = try runProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
                                                   swiftraceExecutable] + args)
@@ -278,7 +278,7 @@ import Testing
   }
 
   /// Inserts into a full map are counted in BPF and reported at exit (bpftrace drops them silently).
-  @Test func fullMapsAreReported() throws {
+  @Test(.needsRoot) func fullMapsAreReported() throws {
     let r = try runProcess(swiftraceExecutable,
                            ["-e", "BEGIN { $i = 0; while ($i < 10) { @x[$i] = $i; @n[$i] = count(); $i++; } exit(); }"],
                            environment: ["BPFTRACE_MAP_KEYS_MAX": "4"])
@@ -290,7 +290,7 @@ import Testing
 
   /// `func+OFFSET` past the function's end and an address outside every function are located
   /// errors with bpftrace's words, not a failed attach (or a probe on nothing).
-  @Test func uprobeOffsetsAndAddressesAreChecked() throws {
+  @Test(.needsRoot) func uprobeOffsetsAndAddressesAreChecked() throws {
     let target = Fixtures.uprobeTarget
     let offset = try run(["--dry-run", "-e", "uprobe:\(target):add+100000 { }"])
     #expect(offset.status == 1 && offset.stderr.contains("Offset outside the function bounds ('add' size is"), "\(offset.stderr)")
@@ -301,7 +301,7 @@ import Testing
   }
 
   /// debugf() goes to the kernel's trace buffer, formatted there.
-  @Test func debugfWritesTheTraceBuffer() throws {
+  @Test(.needsRoot) func debugfWritesTheTraceBuffer() throws {
     let marker = "swiftrace-debugf-\(getpid())"
     let r = try run(["-e", "i:ms:1 { debugf(\"\(marker) %s %d %x\", \"a\", 1, 16); exit(); }"])
     #expect(r.status == 0, "\(r.stderr)")
@@ -327,14 +327,14 @@ import Testing
   }
 
   /// A `-c` command that does not exist is one line and exit 1, before anything is loaded.
-  @Test func missingChildCommand() throws {
+  @Test(.needsRoot) func missingChildCommand() throws {
     let r = try run(["-c", "no-such-program-here --flag", "-e", "BEGIN { printf(\"ran\\n\"); }"])
     #expect(r.status == 1 && !r.stdout.contains("ran"), "\(r.stdout)")
     #expect(r.stderr.contains("cannot run 'no-such-program-here'"), "\(r.stderr)")
   }
 
   /// Output that cannot be written (a full disk) is reported once, not lost in silence.
-  @Test func failedOutputWritesAreReported() throws {
+  @Test(.needsRoot) func failedOutputWritesAreReported() throws {
     let r = try run(["-o", "/dev/full", "-e", "BEGIN { printf(\"x\\n\"); printf(\"y\\n\"); exit(); }"])
     #expect(r.stderr.components(separatedBy: "writing the output failed (No space left on device)").count == 2, "\(r.stderr)")
   }
@@ -345,20 +345,20 @@ import Testing
     #expect(help.stdout.contains("--dry-run"))
   }
 
-  @Test func missingScriptFile() throws {
+  @Test(.needsRoot) func missingScriptFile() throws {
     let r = try run(["/nonexistent/script.st"])
     #expect(r.status == 1)
     #expect(r.stderr == "ERROR: failed to open file '/nonexistent/script.st': No such file or directory\n")
   }
 
-  @Test func allErrorsOfAStageAreReported() throws {
+  @Test(.needsRoot) func allErrorsOfAStageAreReported() throws {
     let r = try run(["-e", "BEGIN { @a = nope; @b = $x; printf(\"%d\\n\"); }"])
     #expect(r.status == 1)
     let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("<command-line>:1:") }
     #expect(lines.count == 3, "\(r.stderr)")
   }
 
-  @Test func cDefinitionErrorsPointAtTheScript() throws {
+  @Test(.needsRoot) func cDefinitionErrorsPointAtTheScript() throws {
     let r = try run(["-e", "struct bad {\n  intt x;\n};\nBEGIN { exit(); }"])
     #expect(r.status == 1)
     #expect(r.stderr.hasPrefix("<command-line>:2:3: ERROR: unknown type name 'intt'"), "\(r.stderr)")
@@ -370,7 +370,7 @@ import Testing
     #expect(kernel.status == 0, "\(kernel.stderr)")
   }
 
-  @Test func dumpStages() throws {
+  @Test(.needsRoot) func dumpStages() throws {
     let program = "kprobe:do_sys_open < @[comm]=count() >"
     let ast = try run(["--dump=ast", "-e", program])
     #expect(ast.status == 0)

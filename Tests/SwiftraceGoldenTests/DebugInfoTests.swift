@@ -4,7 +4,7 @@ import Testing
 
 /// Symbols that are only in a binary's debug information: here its MiniDebugInfo (an xz-compressed
 /// `.symtab` in `.gnu_debugdata`, as Fedora ships programs), found through libdwfl.
-@Suite struct DebugInfoTests {
+@Suite(.needsRoot) struct DebugInfoTests {
   /// A program whose only record of `hidden_helper`, a static function, is its MiniDebugInfo.
   static func buildMiniDebugInfoProgram(in directory: String) throws -> String {
     let source = """

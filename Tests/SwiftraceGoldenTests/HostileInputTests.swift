@@ -107,7 +107,7 @@ import Testing
 
   /// A binary given as the script is one line, at once (`swiftrace /usr/bin/ls` wrote 382 MB of
   /// errors in 89 s).
-  @Test func binaryScriptIsOneLine() throws {
+  @Test(.needsRoot) func binaryScriptIsOneLine() throws {
     let r = try runProcess(swiftraceExecutable, ["/usr/bin/ls"], timeout: 20)
     #expect(r.status == 1 && r.stderr == "ERROR: '/usr/bin/ls' is not a text file (it holds NUL bytes): give a script, or a program with -e\n")
   }

@@ -5,7 +5,7 @@ import Testing
 /// bpftrace's own tools, run from where Debian installs them (`/usr/sbin/*.bt`, never copied here):
 /// every one compiles and passes the verifier, and those whose probes exist on this kernel run
 /// under load beside bpftrace 0.17 and print the same header and the same maps.
-@Suite(.serialized) struct InstalledToolsTests {
+@Suite(.serialized, .needsRoot) struct InstalledToolsTests {
   static let directory = "/usr/sbin"
   static let tools: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
     .filter { $0.hasSuffix(".bt") }.sorted()

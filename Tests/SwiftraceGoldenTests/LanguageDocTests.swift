@@ -3,7 +3,7 @@ import SwiftraceTestSupport
 import Testing
 
 /// Every ```swiftrace example in Docs/Language.md runs and prints its ```output block.
-@Suite(.serialized) struct LanguageDocTests {
+@Suite(.serialized, .needsRoot) struct LanguageDocTests {
   struct Example: CustomTestStringConvertible, Sendable {
     let line: Int
     let program: String

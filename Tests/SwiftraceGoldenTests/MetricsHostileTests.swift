@@ -9,7 +9,7 @@ import FoundationNetworking
 /// `--metrics` facing hostile clients and large maps: connections and time are bounded, a request
 /// that is not HTTP gets 400 and the connection ends, pipelined requests are all answered, scrapes
 /// never hold up the events, and the port is free once swiftrace has exited.
-@Suite(.serialized) struct MetricsHostileTests {
+@Suite(.serialized, .needsRoot) struct MetricsHostileTests {
   /// A TCP connection to 127.0.0.1:`port` whose reads give up after `timeout` seconds, or nil.
   static func connect(_ port: Int, timeout: Int = 5) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -8,7 +8,7 @@ import FoundationNetworking
 
 /// `--metrics`: the maps served while tracing, checked by promtool and scraped by a real Prometheus
 /// server (Debian's prometheus package) on loopback, whose query API must then show the series.
-@Suite(.serialized) struct MetricsTests {
+@Suite(.serialized, .needsRoot) struct MetricsTests {
   static let script = """
     tracepoint:syscalls:sys_enter_getppid { @getppid_calls[comm] = count(); @pid_values = hist(pid); }
     """

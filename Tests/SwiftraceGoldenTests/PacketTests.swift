@@ -4,7 +4,7 @@ import Testing
 
 /// skboutput(): packets copied by the kernel (bpf_skb_output, from a BTF-typed raw tracepoint)
 /// land in a PCAP file that tcpdump can read.
-@Suite struct PacketTests {
+@Suite(.needsRoot) struct PacketTests {
   @Test func skbOutputWritesPcap() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-\(getpid()).pcap").path

@@ -70,7 +70,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 }
 
 /// `Tests/Golden/runtime/*.st`: runs swiftrace for real and compares stdout with `.stdout`.
-@Suite(.serialized) struct RuntimeGoldenTests {
+@Suite(.serialized, .needsRoot) struct RuntimeGoldenTests {
   @Test(arguments: Golden.cases("runtime"))
   func run(_ name: String) throws {
     guard isRoot else { try Test.cancel("runtime tests load BPF programs and need root") }
@@ -149,7 +149,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 
 /// `Tests/Golden/differential/*.st`: bpftrace 0.17 and swiftrace must print the same stdout, as text
 /// and as JSON (where 0.17's two stray blank lines are the one deliberate difference).
-@Suite(.serialized) struct DifferentialTests {
+@Suite(.serialized, .needsRoot) struct DifferentialTests {
   static let bpftrace = ["/usr/bin/bpftrace", "/usr/sbin/bpftrace"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
   @Test(arguments: Golden.cases("differential"), ["text", "json"])
@@ -177,7 +177,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 }
 
 /// Every example compiles, and passes the kernel's verifier.
-@Suite struct ExampleTests {
+@Suite(.needsRoot) struct ExampleTests {
   static let examples: [String] = {
     let dir = Golden.repositoryRoot.appendingPathComponent("examples")
     return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".st") }.sorted()
@@ -193,7 +193,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 }
 
 /// override() needs CONFIG_BPF_KPROBE_OVERRIDE (and kprobes): compiled, then one clear line here.
-@Suite struct OverrideTests {
+@Suite(.needsRoot) struct OverrideTests {
   @Test func overrideCompilesAndExplains() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let program = "kprobe:__x64_sys_getppid { override(-1); }"
@@ -207,7 +207,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 }
 
 /// A ring buffer too small for the event rate: every event is either printed or counted as lost.
-@Suite struct LostEventTests {
+@Suite(.needsRoot) struct LostEventTests {
   @Test func everyEventIsPrintedOrCounted() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let calls = 200_000
@@ -227,7 +227,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 }
 
 /// Watchpoints on a global of the test program, built without PIE so its address is fixed.
-@Suite struct WatchpointTests {
+@Suite(.needsRoot) struct WatchpointTests {
   @Test func writesAreCountedLikeBpftrace() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let binary = Fixtures.binDirectory.appendingPathComponent("watch_target").path
@@ -254,7 +254,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
 
 /// -k reports failed map updates and deletes at their expression; -kk also failed reads and reads of
 /// missing keys; JSON has bpftrace's record.
-@Suite struct HelperErrorTests {
+@Suite(.needsRoot) struct HelperErrorTests {
   @Test func failuresAreReportedAtTheirLine() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let full = try runProcess(swiftraceExecutable, ["-k", "-e", "BEGIN { @[1] = 1;\n  @[2] = 2; exit(); }"],

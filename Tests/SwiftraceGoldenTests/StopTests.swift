@@ -7,7 +7,7 @@ import Testing
 /// catch), and afterwards none of the programs, links and maps the run held exists in the kernel.
 /// The run's objects are read from /proc/PID/fdinfo while it traces; the kernel's objects are
 /// enumerated by id afterwards (ids are not reused soon, so parallel tests do not interfere).
-@Suite(.serialized) struct StopTests {
+@Suite(.serialized, .needsRoot) struct StopTests {
   static let script = """
     tracepoint:syscalls:sys_enter_getppid { @calls = count(); }
     interval:ms:100 { @ticks = count(); }

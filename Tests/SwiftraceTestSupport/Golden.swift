@@ -1,5 +1,6 @@
 import Foundation
 import SwiftraceBasics
+import Testing
 
 /// Golden cases: `Tests/Golden/<suite>/<case>.st` files, each with expected output beside it.
 /// Found through `#filePath`, so no resource copying is needed.
@@ -215,3 +216,10 @@ public var swiftraceExecutable: String {
 }
 
 public var isRoot: Bool { geteuid() == 0 }
+
+extension Trait where Self == ConditionTrait {
+  /// A suite whose tests load BPF programs: skipped, with the reason, when not run as root.
+  public static var needsRoot: Self {
+    .enabled(if: isRoot, "loads BPF programs, which needs root (run the tests as root, as CI does)")
+  }
+}
