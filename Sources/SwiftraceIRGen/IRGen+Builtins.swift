@@ -39,14 +39,14 @@ extension IRGenerator {
       default: break
       }
       if case .usdt(let site) = probe.kind { return .integer(usdtArgument(site.arguments[builtin.argumentIndex!])) }
-      return .integer(load64(offset(context, Self.argumentOffsets[builtin.argumentIndex!])))
+      return .integer(load64(offset(context, Registers.argumentOffsets[builtin.argumentIndex!])))
     case .retval:
       if case .fexit = probe.kind {  // after the arguments in the context
         let v = load64(offset(context, 8 * (probe.rawArguments?.count ?? 0)))
         guard case .integer(let bytes, let signed)? = probe.returnType, bytes < 8 else { return .integer(v) }
         return .integer(narrow(v, bits: bytes * 8, signed: signed))
       }
-      return .integer(load64(offset(context, Self.returnValueOffset)))
+      return .integer(load64(offset(context, Registers.returnValueOffset)))
     case .args:
       return .integer(m.int(0))  // only its fields are values; the checker enforces that
     case .ctx:
@@ -57,7 +57,7 @@ extension IRGenerator {
       return .integer(LLVMBuildZExt(b, callHelper(.getNumaNodeId, [], returns: m.i32), m.i64, ""))
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       // Above the return address at the stack pointer: one 8-byte slot per argument.
-      let sp = load64(offset(context, Self.stackPointerOffset))
+      let sp = load64(offset(context, Registers.stackPointerOffset))
       let address = LLVMBuildAdd(b, sp, m.int(UInt64(8 * (builtin.stackArgumentIndex! + 1))), "")!
       let space: AddressSpace = probe.kind.isUserProbe ? .user : .kernel
       return readMemory(address, as: .integer(bytes: 8, signed: false), type: .uint64, space: space)
@@ -92,12 +92,6 @@ extension IRGenerator {
     return argument.size == 8 ? value : narrow(value, bits: argument.size * 8, signed: argument.signed)
   }
 
-  /// x86-64 `struct pt_regs`: di, si, dx, cx, r8, r9 carry the first six arguments.
-  static let argumentOffsets = [112, 104, 96, 88, 72, 64]
-  /// `ax` in `struct pt_regs`.
-  static let returnValueOffset = 80
-  /// `sp` in `struct pt_regs`.
-  static let stackPointerOffset = 152
 
   /// `args->field`: read from the tracepoint record that ctx points to.
   func emitTracepointField(_ name: String, _ e: Expr) -> IRValue {
@@ -105,7 +99,7 @@ extension IRGenerator {
       // A raw tracepoint or kfunc argument: one u64 slot; a uprobe's: its register. Narrowed to
       // its C type.
       let slot: Int
-      if case .uprobe = probe.kind { slot = Self.argumentOffsets[index] } else { slot = 8 * index }
+      if case .uprobe = probe.kind { slot = Registers.argumentOffsets[index] } else { slot = 8 * index }
       let v = load64(offset(context, slot))
       if case .iterator = probe.kind, case .pointer = raw[index].type {
         // The iterator's last call has no object: the program ends there, as in bpftrace.

@@ -49,7 +49,7 @@ extension IRGenerator {
       case .uaddr?:
         if let distance = checked.relativeAddresses[e.id] {
           // The instruction pointer at a uprobe's function entry or a usdt site, plus the distance.
-          return .integer(LLVMBuildAdd(m.builder, load64(offset(context, Self.instructionPointerOffset)),
+          return .integer(LLVMBuildAdd(m.builder, load64(offset(context, Registers.instructionPointerOffset)),
                                        m.int(UInt64(bitPattern: distance)), "")!)
         }
         return .integer(m.int(checked.constants[e.id] ?? 0))

@@ -44,7 +44,9 @@ extension IRGenerator {
       // The same variables, reached through this CPU's frame.
       guard let frame = lookupFrame(orReturn: m.int(1)) else { return }
       let layout = frameLayout((checked.variables[probe.decl.id] ?? [:]).sorted(by: { $0.key < $1.key }))
-      variables = layout.offsets.mapValues { offset(frame, $0) }
+      // In name order: a dictionary's order changes from run to run, and so would the IR.
+      variables = [:]
+      for (name, at) in layout.offsets.sorted(by: { $0.key < $1.key }) { variables[name] = offset(frame, at) }
 
       // $kv = (key, value): the map's key layout is the tuple's layout, so both copy as bytes.
       guard let kv = variables[variable] else { return }

@@ -36,7 +36,7 @@ extension IRGenerator {
     switch builtin {
     case .func:
       // The probed function's address: the instruction pointer at entry (x86-64 pt_regs.ip).
-      return symbolValue(kind, load64(offset(context, Self.instructionPointerOffset)))
+      return symbolValue(kind, load64(offset(context, Registers.instructionPointerOffset)))
     case .username:
       return .integer(LLVMBuildAnd(m.builder, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
     default:
@@ -222,7 +222,4 @@ extension IRGenerator {
     LLVMBuildBr(b, done)
     LLVMPositionBuilderAtEnd(b, done)
   }
-
-  /// `ip` in x86-64 `struct pt_regs`.
-  static let instructionPointerOffset = 128
 }

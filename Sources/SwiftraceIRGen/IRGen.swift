@@ -335,7 +335,7 @@ public final class IRGenerator {
     if !async { callHelper(.sendSignal, [m.int(UInt64(SIGSTOP), m.i32)]) }  // bpf_send_signal
     let event = scratch(16)
     store64(m.int(AsyncEventID.watchpointBase + UInt64(p.index)), at: event)
-    store64(load64(offset(context, Self.argumentOffsets[argument])), at: offset(event, 8))
+    store64(load64(offset(context, Registers.argumentOffsets[argument])), at: offset(event, 8))
     sendEvent(event, size: 16, wakeUp: true)
     LLVMBuildRet(m.builder, m.int(0, m.i32))
     LLVMSetCurrentDebugLocation2(m.builder, nil)

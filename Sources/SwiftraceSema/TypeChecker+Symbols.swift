@@ -2,10 +2,21 @@ import Glibc
 import SwiftraceBasics
 import SwiftraceSyntax
 
-/// x86-64 `struct pt_regs`, in order: `reg(name)` reads 8 bytes at 8 times the index.
+/// x86-64 `struct pt_regs`, in order: each register is 8 bytes at 8 times its index. `reg(name)`,
+/// USDT operands, function arguments, `retval`, `func` and `ustack`'s stack pointer all read it
+/// through here.
 public enum Registers {
   public static let names = ["r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx", "dx",
                              "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss"]
+
+  /// The offset of a register by its `pt_regs` name (`di`, `r8`).
+  public static func offset(of name: String) -> Int? { names.firstIndex(of: name).map { 8 * $0 } }
+
+  /// The System V ABI's six integer argument registers, in order.
+  public static let argumentOffsets = ["di", "si", "dx", "cx", "r8", "r9"].map { offset(of: $0)! }
+  public static let returnValueOffset = offset(of: "ax")!
+  public static let stackPointerOffset = offset(of: "sp")!
+  public static let instructionPointerOffset = offset(of: "ip")!
 }
 
 /// time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack and ustack: values that BPF

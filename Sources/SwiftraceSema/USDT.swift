@@ -82,22 +82,19 @@ public struct USDTArgument: Hashable, Sendable, CustomStringConvertible {
     return USDTArgument(size: size, signed: rawSize < 0, location: location, spec: spec)
   }
 
-  /// x86-64 `struct pt_regs` offsets of each register name and its narrower aliases.
+  /// The `struct pt_regs` offset (Registers) of an assembler register name and its narrower
+  /// aliases: %rax, %eax, %ax, %al; %r8, %r8d, %r8w, %r8b; %rip.
   static func registerOffset(_ name: String) -> Int? {
-    let legacy: [String: Int] = [
-      "ax": 80, "bx": 40, "cx": 88, "dx": 96, "si": 104, "di": 112, "bp": 32, "sp": 152,
-    ]
-    let numbered = [8: 72, 9: 64, 10: 56, 11: 48, 12: 24, 13: 16, 14: 8, 15: 0]
-    if name == "rip" || name == "eip" { return 128 }
-    for (base, offset) in legacy {
+    if name == "rip" || name == "eip" { return Registers.instructionPointerOffset }
+    for base in ["ax", "bx", "cx", "dx", "si", "di", "bp", "sp"] {
       // al, bl, cl, dl for the first four; sil, dil, bpl, spl for the others
       let low = base.hasSuffix("x") ? "\(base.prefix(1))l" : "\(base)l"
-      if ["r\(base)", "e\(base)", base, low].contains(name) { return offset }
+      if ["r\(base)", "e\(base)", base, low].contains(name) { return Registers.offset(of: base) }
     }
     if name.hasPrefix("r") {
       let digits = name.dropFirst().prefix { $0.isNumber }
       let suffix = name.dropFirst(1 + digits.count)
-      if let n = Int(digits), let offset = numbered[n], ["", "d", "w", "b"].contains(suffix) { return offset }
+      if let n = Int(digits), (8...15).contains(n), ["", "d", "w", "b"].contains(suffix) { return Registers.offset(of: "r\(n)") }
     }
     return nil
   }
