@@ -326,13 +326,8 @@ public enum Driver {
     let names = { (role: BPFObjectCode.ProgramSymbol.Role) in
       Dictionary(uniqueKeysWithValues: code.programs.filter { $0.role == role }.map { ($0.probeIndex, $0.functionName) })
     }
-    var objectCode = Session.ObjectCode(
-      elf: code.elf, programNames: names(.probe), mapSymbols: code.mapSymbols, ringBufferSymbol: BPFObjectCode.ringBufferSymbol)
+    var objectCode = Session.ObjectCode(elf: code.elf, programNames: names(.probe), mapSymbols: code.mapSymbols)
     objectCode.watchpointSetupNames = names(.watchpointSetup)
-    objectCode.lostEventsSymbol = BPFObjectCode.lostEventsSymbol
-    objectCode.failedUpdatesSymbol = BPFObjectCode.failedUpdatesSymbol
-    objectCode.stoppedMap = BPFObjectCode.stoppedSection
-    objectCode.packetsMap = BPFObjectCode.packetsSymbol
     objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
       let status = try Session(checked: checked, code: objectCode, options: sessionOptions).run()

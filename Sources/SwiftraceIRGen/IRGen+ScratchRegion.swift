@@ -1,4 +1,5 @@
 import CLLVM
+import SwiftraceSema
 
 /// A BPF program has 512 bytes of stack, and LLVM needs some of them for its own spills. Strings of
 /// `BPFTRACE_STRLEN=200`, map keys holding them and the printf events that carry them do not fit,
@@ -47,7 +48,7 @@ extension IRGenerator {
     let map = scratchMap ?? {
       var members = [LLVMTypeRef?](repeating: m.i8Ptr, count: 4)
       let type = LLVMStructTypeInContext(m.context, &members, 4, 0)!
-      let g = LLVMAddGlobal(m.module, type, Self.scratchMapSymbol)!
+      let g = LLVMAddGlobal(m.module, type, ObjectSymbols.scratch)!
       LLVMSetInitializer(g, LLVMConstNull(type))
       LLVMSetSection(g, ".maps")
       LLVMSetAlignment(g, 8)
@@ -93,11 +94,10 @@ extension IRGenerator {
   /// Describes the scratch map once every function has taken its slot and its size is known.
   func finishScratchMap() {
     guard let scratchMap else { return }
-    di.describeMap(scratchMap, name: Self.scratchMapSymbol, type: .perCPUArray, maxEntries: scratchSlots, keySize: 4,
+    di.describeMap(scratchMap, name: ObjectSymbols.scratch, type: .perCPUArray, maxEntries: scratchSlots, keySize: 4,
                    valueSize: max(8, scratchValueSize), line: 1)
     regionBuilders.forEach { LLVMDisposeBuilder($0) }
     regionBuilders = []
   }
 
-  static let scratchMapSymbol = "swiftrace_scratch"
 }

@@ -15,14 +15,14 @@ extension IRGenerator {
       }
     }
     for limit in limits.sorted() {
-      let symbol = StackFormat.mapSymbol(limit: limit)
+      let symbol = ObjectSymbols.stacks(limit: limit)
       // BPF_MAP_TYPE_STACK_TRACE (7): u32 stack id -> `limit` instruction pointers.
       mapGlobals[symbol] = mapGlobal(symbol, type: .stackTrace, maxEntries: options.maxMapEntries, keySize: 4,
                                      valueSize: 8 * limit, line: 1)
       mapSymbols[symbol] = symbol
     }
     for limit in buildIDLimits.sorted() {
-      let symbol = StackFormat.buildIDMapSymbol(limit: limit)
+      let symbol = ObjectSymbols.buildIDStacks(limit: limit)
       // BPF_F_STACK_BUILD_ID (32): each frame is struct bpf_stack_build_id (32 bytes).
       mapGlobals[symbol] = mapGlobal(symbol, type: .stackTrace, maxEntries: options.maxMapEntries, keySize: 4,
                                      valueSize: 32 * limit, flags: 32, line: 1)
@@ -101,7 +101,7 @@ extension IRGenerator {
   func vmaCallback() -> LLVMValueRef? {
     guard let layout = checked.vmaLayout else { return nil }
     if let existing = vmaCallbackFunction { return existing }
-    let callback = buildCallback(name: "swiftrace_vma", parameters: ["task", "vma", "ctx"], line: 1) { callback in
+    let callback = buildCallback(name: ObjectSymbols.vmaCallback, parameters: ["task", "vma", "ctx"], line: 1) { callback in
       LLVMSetCurrentDebugLocation2(m.builder, di.location(line: 1, column: 1, scope: subprogram))
       emitVMACallbackBody(callback, layout)
     }
@@ -148,8 +148,8 @@ extension IRGenerator {
     case .userStack(let f): (user, format) = (true, f)
     default: return .integer(m.int(0))
     }
-    let map = mapPointer(user && format.recordsBuildIDs ? StackFormat.buildIDMapSymbol(limit: format.limit)
-                           : StackFormat.mapSymbol(limit: format.limit))
+    let map = mapPointer(user && format.recordsBuildIDs ? ObjectSymbols.buildIDStacks(limit: format.limit)
+                           : ObjectSymbols.stacks(limit: format.limit))
     let flags: UInt64 = user ? 1 << 8 : 0  // BPF_F_USER_STACK
     let id = callHelper(.getStackid, [bytePointer(context), map, m.int(flags)])
     return user ? symbolValue(kind, id) : .integer(id)

@@ -21,20 +21,6 @@ public struct BPFObjectCode: Sendable {
   public let mapSymbols: [String: String]
   /// `-k`: the helper calls whose failures are reported, by site index.
   public var helperErrorSites: [HelperErrorSite] = []
-  public static let ringBufferSymbol = "swiftrace_events"
-  /// A per-CPU count of events the full ring buffer refused.
-  public static let lostEventsSymbol = "swiftrace_lost"
-  /// Per-CPU counts of failed inserts, one slot per script map (`CheckedProgram.maps` order).
-  public static let failedUpdatesSymbol = "swiftrace_full"
-  /// One u64 global: nonzero once userspace stops the trace; every probe but BEGIN and END then
-  /// returns at once, so END and the exit-time maps see a quiet system while the slow detach happens
-  /// later. It is the only variable in `.bss`, which libbpf turns into a one-element array map of
-  /// that name: probes read it with a single load (no map lookup), userspace writes element 0.
-  public static let stoppedSymbol = "swiftrace_stopped"
-  /// The perf event array `skboutput()` sends packets through (bpf_skb_output writes to no other
-  /// kind of map); declared only when the program calls it.
-  public static let packetsSymbol = "swiftrace_packets"
-  public static let stoppedSection = ".bss"
 }
 
 /// A helper call checked under `-k`: which helper, and the statement that made it.
@@ -224,28 +210,28 @@ public final class IRGenerator {
       frameSize = max(frameSize, frameLayout(sortedVariables(p)).size)
     }
     if !frameSlots.isEmpty {
-      framesMap = mapGlobal("swiftrace_frames", type: .perCPUArray, maxEntries: frameSlots.count, keySize: 4,
+      framesMap = mapGlobal(ObjectSymbols.frames, type: .perCPUArray, maxEntries: frameSlots.count, keySize: 4,
                             valueSize: max(8, frameSize), line: 1)
     }
     declareStackMaps()
     if !checked.skbOutputs.isEmpty {
       // max_entries 0: libbpf makes it one slot per possible CPU.
-      packets = mapGlobal(BPFObjectCode.packetsSymbol, type: .perfEventArray, maxEntries: 0, keySize: 4, valueSize: 4, line: 1)
+      packets = mapGlobal(ObjectSymbols.packets, type: .perfEventArray, maxEntries: 0, keySize: 4, valueSize: 4, line: 1)
     }
     // A program whose only event is exit() needs one page, not a megabyte mapped (twice) into
     // the reader's memory.
     let onlyExitEvents = checked.printfs.isEmpty && checked.actions.isEmpty && options.helperCheckLevel == 0
-    ringBuffer = mapGlobal(BPFObjectCode.ringBufferSymbol, type: .ringbuf,
+    ringBuffer = mapGlobal(ObjectSymbols.ringBuffer, type: .ringbuf,
                            maxEntries: onlyExitEvents ? Int(getpagesize()) : options.ringBufferBytes,
                            keySize: nil, valueSize: nil, line: 1)
-    lostEvents = mapGlobal(BPFObjectCode.lostEventsSymbol, type: .perCPUArray, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
-    failedUpdates = mapGlobal(BPFObjectCode.failedUpdatesSymbol, type: .perCPUArray, maxEntries: max(1, checked.maps.count),
+    lostEvents = mapGlobal(ObjectSymbols.lostEvents, type: .perCPUArray, maxEntries: 1, keySize: 4, valueSize: 8, line: 1)
+    failedUpdates = mapGlobal(ObjectSymbols.failedUpdates, type: .perCPUArray, maxEntries: max(1, checked.maps.count),
                               keySize: 4, valueSize: 8, line: 1)
-    stopped = LLVMAddGlobal(m.module, m.i64, BPFObjectCode.stoppedSymbol)!
+    stopped = LLVMAddGlobal(m.module, m.i64, ObjectSymbols.stopped)!
     LLVMSetInitializer(stopped, m.int(0))
-    LLVMSetSection(stopped, BPFObjectCode.stoppedSection)
+    LLVMSetSection(stopped, ObjectSymbols.stoppedSection)
     LLVMSetAlignment(stopped, 8)
-    di.describeVariable(stopped, name: BPFObjectCode.stoppedSymbol, line: 1)
+    di.describeVariable(stopped, name: ObjectSymbols.stopped, line: 1)
   }
 
   func mapGlobal(_ symbol: String, type: BPFMapType, maxEntries: Int, keySize: Int?, valueSize: Int?,

@@ -8,7 +8,7 @@ import SwiftraceSema
 /// record's padding); each call's PCAP file gets them without their first `offset` bytes.
 extension Session {
   func openPacketOutputs(_ object: BPFObject) throws(BPFError) {
-    guard !checked.skbOutputs.isEmpty, let map = object.map(named: code.packetsMap) else { return }
+    guard !checked.skbOutputs.isEmpty, let map = object.map(named: ObjectSymbols.packets) else { return }
     for output in checked.skbOutputs where pcapFiles[output.path] == nil {
       guard let file = PcapFile(path: output.path) else {
         throw .system(what: "skboutput: cannot create '\(output.path)'", errno: errno)

@@ -79,23 +79,16 @@ public final class Session {
     /// Program (function) name of each probe, by probe index.
     public var programNames: [Int: String]
     public var mapSymbols: [String: String]
-    public var ringBufferSymbol: String
-    public var lostEventsSymbol = "swiftrace_lost"
-    public var failedUpdatesSymbol = "swiftrace_full"
-    /// The array map holding the stop flag as its element 0 (a global's section).
-    public var stoppedMap = ".bss"
     /// `-k`: the helper and script place of each checked call, by site index.
     public var helperErrorSites: [(helper: String, range: SourceRange)] = []
     /// `watchpoint:FUNCTION+argN`: the uprobe program that reports the address, by probe index.
     public var watchpointSetupNames: [Int: String] = [:]
-    /// The perf event array `skboutput()` writes packets to.
-    public var packetsMap = "swiftrace_packets"
 
-    public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String], ringBufferSymbol: String) {
+    /// The object's own maps have the names in ObjectSymbols.
+    public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String]) {
       self.elf = elf
       self.programNames = programNames
       self.mapSymbols = mapSymbols
-      self.ringBufferSymbol = ringBufferSymbol
     }
   }
 
@@ -178,7 +171,7 @@ public final class Session {
     }
     options.metrics?.serve(maps: checked.maps, reader: metricsReader(object))
 
-    guard let ringMap = object.map(named: code.ringBufferSymbol) else {
+    guard let ringMap = object.map(named: ObjectSymbols.ringBuffer) else {
       throw .system(what: "the object has no event ring buffer", errno: ENOENT)
     }
     let reader = try RingBufferReader(map: ringMap) { [unowned self] record in handle(record) }
@@ -229,7 +222,7 @@ public final class Session {
     options.metrics?.stop()
     // Stop every probe at once (a flag they check first), so that END and the maps see a quiet
     // system; detaching, which takes the kernel ~85 ms per tracepoint, comes after the output.
-    if let flag = object.map(named: code.stoppedMap), flag.valueSize == 8,
+    if let flag = object.map(named: ObjectSymbols.stoppedSection), flag.valueSize == 8,
        flag.update([0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0]) {
       stoppedByFlag = true
     } else {
@@ -487,7 +480,7 @@ public final class Session {
     let ms = monotonicNanoseconds() / 1_000_000
     guard final || ms >= fullCheckedAt + 1000 else { return }
     fullCheckedAt = ms
-    guard let map = object?.map(named: code.failedUpdatesSymbol) else { return }
+    guard let map = object?.map(named: ObjectSymbols.failedUpdates) else { return }
     for (index, info) in checked.maps.enumerated() where info.storage != .perCPUArray {
       if !final && fullAnnounced.contains(index) { continue }
       guard let total = counterTotal(map, slot: index), total > 0 else { continue }
@@ -513,7 +506,7 @@ public final class Session {
     let ms = monotonicNanoseconds() / 1_000_000
     guard force || ms >= lostCheckedAt + 100 else { return }
     lostCheckedAt = ms
-    guard let map = object?.map(named: code.lostEventsSymbol), let total = counterTotal(map, slot: 0) else { return }
+    guard let map = object?.map(named: ObjectSymbols.lostEvents), let total = counterTotal(map, slot: 0) else { return }
     if total > lostReported {
       out.lost(total - lostReported)
       lostReported = total

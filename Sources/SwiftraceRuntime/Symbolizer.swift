@@ -71,7 +71,7 @@ public final class Symbolizer {
 
   func stack(_ id: Int64, format: StackFormat, pid: Int32?, context: Context) -> String {
     let buildIDs = pid != nil && format.recordsBuildIDs
-    let symbol = buildIDs ? StackFormat.buildIDMapSymbol(limit: format.limit) : StackFormat.mapSymbol(limit: format.limit)
+    let symbol = buildIDs ? ObjectSymbols.buildIDStacks(limit: format.limit) : ObjectSymbols.stacks(limit: format.limit)
     guard id >= 0, let bytes = readStack(symbol, UInt32(id)) else { return "" }
     let indent = format.mode == .perf ? "\t" : context == .printf ? "        " : "    "
     var out = "\n"

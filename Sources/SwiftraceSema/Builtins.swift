@@ -115,16 +115,3 @@ public enum Function: String, CaseIterable, Sendable {
     }
   }
 }
-
-/// Event kinds sent through the ring buffer; the first 8 bytes of every event.
-public enum AsyncEventID {
-  /// printf events use their format's index, 0..<exit.
-  public static let exit: UInt64 = 1 << 32
-  /// `CheckedProgram.actions[i]` is sent as `actionBase + i`.
-  public static let actionBase: UInt64 = 1 << 33
-  /// `-k`: a failed helper call at site i (`BPFObjectCode.helperErrorSites[i]`) is sent as
-  /// `helperErrorBase + i`, with the return code after it.
-  public static let helperErrorBase: UInt64 = 1 << 34
-  /// `watchpoint:FUNCTION+argN`: the setup uprobe of probe i sends `watchpointBase + i` and the address.
-  public static let watchpointBase: UInt64 = 1 << 35
-}

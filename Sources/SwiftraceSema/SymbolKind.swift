@@ -64,15 +64,9 @@ public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
 
   public var description: String { "\(mode.rawValue), \(limit)" }
 
-  /// The stack-trace map that holds stacks of `limit` frames (one per limit in a program).
-  public static func mapSymbol(limit: Int) -> String { "swiftrace_stacks_\(limit)" }
-
   /// User stacks printed as symbols keep (build id, file offset) frames, which still resolve
   /// once the process has exited; perf and raw modes print addresses and keep those.
   public var recordsBuildIDs: Bool { mode == .bpftrace }
-
-  /// The map of user stacks with build-id frames, 32 bytes each.
-  public static func buildIDMapSymbol(limit: Int) -> String { "swiftrace_ustacks_\(limit)" }
 }
 
 /// Where the kernel keeps a mapping's file, from BTF: what BPF reads to say which file (inode and

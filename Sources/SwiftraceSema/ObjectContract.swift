@@ -1,0 +1,44 @@
+/// What generated code and the runtime agree on, declared once: the names of the object's own
+/// maps and globals (ObjectSymbols) and the ids of the events BPF sends (AsyncEventID). IRGen
+/// writes them, the session reads them.
+public enum ObjectSymbols {
+  /// The ring buffer every event goes through.
+  public static let ringBuffer = "swiftrace_events"
+  /// A per-CPU count of events the full ring buffer refused.
+  public static let lostEvents = "swiftrace_lost"
+  /// Per-CPU counts of failed inserts, one slot per script map (`CheckedProgram.maps` order).
+  public static let failedUpdates = "swiftrace_full"
+  /// One u64 global: nonzero once userspace stops the trace; every probe but BEGIN and END then
+  /// returns at once, so END and the exit-time maps see a quiet system while the slow detach happens
+  /// later. It is the only variable in `.bss`, which libbpf turns into a one-element array map of
+  /// that name: probes read it with a single load (no map lookup), userspace writes element 0.
+  public static let stopped = "swiftrace_stopped"
+  public static let stoppedSection = ".bss"
+  /// The perf event array `skboutput()` sends packets through (bpf_skb_output writes to no other
+  /// kind of map); declared only when the program calls it.
+  public static let packets = "swiftrace_packets"
+  /// A per-CPU block of each probe's variables, for probes with map loops (their callbacks reach the
+  /// variables there).
+  public static let frames = "swiftrace_frames"
+  /// Per-CPU memory for what does not fit a function's stack budget (IRGen+ScratchRegion).
+  public static let scratch = "swiftrace_scratch"
+  /// bpf_find_vma's callback, shared by the object's programs.
+  public static let vmaCallback = "swiftrace_vma"
+  /// The stack-trace map that holds stacks of `limit` frames (one per limit in a program).
+  public static func stacks(limit: Int) -> String { "swiftrace_stacks_\(limit)" }
+  /// The map of user stacks with build-id frames (32 bytes each) of `limit` frames.
+  public static func buildIDStacks(limit: Int) -> String { "swiftrace_ustacks_\(limit)" }
+}
+
+/// Event kinds sent through the ring buffer; the first 8 bytes of every event.
+public enum AsyncEventID {
+  /// printf events use their format's index, 0..<exit.
+  public static let exit: UInt64 = 1 << 32
+  /// `CheckedProgram.actions[i]` is sent as `actionBase + i`.
+  public static let actionBase: UInt64 = 1 << 33
+  /// `-k`: a failed helper call at site i (`BPFObjectCode.helperErrorSites[i]`) is sent as
+  /// `helperErrorBase + i`, with the return code after it.
+  public static let helperErrorBase: UInt64 = 1 << 34
+  /// `watchpoint:FUNCTION+argN`: the setup uprobe of probe i sends `watchpointBase + i` and the address.
+  public static let watchpointBase: UInt64 = 1 << 35
+}
