@@ -23,6 +23,7 @@ let package = Package(
     // MARK: System libraries
     .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
     .systemLibrary(name: "CLibBPF", path: "Sources/CLibBPF", pkgConfig: "libbpf"),
+    .systemLibrary(name: "CSyscalls", path: "Sources/CSyscalls"),
     .systemLibrary(name: "CClang", path: "Sources/CClang"),
     .systemLibrary(name: "CLibDW", path: "Sources/CLibDW"),
 
@@ -57,11 +58,11 @@ let package = Package(
       linkerSettings: [.unsafeFlags(["-L/usr/lib/llvm-14/lib"] + staticLLVM + ["-lstdc++", "-lz", "-ltinfo", "-lrt", "-ldl", "-lm"])]),
 
     // MARK: SwiftraceBPF
-    .target(name: "SwiftraceBPF", dependencies: ["CLibBPF", "SwiftraceBasics"]),
+    .target(name: "SwiftraceBPF", dependencies: ["CLibBPF", "CSyscalls", "SwiftraceBasics"]),
 
     // MARK: SwiftraceRuntime
     .target(
-      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "CLibDW", "SwiftraceBPF", "SwiftraceSema", "SwiftraceDebugInfo"],
+      name: "SwiftraceRuntime", dependencies: ["CLibBPF", "CLibDW", "CSyscalls", "SwiftraceBPF", "SwiftraceSema", "SwiftraceDebugInfo"],
       linkerSettings: [.linkedLibrary("stdc++")]),  // __cxa_demangle for C++ symbol names
     .testTarget(name: "SwiftraceRuntimeTests", dependencies: ["SwiftraceRuntime"]),
 

@@ -1,4 +1,5 @@
 import CLibBPF
+import CSyscalls
 import Glibc
 
 /// One attachment of a program; detached when closed or released. The kernel also detaches it if

@@ -1,4 +1,4 @@
-import CLibBPF
+import CSyscalls
 import Glibc
 import SwiftraceBPF
 import SwiftraceSema

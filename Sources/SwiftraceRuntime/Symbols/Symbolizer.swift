@@ -1,4 +1,4 @@
-import CLibBPF
+import CSyscalls
 import FoundationEssentials
 import Glibc
 import SwiftraceSema

@@ -1,4 +1,5 @@
 import CLibBPF
+import CSyscalls
 import FoundationEssentials
 import Glibc
 import SwiftraceBPF

@@ -1,7 +1,7 @@
+import CSyscalls
 import Glibc
-import CLibBPF
-import SwiftraceBasics
 import SwiftraceBPF
+import SwiftraceBasics
 import SwiftraceSema
 
 public struct SessionOptions {

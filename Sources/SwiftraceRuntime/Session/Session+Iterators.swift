@@ -1,4 +1,5 @@
 import CLibBPF
+import CSyscalls
 import Glibc
 import SwiftraceBPF
 import SwiftraceBasics
