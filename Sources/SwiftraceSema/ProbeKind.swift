@@ -39,20 +39,8 @@ public enum ProbeKind: Hashable, Sendable {
   /// (a path, or a name under /sys/fs/bpf).
   case iterator(IteratorKind, pin: String?)
 
-  /// Provider names and their aliases.
-  static let providers: [(name: String, aliases: [String])] = [
-    ("BEGIN", []), ("END", []),
-    ("tracepoint", ["t"]), ("rawtracepoint", ["rt"]), ("kprobe", ["k"]), ("kretprobe", ["kr"]),
-    ("kfunc", ["fentry", "f"]), ("kretfunc", ["fexit", "fr"]),
-    ("uprobe", ["u"]), ("uretprobe", ["ur"]), ("interval", ["i"]), ("profile", ["p"]),
-    ("software", ["s"]), ("hardware", ["h"]), ("usdt", ["U"]), ("watchpoint", ["w"]),
-    ("asyncwatchpoint", ["aw"]), ("iter", []),
-  ]
-
   /// The provider's own name for a name or an alias (`t` is `tracepoint`); nil for neither.
-  public static func canonicalProvider(_ name: String) -> String? {
-    providers.first { $0.name == name || $0.aliases.contains(name) }?.name
-  }
+  public static func canonicalProvider(_ name: String) -> String? { Provider(spelling: name)?.name }
 
   /// The canonical spelling, as `probe` prints it.
   public var name: String {
@@ -88,20 +76,32 @@ public enum ProbeKind: Hashable, Sendable {
     return "ns:\(ns)"
   }
 
-  /// The provider, as users write it (for messages).
-  public var providerName: String {
+  /// The provider of this kind of probe (its declaration: name, aliases, ...).
+  public var provider: Provider {
     switch self {
-    case .tracepoint: return "tracepoint"
-    case .kprobe: return "kprobe"
-    case .kretprobe: return "kretprobe"
-    case .fentry: return "kfunc"
-    case .fexit: return "kretfunc"
-    case .uprobe: return "uprobe"
-    case .uretprobe: return "uretprobe"
-    case .usdt, .usdtPattern: return "usdt"
-    default: return String(name.prefix { $0 != ":" })
+    case .begin: return .begin
+    case .end: return .end
+    case .tracepoint: return .tracepoint
+    case .rawTracepoint: return .rawtracepoint
+    case .kprobe: return .kprobe
+    case .kretprobe: return .kretprobe
+    case .fentry: return .kfunc
+    case .fexit: return .kretfunc
+    case .uprobe: return .uprobe
+    case .uretprobe: return .uretprobe
+    case .interval: return .interval
+    case .profile: return .profile
+    case .software: return .software
+    case .hardware: return .hardware
+    case .watchpoint: return .watchpoint
+    case .functionWatchpoint(_, _, _, _, _, let async): return async ? .asyncwatchpoint : .watchpoint
+    case .usdt, .usdtPattern: return .usdt
+    case .iterator: return .iter
     }
   }
+
+  /// The provider, as users write it (for messages).
+  public var providerName: String { provider.name }
 
   /// Whether this names several attach points through `*` or `?` (expanded by the checker).
   public var isWildcard: Bool {
@@ -111,7 +111,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .uprobe(let b, let f), .uretprobe(let b, let f): return isPattern(f) && !isPattern(b)
     case .usdtPattern: return true  // one attach point may name several sites
     case .functionWatchpoint(_, let f, _, _, _, _): return isPattern(f)
-    default: return false
+    case .begin, .end, .rawTracepoint, .interval, .profile, .software, .hardware, .watchpoint, .usdt, .iterator:
+      return false
     }
   }
 
@@ -132,7 +133,9 @@ public enum ProbeKind: Hashable, Sendable {
     case .uprobe(_, let f), .uretprobe(_, let f):
       let name = String(f.prefix { $0 != "+" })
       return name.isEmpty || name.first!.isNumber ? nil : name
-    default: return nil
+    case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .interval, .profile,
+      .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
+      return nil
     }
   }
 
@@ -141,7 +144,9 @@ public enum ProbeKind: Hashable, Sendable {
   public var firesInProcessContext: Bool {
     switch self {
     case .begin, .end, .interval, .iterator: return false
-    default: return true
+    case .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe, .profile, .software,
+      .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt:
+      return true
     }
   }
 
@@ -151,7 +156,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .usdtPattern, .profile, .interval, .software, .hardware,
       .watchpoint, .functionWatchpoint:
       return true
-    default: return false
+    case .begin, .end, .tracepoint, .rawTracepoint, .fentry, .fexit, .iterator:
+      return false
     }
   }
 
@@ -173,12 +179,7 @@ public enum ProbeKind: Hashable, Sendable {
     if case .iterator = self { return true } else { return false }
   }
 
-  public var isUserProbe: Bool {
-    switch self {
-    case .uprobe, .uretprobe, .usdt, .usdtPattern: return true
-    default: return false
-    }
-  }
+  public var isUserProbe: Bool { provider.namesFile }
 
   /// The same kind of probe on another target: what expanding a wildcard or a library name makes.
   func with(binary: String, function: String) -> ProbeKind {
@@ -190,14 +191,18 @@ public enum ProbeKind: Hashable, Sendable {
   public var hasRegisterArguments: Bool {
     switch self {
     case .kprobe, .uprobe, .rawTracepoint, .usdt, .usdtPattern, .fentry, .fexit: return true
-    default: return false
+    case .begin, .end, .tracepoint, .kretprobe, .uretprobe, .interval, .profile, .software, .hardware, .watchpoint,
+      .functionWatchpoint, .iterator:
+      return false
     }
   }
 
   public var hasReturnValue: Bool {
     switch self {
     case .kretprobe, .uretprobe, .fexit: return true
-    default: return false
+    case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .fentry, .uprobe, .interval, .profile, .software,
+      .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
+      return false
     }
   }
 
@@ -220,16 +225,13 @@ public enum ProbeKind: Hashable, Sendable {
     guard let providerText = parts.first, !providerText.isEmpty else {
       return .failure(ProbeParseError("empty attach point"))
     }
-    guard let provider = providers.first(where: { $0.name == providerText || $0.aliases.contains(providerText) })
-    else {
-      let known = providers.map(\.name)
+    guard let provider = Provider(spelling: providerText) else {
+      let known = Provider.allCases.map(\.name)
       let hint = closestName(to: providerText, in: known).map { "; did you mean '\($0)'?" } ?? ""
       return .failure(ProbeParseError("unknown probe type '\(providerText)'\(hint)"))
     }
     let args = Array(parts.dropFirst())
-    if (text.contains("*") || text.contains("?"))
-      && !["tracepoint", "kprobe", "kretprobe", "kfunc", "kretfunc", "uprobe", "uretprobe", "usdt", "watchpoint",
-           "asyncwatchpoint"].contains(provider.name) {
+    if (text.contains("*") || text.contains("?")) && !provider.acceptsWildcards {
       return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe, usdt and function watchpoint attach points, not in \(provider.name)"))
     }
     func need(_ count: Int, _ form: String) -> ProbeParseError? {
@@ -237,39 +239,39 @@ public enum ProbeKind: Hashable, Sendable {
       args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil
         : ProbeParseError("\(provider.name) probe type requires \(count) argument\(count == 1 ? "" : "s"): \(provider.name) probes are written '\(form)'")
     }
-    switch provider.name {
-    case "BEGIN", "END":
+    switch provider {
+    case .begin, .end:
       if !args.isEmpty { return .failure(ProbeParseError("\(provider.name) takes no arguments")) }
-      return .success(provider.name == "BEGIN" ? .begin : .end)
-    case "tracepoint":
+      return .success(provider == .begin ? .begin : .end)
+    case .tracepoint:
       if let e = need(2, "tracepoint:category:event") { return .failure(e) }
       return .success(.tracepoint(category: args[0], event: args[1]))
-    case "rawtracepoint":
+    case .rawtracepoint:
       // `rawtracepoint:EVENT`, or `rawtracepoint:MODULE:EVENT` (the module only narrows the search)
       guard (1...2).contains(args.count), let event = args.last, !event.isEmpty else {
         return .failure(ProbeParseError("rawtracepoint probes are written 'rawtracepoint:event'"))
       }
       return .success(.rawTracepoint(event: event))
-    case "kfunc", "kretfunc":
+    case .kfunc, .kretfunc:
       // `kfunc:FUNCTION`, or `kfunc:MODULE:FUNCTION` (vmlinux only, as BTF is read from vmlinux)
       guard (1...2).contains(args.count), let f = args.last, !f.isEmpty else {
         return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function'"))
       }
-      return .success(provider.name == "kfunc" ? .fentry(function: f) : .fexit(function: f))
-    case "kprobe", "kretprobe":
+      return .success(provider == .kfunc ? .fentry(function: f) : .fexit(function: f))
+    case .kprobe, .kretprobe:
       if let e = need(1, "\(provider.name):function") { return .failure(e) }
-      return .success(provider.name == "kprobe" ? .kprobe(function: args[0]) : .kretprobe(function: args[0]))
-    case "uprobe", "uretprobe":
+      return .success(provider == .kprobe ? .kprobe(function: args[0]) : .kretprobe(function: args[0]))
+    case .uprobe, .uretprobe:
       if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
-      return .success(provider.name == "uprobe"
+      return .success(provider == .uprobe
         ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
-    case "watchpoint", "asyncwatchpoint":
+    case .watchpoint, .asyncwatchpoint:
       let form = "watchpoint:ADDRESS:LENGTH:MODE or watchpoint:FUNCTION+argN:LENGTH:MODE, with LENGTH 1, 2, 4 or 8 and MODE r, w, rw or x"
       guard args.count == 3 else { return .failure(ProbeParseError("\(provider.name) probe type requires 3 arguments: \(form)")) }
       guard let length = Int(args[1]), [1, 2, 4, 8].contains(length), ["r", "w", "rw", "x"].contains(args[2]) else {
         return .failure(ProbeParseError("\(provider.name) probes are written '\(form)'"))
       }
-      let async = provider.name == "asyncwatchpoint"
+      let async = provider == .asyncwatchpoint
       if let plus = args[0].firstIndex(of: "+") {
         let function = String(args[0][..<plus]), argument = args[0][args[0].index(after: plus)...]
         guard !function.isEmpty, argument.hasPrefix("arg"), let n = Int(argument.dropFirst(3)), (0...5).contains(n) else {
@@ -286,22 +288,22 @@ public enum ProbeKind: Hashable, Sendable {
         return .failure(ProbeParseError("watchpoint probes are written '\(form)'"))
       }
       return .success(.watchpoint(address: address, length: length, mode: args[2]))
-    case "iter":
+    case .iter:
       guard (1...2).contains(args.count), let kind = IteratorKind(rawValue: args[0]) else {
         let kinds = IteratorKind.allCases.map(\.rawValue).joined(separator: ", ")
         return .failure(ProbeParseError("iter probes are written 'iter:KIND' or 'iter:KIND:PIN', with KIND one of \(kinds)"))
       }
       if args.count == 2 && args[1].isEmpty { return .failure(ProbeParseError("the pin file of an iter probe is empty")) }
       return .success(.iterator(kind, pin: args.count == 2 ? args[1] : nil))
-    case "usdt":
+    case .usdt:
       // An empty binary means every file of the -p process; an empty provider, any provider.
       guard (2...3).contains(args.count), let name = args.last, !name.isEmpty else {
         return .failure(ProbeParseError("usdt probes are written 'usdt:binary:[provider:]name'"))
       }
       let provider = args.count == 3 && !args[1].isEmpty ? args[1] : "*"
       return .success(.usdtPattern(binary: args[0], provider: provider, name: name))
-    case "software", "hardware":
-      let isHardware = provider.name == "hardware"
+    case .software, .hardware:
+      let isHardware = provider == .hardware
       guard (1...2).contains(args.count), !args[0].isEmpty else {
         return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):event[:count]'"))
       }
@@ -318,8 +320,8 @@ public enum ProbeKind: Hashable, Sendable {
         count = n
       }
       return .success(isHardware ? .hardware(event, count: count) : .software(event, count: count))
-    case "interval", "profile":
-      let isProfile = provider.name == "profile"
+    case .interval, .profile:
+      let isProfile = provider == .profile
       guard args.count == 2, let n = UInt64(args[1]), n > 0 else {
         return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):UNIT:N' with UNIT one of hz, s, ms, us, ns and N > 0"))
       }
@@ -337,8 +339,6 @@ public enum ProbeKind: Hashable, Sendable {
       let (ns, overflow) = n.multipliedReportingOverflow(by: scale)
       if overflow { return .failure(ProbeParseError("\(provider.name) period is too long")) }
       return .success(isProfile ? .profile(frequency: nil, nanoseconds: ns) : .interval(frequency: nil, nanoseconds: ns))
-    default:
-      return .failure(ProbeParseError("unknown probe type '\(providerText)'"))
     }
   }
 

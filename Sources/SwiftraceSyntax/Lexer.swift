@@ -114,11 +114,10 @@ public struct Lexer {
     return Token(.attachPoint, SourceRange(start: start, end: position))
   }
 
-  /// uprobe, uretprobe and usdt name a binary, so `/` is part of their attach points.
+  /// Whether the attach point's provider names a file, so that `/` is part of it (Provider).
   private func takesPath(_ text: ArraySlice<UInt8>) -> Bool {
     guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return false }
-    let provider = String(decoding: text[text.startIndex..<colon], as: UTF8.self)
-    return ["uprobe", "u", "uretprobe", "ur", "usdt", "U"].contains(provider)
+    return Provider(spelling: String(decoding: text[text.startIndex..<colon], as: UTF8.self))?.namesFile == true
   }
 
   // MARK: Ordinary tokens

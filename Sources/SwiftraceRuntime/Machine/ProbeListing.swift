@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import SwiftraceDebugInfo
 import SwiftraceSema
+import SwiftraceSyntax
 
 /// `-l [PATTERN]` and `-lv`: the probes this machine offers, one per line, as bpftrace lists them.
 /// A pattern is matched against whole probe names with `*` and `?`; a pattern without a provider
@@ -44,9 +45,9 @@ public struct ProbeListing {
     return wildcardMatch(pattern, name)
   }
 
-  func wants(_ providerName: String, aliases: [String] = []) -> Bool {
+  func wants(_ listed: Provider) -> Bool {
     guard let provider else { return true }
-    return wildcardMatch(provider, providerName) || aliases.contains(provider)
+    return wildcardMatch(provider, listed.name) || listed.aliases.contains(provider)
   }
 
   /// What a pattern may hold (bpftrace refuses anything else): nil when it is fine, else the first
@@ -80,7 +81,7 @@ public struct ProbeListing {
     }
     // `-l -p PID`: the process's own probes, as bpftrace lists them (and before it may exit).
     if targetPID != nil && pattern == nil { return listUserProbes(write) }
-    if wants("tracepoint", aliases: ["t"]) {
+    if wants(.tracepoint) {
       for tp in tracepoints() {
         let name = "tracepoint:\(tp.category):\(tp.event)"
         guard matches(name) else { continue }
@@ -92,7 +93,7 @@ public struct ProbeListing {
         }
       }
     }
-    if wants("rawtracepoint", aliases: ["rt"]) {
+    if wants(.rawtracepoint) {
       for event in btf.rawTracepointNames() {
         let name = "rawtracepoint:\(event)"
         guard matches(name) else { continue }
@@ -104,12 +105,12 @@ public struct ProbeListing {
     }
     // Kernel functions, tens of thousands of them: bare `-l` lists them too, as bpftrace does, for
     // the `-l | grep vfs_read` habit.
-    if wants("kprobe", aliases: ["k"]) || wants("kretprobe", aliases: ["kr"]) {
-      let providerName = wants("kprobe", aliases: ["k"]) ? "kprobe" : "kretprobe"
+    if wants(.kprobe) || wants(.kretprobe) {
+      let providerName = wants(.kprobe) ? "kprobe" : "kretprobe"
       let functionPattern = pattern.map { String($0.split(separator: ":", maxSplits: 1).last ?? "*") } ?? "*"
       for function in Symbolizer.kernelFunctions(matching: functionPattern) { write("\(providerName):\(function)\n") }
     }
-    if wants("iter") {
+    if wants(.iter) {
       for kind in IteratorKind.allCases {
         let name = "iter:\(kind.rawValue)"
         guard matches(name), let record = btf.record(named: kind.contextStruct, isUnion: false) else { continue }
@@ -119,8 +120,8 @@ public struct ProbeListing {
         }
       }
     }
-    for (provider, events) in [("software", PerfEvent.software), ("hardware", PerfEvent.hardware)] where wants(provider) {
-      for event in events where matches("\(provider):\(event.name):") { write("\(provider):\(event.name):\n") }
+    for (provider, events) in [(Provider.software, PerfEvent.software), (.hardware, PerfEvent.hardware)] where wants(provider) {
+      for event in events where matches("\(provider.name):\(event.name):") { write("\(provider.name):\(event.name):\n") }
     }
     listUserProbes(write)
   }
@@ -129,11 +130,12 @@ public struct ProbeListing {
   /// or with `-p PID` of the process's program and libraries (`-l -p PID`, `usdt:*:prov:*`).
   func listUserProbes(_ write: (String) -> Void) {
     let parts = pattern.map { ProbeKind.splitAttachPoint($0) } ?? []
-    let listsUprobes = provider.map { wildcardMatch($0, "uprobe") || $0 == "u" } ?? (targetPID != nil)
+    // Without a provider, user probes are listed for -p's process only.
+    func named(_ listed: Provider) -> Bool { provider.map { _ in wants(listed) } ?? (targetPID != nil) }
     // uretprobes only when named: they are the same functions again.
-    let uprobeProvider = provider == "uretprobe" || provider == "ur" ? "uretprobe" : "uprobe"
-    let listsFunctions = listsUprobes || uprobeProvider == "uretprobe"
-    let listsUSDT = provider.map { wildcardMatch($0, "usdt") || $0 == "U" } ?? (targetPID != nil)
+    let uprobeProvider: Provider = provider.flatMap { Provider(spelling: $0) } == .uretprobe ? .uretprobe : .uprobe
+    let listsFunctions = named(.uprobe) || uprobeProvider == .uretprobe
+    let listsUSDT = named(.usdt)
     guard listsFunctions || listsUSDT else { return }
     // The file part: what follows the provider when there is more after it, else any file of -p's process.
     let filePattern = parts.count >= 3 ? parts[1] : "*"
@@ -141,9 +143,9 @@ public struct ProbeListing {
       if listsFunctions {
         let function = parts.count >= 2 ? parts.last! : "*"
         // -lv: a uprobe's parameters from the binary's DWARF, as bpftrace lists them.
-        let debugInfo = verbose && uprobeProvider == "uprobe" ? DwarfTypes(fallback: nil) : nil
+        let debugInfo = verbose && uprobeProvider == .uprobe ? DwarfTypes(fallback: nil) : nil
         for name in UserBinaries.functions(in: path) ?? [] where wildcardMatch(function, name) {
-          write("\(uprobeProvider):\(path):\(name)\n")
+          write("\(uprobeProvider.name):\(path):\(name)\n")
           for parameter in debugInfo?.parameterDeclarations(of: name, in: path) ?? [] {
             write("    \(parameter)\n")
           }

@@ -1,0 +1,57 @@
+/// The probe types, each declared once: its name, its short aliases, whether its attach point
+/// names a file (so a `/` belongs to the attach point rather than starting a predicate), and
+/// whether it takes wildcards. The lexer, the checker and `-l` read them here; every switch over
+/// them is exhaustive.
+public enum Provider: String, CaseIterable, Sendable {
+  case begin = "BEGIN", end = "END"
+  case tracepoint, rawtracepoint, kprobe, kretprobe, kfunc, kretfunc, uprobe, uretprobe
+  case interval, profile, software, hardware, usdt, watchpoint, asyncwatchpoint, iter
+
+  public var name: String { rawValue }
+
+  public var aliases: [String] {
+    switch self {
+    case .begin, .end, .iter: return []
+    case .tracepoint: return ["t"]
+    case .rawtracepoint: return ["rt"]
+    case .kprobe: return ["k"]
+    case .kretprobe: return ["kr"]
+    case .kfunc: return ["fentry", "f"]
+    case .kretfunc: return ["fexit", "fr"]
+    case .uprobe: return ["u"]
+    case .uretprobe: return ["ur"]
+    case .interval: return ["i"]
+    case .profile: return ["p"]
+    case .software: return ["s"]
+    case .hardware: return ["h"]
+    case .usdt: return ["U"]
+    case .watchpoint: return ["w"]
+    case .asyncwatchpoint: return ["aw"]
+    }
+  }
+
+  /// The provider a name or an alias spells (`t` is `tracepoint`).
+  public init?(spelling: some StringProtocol) {
+    guard let found = Provider.allCases.first(where: { $0.rawValue == spelling || $0.aliases.contains(String(spelling)) })
+    else { return nil }
+    self = found
+  }
+
+  /// uprobe, uretprobe and usdt name a binary: `/` is part of their attach points.
+  public var namesFile: Bool {
+    switch self {
+    case .uprobe, .uretprobe, .usdt: return true
+    case .begin, .end, .tracepoint, .rawtracepoint, .kprobe, .kretprobe, .kfunc, .kretfunc, .interval, .profile,
+      .software, .hardware, .watchpoint, .asyncwatchpoint, .iter: return false
+    }
+  }
+
+  /// Whether `*` and `?` may stand in its attach points.
+  public var acceptsWildcards: Bool {
+    switch self {
+    case .tracepoint, .kprobe, .kretprobe, .kfunc, .kretfunc, .uprobe, .uretprobe, .usdt, .watchpoint, .asyncwatchpoint:
+      return true
+    case .begin, .end, .rawtracepoint, .interval, .profile, .software, .hardware, .iter: return false
+    }
+  }
+}
