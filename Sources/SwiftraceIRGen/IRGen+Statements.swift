@@ -59,7 +59,10 @@ extension IRGenerator {
         // bpf_override_return: the probed function returns this instead of running.
         callHelper(.overrideReturn, [bytePointer(context), emitInteger(args[0])])
         return
-      default: break
+      case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .strftime,
+        .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr,
+        .pton, .uaddr, .path, .cgroup_path, .skboutput:
+        break  // values, evaluated below for what they do (skboutput() sends a packet)
       }
     }
     _ = emitValue(e)
