@@ -11,13 +11,14 @@ public enum HistogramText {
       return ""
     }
     let most = counts.max() ?? 1
+    let buckets = HistogramBuckets(type: type, count: counts.count)
     var out = ""
     for index in first...last {
       let label: String
-      if case .lhist(let bounds) = type {
-        label = linearLabel(index, bounds, buckets: counts.count)
+      if case .lhist = type {
+        label = linearLabel(buckets.range(index))
       } else {
-        label = log2Label(index)
+        label = log2Label(index, buckets.range(index))
       }
       let count = counts[index]
       let bar = String(repeating: "@", count: Int(UInt128(count) * UInt128(barWidth) / UInt128(most)))
@@ -27,31 +28,31 @@ public enum HistogramText {
   }
 
   /// `(..., 0)`, `[0]`, `[1]`, then `[2^k, 2^(k+1))` with K, M, G, T, P, E for powers of 1024.
-  public static func log2Label(_ index: Int) -> String {
+  static func log2Label(_ index: Int, _ range: (low: Int128?, high: Int128?)) -> String {
     switch index {
     case 0: return "(..., 0)"
     case 1: return "[0]"
     case 2: return "[1]"
-    default: return "[\(powerOfTwo(index - 2)), \(powerOfTwo(index - 1)))"
+    default: return "[\(powerOfTwo(range.low ?? 0)), \(powerOfTwo((range.high ?? 0) + 1)))"
     }
   }
 
-  static func powerOfTwo(_ exponent: Int) -> String {
+  /// A power of two in the largest unit of 1024 it is a whole number of (at most E).
+  static func powerOfTwo(_ value: Int128) -> String {
     let suffixes = ["", "K", "M", "G", "T", "P", "E"]
-    let unit = min(exponent / 10, suffixes.count - 1)
-    return "\(UInt64(1) << UInt64(exponent - unit * 10))\(suffixes[unit])"
+    let unit = min(value.trailingZeroBitCount / 10, suffixes.count - 1)
+    return "\(value >> (unit * 10))\(suffixes[unit])"
   }
 
   /// `(..., min)`, `[lo, hi)` per step, `[max, ...)`.
-  public static func linearLabel(_ index: Int, _ bounds: LinearBuckets, buckets: Int) -> String {
-    if index == 0 { return "(..., \(linearNumber(bounds.min)))" }
-    if index == buckets - 1 { return "[\(linearNumber(bounds.max)), ...)" }
-    let lo = bounds.min + Int64(index - 1) * bounds.step
-    return "[\(linearNumber(lo)), \(linearNumber(lo + bounds.step)))"
+  static func linearLabel(_ range: (low: Int128?, high: Int128?)) -> String {
+    guard let low = range.low else { return "(..., \(linearNumber((range.high ?? 0) + 1)))" }
+    guard let high = range.high else { return "[\(linearNumber(low)), ...)" }
+    return "[\(linearNumber(low)), \(linearNumber(high + 1)))"
   }
 
   /// 0.17 writes multiples of 1M and 1K with a suffix (and nothing larger).
-  static func linearNumber(_ n: Int64) -> String {
+  static func linearNumber(_ n: Int128) -> String {
     if n == 0 { return "0" }
     if n % (1 << 20) == 0 { return "\(n >> 20)M" }
     if n % (1 << 10) == 0 { return "\(n >> 10)K" }

@@ -84,19 +84,8 @@ public enum JSONPrinter {
 
   /// The smallest and largest value a bucket holds; nil for an open end.
   static func bucketRange(_ index: Int, _ type: SType, buckets: Int) -> (String?, String?) {
-    if case .lhist(let b) = type {
-      if index == 0 { return (nil, String(b.min - 1)) }
-      if index == buckets - 1 { return (String(b.max), nil) }
-      let low = b.min + Int64(index - 1) * b.step
-      return (String(low), String(low + b.step - 1))
-    }
-    switch index {
-    case 0: return (nil, "-1")
-    case 1: return ("0", "0")
-    default:
-      let low = UInt64(1) << UInt64(index - 2)
-      return (String(low), String(low &+ (low - 1)))
-    }
+    let (low, high) = HistogramBuckets(type: type, count: buckets).range(index)
+    return (low.map { String($0) }, high.map { String($0) })
   }
 
   /// A JSON string: quotes, backslashes and control characters escaped. A byte that is not part of

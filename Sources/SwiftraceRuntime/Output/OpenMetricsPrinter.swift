@@ -80,16 +80,8 @@ public enum OpenMetricsPrinter {
   /// The inclusive upper bound of every bucket but the last (+Inf): values are integers, so
   /// `[lo, hi)` holds exactly the values `<= hi - 1`.
   static func upperBounds(_ type: SType, buckets: Int) -> [String] {
-    var bounds: [String] = []
-    switch type {
-    case .lhist(let b):
-      for index in 0..<(buckets - 1) { bounds.append(String(b.min + Int64(index) * b.step - 1)) }
-    default:
-      // Log2Buckets: negative, [0], [1], then [2^k, 2^(k+1)).
-      bounds = ["-1", "0"]
-      for index in 2..<(buckets - 1) { bounds.append(String((UInt64(1) << UInt64(index - 1)) - 1)) }
-    }
-    return bounds
+    let model = HistogramBuckets(type: type, count: buckets)
+    return (0..<(buckets - 1)).map { model.range($0).high.map { String($0) } ?? "+Inf" }
   }
 
   static func histogram(_ name: String, _ labels: [(String, String)], _ counts: [UInt64], upperBounds: [String],

@@ -1,0 +1,28 @@
+import SwiftraceSema
+
+/// The buckets of a hist() or lhist() map, declared once: the integers each bucket holds. The
+/// text rows, the JSON ranges and the OpenMetrics bounds all read them here.
+struct HistogramBuckets {
+  let type: SType
+  /// How many buckets the map's value has.
+  let count: Int
+
+  /// The smallest and largest integer bucket `index` holds; nil for an open end. Int128, since
+  /// the last log2 bucket ends at 2^64 - 1 and a linear one may pass Int64's range.
+  func range(_ index: Int) -> (low: Int128?, high: Int128?) {
+    if case .lhist(let b) = type {
+      if index == 0 { return (nil, Int128(b.min) - 1) }
+      if index == count - 1 { return (Int128(b.max), nil) }
+      let low = Int128(b.min) + Int128(index - 1) * Int128(b.step)
+      return (low, low + Int128(b.step) - 1)
+    }
+    // Log2Buckets: negative values, 0, then [2^k, 2^(k+1)).
+    switch index {
+    case 0: return (nil, -1)
+    case 1: return (0, 0)
+    default:
+      let low = Int128(1) << (index - 2)
+      return (low, 2 * low - 1)
+    }
+  }
+}
