@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import SwiftraceBasics
 
 /// libbpf reports through one process-wide print callback; collect its lines so that a failed
 /// load can show the verifier log instead of libbpf printing it to stderr on its own.

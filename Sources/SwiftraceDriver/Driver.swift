@@ -2,8 +2,8 @@ import FoundationEssentials
 import Glibc
 import SwiftraceBPF
 import SwiftraceBasics
-import SwiftraceDebugInfo
 import SwiftraceClang
+import SwiftraceDebugInfo
 import SwiftraceIRGen
 import SwiftraceMetrics
 import SwiftraceRuntime
@@ -11,7 +11,7 @@ import SwiftraceSema
 import SwiftraceSyntax
 
 public typealias OutputFormat = SwiftraceRuntime.OutputFormat
-public typealias OutputBuffering = SwiftraceBPF.OutputBuffering
+public typealias OutputBuffering = SwiftraceBasics.OutputBuffering
 
 public let swiftraceVersion = "0.1.0"
 

@@ -1,5 +1,6 @@
 import Glibc
 import SwiftraceBPF
+import SwiftraceBasics
 import SwiftraceRuntime
 
 /// One fuzz input as an ELF file: written to memory-backed storage (/dev/shm), then read the way

@@ -1,5 +1,6 @@
 import Glibc
 import SwiftraceBPF
+import SwiftraceBasics
 
 /// A PCAP file of raw IP packets (link type 101, LINKTYPE_RAW), as tcpdump and Wireshark read
 /// it: a 24-byte header, then a 16-byte header (time, lengths) before each packet. Written through

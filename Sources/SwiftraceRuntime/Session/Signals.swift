@@ -1,6 +1,7 @@
 import CSyscalls
 import Glibc
 import SwiftraceBPF
+import SwiftraceBasics
 
 /// SIGINT, SIGTERM, SIGHUP and SIGUSR1 become a byte (the signal's number) on a pipe that the
 /// event loop polls, so the loop can stop cleanly (run END, print maps, detach) instead of dying

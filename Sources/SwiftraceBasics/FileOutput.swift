@@ -1,5 +1,4 @@
 import Glibc
-import SwiftraceBasics
 
 /// `-B`: when output reaches the file. Without it, output is flushed after each batch of events.
 public enum OutputBuffering: String, Sendable {
