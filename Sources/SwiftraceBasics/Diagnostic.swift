@@ -28,6 +28,10 @@ public struct Diagnostic: Sendable, Equatable {
     self.range = range
     self.notes = notes
   }
+
+  public init(_ severity: Severity, id: DiagnosticID, _ message: String, at range: SourceRange, notes: [Note] = []) {
+    self.init(severity, id: id.rawValue, message, at: range, notes: notes)
+  }
 }
 
 /// Collects the diagnostics of one source file, in the order they were found.
@@ -48,11 +52,11 @@ public final class DiagnosticEngine {
     if !duplicate { diagnostics.append(diagnostic) }
   }
 
-  public func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+  public func error(_ id: DiagnosticID, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
     report(Diagnostic(.error, id: id, message, at: range, notes: notes))
   }
 
-  public func warning(_ id: String, _ message: String, at range: SourceRange) {
+  public func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange) {
     report(Diagnostic(.warning, id: id, message, at: range))
   }
 

@@ -196,7 +196,7 @@ public enum Driver {
         includeDirectories: options.includeDirectories, includeFiles: options.includeFiles, fallback: kernelTypes)
       for p in definitions.problems where p.isError {
         let at = source.offset(line: p.line, column: p.column)
-        diagnostics.error("clang.error", p.message, at: SourceRange(start: at, end: at + 1))
+        diagnostics.error(.clangError, p.message, at: SourceRange(start: at, end: at + 1))
       }
       if options.verbose, !definitions.missingHeaders.isEmpty {
         stderr.write("swiftrace: not installed, using kernel BTF instead: \(definitions.missingHeaders.joined(separator: ", "))\n")

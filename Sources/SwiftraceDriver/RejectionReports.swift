@@ -62,7 +62,7 @@ struct VerifierReport {
     if why.contains("16-bit range") || why.hasPrefix("jump out of range") {
       why += " (the probe is too large: BPF branches reach \(groupedDigits(BPFSizeLimits.branchReach)) instructions; split its work over several probes)"
     }
-    return Diagnostic(.error, id: "verifier.rejected", "the kernel's BPF verifier rejected \(name): \(why)",
+    return Diagnostic(.error, id: .verifierRejected, "the kernel's BPF verifier rejected \(name): \(why)",
                       at: range(in: source))
   }
 
@@ -97,7 +97,7 @@ struct BackendLimitReport {
       what = "in probe '\(probe?.name ?? String(function))'" + what[colon...]
     }
     let start = source.offset(line: line, column: column)
-    let diagnostic = Diagnostic(.error, id: "codegen.limit", "the program does not fit BPF's limits " + what,
+    let diagnostic = Diagnostic(.error, id: .codegenLimit, "the program does not fit BPF's limits " + what,
                                 at: SourceRange(start: start, end: start + 1))
     return DiagnosticRenderer(source: source).render([diagnostic])
   }
@@ -116,7 +116,7 @@ func oversizedProbeDiagnostic(_ probe: CheckedProbe?, instructions: Int, found: 
   case .branchReach:
     why = "\(n) instructions, with a branch across more than the \(reach) instructions BPF branches reach"
   }
-  return Diagnostic(.error, id: "codegen.tooLarge",
+  return Diagnostic(.error, id: .codegenTooLarge,
                     "probe '\(probe?.name ?? "?")' is too large for BPF: \(why); split its work over several probes",
                     at: probe.map { $0.decl.attachPoints.first?.range ?? $0.decl.range } ?? SourceRange(start: 0, end: 0))
 }

@@ -14,12 +14,12 @@ extension TypeChecker {
         point.text = text
         if case .success(.kretprobe(let f)) = ProbeKind.parse(text), ProbeKind.bannedKretprobes.contains(f) {
           // bpftrace's words, which scripts look for.
-          diagnostics.error("sema.bannedProbe", "kretprobe:\(f) can't be used as it might lock up your system.", at: point.range)
+          diagnostics.error(.semaBannedProbe, "kretprobe:\(f) can't be used as it might lock up your system.", at: point.range)
           continue
         }
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
-          diagnostics.error("sema.invalidAttachPoint", e.message, at: point.range)
+          diagnostics.error(.semaInvalidAttachPoint, e.message, at: point.range)
         case .success(let kind) where kind.isWildcard || kind.isUserProbe || kind.needsTargetProgram:
           guard let matches = expand(kind, at: point.range) else { continue }
           if matches.isEmpty { unmatched.append((noMatchMessage(kind, point.text), point.range)) }
@@ -28,7 +28,7 @@ extension TypeChecker {
           }
         case .success(let kind):
           if case .watchpoint = kind, !options.hasTargetProcess {
-            diagnostics.error("sema.watchpointTarget", "watchpoint probes watch one process: run with -p PID or -c COMMAND",
+            diagnostics.error(.semaWatchpointTarget, "watchpoint probes watch one process: run with -p PID or -c COMMAND",
                               at: point.range)
             continue
           }
@@ -41,15 +41,15 @@ extension TypeChecker {
     // A program left with nothing to attach to is an error.
     for (message, range) in unmatched {
       if probes.isEmpty {
-        diagnostics.error("sema.noMatch", message, at: range)
+        diagnostics.error(.semaNoMatch, message, at: range)
       } else {
-        diagnostics.warning("sema.noMatch", message + "; skipped", at: range)
+        diagnostics.warning(.semaNoMatch, message + "; skipped", at: range)
       }
     }
     // An iterator runs once, when it is read, and the trace ends: nothing else may be waiting.
     if let first = probes.first(where: { if case .iterator = $0.kind { return true } else { return false } }) {
       for p in probes where p.index != first.index && p.kind != .begin && p.kind != .end {
-        diagnostics.error("sema.iteratorNotAlone",
+        diagnostics.error(.semaIteratorNotAlone,
                           "an iter probe runs once over the kernel's objects and ends the trace: only BEGIN and END may join it",
                           at: p.attachPoint.range)
       }
@@ -67,18 +67,18 @@ extension TypeChecker {
     case .tracepoint(let category, let event):
       format = catalog.format(category: category, event: event)
       if format == nil {
-        diagnostics.error("sema.unknownTracepoint", "tracepoint not found: \(category):\(event)", at: point.range)
+        diagnostics.error(.semaUnknownTracepoint, "tracepoint not found: \(category):\(event)", at: point.range)
         return nil
       }
     case .rawTracepoint(let event):
       arguments = kernelTypes?.rawTracepointArguments(event)
       if arguments == nil {
-        diagnostics.error("sema.unknownTracepoint", "raw tracepoint '\(event)' not found in the kernel's BTF", at: point.range)
+        diagnostics.error(.semaUnknownTracepoint, "raw tracepoint '\(event)' not found in the kernel's BTF", at: point.range)
         return nil
       }
     case .fentry(let f), .fexit(let f):
       guard let proto = kernelTypes?.functionPrototype(f) else {
-        diagnostics.error("sema.unknownFunction", "kernel function '\(f)' has no BTF description (\(kind.providerName) needs one)",
+        diagnostics.error(.semaUnknownFunction, "kernel function '\(f)' has no BTF description (\(kind.providerName) needs one)",
                           at: point.range)
         return nil
       }
@@ -95,7 +95,7 @@ extension TypeChecker {
     case .iterator(let iterator, _):
       // The context's fields, one 8-byte slot each (unions of a pointer or an integer).
       guard let record = kernelTypes?.record(named: iterator.contextStruct, isUnion: false) else {
-        diagnostics.error("sema.unknownIterator",
+        diagnostics.error(.semaUnknownIterator,
                           "iter:\(iterator.rawValue) is not available: the kernel's BTF has no struct \(iterator.contextStruct)",
                           at: point.range)
         return nil
@@ -126,7 +126,7 @@ extension TypeChecker {
       return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fexit(function: $0) }
     case .uprobe(let target, let function), .uretprobe(let target, let function):
       guard let path = options.resolveUserBinary(target) else {
-        diagnostics.error("sema.uprobeTarget",
+        diagnostics.error(.semaUprobeTarget,
                           "uprobe target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows",
                           at: range)
         return nil
@@ -137,19 +137,19 @@ extension TypeChecker {
                               radix: function.hasPrefix("0x") ? 16 : 10) {
         // bpftrace's words, which scripts look for.
         guard options.userAddressIsCode(path, address) else {
-          diagnostics.error("sema.uprobeAddress", "Could not resolve address: \(path):0x\(String(address, radix: 16)) (no function of the file contains it)", at: range)
+          diagnostics.error(.semaUprobeAddress, "Could not resolve address: \(path):0x\(String(address, radix: 16)) (no function of the file contains it)", at: range)
           return nil
         }
         return [kind.with(binary: path, function: function)]
       }
       if let plus = function.firstIndex(of: "+"), let offset = UInt64(function[function.index(after: plus)...]),
         let size = options.userFunctionSize(path, name), offset >= size {
-        diagnostics.error("sema.uprobeOffset", "Offset outside the function bounds ('\(name)' size is \(size)): +\(offset)", at: range)
+        diagnostics.error(.semaUprobeOffset, "Offset outside the function bounds ('\(name)' size is \(size)): +\(offset)", at: range)
         return nil
       }
       guard let lookup = options.userFunctions else { return [kind.with(binary: path, function: function)] }
       guard let symbols = lookup(path) else {
-        diagnostics.error("sema.uprobeTarget", "uprobe target '\(path)' is not an ELF file", at: range)
+        diagnostics.error(.semaUprobeTarget, "uprobe target '\(path)' is not an ELF file", at: range)
         return nil
       }
       // C++ functions also go by their demangled names (`"ns::add(int, int)"`, `"ns::*"`).
@@ -163,7 +163,7 @@ extension TypeChecker {
         .map { kind.with(binary: path, function: $0 + offset) }
     case .functionWatchpoint(_, let function, let argument, let length, let mode, let async):
       guard options.hasTargetProcess, let path = options.targetExecutable else {
-        diagnostics.error("sema.watchpointTarget",
+        diagnostics.error(.semaWatchpointTarget,
                           "watchpoints on a function's argument watch one process: run with -p PID or -c COMMAND", at: range)
         return nil
       }
@@ -177,14 +177,14 @@ extension TypeChecker {
         let message = target.isEmpty
           ? "usdt probes with no binary ('usdt::provider:name') need -p PID: they attach to that process's files"
           : "usdt target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows"
-        diagnostics.error("sema.uprobeTarget", message, at: range)
+        diagnostics.error(.semaUprobeTarget, message, at: range)
         return nil
       }
       var found: [ProbeKind] = []
       for path in paths {
         guard let sites = options.usdtSites?(path) else {
           if paths.count == 1 {
-            diagnostics.error("sema.uprobeTarget", "cannot read the USDT probes of '\(path)'", at: range)
+            diagnostics.error(.semaUprobeTarget, "cannot read the USDT probes of '\(path)'", at: range)
             return nil
           }
           continue
@@ -212,7 +212,7 @@ extension TypeChecker {
         continue
       }
       guard n <= options.positionalParameters.count else {
-        diagnostics.error("sema.positionalMissing", "the attach point uses $\(n), but only \(options.positionalParameters.count) positional parameter\(options.positionalParameters.count == 1 ? " was" : "s were") given", at: range)
+        diagnostics.error(.semaPositionalMissing, "the attach point uses $\(n), but only \(options.positionalParameters.count) positional parameter\(options.positionalParameters.count == 1 ? " was" : "s were") given", at: range)
         return nil
       }
       result += options.positionalParameters[n - 1]

@@ -16,7 +16,7 @@ extension TypeChecker {
       return .integer(signed: v <= UInt64(Int64.max))
     case .string(let s):
       if s.rawByteCount >= options.stringLength, !["printf", "system", "cat"].contains(enclosingCall ?? "") {
-        error("sema.stringTooLong",
+        error(.semaStringTooLong,
               "string is too long (over \(options.stringLength) bytes, BPFTRACE_STRLEN; longer strings only in printf, system and cat)",
               at: e.range)
         return nil
@@ -27,7 +27,7 @@ extension TypeChecker {
     case .positional(let n):
       let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : "0"
       if parseIntegerParameter(value) == nil {
-        error("sema.positionalNotInteger",
+        error(.semaPositionalNotInteger,
               "positional parameter $\(n) is \"\(value)\", not a number; use str($\(n)) for its text", at: e.range)
         return nil
       }
@@ -37,7 +37,7 @@ extension TypeChecker {
     case .variable(let name):
       if let t = scope[name] { return t }
       let hint = closestName(to: name, in: scope.keys).map { "; did you mean '\($0)'?" } ?? ""
-      error("sema.undefinedVariable", "variable '\(name)' is used before it is assigned\(hint)", at: e.range)
+      error(.semaUndefinedVariable, "variable '\(name)' is used before it is assigned\(hint)", at: e.range)
       return nil
     case .map(let name, let keys):
       return checkMapRead(name, keys: keys, e)
@@ -46,7 +46,7 @@ extension TypeChecker {
     case .unary(let op, let operand):
       guard let t = check(operand) else { return nil }
       guard t.isInteger else {
-        error("sema.operandType", "'\(op.rawValue)' needs an integer operand, not \(t)", at: operand.range)
+        error(.semaOperandType, "'\(op.rawValue)' needs an integer operand, not \(t)", at: operand.range)
         return nil
       }
       return t.widened  // as C promotes: -(uint8)1 is not 255
@@ -55,12 +55,12 @@ extension TypeChecker {
       guard let l, let r else { return nil }
       if op == .shiftLeft || op == .shiftRight, let n = compileTimeInteger(rhs), n < 0 || n > 63 {
         // BPF would shift by the count modulo 64: `1 << 100` would be 2^36.
-        error("sema.shiftCount", "a shift of \(n) bits: the count must be from 0 to 63", at: rhs.range)
+        error(.semaShiftCount, "a shift of \(n) bits: the count must be from 0 to 63", at: rhs.range)
         return nil
       }
       if l.isString || r.isString, op == .equal || op == .notEqual {
         guard l.isString && r.isString else {
-          error("sema.operandType", "cannot compare \(l) with \(r)", at: e.range)
+          error(.semaOperandType, "cannot compare \(l) with \(r)", at: e.range)
           return nil
         }
         return .uint64
@@ -68,7 +68,7 @@ extension TypeChecker {
       if l.isBuffer && r.isBuffer, op == .equal || op == .notEqual { return .uint64 }  // length and bytes
       if l.isArray || r.isArray, op == .equal || op == .notEqual {
         guard l == r else {
-          error("sema.operandType", "cannot compare \(l) with \(r): arrays compare with arrays of the same type",
+          error(.semaOperandType, "cannot compare \(l) with \(r): arrays compare with arrays of the same type",
                 at: e.range)
           return nil
         }
@@ -76,7 +76,7 @@ extension TypeChecker {
       }
       if l.isPointer || r.isPointer, l.isIntegerLike, r.isIntegerLike { return pointerArithmetic(op, l, r, e) }
       for (t, side) in [(l, lhs), (r, rhs)] where !t.isInteger {
-        error("sema.operandType", "'\(op.spelling)' needs integer operands, but this is \(t)", at: side.range)
+        error(.semaOperandType, "'\(op.spelling)' needs integer operands, but this is \(t)", at: side.range)
         return nil
       }
       return .integer(signed: l.isSigned && r.isSigned)
@@ -85,7 +85,7 @@ extension TypeChecker {
       for item in items {
         guard let t = check(item).flatMap({ stored($0, at: item.range) }) else { return nil }
         guard t.isStorable, !t.isAggregation else {
-          error("sema.tupleElement", "a tuple cannot hold \(t)", at: item.range)
+          error(.semaTupleElement, "a tuple cannot hold \(t)", at: item.range)
           return nil
         }
         elements.append(t)
@@ -94,11 +94,11 @@ extension TypeChecker {
     case .tupleIndex(let base, let index):
       guard let t = check(base) else { return nil }
       guard case .tuple(let elements) = t else {
-        error("sema.notATuple", "'.\(index)' needs a tuple, but this is \(t)", at: base.range)
+        error(.semaNotATuple, "'.\(index)' needs a tuple, but this is \(t)", at: base.range)
         return nil
       }
       guard index < elements.count else {
-        error("sema.tupleIndex", "tuple index \(index) is out of range for \(t) (it has \(elements.count) elements)",
+        error(.semaTupleIndex, "tuple index \(index) is out of range for \(t) (it has \(elements.count) elements)",
               at: e.range)
         return nil
       }
@@ -106,13 +106,13 @@ extension TypeChecker {
     case .ternary(let condition, let then, let otherwise):
       let c = check(condition), a = check(then, asStatement: asStatement), b = check(otherwise, asStatement: asStatement)
       if let c, !c.isIntegerLike {
-        error("sema.conditionNotInteger", "a condition must be an integer, not \(c)", at: condition.range)
+        error(.semaConditionNotInteger, "a condition must be an integer, not \(c)", at: condition.range)
       }
       // `c ? printf("a") : printf("b");` as a statement: an if/else (bpftrace accepts it).
       if asStatement, a == SType.none, b == SType.none { return SType.none }
       guard let a, let b else { return nil }
       guard a.isStorable, case .same(let t) = unify(a.widened, b.widened), t.isIntegerLike || t.isString || t == .probe || t.isTuple else {
-        error("sema.ternaryTypes", "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
+        error(.semaTernaryTypes, "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
         return nil
       }
       return t
@@ -129,7 +129,7 @@ extension TypeChecker {
     case .cast(let type, let operand):
       guard let t = check(operand) else { return nil }
       guard t.isIntegerLike else {
-        error("sema.castOperand", "cannot cast \(t) to \(type)", at: operand.range)
+        error(.semaCastOperand, "cannot cast \(t) to \(type)", at: operand.range)
         return nil
       }
       return .integer(signed: type.signed, bits: type.bits)
@@ -161,29 +161,29 @@ extension TypeChecker {
       let candidates = Builtin.allCases.map(\.rawValue)
       let hint = closestName(to: name, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
       if Function(rawValue: name) != nil {
-        error("sema.missingCallParentheses", "'\(name)' is a function; call it as \(name)(...)", at: e.range)
+        error(.semaMissingCallParentheses, "'\(name)' is a function; call it as \(name)(...)", at: e.range)
       } else {
-        error("sema.unknownIdentifier", "unknown identifier '\(name)'\(hint)", at: e.range)
+        error(.semaUnknownIdentifier, "unknown identifier '\(name)'\(hint)", at: e.range)
       }
       return nil
     }
     let kind = current.kind
     if mapLoopDepth > 0, [.args, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5, .retval].contains(builtin) {
-      error("sema.contextInMapLoop", "'\(name)' cannot be used inside 'for (... : @map)'; copy it to a variable before the loop",
+      error(.semaContextInMapLoop, "'\(name)' cannot be used inside 'for (... : @map)'; copy it to a variable before the loop",
             at: e.range)
       return nil
     }
     switch builtin {
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       guard kind.hasRegisterArguments else {
-        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe, uprobe, usdt and rawtracepoint probes, not in \(kind.name)",
+        error(.semaBuiltinUnavailable, "'\(name)' is only available in kprobe, uprobe, usdt and rawtracepoint probes, not in \(kind.name)",
               at: e.range)
         return nil
       }
       if case .usdt(let site) = kind {
         let index = builtin.argumentIndex!
         guard index < site.arguments.count else {
-          error("sema.usdtArgument",
+          error(.semaUsdtArgument,
                 "\(kind.name) has \(site.arguments.count) argument\(site.arguments.count == 1 ? "" : "s"); '\(name)' does not exist",
                 at: e.range)
           return nil
@@ -208,26 +208,26 @@ extension TypeChecker {
       switch kind {
       case .kprobe, .uprobe: break
       default:
-        error("sema.builtinUnavailable", "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
+        error(.semaBuiltinUnavailable, "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
               at: e.range)
         return nil
       }
     case .retval:
       guard kind.hasReturnValue else {
-        error("sema.builtinUnavailable", "'retval' is only available in kretprobe, uretprobe and kretfunc probes, not in \(kind.name)",
+        error(.semaBuiltinUnavailable, "'retval' is only available in kretprobe, uretprobe and kretfunc probes, not in \(kind.name)",
               at: e.range)
         return nil
       }
       if let type = current.returnType { return valueType(of: type, space: .kernel, at: e.range) }
     case .args:
       if case .uprobe(let path, let function) = kind, current.rawArguments == nil {
-        error("sema.noDebugInfo",
+        error(.semaNoDebugInfo,
               "'args' in a uprobe needs the function's debug information (DWARF), and '\(path)' has none for '\(function)': build it with -g or install its debug package, or use arg0..arg5",
               at: e.range)
         return nil
       }
       guard current.tracepointFormat != nil || current.rawArguments != nil else {
-        error("sema.builtinUnavailable", "'args' is only available in tracepoint, raw tracepoint, kfunc and uprobe probes, not in \(kind.name)", at: e.range)
+        error(.semaBuiltinUnavailable, "'args' is only available in tracepoint, raw tracepoint, kfunc and uprobe probes, not in \(kind.name)", at: e.range)
         return nil
       }
     case .curtask:
@@ -247,13 +247,13 @@ extension TypeChecker {
         usesUserSymbols = true
         return .symbol(.userSymbol)
       default:
-        error("sema.builtinUnavailable", "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",
+        error(.semaBuiltinUnavailable, "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",
               at: e.range)
         return nil
       }
     case .cpid:
       guard options.hasChildCommand else {
-        error("sema.cpidWithoutCommand", "'cpid' needs a child command: run with -c CMD", at: e.range)
+        error(.semaCpidWithoutCommand, "'cpid' needs a child command: run with -c CMD", at: e.range)
         return nil
       }
     default:
@@ -270,18 +270,18 @@ extension TypeChecker {
       guard let argument = raw.first(where: { $0.name == name && !name.isEmpty }) else {
         let hint = closestName(to: name, in: raw.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
         let unnamed = raw.allSatisfy { $0.name.isEmpty } ? " (its arguments have no names in BTF: use arg0..arg\(raw.count - 1))" : ""
-        error("sema.unknownField", "\(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
+        error(.semaUnknownField, "\(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
         return nil
       }
       if case .uprobe = current.kind {
         // In registers: the first six integer or pointer parameters, as the x86-64 ABI passes them.
         let index = raw.firstIndex { $0.name == name }!
         if case .record = argument.type {
-          error("sema.argumentByValue", "'\(name)' is a struct passed by value, which args cannot read", at: e.range)
+          error(.semaArgumentByValue, "'\(name)' is a struct passed by value, which args cannot read", at: e.range)
           return nil
         }
         if index >= 6 {
-          error("sema.argumentOnStack", "'\(name)' is parameter \(index + 1); args reads the first six, which registers carry", at: e.range)
+          error(.semaArgumentOnStack, "'\(name)' is parameter \(index + 1); args reads the first six, which registers carry", at: e.range)
           return nil
         }
         return valueType(of: argument.type, space: .user, at: e.range)
@@ -293,7 +293,7 @@ extension TypeChecker {
     }
     guard let field = format.field(named: name) else {
       let hint = closestName(to: name, in: format.fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
-      error("sema.unknownField", "tracepoint \(current.name) has no field '\(name)'\(hint)", at: e.range)
+      error(.semaUnknownField, "tracepoint \(current.name) has no field '\(name)'\(hint)", at: e.range)
       return nil
     }
     return tracepointFieldType(field, at: e.range)
@@ -307,11 +307,11 @@ extension TypeChecker {
     guard let info = maps[name] else {
       if name == mapBeingAssigned { return .int64 }  // its type comes from this assignment: an integer
       let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
-      error("sema.undefinedMap", "map '\(name)' is read but never assigned\(hint)", at: e.range)
+      error(.semaUndefinedMap, "map '\(name)' is read but never assigned\(hint)", at: e.range)
       return nil
     }
     if info.valueType.isAggregation {
-      error("sema.aggregationRead",
+      error(.semaAggregationRead,
             "map '\(name)' holds \(info.valueType); reading it in a probe is not supported yet (it prints at exit)",
             at: e.range)
       return nil
@@ -328,18 +328,18 @@ extension TypeChecker {
                 valueRange: target.range)
       let t = maps[name]?.valueType ?? .int64
       guard t.isIntegerLike else {
-        error("sema.incrementNotInteger", "'++' and '--' need an integer map, but '\(name)' holds \(t)", at: target.range)
+        error(.semaIncrementNotInteger, "'++' and '--' need an integer map, but '\(name)' holds \(t)", at: target.range)
         return nil
       }
       types[target.id] = t
       return t
     case .variable(let name):
       guard let t = scope[name] else {
-        error("sema.undefinedVariable", "variable '\(name)' is used before it is assigned", at: target.range)
+        error(.semaUndefinedVariable, "variable '\(name)' is used before it is assigned", at: target.range)
         return nil
       }
       guard t.isIntegerLike else {
-        error("sema.incrementNotInteger", "'++' and '--' need an integer variable, but '\(name)' holds \(t)",
+        error(.semaIncrementNotInteger, "'++' and '--' need an integer variable, but '\(name)' holds \(t)",
               at: target.range)
         return nil
       }
@@ -358,25 +358,25 @@ extension TypeChecker {
     defer { enclosingCall = outerCall }
     guard let f = Function(rawValue: name) else {
       let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
-      error("sema.unknownFunction", "unknown function '\(name)'\(hint)", at: e.range)
+      error(.semaUnknownFunction, "unknown function '\(name)'\(hint)", at: e.range)
       args.forEach { check($0) }
       return nil
     }
     switch f {
     case .printf:
       guard asStatement else {
-        error("sema.notAValue", "printf() produces no value", at: e.range)
+        error(.semaNotAValue, "printf() produces no value", at: e.range)
         return nil
       }
       checkPrintf(args: args, e)
       return SType.none
     case .unwatch:
       guard asStatement else {
-        error("sema.notAValue", "unwatch() produces no value", at: e.range)
+        error(.semaNotAValue, "unwatch() produces no value", at: e.range)
         return nil
       }
       guard args.count == 1, let t = check(args[0]), t.isIntegerLike else {
-        error("sema.arity", "unwatch() takes the address a watchpoint watches: \(Function.unwatch.signature)", at: e.range)
+        error(.semaArity, "unwatch() takes the address a watchpoint watches: \(Function.unwatch.signature)", at: e.range)
         return nil
       }
       registerAction(.unwatch, for: e)
@@ -384,88 +384,88 @@ extension TypeChecker {
     case .debugf:
       // bpf_trace_printk: the kernel formats it into the trace pipe (/sys/kernel/tracing/trace).
       guard asStatement else {
-        error("sema.notAValue", "debugf() produces no value", at: e.range)
+        error(.semaNotAValue, "debugf() produces no value", at: e.range)
         return nil
       }
       guard (1...4).contains(args.count), case .string = args[0].kind else {
-        error("sema.arity", "debugf() takes a format literal and up to three arguments: \(Function.debugf.signature)", at: e.range)
+        error(.semaArity, "debugf() takes a format literal and up to three arguments: \(Function.debugf.signature)", at: e.range)
         return nil
       }
       types[args[0].id] = check(args[0])
       for arg in args.dropFirst() {
         guard let t = check(arg) else { return nil }
         guard t.isIntegerLike || t.isString else {
-          error("sema.argumentType", "debugf() prints integers and strings, not \(t)", at: arg.range)
+          error(.semaArgumentType, "debugf() prints integers and strings, not \(t)", at: arg.range)
           return nil
         }
       }
       return SType.none
     case .signal, .override:
       guard asStatement else {
-        error("sema.notAValue", "\(name)() produces no value", at: e.range)
+        error(.semaNotAValue, "\(name)() produces no value", at: e.range)
         return nil
       }
       if !options.unsafe {
-        error("sema.unsafe", "\(name)() changes what the traced program does and is refused without --unsafe", at: e.range)
+        error(.semaUnsafe, "\(name)() changes what the traced program does and is refused without --unsafe", at: e.range)
       }
       guard args.count == 1 else {
-        error("sema.arity", "\(name)() takes one argument: \(f.signature)", at: e.range)
+        error(.semaArity, "\(name)() takes one argument: \(f.signature)", at: e.range)
         return nil
       }
       if f == .override {
         guard case .kprobe = current.kind else {
-          error("sema.builtinUnavailable", "override() only works in kprobe probes, not in \(current.kind.name)", at: e.range)
+          error(.semaBuiltinUnavailable, "override() only works in kprobe probes, not in \(current.kind.name)", at: e.range)
           return nil
         }
         if let t = check(args[0]), !t.isInteger {
-          error("sema.argumentType", "override() expects an integer return value, not \(t)", at: args[0].range)
+          error(.semaArgumentType, "override() expects an integer return value, not \(t)", at: args[0].range)
         }
         return SType.none
       }
       switch current.kind {
       case .begin, .end:
-        error("sema.builtinUnavailable", "signal() in \(current.kind.name) would signal swiftrace itself", at: e.range)
+        error(.semaBuiltinUnavailable, "signal() in \(current.kind.name) would signal swiftrace itself", at: e.range)
         return nil
       default: break
       }
       if case .string(let text) = args[0].kind {
         guard let number = SignalNames.number(of: text) else {
-          error("sema.unknownSignal", "signal(): unknown signal '\(text)'", at: args[0].range)
+          error(.semaUnknownSignal, "signal(): unknown signal '\(text)'", at: args[0].range)
           return nil
         }
         types[args[0].id] = .string(size: text.rawByteCount + 1)
         constants[e.id] = UInt64(number)
       } else if case .integer(let n) = args[0].kind {
         guard (1...64).contains(n) else {
-          error("sema.unknownSignal", "signal(): \(n) is not a signal number (1 to 64)", at: args[0].range)
+          error(.semaUnknownSignal, "signal(): \(n) is not a signal number (1 to 64)", at: args[0].range)
           return nil
         }
         types[args[0].id] = .int64
         constants[e.id] = n
       } else if let t = check(args[0]), !t.isInteger {
-        error("sema.argumentType", "signal() expects a signal name or number, not \(t)", at: args[0].range)
+        error(.semaArgumentType, "signal() expects a signal name or number, not \(t)", at: args[0].range)
       }
       return SType.none
     case .cat, .system:
       guard asStatement else {
-        error("sema.notAValue", "\(name)() produces no value", at: e.range)
+        error(.semaNotAValue, "\(name)() produces no value", at: e.range)
         return nil
       }
       if f == .system && !options.unsafe {
-        error("sema.unsafe", "system() runs commands and is refused without --unsafe", at: e.range)
+        error(.semaUnsafe, "system() runs commands and is refused without --unsafe", at: e.range)
       }
       checkPrintf(args: args, e, kind: f == .cat ? .cat : .system)
       return SType.none
     case .exit:
       guard asStatement else {
-        error("sema.notAValue", "exit() produces no value", at: e.range)
+        error(.semaNotAValue, "exit() produces no value", at: e.range)
         return nil
       }
-      if !args.isEmpty { error("sema.arity", "exit() takes no arguments", at: e.range) }
+      if !args.isEmpty { error(.semaArity, "exit() takes no arguments", at: e.range) }
       return SType.none
     case .print, .clear, .zero, .delete:
       guard asStatement else {
-        error("sema.notAValue", "\(name)() produces no value", at: e.range)
+        error(.semaNotAValue, "\(name)() produces no value", at: e.range)
         return nil
       }
       checkMapFunction(f, args: args, e)
@@ -478,7 +478,7 @@ extension TypeChecker {
     case .kptr, .uptr:
       // Which memory a pointer reads: the kernel's or the process's, whatever the probe suggests.
       guard args.count == 1 else {
-        error("sema.arity", "\(name)() takes one argument: \(f.signature)", at: e.range)
+        error(.semaArity, "\(name)() takes one argument: \(f.signature)", at: e.range)
         return nil
       }
       guard let t = check(args[0]) else { return nil }
@@ -487,7 +487,7 @@ extension TypeChecker {
       case .pointer(let target, _): return .pointer(target, space: space)
       case .integer: return .pointer(.integer(bytes: 8, signed: true), space: space)  // as bpftrace: an int64 *
       default:
-        error("sema.argumentType", "\(name)() expects a pointer or an address, not \(t)", at: args[0].range)
+        error(.semaArgumentType, "\(name)() expects a pointer or an address, not \(t)", at: args[0].range)
         return nil
       }
     case .buf:
@@ -497,18 +497,18 @@ extension TypeChecker {
     case .path:
       // bpf_d_path: the kernel allows it only in fentry/fexit programs (of some functions).
       guard args.count == 1 else {
-        error("sema.arity", "path() takes one argument: \(f.signature)", at: e.range)
+        error(.semaArity, "path() takes one argument: \(f.signature)", at: e.range)
         return nil
       }
       switch current.kind {
       case .fentry, .fexit: break
       default:
-        error("sema.builtinUnavailable", "path() works only in kfunc and kretfunc probes (the kernel's bpf_d_path), not in \(current.kind.name)",
+        error(.semaBuiltinUnavailable, "path() works only in kfunc and kretfunc probes (the kernel's bpf_d_path), not in \(current.kind.name)",
               at: e.range)
         return nil
       }
       guard let t = check(args[0]), t.isPointer else {
-        error("sema.argumentType", "path() expects a struct path pointer", at: args[0].range)
+        error(.semaArgumentType, "path() expects a struct path pointer", at: args[0].range)
         return nil
       }
       return .string(size: options.stringLength)
@@ -516,36 +516,36 @@ extension TypeChecker {
       return checkSizeofExpression(args, e)
     case .strcontains:
       guard args.count == 2 else {
-        error("sema.arity", "strcontains() takes two arguments: \(f.signature)", at: e.range)
+        error(.semaArity, "strcontains() takes two arguments: \(f.signature)", at: e.range)
         return nil
       }
       for arg in args {
         if let t = check(arg), !t.isString {
-          error("sema.argumentType", "strcontains() searches strings, not \(t)", at: arg.range)
+          error(.semaArgumentType, "strcontains() searches strings, not \(t)", at: arg.range)
           return nil
         }
       }
       return .uint64
     case .strncmp:
       guard args.count == 3 else {
-        error("sema.arity", "strncmp() takes three arguments: \(f.signature)", at: e.range)
+        error(.semaArity, "strncmp() takes three arguments: \(f.signature)", at: e.range)
         return nil
       }
       for arg in args.prefix(2) {
         if let t = check(arg), !t.isString {
-          error("sema.argumentType", "strncmp() compares strings, not \(t)", at: arg.range)
+          error(.semaArgumentType, "strncmp() compares strings, not \(t)", at: arg.range)
           return nil
         }
       }
       guard let n = compileTimeInteger(args[2]), n >= 0 else {
-        error("sema.argumentType", "the length given to strncmp() must be an integer literal", at: args[2].range)
+        error(.semaArgumentType, "the length given to strncmp() must be an integer literal", at: args[2].range)
         return nil
       }
       types[args[2].id] = .int64
       constants[args[2].id] = UInt64(n)
       return .uint64
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
-      error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",
+      error(.semaAggregationNotAssigned, "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",
             at: e.range)
       return nil
     }

@@ -26,7 +26,7 @@ extension TypeChecker {
     func arity(_ allowed: ClosedRange<Int>) -> Bool {
       guard allowed.contains(args.count) else {
         let count = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
-        error("sema.arity", "\(f.rawValue)() takes \(count) argument\(allowed.upperBound == 1 ? "" : "s"): \(f.signature)",
+        error(.semaArity, "\(f.rawValue)() takes \(count) argument\(allowed.upperBound == 1 ? "" : "s"): \(f.signature)",
               at: e.range)
         return false
       }
@@ -35,7 +35,7 @@ extension TypeChecker {
     func integerArgument(_ arg: Expr) -> SType? {
       guard let t = check(arg) else { return nil }
       guard t.isIntegerLike else {
-        error("sema.argumentType", "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
+        error(.semaArgumentType, "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
         return nil
       }
       return t
@@ -43,7 +43,7 @@ extension TypeChecker {
     switch f {
     case .time:
       guard asStatement else {
-        error("sema.notAValue", "time() prints and produces no value; use strftime() for a value", at: e.range)
+        error(.semaNotAValue, "time() prints and produces no value; use strftime() for a value", at: e.range)
         return nil
       }
       guard arity(0...1) else { return nil }
@@ -56,7 +56,7 @@ extension TypeChecker {
       return SType.none
     case .join:
       guard asStatement else {
-        error("sema.notAValue", "join() prints and produces no value", at: e.range)
+        error(.semaNotAValue, "join() prints and produces no value", at: e.range)
         return nil
       }
       guard arity(1...2), integerArgument(args[0]) != nil else { return nil }
@@ -85,7 +85,7 @@ extension TypeChecker {
     case .kaddr:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
       guard let address = options.kernelSymbolAddress(name) else {
-        error("sema.unknownSymbol", "kaddr(): Failed to resolve kernel symbol '\(name)': no such symbol in /proc/kallsyms", at: args[0].range)
+        error(.semaUnknownSymbol, "kaddr(): Failed to resolve kernel symbol '\(name)': no such symbol in /proc/kallsyms", at: args[0].range)
         return nil
       }
       constants[e.id] = address
@@ -93,13 +93,13 @@ extension TypeChecker {
     case .reg:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
       guard current.kind.hasRegisters else {
-        error("sema.builtinUnavailable", "reg() reads the registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(current.kind.name)",
+        error(.semaBuiltinUnavailable, "reg() reads the registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(current.kind.name)",
               at: e.range)
         return nil
       }
       guard let index = Registers.names.firstIndex(of: name) else {
         let hint = closestName(to: name, in: Registers.names).map { "; did you mean '\($0)'?" } ?? ""
-        error("sema.unknownRegister", "reg(): unknown register '\(name)'\(hint)", at: args[0].range)
+        error(.semaUnknownRegister, "reg(): unknown register '\(name)'\(hint)", at: args[0].range)
         return nil
       }
       constants[e.id] = UInt64(index * 8)
@@ -107,7 +107,7 @@ extension TypeChecker {
     case .cgroupid:
       guard arity(1...1), let path = stringLiteral(args[0], of: f) else { return nil }
       guard let id = options.cgroupID(path) else {
-        error("sema.unknownCgroup", "cgroupid(): '\(path)' is not a cgroup directory", at: args[0].range)
+        error(.semaUnknownCgroup, "cgroupid(): '\(path)' is not a cgroup directory", at: args[0].range)
         return nil
       }
       constants[e.id] = id
@@ -115,7 +115,7 @@ extension TypeChecker {
     case .macaddr:
       guard arity(1...1), let t = check(args[0]) else { return nil }
       guard t.isPointer || t.isInteger || t == .string(size: 6) else {
-        error("sema.argumentType", "macaddr() needs a pointer or 6 bytes, not \(t)", at: args[0].range)
+        error(.semaArgumentType, "macaddr() needs a pointer or 6 bytes, not \(t)", at: args[0].range)
         return nil
       }
       return .symbol(.macAddress)
@@ -128,18 +128,18 @@ extension TypeChecker {
       case .usdt(let site):
         (binary, function, probeAddress) = (site.binary, nil, site.address)
       default:
-        error("sema.builtinUnavailable", "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes, not in \(current.kind.name)",
+        error(.semaBuiltinUnavailable, "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes, not in \(current.kind.name)",
               at: e.range)
         return nil
       }
       guard let symbol = options.userDataSymbol(name, function, binary) else {
-        error("sema.unknownSymbol", "uaddr(): no data symbol named '\(name)' in \(binary)", at: args[0].range)
+        error(.semaUnknownSymbol, "uaddr(): no data symbol named '\(name)' in \(binary)", at: args[0].range)
         return nil
       }
       if symbol.positionIndependent {
         // Loaded at a random base: the probe's own address, known here and at run time, gives it.
         guard let anchor = probeAddress ?? symbol.functionAddress else {
-          error("sema.builtinUnavailable",
+          error(.semaBuiltinUnavailable,
                 "uaddr() in a position-independent binary needs a uprobe at a function's entry or a usdt probe", at: e.range)
           return nil
         }
@@ -153,7 +153,7 @@ extension TypeChecker {
       // Resolved when compiling, as in bpftrace: the address's bytes in network order.
       guard arity(1...1), let text = stringLiteral(args[0], of: f) else { return nil }
       guard let bytes = InetAddress.parse(text) else {
-        error("sema.argumentType", "pton(): '\(text)' is not an IPv4 or IPv6 address", at: args[0].range)
+        error(.semaArgumentType, "pton(): '\(text)' is not an IPv4 or IPv6 address", at: args[0].range)
         return nil
       }
       byteConstants[e.id] = bytes
@@ -166,7 +166,7 @@ extension TypeChecker {
       case .integer, .string(size: 4), .string(size: 16), .array(.integer(_, 8), 4), .array(.integer(_, 8), 16):
         return .symbol(.inetAddress)
       default:
-        error("sema.argumentType", "ntop() expects an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), not \(t)",
+        error(.semaArgumentType, "ntop() expects an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), not \(t)",
               at: args[args.count - 1].range)
         return nil
       }
@@ -178,7 +178,7 @@ extension TypeChecker {
   /// `kstack(perf)`, `kstack(10)`, `ustack(bpftrace, 5)`: a mode, a frame limit, or both.
   func checkStackFunction(_ f: Function, args: [Expr], _ e: Expr) -> SType? {
     if mapLoopDepth > 0 {
-      error("sema.contextInMapLoop", "'\(f.rawValue)' cannot be used inside 'for (... : @map)'", at: e.range)
+      error(.semaContextInMapLoop, "'\(f.rawValue)' cannot be used inside 'for (... : @map)'", at: e.range)
       return nil
     }
     var mode = StackFormat.Mode.bpftrace, limit = 127
@@ -189,14 +189,14 @@ extension TypeChecker {
         limit = Int(n)
         types[arg.id] = .int64
       } else {
-        error("sema.argumentType",
+        error(.semaArgumentType,
               "\(f.rawValue)() takes a mode (bpftrace, perf or raw) and a frame limit from 1 to 1024: \(f.signature)",
               at: arg.range)
         return nil
       }
     }
     if args.count > 2 {
-      error("sema.arity", "\(f.rawValue)() takes at most two arguments: \(f.signature)", at: e.range)
+      error(.semaArity, "\(f.rawValue)() takes at most two arguments: \(f.signature)", at: e.range)
       return nil
     }
     let format = StackFormat(mode: mode, limit: limit)
@@ -210,7 +210,7 @@ extension TypeChecker {
       return text
     }
     guard case .string(let text) = arg.kind else {
-      error("sema.argumentType", "\(f.rawValue)() needs a string literal here", at: arg.range)
+      error(.semaArgumentType, "\(f.rawValue)() needs a string literal here", at: arg.range)
       return nil
     }
     types[arg.id] = .string(size: text.rawByteCount + 1)

@@ -123,7 +123,7 @@ public final class TypeChecker {
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs)
   }
 
-  func error(_ id: String, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+  func error(_ id: DiagnosticID, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
     if reporting { diagnostics.error(id, message, at: range, notes: notes) }
   }
 
@@ -142,7 +142,7 @@ public final class TypeChecker {
                      inodeSuperBlock: sb, superBlockDevice: dev)
   }
 
-  func warning(_ id: String, _ message: String, at range: SourceRange) {
+  func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange) {
     if reporting { diagnostics.warning(id, message, at: range) }
   }
 
@@ -151,7 +151,7 @@ public final class TypeChecker {
     scope = [:]
     if let predicate = probe.decl.predicate {
       if let t = check(predicate), !t.isIntegerLike {
-        error("sema.predicateNotInteger", "a predicate must be an integer, not \(t)", at: predicate.range)
+        error(.semaPredicateNotInteger, "a predicate must be an integer, not \(t)", at: predicate.range)
       }
     }
     check(probe.decl.body)
@@ -168,7 +168,7 @@ public final class TypeChecker {
     switch stmt.kind {
     case .expression(let e):
       if case .call(let name, _) = e.kind, let f = Function(rawValue: name), f.isAggregation {
-        error("sema.aggregationNotAssigned", "\(name)() must be assigned to a map, as in '@x = \(name)(...)'", at: e.range)
+        error(.semaAggregationNotAssigned, "\(name)() must be assigned to a map, as in '@x = \(name)(...)'", at: e.range)
         return
       }
       _ = check(e, asStatement: true)
@@ -176,13 +176,13 @@ public final class TypeChecker {
       checkAssignment(target: target, op: op, value: value, range: stmt.range)
     case .ifElse(let condition, let then, let elseBlock):
       if let t = check(condition), !t.isIntegerLike {
-        error("sema.conditionNotInteger", "an if condition must be an integer, not \(t)", at: condition.range)
+        error(.semaConditionNotInteger, "an if condition must be an integer, not \(t)", at: condition.range)
       }
       check(then)
       if let elseBlock { check(elseBlock) }
     case .whileLoop(let condition, let body):
       if let t = check(condition), !t.isIntegerLike {
-        error("sema.conditionNotInteger", "a while condition must be an integer, not \(t)", at: condition.range)
+        error(.semaConditionNotInteger, "a while condition must be an integer, not \(t)", at: condition.range)
       }
       loopDepth += 1
       check(body)
@@ -190,11 +190,11 @@ public final class TypeChecker {
     case .forRange(let variable, let start, let end, let body):
       for bound in [start, end] {
         if let t = check(bound), !t.isInteger {
-          error("sema.rangeNotInteger", "a range bound must be an integer, not \(t)", at: bound.range)
+          error(.semaRangeNotInteger, "a range bound must be an integer, not \(t)", at: bound.range)
         }
       }
       if let existing = scope[variable], !existing.isInteger {
-        error("sema.variableTypeMismatch", "type mismatch for '\(variable)': the loop counts integers but it holds \(existing)",
+        error(.semaVariableTypeMismatch, "type mismatch for '\(variable)': the loop counts integers but it holds \(existing)",
               at: stmt.range)
       }
       scope[variable] = .int64
@@ -209,44 +209,44 @@ public final class TypeChecker {
         constants[count.id] = UInt64(n)
       } else if let n = compileTimeInteger(count) {
         // bpftrace's words, which scripts and harnesses look for.
-        error("sema.unrollCount", "unroll \(n < 1 ? "minimum value is 1" : "maximum value is 100") (got \(n))",
+        error(.semaUnrollCount, "unroll \(n < 1 ? "minimum value is 1" : "maximum value is 100") (got \(n))",
               at: count.range)
       } else {
-        error("sema.unrollCount", "unroll needs an integer literal (or a numeric positional parameter) from 1 to 100",
+        error(.semaUnrollCount, "unroll needs an integer literal (or a numeric positional parameter) from 1 to 100",
               at: count.range)
       }
       check(body)
     case .breakLoop, .continueLoop:
       if loopDepth == 0 {
         let word = { if case .breakLoop = stmt.kind { return "break" } else { return "continue" } }()
-        error("sema.notInLoop", "'\(word)' can only be used inside a loop", at: stmt.range)
+        error(.semaNotInLoop, "'\(word)' can only be used inside a loop", at: stmt.range)
       }
     case .returnProbe:
       if mapLoopDepth > 0 {
-        error("sema.returnInMapLoop", "'return' cannot be used inside 'for (... : @map)'; use 'break'", at: stmt.range)
+        error(.semaReturnInMapLoop, "'return' cannot be used inside 'for (... : @map)'; use 'break'", at: stmt.range)
       }
     }
   }
 
   func checkForMap(variable: String, map: Expr, body: Block, _ stmt: Stmt) {
     guard case .map(let name, let keys) = map.kind, keys.isEmpty else {
-      error("sema.forMapTarget", "'for (\(variable) : ...)' iterates over a map without keys, as in '@m'", at: map.range)
+      error(.semaForMapTarget, "'for (\(variable) : ...)' iterates over a map without keys, as in '@m'", at: map.range)
       return
     }
     guard let info = maps[name] else {
       let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
-      error("sema.undefinedMap", "map '\(name)' is read but never assigned\(hint)", at: map.range)
+      error(.semaUndefinedMap, "map '\(name)' is read but never assigned\(hint)", at: map.range)
       return
     }
     guard !info.isScalar, info.storage == .hash else {
       let why = info.isScalar ? "it has no keys" : "it holds \(info.valueType), kept per CPU"
-      error("sema.forMapTarget", "cannot iterate over '\(name)': \(why)", at: map.range)
+      error(.semaForMapTarget, "cannot iterate over '\(name)': \(why)", at: map.range)
       return
     }
     let key = info.keyTypes.count == 1 ? info.keyTypes[0] : .tuple(info.keyTypes)
     let entry = SType.tuple([key, info.valueType])
     if let existing = scope[variable], existing != entry {
-      error("sema.variableTypeMismatch", "type mismatch for '\(variable)': it holds \(existing), the entries are \(entry)",
+      error(.semaVariableTypeMismatch, "type mismatch for '\(variable)': it holds \(existing), the entries are \(entry)",
             at: stmt.range)
     }
     scope[variable] = entry
@@ -263,10 +263,10 @@ public final class TypeChecker {
     if case .call(let name, let args) = value.kind, let f = Function(rawValue: name), f.isAggregation {
       valueType = checkAggregation(f, args: args, call: value)
       if op != nil {
-        error("sema.compoundAggregation", "\(name)() cannot be combined with a compound assignment", at: value.range)
+        error(.semaCompoundAggregation, "\(name)() cannot be combined with a compound assignment", at: value.range)
       }
       guard case .map = target.kind else {
-        error("sema.aggregationNotAssigned", "\(name)() can only be assigned to a map", at: value.range)
+        error(.semaAggregationNotAssigned, "\(name)() can only be assigned to a map", at: value.range)
         return
       }
     } else {
@@ -275,11 +275,11 @@ public final class TypeChecker {
       valueType = check(value).flatMap { stored($0, at: value.range) }
       mapBeingAssigned = nil
       if let t = valueType, !t.isStorable {
-        error("sema.notStorable", "a value of type \(t) cannot be assigned", at: value.range)
+        error(.semaNotStorable, "a value of type \(t) cannot be assigned", at: value.range)
         return
       }
       if let t = valueType, op != nil, !t.isInteger {
-        error("sema.compoundNotInteger", "compound assignment needs an integer, not \(t)", at: value.range)
+        error(.semaCompoundNotInteger, "compound assignment needs an integer, not \(t)", at: value.range)
         return
       }
     }
@@ -299,7 +299,7 @@ public final class TypeChecker {
     case .map(let name, let keys):
       let keyTypes = checkKeys(keys, of: name)
       if op != nil, let existing = maps[name]?.valueType, !existing.isInteger, !existing.isPointer {
-        error("sema.compoundNotInteger", "compound assignment needs an integer map, but '\(name)' holds \(existing)",
+        error(.semaCompoundNotInteger, "compound assignment needs an integer map, but '\(name)' holds \(existing)",
               at: target.range)
       }
       recordMap(name, keys: keyTypes, value: valueType, at: target.range, valueRange: value.range)
@@ -307,7 +307,7 @@ public final class TypeChecker {
     case .variable(let name):
       if let existing = scope[name] {
         guard case .same(let merged) = unify(existing, valueType) else {
-          error("sema.variableTypeMismatch",
+          error(.semaVariableTypeMismatch,
                 "type mismatch for '\(name)': assigning \(valueType) to a variable that holds \(existing)", at: value.range)
           return
         }
@@ -325,14 +325,14 @@ public final class TypeChecker {
     let expected = f == .count ? 0 : f == .lhist ? 4 : 1
     guard args.count == expected else {
       let takes = expected == 0 ? "no arguments" : expected == 1 ? "one argument" : "\(expected) arguments"
-      error("sema.arity", "\(f.rawValue)() takes \(takes): \(f.signature)", at: call.range)
+      error(.semaArity, "\(f.rawValue)() takes \(takes): \(f.signature)", at: call.range)
       return nil
     }
     var signed = false
     if let arg = args.first {
       guard let t = check(arg) else { return nil }
       guard t.isInteger else {
-        error("sema.argumentType", "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
+        error(.semaArgumentType, "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
         return nil
       }
       signed = t.isSigned
@@ -372,7 +372,7 @@ public final class TypeChecker {
     var bounds: [Int64] = []
     for (arg, what) in zip(args.dropFirst(), ["min", "max", "step"]) {
       guard let value = compileTimeInteger(arg) else {
-        error("sema.argumentType", "lhist()'s \(what) must be an integer literal", at: arg.range)
+        error(.semaArgumentType, "lhist()'s \(what) must be an integer literal", at: arg.range)
         return nil
       }
       types[arg.id] = .int64
@@ -394,7 +394,7 @@ public final class TypeChecker {
       problem = nil
     }
     if let problem {
-      error("sema.lhistBounds", problem, at: call.range)
+      error(.semaLhistBounds, problem, at: call.range)
       return nil
     }
     return LinearBuckets(min: lo, max: hi, step: step)
@@ -410,10 +410,10 @@ public final class TypeChecker {
       case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
-        error("sema.invalidKey", "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)
+        error(.semaInvalidKey, "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)
         return nil
       default:
-        error("sema.invalidKey", "a map key must be an integer or a string, not \(t)", at: key.range)
+        error(.semaInvalidKey, "a map key must be an integer or a string, not \(t)", at: key.range)
         return nil
       }
     }
@@ -434,7 +434,7 @@ public final class TypeChecker {
     let note = [Diagnostic.Note("'\(name)' was first assigned here", at: info.firstAssignment)]
     if let keys {
       if keys.count != info.keyTypes.count {
-        error("sema.mapKeyCount",
+        error(.semaMapKeyCount,
               "map '\(name)' is used with \(keys.count) key\(keys.count == 1 ? "" : "s") here but \(info.keyTypes.count) elsewhere",
               at: range, notes: note)
         return
@@ -442,7 +442,7 @@ public final class TypeChecker {
       var merged: [SType] = []
       for (a, b) in zip(info.keyTypes, keys) {
         guard case .same(let m) = unify(a, b) else {
-          error("sema.mapKeyType", "map '\(name)' is keyed by \(a) but this key is \(b)", at: range, notes: note)
+          error(.semaMapKeyType, "map '\(name)' is keyed by \(a) but this key is \(b)", at: range, notes: note)
           return
         }
         merged.append(m)
@@ -454,7 +454,7 @@ public final class TypeChecker {
     }
     if let value {
       guard case .same(let m) = unify(info.valueType, value) else {
-        error("sema.mapValueType", "type mismatch for map '\(name)': assigning \(value) but it holds \(info.valueType)",
+        error(.semaMapValueType, "type mismatch for map '\(name)': assigning \(value) but it holds \(info.valueType)",
               at: valueRange, notes: note)
         return
       }

@@ -27,7 +27,7 @@ extension Parser {
     defer { operators -= chain }
     while let op = binaryOperator(token.kind), op.precedence >= minPrecedence, continuesExpression(op) {
       guard operators < Parser.maxOperators else {
-        abandon("parse.tooLong", "expression too long: more than \(Parser.maxOperators) operators in one expression")
+        abandon(.parseTooLong, "expression too long: more than \(Parser.maxOperators) operators in one expression")
         return lhs
       }
       operators += 1
@@ -119,7 +119,7 @@ extension Parser {
       let operand = parseUnary()
       return Expr(id: ids.make(), kind: .dereference(operand), range: .to(start, operand.range))
     case .amp:
-      error("parse.unsupported", "address-of is not supported yet", at: token.range)
+      error(.parseUnsupported, "address-of is not supported yet", at: token.range)
       advance()
       return parseUnary()
     default:
@@ -133,7 +133,7 @@ extension Parser {
   func checkIncrementTarget(_ e: Expr) {
     switch e.kind {
     case .map, .variable: break
-    default: error("parse.invalidIncrementTarget", "only maps and scratch variables can be incremented or decremented",
+    default: error(.parseInvalidIncrementTarget, "only maps and scratch variables can be incremented or decremented",
                    at: e.range)
     }
   }
@@ -169,7 +169,7 @@ extension Parser {
         let arrow = at(.arrow)
         advance()
         guard at(.identifier) || isKeywordToken else {
-          error("parse.expectedFieldName", "expected a field name after \(arrow ? "'->'" : "'.'"), found \(describe(token))",
+          error(.parseExpectedFieldName, "expected a field name after \(arrow ? "'->'" : "'.'"), found \(describe(token))",
                 at: token.range)
           return e
         }
@@ -205,7 +205,7 @@ extension Parser {
     case .positional:
       advance()
       let n = Int(text(t).dropFirst()) ?? 0
-      if n == 0 { error("parse.invalidPositional", "positional parameters start at $1", at: t.range) }
+      if n == 0 { error(.parseInvalidPositional, "positional parameters start at $1", at: t.range) }
       return Expr(id: ids.make(), kind: .positional(n), range: t.range)
     case .positionalCount:
       advance()
@@ -261,7 +261,7 @@ extension Parser {
       items[0].range = .to(t.range, end)
       return items[0]
     default:
-      error("parse.expectedExpression", "expected an expression, found \(describe(t))", at: t.range)
+      error(.parseExpectedExpression, "expected an expression, found \(describe(t))", at: t.range)
       // Do not consume a closer: the enclosing rule needs it to recover.
       switch t.kind {
       case .rbrace, .rparen, .rbracket, .semicolon, .gt, .endOfFile, .slash: break
@@ -285,7 +285,7 @@ extension Parser {
         expect(.comma, "after the type in offsetof")
         let field = at(.identifier) ? text(token) : ""
         if field.isEmpty {
-          error("parse.expectedFieldName", "expected a field name in offsetof, found \(describe(token))", at: token.range)
+          error(.parseExpectedFieldName, "expected a field name in offsetof, found \(describe(token))", at: token.range)
         } else {
           advance()
         }
@@ -297,7 +297,7 @@ extension Parser {
       enclosures.removeLast()
       kind = .call(name: "sizeof", args: [operand])
     } else {
-      error("parse.expectedType", "offsetof needs a struct type, as in offsetof(struct task_struct, pid)", at: token.range)
+      error(.parseExpectedType, "offsetof needs a struct type, as in offsetof(struct task_struct, pid)", at: token.range)
       kind = .integer(0)
     }
     let end = token.range
@@ -388,7 +388,7 @@ extension Parser {
       var overflow = false
       for _ in 0..<max(0, exponent) where !overflow { (value, overflow) = value.multipliedReportingOverflow(by: 10) }
       if overflow || exponent > 19 {
-        error("parse.invalidInteger", "integer literal '\(text(t))' does not fit in 64 bits", at: t.range)
+        error(.parseInvalidInteger, "integer literal '\(text(t))' does not fit in 64 bits", at: t.range)
         return 0
       }
       return value
@@ -403,7 +403,7 @@ extension Parser {
     }
     guard let value = UInt64(s, radix: radix) else {
       let valid = s.allSatisfy { $0.isHexDigit } && !s.isEmpty
-      error("parse.invalidInteger",
+      error(.parseInvalidInteger,
             valid ? "integer literal '\(text(t))' does not fit in 64 bits" : "invalid integer literal '\(text(t))'",
             at: t.range)
       return 0
@@ -439,7 +439,7 @@ extension Parser {
           i += 1
         }
         if let v = UInt8(digits, radix: 16) { bytes.append(v) } else {
-          error("parse.invalidEscape", "'\\x' needs hexadecimal digits",
+          error(.parseInvalidEscape, "'\\x' needs hexadecimal digits",
                 at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
         }
       case UInt8(ascii: "0")...UInt8(ascii: "7"):
@@ -450,7 +450,7 @@ extension Parser {
         }
         bytes.append(UInt8(truncatingIfNeeded: Int(digits, radix: 8) ?? 0))
       default:
-        error("parse.invalidEscape", "unknown escape sequence '\\\(Character(UnicodeScalar(e)))'",
+        error(.parseInvalidEscape, "unknown escape sequence '\\\(Character(UnicodeScalar(e)))'",
               at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
       }
     }

@@ -49,7 +49,7 @@ public final class Parser {
 
   func at(_ kind: Token.Kind) -> Bool { token.kind == kind }
 
-  func error(_ id: String, _ message: String, at range: SourceRange) {
+  func error(_ id: DiagnosticID, _ message: String, at range: SourceRange) {
     guard !panicking && !abandoned else { return }
     panicking = true
     diagnostics.error(id, message, at: range)
@@ -59,7 +59,7 @@ public final class Parser {
   /// input. Every caller that got true calls `leave()`.
   func enter() -> Bool {
     guard nesting < Parser.maxNesting else {
-      abandon("parse.tooDeep", "nested too deeply: more than \(Parser.maxNesting) levels of expressions or blocks")
+      abandon(.parseTooDeep, "nested too deeply: more than \(Parser.maxNesting) levels of expressions or blocks")
       return false
     }
     nesting += 1
@@ -68,7 +68,7 @@ public final class Parser {
 
   /// Past one of the parser's bounds: one error here, and the rest of the input is skipped (the
   /// passes after the parser could not hold a deeper tree).
-  func abandon(_ id: String, _ message: String) {
+  func abandon(_ id: DiagnosticID, _ message: String) {
     if !abandoned {
       panicking = false
       error(id, message, at: token.range)
@@ -86,7 +86,7 @@ public final class Parser {
       advance()
       return true
     }
-    error("parse.expected", "expected \(kind) \(context), found \(describe(token))", at: token.range)
+    error(.parseExpected, "expected \(kind) \(context), found \(describe(token))", at: token.range)
     return false
   }
 
@@ -123,7 +123,7 @@ public final class Parser {
     panicking = false
     guard let first = lexer.nextAttachPoint() else {
       advance()
-      error("parse.expectedProbe", "expected a probe, found \(describe(token))", at: token.range)
+      error(.parseExpectedProbe, "expected a probe, found \(describe(token))", at: token.range)
       skipToTopLevelBlockEnd()
       return nil
     }
@@ -132,7 +132,7 @@ public final class Parser {
     while at(.comma) {
       guard let next = lexer.nextAttachPoint() else {
         advance()
-        error("parse.expectedProbe", "expected an attach point after ','", at: token.range)
+        error(.parseExpectedProbe, "expected an attach point after ','", at: token.range)
         break
       }
       points.append(AttachPoint(text: text(next), range: next.range))
@@ -154,7 +154,7 @@ public final class Parser {
     case .lbrace: (style, closer) = (.braces, .rbrace)
     case .lt: (style, closer) = (.angles, .gt)
     default:
-      error("parse.expectedBlock", "expected '{' or '<' to start the probe's block, found \(describe(token))",
+      error(.parseExpectedBlock, "expected '{' or '<' to start the probe's block, found \(describe(token))",
             at: token.range)
       skipToTopLevelBlockEnd()
       return nil
@@ -166,7 +166,7 @@ public final class Parser {
     enclosures.removeLast()
     let end = token.range
     if !at(closer) {
-      error("parse.expected", "expected \(closer) to end the probe's block, found \(describe(token))", at: token.range)
+      error(.parseExpected, "expected \(closer) to end the probe's block, found \(describe(token))", at: token.range)
     }
     // The closer is consumed by leaving `token` behind: the next probe starts in attach-point mode.
     let body = Block(statements: statements, range: .to(open, end))
@@ -207,7 +207,7 @@ public final class Parser {
       if at(.semicolon) {
         advance()
       } else if !at(closer) && !at(.endOfFile) {
-        error("parse.expectedSemicolon", "expected ';' after statement, found \(describe(token))", at: token.range)
+        error(.parseExpectedSemicolon, "expected ';' after statement, found \(describe(token))", at: token.range)
         recover(to: closer)
       }
       if token.range.start == before && !at(closer) && !at(.endOfFile) { advance() }
@@ -256,7 +256,7 @@ public final class Parser {
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
     case .keyword(.else):
-      error("parse.elseWithoutIf", "'else' without a matching 'if'", at: token.range)
+      error(.parseElseWithoutIf, "'else' without a matching 'if'", at: token.range)
       advance()
       return nil
     default:
@@ -273,7 +273,7 @@ public final class Parser {
     switch target.kind {
     case .map, .variable: break
     default:
-      error("parse.invalidAssignmentTarget", "only maps and scratch variables can be assigned to", at: target.range)
+      error(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to", at: target.range)
     }
     advance()
     let value = parseExpression()
@@ -321,7 +321,7 @@ public final class Parser {
     advance()
     expect(.lparen, "after 'for'")
     guard at(.variable) else {
-      error("parse.expectedVariable", "expected a scratch variable such as '$i' after 'for ('", at: token.range)
+      error(.parseExpectedVariable, "expected a scratch variable such as '$i' after 'for ('", at: token.range)
       while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
       if at(.lbrace) { _ = parseBraceBlock() }
       return nil

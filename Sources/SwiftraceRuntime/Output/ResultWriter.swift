@@ -120,7 +120,7 @@ struct ResultWriter {
     let message = rc < 0 ? "Failed to \(helper): \(String(cString: strerror(Int32(clamping: -rc)))) (\(rc))"
       : "Failed to \(helper): \(rc)"
     FileOutput.standardError.write(DiagnosticRenderer(source: source).render([
-      Diagnostic(.warning, id: "runtime.helperError", message, at: range)
+      Diagnostic(.warning, id: .runtimeHelperError, message, at: range)
     ]))
   }
 
