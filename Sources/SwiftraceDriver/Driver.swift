@@ -165,26 +165,9 @@ public enum Driver {
     checkOptions.targetExecutable = options.targetPID.map { UserBinaries.executable(ofProcess: $0) }
       ?? options.childCommand.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).first }
         .flatMap { ChildProcess.findProgram(String($0)) }
-    checkOptions.kernelSymbolAddress = { Symbolizer.kernelAddress(of: $0) }
-    checkOptions.kernelFunctions = { Symbolizer.kernelFunctions(matching: $0) }
-    let targetPID = options.targetPID
-    checkOptions.resolveUserBinary = { UserBinaries.resolve($0, pid: targetPID) }
-    checkOptions.expandUserBinary = { UserBinaries.expand($0, pid: targetPID) }
-    checkOptions.userFunctions = { UserBinaries.functions(in: $0) }
-    checkOptions.userFunctionSize = { UserBinaries.functionSize($1, in: $0) }
-    checkOptions.userAddressIsCode = { UserBinaries.isCode($1, in: $0) }
-    checkOptions.usdtSites = { UserBinaries.usdtSites(in: $0) }
-    checkOptions.userDataSymbol = { UserBinaries.dataSymbol($0, function: $1, in: $2) }
     // BPFTRACE_NO_CPP_DEMANGLE=1 keeps C++ names mangled, in `func` and in printed symbols alike.
     let demangle = settings.demangle
-    if demangle {
-      checkOptions.demangle = { Symbolizer.demangle($0) }
-    }
-    checkOptions.cgroupID = { path in
-      var st = stat()
-      guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
-      return UInt64(st.st_ino)
-    }
+    checkOptions.machine = ThisMachine(targetPID: options.targetPID, demanglesNames: demangle)
     checkOptions.stringLength = settings.stringLength
     // C definitions (libclang) first, then the DWARF of uprobe targets, the kernel's BTF behind.
     let userTypes = DwarfTypes(fallback: KernelBTF())

@@ -117,15 +117,15 @@ extension TypeChecker {
     case .tracepoint(let c, let e):
       return catalog.tracepoints(category: c, event: e).map { .tracepoint(category: $0.category, event: $0.event) }
     case .kprobe(let pattern):
-      return options.kernelFunctions(pattern).map { .kprobe(function: $0) }
+      return options.machine.kernelFunctions(matching: pattern).map { .kprobe(function: $0) }
     case .kretprobe(let pattern):
-      return options.kernelFunctions(pattern).filter { !ProbeKind.bannedKretprobes.contains($0) }.map { .kretprobe(function: $0) }
+      return options.machine.kernelFunctions(matching: pattern).filter { !ProbeKind.bannedKretprobes.contains($0) }.map { .kretprobe(function: $0) }
     case .fentry(let pattern):
-      return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fentry(function: $0) }
+      return options.machine.kernelFunctions(matching: pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fentry(function: $0) }
     case .fexit(let pattern):
-      return options.kernelFunctions(pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fexit(function: $0) }
+      return options.machine.kernelFunctions(matching: pattern).filter { kernelTypes?.functionPrototype($0) != nil }.map { .fexit(function: $0) }
     case .uprobe(let target, let function), .uretprobe(let target, let function):
-      guard let path = options.resolveUserBinary(target) else {
+      guard let path = options.machine.resolveUserBinary(target) else {
         diagnostics.error(.semaUprobeTarget,
                           "uprobe target '\(target)' is not a file, a program on PATH or a library the dynamic linker knows",
                           at: range)
@@ -136,30 +136,30 @@ extension TypeChecker {
       if let address = UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
                               radix: function.hasPrefix("0x") ? 16 : 10) {
         // bpftrace's words, which scripts look for.
-        guard options.userAddressIsCode(path, address) else {
+        guard options.machine.userAddressIsCode(address, in: path) else {
           diagnostics.error(.semaUprobeAddress, "Could not resolve address: \(path):0x\(String(address, radix: 16)) (no function of the file contains it)", at: range)
           return nil
         }
         return [kind.with(binary: path, function: function)]
       }
       if let plus = function.firstIndex(of: "+"), let offset = UInt64(function[function.index(after: plus)...]),
-        let size = options.userFunctionSize(path, name), offset >= size {
+        let size = options.machine.userFunctionSize(name, in: path), offset >= size {
         diagnostics.error(.semaUprobeOffset, "Offset outside the function bounds ('\(name)' size is \(size)): +\(offset)", at: range)
         return nil
       }
-      guard let lookup = options.userFunctions else { return [kind.with(binary: path, function: function)] }
-      guard let symbols = lookup(path) else {
+      guard options.machine.readsUserBinaries else { return [kind.with(binary: path, function: function)] }
+      guard let symbols = options.machine.userFunctions(in: path) else {
         diagnostics.error(.semaUprobeTarget, "uprobe target '\(path)' is not an ELF file", at: range)
         return nil
       }
       // C++ functions also go by their demangled names (`"ns::add(int, int)"`, `"ns::*"`).
       if isPattern(name) {
-        return symbols.filter { wildcardMatch(name, $0) || wildcardMatch(name, options.demangle($0)) }
+        return symbols.filter { wildcardMatch(name, $0) || wildcardMatch(name, options.machine.demangle($0)) }
           .map { kind.with(binary: path, function: $0) }
       }
       if symbols.contains(name) { return [kind.with(binary: path, function: function)] }
       let offset = function.dropFirst(name.count)
-      return symbols.filter { $0.hasPrefix("_Z") && options.demangle($0) == name }
+      return symbols.filter { $0.hasPrefix("_Z") && options.machine.demangle($0) == name }
         .map { kind.with(binary: path, function: $0 + offset) }
     case .functionWatchpoint(_, let function, let argument, let length, let mode, let async):
       guard options.hasTargetProcess, let path = options.targetExecutable else {
@@ -167,12 +167,12 @@ extension TypeChecker {
                           "watchpoints on a function's argument watch one process: run with -p PID or -c COMMAND", at: range)
         return nil
       }
-      let functions = options.userFunctions.flatMap { $0(path) } ?? [function]
+      let functions = options.machine.userFunctions(in: path) ?? [function]
       return functions.filter { wildcardMatch(function, $0) }.map {
         .functionWatchpoint(binary: path, function: $0, argument: argument, length: length, mode: mode, async: async)
       }
     case .usdtPattern(let target, let provider, let name):
-      let paths = options.expandUserBinary?(target) ?? options.resolveUserBinary(target).map { [$0] } ?? []
+      let paths = options.machine.expandUserBinary(target) ?? options.machine.resolveUserBinary(target).map { [$0] } ?? []
       guard !paths.isEmpty else {
         let message = target.isEmpty
           ? "usdt probes with no binary ('usdt::provider:name') need -p PID: they attach to that process's files"
@@ -182,7 +182,7 @@ extension TypeChecker {
       }
       var found: [ProbeKind] = []
       for path in paths {
-        guard let sites = options.usdtSites?(path) else {
+        guard let sites = options.machine.usdtSites(in: path) else {
           if paths.count == 1 {
             diagnostics.error(.semaUprobeTarget, "cannot read the USDT probes of '\(path)'", at: range)
             return nil
@@ -224,7 +224,7 @@ extension TypeChecker {
   func noMatchMessage(_ kind: ProbeKind, _ text: String) -> String {
     switch kind {
     case .uprobe(let target, let function) where !kind.isWildcard, .uretprobe(let target, let function) where !kind.isWildcard:
-      let path = options.resolveUserBinary(target) ?? target
+      let path = options.machine.resolveUserBinary(target) ?? target
       return "\(kind.providerName) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
     default:
       return "no \(kind.providerName) matches '\(text)'"

@@ -240,7 +240,7 @@ extension TypeChecker {
         // A named function is known here: a constant, which still prints after the traced
         // process has exited (bpftrace resolves the address then and prints it raw).
         if let name = kind.userFunctionName {
-          let shown = options.demangle(name)
+          let shown = options.machine.demangle(name)
           funcNames[current.index] = shown
           return .string(size: shown.utf8.count + 1)
         }

@@ -84,7 +84,7 @@ extension TypeChecker {
       return t.isPointer ? .uint64 : t
     case .kaddr:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
-      guard let address = options.kernelSymbolAddress(name) else {
+      guard let address = options.machine.kernelSymbolAddress(name) else {
         error(.semaUnknownSymbol, "kaddr(): Failed to resolve kernel symbol '\(name)': no such symbol in /proc/kallsyms", at: args[0].range)
         return nil
       }
@@ -106,7 +106,7 @@ extension TypeChecker {
       return .uint64
     case .cgroupid:
       guard arity(1...1), let path = stringLiteral(args[0], of: f) else { return nil }
-      guard let id = options.cgroupID(path) else {
+      guard let id = options.machine.cgroupID(path) else {
         error(.semaUnknownCgroup, "cgroupid(): '\(path)' is not a cgroup directory", at: args[0].range)
         return nil
       }
@@ -132,7 +132,7 @@ extension TypeChecker {
               at: e.range)
         return nil
       }
-      guard let symbol = options.userDataSymbol(name, function, binary) else {
+      guard let symbol = options.machine.userDataSymbol(name, function: function, in: binary) else {
         error(.semaUnknownSymbol, "uaddr(): no data symbol named '\(name)' in \(binary)", at: args[0].range)
         return nil
       }

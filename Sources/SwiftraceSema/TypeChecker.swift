@@ -9,31 +9,8 @@ public final class TypeChecker {
     public var positionalParameters: [String] = []
     public var hasChildCommand = false
     public var stringLength = 64
-    /// `kaddr("name")`: the kernel's symbol table (/proc/kallsyms), looked up at compile time.
-    public var kernelSymbolAddress: @Sendable (String) -> UInt64? = { _ in nil }
-    /// Kernel functions matching a wildcard, for `kprobe:vfs_*`.
-    public var kernelFunctions: @Sendable (String) -> [String] = { _ in [] }
-    /// uprobe targets: the file a program or library name stands for, and its function symbols
-    /// (nil when it is not an ELF file).
-    public var resolveUserBinary: @Sendable (String) -> String? = { $0 }
-    /// Every file a usdt target stands for: the -p process's files for an empty one, the matches
-    /// of a wildcard path; nil to use `resolveUserBinary`.
-    public var expandUserBinary: (@Sendable (String) -> [String])?
-    /// Without it (tests with no files) functions are taken as written.
-    public var userFunctions: (@Sendable (String) -> [String]?)?
-    /// The size of function `name` in the file at `path`, and whether an address lies in some
-    /// function there: `func+OFFSET` and `ADDRESS` attach points are checked against the code.
-    public var userFunctionSize: @Sendable (_ path: String, _ name: String) -> UInt64? = { _, _ in nil }
-    public var userAddressIsCode: @Sendable (_ path: String, _ address: UInt64) -> Bool = { _, _ in true }
-    /// The USDT sites in an ELF file (nil when it cannot be read); without it, usdt probes are errors.
-    public var usdtSites: (@Sendable (String) -> [USDTSite]?)?
-    /// C++ names as `func` prints them in uprobes.
-    public var demangle: @Sendable (String) -> String = { $0 }
-    /// `uaddr(name)` in a binary: (address, size, address of the probed function, PIE).
-    public var userDataSymbol: @Sendable (_ name: String, _ function: String?, _ path: String)
-      -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? = { _, _, _ in nil }
-    /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
-    public var cgroupID: @Sendable (String) -> UInt64? = { _ in nil }
+    /// Kernel symbols, user binaries, cgroups: what the checker asks of the machine.
+    public var machine: any MachineFacts = UnknownMachine()
     /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.
     public var hasTargetProcess = false
     /// The program that process runs: where `watchpoint:FUNCTION+argN` finds FUNCTION.

@@ -1,0 +1,33 @@
+import Glibc
+import SwiftraceRuntime
+import SwiftraceSema
+
+/// The checker's questions answered for the machine swiftrace runs on: /proc/kallsyms, the ELF
+/// files (symbols, USDT notes) of the programs and libraries attach points name, resolved as the
+/// `-p` process sees them, and the cgroup file system.
+struct ThisMachine: MachineFacts {
+  /// `-p PID`: names are resolved in its mount namespace, and an empty usdt target is its files.
+  let targetPID: Int32?
+  /// BPFTRACE_NO_CPP_DEMANGLE=1 keeps C++ names mangled, in `func` and in printed symbols alike.
+  let demanglesNames: Bool
+
+  func kernelSymbolAddress(_ name: String) -> UInt64? { Symbolizer.kernelAddress(of: name) }
+  func kernelFunctions(matching pattern: String) -> [String] { Symbolizer.kernelFunctions(matching: pattern) }
+  func resolveUserBinary(_ target: String) -> String? { UserBinaries.resolve(target, pid: targetPID) }
+  func expandUserBinary(_ target: String) -> [String]? { UserBinaries.expand(target, pid: targetPID) }
+  var readsUserBinaries: Bool { true }
+  func userFunctions(in path: String) -> [String]? { UserBinaries.functions(in: path) }
+  func userFunctionSize(_ name: String, in path: String) -> UInt64? { UserBinaries.functionSize(name, in: path) }
+  func userAddressIsCode(_ address: UInt64, in path: String) -> Bool { UserBinaries.isCode(address, in: path) }
+  func usdtSites(in path: String) -> [USDTSite]? { UserBinaries.usdtSites(in: path) }
+  func demangle(_ name: String) -> String { demanglesNames ? Symbolizer.demangle(name) : name }
+  func userDataSymbol(_ name: String, function: String?, in path: String)
+    -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? {
+    UserBinaries.dataSymbol(name, function: function, in: path)
+  }
+  func cgroupID(_ path: String) -> UInt64? {
+    var st = stat()
+    guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+    return UInt64(st.st_ino)
+  }
+}
