@@ -61,10 +61,109 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
 
-  public var isAggregation: Bool {
+  /// What a call is: a value; a statement, which prints or acts and has no value; or an
+  /// aggregation, which only a map can be assigned.
+  public enum Role: Sendable { case value, statement, aggregation }
+
+  public var role: Role {
     switch self {
-    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return true
-    default: return false
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .aggregation
+    case .printf, .exit, .print, .clear, .zero, .delete, .time, .join, .cat, .system, .signal, .override, .debugf,
+      .unwatch:
+      return .statement
+    case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
+      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput:
+      return .value
+    }
+  }
+
+  public var isAggregation: Bool { role == .aggregation }
+
+  /// The error for a statement where a value is wanted.
+  public var notAValueMessage: String {
+    switch self {
+    case .time: return "time() prints and produces no value; use strftime() for a value"
+    case .join: return "join() prints and produces no value"
+    default: return "\(rawValue)() produces no value"
+    }
+  }
+
+  /// Why it is refused without `--unsafe`; nil for a function that is always allowed.
+  public var unsafeReason: String? {
+    switch self {
+    case .system: return "runs commands"
+    case .signal, .override: return "changes what the traced program does"
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
+      .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
+      .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
+      .skboutput:
+      return nil
+    }
+  }
+
+  /// The function reference of Docs/Language.md, made from these declarations.
+  public static var referenceTable: String {
+    let rows = allCases.map { f -> String in
+      let kind: String
+      switch f.role {
+      case .value: kind = "value"
+      case .statement: kind = "statement"
+      case .aggregation: kind = "aggregation"
+      }
+      return "| `\(f.signature.replacingPipes)` | \(kind) | \(f.summary) |"
+    }
+    return (["| Function | Kind | What it does |", "|---|---|---|"] + rows).joined(separator: "\n") + "\n"
+  }
+
+  /// One line for the reference table in Docs/Language.md (kept in step by a test).
+  public var summary: String {
+    switch self {
+    case .printf: return "prints a formatted line"
+    case .exit: return "stops the trace (END runs, maps print)"
+    case .str: return "a NUL-terminated string read from a pointer"
+    case .strncmp: return "0 when the first length bytes are equal, 1 otherwise"
+    case .strcontains: return "1 when the haystack contains the needle"
+    case .sizeof: return "the size in bytes of a type or an expression"
+    case .count: return "counts calls"
+    case .sum: return "sums values"
+    case .min: return "the smallest value"
+    case .max: return "the largest value"
+    case .avg: return "the average value"
+    case .stats: return "count, average and total"
+    case .hist: return "a power-of-two histogram"
+    case .lhist: return "a linear histogram"
+    case .print: return "prints a map (its top entries, divided) or a value"
+    case .clear: return "deletes every key of a map"
+    case .zero: return "sets every value of a map to zero"
+    case .delete: return "deletes one key of a map"
+    case .time: return "prints the current time"
+    case .strftime: return "a time formatted when printed"
+    case .ksym: return "the kernel symbol at an address"
+    case .usym: return "the user symbol at an address"
+    case .kaddr: return "the address of a kernel symbol"
+    case .ntop: return "an IPv4 or IPv6 address as text"
+    case .bswap: return "the integer with its bytes reversed"
+    case .strerror: return "the text of an errno value"
+    case .kstack: return "the kernel stack"
+    case .ustack: return "the user stack"
+    case .join: return "prints an array of strings joined"
+    case .buf: return "bytes printed as hex escapes (%r)"
+    case .cat: return "prints a file"
+    case .system: return "runs a shell command (--unsafe)"
+    case .reg: return "a register of the probe context"
+    case .cgroupid: return "the id of a cgroup directory"
+    case .macaddr: return "a MAC address as text"
+    case .signal: return "sends a signal to the current process (--unsafe)"
+    case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
+    case .kptr: return "marks an address as kernel memory"
+    case .uptr: return "marks an address as user memory"
+    case .pton: return "an IP address as bytes"
+    case .uaddr: return "the address of a user symbol"
+    case .path: return "the path of a struct path"
+    case .debugf: return "writes to the kernel trace buffer (bpf_trace_printk)"
+    case .cgroup_path: return "the path of a cgroup id"
+    case .unwatch: return "removes the watchpoint on an address"
+    case .skboutput: return "writes a packet to a PCAP file"
     }
   }
 
@@ -114,4 +213,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .ustack: return "ustack([mode,] [limit])"
     }
   }
+}
+
+extension String {
+  /// A table cell's text with its `|` escaped.
+  fileprivate var replacingPipes: String { split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
 }

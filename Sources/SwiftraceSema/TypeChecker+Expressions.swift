@@ -362,19 +362,19 @@ extension TypeChecker {
       args.forEach { check($0) }
       return nil
     }
+    // What every function's declaration says, checked here once.
+    if f.role == .statement && !asStatement {
+      error(.semaNotAValue, f.notAValueMessage, at: e.range)
+      return nil
+    }
+    if let reason = f.unsafeReason, !options.unsafe {
+      error(.semaUnsafe, "\(name)() \(reason) and is refused without --unsafe", at: e.range)
+    }
     switch f {
     case .printf:
-      guard asStatement else {
-        error(.semaNotAValue, "printf() produces no value", at: e.range)
-        return nil
-      }
       checkPrintf(args: args, e)
       return SType.none
     case .unwatch:
-      guard asStatement else {
-        error(.semaNotAValue, "unwatch() produces no value", at: e.range)
-        return nil
-      }
       guard args.count == 1, let t = check(args[0]), t.isIntegerLike else {
         error(.semaArity, "unwatch() takes the address a watchpoint watches: \(Function.unwatch.signature)", at: e.range)
         return nil
@@ -383,10 +383,6 @@ extension TypeChecker {
       return SType.none
     case .debugf:
       // bpf_trace_printk: the kernel formats it into the trace pipe (/sys/kernel/tracing/trace).
-      guard asStatement else {
-        error(.semaNotAValue, "debugf() produces no value", at: e.range)
-        return nil
-      }
       guard (1...4).contains(args.count), case .string = args[0].kind else {
         error(.semaArity, "debugf() takes a format literal and up to three arguments: \(Function.debugf.signature)", at: e.range)
         return nil
@@ -401,13 +397,6 @@ extension TypeChecker {
       }
       return SType.none
     case .signal, .override:
-      guard asStatement else {
-        error(.semaNotAValue, "\(name)() produces no value", at: e.range)
-        return nil
-      }
-      if !options.unsafe {
-        error(.semaUnsafe, "\(name)() changes what the traced program does and is refused without --unsafe", at: e.range)
-      }
       guard args.count == 1 else {
         error(.semaArity, "\(name)() takes one argument: \(f.signature)", at: e.range)
         return nil
@@ -447,27 +436,12 @@ extension TypeChecker {
       }
       return SType.none
     case .cat, .system:
-      guard asStatement else {
-        error(.semaNotAValue, "\(name)() produces no value", at: e.range)
-        return nil
-      }
-      if f == .system && !options.unsafe {
-        error(.semaUnsafe, "system() runs commands and is refused without --unsafe", at: e.range)
-      }
       checkPrintf(args: args, e, kind: f == .cat ? .cat : .system)
       return SType.none
     case .exit:
-      guard asStatement else {
-        error(.semaNotAValue, "exit() produces no value", at: e.range)
-        return nil
-      }
       if !args.isEmpty { error(.semaArity, "exit() takes no arguments", at: e.range) }
       return SType.none
     case .print, .clear, .zero, .delete:
-      guard asStatement else {
-        error(.semaNotAValue, "\(name)() produces no value", at: e.range)
-        return nil
-      }
       checkMapFunction(f, args: args, e)
       return SType.none
     case .time, .join, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack,

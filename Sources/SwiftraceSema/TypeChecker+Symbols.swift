@@ -42,10 +42,6 @@ extension TypeChecker {
     }
     switch f {
     case .time:
-      guard asStatement else {
-        error(.semaNotAValue, "time() prints and produces no value; use strftime() for a value", at: e.range)
-        return nil
-      }
       guard arity(0...1) else { return nil }
       var format = "%H:%M:%S\n"
       if let arg = args.first {
@@ -55,10 +51,6 @@ extension TypeChecker {
       registerAction(.time(format: format), for: e)
       return SType.none
     case .join:
-      guard asStatement else {
-        error(.semaNotAValue, "join() prints and produces no value", at: e.range)
-        return nil
-      }
       guard arity(1...2), integerArgument(args[0]) != nil else { return nil }
       var separator = " "
       if args.count == 2 {
