@@ -14,7 +14,8 @@ public enum FuzzPipeline {
   static let tracepoints = TracefsCatalog()
 
   public static func run(_ bytes: UnsafeRawBufferPointer) {
-    let text = String(decoding: bytes, as: UTF8.self)
+    // As the driver reads a script file: bytes that are not UTF-8 are kept (RawBytes).
+    let text = String(rawBytes: bytes)
     // As swiftrace runs it: on a thread with room for the recursion the parser's bounds allow.
     withLargeStack { run(text) }
   }
