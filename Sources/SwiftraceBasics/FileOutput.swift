@@ -41,7 +41,8 @@ public final class FileOutput: @unchecked Sendable {
 
   /// Writes the bytes the string stands for: bytes that are not UTF-8 go out as they came in.
   public func write(_ s: String) {
-    append { $0.append(contentsOf: s.rawBytes) }
+    // The common case copies the UTF-8 straight in; only text with escapes is rebuilt as bytes.
+    if RawBytes.mayHoldEscapes(s) { append { $0.append(contentsOf: s.rawBytes) } } else { append { $0.append(contentsOf: s.utf8) } }
   }
 
   /// The end of a batch of events: flushed unless `-B full` asked to wait for a full buffer.

@@ -69,7 +69,7 @@ public enum RawBytes {
 
   /// Whether the string has the lead byte of the escape plane (F4): one memchr over its UTF-8,
   /// since output of any size (a dump of a 100,000-line program) passes through here.
-  static func mayHoldEscapes(_ s: String) -> Bool {
+  public static func mayHoldEscapes(_ s: String) -> Bool {
     s.utf8.withContiguousStorageIfAvailable { $0.isEmpty ? false : memchr($0.baseAddress!, 0xF4, $0.count) != nil }
       ?? s.utf8.contains(0xF4)
   }
