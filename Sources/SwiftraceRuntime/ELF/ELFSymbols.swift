@@ -65,14 +65,22 @@ struct ELFSymbols: Sendable {
 
   /// The function containing `address` and the offset into it.
   func symbol(at address: UInt64) -> (name: String, offset: UInt64)? {
-    var low = 0, high = symbols.count
-    while low < high {
-      let mid = (low + high) / 2
-      if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
-    }
-    guard low > 0 else { return nil }
-    let s = symbols[low - 1]
+    guard let index = symbols.lastIndex(atOrBelow: address, by: \.address) else { return nil }
+    let s = symbols[index]
     guard s.size == 0 || address - s.address < s.size else { return nil }
     return (s.name, address - s.address)
+  }
+}
+
+extension Array {
+  /// In an array sorted by `key`, the index of the last element whose key is at most `value`
+  /// (binary search); nil when every key is above it. Symbol tables find an address's function so.
+  func lastIndex(atOrBelow value: UInt64, by key: (Element) -> UInt64) -> Int? {
+    var low = 0, high = count
+    while low < high {
+      let mid = (low + high) / 2
+      if key(self[mid]) <= value { low = mid + 1 } else { high = mid }
+    }
+    return low > 0 ? low - 1 : nil
   }
 }

@@ -125,13 +125,8 @@ public final class Symbolizer {
   func kernelSymbol(_ address: UInt64, withOffset: Bool) -> String? {
     if kernelSymbols == nil { kernelSymbols = Self.readKallsyms() }
     guard let symbols = kernelSymbols else { return nil }
-    var low = 0, high = symbols.count
-    while low < high {
-      let mid = (low + high) / 2
-      if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
-    }
-    guard low > 0 else { return nil }
-    let s = symbols[low - 1]
+    guard let index = symbols.lastIndex(atOrBelow: address, by: \.address) else { return nil }
+    let s = symbols[index]
     return withOffset ? "\(s.name)+\(address - s.address)" : s.name
   }
 
