@@ -103,3 +103,9 @@ extension String {
     return copy
   }
 }
+
+extension UInt8 {
+  /// Two lowercase hex digits (`0a`, `ff`): how escapes spell a byte in the AST dump, `%r`, JSON
+  /// and OpenMetrics labels.
+  public var twoHexDigits: String { (self < 16 ? "0" : "") + String(self, radix: 16) }
+}

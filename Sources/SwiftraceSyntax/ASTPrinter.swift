@@ -1,3 +1,5 @@
+import SwiftraceBasics
+
 /// The `--dump=ast` format: one node per line, children indented by one space, like bpftrace's `-d`.
 public struct ASTPrinter {
   /// One entry per line: an expression's note is added to its own line afterwards, which in one
@@ -154,17 +156,11 @@ public func escaped(_ s: String) -> String {
     case "\\": out += "\\\\"
     default:
       if u.value < 0x20 {
-        out += "\\x" + String(u.value, radix: 16, uppercase: false).leftPadded(to: 2)
+        out += "\\x" + UInt8(u.value).twoHexDigits
       } else {
         out.unicodeScalars.append(u)
       }
     }
   }
   return out + "\""
-}
-
-extension String {
-  func leftPadded(to width: Int, with pad: Character = "0") -> String {
-    count >= width ? self : String(repeating: pad, count: width - count) + self
-  }
 }

@@ -103,11 +103,9 @@ public enum JSONPrinter {
       case "\t": out += "\\t"
       default:
         if let byte = RawBytes.escapedByte(scalar) {
-          let hex = String(byte, radix: 16)
-          out += "\\udc" + (hex.count < 2 ? "0" : "") + hex
+          out += "\\udc" + byte.twoHexDigits
         } else if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+          out += "\\u00" + UInt8(scalar.value).twoHexDigits
         } else {
           out.unicodeScalars.append(scalar)
         }

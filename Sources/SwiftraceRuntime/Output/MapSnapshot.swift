@@ -250,12 +250,11 @@ func bufferBytes(_ bytes: [UInt8], _ offset: Int, _ capacity: Int) -> ArraySlice
 /// escapes every byte, `%rh` prints hex pairs separated by spaces.
 public enum BufferText {
   public static func format<C: Collection<UInt8>>(_ bytes: C, style: String) -> String {
-    func hex(_ b: UInt8) -> String { (b < 16 ? "0" : "") + String(b, radix: 16) }
     switch style {
-    case "h": return bytes.map(hex).joined(separator: " ")
-    case "x": return bytes.map { "\\x" + hex($0) }.joined()
+    case "h": return bytes.map(\.twoHexDigits).joined(separator: " ")
+    case "x": return bytes.map { "\\x" + $0.twoHexDigits }.joined()
     default:
-      return bytes.map { (0x20...0x7e).contains($0) ? String(UnicodeScalar($0)) : "\\x" + hex($0) }.joined()
+      return bytes.map { (0x20...0x7e).contains($0) ? String(UnicodeScalar($0)) : "\\x" + $0.twoHexDigits }.joined()
     }
   }
 }

@@ -114,8 +114,7 @@ public enum OpenMetricsPrinter {
       case "\n": out += "\\n"
       default:
         if let byte = RawBytes.escapedByte(scalar) {
-          let hex = String(byte, radix: 16)
-          out += "\\\\x" + (hex.count < 2 ? "0" : "") + hex
+          out += "\\\\x" + byte.twoHexDigits
         } else {
           out.unicodeScalars.append(scalar)
         }
