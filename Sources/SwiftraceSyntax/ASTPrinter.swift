@@ -155,7 +155,10 @@ public func escaped(_ s: String) -> String {
     case "\"": out += "\\\""
     case "\\": out += "\\\\"
     default:
-      if u.value < 0x20 {
+      // A byte that is not UTF-8 (RawBytes) is written back as the escape that makes it.
+      if let byte = RawBytes.escapedByte(u) {
+        out += "\\x" + byte.twoHexDigits
+      } else if u.value < 0x20 {
         out += "\\x" + UInt8(u.value).twoHexDigits
       } else {
         out.unicodeScalars.append(u)
