@@ -1,4 +1,5 @@
 import Foundation
+import SwiftraceBasics
 import SwiftraceTestSupport
 import Testing
 
@@ -76,7 +77,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
     guard isRoot else { try Test.cancel("runtime tests load BPF programs and need root") }
     let script = Fixtures.expand(try #require(Golden.read("runtime", name, "st")))
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).st")
-    try script.write(to: file, atomically: true, encoding: .utf8)
+    try Data(script.rawBytes).write(to: file, options: .atomic)
     let result = try runProcess(swiftraceExecutable, caseArguments(script) + [file.path] + caseArguments(script, "params"),
                                 environment: caseEnvironment(script), currentDirectory: Golden.repositoryRoot)
     #expect(result.status == 0, "exit \(result.status): \(result.stderr)")
@@ -161,7 +162,7 @@ func caseEnvironment(_ script: String) -> [String: String] {
     let formats = caseArguments(script, "formats")
     if !formats.isEmpty && !formats.contains(format) { try Test.cancel("\(name) is compared as \(formats.joined(separator: ", ")) only") }
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("diff-\(name).bt")
-    try script.write(to: file, atomically: true, encoding: .utf8)
+    try Data(script.rawBytes).write(to: file, options: .atomic)
     let args = ["-f", format] + caseArguments(script) + [file.path]
     let environment = caseEnvironment(script)
     var theirs = try runProcess(bpftrace, args, environment: environment, currentDirectory: Golden.repositoryRoot)

@@ -22,8 +22,9 @@ public enum Golden {
     testsDirectory.appendingPathComponent("Golden/\(suite)/\(name).\(ext)")
   }
 
+  /// A file's text, bytes that are not UTF-8 kept (RawBytes), as outputs are read.
   public static func read(_ suite: String, _ name: String, _ ext: String) -> String? {
-    try? String(contentsOf: path(suite, name, ext), encoding: .utf8)
+    (try? Data(contentsOf: path(suite, name, ext))).map { String(rawBytes: $0) }
   }
 
   /// Compares `actual` with the expected file. With SWIFTRACE_UPDATE_GOLDEN=1 (or a value naming
@@ -31,12 +32,12 @@ public enum Golden {
   /// never green. Returns a failure message, or nil.
   public static func compare(_ actual: String, suite: String, name: String, ext: String) -> String? {
     let url = path(suite, name, ext)
-    let expected = try? String(contentsOf: url, encoding: .utf8)
+    let expected = (try? Data(contentsOf: url)).map { String(rawBytes: $0) }
     let normalizedActual = normalize(actual)
     if let expected, normalize(expected) == normalizedActual { return nil }
     if let update = ProcessInfo.processInfo.environment["SWIFTRACE_UPDATE_GOLDEN"],
       update == "1" || update == suite || update == name {
-      try? normalizedActual.write(to: url, atomically: true, encoding: .utf8)
+      try? Data(normalizedActual.rawBytes).write(to: url, options: .atomic)
       return "recorded new expected output in \(url.path); review it and run again"
     }
     guard let expected else {
