@@ -40,62 +40,61 @@ extension IRGenerator {
     case .map(let name, let keys):
       let info = checked.map(named: name)!
       return readMap(info, key: buildKey(info, keys))
-    case .call(let name, let args):
-      switch Function(rawValue: name) {
-      case .str?:
+    case .call(_, let args):
+      let f = checked.callee(e)
+      switch f {
+      case .str:
         return emitStr(args, e)
-      case .buf?:
+      case .buf:
         return emitBuf(args, e)
-      case .uaddr?:
+      case .uaddr:
         if let distance = checked.relativeAddresses[e.id] {
           // The instruction pointer at a uprobe's function entry or a usdt site, plus the distance.
           return .integer(LLVMBuildAdd(m.builder, load64(offset(context, Registers.instructionPointerOffset)),
                                        m.int(UInt64(bitPattern: distance)), "")!)
         }
         return .integer(m.int(checked.constants[e.id] ?? 0))
-      case .path?:
+      case .path:
         guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
         let buffer = scratch(size)
         zero(buffer, bytes: size)
         callHelper(.dPath, [LLVMBuildIntToPtr(m.builder, emitInteger(args[0]), m.i8Ptr, "")!, bytePointer(buffer),
                          m.int(UInt64(size), m.i32)])
         return .buffer(bytePointer(buffer), size: size)
-      case .pton?:
+      case .pton:
         return constantBytes(checked.byteConstants[e.id] ?? [])
-      case .skboutput?:
+      case .skboutput:
         return emitSkbOutput(args, e)
-      case .kptr?, .uptr?:
+      case .kptr, .uptr:
         return .integer(emitInteger(args[0]))
-      case .sizeof?, .kaddr?, .cgroupid?:
+      case .sizeof, .kaddr, .cgroupid:
         return .integer(m.int(checked.constants[e.id] ?? 0))
-      case .reg?:
+      case .reg:
         return .integer(load64(offset(context, Int(checked.constants[e.id] ?? 0))))
-      case .macaddr?:
+      case .macaddr:
         return emitMacAddress(args[0])
-      case .strftime?, .ksym?, .usym?, .ntop?, .bswap?, .strerror?, .cgroup_path?, .kstack?, .ustack?:
-        return emitSymbolFunction(Function(rawValue: name)!, args, e)
-      case .strcontains?:
+      case .strftime, .ksym, .usym, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack:
+        return emitSymbolFunction(f, args, e)
+      case .strcontains:
         guard case .buffer(let h, let nh) = emitValue(args[0]), case .buffer(let n, let nn) = emitValue(args[1]) else {
           return .integer(m.int(0))
         }
         return .integer(stringContains(h, nh, n, nn))
-      case .strncmp?:
+      case .strncmp:
         // bpftrace's strncmp: 0 when the first n characters are equal, 1 otherwise.
         guard case .buffer(let a, let na) = emitValue(args[0]), case .buffer(let b, let nb) = emitValue(args[1]),
           let n = checked.constants[args[2].id] else { return .integer(m.int(0)) }
         let equal = stringsEqual(a, na, b, nb, limit: Int(min(n, 1 << 20)))
         return .integer(LLVMBuildXor(m.builder, equal, m.int(1), "")!)
-      case .printf?, .exit?, .print?, .clear?, .zero?, .delete?, .time?, .join?, .cat?, .system?, .signal?,
-        .override?, .debugf?, .unwatch?:
+      case .printf, .exit, .print, .clear, .zero, .delete, .time, .join, .cat, .system, .signal,
+        .override, .debugf, .unwatch:
         // Statements: the checker refuses them where a value is wanted; emitExpressionStatement
         // lowers them.
         return .integer(m.int(0))
-      case .count?, .sum?, .min?, .max?, .avg?, .stats?, .hist?, .lhist?:
+      case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
         // Map updates: the checker allows them only as what a map is assigned; emitAssignment
         // lowers them.
         return .integer(m.int(0))
-      case nil:
-        return .integer(m.int(0))  // no such function: the checker has reported it
       }
     case .unary(let op, let operand):
       let v = emitInteger(operand)

@@ -38,8 +38,8 @@ extension IRGenerator {
       LLVMPositionBuilderAtEnd(m.builder, end)
       return
     }
-    if case .call(let name, let args) = e.kind, let f = Function(rawValue: name) {
-      switch f {
+    if case .call(_, let args) = e.kind {
+      switch checked.callee(e) {
       case .printf, .cat, .system: return emitPrintf(args: args, call: e)
       case .exit: return emitExit()
       case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
@@ -155,8 +155,8 @@ extension IRGenerator {
     switch target.kind {
     case .map(let name, let keys):
       let info = checked.map(named: name)!
-      if case .call(let fname, let args) = value.kind, let f = Function(rawValue: fname), f.isAggregation {
-        emitAggregation(f, args: args, map: info, keys: keys)
+      if case .call(_, let args) = value.kind, checked.callee(value).isAggregation {
+        emitAggregation(checked.callee(value), args: args, map: info, keys: keys)
         return
       }
       let key = buildKey(info, keys)

@@ -37,9 +37,17 @@ public struct CheckedProgram {
   /// `skboutput()` calls, by id: the PCAP file each writes and the bytes it skips.
   public var skbOutputs: [SkbOutput] = []
   public var skbOutputIDs: [NodeID: Int] = [:]
+  /// The function each call names, resolved once by the checker.
+  public var callees: [NodeID: Function] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }
+  /// The function CALL names. The checker resolves every call it accepts; code generation only
+  /// sees accepted programs.
+  public func callee(_ call: Expr) -> Function {
+    guard let f = callees[call.id] else { preconditionFailure("a call the checker did not resolve at \(call.range)") }
+    return f
+  }
 }
 
 /// One `skboutput(path, skb, length, offset)` call: packets go to `path`, without their first

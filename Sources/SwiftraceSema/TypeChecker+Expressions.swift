@@ -362,6 +362,7 @@ extension TypeChecker {
       args.forEach { check($0) }
       return nil
     }
+    callees[e.id] = f
     // What every function's declaration says, checked here once.
     if f.role == .statement && !asStatement {
       error(.semaNotAValue, f.notAValueMessage, at: e.range)

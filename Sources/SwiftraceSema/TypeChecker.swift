@@ -45,6 +45,7 @@ public final class TypeChecker {
   var printfs: [PrintfInfo] = []
   var skbOutputs: [SkbOutput] = []
   var skbOutputIDs: [NodeID: Int] = [:]
+  var callees: [NodeID: Function] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
@@ -97,7 +98,7 @@ public final class TypeChecker {
                           stringLength: options.stringLength, functionNames: funcNames, byteConstants: byteConstants,
                           relativeAddresses: relativeAddresses,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil,
-                          skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs)
+                          skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees)
   }
 
   func error(_ id: DiagnosticID, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
@@ -238,6 +239,7 @@ public final class TypeChecker {
   func checkAssignment(target: Expr, op: BinaryOperator?, value: Expr, range: SourceRange) {
     let valueType: SType?
     if case .call(let name, let args) = value.kind, let f = Function(rawValue: name), f.isAggregation {
+      callees[value.id] = f
       valueType = checkAggregation(f, args: args, call: value)
       if op != nil {
         error(.semaCompoundAggregation, "\(name)() cannot be combined with a compound assignment", at: value.range)
