@@ -77,8 +77,11 @@ let package = Package(
       ]),
 
     // MARK: SwiftraceDriver
-    .target(name: "SwiftraceDriver",
-            dependencies: ["SwiftraceClang", "SwiftraceDebugInfo", "SwiftraceIRGen", "SwiftraceRuntime", "SwiftraceMetrics"]),
+    .target(name: "SwiftracePipeline",
+            dependencies: ["SwiftraceClang", "SwiftraceDebugInfo", "SwiftraceIRGen", "SwiftraceRuntime"]),
+    .testTarget(name: "SwiftracePipelineTests",
+                dependencies: ["SwiftracePipeline", "SwiftraceRuntime", "SwiftraceSema", "SwiftraceTestSupport"]),
+    .target(name: "SwiftraceDriver", dependencies: ["SwiftracePipeline", "SwiftraceMetrics"]),
 
     // MARK: swiftrace
     .executableTarget(
@@ -101,7 +104,7 @@ let package = Package(
       ])]),
 
     // MARK: Fuzzing (scripts/fuzz.sh)
-    .target(name: "SwiftraceFuzzing", dependencies: ["SwiftraceIRGen", "SwiftraceRuntime"]),
+    .target(name: "SwiftraceFuzzing", dependencies: ["SwiftracePipeline"]),
     .executableTarget(name: "swiftrace-fuzz", dependencies: ["SwiftraceFuzzing"]),
     .executableTarget(name: "swiftrace-fuzz-elf", dependencies: ["SwiftraceFuzzing"]),
 

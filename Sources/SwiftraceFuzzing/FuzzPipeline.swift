@@ -1,5 +1,5 @@
 import SwiftraceBasics
-import SwiftraceIRGen
+import SwiftracePipeline
 import SwiftraceRuntime
 import SwiftraceSema
 import SwiftraceSyntax
@@ -10,8 +10,9 @@ import SwiftraceSyntax
 /// checker accepted that code generation cannot compile (except for BPF's own limits, which are
 /// reported to the user as such).
 public enum FuzzPipeline {
-  nonisolated(unsafe) static let kernelTypes = KernelBTF()
-  static let tracepoints = TracefsCatalog()
+  /// This machine's tracefs and BTF, read only; no machine facts (symbols, files), so that an
+  /// input means the same on every run.
+  nonisolated(unsafe) static let context = Compilation.Context(tracepoints: TracefsCatalog(), kernelTypes: KernelBTF())
 
   public static func run(_ bytes: UnsafeRawBufferPointer) {
     // As the driver reads a script file: bytes that are not UTF-8 are kept (RawBytes).
@@ -21,24 +22,21 @@ public enum FuzzPipeline {
   }
 
   public static func run(_ text: String) {
-    let source = SourceFile(name: "fuzz.st", text: text)
-    let diagnostics = DiagnosticEngine(source: source)
-    let program = Parser.parse(source, diagnostics: diagnostics)
-    defer { checkLocated(diagnostics, in: source) }
-    // C definitions go through libclang, which is not what this fuzzes.
-    guard !diagnostics.hasErrors, program.cDefinitions.isEmpty else { return }
-    var options = TypeChecker.Options()
-    options.hasChildCommand = true
-    options.hasTargetProcess = true
-    let checked = TypeChecker.check(program, source: source, diagnostics: diagnostics, catalog: tracepoints,
-                                    kernelTypes: kernelTypes, options: options)
-    guard !diagnostics.hasErrors else { return }
+    let compilation = Compilation(source: SourceFile(name: "fuzz.st", text: text), configuration: Configuration())
+    defer { checkLocated(compilation.diagnostics, in: compilation.source) }
     do {
-      _ = try IRGenerator(checked: checked, options: IRGenOptions()).generateObject()
-    } catch .limit, .tooLarge {
-      // A clear error (the program is over BPF's size limits, say), not a finding.
+      let program = try compilation.parse()
+      // C definitions go through libclang, which is not what this fuzzes.
+      guard program.cDefinitions.isEmpty else { return }
+      let checked: CheckedProgram
+      do { checked = try compilation.check(program, in: context) } catch .system {
+        return  // more probes than the configuration allows: a clear error, not a finding
+      }
+      _ = try compilation.emit(checked)
+    } catch .diagnostics, .noProbes, .backendLimit, .tooLarge {
+      // The script's errors, located; or a clear error (over BPF's size limits, say): not findings.
     } catch {
-      fatalError("the checker accepted a program that code generation refused: \(error)\n\(text)")
+      fatalError("the checker accepted a program that code generation refused: \(compilation.report(error))\n\(text)")
     }
   }
 

@@ -5,10 +5,17 @@ import SwiftraceSema
 /// A verifier rejection as a located diagnostic: the probe, the script line of the instruction the
 /// verifier stopped at (the kernel prints BTF line info as `; TEXT @ FILE:LINE` in its log), the
 /// verifier's reason, then the end of the log.
-struct VerifierReport {
-  let probe: CheckedProbe?
-  let program: String
-  let log: String
+public struct VerifierReport: Sendable {
+  /// The refused probe's name and attach point, when the program is a probe's.
+  let probe: (name: String, range: SourceRange)?
+  public let program: String
+  public let log: String
+
+  init(probe: CheckedProbe?, program: String, log: String) {
+    self.probe = probe.map { ($0.name, $0.decl.attachPoints.first?.range ?? $0.decl.range) }
+    self.program = program
+    self.log = log
+  }
 
   /// The instruction-level lines of the log, without libbpf's frame around it.
   var verifierLines: [Substring] {
@@ -50,7 +57,7 @@ struct VerifierReport {
       let start = source.offset(line: line, column: indent + 1)
       return SourceRange(start: start, end: start + max(1, text.utf8.count - indent))
     }
-    if let probe { return probe.decl.attachPoints.first?.range ?? probe.decl.range }
+    if let probe { return probe.range }
     return SourceRange(start: 0, end: 0)
   }
 

@@ -18,17 +18,7 @@ struct Swiftrace: ParsableCommand {
       """,
     discussion: """
       ENVIRONMENT:
-        BPFTRACE_STRLEN             [default: 64] bytes of str(), buf() (max 200)
-        BPFTRACE_MAP_KEYS_MAX       [default: 4096] entries per map
-        BPFTRACE_CAT_BYTES_MAX      [default: 10k] bytes cat() prints
-        BPFTRACE_MAX_PROBES         [default: 512] attach points after wildcards
-        BPFTRACE_MAX_BPF_PROGS      [default: 512] programs (one per attach point)
-        BPFTRACE_PERF_RB_PAGES      [default: 1 MiB in all] ring buffer pages per CPU
-        BPFTRACE_NO_CPP_DEMANGLE    [default: 0] keep C++ names mangled
-        BPFTRACE_NO_USER_SYMBOLS    [default: 0] print user addresses, not symbols
-        BPFTRACE_BTF                [default: /sys/kernel/btf/vmlinux] kernel types
-        BPFTRACE_CACHE_USER_SYMBOLS accepted; user symbols are found by build id and always cached
-        BPFTRACE_VMLINUX            accepted; kernel symbols come from /proc/kallsyms and BTF
+      \(ConfigKey.environmentHelp)
 
       EXAMPLES:
         swiftrace -l '*sleep*'
@@ -245,8 +235,8 @@ struct Swiftrace: ParsableCommand {
     } else {
       options.scriptPath = rest.removeFirst()
     }
-    options.positionalParameters = rest
-    options.childCommand = command
+    options.configuration.positionalParameters = rest
+    options.configuration.childCommand = command
     options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
     switch debugStage {
     case "all"?: options.dumpAll = true
@@ -254,17 +244,17 @@ struct Swiftrace: ParsableCommand {
     case let stage?: options.dump = DriverOptions.Dump(rawValue: stage)
     case nil: break
     }
-    options.targetPID = try targetPID.map(Self.processID)
-    options.helperCheckLevel = min(helperChecks, 2)
-    options.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
+    options.configuration.targetPID = try targetPID.map(Self.processID)
+    options.configuration.helperCheckLevel = min(helperChecks, 2)
+    options.configuration.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
     options.dryRun = dryRun
     options.emitELFPath = emitELF
-    options.quiet = quiet
-    options.unsafe = unsafe
-    options.verbose = verbose
-    options.includeDirectories = includeDirectories
-    options.includeFiles = includeFiles
-    options.format = OutputFormat(rawValue: format) ?? .text
+    options.configuration.quiet = quiet
+    options.configuration.unsafe = unsafe
+    options.configuration.verbose = verbose
+    options.configuration.includeDirectories = includeDirectories
+    options.configuration.includeFiles = includeFiles
+    options.configuration.format = OutputFormat(rawValue: format) ?? .text
     options.outputPath = outputFile
     options.metricsEndpoint = metrics
     let status = Driver.run(options)

@@ -4,9 +4,7 @@ import SwiftraceBPF
 import SwiftraceSema
 
 /// `-f text` (bpftrace's default) or `-f json` (NDJSON).
-public enum OutputFormat: String, CaseIterable, Sendable {
-  case text, json
-
+extension OutputFormat {
   /// How results look in this format (bpftrace's Output interface): a new format is a case here
   /// and one type that implements every record.
   var records: any ResultRecords {

@@ -1,0 +1,207 @@
+import Glibc
+
+/// A setting the user can change, declared once: its key (bpftrace's name, which config blocks
+/// use), the BPFTRACE_* variable that sets it, what it takes and what it means. The environment
+/// writes a `Configuration` through these declarations, `--help` lists them, and every stage reads
+/// the value, so a new key is one case here and one property of `Configuration`.
+public enum ConfigKey: String, CaseIterable, Sendable {
+  case maxStrlen = "max_strlen"
+  case maxMapKeys = "max_map_keys"
+  case maxCatBytes = "max_cat_bytes"
+  case maxProbes = "max_probes"
+  case maxBpfProgs = "max_bpf_progs"
+  case perfRbPages = "perf_rb_pages"
+  case cppDemangle = "cpp_demangle"
+  case userSymbols = "user_symbols"
+  case btf
+  case cacheUserSymbols = "cache_user_symbols"
+  case vmlinux
+
+  /// What a key takes.
+  public enum Value: Sendable {
+    case number(ClosedRange<Int>)
+    /// 0 or 1 in the environment.
+    case flag
+    /// A file that must be readable.
+    case path
+  }
+
+  public var value: Value {
+    switch self {
+    case .maxStrlen: return .number(1...200)
+    case .maxMapKeys, .maxCatBytes: return .number(1...(1 << 30))
+    case .maxProbes, .maxBpfProgs, .perfRbPages: return .number(1...(1 << 20))
+    case .cppDemangle, .userSymbols, .cacheUserSymbols: return .flag
+    case .btf, .vmlinux: return .path
+    }
+  }
+
+  /// The environment variable, as bpftrace 0.17 spells it (newer bpftrace renamed some keys and
+  /// kept these names).
+  public var environmentVariable: String {
+    switch self {
+    case .maxStrlen: return "BPFTRACE_STRLEN"
+    case .maxMapKeys: return "BPFTRACE_MAP_KEYS_MAX"
+    case .maxCatBytes: return "BPFTRACE_CAT_BYTES_MAX"
+    case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
+    case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
+    case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux:
+      return "BPFTRACE_" + rawValue.uppercased()
+    }
+  }
+
+  /// The variable says the opposite of the key: BPFTRACE_NO_CPP_DEMANGLE=1 is cpp_demangle off.
+  public var environmentNegates: Bool {
+    switch self {
+    case .cppDemangle, .userSymbols: return true
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
+      .vmlinux:
+      return false
+    }
+  }
+
+  /// What a number counts, for errors.
+  var unit: String {
+    switch self {
+    case .maxStrlen: return "bytes of str() and buf()"
+    case .maxMapKeys: return "entries per map"
+    case .maxCatBytes: return "bytes cat() prints"
+    case .maxProbes: return "attach points"
+    case .maxBpfProgs: return "BPF programs"
+    case .perfRbPages: return "buffer pages per CPU"
+    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux: return ""
+    }
+  }
+
+  /// The default and meaning, as `--help` lists them under ENVIRONMENT.
+  public var help: String {
+    switch self {
+    case .maxStrlen: return "[default: 64] bytes of str(), buf() (max 200)"
+    case .maxMapKeys: return "[default: 4096] entries per map"
+    case .maxCatBytes: return "[default: 10k] bytes cat() prints"
+    case .maxProbes: return "[default: 512] attach points after wildcards"
+    case .maxBpfProgs: return "[default: 512] programs (one per attach point)"
+    case .perfRbPages: return "[default: 1 MiB in all] ring buffer pages per CPU"
+    case .cppDemangle: return "[default: 0] keep C++ names mangled"
+    case .userSymbols: return "[default: 0] print user addresses, not symbols"
+    case .btf: return "[default: /sys/kernel/btf/vmlinux] kernel types"
+    case .cacheUserSymbols: return "accepted; user symbols are found by build id and always cached"
+    case .vmlinux: return "accepted; kernel symbols come from /proc/kallsyms and BTF"
+    }
+  }
+
+  /// The ENVIRONMENT section of `--help`, in declaration order.
+  public static var environmentHelp: String {
+    let width = allCases.map(\.environmentVariable.count).max()! + 1
+    return allCases.map { key in
+      let name = key.environmentVariable
+      return "  " + name + String(repeating: " ", count: width - name.count) + key.help
+    }.joined(separator: "\n")
+  }
+}
+
+/// Everything that changes how a script is compiled, loaded and printed, in one value: the
+/// settings of `ConfigKey` and the command-line options the stages read. The command line and the
+/// environment write it once; the checker, code generation and the session take their options
+/// from it.
+public struct Configuration: Sendable {
+  // Settings (ConfigKey)
+  /// Bytes of str() and buf() (the BPF stack is 512 bytes).
+  public var maxStrlen = 64
+  /// Entries per map; nil for the default of code generation.
+  public var maxMapKeys: Int?
+  /// Bytes cat() prints; nil for the session's default.
+  public var maxCatBytes: Int?
+  /// Attach points, and programs (one each).
+  public var maxProbes = 512
+  public var maxBpfProgs = 512
+  /// Buffer pages per CPU (the ring buffer's share, skboutput()'s perf buffers); nil for the default.
+  public var perfRbPages: Int?
+  /// False keeps C++ names mangled, in `func` and printed symbols alike.
+  public var cppDemangle = true
+  /// False prints user addresses, not symbols.
+  public var userSymbols = true
+
+  // Command-line options
+  /// `$1`, `$2`, ...
+  public var positionalParameters: [String] = []
+  /// `-c COMMAND`: the program started and traced; `cpid` is its pid.
+  public var childCommand: String?
+  /// `-p PID`
+  public var targetPID: Int32?
+  /// `--unsafe`: system(), signal() and override() may be used.
+  public var unsafe = false
+  /// `-k` (1): failed map updates and deletes are reported; `-kk` (2): failed memory reads too.
+  public var helperCheckLevel = 0
+  /// `-I DIR` and `--include FILE` for C definitions.
+  public var includeDirectories: [String] = []
+  public var includeFiles: [String] = []
+  public var format: OutputFormat = .text
+  /// `-B MODE`; nil for the output's own default.
+  public var buffering: OutputBuffering?
+  /// `-q`
+  public var quiet = false
+  /// `-v`
+  public var verbose = false
+
+  public init() {}
+
+  /// Sets KEY from TEXT, as the environment spells it.
+  public mutating func set(_ key: ConfigKey, environmentText text: String) throws(ConfigurationError) {
+    let variable = key.environmentVariable
+    switch key.value {
+    case .number(let range):
+      guard let n = Int(text.trimmingSpaces()), range.contains(n) else {
+        throw ConfigurationError("\(variable) must be a number from \(range.lowerBound) to \(range.upperBound) (\(key.unit)), not '\(text)'")
+      }
+      store(key, number: n)
+    case .flag:
+      guard text == "0" || text == "1" else { throw ConfigurationError("\(variable) must be 0 or 1, not '\(text)'") }
+      store(key, flag: (text == "1") != key.environmentNegates)
+    case .path:
+      guard !text.isEmpty else { return }
+      guard access(text, R_OK) == 0 else { throw ConfigurationError("\(variable) names '\(text)', which cannot be read") }
+    }
+  }
+
+  /// Reads every key's variable from ENVIRONMENT; the first value that is not valid is an error
+  /// naming the variable, never a silent default.
+  public mutating func read(environment: [String: String]) throws(ConfigurationError) {
+    for key in ConfigKey.allCases {
+      if let text = environment[key.environmentVariable] { try set(key, environmentText: text) }
+    }
+  }
+
+  private mutating func store(_ key: ConfigKey, number n: Int) {
+    switch key {
+    case .maxStrlen: maxStrlen = n
+    case .maxMapKeys: maxMapKeys = n
+    case .maxCatBytes: maxCatBytes = n
+    case .maxProbes: maxProbes = n
+    case .maxBpfProgs: maxBpfProgs = n
+    case .perfRbPages: perfRbPages = n
+    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux:
+      preconditionFailure("\(key) is not a number")
+    }
+  }
+
+  private mutating func store(_ key: ConfigKey, flag: Bool) {
+    switch key {
+    case .cppDemangle: cppDemangle = flag
+    case .userSymbols: userSymbols = flag
+    case .cacheUserSymbols: break  // user symbols are always cached, by build id
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux:
+      preconditionFailure("\(key) is not a flag")
+    }
+  }
+}
+
+/// How results are printed: `-f text` or `-f json`. Each format's records are in the runtime.
+public enum OutputFormat: String, CaseIterable, Sendable {
+  case text, json
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,290 @@
+import Glibc
+import SwiftraceBasics
+import SwiftraceBPF
+import SwiftraceClang
+import SwiftraceDebugInfo
+import SwiftraceIRGen
+import SwiftraceRuntime
+import SwiftraceSema
+import SwiftraceSyntax
+
+/// One script through the stages, each a value the next takes:
+///
+///     source -parse-> Program -check-> CheckedProgram -lower-> LLVM IR
+///                                                     -emit-> BPFObjectCode -load, run-> exit status
+///
+/// The command line, the tests and the fuzzer run these same stages and may stop after any of
+/// them. Source problems land in `diagnostics`; everything else that stops a stage is a
+/// `CompileFailure`, which `report(_:)` renders.
+public final class Compilation {
+  public let source: SourceFile
+  public let configuration: Configuration
+  public let diagnostics: DiagnosticEngine
+  /// The probes of the checked program, for reports of the later stages.
+  private var checkedProbes: [CheckedProbe] = []
+  /// How many of the diagnostics `takeDiagnostics()` has rendered.
+  private var renderedDiagnostics = 0
+
+  public init(source: SourceFile, configuration: Configuration) {
+    self.source = source
+    self.configuration = configuration
+    self.diagnostics = DiagnosticEngine(source: source)
+  }
+
+  /// What the checker reads besides the script: tracepoint formats, kernel and user types, the
+  /// machine's symbols and files, and whether a process to trace will exist.
+  public struct Context {
+    public var tracepoints: any TracepointCatalog
+    /// The kernel's types (BTF), behind the DWARF of uprobe targets when `userDebugInfo` is that.
+    public var kernelTypes: any KernelTypeCatalog
+    public var userDebugInfo: (any UserDebugInfo)?
+    public var machine: any MachineFacts
+    /// `cpid` may be used: `-c` was given (or nothing runs: a dump).
+    public var hasChildCommand: Bool
+    /// Watchpoints have a process to attach to: `-c` or `-p` (or nothing runs).
+    public var hasTargetProcess: Bool
+    /// The program that process runs.
+    public var targetExecutable: String?
+
+    public init(tracepoints: any TracepointCatalog, kernelTypes: any KernelTypeCatalog,
+                userDebugInfo: (any UserDebugInfo)? = nil, machine: any MachineFacts = UnknownMachine(),
+                hasChildCommand: Bool = true, hasTargetProcess: Bool = true, targetExecutable: String? = nil) {
+      self.tracepoints = tracepoints
+      self.kernelTypes = kernelTypes
+      self.userDebugInfo = userDebugInfo
+      self.machine = machine
+      self.hasChildCommand = hasChildCommand
+      self.hasTargetProcess = hasTargetProcess
+      self.targetExecutable = targetExecutable
+    }
+
+    /// This machine as CONFIGURATION sees it: tracefs at `tracefsRoots` (the system's when nil),
+    /// BTF with the DWARF of uprobe targets in front, symbols resolved as `-p`'s process sees
+    /// them. `willRun` is false when only dumping: then `cpid` and watchpoints are allowed
+    /// without `-c` or `-p`.
+    public static func thisMachine(_ configuration: Configuration, tracefsRoots: [String]?, willRun: Bool) -> Context {
+      let userTypes = DwarfTypes(fallback: KernelBTF())
+      return Context(
+        tracepoints: TracefsCatalog(roots: tracefsRoots ?? TracefsCatalog().roots),
+        kernelTypes: userTypes, userDebugInfo: userTypes,
+        machine: ThisMachine(targetPID: configuration.targetPID, demanglesNames: configuration.cppDemangle),
+        hasChildCommand: configuration.childCommand != nil || !willRun,
+        hasTargetProcess: configuration.childCommand != nil || configuration.targetPID != nil || !willRun,
+        targetExecutable: configuration.targetPID.map { UserBinaries.executable(ofProcess: $0) }
+          ?? configuration.childCommand.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).first }
+            .flatMap { ChildProcess.findProgram(String($0)) })
+    }
+  }
+
+  // MARK: Stages
+
+  /// Tokens -> AST.
+  public func parse() throws(CompileFailure) -> Program {
+    // The passes recurse as deep as the script nests (which the parser bounds): they run on a
+    // thread with room for that.
+    let program = withLargeStack { Parser.parse(source, diagnostics: diagnostics) }
+    if diagnostics.hasErrors { throw .diagnostics }
+    if program.probes.isEmpty { throw .noProbes }
+    return program
+  }
+
+  /// AST -> checked program: C definitions through libclang first, then the type checker, then
+  /// the limits on probes.
+  public func check(_ program: Program, in context: Context) throws(CompileFailure) -> CheckedProgram {
+    var kernelTypes = context.kernelTypes
+    if !program.cDefinitions.isEmpty || !configuration.includeFiles.isEmpty {
+      let definitions = CDefinitions(
+        definitions: program.cDefinitions.map { ($0.text, source.lineAndColumn(of: $0.range.start).line) },
+        includeDirectories: configuration.includeDirectories, includeFiles: configuration.includeFiles,
+        fallback: kernelTypes)
+      for p in definitions.problems where p.isError {
+        let at = source.offset(line: p.line, column: p.column)
+        diagnostics.error(.clangError, p.message, at: SourceRange(start: at, end: at + 1))
+      }
+      if configuration.verbose, !definitions.missingHeaders.isEmpty {
+        FileOutput.standardError.write("swiftrace: not installed, using kernel BTF instead: \(definitions.missingHeaders.joined(separator: ", "))\n")
+      }
+      if diagnostics.hasErrors { throw .diagnostics }
+      kernelTypes = definitions
+    }
+    var options = TypeChecker.Options()
+    options.positionalParameters = configuration.positionalParameters
+    options.unsafe = configuration.unsafe
+    options.stringLength = configuration.maxStrlen
+    options.hasChildCommand = context.hasChildCommand
+    options.hasTargetProcess = context.hasTargetProcess
+    options.targetExecutable = context.targetExecutable
+    options.machine = context.machine
+    options.userDebugInfo = context.userDebugInfo
+    let checked = withLargeStack {
+      TypeChecker.check(program, source: source, diagnostics: diagnostics, catalog: context.tracepoints,
+                        kernelTypes: kernelTypes, options: options)
+    }
+    if diagnostics.hasErrors { throw .diagnostics }
+    checkedProbes = checked.probes
+    // Every attach point is one program here, so both of bpftrace's limits count the same thing;
+    // bpftrace checks the programs first (at code generation), then the probes (at attach).
+    for key in [ConfigKey.maxBpfProgs, .maxProbes] {
+      let limit = key == .maxBpfProgs ? configuration.maxBpfProgs : configuration.maxProbes
+      if checked.probes.count > limit {
+        throw .system("the program has \(checked.probes.count) probes, one BPF program each, more than the limit of \(limit); raise it with \(key.environmentVariable) (many probes can slow the system down)")
+      }
+    }
+    return checked
+  }
+
+  /// What code generation needs besides the configuration: facts of this run that become
+  /// immediates.
+  public struct RunFacts: Sendable {
+    /// The `-c` child's pid, for `cpid` (it is started, held, before code generation).
+    public var childPID: Int32?
+    /// CLOCK_MONOTONIC when swiftrace started, for `elapsed`.
+    public var startTimeNanoseconds: UInt64 = 0
+    public init(childPID: Int32? = nil, startTimeNanoseconds: UInt64 = 0) {
+      self.childPID = childPID
+      self.startTimeNanoseconds = startTimeNanoseconds
+    }
+  }
+
+  /// Checked program -> LLVM IR, as text.
+  public func lower(_ checked: CheckedProgram, facts: RunFacts = RunFacts()) throws(CompileFailure) -> String {
+    let generator = IRGenerator(checked: checked, options: irOptions(facts))
+    return try backend(checked) { () throws(IRGenError) in try generator.generateIR() }
+  }
+
+  /// Checked program -> BPF object.
+  public func emit(_ checked: CheckedProgram, facts: RunFacts = RunFacts()) throws(CompileFailure) -> BPFObjectCode {
+    let generator = IRGenerator(checked: checked, options: irOptions(facts))
+    return try backend(checked) { () throws(IRGenError) in try generator.generateObject() }
+  }
+
+  /// Object -> loaded programs -> session -> printed output: the trace's exit status (its output
+  /// lost is a failed trace). A refused program is a failure located in the script.
+  public func run(_ checked: CheckedProgram, code: BPFObjectCode, options: SessionOptions) throws(CompileFailure) -> Int32 {
+    let names = { (role: BPFObjectCode.ProgramSymbol.Role) in
+      Dictionary(uniqueKeysWithValues: code.programs.filter { $0.role == role }.map { ($0.probeIndex, $0.functionName) })
+    }
+    var objectCode = Session.ObjectCode(elf: code.elf, programNames: names(.probe), mapSymbols: code.mapSymbols)
+    objectCode.watchpointSetupNames = names(.watchpointSetup)
+    objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
+    do {
+      let status = try Session(checked: checked, code: objectCode, options: options).run()
+      options.output.flush()
+      return status == 0 && options.output.lostOutput ? 1 : status
+    } catch .verifier(let program, _, let log) {
+      let probe = checked.probes.first { objectCode.programNames[$0.index] == program }
+      throw .verifier(VerifierReport(probe: probe, program: program, log: log))
+    } catch {
+      throw .load(error)
+    }
+  }
+
+  /// The session's options this configuration gives; the caller adds what only it holds (the
+  /// child, the output file, the metrics endpoint).
+  public var sessionOptions: SessionOptions {
+    var options = SessionOptions()
+    options.quiet = configuration.quiet
+    options.verbose = configuration.verbose
+    options.format = configuration.format
+    options.targetPID = configuration.targetPID
+    options.userSymbols = configuration.userSymbols
+    options.perfPages = configuration.perfRbPages ?? 64
+    options.demangle = configuration.cppDemangle
+    if let n = configuration.maxCatBytes { options.catBytesMax = n }
+    options.output.buffering = configuration.buffering
+    return options
+  }
+
+  // MARK: Failures
+
+  /// The diagnostics found since the last call (warnings of a stage that went on, say), rendered
+  /// in source order; each is rendered once.
+  public func takeDiagnostics() -> String {
+    let new = diagnostics.diagnostics[renderedDiagnostics...]
+    renderedDiagnostics = diagnostics.diagnostics.count
+    guard !new.isEmpty else { return "" }
+    let sorted = new.enumerated().sorted { a, b in
+      (a.element.range.start, a.offset) < (b.element.range.start, b.offset)
+    }.map(\.element)
+    return DiagnosticRenderer(source: source).render(sorted)
+  }
+
+  /// The text that says why the compilation stopped, for standard error.
+  /// Diagnostics not rendered yet come first.
+  public func report(_ failure: CompileFailure) -> String {
+    let probes = checkedProbes
+    let renderer = DiagnosticRenderer(source: source)
+    let pending = takeDiagnostics()
+    return pending + reportText(failure, probes: probes, renderer: renderer)
+  }
+
+  private func reportText(_ failure: CompileFailure, probes: [CheckedProbe], renderer: DiagnosticRenderer) -> String {
+    switch failure {
+    case .diagnostics:
+      return ""
+    case .noProbes:
+      return "\(source.name):1:1: error: the program has no probes\n"
+    case .system(let message):
+      return SystemMessage.error(message)
+    case .backendLimit(let message):
+      return BackendLimitReport(message: message, source: source, probes: probes).render()
+    case .tooLarge(let index, let instructions, let found):
+      return renderer.render([oversizedProbeDiagnostic(probes.first { $0.index == index }, instructions: instructions,
+                                                       found: found)])
+    case .verifier(let report):
+      return renderer.render([report.diagnostic(in: source)])
+        + (configuration.verbose ? report.log + "\n"
+          : report.tail(lines: 12) + "\nhint: run with -v to see the whole verifier log\n")
+    case .load(let error):
+      return SystemMessage.error("\(error)") + (configuration.verbose ? error.fullLog.map { $0 + "\n" } ?? "" : "")
+    }
+  }
+
+  private func irOptions(_ facts: RunFacts) -> IRGenOptions {
+    var options = IRGenOptions()
+    options.childPID = UInt64(facts.childPID ?? 0)
+    options.startTimeNanoseconds = facts.startTimeNanoseconds
+    if let n = configuration.maxMapKeys { options.maxMapEntries = n }
+    // perf_rb_pages: bpftrace's per-CPU perf buffer pages; here, pages of the one ring buffer all
+    // CPUs share (a power of two, at least the default 1 MiB spread over CPUs).
+    if let pages = configuration.perfRbPages {
+      var bytes = pages * Int(getpagesize()) * max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+      bytes = 1 << (Int.bitWidth - (bytes - 1).leadingZeroBitCount)
+      options.ringBufferBytes = max(Int(getpagesize()), bytes)
+    }
+    options.targetPID = configuration.targetPID.map { UInt64($0) }
+    options.helperCheckLevel = configuration.helperCheckLevel
+    return options
+  }
+
+  private func backend<T>(_ checked: CheckedProgram, _ body: () throws(IRGenError) -> T) throws(CompileFailure) -> T {
+    do {
+      return try withLargeStack { Result { () throws(IRGenError) in try body() } }.get()
+    } catch .limit(let message) {
+      // LLVM writes "NAME:LINE:COL: in function FN TYPE: what": a located diagnostic.
+      throw .backendLimit(message)
+    } catch .tooLarge(let index, let instructions, let found) {
+      throw .tooLarge(probeIndex: index, instructions: instructions, found: found)
+    } catch {
+      throw .system("\(error)")
+    }
+  }
+}
+
+/// Why a stage stopped.
+public enum CompileFailure: Error {
+  /// Errors in the script: `Compilation.diagnostics` has them.
+  case diagnostics
+  /// The script has no probes.
+  case noProbes
+  /// A problem of the system or of the configuration, in one sentence.
+  case system(String)
+  /// LLVM refused the program for one of BPF's limits (the 512-byte stack), with its message.
+  case backendLimit(String)
+  /// A probe over BPF's size limits.
+  case tooLarge(probeIndex: Int, instructions: Int, found: OversizeEvidence)
+  /// The kernel's verifier refused a program.
+  case verifier(VerifierReport)
+  /// Loading, attaching or running failed.
+  case load(BPFError)
+}

@@ -1,0 +1,122 @@
+import SwiftraceBasics
+import SwiftracePipeline
+import SwiftraceRuntime
+import SwiftraceSema
+import SwiftraceTestSupport
+import Testing
+
+/// The stages as the command line and the fuzzer run them, in process: each stops with a typed
+/// failure, the script's errors located, and the configuration reaches every stage. Tracepoint
+/// formats come from fixtures, so none of this needs root or tracefs.
+@Suite struct CompilationTests {
+  let context = Compilation.Context(tracepoints: TracefsCatalog(roots: [Golden.fixtureTracefs]),
+                                    kernelTypes: KernelBTF())
+
+  func compilation(_ text: String, _ configure: (inout Configuration) -> Void = { _ in }) -> Compilation {
+    var configuration = Configuration()
+    configure(&configuration)
+    return Compilation(source: SourceFile(name: "t.st", text: text), configuration: configuration)
+  }
+
+  /// The failure BODY stops with, or nil.
+  func failure(_ body: () throws(CompileFailure) -> Void) -> CompileFailure? {
+    do { try body() } catch { return error }
+    return nil
+  }
+
+  @Test func everyStageRunsInTurn() throws {
+    let c = compilation("tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }")
+    let checked = try c.check(try c.parse(), in: context)
+    #expect(checked.probes.map { $0.name } == ["tracepoint:syscalls:sys_enter_openat"])
+    #expect(try c.lower(checked).contains("define"))
+    let object = try c.emit(checked)
+    #expect(object.elf.starts(with: [0x7f, 0x45, 0x4c, 0x46]))
+    #expect(object.programs.count == 1)
+  }
+
+  @Test func syntaxErrorsStopAtParseLocated() {
+    let c = compilation("BEGIN { printf(\"x\" }")
+    #expect(throws: CompileFailure.self) { try c.parse() }
+    #expect(c.report(.diagnostics).hasPrefix("t.st:1:"))
+  }
+
+  @Test func aProgramWithoutProbesSaysSo() throws {
+    let c = compilation("// nothing here\n")
+    let stop = failure { () throws(CompileFailure) in _ = try c.parse() }
+    #expect(stop.map(c.report) == "t.st:1:1: error: the program has no probes\n")
+  }
+
+  @Test func typeErrorsStopAtCheck() throws {
+    let c = compilation("BEGIN { @x = 1; @x = \"s\"; }")
+    let program = try c.parse()
+    #expect(throws: CompileFailure.self) { try c.check(program, in: context) }
+    #expect(c.diagnostics.hasErrors)
+    #expect(c.report(.diagnostics).contains("t.st:1:"))
+  }
+
+  @Test func theConfigurationReachesTheChecker() throws {
+    // max_strlen: a string literal longer than it is refused, as with BPFTRACE_STRLEN.
+    let literal = "BEGIN { @s = \"" + String(repeating: "a", count: 40) + "\"; }"
+    let short = compilation(literal) { $0.maxStrlen = 16 }
+    #expect(throws: CompileFailure.self) { try short.check(try short.parse(), in: context) }
+    let long = compilation(literal) { $0.maxStrlen = 64 }
+    _ = try long.check(try long.parse(), in: context)
+    // unsafe
+    let system = compilation("BEGIN { system(\"true\"); }")
+    #expect(throws: CompileFailure.self) { try system.check(try system.parse(), in: context) }
+    let allowed = compilation("BEGIN { system(\"true\"); }") { $0.unsafe = true }
+    _ = try allowed.check(try allowed.parse(), in: context)
+  }
+
+  @Test func probeLimitsNameTheirVariable() throws {
+    let c = compilation("tracepoint:syscalls:sys_enter_* { }") { $0.maxProbes = 1 }
+    let stop = failure { () throws(CompileFailure) in _ = try c.check(try c.parse(), in: context) }
+    #expect(stop.map(c.report)?.contains("more than the limit of 1; raise it with BPFTRACE_MAX_PROBES") == true)
+  }
+
+  @Test func theConfigurationReachesCodeGeneration() throws {
+    // max_map_keys sizes the map in the object.
+    func ir(_ keys: Int?) throws -> String {
+      let c = compilation("BEGIN { @m[1] = 1; }") { $0.maxMapKeys = keys }
+      return try c.lower(try c.check(try c.parse(), in: context))
+    }
+    #expect(try ir(nil) != ir(12345))
+    #expect(try ir(12345).contains("12345"))
+  }
+}
+
+/// Settings from the environment, through their declarations (ConfigKey).
+@Suite struct ConfigurationTests {
+  @Test func environmentSetsEachKind() throws {
+    var c = Configuration()
+    try c.read(environment: ["BPFTRACE_STRLEN": "100", "BPFTRACE_MAP_KEYS_MAX": " 9 ", "BPFTRACE_NO_CPP_DEMANGLE": "1",
+                             "BPFTRACE_NO_USER_SYMBOLS": "0", "UNRELATED": "x"])
+    #expect(c.maxStrlen == 100)
+    #expect(c.maxMapKeys == 9)
+    #expect(c.cppDemangle == false)
+    #expect(c.userSymbols == true)
+    #expect(c.maxProbes == 512)
+  }
+
+  @Test func badValuesNameTheVariable() {
+    for (variable, value, words) in [("BPFTRACE_STRLEN", "201", "from 1 to 200"), ("BPFTRACE_MAX_PROBES", "x", "number"),
+                                     ("BPFTRACE_NO_CPP_DEMANGLE", "yes", "0 or 1"),
+                                     ("BPFTRACE_BTF", "/nonexistent/btf", "cannot be read")] {
+      var c = Configuration()
+      do {
+        try c.read(environment: [variable: value])
+        Issue.record("\(variable)=\(value) was accepted")
+      } catch {
+        #expect(error.description.hasPrefix(variable) && error.description.contains(words), "\(error)")
+      }
+    }
+  }
+
+  @Test func helpListsEveryKey() {
+    let help = ConfigKey.environmentHelp.split(separator: "\n")
+    #expect(help.count == ConfigKey.allCases.count)
+    for (line, key) in zip(help, ConfigKey.allCases) {
+      #expect(line.hasPrefix("  " + key.environmentVariable + " "))
+    }
+  }
+}
