@@ -36,7 +36,8 @@ extension IRGenerator {
       switch probe.kind {
       case .rawTracepoint, .fentry, .fexit:  // the context is an array of u64 arguments
         return .integer(load64(offset(context, 8 * builtin.argumentIndex!)))
-      default: break
+      case .begin, .end, .tracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile, .software,
+        .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator: break
       }
       if case .usdt(let site) = probe.kind { return .integer(usdtArgument(site.arguments[builtin.argumentIndex!])) }
       return .integer(load64(offset(context, Registers.argumentOffsets[builtin.argumentIndex!])))

@@ -85,7 +85,7 @@ extension IRGenerator {
   }
 
   /// count/sum/min/max/avg/stats update this CPU's slot in place, or insert it when the key is new.
-  func emitAggregation(_ f: Function, args: [Expr], map info: MapInfo, keys: [Expr]) {
+  func emitAggregation(_ f: Aggregation, args: [Expr], map info: MapInfo, keys: [Expr]) {
     if info.valueType.isHistogram { return emitHistogram(args: args, map: info, keys: keys) }
     let key = buildKey(info, keys)
     let x = args.first.map(emitInteger) ?? m.int(1)
@@ -104,7 +104,7 @@ extension IRGenerator {
         case .avg, .stats:  // (count, total)
           store64(m.int(1), at: offset(initial, 0))
           store64(x, at: offset(initial, 8))
-        default:
+        case .count, .sum, .hist, .lhist:
           store64(x, at: offset(initial, 0))
         }
         update(info, key: key, value: initial)
@@ -131,8 +131,8 @@ extension IRGenerator {
         store64(m.int(1), at: offset(value, 8))
         LLVMBuildBr(b, done)
         LLVMPositionBuilderAtEnd(b, done)
-      default:
-        break
+      case .hist, .lhist:
+        break  // emitHistogram
       }
     }, missing: missing)
   }

@@ -155,8 +155,8 @@ extension IRGenerator {
     switch target.kind {
     case .map(let name, let keys):
       let info = checked.map(named: name)!
-      if case .call(_, let args) = value.kind, checked.callee(value).isAggregation {
-        emitAggregation(checked.callee(value), args: args, map: info, keys: keys)
+      if case .call(_, let args) = value.kind, let aggregation = checked.callee(value).aggregation {
+        emitAggregation(aggregation, args: args, map: info, keys: keys)
         return
       }
       let key = buildKey(info, keys)

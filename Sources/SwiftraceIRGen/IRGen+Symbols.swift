@@ -39,7 +39,9 @@ extension IRGenerator {
       return symbolValue(kind, load64(offset(context, Registers.instructionPointerOffset)))
     case .username:
       return .integer(LLVMBuildAnd(m.builder, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
-    default:
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
+      .arg4, .arg5, .retval, .args, .kstack, .ustack, .cgroup, .ctx, .rand, .numaid, .sarg0, .sarg1, .sarg2, .sarg3,
+      .sarg4, .sarg5:
       return stackValue(kind)
     }
   }
@@ -57,9 +59,13 @@ extension IRGenerator {
     case .kstack, .ustack:
       guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
       return stackValue(kind)
-    default:  // ksym, usym, strerror, cgroup_path
+    case .ksym, .usym, .strerror, .cgroup_path:
       guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
       return symbolValue(kind, emitInteger(args[0]))
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
+      .lhist, .print, .clear, .zero, .delete, .time, .kaddr, .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr,
+      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput:
+      preconditionFailure("\(f)() is not a symbol function")  // emitValue sends only the functions above
     }
   }
 

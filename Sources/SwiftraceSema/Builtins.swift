@@ -21,7 +21,9 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .kstack: return .symbol(.kernelStack(StackFormat()))
     case .ustack: return .symbol(.userStack(StackFormat()))
     case .username: return .symbol(.username)
-    default: return .uint64
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
+      .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      return .uint64
     }
   }
 
@@ -34,7 +36,9 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .sarg3: return 3
     case .sarg4: return 4
     case .sarg5: return 5
-    default: return nil
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
+      return nil
     }
   }
 
@@ -47,7 +51,9 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .arg3: return 3
     case .arg4: return 4
     case .arg5: return 5
-    default: return nil
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      return nil
     }
   }
 }
@@ -79,12 +85,51 @@ public enum Function: String, CaseIterable, Sendable {
 
   public var isAggregation: Bool { role == .aggregation }
 
+  /// The aggregation this function is, for code that handles only those.
+  public var aggregation: Aggregation? {
+    switch self {
+    case .count: return .count
+    case .sum: return .sum
+    case .min: return .min
+    case .max: return .max
+    case .avg: return .avg
+    case .stats: return .stats
+    case .hist: return .hist
+    case .lhist: return .lhist
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
+      .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
+      .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput:
+      return nil
+    }
+  }
+
   /// The error for a statement where a value is wanted.
   public var notAValueMessage: String {
     switch self {
     case .time: return "time() prints and produces no value; use strftime() for a value"
     case .join: return "join() prints and produces no value"
-    default: return "\(rawValue)() produces no value"
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
+      .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
+      .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput:
+      return "\(rawValue)() produces no value"
+    }
+  }
+
+  /// How the checker checks a call: by the general rule for typed arguments, declared here, or
+  /// by a check of its own in the checker (formats, maps, literals resolved when compiling,
+  /// probe kinds). A function whose arguments are plain values takes `.typed`, so that adding it
+  /// means this declaration and its lowering.
+  public var rule: CallRule {
+    switch self {
+    case .ksym: return .typed([.integer], returns: .symbol(.kernelSymbol))
+    case .strerror: return .typed([.integer], returns: .symbol(.errorName))
+    case .cgroup_path: return .typed([.integer], returns: .symbol(.cgroupPath))
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
+      .print, .clear, .zero, .delete, .time, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .join, .buf,
+      .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf,
+      .unwatch, .skboutput:
+      return .own
     }
   }
 
@@ -218,4 +263,41 @@ public enum Function: String, CaseIterable, Sendable {
 extension String {
   /// A table cell's text with its `|` escaped.
   fileprivate var replacingPipes: String { split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
+}
+
+/// How the checker checks a call to a function (`Function.rule`).
+public enum CallRule: Sendable {
+  /// Exactly these arguments, each checked for its kind; the call's value has this type.
+  case typed([ArgumentKind], returns: SType)
+  /// A check of its own in the checker.
+  case own
+}
+
+/// What a typed argument may be.
+public enum ArgumentKind: Sendable {
+  /// An integer, or what converts to one (a pointer, a boolean condition).
+  case integer
+  /// A string (a literal, `str()`, `comm`, ...).
+  case string
+
+  public func accepts(_ type: SType) -> Bool {
+    switch self {
+    case .integer: return type.isIntegerLike
+    case .string: return type.isString
+    }
+  }
+
+  /// The words of an error: "expects an integer".
+  public var description: String {
+    switch self {
+    case .integer: return "an integer"
+    case .string: return "a string"
+    }
+  }
+}
+
+/// The functions only a map can be assigned (`@x = count()`), on their own so that code which
+/// handles aggregations switches over these alone. `Function.aggregation` maps to them.
+public enum Aggregation: Sendable {
+  case count, sum, min, max, avg, stats, hist, lhist
 }

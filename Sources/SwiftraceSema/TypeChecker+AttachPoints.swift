@@ -102,7 +102,8 @@ extension TypeChecker {
       }
       let fields = kernelTypes?.fields(of: record) ?? []
       arguments = fields.enumerated().prefix { $0.element.offset == 8 * $0.offset }.map { ($0.element.name, $0.element.type) }
-    default:
+    case .begin, .end, .kprobe, .kretprobe, .interval, .profile, .software, .hardware, .watchpoint,
+      .functionWatchpoint, .usdtPattern, .usdt:
       break
     }
     return CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: index, tracepointFormat: format,
@@ -192,7 +193,7 @@ extension TypeChecker {
         found += sites.filter { wildcardMatch(provider, $0.provider) && wildcardMatch(name, $0.name) }.map { .usdt($0) }
       }
       return found
-    default:
+    case .begin, .end, .rawTracepoint, .interval, .profile, .software, .hardware, .watchpoint, .usdt, .iterator:
       return [kind]
     }
   }
@@ -226,7 +227,8 @@ extension TypeChecker {
     case .uprobe(let target, let function) where !kind.isWildcard, .uretprobe(let target, let function) where !kind.isWildcard:
       let path = options.machine.resolveUserBinary(target) ?? target
       return "\(kind.providerName) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
-    default:
+    case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe,
+      .interval, .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
       return "no \(kind.providerName) matches '\(text)'"
     }
   }

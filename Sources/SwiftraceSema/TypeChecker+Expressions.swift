@@ -201,13 +201,15 @@ extension TypeChecker {
           return .pointer(.record(data), space: .kernel)
         }
         return .pointer(.void, space: .kernel)
-      default:
+      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe,
+        .watchpoint, .functionWatchpoint, .usdtPattern, .usdt:
         return .pointer(.void, space: .kernel)  // kernel memory, whatever the probe's arguments point at
       }
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       switch kind {
       case .kprobe, .uprobe: break
-      default:
+      case .begin, .end, .tracepoint, .rawTracepoint, .kretprobe, .fentry, .fexit, .uretprobe, .interval, .profile,
+        .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
         error(.semaBuiltinUnavailable, "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
               at: e.range)
         return nil
@@ -246,7 +248,8 @@ extension TypeChecker {
         }
         usesUserSymbols = true
         return .symbol(.userSymbol)
-      default:
+      case .begin, .end, .tracepoint, .rawTracepoint, .fentry, .fexit, .interval, .profile, .software, .hardware,
+        .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
         error(.semaBuiltinUnavailable, "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",
               at: e.range)
         return nil
@@ -256,7 +259,8 @@ extension TypeChecker {
         error(.semaCpidWithoutCommand, "'cpid' needs a child command: run with -c CMD", at: e.range)
         return nil
       }
-    default:
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
+      .numaid:
       break
     }
     return builtin.type
@@ -371,7 +375,10 @@ extension TypeChecker {
     if let reason = f.unsafeReason, !options.unsafe {
       error(.semaUnsafe, "\(name)() \(reason) and is refused without --unsafe", at: e.range)
     }
+    if case .typed(let kinds, let result) = f.rule { return checkTypedCall(f, kinds, returns: result, args: args, e) }
     switch f {
+    case .ksym, .strerror, .cgroup_path:
+      preconditionFailure("checked by the rule its declaration gives")
     case .printf:
       checkPrintf(args: args, e)
       return SType.none
@@ -416,7 +423,9 @@ extension TypeChecker {
       case .begin, .end:
         error(.semaBuiltinUnavailable, "signal() in \(current.kind.name) would signal swiftrace itself", at: e.range)
         return nil
-      default: break
+      case .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe, .interval,
+        .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
+        break
       }
       if case .string(let text) = args[0].kind {
         guard let number = SignalNames.number(of: text) else {
@@ -445,8 +454,8 @@ extension TypeChecker {
     case .print, .clear, .zero, .delete:
       checkMapFunction(f, args: args, e)
       return SType.none
-    case .time, .join, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack,
-      .reg, .cgroupid, .macaddr, .pton, .uaddr:
+    case .time, .join, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .reg, .cgroupid, .macaddr, .pton,
+      .uaddr:
       return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)
@@ -477,7 +486,8 @@ extension TypeChecker {
       }
       switch current.kind {
       case .fentry, .fexit: break
-      default:
+      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile,
+        .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
         error(.semaBuiltinUnavailable, "path() works only in kfunc and kretfunc probes (the kernel's bpf_d_path), not in \(current.kind.name)",
               at: e.range)
         return nil
@@ -524,5 +534,29 @@ extension TypeChecker {
             at: e.range)
       return nil
     }
+  }
+
+  /// A call by its declared `CallRule.typed`: the count, then each argument's kind.
+  func checkTypedCall(_ f: Function, _ kinds: [ArgumentKind], returns result: SType, args: [Expr], _ e: Expr) -> SType? {
+    guard checkArity(f, kinds.count...kinds.count, args: args, e) else { return nil }
+    for (arg, kind) in zip(args, kinds) {
+      guard let t = check(arg) else { return nil }
+      guard kind.accepts(t) else {
+        error(.semaArgumentType, "\(f.rawValue)() expects \(kind.description), not \(t)", at: arg.range)
+        return nil
+      }
+    }
+    return result
+  }
+
+  /// Whether ARGS are as many as ALLOWED; an error with the signature if not.
+  func checkArity(_ f: Function, _ allowed: ClosedRange<Int>, args: [Expr], _ e: Expr) -> Bool {
+    guard allowed.contains(args.count) else {
+      let count = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
+      error(.semaArity, "\(f.rawValue)() takes \(count) argument\(allowed.upperBound == 1 ? "" : "s"): \(f.signature)",
+            at: e.range)
+      return false
+    }
+    return true
   }
 }

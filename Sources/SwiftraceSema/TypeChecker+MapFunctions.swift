@@ -41,8 +41,13 @@ extension TypeChecker {
       guard let info = assignedMap(name, at: args[0].range) else { return }
       types[args[0].id] = info.valueType
       registerAction(f == .clear ? .clearMap(name) : .zeroMap(name), for: e)
-    default:
+    case .delete:
       checkDelete(args, e)
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
+      .lhist, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat,
+      .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf,
+      .cgroup_path, .unwatch, .skboutput:
+      preconditionFailure("\(f)() is not a map function")  // checkCall sends only print, clear, zero and delete
     }
   }
 

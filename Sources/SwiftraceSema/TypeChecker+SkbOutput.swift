@@ -12,7 +12,8 @@ extension TypeChecker {
     }
     switch current.kind {
     case .fentry, .fexit, .rawTracepoint: break
-    default:
+    case .begin, .end, .tracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile, .software,
+      .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
       error(.semaBuiltinUnavailable,
             "skboutput() works in kfunc, kretfunc and rawtracepoint probes (the kernel's bpf_skb_output), not in \(current.kind.name)",
             at: e.range)

@@ -23,15 +23,7 @@ public enum Registers {
 /// keeps as numbers and userspace prints as text (see `SymbolKind`).
 extension TypeChecker {
   func checkSymbolFunction(_ f: Function, args: [Expr], _ e: Expr, asStatement: Bool) -> SType? {
-    func arity(_ allowed: ClosedRange<Int>) -> Bool {
-      guard allowed.contains(args.count) else {
-        let count = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
-        error(.semaArity, "\(f.rawValue)() takes \(count) argument\(allowed.upperBound == 1 ? "" : "s"): \(f.signature)",
-              at: e.range)
-        return false
-      }
-      return true
-    }
+    func arity(_ allowed: ClosedRange<Int>) -> Bool { checkArity(f, allowed, args: args, e) }
     func integerArgument(_ arg: Expr) -> SType? {
       guard let t = check(arg) else { return nil }
       guard t.isIntegerLike else {
@@ -62,15 +54,10 @@ extension TypeChecker {
     case .strftime:
       guard arity(2...2), let format = stringLiteral(args[0], of: f), integerArgument(args[1]) != nil else { return nil }
       return .symbol(.timestamp(format: format))
-    case .ksym, .usym, .strerror, .cgroup_path:
+    case .usym:
       guard arity(1...1), integerArgument(args[0]) != nil else { return nil }
-      if f == .usym { usesUserSymbols = true }
-      switch f {
-      case .ksym: return .symbol(.kernelSymbol)
-      case .usym: return .symbol(.userSymbol)
-      case .strerror: return .symbol(.errorName)
-      default: return .symbol(.cgroupPath)
-      }
+      usesUserSymbols = true
+      return .symbol(.userSymbol)
     case .bswap:
       guard arity(1...1), let t = integerArgument(args[0]) else { return nil }
       return t.isPointer ? .uint64 : t
@@ -119,7 +106,8 @@ extension TypeChecker {
         (binary, function, probeAddress) = (b, fn.contains("+") ? nil : fn, nil)
       case .usdt(let site):
         (binary, function, probeAddress) = (site.binary, nil, site.address)
-      default:
+      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uretprobe, .interval,
+        .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .iterator:
         error(.semaBuiltinUnavailable, "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes, not in \(current.kind.name)",
               at: e.range)
         return nil
@@ -162,8 +150,12 @@ extension TypeChecker {
               at: args[args.count - 1].range)
         return nil
       }
-    default:
+    case .kstack, .ustack:
       return checkStackFunction(f, args: args, e)
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
+      .lhist, .print, .clear, .zero, .delete, .ksym, .strerror, .buf, .cat, .system, .signal, .override, .kptr, .uptr,
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput:
+      preconditionFailure("\(f)() is not checked here")  // checkCall sends only the functions above
     }
   }
 

@@ -238,9 +238,9 @@ public final class TypeChecker {
 
   func checkAssignment(target: Expr, op: BinaryOperator?, value: Expr, range: SourceRange) {
     let valueType: SType?
-    if case .call(let name, let args) = value.kind, let f = Function(rawValue: name), f.isAggregation {
+    if case .call(let name, let args) = value.kind, let f = Function(rawValue: name), let aggregation = f.aggregation {
       callees[value.id] = f
-      valueType = checkAggregation(f, args: args, call: value)
+      valueType = checkAggregation(f, aggregation, args: args, call: value)
       if op != nil {
         error(.semaCompoundAggregation, "\(name)() cannot be combined with a compound assignment", at: value.range)
       }
@@ -300,8 +300,8 @@ public final class TypeChecker {
     }
   }
 
-  func checkAggregation(_ f: Function, args: [Expr], call: Expr) -> SType? {
-    let expected = f == .count ? 0 : f == .lhist ? 4 : 1
+  func checkAggregation(_ f: Function, _ aggregation: Aggregation, args: [Expr], call: Expr) -> SType? {
+    let expected = aggregation == .count ? 0 : aggregation == .lhist ? 4 : 1
     guard args.count == expected else {
       let takes = expected == 0 ? "no arguments" : expected == 1 ? "one argument" : "\(expected) arguments"
       error(.semaArity, "\(f.rawValue)() takes \(takes): \(f.signature)", at: call.range)
@@ -317,7 +317,7 @@ public final class TypeChecker {
       signed = t.isSigned
     }
     let t: SType
-    switch f {
+    switch aggregation {
     case .count: t = .count
     case .sum: t = .sum(signed: signed)
     case .min: t = .min(signed: signed)
@@ -327,7 +327,7 @@ public final class TypeChecker {
     case .lhist:
       guard let buckets = checkLinearBuckets(args, call: call) else { return nil }
       t = .lhist(buckets)
-    default: t = .avg(signed: signed)
+    case .avg: t = .avg(signed: signed)
     }
     types[call.id] = t
     return t

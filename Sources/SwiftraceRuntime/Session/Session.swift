@@ -114,7 +114,8 @@ public final class Session {
       switch p.kind {
       case .uprobe(let binary, _), .uretprobe(let binary, _): symbolizer.knowFile(binary)
       case .usdt(let site): symbolizer.knowFile(site.binary)
-      default: break
+      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .interval, .profile,
+        .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .iterator: break
       }
     }
     if let path = options.child?.executablePath { symbolizer.knowFile(path) }
@@ -151,7 +152,8 @@ public final class Session {
           throw .notSupported(probe: probe.name,
                               feature: "this kernel refuses to load kfunc/kretfunc (fentry/fexit) programs (\(errorString(e)))",
                               hint: "use a tracepoint or a rawtracepoint instead")
-        default: break
+        case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval,
+          .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator: break
         }
       }
       throw .verifier(program: program, errno: e, log: log)
