@@ -115,12 +115,11 @@ extension BPFProgram {
   /// A perf counter on one CPU (the software CPU clock unless told otherwise), sampled every
   /// `period` events (ns for clocks) or `frequency` times a second.
   public func attachPerfEvent(cpu: Int32, period: UInt64?, frequency: UInt64?, hardware: Bool = false,
-                              config: UInt64 = UInt64(PERF_COUNT_SW_CPU_CLOCK.rawValue),
-                              probe: String) throws(BPFError) -> BPFLink {
+                              config: UInt64? = nil, probe: String) throws(BPFError) -> BPFLink {
     var attr = perf_event_attr()
     attr.type = hardware ? PERF_TYPE_HARDWARE.rawValue : PERF_TYPE_SOFTWARE.rawValue
     attr.size = UInt32(MemoryLayout<perf_event_attr>.size)
-    attr.config = config
+    attr.config = config ?? UInt64(PERF_COUNT_SW_CPU_CLOCK.rawValue)
     if let frequency {
       attr.freq = 1
       attr.sample_freq = frequency

@@ -255,22 +255,6 @@ public final class IRGenerator {
 
   // MARK: Probes
 
-  func section(for kind: ProbeKind) -> String {
-    switch kind {
-    case .begin, .end: return "raw_tp"
-    case .tracepoint(let c, let e): return "tracepoint/\(c)/\(e)"
-    case .rawTracepoint(let e): return "tp_btf/\(e)"
-    case .kprobe(let f): return "kprobe/\(f)"
-    case .kretprobe(let f): return "kretprobe/\(f)"
-    case .fentry(let f): return "fentry/\(f)"
-    case .fexit(let f): return "fexit/\(f)"
-    case .uprobe, .usdt, .usdtPattern: return "uprobe"
-    case .uretprobe: return "uretprobe"
-    case .interval, .profile, .software, .hardware, .watchpoint, .functionWatchpoint: return "perf_event"
-    case .iterator(let kind, _): return "iter/\(kind.rawValue)"
-    }
-  }
-
   /// Starts program function `name` in `section`: an entry block that holds the stack slots and a
   /// body where the builder is left. The caller disposes `allocaBuilder` when the function is done.
   func startProgram(_ name: String, section: String, range: SourceRange) {
@@ -331,7 +315,7 @@ public final class IRGenerator {
   func emitProbe(_ p: CheckedProbe) -> BPFObjectCode.ProgramSymbol {
     probe = p
     let name = "p\(p.index)_" + sanitize(p.kind.name)
-    let section = section(for: p.kind)
+    let section = p.kind.section
     startProgram(name, section: section, range: p.decl.range)
     defer { LLVMDisposeBuilder(allocaBuilder) }
 

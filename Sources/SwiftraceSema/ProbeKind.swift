@@ -1,8 +1,9 @@
 import SwiftraceSyntax
 
-/// One attach point, split and checked: what to attach to and what the program sees.
-/// Providers are one table (bpftrace's `PROBE_LIST`); a new provider is a case here and an attacher
-/// in the runtime.
+/// One attach point, split and checked: what to attach to and what the program sees. Each case is
+/// one provider's attach point; what it means lives in that provider's rules (Providers/), which
+/// `rules` hands every question to. A new provider is a case here, a row in `rules` and in
+/// `Provider.rules`, and a file in Providers/.
 public enum ProbeKind: Hashable, Sendable {
   case begin
   case end
@@ -39,141 +40,65 @@ public enum ProbeKind: Hashable, Sendable {
   /// (a path, or a name under /sys/fs/bpf).
   case iterator(IteratorKind, pin: String?)
 
+  /// The rules of this attach point's provider: the one place that maps a case to them.
+  var rules: any ProviderRules {
+    switch self {
+    case .begin: return SpecialProbeRules(isBegin: true)
+    case .end: return SpecialProbeRules(isBegin: false)
+    case .tracepoint(let category, let event): return TracepointRules(category: category, event: event)
+    case .rawTracepoint(let event): return RawTracepointRules(event: event)
+    case .kprobe(let f): return KprobeRules(function: f, isReturn: false)
+    case .kretprobe(let f): return KprobeRules(function: f, isReturn: true)
+    case .fentry(let f): return KfuncRules(function: f, isReturn: false)
+    case .fexit(let f): return KfuncRules(function: f, isReturn: true)
+    case .uprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: false)
+    case .uretprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: true)
+    case .interval(let hz, let ns): return TimerRules(everyCPU: false, frequency: hz, nanoseconds: ns)
+    case .profile(let hz, let ns): return TimerRules(everyCPU: true, frequency: hz, nanoseconds: ns)
+    case .software(let e, let n): return PerfEventRules(event: e, count: n, hardware: false)
+    case .hardware(let e, let n): return PerfEventRules(event: e, count: n, hardware: true)
+    case .watchpoint(let a, let l, let m): return WatchpointRules(address: a, length: l, mode: m)
+    case .functionWatchpoint(let b, let f, let n, let l, let m, let async):
+      return FunctionWatchpointRules(binary: b, function: f, argument: n, length: l, mode: m, async: async)
+    case .usdtPattern(let b, let p, let n): return USDTPatternRules(binary: b, usdtProvider: p, probeName: n)
+    case .usdt(let site): return USDTSiteRules(site: site)
+    case .iterator(let kind, let pin): return IteratorRules(kind: kind, pin: pin)
+    }
+  }
+
   /// The provider's own name for a name or an alias (`t` is `tracepoint`); nil for neither.
   public static func canonicalProvider(_ name: String) -> String? { Provider(spelling: name)?.name }
 
   /// The canonical spelling, as `probe` prints it.
-  public var name: String {
-    switch self {
-    case .begin: return "BEGIN"
-    case .end: return "END"
-    case .tracepoint(let c, let e): return "tracepoint:\(c):\(e)"
-    case .rawTracepoint(let e): return "rawtracepoint:\(e)"
-    case .kprobe(let f): return "kprobe:\(f)"
-    case .kretprobe(let f): return "kretprobe:\(f)"
-    case .fentry(let f): return "kfunc:\(f)"
-    case .fexit(let f): return "kretfunc:\(f)"
-    case .uprobe(let b, let f): return "uprobe:\(b):\(f)"
-    case .uretprobe(let b, let f): return "uretprobe:\(b):\(f)"
-    case .interval(let hz, let ns): return hz.map { "interval:hz:\($0)" } ?? "interval:\(Self.periodSpelling(ns ?? 0))"
-    case .profile(let hz, let ns): return hz.map { "profile:hz:\($0)" } ?? "profile:\(Self.periodSpelling(ns ?? 0))"
-    case .software(let e, let n): return "software:\(e.name):\(n)"
-    case .hardware(let e, let n): return "hardware:\(e.name):\(n)"
-    case .watchpoint(let a, let l, let m): return "watchpoint:0x\(String(a, radix: 16)):\(l):\(m)"
-    case .functionWatchpoint(let b, let f, let n, let l, let m, let async):
-      // bpftrace's spelling: the argument's number appears only when it is not 0.
-      return "\(async ? "asyncwatchpoint" : "watchpoint"):\(b):\(f)\(n != 0 ? ":\(n)" : ""):\(l):\(m)"
-    case .usdtPattern(let b, let p, let n): return "usdt:\(b):\(p):\(n)"
-    case .usdt(let site): return "usdt:\(site.binary):\(site.provider):\(site.name)"
-    case .iterator(let kind, let pin): return "iter:\(kind.rawValue)" + (pin.map { ":\($0)" } ?? "")
-    }
-  }
-
-  private static func periodSpelling(_ ns: UInt64) -> String {
-    if ns % 1_000_000_000 == 0 { return "s:\(ns / 1_000_000_000)" }
-    if ns % 1_000_000 == 0 { return "ms:\(ns / 1_000_000)" }
-    if ns % 1_000 == 0 { return "us:\(ns / 1_000)" }
-    return "ns:\(ns)"
-  }
-
+  public var name: String { rules.name }
   /// The provider of this kind of probe (its declaration: name, aliases, ...).
-  public var provider: Provider {
-    switch self {
-    case .begin: return .begin
-    case .end: return .end
-    case .tracepoint: return .tracepoint
-    case .rawTracepoint: return .rawtracepoint
-    case .kprobe: return .kprobe
-    case .kretprobe: return .kretprobe
-    case .fentry: return .kfunc
-    case .fexit: return .kretfunc
-    case .uprobe: return .uprobe
-    case .uretprobe: return .uretprobe
-    case .interval: return .interval
-    case .profile: return .profile
-    case .software: return .software
-    case .hardware: return .hardware
-    case .watchpoint: return .watchpoint
-    case .functionWatchpoint(_, _, _, _, _, let async): return async ? .asyncwatchpoint : .watchpoint
-    case .usdt, .usdtPattern: return .usdt
-    case .iterator: return .iter
-    }
-  }
-
+  public var provider: Provider { rules.provider }
   /// The provider, as users write it (for messages).
   public var providerName: String { provider.name }
-
   /// Whether this names several attach points through `*` or `?` (expanded by the checker).
-  public var isWildcard: Bool {
-    switch self {
-    case .tracepoint(let c, let e): return isPattern(c) || isPattern(e)
-    case .kprobe(let f), .kretprobe(let f), .fentry(let f), .fexit(let f): return isPattern(f)
-    case .uprobe(let b, let f), .uretprobe(let b, let f): return isPattern(f) && !isPattern(b)
-    case .usdtPattern: return true  // one attach point may name several sites
-    case .functionWatchpoint(_, let f, _, _, _, _): return isPattern(f)
-    case .begin, .end, .rawTracepoint, .interval, .profile, .software, .hardware, .watchpoint, .usdt, .iterator:
-      return false
-    }
-  }
+  public var isWildcard: Bool { rules.isWildcard }
+  /// See `ProviderRules` for these.
+  public var firesInProcessContext: Bool { rules.firesInProcessContext }
+  public var hasRegisters: Bool { rules.hasRegisters }
+  public var runsLastAttachedFirst: Bool { rules.runsLastAttachedFirst }
+  public var hasRegisterArguments: Bool { rules.hasRegisterArguments }
+  public var hasReturnValue: Bool { rules.hasReturnValue }
+  public var argumentAddressSpace: AddressSpace { rules.argumentAddressSpace }
+  /// The program's ELF section (its program type for libbpf).
+  public var section: String { rules.section }
+  /// How the runtime attaches the program.
+  public var attachment: Attachment { rules.attachment }
 
-  /// Kernel functions whose return probes can deadlock the machine (the kretprobe handler takes
-  /// the same locks); bpftrace refuses them too.
-  public static let bannedKretprobes: Set<String> = [
-    "_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore", "queued_spin_lock_slowpath",
-  ]
+  /// Kernel functions whose return probes can deadlock the machine; bpftrace refuses them too.
+  public static var bannedKretprobes: Set<String> { KprobeRules.bannedReturnProbes }
 
   /// Attach points that name a function of the -p/-c process's program, found by the checker.
   public var needsTargetProgram: Bool {
     if case .functionWatchpoint = self { return true } else { return false }
   }
 
-  /// `add` for `uprobe:bin:add` and `uprobe:bin:add+8`; nil for an address.
-  public var userFunctionName: String? {
-    switch self {
-    case .uprobe(_, let f), .uretprobe(_, let f):
-      let name = String(f.prefix { $0 != "+" })
-      return name.isEmpty || name.first!.isNumber ? nil : name
-    case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .interval, .profile,
-      .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-      return nil
-    }
-  }
-
-  /// Whether the probe runs in the context of whatever task triggered it, so that `-p PID` can
-  /// filter on it (BEGIN and END run in swiftrace; interval in whatever task the timer hits).
-  public var firesInProcessContext: Bool {
-    switch self {
-    case .begin, .end, .interval, .iterator: return false
-    case .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe, .profile, .software,
-      .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt:
-      return true
-    }
-  }
-
-  /// A `struct pt_regs` context (perf events start with one): what `reg()` reads.
-  public var hasRegisters: Bool {
-    switch self {
-    case .kprobe, .kretprobe, .uprobe, .uretprobe, .usdt, .usdtPattern, .profile, .interval, .software, .hardware,
-      .watchpoint, .functionWatchpoint:
-      return true
-    case .begin, .end, .tracepoint, .rawTracepoint, .fentry, .fexit, .iterator:
-      return false
-    }
-  }
-
-  /// Whether the kernel runs the programs on one attach point last attached first (measured on
-  /// 6.18: uprobes, uretprobes, usdt, raw tracepoints and perf events are; tracepoints are not;
-  /// kprobes and fentry as bpftrace found them). Such probes attach in reverse script order, so
-  /// that every attach point runs its probes in the order the script lists them.
-  public var runsLastAttachedFirst: Bool {
-    switch self {
-    case .uprobe, .uretprobe, .usdt, .usdtPattern, .rawTracepoint, .kprobe, .fentry, .software, .hardware,
-      .profile, .interval, .watchpoint, .functionWatchpoint:
-      return true
-    case .begin, .end, .tracepoint, .kretprobe, .fexit, .iterator:
-      return false
-    }
-  }
+  /// `add` for `uprobe:bin:add` and `uprobe:bin:add+8`; nil for an address or another kind.
+  public var userFunctionName: String? { (rules as? UprobeRules)?.functionName }
 
   public var isIterator: Bool {
     if case .iterator = self { return true } else { return false }
@@ -187,39 +112,8 @@ public enum ProbeKind: Hashable, Sendable {
     return .uprobe(binary: binary, function: function)
   }
 
-  /// Which of arg0..argN and retval the context offers.
-  public var hasRegisterArguments: Bool {
-    switch self {
-    case .kprobe, .uprobe, .rawTracepoint, .usdt, .usdtPattern, .fentry, .fexit: return true
-    case .begin, .end, .tracepoint, .kretprobe, .uretprobe, .interval, .profile, .software, .hardware, .watchpoint,
-      .functionWatchpoint, .iterator:
-      return false
-    }
-  }
-
-  public var hasReturnValue: Bool {
-    switch self {
-    case .kretprobe, .uretprobe, .fexit: return true
-    case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .fentry, .uprobe, .interval, .profile, .software,
-      .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-      return false
-    }
-  }
-
-  /// Where pointers made from this probe's arguments (or any address in it) point: user memory in
-  /// user probes and system call tracepoints, kernel memory in kernel probes, and unknown where
-  /// the probe runs in either context (bpftrace's choices, but for system calls' user pointers).
-  public var argumentAddressSpace: AddressSpace {
-    switch self {
-    case .uprobe, .uretprobe, .usdt, .usdtPattern, .functionWatchpoint: return .user
-    case .tracepoint(let category, _): return category == "syscalls" ? .user : .kernel
-    case .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .iterator: return .kernel
-    case .begin, .end, .interval, .profile, .software, .hardware, .watchpoint: return .unknown
-    }
-  }
-
-  /// Splits `provider:a:b` (quotes protect colons) and checks the parts. Returns an error message
-  /// for a malformed attach point.
+  /// Splits `provider:a:b` (quotes protect colons) and checks the parts with the provider's
+  /// rules. Returns an error message for a malformed attach point.
   public static func parse(_ text: String) -> Result<ProbeKind, ProbeParseError> {
     let parts = splitAttachPoint(text)
     guard let providerText = parts.first, !providerText.isEmpty else {
@@ -230,116 +124,10 @@ public enum ProbeKind: Hashable, Sendable {
       let hint = closestName(to: providerText, in: known).map { "; did you mean '\($0)'?" } ?? ""
       return .failure(ProbeParseError("unknown probe type '\(providerText)'\(hint)"))
     }
-    let args = Array(parts.dropFirst())
     if (text.contains("*") || text.contains("?")) && !provider.acceptsWildcards {
       return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe, usdt and function watchpoint attach points, not in \(provider.name)"))
     }
-    func need(_ count: Int, _ form: String) -> ProbeParseError? {
-      // "probe type requires N argument(s)": bpftrace's words, which scripts look for.
-      args.count == count && args.allSatisfy({ !$0.isEmpty }) ? nil
-        : ProbeParseError("\(provider.name) probe type requires \(count) argument\(count == 1 ? "" : "s"): \(provider.name) probes are written '\(form)'")
-    }
-    switch provider {
-    case .begin, .end:
-      if !args.isEmpty { return .failure(ProbeParseError("\(provider.name) takes no arguments")) }
-      return .success(provider == .begin ? .begin : .end)
-    case .tracepoint:
-      if let e = need(2, "tracepoint:category:event") { return .failure(e) }
-      return .success(.tracepoint(category: args[0], event: args[1]))
-    case .rawtracepoint:
-      // `rawtracepoint:EVENT`, or `rawtracepoint:MODULE:EVENT` (the module only narrows the search)
-      guard (1...2).contains(args.count), let event = args.last, !event.isEmpty else {
-        return .failure(ProbeParseError("rawtracepoint probes are written 'rawtracepoint:event'"))
-      }
-      return .success(.rawTracepoint(event: event))
-    case .kfunc, .kretfunc:
-      // `kfunc:FUNCTION`, or `kfunc:MODULE:FUNCTION` (vmlinux only, as BTF is read from vmlinux)
-      guard (1...2).contains(args.count), let f = args.last, !f.isEmpty else {
-        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function'"))
-      }
-      return .success(provider == .kfunc ? .fentry(function: f) : .fexit(function: f))
-    case .kprobe, .kretprobe:
-      if let e = need(1, "\(provider.name):function") { return .failure(e) }
-      return .success(provider == .kprobe ? .kprobe(function: args[0]) : .kretprobe(function: args[0]))
-    case .uprobe, .uretprobe:
-      if let e = need(2, "\(provider.name):binary:function") { return .failure(e) }
-      return .success(provider == .uprobe
-        ? .uprobe(binary: args[0], function: args[1]) : .uretprobe(binary: args[0], function: args[1]))
-    case .watchpoint, .asyncwatchpoint:
-      let form = "watchpoint:ADDRESS:LENGTH:MODE or watchpoint:FUNCTION+argN:LENGTH:MODE, with LENGTH 1, 2, 4 or 8 and MODE r, w, rw or x"
-      guard args.count == 3 else { return .failure(ProbeParseError("\(provider.name) probe type requires 3 arguments: \(form)")) }
-      guard let length = Int(args[1]), [1, 2, 4, 8].contains(length), ["r", "w", "rw", "x"].contains(args[2]) else {
-        return .failure(ProbeParseError("\(provider.name) probes are written '\(form)'"))
-      }
-      let async = provider == .asyncwatchpoint
-      if let plus = args[0].firstIndex(of: "+") {
-        let function = String(args[0][..<plus]), argument = args[0][args[0].index(after: plus)...]
-        guard !function.isEmpty, argument.hasPrefix("arg"), let n = Int(argument.dropFirst(3)), (0...5).contains(n) else {
-          return .failure(ProbeParseError("invalid function argument in '\(args[0])': write FUNCTION+argN with N from 0 to 5"))
-        }
-        return .success(.functionWatchpoint(binary: "", function: function, argument: n, length: length, mode: args[2],
-                                            async: async))
-      }
-      guard !async else {
-        return .failure(ProbeParseError("asyncwatchpoint probes watch a function's argument: 'asyncwatchpoint:FUNCTION+argN:LENGTH:MODE'"))
-      }
-      let text = args[0]
-      guard let address = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text) else {
-        return .failure(ProbeParseError("watchpoint probes are written '\(form)'"))
-      }
-      return .success(.watchpoint(address: address, length: length, mode: args[2]))
-    case .iter:
-      guard (1...2).contains(args.count), let kind = IteratorKind(rawValue: args[0]) else {
-        let kinds = IteratorKind.allCases.map(\.rawValue).joined(separator: ", ")
-        return .failure(ProbeParseError("iter probes are written 'iter:KIND' or 'iter:KIND:PIN', with KIND one of \(kinds)"))
-      }
-      if args.count == 2 && args[1].isEmpty { return .failure(ProbeParseError("the pin file of an iter probe is empty")) }
-      return .success(.iterator(kind, pin: args.count == 2 ? args[1] : nil))
-    case .usdt:
-      // An empty binary means every file of the -p process; an empty provider, any provider.
-      guard (2...3).contains(args.count), let name = args.last, !name.isEmpty else {
-        return .failure(ProbeParseError("usdt probes are written 'usdt:binary:[provider:]name'"))
-      }
-      let provider = args.count == 3 && !args[1].isEmpty ? args[1] : "*"
-      return .success(.usdtPattern(binary: args[0], provider: provider, name: name))
-    case .software, .hardware:
-      let isHardware = provider == .hardware
-      guard (1...2).contains(args.count), !args[0].isEmpty else {
-        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):event[:count]'"))
-      }
-      guard let event = PerfEvent.find(args[0], hardware: isHardware) else {
-        let names = (isHardware ? PerfEvent.hardware : PerfEvent.software).flatMap { [$0.name] + ($0.alias.map { [$0] } ?? []) }
-        let hint = closestName(to: args[0], in: names).map { "; did you mean '\($0)'?" } ?? ""
-        return .failure(ProbeParseError("unknown \(provider.name) event '\(args[0])'\(hint)"))
-      }
-      var count = event.defaultCount
-      if args.count == 2 {
-        guard let n = UInt64(args[1]), n > 0 else {
-          return .failure(ProbeParseError("the count of a \(provider.name) probe must be a number above 0"))
-        }
-        count = n
-      }
-      return .success(isHardware ? .hardware(event, count: count) : .software(event, count: count))
-    case .interval, .profile:
-      let isProfile = provider == .profile
-      guard args.count == 2, let n = UInt64(args[1]), n > 0 else {
-        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):UNIT:N' with UNIT one of hz, s, ms, us, ns and N > 0"))
-      }
-      let scale: UInt64
-      switch args[0] {
-      case "s": scale = 1_000_000_000
-      case "ms": scale = 1_000_000
-      case "us": scale = 1_000
-      case "ns": scale = 1
-      case "hz":
-        return .success(isProfile ? .profile(frequency: n, nanoseconds: nil) : .interval(frequency: n, nanoseconds: nil))
-      default:
-        return .failure(ProbeParseError("unknown \(provider.name) unit '\(args[0])'; use hz, s, ms, us or ns"))
-      }
-      let (ns, overflow) = n.multipliedReportingOverflow(by: scale)
-      if overflow { return .failure(ProbeParseError("\(provider.name) period is too long")) }
-      return .success(isProfile ? .profile(frequency: nil, nanoseconds: ns) : .interval(frequency: nil, nanoseconds: ns))
-    }
+    return provider.rules.parse(Array(parts.dropFirst()), as: provider)
   }
 
   public static func splitAttachPoint(_ text: String) -> [String] {

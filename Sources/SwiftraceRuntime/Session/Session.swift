@@ -273,26 +273,23 @@ public final class Session {
 
   func attach(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) {
     let prog = try program(object, p)
-    switch p.kind {
-    case .begin, .end:
+    switch p.kind.attachment {
+    case .none:
       return
     case .tracepoint(let category, let event):
       links.append(try prog.attachTracepoint(category: category, event: event, probe: p.name))
-    case .rawTracepoint, .fentry, .fexit:
+    case .bySection:
       links.append(try prog.attachBySection(probe: p.name))
-    case .kprobe(let f):
-      links.append(try prog.attachKprobe(function: f, isReturn: false, probe: p.name))
-    case .kretprobe(let f):
-      links.append(try prog.attachKprobe(function: f, isReturn: true, probe: p.name))
-    case .uprobe(let binary, let f), .uretprobe(let binary, let f):
+    case .kprobe(let f, let isReturn):
+      links.append(try prog.attachKprobe(function: f, isReturn: isReturn, probe: p.name))
+    case .uprobe(let binary, let f, let isReturn):
       let place = UserBinaries.placement(of: f, in: binary)
       links.append(try prog.attachUprobe(binary: binary, function: place.function, offset: place.offset,
-                                         isReturn: p.kind.hasReturnValue, pid: options.targetPID ?? -1, probe: p.name))
-    case .interval(let hz, let ns):
-      links.append(try prog.attachPerfEvent(cpu: 0, period: ns, frequency: hz, probe: p.name))
-    case .profile(let hz, let ns):
-      for cpu in Features.onlineCPUs {
-        links.append(try prog.attachPerfEvent(cpu: cpu, period: ns, frequency: hz, probe: p.name))
+                                         isReturn: isReturn, pid: options.targetPID ?? -1, probe: p.name))
+    case .perfEvent(let everyCPU, let period, let frequency, let hardware, let config):
+      for cpu in everyCPU ? Features.onlineCPUs : [0] {
+        links.append(try prog.attachPerfEvent(cpu: cpu, period: period, frequency: frequency, hardware: hardware,
+                                              config: config, probe: p.name))
       }
     case .usdt(let site):
       guard let offset = site.fileOffset else {
@@ -301,13 +298,11 @@ public final class Session {
       links.append(try prog.attachUprobe(binary: site.binary, function: nil, offset: offset, isReturn: false,
                                          referenceCounter: site.semaphoreFileOffset, pid: options.targetPID ?? -1,
                                          probe: p.name))
-    case .usdtPattern:
-      return  // expanded by the checker
     case .watchpoint(let address, let length, let mode):
       guard let pid = options.targetPID ?? options.child?.pid else { return }
       links.append(try prog.attachWatchpoint(pid: pid, address: address, length: mode == "x" ? 8 : length,
                                              type: Self.breakpointType(mode), probe: p.name))
-    case .functionWatchpoint(let binary, let function, _, _, _, _):
+    case .functionWatchpoint(let binary, let function):
       // The breakpoint is placed when the function is called (placeWatchpoint); now, the uprobe
       // that reports the address.
       guard let name = code.watchpointSetupNames[p.index], let setup = object.program(named: name) else {
@@ -320,12 +315,6 @@ public final class Session {
       let link = try prog.attachBySection(probe: p.name)
       iteratorLink = link
       links.append(link)
-    case .software(let event, let count), .hardware(let event, let count):
-      let hardware = { if case .hardware = p.kind { return true } else { return false } }()
-      for cpu in Features.onlineCPUs {
-        links.append(try prog.attachPerfEvent(cpu: cpu, period: count, frequency: nil, hardware: hardware,
-                                              config: event.config, probe: p.name))
-      }
     }
   }
 

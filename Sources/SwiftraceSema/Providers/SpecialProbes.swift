@@ -1,0 +1,24 @@
+import SwiftraceSyntax
+
+/// `BEGIN` and `END`: run once by swiftrace itself (BPF_PROG_TEST_RUN of a raw tracepoint
+/// program), before the probes attach and after they stop.
+struct SpecialProbeRules: ProviderRules {
+  let isBegin: Bool
+
+  static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    if !parts.isEmpty { return .failure(ProbeParseError("\(provider.name) takes no arguments")) }
+    return .success(provider == .begin ? .begin : .end)
+  }
+
+  var name: String { isBegin ? "BEGIN" : "END" }
+  var provider: Provider { isBegin ? .begin : .end }
+  var isWildcard: Bool { false }
+  var firesInProcessContext: Bool { false }
+  var hasRegisters: Bool { false }
+  var runsLastAttachedFirst: Bool { false }
+  var hasRegisterArguments: Bool { false }
+  var hasReturnValue: Bool { false }
+  var argumentAddressSpace: AddressSpace { .unknown }
+  var section: String { "raw_tp" }
+  var attachment: Attachment { .none }
+}

@@ -1,0 +1,50 @@
+import SwiftraceSyntax
+
+/// `tracepoint:CATEGORY:EVENT`: a kernel tracepoint; its record's fields are `args`.
+struct TracepointRules: ProviderRules {
+  let category: String
+  let event: String
+
+  static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    if let e = ProbeParseError.requires(2, "tracepoint:category:event", provider, parts) { return .failure(e) }
+    return .success(.tracepoint(category: parts[0], event: parts[1]))
+  }
+
+  var name: String { "tracepoint:\(category):\(event)" }
+  var provider: Provider { .tracepoint }
+  var isWildcard: Bool { isPattern(category) || isPattern(event) }
+  var firesInProcessContext: Bool { true }
+  var hasRegisters: Bool { false }
+  var runsLastAttachedFirst: Bool { false }
+  var hasRegisterArguments: Bool { false }
+  var hasReturnValue: Bool { false }
+  // System calls' arguments point into the calling process.
+  var argumentAddressSpace: AddressSpace { category == "syscalls" ? .user : .kernel }
+  var section: String { "tracepoint/\(category)/\(event)" }
+  var attachment: Attachment { .tracepoint(category: category, event: event) }
+}
+
+/// `rawtracepoint:EVENT` (or `rawtracepoint:MODULE:EVENT`: the module only narrows the search),
+/// as a BTF-typed (tp_btf) program: `args` are the TP_PROTO arguments.
+struct RawTracepointRules: ProviderRules {
+  let event: String
+
+  static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    guard (1...2).contains(parts.count), let event = parts.last, !event.isEmpty else {
+      return .failure(ProbeParseError("rawtracepoint probes are written 'rawtracepoint:event'"))
+    }
+    return .success(.rawTracepoint(event: event))
+  }
+
+  var name: String { "rawtracepoint:\(event)" }
+  var provider: Provider { .rawtracepoint }
+  var isWildcard: Bool { false }
+  var firesInProcessContext: Bool { true }
+  var hasRegisters: Bool { false }
+  var runsLastAttachedFirst: Bool { true }
+  var hasRegisterArguments: Bool { true }
+  var hasReturnValue: Bool { false }
+  var argumentAddressSpace: AddressSpace { .kernel }
+  var section: String { "tp_btf/\(event)" }
+  var attachment: Attachment { .bySection }
+}
