@@ -33,11 +33,8 @@ extension IRGenerator {
     case .probe:
       return .integer(m.int(UInt64(probe.index)))
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
-      switch probe.kind {
-      case .rawTracepoint, .fentry, .fexit:  // the context is an array of u64 arguments
+      if probe.kind.argumentsInContext {  // the context is an array of u64 arguments
         return .integer(load64(offset(context, 8 * builtin.argumentIndex!)))
-      case .begin, .end, .tracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile, .software,
-        .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator: break
       }
       if case .usdt(let site) = probe.kind { return .integer(usdtArgument(site.arguments[builtin.argumentIndex!])) }
       return .integer(load64(offset(context, Registers.argumentOffsets[builtin.argumentIndex!])))

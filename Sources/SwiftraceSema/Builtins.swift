@@ -1,3 +1,5 @@
+import SwiftraceSyntax
+
 /// Builtin variables with their types. IRGen lowers them with an exhaustive switch, so a builtin
 /// added here cannot be forgotten there.
 public enum Builtin: String, CaseIterable, Sendable {
@@ -24,6 +26,19 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
       .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return .uint64
+    }
+  }
+
+  /// The probes it has a value in, where that depends on the provider alone.
+  public var placement: Placement {
+    switch self {
+    case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      return .only([.kprobe, .uprobe], why: "'\(rawValue)' is only available in kprobe and uprobe probes")
+    case .func:
+      return .only([.kprobe, .kretprobe, .uprobe, .uretprobe], why: "'func' is only available in kprobe and uprobe probes")
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
+      .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid:
+      return .anywhere  // or as the probe's context offers: arguments, retval, args
     }
   }
 
@@ -130,6 +145,25 @@ public enum Function: String, CaseIterable, Sendable {
       .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf,
       .unwatch, .skboutput:
       return .own
+    }
+  }
+
+  /// The probes it works in (the kernel offers its helper to some program types only).
+  public var placement: Placement {
+    switch self {
+    case .path:
+      return .only([.kfunc, .kretfunc], why: "path() works only in kfunc and kretfunc probes (the kernel's bpf_d_path)")
+    case .skboutput:
+      return .only([.kfunc, .kretfunc, .rawtracepoint],
+                   why: "skboutput() works in kfunc, kretfunc and rawtracepoint probes (the kernel's bpf_skb_output)")
+    case .uaddr:
+      return .only([.uprobe, .usdt], why: "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes")
+    case .override: return .only([.kprobe], why: "override() only works in kprobe probes")
+    case .signal: return .notIn([.begin, .end], why: "would signal swiftrace itself")
+    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
+      .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
+      .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch:
+      return .anywhere
     }
   }
 
@@ -300,4 +334,13 @@ public enum ArgumentKind: Sendable {
 /// handles aggregations switches over these alone. `Function.aggregation` maps to them.
 public enum Aggregation: Sendable {
   case count, sum, min, max, avg, stats, hist, lhist
+}
+
+/// Where a function or builtin may be used, by the provider of the probe it is in.
+public enum Placement: Sendable {
+  case anywhere
+  /// Only in probes of these providers; the error is WHY, then "not in PROBE".
+  case only(Set<Provider>, why: String)
+  /// Not in probes of these providers; the error is "NAME() in PROBE WHY".
+  case notIn(Set<Provider>, why: String)
 }

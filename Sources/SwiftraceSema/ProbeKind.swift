@@ -88,14 +88,15 @@ public enum ProbeKind: Hashable, Sendable {
   public var section: String { rules.section }
   /// How the runtime attaches the program.
   public var attachment: Attachment { rules.attachment }
+  /// The program or library the probe is in, whose symbols its output may print.
+  public var probedFile: String? { rules.probedFile }
+  /// What `ctx` points at.
+  public var contextType: ContextType { rules.contextType }
+  /// arg0..argN are the context's 8-byte slots (BTF-typed programs), not registers.
+  public var argumentsInContext: Bool { rules.argumentsInContext }
 
   /// Kernel functions whose return probes can deadlock the machine; bpftrace refuses them too.
   public static var bannedKretprobes: Set<String> { KprobeRules.bannedReturnProbes }
-
-  /// Attach points that name a function of the -p/-c process's program, found by the checker.
-  public var needsTargetProgram: Bool {
-    if case .functionWatchpoint = self { return true } else { return false }
-  }
 
   /// `add` for `uprobe:bin:add` and `uprobe:bin:add+8`; nil for an address or another kind.
   public var userFunctionName: String? { (rules as? UprobeRules)?.functionName }
@@ -105,12 +106,6 @@ public enum ProbeKind: Hashable, Sendable {
   }
 
   public var isUserProbe: Bool { provider.namesFile }
-
-  /// The same kind of probe on another target: what expanding a wildcard or a library name makes.
-  func with(binary: String, function: String) -> ProbeKind {
-    if case .uretprobe = self { return .uretprobe(binary: binary, function: function) }
-    return .uprobe(binary: binary, function: function)
-  }
 
   /// Splits `provider:a:b` (quotes protect colons) and checks the parts with the provider's
   /// rules. Returns an error message for a malformed attach point.

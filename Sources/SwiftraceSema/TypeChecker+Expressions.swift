@@ -168,6 +168,7 @@ extension TypeChecker {
       return nil
     }
     let kind = current.kind
+    guard checkPlacement(builtin.placement, name: name, at: e.range) else { return nil }
     if mapLoopDepth > 0, [.args, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5, .retval].contains(builtin) {
       error(.semaContextInMapLoop, "'\(name)' cannot be used inside 'for (... : @map)'; copy it to a variable before the loop",
             at: e.range)
@@ -191,29 +192,21 @@ extension TypeChecker {
         return .integer(signed: site.arguments[index].signed)
       }
     case .ctx:
-      switch kind {
-      case .iterator:
+      switch kind.contextType {
+      case .fields:
         return .tracepointArgs  // the iterator's fields: ctx->task, ctx->file, read where they are
-      case .interval, .profile, .software, .hardware:
+      case .perfEventData:
         // The verifier rewrites direct loads from a perf event program's context; as an address
         // read with bpf_probe_read, it is the kernel's struct bpf_perf_event_data_kern (as in bpftrace).
         if let data = kernelTypes?.record(named: "bpf_perf_event_data_kern", isUnion: false) {
           return .pointer(.record(data), space: .kernel)
         }
         return .pointer(.void, space: .kernel)
-      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe,
-        .watchpoint, .functionWatchpoint, .usdtPattern, .usdt:
+      case .opaque:
         return .pointer(.void, space: .kernel)  // kernel memory, whatever the probe's arguments point at
       }
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
-      switch kind {
-      case .kprobe, .uprobe: break
-      case .begin, .end, .tracepoint, .rawTracepoint, .kretprobe, .fentry, .fexit, .uretprobe, .interval, .profile,
-        .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-        error(.semaBuiltinUnavailable, "'\(name)' is only available in kprobe and uprobe probes, not in \(kind.name)",
-              at: e.range)
-        return nil
-      }
+      break  // Builtin.placement
     case .retval:
       guard kind.hasReturnValue else {
         error(.semaBuiltinUnavailable, "'retval' is only available in kretprobe, uretprobe and kretfunc probes, not in \(kind.name)",
@@ -236,24 +229,17 @@ extension TypeChecker {
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
       return .pointer(.record(task), space: .kernel)
     case .func:
-      switch kind {
-      case .kprobe, .kretprobe: return .symbol(.kernelSymbol)
-      case .uprobe, .uretprobe:
-        // A named function is known here: a constant, which still prints after the traced
-        // process has exited (bpftrace resolves the address then and prints it raw).
-        if let name = kind.userFunctionName {
-          let shown = options.machine.demangle(name)
-          funcNames[current.index] = shown
-          return .string(size: shown.utf8.count + 1)
-        }
-        usesUserSymbols = true
-        return .symbol(.userSymbol)
-      case .begin, .end, .tracepoint, .rawTracepoint, .fentry, .fexit, .interval, .profile, .software, .hardware,
-        .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-        error(.semaBuiltinUnavailable, "'func' is only available in kprobe and uprobe probes, not in \(kind.name)",
-              at: e.range)
-        return nil
+      // Builtin.placement keeps it to kernel and user function probes.
+      guard kind.isUserProbe else { return .symbol(.kernelSymbol) }
+      // A named function is known here: a constant, which still prints after the traced process
+      // has exited (bpftrace resolves the address then and prints it raw).
+      if let name = kind.userFunctionName {
+        let shown = options.machine.demangle(name)
+        funcNames[current.index] = shown
+        return .string(size: shown.utf8.count + 1)
       }
+      usesUserSymbols = true
+      return .symbol(.userSymbol)
     case .cpid:
       guard options.hasChildCommand else {
         error(.semaCpidWithoutCommand, "'cpid' needs a child command: run with -c CMD", at: e.range)
@@ -375,6 +361,7 @@ extension TypeChecker {
     if let reason = f.unsafeReason, !options.unsafe {
       error(.semaUnsafe, "\(name)() \(reason) and is refused without --unsafe", at: e.range)
     }
+    guard checkPlacement(f.placement, name: name, at: e.range) else { return nil }
     if case .typed(let kinds, let result) = f.rule { return checkTypedCall(f, kinds, returns: result, args: args, e) }
     switch f {
     case .ksym, .strerror, .cgroup_path:
@@ -410,22 +397,10 @@ extension TypeChecker {
         return nil
       }
       if f == .override {
-        guard case .kprobe = current.kind else {
-          error(.semaBuiltinUnavailable, "override() only works in kprobe probes, not in \(current.kind.name)", at: e.range)
-          return nil
-        }
         if let t = check(args[0]), !t.isInteger {
           error(.semaArgumentType, "override() expects an integer return value, not \(t)", at: args[0].range)
         }
         return SType.none
-      }
-      switch current.kind {
-      case .begin, .end:
-        error(.semaBuiltinUnavailable, "signal() in \(current.kind.name) would signal swiftrace itself", at: e.range)
-        return nil
-      case .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uprobe, .uretprobe, .interval,
-        .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-        break
       }
       if case .string(let text) = args[0].kind {
         guard let number = SignalNames.number(of: text) else {
@@ -482,14 +457,6 @@ extension TypeChecker {
       // bpf_d_path: the kernel allows it only in fentry/fexit programs (of some functions).
       guard args.count == 1 else {
         error(.semaArity, "path() takes one argument: \(f.signature)", at: e.range)
-        return nil
-      }
-      switch current.kind {
-      case .fentry, .fexit: break
-      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile,
-        .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-        error(.semaBuiltinUnavailable, "path() works only in kfunc and kretfunc probes (the kernel's bpf_d_path), not in \(current.kind.name)",
-              at: e.range)
         return nil
       }
       guard let t = check(args[0]), t.isPointer else {
@@ -558,5 +525,22 @@ extension TypeChecker {
       return false
     }
     return true
+  }
+
+  /// Whether a function or builtin may be used in the current probe; an error if not.
+  func checkPlacement(_ placement: Placement, name: String, at range: SourceRange) -> Bool {
+    let kind = current.kind
+    switch placement {
+    case .anywhere:
+      return true
+    case .only(let providers, let why):
+      if providers.contains(kind.provider) { return true }
+      error(.semaBuiltinUnavailable, "\(why), not in \(kind.name)", at: range)
+      return false
+    case .notIn(let providers, let why):
+      if !providers.contains(kind.provider) { return true }
+      error(.semaBuiltinUnavailable, "\(name)() in \(kind.name) \(why)", at: range)
+      return false
+    }
   }
 }

@@ -10,15 +10,6 @@ extension TypeChecker {
       error(.semaArity, "skboutput() takes four arguments: \(Function.skboutput.signature)", at: e.range)
       return nil
     }
-    switch current.kind {
-    case .fentry, .fexit, .rawTracepoint: break
-    case .begin, .end, .tracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile, .software,
-      .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator:
-      error(.semaBuiltinUnavailable,
-            "skboutput() works in kfunc, kretfunc and rawtracepoint probes (the kernel's bpf_skb_output), not in \(current.kind.name)",
-            at: e.range)
-      return nil
-    }
     guard case .string(let path) = args[0].kind, !path.isEmpty else {
       error(.semaArgumentType, "skboutput() writes to a file named by a string literal", at: args[0].range)
       return nil

@@ -101,16 +101,12 @@ extension TypeChecker {
     case .uaddr:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
       let binary: String, function: String?, probeAddress: UInt64?
-      switch current.kind {
-      case .uprobe(let b, let fn):
+      if case .uprobe(let b, let fn) = current.kind {
         (binary, function, probeAddress) = (b, fn.contains("+") ? nil : fn, nil)
-      case .usdt(let site):
+      } else if case .usdt(let site) = current.kind {
         (binary, function, probeAddress) = (site.binary, nil, site.address)
-      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .uretprobe, .interval,
-        .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .iterator:
-        error(.semaBuiltinUnavailable, "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes, not in \(current.kind.name)",
-              at: e.range)
-        return nil
+      } else {
+        return nil  // Function.uaddr.placement keeps it to these
       }
       guard let symbol = options.machine.userDataSymbol(name, function: function, in: binary) else {
         error(.semaUnknownSymbol, "uaddr(): no data symbol named '\(name)' in \(binary)", at: args[0].range)

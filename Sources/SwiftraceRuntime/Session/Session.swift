@@ -110,14 +110,7 @@ public final class Session {
   static func makeSymbolizer(_ checked: CheckedProgram, _ options: SessionOptions) -> Symbolizer {
     let symbolizer = Symbolizer()
     symbolizer.resolvesUserSymbols = options.userSymbols
-    for p in checked.probes {
-      switch p.kind {
-      case .uprobe(let binary, _), .uretprobe(let binary, _): symbolizer.knowFile(binary)
-      case .usdt(let site): symbolizer.knowFile(site.binary)
-      case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .fentry, .fexit, .interval, .profile,
-        .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .iterator: break
-      }
-    }
+    for p in checked.probes { if let file = p.kind.probedFile { symbolizer.knowFile(file) } }
     if let path = options.child?.executablePath { symbolizer.knowFile(path) }
     symbolizer.demanglesNames = options.demangle
     return symbolizer
@@ -146,15 +139,10 @@ public final class Session {
       try object.load()
     } catch .verifier(let program, let e, let log) where e == EPERM {
       // This kernel refuses to load fentry/fexit programs at all (the verifier never ran).
-      if let probe = probe(ofProgram: program) {
-        switch probe.kind {
-        case .fentry, .fexit:
-          throw .notSupported(probe: probe.name,
-                              feature: "this kernel refuses to load kfunc/kretfunc (fentry/fexit) programs (\(errorString(e)))",
-                              hint: "use a tracepoint or a rawtracepoint instead")
-        case .begin, .end, .tracepoint, .rawTracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval,
-          .profile, .software, .hardware, .watchpoint, .functionWatchpoint, .usdtPattern, .usdt, .iterator: break
-        }
+      if let probe = probe(ofProgram: program), [.kfunc, .kretfunc].contains(probe.kind.provider) {
+        throw .notSupported(probe: probe.name,
+                            feature: "this kernel refuses to load kfunc/kretfunc (fentry/fexit) programs (\(errorString(e)))",
+                            hint: "use a tracepoint or a rawtracepoint instead")
       }
       throw .verifier(program: program, errno: e, log: log)
     } catch .verifier(let program, let e, let log) where log.contains("cannot use helper bpf_override_return") {

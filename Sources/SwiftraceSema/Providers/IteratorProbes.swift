@@ -27,4 +27,22 @@ struct IteratorRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .kernel }
   var section: String { "iter/\(kind.rawValue)" }
   var attachment: Attachment { .iterator }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .fields }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([.iterator(kind, pin: pin)]) }
+
+  /// The iterator context's fields, one 8-byte slot each (unions of a pointer or an integer).
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
+    guard let record = sources.kernelTypes?.record(named: kind.contextStruct, isUnion: false) else {
+      return .failure(ProbeProblem(.semaUnknownIterator,
+                                   "iter:\(kind.rawValue) is not available: the kernel's BTF has no struct \(kind.contextStruct)"))
+    }
+    let fields = sources.kernelTypes?.fields(of: record) ?? []
+    let arguments = fields.enumerated().prefix { $0.element.offset == 8 * $0.offset }.map { ($0.element.name, $0.element.type) }
+    return .success(ProbeContext(arguments: arguments))
+  }
+
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

@@ -28,6 +28,21 @@ struct KprobeRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .kernel }
   var section: String { "\(provider.name)/\(function)" }
   var attachment: Attachment { .kprobe(function: function, isReturn: isReturn) }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  /// A pattern stands for the functions in /proc/kallsyms; a name for itself (attaching says when
+  /// it does not exist).
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    guard isWildcard else { return .success([isReturn ? .kretprobe(function: function) : .kprobe(function: function)]) }
+    let functions = sources.machine.kernelFunctions(matching: function)
+    if isReturn { return .success(functions.filter { !Self.bannedReturnProbes.contains($0) }.map { .kretprobe(function: $0) }) }
+    return .success(functions.map { .kprobe(function: $0) })
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }
 
 /// `kfunc:FUNCTION` and `kretfunc:FUNCTION` (fentry/fexit; `kfunc:MODULE:FUNCTION` names vmlinux
@@ -54,4 +69,25 @@ struct KfuncRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .kernel }
   var section: String { "\(isReturn ? "fexit" : "fentry")/\(function)" }
   var attachment: Attachment { .bySection }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { true }
+
+  /// A pattern stands for the functions in /proc/kallsyms that BTF describes (kfunc probes need
+  /// it); a name for itself (the context says when BTF lacks it).
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    guard isWildcard else { return .success([isReturn ? .fexit(function: function) : .fentry(function: function)]) }
+    let functions = sources.machine.kernelFunctions(matching: function).filter { sources.kernelTypes?.functionPrototype($0) != nil }
+    return .success(functions.map { isReturn ? .fexit(function: $0) : .fentry(function: $0) })
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
+    guard let proto = sources.kernelTypes?.functionPrototype(function) else {
+      return .failure(ProbeProblem(.semaUnknownFunction,
+                                   "kernel function '\(function)' has no BTF description (\(provider.name) needs one)"))
+    }
+    return .success(ProbeContext(arguments: proto.arguments, returnType: isReturn ? proto.returnType : nil))
+  }
+
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

@@ -39,4 +39,11 @@ struct PerfEventRules: ProviderRules {
   var attachment: Attachment {
     .perfEvent(everyCPU: true, period: count, frequency: nil, hardware: hardware, config: event.config)
   }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .perfEventData }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([hardware ? .hardware(event, count: count) : .software(event, count: count)]) }
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceSyntax
 
 /// One provider's attach points, in a file of its own (as ply keeps each provider in one file):
@@ -37,6 +38,54 @@ protocol ProviderRules {
   var section: String { get }
   /// How the runtime attaches the program.
   var attachment: Attachment { get }
+  /// The program or library the probe is in, whose symbols its output may print.
+  var probedFile: String? { get }
+  /// What `ctx` points at.
+  var contextType: ContextType { get }
+  /// arg0..argN are the context's 8-byte slots (BTF-typed programs), not registers.
+  var argumentsInContext: Bool { get }
+
+  /// The attach points this one names on the machine: wildcards, library names and usdt
+  /// patterns expanded; itself when there is nothing to expand. Empty when nothing matches.
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem>
+  /// What an expanded probe's context offers: a tracepoint's format, BTF or DWARF arguments, a
+  /// return type.
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem>
+  /// What to say when the attach point (written TEXT) names nothing here.
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String
+}
+
+/// What providers read from the machine to expand and type their attach points.
+struct ProbeSources {
+  let tracepoints: any TracepointCatalog
+  let kernelTypes: (any KernelTypeCatalog)?
+  let machine: any MachineFacts
+  let userDebugInfo: (any UserDebugInfo)?
+  /// `-p` or `-c` gives a process to trace, which runs `targetExecutable`.
+  let hasTargetProcess: Bool
+  let targetExecutable: String?
+}
+
+/// Why an attach point cannot be used here: an error at the attach point.
+struct ProbeProblem: Error {
+  let id: DiagnosticID
+  let message: String
+  init(_ id: DiagnosticID, _ message: String) {
+    self.id = id
+    self.message = message
+  }
+}
+
+/// What a probe's context offers beyond its kind.
+struct ProbeContext {
+  var format: TracepointFormat?
+  var arguments: [(name: String, type: CType)]?
+  var returnType: CType?
+}
+
+extension ProviderRules {
+  /// "no PROVIDER matches 'TEXT'", which most providers say.
+  func noMatch(_ text: String) -> String { "no \(provider.name) matches '\(text)'" }
 }
 
 extension Provider {
@@ -56,6 +105,16 @@ extension Provider {
     case .iter: return IteratorRules.self
     }
   }
+}
+
+/// What a probe's context pointer (`ctx`) is, for the checker.
+public enum ContextType: Sendable {
+  /// Kernel memory, whatever the probe's arguments point at.
+  case opaque
+  /// A perf event program's `struct bpf_perf_event_data_kern`.
+  case perfEventData
+  /// A record of 8-byte fields the checker knows (an iterator's context).
+  case fields
 }
 
 /// How the runtime attaches a probe's program: the kernel's mechanisms, which providers share.

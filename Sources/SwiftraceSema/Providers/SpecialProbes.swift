@@ -21,4 +21,11 @@ struct SpecialProbeRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .unknown }
   var section: String { "raw_tp" }
   var attachment: Attachment { .none }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([isBegin ? .begin : .end]) }
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

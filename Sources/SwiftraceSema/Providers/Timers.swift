@@ -52,4 +52,14 @@ struct TimerRules: ProviderRules {
   var attachment: Attachment {
     .perfEvent(everyCPU: everyCPU, period: nanoseconds, frequency: frequency, hardware: false, config: nil)
   }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .perfEventData }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    .success([everyCPU ? .profile(frequency: frequency, nanoseconds: nanoseconds)
+      : .interval(frequency: frequency, nanoseconds: nanoseconds)])
+  }
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

@@ -22,6 +22,27 @@ struct TracepointRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { category == "syscalls" ? .user : .kernel }
   var section: String { "tracepoint/\(category)/\(event)" }
   var attachment: Attachment { .tracepoint(category: category, event: event) }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  /// A name with `*` or `?` stands for the tracepoints tracefs has; one without stands for itself
+  /// (the context says when it does not exist).
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    guard isWildcard else { return .success([.tracepoint(category: category, event: event)]) }
+    return .success(sources.tracepoints.tracepoints(category: category, event: event).map {
+      .tracepoint(category: $0.category, event: $0.event)
+    })
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
+    guard let format = sources.tracepoints.format(category: category, event: event) else {
+      return .failure(ProbeProblem(.semaUnknownTracepoint, "tracepoint not found: \(category):\(event)"))
+    }
+    return .success(ProbeContext(format: format))
+  }
+
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }
 
 /// `rawtracepoint:EVENT` (or `rawtracepoint:MODULE:EVENT`: the module only narrows the search),
@@ -47,4 +68,18 @@ struct RawTracepointRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .kernel }
   var section: String { "tp_btf/\(event)" }
   var attachment: Attachment { .bySection }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { true }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([.rawTracepoint(event: event)]) }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
+    guard let arguments = sources.kernelTypes?.rawTracepointArguments(event) else {
+      return .failure(ProbeProblem(.semaUnknownTracepoint, "raw tracepoint '\(event)' not found in the kernel's BTF"))
+    }
+    return .success(ProbeContext(arguments: arguments))
+  }
+
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

@@ -26,6 +26,34 @@ struct USDTPatternRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .user }
   var section: String { "uprobe" }
   var attachment: Attachment { .none }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  /// The sites of the files BINARY names (every file of -p's process when it is empty) whose
+  /// provider and name match.
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    let machine = sources.machine
+    let paths = machine.expandUserBinary(binary) ?? machine.resolveUserBinary(binary).map { [$0] } ?? []
+    guard !paths.isEmpty else {
+      let message = binary.isEmpty
+        ? "usdt probes with no binary ('usdt::provider:name') need -p PID: they attach to that process's files"
+        : "usdt target '\(binary)' is not a file, a program on PATH or a library the dynamic linker knows"
+      return .failure(ProbeProblem(.semaUprobeTarget, message))
+    }
+    var found: [ProbeKind] = []
+    for path in paths {
+      guard let sites = machine.usdtSites(in: path) else {
+        if paths.count == 1 { return .failure(ProbeProblem(.semaUprobeTarget, "cannot read the USDT probes of '\(path)'")) }
+        continue
+      }
+      found += sites.filter { wildcardMatch(usdtProvider, $0.provider) && wildcardMatch(probeName, $0.name) }.map { .usdt($0) }
+    }
+    return .success(found)
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }
 
 /// One USDT site: a uprobe at its address, with its own argument locations.
@@ -47,4 +75,11 @@ struct USDTSiteRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .user }
   var section: String { "uprobe" }
   var attachment: Attachment { .usdt(site) }
+  var probedFile: String? { site.binary }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([.usdt(site)]) }
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }

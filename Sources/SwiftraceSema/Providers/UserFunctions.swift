@@ -31,4 +31,61 @@ struct UprobeRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .user }
   var section: String { provider.name }
   var attachment: Attachment { .uprobe(binary: binary, function: function, isReturn: isReturn) }
+  var probedFile: String? { binary }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  private func with(binary: String, function: String) -> ProbeKind {
+    isReturn ? .uretprobe(binary: binary, function: function) : .uprobe(binary: binary, function: function)
+  }
+
+  /// BINARY resolved to its file (PATH, the dynamic linker's libraries), then FUNCTION among its
+  /// symbols: a pattern, a C++ name demangled, an address or an offset into a function, checked.
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    let machine = sources.machine
+    guard let path = machine.resolveUserBinary(binary) else {
+      return .failure(ProbeProblem(.semaUprobeTarget,
+                                   "uprobe target '\(binary)' is not a file, a program on PATH or a library the dynamic linker knows"))
+    }
+    // An address (`0x4005d6`) or an offset into a function (`main+8`) is placed as written.
+    let name = String(function.prefix { $0 != "+" })
+    if let address = UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
+                            radix: function.hasPrefix("0x") ? 16 : 10) {
+      // bpftrace's words, which scripts look for.
+      guard machine.userAddressIsCode(address, in: path) else {
+        return .failure(ProbeProblem(.semaUprobeAddress, "Could not resolve address: \(path):0x\(String(address, radix: 16)) (no function of the file contains it)"))
+      }
+      return .success([with(binary: path, function: function)])
+    }
+    if let plus = function.firstIndex(of: "+"), let offset = UInt64(function[function.index(after: plus)...]),
+      let size = machine.userFunctionSize(name, in: path), offset >= size {
+      return .failure(ProbeProblem(.semaUprobeOffset, "Offset outside the function bounds ('\(name)' size is \(size)): +\(offset)"))
+    }
+    guard machine.readsUserBinaries else { return .success([with(binary: path, function: function)]) }
+    guard let symbols = machine.userFunctions(in: path) else {
+      return .failure(ProbeProblem(.semaUprobeTarget, "uprobe target '\(path)' is not an ELF file"))
+    }
+    // C++ functions also go by their demangled names (`"ns::add(int, int)"`, `"ns::*"`).
+    if isPattern(name) {
+      return .success(symbols.filter { wildcardMatch(name, $0) || wildcardMatch(name, machine.demangle($0)) }
+        .map { with(binary: path, function: $0) })
+    }
+    if symbols.contains(name) { return .success([with(binary: path, function: function)]) }
+    let offset = function.dropFirst(name.count)
+    return .success(symbols.filter { $0.hasPrefix("_Z") && machine.demangle($0) == name }
+      .map { with(binary: path, function: $0 + offset) })
+  }
+
+  /// A function's parameters from DWARF, where the calling convention puts them: at its entry only.
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
+    sources.userDebugInfo?.use(binary)
+    guard !isReturn, !function.contains("+"), let name = functionName else { return .success(ProbeContext()) }
+    return .success(ProbeContext(arguments: sources.userDebugInfo?.parameters(of: name, in: binary)))
+  }
+
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String {
+    guard !isWildcard else { return noMatch(text) }
+    let path = sources.machine.resolveUserBinary(binary) ?? binary
+    return "\(provider.name) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
+  }
 }

@@ -44,6 +44,19 @@ struct WatchpointRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .unknown }
   var section: String { "perf_event" }
   var attachment: Attachment { .watchpoint(address: address, length: length, mode: mode) }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    guard sources.hasTargetProcess else {
+      return .failure(ProbeProblem(.semaWatchpointTarget, "watchpoint probes watch one process: run with -p PID or -c COMMAND"))
+    }
+    return .success([.watchpoint(address: address, length: length, mode: mode)])
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }
 
 /// `watchpoint:FUNCTION+argN:LENGTH:MODE` (and `asyncwatchpoint:`): a hardware breakpoint on the
@@ -73,4 +86,22 @@ struct FunctionWatchpointRules: ProviderRules {
   var argumentAddressSpace: AddressSpace { .user }
   var section: String { "perf_event" }
   var attachment: Attachment { .functionWatchpoint(binary: binary, function: function) }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  /// FUNCTION (a pattern) among the functions of the program the -p/-c process runs.
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    guard sources.hasTargetProcess, let path = sources.targetExecutable else {
+      return .failure(ProbeProblem(.semaWatchpointTarget,
+                                   "watchpoints on a function's argument watch one process: run with -p PID or -c COMMAND"))
+    }
+    let functions = sources.machine.userFunctions(in: path) ?? [function]
+    return .success(functions.filter { wildcardMatch(function, $0) }.map {
+      .functionWatchpoint(binary: path, function: $0, argument: argument, length: length, mode: mode, async: async)
+    })
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
 }
