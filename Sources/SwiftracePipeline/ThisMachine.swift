@@ -25,6 +25,17 @@ struct ThisMachine: MachineFacts {
     -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? {
     UserBinaries.dataSymbol(name, function: function, in: path)
   }
+  func filesToList(matching pattern: String) -> [String] {
+    if let pid = targetPID {
+      // `./prog` names the process's `/abs/path/prog`: compared by file name.
+      let name = pattern.split(separator: "/").last.map { "/" + $0 }
+      return UserBinaries.mappedFiles(pid: pid).filter { path in
+        pattern.isEmpty || wildcardMatch(pattern, path) || name.map { path.hasSuffix($0) } == true
+      }
+    }
+    guard pattern != "*", !pattern.isEmpty else { return [] }
+    return UserBinaries.expand(pattern, pid: nil)
+  }
   func cgroupID(_ path: String) -> UInt64? {
     var st = stat()
     guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }

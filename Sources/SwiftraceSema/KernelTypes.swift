@@ -86,6 +86,8 @@ public protocol KernelTypeCatalog: AnyObject {
   /// The arguments of raw tracepoint `event` (its TP_PROTO), names empty where BTF has none;
   /// nil if the kernel has no such tracepoint.
   func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]?
+  /// Every raw tracepoint the catalog describes, sorted (for `-l`).
+  func rawTracepointNames() -> [String]
   /// A kernel function's parameters and return type from BTF (for fentry/fexit); nil if BTF has none.
   func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)?
   /// What a typedef such as `u32` or `pid_t` stands for; nil if the catalog has no such name.
@@ -101,10 +103,17 @@ public protocol UserDebugInfo: AnyObject {
   func use(_ path: String)
   /// The parameters of `function` in the binary at `path`, in order; nil without debug information.
   func parameters(of function: String, in path: String) -> [(name: String, type: CType)]?
+  /// The parameters as `-lv` lists them (`int* n`); nil without debug information.
+  func parameterDeclarations(of function: String, in path: String) -> [String]?
+}
+
+extension UserDebugInfo {
+  public func parameterDeclarations(of function: String, in path: String) -> [String]? { nil }
 }
 
 extension KernelTypeCatalog {
   public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? { nil }
   public func typedef(named name: String) -> CType? { nil }
   public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? { nil }
+  public func rawTracepointNames() -> [String] { [] }
 }

@@ -29,6 +29,9 @@ public protocol MachineFacts: Sendable {
     -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)?
   /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
   func cgroupID(_ path: String) -> UInt64?
+  /// `-l`: the files whose user probes a listing's file part names (with -p, the process's files
+  /// it matches; a bare `*` without -p names none: every file on the machine would be too many).
+  func filesToList(matching pattern: String) -> [String]
 }
 
 extension MachineFacts {
@@ -45,6 +48,7 @@ extension MachineFacts {
   public func userDataSymbol(_ name: String, function: String?, in path: String)
     -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? { nil }
   public func cgroupID(_ path: String) -> UInt64? { nil }
+  public func filesToList(matching pattern: String) -> [String] { [] }
 }
 
 /// A machine the checker knows nothing of: for tests, dumps of the syntax and the fuzzer.

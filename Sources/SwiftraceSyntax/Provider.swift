@@ -4,8 +4,9 @@
 /// them is exhaustive.
 public enum Provider: String, CaseIterable, Sendable {
   case begin = "BEGIN", end = "END"
-  case tracepoint, rawtracepoint, kprobe, kretprobe, kfunc, kretfunc, uprobe, uretprobe
-  case interval, profile, software, hardware, usdt, watchpoint, asyncwatchpoint, iter
+  // In the order `-l` lists them.
+  case tracepoint, rawtracepoint, kprobe, kretprobe, kfunc, kretfunc, iter
+  case interval, profile, software, hardware, uprobe, uretprobe, usdt, watchpoint, asyncwatchpoint
 
   public var name: String { rawValue }
 

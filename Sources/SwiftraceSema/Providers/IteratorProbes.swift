@@ -45,4 +45,15 @@ struct IteratorRules: ProviderRules {
   }
 
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    guard query.wants(.iter), let types = sources.kernelTypes else { return }
+    for kind in IteratorKind.allCases {
+      let name = "iter:\(kind.rawValue)"
+      guard query.matches(name), let record = types.record(named: kind.contextStruct, isUnion: false) else { continue }
+      write(name + "\n")
+      if query.verbose {
+        for field in types.fields(of: record) where field.name != "meta" { write("    \(field.type) \(field.name)\n") }
+      }
+    }
+  }
 }

@@ -43,6 +43,14 @@ struct KprobeRules: ProviderRules {
 
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  /// Kernel functions, tens of thousands of them: bare `-l` lists them too, as bpftrace does, for
+  /// the `-l | grep vfs_read` habit; once, as kprobes unless only kretprobes are asked for.
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    guard query.wants(.kprobe) || query.wants(.kretprobe) else { return }
+    let providerName = query.wants(.kprobe) ? "kprobe" : "kretprobe"
+    let functionPattern = query.pattern.map { String($0.split(separator: ":", maxSplits: 1).last ?? "*") } ?? "*"
+    for function in sources.machine.kernelFunctions(matching: functionPattern) { write("\(providerName):\(function)\n") }
+  }
 }
 
 /// `kfunc:FUNCTION` and `kretfunc:FUNCTION` (fentry/fexit; `kfunc:MODULE:FUNCTION` names vmlinux
@@ -90,4 +98,5 @@ struct KfuncRules: ProviderRules {
   }
 
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // listed as kprobes, as bpftrace 0.17 lists them
 }

@@ -46,4 +46,9 @@ struct PerfEventRules: ProviderRules {
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([hardware ? .hardware(event, count: count) : .software(event, count: count)]) }
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    for (provider, events) in [(Provider.software, PerfEvent.software), (.hardware, PerfEvent.hardware)] where query.wants(provider) {
+      for event in events where query.matches("\(provider.name):\(event.name):") { write("\(provider.name):\(event.name):\n") }
+    }
+  }
 }

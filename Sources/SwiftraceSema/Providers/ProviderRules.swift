@@ -53,10 +53,14 @@ protocol ProviderRules {
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem>
   /// What to say when the attach point (written TEXT) names nothing here.
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String
+
+  /// `-l`: writes the probes of this provider that the machine offers and QUERY asks for, a
+  /// line at a time, with `-v` their arguments or fields below each.
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void)
 }
 
-/// What providers read from the machine to expand and type their attach points.
-struct ProbeSources {
+/// What providers read from the machine to expand, type and list their attach points.
+public struct ProbeSources {
   let tracepoints: any TracepointCatalog
   let kernelTypes: (any KernelTypeCatalog)?
   let machine: any MachineFacts
@@ -64,6 +68,30 @@ struct ProbeSources {
   /// `-p` or `-c` gives a process to trace, which runs `targetExecutable`.
   let hasTargetProcess: Bool
   let targetExecutable: String?
+
+  public init(tracepoints: any TracepointCatalog, kernelTypes: (any KernelTypeCatalog)?, machine: any MachineFacts,
+              userDebugInfo: (any UserDebugInfo)?, hasTargetProcess: Bool, targetExecutable: String?) {
+    self.tracepoints = tracepoints
+    self.kernelTypes = kernelTypes
+    self.machine = machine
+    self.userDebugInfo = userDebugInfo
+    self.hasTargetProcess = hasTargetProcess
+    self.targetExecutable = targetExecutable
+  }
+}
+
+extension Provider {
+  /// `-l`: the listings of the providers INCLUDE takes, in the providers' order, each once.
+  public static func list(_ query: ProbeQuery, in sources: ProbeSources, including include: (Provider) -> Bool = { _ in true },
+                          write: (String) -> Void) {
+    var listed: [ObjectIdentifier] = []
+    for provider in allCases where include(provider) {
+      let rules = provider.rules
+      guard !listed.contains(ObjectIdentifier(rules)) else { continue }
+      listed.append(ObjectIdentifier(rules))
+      rules.list(query, in: sources, write: write)
+    }
+  }
 }
 
 /// Why an attach point cannot be used here: an error at the attach point.

@@ -28,4 +28,5 @@ struct SpecialProbeRules: ProviderRules {
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([isBegin ? .begin : .end]) }
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // swiftrace runs them; nothing to list
 }

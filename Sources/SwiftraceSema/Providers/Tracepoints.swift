@@ -43,6 +43,17 @@ struct TracepointRules: ProviderRules {
   }
 
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    guard query.wants(.tracepoint) else { return }
+    for tp in sources.tracepoints.tracepoints(category: "*", event: "*") {
+      let name = "tracepoint:\(tp.category):\(tp.event)"
+      guard query.matches(name) else { continue }
+      write(name + "\n")
+      if query.verbose, let format = sources.tracepoints.format(category: tp.category, event: tp.event) {
+        for field in format.fields where !field.name.hasPrefix("common_") { write("    \(field.declaration)\n") }
+      }
+    }
+  }
 }
 
 /// `rawtracepoint:EVENT` (or `rawtracepoint:MODULE:EVENT`: the module only narrows the search),
@@ -82,4 +93,15 @@ struct RawTracepointRules: ProviderRules {
   }
 
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    guard query.wants(.rawtracepoint), let types = sources.kernelTypes else { return }
+    for event in types.rawTracepointNames() {
+      let name = "rawtracepoint:\(event)"
+      guard query.matches(name) else { continue }
+      write(name + "\n")
+      if query.verbose, let arguments = types.rawTracepointArguments(event) {
+        for (i, a) in arguments.enumerated() { write("    \(a.type) \(a.name.isEmpty ? "arg\(i)" : a.name)\n") }
+      }
+    }
+  }
 }

@@ -54,6 +54,25 @@ struct USDTPatternRules: ProviderRules {
 
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  /// The sites of the files the query names, or with `-p PID` of the process's files.
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    guard query.names(.usdt) else { return }
+    let parts = query.parts
+    let providerPattern = parts.count == 4 ? parts[2] : "*"
+    let namePattern = parts.count >= 2 ? parts.last! : "*"
+    for path in sources.machine.filesToList(matching: parts.count >= 3 ? parts[1] : "*") {
+      var seen = Set<String>()
+      for site in sources.machine.usdtSites(in: path) ?? []
+      where wildcardMatch(providerPattern, site.provider) && wildcardMatch(namePattern, site.name) {
+        let name = "usdt:\(path):\(site.provider):\(site.name)"
+        guard seen.insert(name).inserted else { continue }
+        write(name + "\n")
+        if query.verbose {
+          for (i, a) in site.arguments.enumerated() { write("    arg\(i): \(a)\n") }
+        }
+      }
+    }
+  }
 }
 
 /// One USDT site: a uprobe at its address, with its own argument locations.
@@ -82,4 +101,5 @@ struct USDTSiteRules: ProviderRules {
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([.usdt(site)]) }
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // listed as patterns
 }

@@ -88,4 +88,20 @@ struct UprobeRules: ProviderRules {
     let path = sources.machine.resolveUserBinary(binary) ?? binary
     return "\(provider.name) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
   }
+  /// The functions of the files the query names (`uprobe:./bin/*:f*`), or with `-p PID` of the
+  /// process's program and libraries; uretprobes only when named: they are the same functions.
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    let provider: Provider = query.providerText.flatMap { Provider(spelling: $0) } == .uretprobe ? .uretprobe : .uprobe
+    guard query.names(.uprobe) || provider == .uretprobe else { return }
+    let parts = query.parts
+    let function = parts.count >= 2 ? parts.last! : "*"
+    // -lv: a uprobe's parameters from the binary's DWARF, as bpftrace lists them.
+    let debugInfo = query.verbose && provider == .uprobe ? sources.userDebugInfo : nil
+    for path in sources.machine.filesToList(matching: parts.count >= 3 ? parts[1] : "*") {
+      for name in sources.machine.userFunctions(in: path) ?? [] where wildcardMatch(function, name) {
+        write("\(provider.name):\(path):\(name)\n")
+        for parameter in debugInfo?.parameterDeclarations(of: name, in: path) ?? [] { write("    \(parameter)\n") }
+      }
+    }
+  }
 }
