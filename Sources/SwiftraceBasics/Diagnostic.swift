@@ -52,6 +52,14 @@ public final class DiagnosticEngine {
     if !duplicate { diagnostics.append(diagnostic) }
   }
 
+  public func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+    error(message.id, message.text, at: range, notes: notes)
+  }
+
+  public func warning(_ message: DiagnosticMessage, at range: SourceRange) {
+    warning(message.id, message.text, at: range)
+  }
+
   public func error(_ id: DiagnosticID, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
     report(Diagnostic(.error, id: id, message, at: range, notes: notes))
   }

@@ -113,3 +113,16 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   // runtime
   case runtimeHelperError = "runtime.helperError"
 }
+
+/// A diagnostic's identity and words. Each stage makes its messages in one catalog file
+/// (Syntax/SyntaxMessages.swift, ...), as swift-syntax keeps its parser's messages: call sites name
+/// a message, so the words of an error are found and changed in one place.
+public struct DiagnosticMessage: Sendable {
+  public let id: DiagnosticID
+  public let text: String
+
+  public init(_ id: DiagnosticID, _ text: String) {
+    self.id = id
+    self.text = text
+  }
+}

@@ -108,7 +108,7 @@ public struct Lexer {
     position = min(position, bytes.count)  // a `\` as the last byte stepped past the end
     if position == start { return nil }
     if inQuotes {
-      diagnostics.error(.lexUnterminatedString, "unterminated string in attach point",
+      diagnostics.error(.unterminatedStringInAttachPoint,
                         at: SourceRange(start: start, end: position))
     }
     return Token(.attachPoint, SourceRange(start: start, end: position))
@@ -194,7 +194,7 @@ public struct Lexer {
         while position < bytes.count && isIdentContinue(bytes[position]) { position += 1 }
         return make(.variable)
       }
-      diagnostics.error(.lexExpectedVariableName, "expected a variable name after '$'", at: make(.invalid).range)
+      diagnostics.error(.expectedVariableName, at: make(.invalid).range)
       return make(.invalid)
     case UInt8(ascii: "@"):
       while position < bytes.count && isIdentContinue(bytes[position]) { position += 1 }
@@ -213,7 +213,7 @@ public struct Lexer {
       // Consume a whole UTF-8 scalar so the error points at one character.
       while position < bytes.count && (bytes[position] & 0xC0) == 0x80 { position += 1 }
       let bad = source.slice(SourceRange(start: start, end: position))
-      diagnostics.error(.lexInvalidCharacter, "invalid character '\(bad)'", at: make(.invalid).range)
+      diagnostics.error(.invalidCharacter(bad), at: make(.invalid).range)
       return make(.invalid)
     }
   }
@@ -231,7 +231,7 @@ public struct Lexer {
     }
     position = min(position, bytes.count)
     let range = SourceRange(start: start, end: position)
-    diagnostics.error(.lexUnterminatedString, "unterminated string literal", at: range)
+    diagnostics.error(.unterminatedString, at: range)
     return Token(.string, range)
   }
 
@@ -251,7 +251,7 @@ public struct Lexer {
           position += 1
         }
         if position >= bytes.count {
-          diagnostics.error(.lexUnterminatedComment, "unterminated '/*' comment",
+          diagnostics.error(.unterminatedComment,
                             at: SourceRange(start: start, end: start + 2))
         } else {
           position += 2

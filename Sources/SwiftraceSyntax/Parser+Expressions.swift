@@ -27,7 +27,7 @@ extension Parser {
     defer { operators -= chain }
     while let op = binaryOperator(token.kind), op.precedence >= minPrecedence, continuesExpression(op) {
       guard operators < Parser.maxOperators else {
-        abandon(.parseTooLong, "expression too long: more than \(Parser.maxOperators) operators in one expression")
+        abandon(.tooLong(operators: Parser.maxOperators))
         return lhs
       }
       operators += 1
@@ -119,7 +119,7 @@ extension Parser {
       let operand = parseUnary()
       return Expr(id: ids.make(), kind: .dereference(operand), range: .to(start, operand.range))
     case .amp:
-      error(.parseUnsupported, "address-of is not supported yet", at: token.range)
+      error(.addressOfUnsupported, at: token.range)
       advance()
       return parseUnary()
     default:
@@ -133,8 +133,7 @@ extension Parser {
   func checkIncrementTarget(_ e: Expr) {
     switch e.kind {
     case .map, .variable: break
-    default: error(.parseInvalidIncrementTarget, "only maps and scratch variables can be incremented or decremented",
-                   at: e.range)
+    default: error(.invalidIncrementTarget, at: e.range)
     }
   }
 
@@ -169,8 +168,7 @@ extension Parser {
         let arrow = at(.arrow)
         advance()
         guard at(.identifier) || isKeywordToken else {
-          error(.parseExpectedFieldName, "expected a field name after \(arrow ? "'->'" : "'.'"), found \(describe(token))",
-                at: token.range)
+          error(.expectedFieldName(after: arrow ? "'->'" : "'.'", found: describe(token)), at: token.range)
           return e
         }
         let name = text(token)
@@ -205,7 +203,7 @@ extension Parser {
     case .positional:
       advance()
       let n = Int(text(t).dropFirst()) ?? 0
-      if n == 0 { error(.parseInvalidPositional, "positional parameters start at $1", at: t.range) }
+      if n == 0 { error(.positionalStartsAtOne, at: t.range) }
       return Expr(id: ids.make(), kind: .positional(n), range: t.range)
     case .positionalCount:
       advance()
@@ -261,7 +259,7 @@ extension Parser {
       items[0].range = .to(t.range, end)
       return items[0]
     default:
-      error(.parseExpectedExpression, "expected an expression, found \(describe(t))", at: t.range)
+      error(.expectedExpression(found: describe(t)), at: t.range)
       // Do not consume a closer: the enclosing rule needs it to recover.
       switch t.kind {
       case .rbrace, .rparen, .rbracket, .semicolon, .gt, .endOfFile, .slash: break
@@ -285,7 +283,7 @@ extension Parser {
         expect(.comma, "after the type in offsetof")
         let field = at(.identifier) ? text(token) : ""
         if field.isEmpty {
-          error(.parseExpectedFieldName, "expected a field name in offsetof, found \(describe(token))", at: token.range)
+          error(.expectedOffsetofField(found: describe(token)), at: token.range)
         } else {
           advance()
         }
@@ -297,7 +295,7 @@ extension Parser {
       enclosures.removeLast()
       kind = .call(name: "sizeof", args: [operand])
     } else {
-      error(.parseExpectedType, "offsetof needs a struct type, as in offsetof(struct task_struct, pid)", at: token.range)
+      error(.offsetofNeedsStruct, at: token.range)
       kind = .integer(0)
     }
     let end = token.range
@@ -388,7 +386,7 @@ extension Parser {
       var overflow = false
       for _ in 0..<max(0, exponent) where !overflow { (value, overflow) = value.multipliedReportingOverflow(by: 10) }
       if overflow || exponent > 19 {
-        error(.parseInvalidInteger, "integer literal '\(text(t))' does not fit in 64 bits", at: t.range)
+        error(.integerTooLarge(text(t)), at: t.range)
         return 0
       }
       return value
@@ -403,9 +401,7 @@ extension Parser {
     }
     guard let value = UInt64(s, radix: radix) else {
       let valid = s.allSatisfy { $0.isHexDigit } && !s.isEmpty
-      error(.parseInvalidInteger,
-            valid ? "integer literal '\(text(t))' does not fit in 64 bits" : "invalid integer literal '\(text(t))'",
-            at: t.range)
+      error(valid ? .integerTooLarge(text(t)) : .invalidInteger(text(t)), at: t.range)
       return 0
     }
     return value
@@ -439,7 +435,7 @@ extension Parser {
           i += 1
         }
         if let v = UInt8(digits, radix: 16) { bytes.append(v) } else {
-          error(.parseInvalidEscape, "'\\x' needs hexadecimal digits",
+          error(.hexEscapeWithoutDigits,
                 at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
         }
       case UInt8(ascii: "0")...UInt8(ascii: "7"):
@@ -450,7 +446,7 @@ extension Parser {
         }
         bytes.append(UInt8(truncatingIfNeeded: Int(digits, radix: 8) ?? 0))
       default:
-        error(.parseInvalidEscape, "unknown escape sequence '\\\(Character(UnicodeScalar(e)))'",
+        error(.unknownEscape(Character(UnicodeScalar(e))),
               at: SourceRange(start: t.range.start + i - 2, end: t.range.start + i))
       }
     }

@@ -49,17 +49,17 @@ public final class Parser {
 
   func at(_ kind: Token.Kind) -> Bool { token.kind == kind }
 
-  func error(_ id: DiagnosticID, _ message: String, at range: SourceRange) {
+  func error(_ message: DiagnosticMessage, at range: SourceRange) {
     guard !panicking && !abandoned else { return }
     panicking = true
-    diagnostics.error(id, message, at: range)
+    diagnostics.error(message, at: range)
   }
 
   /// Enters one more level of nesting, or, past the limit, reports it and skips the rest of the
   /// input. Every caller that got true calls `leave()`.
   func enter() -> Bool {
     guard nesting < Parser.maxNesting else {
-      abandon(.parseTooDeep, "nested too deeply: more than \(Parser.maxNesting) levels of expressions or blocks")
+      abandon(.tooDeep(levels: Parser.maxNesting))
       return false
     }
     nesting += 1
@@ -68,10 +68,10 @@ public final class Parser {
 
   /// Past one of the parser's bounds: one error here, and the rest of the input is skipped (the
   /// passes after the parser could not hold a deeper tree).
-  func abandon(_ id: DiagnosticID, _ message: String) {
+  func abandon(_ message: DiagnosticMessage) {
     if !abandoned {
       panicking = false
-      error(id, message, at: token.range)
+      error(message, at: token.range)
       abandoned = true
     }
     while !at(.endOfFile) { advance() }
@@ -86,7 +86,7 @@ public final class Parser {
       advance()
       return true
     }
-    error(.parseExpected, "expected \(kind) \(context), found \(describe(token))", at: token.range)
+    error(.expected("\(kind)", context, found: describe(token)), at: token.range)
     return false
   }
 
@@ -123,7 +123,7 @@ public final class Parser {
     panicking = false
     guard let first = lexer.nextAttachPoint() else {
       advance()
-      error(.parseExpectedProbe, "expected a probe, found \(describe(token))", at: token.range)
+      error(.expectedProbe(found: describe(token)), at: token.range)
       skipToTopLevelBlockEnd()
       return nil
     }
@@ -132,7 +132,7 @@ public final class Parser {
     while at(.comma) {
       guard let next = lexer.nextAttachPoint() else {
         advance()
-        error(.parseExpectedProbe, "expected an attach point after ','", at: token.range)
+        error(.expectedAttachPointAfterComma, at: token.range)
         break
       }
       points.append(AttachPoint(text: text(next), range: next.range))
@@ -154,8 +154,7 @@ public final class Parser {
     case .lbrace: (style, closer) = (.braces, .rbrace)
     case .lt: (style, closer) = (.angles, .gt)
     default:
-      error(.parseExpectedBlock, "expected '{' or '<' to start the probe's block, found \(describe(token))",
-            at: token.range)
+      error(.expectedBlock(found: describe(token)), at: token.range)
       skipToTopLevelBlockEnd()
       return nil
     }
@@ -166,7 +165,7 @@ public final class Parser {
     enclosures.removeLast()
     let end = token.range
     if !at(closer) {
-      error(.parseExpected, "expected \(closer) to end the probe's block, found \(describe(token))", at: token.range)
+      error(.expectedBlockEnd("\(closer)", found: describe(token)), at: token.range)
     }
     // The closer is consumed by leaving `token` behind: the next probe starts in attach-point mode.
     let body = Block(statements: statements, range: .to(open, end))
@@ -207,7 +206,7 @@ public final class Parser {
       if at(.semicolon) {
         advance()
       } else if !at(closer) && !at(.endOfFile) {
-        error(.parseExpectedSemicolon, "expected ';' after statement, found \(describe(token))", at: token.range)
+        error(.expectedSemicolon(found: describe(token)), at: token.range)
         recover(to: closer)
       }
       if token.range.start == before && !at(closer) && !at(.endOfFile) { advance() }
@@ -256,7 +255,7 @@ public final class Parser {
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
     case .keyword(.else):
-      error(.parseElseWithoutIf, "'else' without a matching 'if'", at: token.range)
+      error(.elseWithoutIf, at: token.range)
       advance()
       return nil
     default:
@@ -273,7 +272,7 @@ public final class Parser {
     switch target.kind {
     case .map, .variable: break
     default:
-      error(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to", at: target.range)
+      error(.invalidAssignmentTarget, at: target.range)
     }
     advance()
     let value = parseExpression()
@@ -321,7 +320,7 @@ public final class Parser {
     advance()
     expect(.lparen, "after 'for'")
     guard at(.variable) else {
-      error(.parseExpectedVariable, "expected a scratch variable such as '$i' after 'for ('", at: token.range)
+      error(.expectedLoopVariable, at: token.range)
       while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
       if at(.lbrace) { _ = parseBraceBlock() }
       return nil

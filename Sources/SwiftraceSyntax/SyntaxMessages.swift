@@ -1,0 +1,59 @@
+import SwiftraceBasics
+
+/// The words of every lexer and parser diagnostic, in one place: the lexer and the parser name
+/// these, and write none of their own.
+extension DiagnosticMessage {
+  // MARK: Lexer
+
+  static let unterminatedStringInAttachPoint = Self(.lexUnterminatedString, "unterminated string in attach point")
+  static let unterminatedString = Self(.lexUnterminatedString, "unterminated string literal")
+  static let unterminatedComment = Self(.lexUnterminatedComment, "unterminated '/*' comment")
+  static let expectedVariableName = Self(.lexExpectedVariableName, "expected a variable name after '$'")
+  static func invalidCharacter(_ character: String) -> Self { Self(.lexInvalidCharacter, "invalid character '\(character)'") }
+
+  // MARK: Parser
+
+  static func expected(_ what: String, _ context: String, found: String) -> Self {
+    Self(.parseExpected, "expected \(what) \(context), found \(found)")
+  }
+  static func expectedBlockEnd(_ closer: String, found: String) -> Self {
+    Self(.parseExpected, "expected \(closer) to end the probe's block, found \(found)")
+  }
+  static func expectedProbe(found: String) -> Self { Self(.parseExpectedProbe, "expected a probe, found \(found)") }
+  static let expectedAttachPointAfterComma = Self(.parseExpectedProbe, "expected an attach point after ','")
+  static func expectedBlock(found: String) -> Self {
+    Self(.parseExpectedBlock, "expected '{' or '<' to start the probe's block, found \(found)")
+  }
+  static func expectedSemicolon(found: String) -> Self {
+    Self(.parseExpectedSemicolon, "expected ';' after statement, found \(found)")
+  }
+  static func tooDeep(levels: Int) -> Self {
+    Self(.parseTooDeep, "nested too deeply: more than \(levels) levels of expressions or blocks")
+  }
+  static func tooLong(operators: Int) -> Self {
+    Self(.parseTooLong, "expression too long: more than \(operators) operators in one expression")
+  }
+  static let elseWithoutIf = Self(.parseElseWithoutIf, "'else' without a matching 'if'")
+  static let invalidAssignmentTarget = Self(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to")
+  static let invalidIncrementTarget = Self(.parseInvalidIncrementTarget,
+                                           "only maps and scratch variables can be incremented or decremented")
+  static let expectedLoopVariable = Self(.parseExpectedVariable, "expected a scratch variable such as '$i' after 'for ('")
+  static let addressOfUnsupported = Self(.parseUnsupported, "address-of is not supported yet")
+  static func expectedFieldName(after accessor: String, found: String) -> Self {
+    Self(.parseExpectedFieldName, "expected a field name after \(accessor), found \(found)")
+  }
+  static func expectedOffsetofField(found: String) -> Self {
+    Self(.parseExpectedFieldName, "expected a field name in offsetof, found \(found)")
+  }
+  static let offsetofNeedsStruct = Self(.parseExpectedType, "offsetof needs a struct type, as in offsetof(struct task_struct, pid)")
+  static let positionalStartsAtOne = Self(.parseInvalidPositional, "positional parameters start at $1")
+  static func expectedExpression(found: String) -> Self { Self(.parseExpectedExpression, "expected an expression, found \(found)") }
+  static func integerTooLarge(_ literal: String) -> Self {
+    Self(.parseInvalidInteger, "integer literal '\(literal)' does not fit in 64 bits")
+  }
+  static func invalidInteger(_ literal: String) -> Self { Self(.parseInvalidInteger, "invalid integer literal '\(literal)'") }
+  static let hexEscapeWithoutDigits = Self(.parseInvalidEscape, "'\\x' needs hexadecimal digits")
+  static func unknownEscape(_ character: Character) -> Self {
+    Self(.parseInvalidEscape, "unknown escape sequence '\\\(character)'")
+  }
+}
