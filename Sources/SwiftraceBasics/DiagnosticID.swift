@@ -117,7 +117,7 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
 /// A diagnostic's identity and words. Each stage makes its messages in one catalog file
 /// (Syntax/SyntaxMessages.swift, ...), as swift-syntax keeps its parser's messages: call sites name
 /// a message, so the words of an error are found and changed in one place.
-public struct DiagnosticMessage: Sendable {
+public struct DiagnosticMessage: Error, Sendable {
   public let id: DiagnosticID
   public let text: String
 

@@ -95,9 +95,6 @@ public enum ProbeKind: Hashable, Sendable {
   /// arg0..argN are the context's 8-byte slots (BTF-typed programs), not registers.
   public var argumentsInContext: Bool { rules.argumentsInContext }
 
-  /// Kernel functions whose return probes can deadlock the machine; bpftrace refuses them too.
-  public static var bannedKretprobes: Set<String> { KprobeRules.bannedReturnProbes }
-
   /// `add` for `uprobe:bin:add` and `uprobe:bin:add+8`; nil for an address or another kind.
   public var userFunctionName: String? { (rules as? UprobeRules)?.functionName }
 

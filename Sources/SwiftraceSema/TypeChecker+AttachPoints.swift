@@ -12,18 +12,13 @@ extension TypeChecker {
       for var point in decl.attachPoints {
         guard let text = substitutingPositionals(in: point.text, at: point.range) else { continue }
         point.text = text
-        if case .success(.kretprobe(let f)) = ProbeKind.parse(text), ProbeKind.bannedKretprobes.contains(f) {
-          // bpftrace's words, which scripts look for.
-          diagnostics.error(.semaBannedProbe, "kretprobe:\(f) can't be used as it might lock up your system.", at: point.range)
-          continue
-        }
         switch ProbeKind.parse(point.text) {
         case .failure(let e):
-          diagnostics.error(.semaInvalidAttachPoint, e.message, at: point.range)
+          diagnostics.error(.invalidAttachPoint(e.message), at: point.range)
         case .success(let kind):
           switch kind.rules.expand(in: probeSources) {
           case .failure(let problem):
-            diagnostics.error(problem.id, problem.message, at: point.range)
+            diagnostics.error(problem, at: point.range)
           case .success(let matches):
             if matches.isEmpty { unmatched.append((kind.rules.noMatchMessage(point.text, in: probeSources), point.range)) }
             for match in matches {
@@ -38,17 +33,15 @@ extension TypeChecker {
     // A program left with nothing to attach to is an error.
     for (message, range) in unmatched {
       if probes.isEmpty {
-        diagnostics.error(.semaNoMatch, message, at: range)
+        diagnostics.error(.noMatch(message), at: range)
       } else {
-        diagnostics.warning(.semaNoMatch, message + "; skipped", at: range)
+        diagnostics.warning(.noMatchSkipped(message), at: range)
       }
     }
     // An iterator runs once, when it is read, and the trace ends: nothing else may be waiting.
     if let first = probes.first(where: { if case .iterator = $0.kind { return true } else { return false } }) {
       for p in probes where p.index != first.index && p.kind != .begin && p.kind != .end {
-        diagnostics.error(.semaIteratorNotAlone,
-                          "an iter probe runs once over the kernel's objects and ends the trace: only BEGIN and END may join it",
-                          at: p.attachPoint.range)
+        diagnostics.error(.iteratorNotAlone, at: p.attachPoint.range)
       }
     }
     return probes
@@ -66,7 +59,7 @@ extension TypeChecker {
   func checkedProbe(_ kind: ProbeKind, decl: ProbeDecl, point: AttachPoint, index: Int) -> CheckedProbe? {
     switch kind.rules.context(in: probeSources) {
     case .failure(let problem):
-      diagnostics.error(problem.id, problem.message, at: point.range)
+      diagnostics.error(problem, at: point.range)
       return nil
     case .success(let context):
       return CheckedProbe(kind: kind, decl: decl, attachPoint: point, index: index, tracepointFormat: context.format,
@@ -89,7 +82,7 @@ extension TypeChecker {
         continue
       }
       guard n <= options.positionalParameters.count else {
-        diagnostics.error(.semaPositionalMissing, "the attach point uses $\(n), but only \(options.positionalParameters.count) positional parameter\(options.positionalParameters.count == 1 ? " was" : "s were") given", at: range)
+        diagnostics.error(.positionalMissing(n, given: options.positionalParameters.count), at: range)
         return nil
       }
       result += options.positionalParameters[n - 1]

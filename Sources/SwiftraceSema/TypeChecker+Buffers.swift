@@ -7,7 +7,7 @@ extension TypeChecker {
   /// size (bpftrace 0.17 reads past the end of `comm` when asked for more).
   func checkBuf(args: [Expr], _ e: Expr) -> SType? {
     guard args.count == 1 || args.count == 2 else {
-      error(.semaArity, "buf() takes one or two arguments: \(Function.buf.signature)", at: e.range)
+      error(.bufArity, at: e.range)
       return nil
     }
     guard let source = check(args[0]) else { return nil }
@@ -21,23 +21,21 @@ extension TypeChecker {
       capacity = source.byteSize  // the array's bytes, as they are in memory
     case _ where source.isIntegerLike:
       guard args.count == 2 else {
-        error(.semaArity, "buf() of a pointer needs a length: \(Function.buf.signature)", at: e.range)
+        error(.bufNeedsLength, at: e.range)
         return nil
       }
     default:
-      error(.semaArgumentType, "buf() reads from a pointer or a string, not \(source)", at: args[0].range)
+      error(.bufSource(source), at: args[0].range)
       return nil
     }
     if args.count == 2 {
       guard let lt = check(args[1]), lt.isInteger else {
-        error(.semaArgumentType, "the length given to buf() must be an integer", at: args[1].range)
+        error(.lengthNotInteger(.buf), at: args[1].range)
         return nil
       }
       if case .integer(let n) = args[1].kind {
         if n > UInt64(options.stringLength) {
-          warning(.semaBufferLength,
-                  "buf() length \(n) is longer than BPFTRACE_STRLEN; it is shortened to \(options.stringLength) bytes",
-                  at: args[1].range)
+          warning(.bufShortened(n, to: options.stringLength), at: args[1].range)
         }
         capacity = min(capacity, Int(min(n, UInt64(options.stringLength))))
       } else {

@@ -16,9 +16,7 @@ extension TypeChecker {
       return .integer(signed: v <= UInt64(Int64.max))
     case .string(let s):
       if s.rawByteCount >= options.stringLength, !["printf", "system", "cat"].contains(enclosingCall ?? "") {
-        error(.semaStringTooLong,
-              "string is too long (over \(options.stringLength) bytes, BPFTRACE_STRLEN; longer strings only in printf, system and cat)",
-              at: e.range)
+        error(.stringTooLong(limit: options.stringLength), at: e.range)
         return nil
       }
       return .string(size: s.rawByteCount + 1)
@@ -27,8 +25,7 @@ extension TypeChecker {
     case .positional(let n):
       let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : "0"
       if parseIntegerParameter(value) == nil {
-        error(.semaPositionalNotInteger,
-              "positional parameter $\(n) is \"\(value)\", not a number; use str($\(n)) for its text", at: e.range)
+        error(.positionalNotInteger(n, value), at: e.range)
         return nil
       }
       return .int64
@@ -37,7 +34,7 @@ extension TypeChecker {
     case .variable(let name):
       if let t = scope[name] { return t }
       let hint = closestName(to: name, in: scope.keys).map { "; did you mean '\($0)'?" } ?? ""
-      error(.semaUndefinedVariable, "variable '\(name)' is used before it is assigned\(hint)", at: e.range)
+      error(.undefinedVariable(name, hint: hint), at: e.range)
       return nil
     case .map(let name, let keys):
       return checkMapRead(name, keys: keys, e)
@@ -46,7 +43,7 @@ extension TypeChecker {
     case .unary(let op, let operand):
       guard let t = check(operand) else { return nil }
       guard t.isInteger else {
-        error(.semaOperandType, "'\(op.rawValue)' needs an integer operand, not \(t)", at: operand.range)
+        error(.operandNotInteger(op.rawValue, t), at: operand.range)
         return nil
       }
       return t.widened  // as C promotes: -(uint8)1 is not 255
@@ -55,12 +52,12 @@ extension TypeChecker {
       guard let l, let r else { return nil }
       if op == .shiftLeft || op == .shiftRight, let n = compileTimeInteger(rhs), n < 0 || n > 63 {
         // BPF would shift by the count modulo 64: `1 << 100` would be 2^36.
-        error(.semaShiftCount, "a shift of \(n) bits: the count must be from 0 to 63", at: rhs.range)
+        error(.shiftCount(n), at: rhs.range)
         return nil
       }
       if l.isString || r.isString, op == .equal || op == .notEqual {
         guard l.isString && r.isString else {
-          error(.semaOperandType, "cannot compare \(l) with \(r)", at: e.range)
+          error(.cannotCompare(l, r), at: e.range)
           return nil
         }
         return .uint64
@@ -68,15 +65,14 @@ extension TypeChecker {
       if l.isBuffer && r.isBuffer, op == .equal || op == .notEqual { return .uint64 }  // length and bytes
       if l.isArray || r.isArray, op == .equal || op == .notEqual {
         guard l == r else {
-          error(.semaOperandType, "cannot compare \(l) with \(r): arrays compare with arrays of the same type",
-                at: e.range)
+          error(.cannotCompareArrays(l, r), at: e.range)
           return nil
         }
         return .uint64
       }
       if l.isPointer || r.isPointer, l.isIntegerLike, r.isIntegerLike { return pointerArithmetic(op, l, r, e) }
       for (t, side) in [(l, lhs), (r, rhs)] where !t.isInteger {
-        error(.semaOperandType, "'\(op.spelling)' needs integer operands, but this is \(t)", at: side.range)
+        error(.operandsNotInteger(op.spelling, t), at: side.range)
         return nil
       }
       return .integer(signed: l.isSigned && r.isSigned)
@@ -85,7 +81,7 @@ extension TypeChecker {
       for item in items {
         guard let t = check(item).flatMap({ stored($0, at: item.range) }) else { return nil }
         guard t.isStorable, !t.isAggregation else {
-          error(.semaTupleElement, "a tuple cannot hold \(t)", at: item.range)
+          error(.tupleElement(t), at: item.range)
           return nil
         }
         elements.append(t)
@@ -94,25 +90,24 @@ extension TypeChecker {
     case .tupleIndex(let base, let index):
       guard let t = check(base) else { return nil }
       guard case .tuple(let elements) = t else {
-        error(.semaNotATuple, "'.\(index)' needs a tuple, but this is \(t)", at: base.range)
+        error(.notATuple(index, t), at: base.range)
         return nil
       }
       guard index < elements.count else {
-        error(.semaTupleIndex, "tuple index \(index) is out of range for \(t) (it has \(elements.count) elements)",
-              at: e.range)
+        error(.tupleIndex(index, t, count: elements.count), at: e.range)
         return nil
       }
       return elements[index]
     case .ternary(let condition, let then, let otherwise):
       let c = check(condition), a = check(then, asStatement: asStatement), b = check(otherwise, asStatement: asStatement)
       if let c, !c.isIntegerLike {
-        error(.semaConditionNotInteger, "a condition must be an integer, not \(c)", at: condition.range)
+        error(.conditionNotInteger("a", c), at: condition.range)
       }
       // `c ? printf("a") : printf("b");` as a statement: an if/else (bpftrace accepts it).
       if asStatement, a == SType.none, b == SType.none { return SType.none }
       guard let a, let b else { return nil }
       guard a.isStorable, case .same(let t) = unify(a.widened, b.widened), t.isIntegerLike || t.isString || t == .probe || t.isTuple else {
-        error(.semaTernaryTypes, "the branches of '?:' have different types: \(a) and \(b)", at: e.range)
+        error(.ternaryTypes(a, b), at: e.range)
         return nil
       }
       return t
@@ -129,7 +124,7 @@ extension TypeChecker {
     case .cast(let type, let operand):
       guard let t = check(operand) else { return nil }
       guard t.isIntegerLike else {
-        error(.semaCastOperand, "cannot cast \(t) to \(type)", at: operand.range)
+        error(.cannotCast(t, to: type), at: operand.range)
         return nil
       }
       return .integer(signed: type.signed, bits: type.bits)
@@ -161,32 +156,28 @@ extension TypeChecker {
       let candidates = Builtin.allCases.map(\.rawValue)
       let hint = closestName(to: name, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
       if Function(rawValue: name) != nil {
-        error(.semaMissingCallParentheses, "'\(name)' is a function; call it as \(name)(...)", at: e.range)
+        error(.missingCallParentheses(name), at: e.range)
       } else {
-        error(.semaUnknownIdentifier, "unknown identifier '\(name)'\(hint)", at: e.range)
+        error(.unknownIdentifier(name, hint: hint), at: e.range)
       }
       return nil
     }
     let kind = current.kind
     guard checkPlacement(builtin.placement, name: name, at: e.range) else { return nil }
     if mapLoopDepth > 0, [.args, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5, .retval].contains(builtin) {
-      error(.semaContextInMapLoop, "'\(name)' cannot be used inside 'for (... : @map)'; copy it to a variable before the loop",
-            at: e.range)
+      error(.contextInMapLoop(name), at: e.range)
       return nil
     }
     switch builtin {
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       guard kind.hasRegisterArguments else {
-        error(.semaBuiltinUnavailable, "'\(name)' is only available in kprobe, uprobe, usdt and rawtracepoint probes, not in \(kind.name)",
-              at: e.range)
+        error(.noRegisterArguments(name, in: kind.name), at: e.range)
         return nil
       }
       if case .usdt(let site) = kind {
         let index = builtin.argumentIndex!
         guard index < site.arguments.count else {
-          error(.semaUsdtArgument,
-                "\(kind.name) has \(site.arguments.count) argument\(site.arguments.count == 1 ? "" : "s"); '\(name)' does not exist",
-                at: e.range)
+          error(.usdtArgument(kind.name, has: site.arguments.count, name), at: e.range)
           return nil
         }
         return .integer(signed: site.arguments[index].signed)
@@ -209,20 +200,17 @@ extension TypeChecker {
       break  // Builtin.placement
     case .retval:
       guard kind.hasReturnValue else {
-        error(.semaBuiltinUnavailable, "'retval' is only available in kretprobe, uretprobe and kretfunc probes, not in \(kind.name)",
-              at: e.range)
+        error(.noReturnValue(in: kind.name), at: e.range)
         return nil
       }
       if let type = current.returnType { return valueType(of: type, space: .kernel, at: e.range) }
     case .args:
       if case .uprobe(let path, let function) = kind, current.rawArguments == nil {
-        error(.semaNoDebugInfo,
-              "'args' in a uprobe needs the function's debug information (DWARF), and '\(path)' has none for '\(function)': build it with -g or install its debug package, or use arg0..arg5",
-              at: e.range)
+        error(.uprobeArgsNeedDebugInfo(path, function), at: e.range)
         return nil
       }
       guard current.tracepointFormat != nil || current.rawArguments != nil else {
-        error(.semaBuiltinUnavailable, "'args' is only available in tracepoint, raw tracepoint, kfunc and uprobe probes, not in \(kind.name)", at: e.range)
+        error(.noArgs(in: kind.name), at: e.range)
         return nil
       }
     case .curtask:
@@ -242,7 +230,7 @@ extension TypeChecker {
       return .symbol(.userSymbol)
     case .cpid:
       guard options.hasChildCommand else {
-        error(.semaCpidWithoutCommand, "'cpid' needs a child command: run with -c CMD", at: e.range)
+        error(.cpidWithoutCommand, at: e.range)
         return nil
       }
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
@@ -260,18 +248,18 @@ extension TypeChecker {
       guard let argument = raw.first(where: { $0.name == name && !name.isEmpty }) else {
         let hint = closestName(to: name, in: raw.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
         let unnamed = raw.allSatisfy { $0.name.isEmpty } ? " (its arguments have no names in BTF: use arg0..arg\(raw.count - 1))" : ""
-        error(.semaUnknownField, "\(current.name) has no argument '\(name)'\(hint)\(unnamed)", at: e.range)
+        error(.unknownArgument(current.name, name, hint: hint + unnamed), at: e.range)
         return nil
       }
       if case .uprobe = current.kind {
         // In registers: the first six integer or pointer parameters, as the x86-64 ABI passes them.
         let index = raw.firstIndex { $0.name == name }!
         if case .record = argument.type {
-          error(.semaArgumentByValue, "'\(name)' is a struct passed by value, which args cannot read", at: e.range)
+          error(.argumentByValue(name), at: e.range)
           return nil
         }
         if index >= 6 {
-          error(.semaArgumentOnStack, "'\(name)' is parameter \(index + 1); args reads the first six, which registers carry", at: e.range)
+          error(.argumentOnStack(name, position: index + 1), at: e.range)
           return nil
         }
         return valueType(of: argument.type, space: .user, at: e.range)
@@ -283,7 +271,7 @@ extension TypeChecker {
     }
     guard let field = format.field(named: name) else {
       let hint = closestName(to: name, in: format.fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
-      error(.semaUnknownField, "tracepoint \(current.name) has no field '\(name)'\(hint)", at: e.range)
+      error(.unknownTracepointField(current.name, name, hint: hint), at: e.range)
       return nil
     }
     return tracepointFieldType(field, at: e.range)
@@ -297,13 +285,11 @@ extension TypeChecker {
     guard let info = maps[name] else {
       if name == mapBeingAssigned { return .int64 }  // its type comes from this assignment: an integer
       let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
-      error(.semaUndefinedMap, "map '\(name)' is read but never assigned\(hint)", at: e.range)
+      error(.undefinedMap(name, hint: hint), at: e.range)
       return nil
     }
     if info.valueType.isAggregation {
-      error(.semaAggregationRead,
-            "map '\(name)' holds \(info.valueType); reading it in a probe is not supported yet (it prints at exit)",
-            at: e.range)
+      error(.aggregationRead(name, holds: info.valueType), at: e.range)
       return nil
     }
     return info.valueType
@@ -318,19 +304,18 @@ extension TypeChecker {
                 valueRange: target.range)
       let t = maps[name]?.valueType ?? .int64
       guard t.isIntegerLike else {
-        error(.semaIncrementNotInteger, "'++' and '--' need an integer map, but '\(name)' holds \(t)", at: target.range)
+        error(.incrementNotInteger("map", name, holds: t), at: target.range)
         return nil
       }
       types[target.id] = t
       return t
     case .variable(let name):
       guard let t = scope[name] else {
-        error(.semaUndefinedVariable, "variable '\(name)' is used before it is assigned", at: target.range)
+        error(.undefinedVariable(name, hint: ""), at: target.range)
         return nil
       }
       guard t.isIntegerLike else {
-        error(.semaIncrementNotInteger, "'++' and '--' need an integer variable, but '\(name)' holds \(t)",
-              at: target.range)
+        error(.incrementNotInteger("variable", name, holds: t), at: target.range)
         return nil
       }
       types[target.id] = t
@@ -348,18 +333,18 @@ extension TypeChecker {
     defer { enclosingCall = outerCall }
     guard let f = Function(rawValue: name) else {
       let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
-      error(.semaUnknownFunction, "unknown function '\(name)'\(hint)", at: e.range)
+      error(.unknownFunction(name, hint: hint), at: e.range)
       args.forEach { check($0) }
       return nil
     }
     callees[e.id] = f
     // What every function's declaration says, checked here once.
     if f.role == .statement && !asStatement {
-      error(.semaNotAValue, f.notAValueMessage, at: e.range)
+      error(.notAValue(f), at: e.range)
       return nil
     }
     if let reason = f.unsafeReason, !options.unsafe {
-      error(.semaUnsafe, "\(name)() \(reason) and is refused without --unsafe", at: e.range)
+      error(.unsafe(name, reason), at: e.range)
     }
     guard checkPlacement(f.placement, name: name, at: e.range) else { return nil }
     if case .typed(let kinds, let result) = f.rule { return checkTypedCall(f, kinds, returns: result, args: args, e) }
@@ -371,7 +356,7 @@ extension TypeChecker {
       return SType.none
     case .unwatch:
       guard args.count == 1, let t = check(args[0]), t.isIntegerLike else {
-        error(.semaArity, "unwatch() takes the address a watchpoint watches: \(Function.unwatch.signature)", at: e.range)
+        error(.unwatchArity, at: e.range)
         return nil
       }
       registerAction(.unwatch, for: e)
@@ -379,52 +364,52 @@ extension TypeChecker {
     case .debugf:
       // bpf_trace_printk: the kernel formats it into the trace pipe (/sys/kernel/tracing/trace).
       guard (1...4).contains(args.count), case .string = args[0].kind else {
-        error(.semaArity, "debugf() takes a format literal and up to three arguments: \(Function.debugf.signature)", at: e.range)
+        error(.debugfArity, at: e.range)
         return nil
       }
       types[args[0].id] = check(args[0])
       for arg in args.dropFirst() {
         guard let t = check(arg) else { return nil }
         guard t.isIntegerLike || t.isString else {
-          error(.semaArgumentType, "debugf() prints integers and strings, not \(t)", at: arg.range)
+          error(.debugfArgument(t), at: arg.range)
           return nil
         }
       }
       return SType.none
     case .signal, .override:
       guard args.count == 1 else {
-        error(.semaArity, "\(name)() takes one argument: \(f.signature)", at: e.range)
+        error(.takesOneArgument(f), at: e.range)
         return nil
       }
       if f == .override {
         if let t = check(args[0]), !t.isInteger {
-          error(.semaArgumentType, "override() expects an integer return value, not \(t)", at: args[0].range)
+          error(.overrideValue(t), at: args[0].range)
         }
         return SType.none
       }
       if case .string(let text) = args[0].kind {
         guard let number = SignalNames.number(of: text) else {
-          error(.semaUnknownSignal, "signal(): unknown signal '\(text)'", at: args[0].range)
+          error(.unknownSignal(text), at: args[0].range)
           return nil
         }
         types[args[0].id] = .string(size: text.rawByteCount + 1)
         constants[e.id] = UInt64(number)
       } else if case .integer(let n) = args[0].kind {
         guard (1...64).contains(n) else {
-          error(.semaUnknownSignal, "signal(): \(n) is not a signal number (1 to 64)", at: args[0].range)
+          error(.notASignalNumber(n), at: args[0].range)
           return nil
         }
         types[args[0].id] = .int64
         constants[e.id] = n
       } else if let t = check(args[0]), !t.isInteger {
-        error(.semaArgumentType, "signal() expects a signal name or number, not \(t)", at: args[0].range)
+        error(.signalArgument(t), at: args[0].range)
       }
       return SType.none
     case .cat, .system:
       checkPrintf(args: args, e, kind: f == .cat ? .cat : .system)
       return SType.none
     case .exit:
-      if !args.isEmpty { error(.semaArity, "exit() takes no arguments", at: e.range) }
+      if !args.isEmpty { error(.exitArity, at: e.range) }
       return SType.none
     case .print, .clear, .zero, .delete:
       checkMapFunction(f, args: args, e)
@@ -437,7 +422,7 @@ extension TypeChecker {
     case .kptr, .uptr:
       // Which memory a pointer reads: the kernel's or the process's, whatever the probe suggests.
       guard args.count == 1 else {
-        error(.semaArity, "\(name)() takes one argument: \(f.signature)", at: e.range)
+        error(.takesOneArgument(f), at: e.range)
         return nil
       }
       guard let t = check(args[0]) else { return nil }
@@ -446,7 +431,7 @@ extension TypeChecker {
       case .pointer(let target, _): return .pointer(target, space: space)
       case .integer: return .pointer(.integer(bytes: 8, signed: true), space: space)  // as bpftrace: an int64 *
       default:
-        error(.semaArgumentType, "\(name)() expects a pointer or an address, not \(t)", at: args[0].range)
+        error(.expectsAddress(f, not: t), at: args[0].range)
         return nil
       }
     case .buf:
@@ -456,11 +441,11 @@ extension TypeChecker {
     case .path:
       // bpf_d_path: the kernel allows it only in fentry/fexit programs (of some functions).
       guard args.count == 1 else {
-        error(.semaArity, "path() takes one argument: \(f.signature)", at: e.range)
+        error(.takesOneArgument(f), at: e.range)
         return nil
       }
       guard let t = check(args[0]), t.isPointer else {
-        error(.semaArgumentType, "path() expects a struct path pointer", at: args[0].range)
+        error(.pathArgument, at: args[0].range)
         return nil
       }
       return .string(size: options.stringLength)
@@ -468,37 +453,36 @@ extension TypeChecker {
       return checkSizeofExpression(args, e)
     case .strcontains:
       guard args.count == 2 else {
-        error(.semaArity, "strcontains() takes two arguments: \(f.signature)", at: e.range)
+        error(.strcontainsArity, at: e.range)
         return nil
       }
       for arg in args {
         if let t = check(arg), !t.isString {
-          error(.semaArgumentType, "strcontains() searches strings, not \(t)", at: arg.range)
+          error(.strcontainsArgument(t), at: arg.range)
           return nil
         }
       }
       return .uint64
     case .strncmp:
       guard args.count == 3 else {
-        error(.semaArity, "strncmp() takes three arguments: \(f.signature)", at: e.range)
+        error(.strncmpArity, at: e.range)
         return nil
       }
       for arg in args.prefix(2) {
         if let t = check(arg), !t.isString {
-          error(.semaArgumentType, "strncmp() compares strings, not \(t)", at: arg.range)
+          error(.strncmpArgument(t), at: arg.range)
           return nil
         }
       }
       guard let n = compileTimeInteger(args[2]), n >= 0 else {
-        error(.semaArgumentType, "the length given to strncmp() must be an integer literal", at: args[2].range)
+        error(.strncmpLength, at: args[2].range)
         return nil
       }
       types[args[2].id] = .int64
       constants[args[2].id] = UInt64(n)
       return .uint64
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
-      error(.semaAggregationNotAssigned, "\(name)() can only be assigned to a map, as in '@x = \(name)(...)'",
-            at: e.range)
+      error(.aggregationAsValue(name), at: e.range)
       return nil
     }
   }
@@ -509,7 +493,7 @@ extension TypeChecker {
     for (arg, kind) in zip(args, kinds) {
       guard let t = check(arg) else { return nil }
       guard kind.accepts(t) else {
-        error(.semaArgumentType, "\(f.rawValue)() expects \(kind.description), not \(t)", at: arg.range)
+        error(.expects(f, kind, not: t), at: arg.range)
         return nil
       }
     }
@@ -519,9 +503,7 @@ extension TypeChecker {
   /// Whether ARGS are as many as ALLOWED; an error with the signature if not.
   func checkArity(_ f: Function, _ allowed: ClosedRange<Int>, args: [Expr], _ e: Expr) -> Bool {
     guard allowed.contains(args.count) else {
-      let count = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
-      error(.semaArity, "\(f.rawValue)() takes \(count) argument\(allowed.upperBound == 1 ? "" : "s"): \(f.signature)",
-            at: e.range)
+      error(.arity(f, allowed), at: e.range)
       return false
     }
     return true
@@ -535,11 +517,11 @@ extension TypeChecker {
       return true
     case .only(let providers, let why):
       if providers.contains(kind.provider) { return true }
-      error(.semaBuiltinUnavailable, "\(why), not in \(kind.name)", at: range)
+      error(.placedOnly(why, notIn: kind.name), at: range)
       return false
     case .notIn(let providers, let why):
       if !providers.contains(kind.provider) { return true }
-      error(.semaBuiltinUnavailable, "\(name)() in \(kind.name) \(why)", at: range)
+      error(.placedNotIn(name, kind.name, why), at: range)
       return false
     }
   }

@@ -7,17 +7,15 @@ import SwiftraceSyntax
 extension TypeChecker {
   func checkIteratorPrintf(_ format: PrintfFormat, argumentTypes: [SType], arguments: [Expr], at range: SourceRange) {
     for conversion in format.conversions where !"diuxXcsp".contains(conversion.specifier) || conversion.length.hasPrefix("h") {
-      error(.semaIteratorPrintf,
-            "printf in an iter probe is formatted by the kernel (bpf_seq_printf), which has no %\(conversion.length)\(conversion.specifier); use d, i, u, x, X, c, s or p",
-            at: range)
+      error(.iteratorConversion("\(conversion.length)\(conversion.specifier)"), at: range)
       return
     }
     for (t, arg) in zip(argumentTypes, arguments) where !(t.isIntegerLike && !t.isSymbol) && !t.isString {
-      error(.semaIteratorPrintf, "printf in an iter probe prints integers and strings, not \(t)", at: arg.range)
+      error(.iteratorArgument(t), at: arg.range)
     }
     // The kernel takes at most 12 values (MAX_BPRINTF_VARARGS).
     if arguments.count > 12 {
-      error(.semaIteratorPrintf, "printf in an iter probe takes at most 12 arguments (the kernel's limit)", at: range)
+      error(.iteratorTooManyArguments, at: range)
     }
   }
 }

@@ -8,7 +8,7 @@ extension TypeChecker {
     switch f {
     case .print:
       guard (1...3).contains(args.count) else {
-        error(.semaArity, "print() takes one to three arguments: \(f.signature)", at: e.range)
+        error(.printArity, at: e.range)
         return
       }
       if case .map(let name, let keys) = args[0].kind, keys.isEmpty {
@@ -17,25 +17,25 @@ extension TypeChecker {
         for extra in args.dropFirst() {
           guard let t = check(extra) else { return }
           if !t.isInteger {
-            error(.semaArgumentType, "print()'s top and divisor must be integers, not \(t)", at: extra.range)
+            error(.printTopDivisor(t), at: extra.range)
           }
         }
         registerAction(.printMap(name), for: e)
         return
       }
       guard args.count == 1 else {
-        error(.semaArity, "print() of a value takes no top or divisor; they apply to whole maps", at: e.range)
+        error(.printValueExtras, at: e.range)
         return
       }
       guard let t = check(args[0]).flatMap({ stored($0, at: args[0].range) }) else { return }
       guard t.isStorable, !t.isAggregation else {
-        error(.semaArgumentType, "print() cannot print \(t)", at: args[0].range)
+        error(.cannotPrint(t), at: args[0].range)
         return
       }
       registerAction(.printValue(t.widened), for: e)
     case .clear, .zero:
       guard args.count == 1, case .map(let name, let keys) = args[0].kind, keys.isEmpty else {
-        error(.semaArgumentType, "\(f.rawValue)() takes a whole map: \(f.signature)", at: args.first?.range ?? e.range)
+        error(.takesWholeMap(f), at: args.first?.range ?? e.range)
         return
       }
       guard let info = assignedMap(name, at: args[0].range) else { return }
@@ -54,22 +54,20 @@ extension TypeChecker {
   /// `delete(@m[key])`, `delete(@m, key)` (newer bpftrace) and `delete(@scalar)`.
   func checkDelete(_ args: [Expr], _ e: Expr) {
     guard let target = args.first, case .map(let name, var keys) = target.kind else {
-      error(.semaArgumentType, "delete() takes a map element: \(Function.delete.signature)",
-            at: args.first?.range ?? e.range)
+      error(.deleteTakesElement, at: args.first?.range ?? e.range)
       return
     }
     if args.count == 2, keys.isEmpty {
       keys = [args[1]]
     } else if args.count != 1 {
-      error(.semaArity, "delete() takes one map element: \(Function.delete.signature)", at: e.range)
+      error(.deleteArity, at: e.range)
       return
     }
     let keyTypes = checkKeys(keys, of: name)
     recordMap(name, keys: keyTypes, value: nil, at: target.range, valueRange: target.range)
     guard let info = assignedMap(name, at: target.range) else { return }
     if info.valueType.isHistogram {
-      error(.semaDeleteHistogram, "delete() cannot remove one key of the histogram '\(name)'; use clear(\(name))",
-            at: target.range)
+      error(.deleteHistogramKey(name), at: target.range)
     }
     types[target.id] = info.valueType
   }
@@ -78,7 +76,7 @@ extension TypeChecker {
   func assignedMap(_ name: String, at range: SourceRange) -> MapInfo? {
     if let info = maps[name] { return info }
     let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
-    error(.semaUndefinedMap, "map '\(name)' is used but never assigned\(hint)", at: range)
+    error(.unassignedMap(name, hint: hint), at: range)
     return nil
   }
 

@@ -19,7 +19,7 @@ extension TypeChecker {
       if let elementType = arrayElementType(element) { return .array(elementType, count: count) }
       return .pointer(element, space: space)
     case .void, .unsupported:
-      error(.semaUnreadableType, "values of type \(c) cannot be read", at: range)
+      error(.unreadableType(c), at: range)
       return nil
     }
   }
@@ -35,20 +35,19 @@ extension TypeChecker {
       (record, space) = (r, u)
     case .record(let r, let u):
       if arrow {
-        error(.semaArrowOnRecord, "'->' needs a pointer, but this is \(baseType); use '.'", at: base.range)
+        error(.arrowOnRecord(baseType), at: base.range)
         return nil
       }
       (record, space) = (r, u)
     default:
-      error(.semaFieldAccess, "'\(arrow ? "->" : ".")\(name)' needs a struct or a pointer to one, not \(baseType)",
-            at: base.range)
+      error(.fieldAccess(arrow ? "->" : ".", name, on: baseType), at: base.range)
       return nil
     }
     guard let catalog = kernelTypes else { return nil }
     let fields = catalog.fields(of: record)
     guard let field = fields.first(where: { $0.name == name }) else {
       let hint = closestName(to: name, in: fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
-      error(.semaUnknownField, "\(record) has no field '\(name)'\(hint)", at: e.range)
+      error(.unknownField(record, name, hint: hint), at: e.range)
       return nil
     }
     memberFields[e.id] = field
@@ -61,9 +60,7 @@ extension TypeChecker {
     switch t {
     case .record(let r, _):
       guard r.size <= Self.largestStructValue else {
-        error(.semaStructTooLarge,
-              "\(r) is \(r.size) bytes, too large to copy as a value (at most \(Self.largestStructValue): BPF's stack has 512); read its fields instead",
-              at: range)
+        error(.structTooLarge(r, bytes: r.size, limit: Self.largestStructValue), at: range)
         return nil
       }
       return .structValue(structLayout(r))
@@ -101,7 +98,7 @@ extension TypeChecker {
   func checkDereference(_ operand: Expr, _ e: Expr) -> SType? {
     guard let t = check(operand) else { return nil }
     guard case .pointer(let target, let space) = t else {
-      error(.semaDereference, "'*' needs a pointer, not \(t)", at: operand.range)
+      error(.dereference(t), at: operand.range)
       return nil
     }
     return valueType(of: target, space: space, at: e.range)
@@ -122,21 +119,21 @@ extension TypeChecker {
     guard let t = check(base), let i = check(index) else { return nil }
     if case .array(let element, let count) = t {
       guard i.isInteger else {
-        error(.semaIndex, "an index must be an integer, not \(i)", at: index.range)
+        error(.indexNotInteger(i), at: index.range)
         return nil
       }
       if case .integer(let n) = index.kind, n >= UInt64(count) {
-        error(.semaIndexOutOfBounds, "the index \(n) is out of bounds for array of size \(count)", at: index.range)
+        error(.indexOutOfBounds(n, size: count), at: index.range)
         return nil
       }
       return element
     }
     guard case .pointer(let target, let space) = t else {
-      error(.semaIndex, "'[...]' needs a pointer or an array, not \(t)", at: base.range)
+      error(.notIndexable(t), at: base.range)
       return nil
     }
     guard i.isInteger else {
-      error(.semaIndex, "an index must be an integer, not \(i)", at: index.range)
+      error(.indexNotInteger(i), at: index.range)
       return nil
     }
     return valueType(of: target, space: space, at: e.range)
@@ -145,7 +142,7 @@ extension TypeChecker {
   func checkPointerCast(_ pointee: TypeName, depth: Int, _ operand: Expr, _ e: Expr) -> SType? {
     guard let t = check(operand) else { return nil }
     guard t.isIntegerLike else {
-      error(.semaCastOperand, "cannot cast \(t) to a pointer", at: operand.range)
+      error(.cannotCastToPointer(t), at: operand.range)
       return nil
     }
     var c: CType
@@ -166,13 +163,12 @@ extension TypeChecker {
   func lookupRecord(_ name: String, isUnion: Bool, at range: SourceRange) -> RecordRef? {
     let kind = isUnion ? "union" : "struct"
     guard let catalog = kernelTypes else {
-      error(.semaNoKernelTypes, "\(kind) \(name) is unknown: kernel BTF (/sys/kernel/btf/vmlinux) is not available",
-            at: range)
+      error(.noKernelTypes(kind, name), at: range)
       return nil
     }
     guard let record = catalog.record(named: name, isUnion: isUnion) else {
       let hint = closestName(to: name, in: catalog.recordNames()).map { "; did you mean '\(kind) \($0)'?" } ?? ""
-      error(.semaUnknownType, "unknown \(kind) '\(name)'\(hint)", at: range)
+      error(.unknownType(kind, name, hint: hint), at: range)
       return nil
     }
     return record
@@ -182,11 +178,11 @@ extension TypeChecker {
   func checkTypeQuery(_ type: TypeName, field: String?, _ e: Expr) -> SType? {
     switch type {
     case .void:
-      error(.semaOffsetofType, "void has no size", at: e.range)
+      error(.voidHasNoSize, at: e.range)
       return nil
     case .integer(let t):
       guard field == nil else {
-        error(.semaOffsetofType, "offsetof needs a struct or union, not \(t)", at: e.range)
+        error(.offsetofNeedsRecord(t), at: e.range)
         return nil
       }
       constants[e.id] = UInt64(t.bits / 8)
@@ -199,7 +195,7 @@ extension TypeChecker {
       guard let f = kernelTypes?.fields(of: record).first(where: { $0.name == field }) else {
         let names = kernelTypes?.fields(of: record).map(\.name) ?? []
         let hint = closestName(to: field, in: names).map { "; did you mean '\($0)'?" } ?? ""
-        error(.semaUnknownField, "\(record) has no field '\(field)'\(hint)", at: e.range)
+        error(.unknownField(record, field, hint: hint), at: e.range)
         return nil
       }
       constants[e.id] = UInt64(f.offset)
@@ -220,7 +216,7 @@ extension TypeChecker {
     case .array, .structValue, .tuple: constants[e.id] = UInt64(t.byteSize)
     case .record(let r, _): constants[e.id] = UInt64(r.size)
     case .none, .tracepointArgs:
-      error(.semaSizeof, "sizeof cannot measure \(t)", at: args[0].range)
+      error(.sizeofCannotMeasure(t), at: args[0].range)
       return nil
     default: constants[e.id] = UInt64(t.storageSize)
     }
@@ -235,7 +231,7 @@ extension TypeChecker {
     case (.subtract, .pointer, .pointer): return .int64
     default:
       if op.isComparison || op.isLogical { return .uint64 }
-      error(.semaOperandType, "'\(op.spelling)' cannot be applied to \(l) and \(r)", at: e.range)
+      error(.operatorOperands(op.spelling, l, r), at: e.range)
       return nil
     }
   }

@@ -7,7 +7,7 @@ extension TypeChecker {
   func checkPrintf(args: [Expr], _ e: Expr, kind: PrintfInfo.Kind = .printf) {
     let name = kind.rawValue
     guard let first = args.first, case .string(let text) = first.kind else {
-      error(.semaPrintfFormat, "\(name)() needs a string literal as its first argument", at: args.first?.range ?? e.range)
+      error(.formatNotLiteral(name), at: args.first?.range ?? e.range)
       args.forEach { check($0) }
       return
     }
@@ -17,22 +17,18 @@ extension TypeChecker {
     let format: PrintfFormat
     switch PrintfFormat.parse(text) {
     case .failure(let err):
-      error(.semaPrintfFormat, "\(name): invalid conversion '\(err.spec)'", at: first.range)
+      error(.invalidConversion(name, err.spec), at: first.range)
       return
     case .success(let f):
       format = f
     }
     let conversions = format.conversions
     if let wide = conversions.first(where: { max($0.width ?? 0, $0.precision ?? 0) > PrintfFormat.widestField }) {
-      error(.semaPrintfFormat,
-            "\(name): a field of \(max(wide.width ?? 0, wide.precision ?? 0)) characters is more than \(PrintfFormat.widestField)",
-            at: first.range)
+      error(.fieldTooWide(name, max(wide.width ?? 0, wide.precision ?? 0)), at: first.range)
       return
     }
     if conversions.count != rest.count {
-      error(.semaPrintfArity,
-            "\(name): the format has \(conversions.count) conversion\(conversions.count == 1 ? "" : "s") but \(rest.count) argument\(rest.count == 1 ? " was" : "s were") given",
-            at: e.range)
+      error(.printfArity(name, conversions: conversions.count, arguments: rest.count), at: e.range)
       return
     }
     var resolved: [SType] = []
@@ -41,8 +37,7 @@ extension TypeChecker {
       let ok = conv.expectsBuffer ? t.isBuffer : conv.expectsString ? t.printsAsText : t.isIntegerLike
       if !ok {
         let wanted = conv.expectsBuffer ? "a buffer (from buf())" : conv.expectsString ? "a string" : "an integer"
-        error(.semaPrintfArgumentType,
-              "\(name): %\(conv.specifier)\(conv.bufferStyle) expects \(wanted), but argument \(i + 2) is \(t)",
+        error(.printfArgumentType(name, "\(conv.specifier)\(conv.bufferStyle)", expects: wanted, argument: i + 2, is: t),
               at: rest[i].range)
         return
       }

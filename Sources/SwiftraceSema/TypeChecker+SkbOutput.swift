@@ -7,25 +7,25 @@ import SwiftraceSyntax
 extension TypeChecker {
   func checkSkbOutput(args: [Expr], _ e: Expr) -> SType? {
     guard args.count == 4 else {
-      error(.semaArity, "skboutput() takes four arguments: \(Function.skboutput.signature)", at: e.range)
+      error(.skboutputArity, at: e.range)
       return nil
     }
     guard case .string(let path) = args[0].kind, !path.isEmpty else {
-      error(.semaArgumentType, "skboutput() writes to a file named by a string literal", at: args[0].range)
+      error(.skboutputFile, at: args[0].range)
       return nil
     }
     types[args[0].id] = .string(size: path.rawByteCount + 1)
     guard let skb = check(args[1]) else { return nil }
     guard case .pointer(.record(let record), _) = skb, record.name == "sk_buff" else {
-      error(.semaArgumentType, "skboutput() copies a packet from a struct sk_buff *, not \(skb)", at: args[1].range)
+      error(.skboutputPacket(skb), at: args[1].range)
       return nil
     }
     if let length = check(args[2]), !length.isInteger {
-      error(.semaArgumentType, "the length given to skboutput() must be an integer", at: args[2].range)
+      error(.lengthNotInteger(.skboutput), at: args[2].range)
     }
     guard let offsetType = check(args[3]), offsetType.isInteger, let offset = compileTimeInteger(args[3]),
           offset >= 0, offset < 65536 else {
-      error(.semaArgumentType, "the offset given to skboutput() must be a constant from 0 to 65535", at: args[3].range)
+      error(.skboutputOffset, at: args[3].range)
       return nil
     }
     if skbOutputIDs[e.id] == nil {

@@ -20,7 +20,7 @@ extension TypeChecker {
 
   func checkStr(args: [Expr], _ e: Expr) -> SType? {
     guard args.count == 1 || args.count == 2 else {
-      error(.semaArity, "str() takes one or two arguments: \(Function.str.signature)", at: e.range)
+      error(.strArity, at: e.range)
       return nil
     }
     if let text = positionalText(args[0]) {
@@ -31,18 +31,18 @@ extension TypeChecker {
     }
     guard let t = check(args[0]) else { return nil }
     if args.count == 2, let n = compileTimeInteger(args[1]), n < 0 {
-      error(.semaArgumentType, "the length given to str() must not be negative (it is \(n))", at: args[1].range)
+      error(.negativeLength(.str, n), at: args[1].range)
       return nil
     }
     if t.isString { return t }
     guard t.isIntegerLike else {
-      error(.semaArgumentType, "str() expects a pointer or a string, not \(t)", at: args[0].range)
+      error(.strSource(t), at: args[0].range)
       return nil
     }
     var size = options.stringLength
     if args.count == 2 {
       guard let lt = check(args[1]), lt.isInteger else {
-        error(.semaArgumentType, "the length given to str() must be an integer", at: args[1].range)
+        error(.lengthNotInteger(.str), at: args[1].range)
         return nil
       }
       if case .integer(let n) = args[1].kind { size = Int(min(n + 1, UInt64(options.stringLength))) }

@@ -27,7 +27,7 @@ extension TypeChecker {
     func integerArgument(_ arg: Expr) -> SType? {
       guard let t = check(arg) else { return nil }
       guard t.isIntegerLike else {
-        error(.semaArgumentType, "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
+        error(.expectsInteger(f, not: t), at: arg.range)
         return nil
       }
       return t
@@ -64,7 +64,7 @@ extension TypeChecker {
     case .kaddr:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
       guard let address = options.machine.kernelSymbolAddress(name) else {
-        error(.semaUnknownSymbol, "kaddr(): Failed to resolve kernel symbol '\(name)': no such symbol in /proc/kallsyms", at: args[0].range)
+        error(.unknownKernelSymbol(name), at: args[0].range)
         return nil
       }
       constants[e.id] = address
@@ -72,13 +72,12 @@ extension TypeChecker {
     case .reg:
       guard arity(1...1), let name = stringLiteral(args[0], of: f) else { return nil }
       guard current.kind.hasRegisters else {
-        error(.semaBuiltinUnavailable, "reg() reads the registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(current.kind.name)",
-              at: e.range)
+        error(.noRegisters(in: current.kind.name), at: e.range)
         return nil
       }
       guard let index = Registers.names.firstIndex(of: name) else {
         let hint = closestName(to: name, in: Registers.names).map { "; did you mean '\($0)'?" } ?? ""
-        error(.semaUnknownRegister, "reg(): unknown register '\(name)'\(hint)", at: args[0].range)
+        error(.unknownRegister(name, hint: hint), at: args[0].range)
         return nil
       }
       constants[e.id] = UInt64(index * 8)
@@ -86,7 +85,7 @@ extension TypeChecker {
     case .cgroupid:
       guard arity(1...1), let path = stringLiteral(args[0], of: f) else { return nil }
       guard let id = options.machine.cgroupID(path) else {
-        error(.semaUnknownCgroup, "cgroupid(): '\(path)' is not a cgroup directory", at: args[0].range)
+        error(.notACgroup(path), at: args[0].range)
         return nil
       }
       constants[e.id] = id
@@ -94,7 +93,7 @@ extension TypeChecker {
     case .macaddr:
       guard arity(1...1), let t = check(args[0]) else { return nil }
       guard t.isPointer || t.isInteger || t == .string(size: 6) else {
-        error(.semaArgumentType, "macaddr() needs a pointer or 6 bytes, not \(t)", at: args[0].range)
+        error(.macaddrArgument(t), at: args[0].range)
         return nil
       }
       return .symbol(.macAddress)
@@ -109,14 +108,13 @@ extension TypeChecker {
         return nil  // Function.uaddr.placement keeps it to these
       }
       guard let symbol = options.machine.userDataSymbol(name, function: function, in: binary) else {
-        error(.semaUnknownSymbol, "uaddr(): no data symbol named '\(name)' in \(binary)", at: args[0].range)
+        error(.unknownDataSymbol(name, in: binary), at: args[0].range)
         return nil
       }
       if symbol.positionIndependent {
         // Loaded at a random base: the probe's own address, known here and at run time, gives it.
         guard let anchor = probeAddress ?? symbol.functionAddress else {
-          error(.semaBuiltinUnavailable,
-                "uaddr() in a position-independent binary needs a uprobe at a function's entry or a usdt probe", at: e.range)
+          error(.uaddrNeedsAnchor, at: e.range)
           return nil
         }
         relativeAddresses[e.id] = Int64(bitPattern: symbol.address &- anchor)
@@ -129,7 +127,7 @@ extension TypeChecker {
       // Resolved when compiling, as in bpftrace: the address's bytes in network order.
       guard arity(1...1), let text = stringLiteral(args[0], of: f) else { return nil }
       guard let bytes = InetAddress.parse(text) else {
-        error(.semaArgumentType, "pton(): '\(text)' is not an IPv4 or IPv6 address", at: args[0].range)
+        error(.notAnAddress(text), at: args[0].range)
         return nil
       }
       byteConstants[e.id] = bytes
@@ -142,8 +140,7 @@ extension TypeChecker {
       case .integer, .string(size: 4), .string(size: 16), .array(.integer(_, 8), 4), .array(.integer(_, 8), 16):
         return .symbol(.inetAddress)
       default:
-        error(.semaArgumentType, "ntop() expects an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), not \(t)",
-              at: args[args.count - 1].range)
+        error(.ntopArgument(t), at: args[args.count - 1].range)
         return nil
       }
     case .kstack, .ustack:
@@ -158,7 +155,7 @@ extension TypeChecker {
   /// `kstack(perf)`, `kstack(10)`, `ustack(bpftrace, 5)`: a mode, a frame limit, or both.
   func checkStackFunction(_ f: Function, args: [Expr], _ e: Expr) -> SType? {
     if mapLoopDepth > 0 {
-      error(.semaContextInMapLoop, "'\(f.rawValue)' cannot be used inside 'for (... : @map)'", at: e.range)
+      error(.stackInMapLoop(f), at: e.range)
       return nil
     }
     var mode = StackFormat.Mode.bpftrace, limit = 127
@@ -169,14 +166,12 @@ extension TypeChecker {
         limit = Int(n)
         types[arg.id] = .int64
       } else {
-        error(.semaArgumentType,
-              "\(f.rawValue)() takes a mode (bpftrace, perf or raw) and a frame limit from 1 to 1024: \(f.signature)",
-              at: arg.range)
+        error(.stackArgument(f), at: arg.range)
         return nil
       }
     }
     if args.count > 2 {
-      error(.semaArity, "\(f.rawValue)() takes at most two arguments: \(f.signature)", at: e.range)
+      error(.stackArity(f), at: e.range)
       return nil
     }
     let format = StackFormat(mode: mode, limit: limit)
@@ -190,7 +185,7 @@ extension TypeChecker {
       return text
     }
     guard case .string(let text) = arg.kind else {
-      error(.semaArgumentType, "\(f.rawValue)() needs a string literal here", at: arg.range)
+      error(.needsStringLiteral(f), at: arg.range)
       return nil
     }
     types[arg.id] = .string(size: text.rawByteCount + 1)

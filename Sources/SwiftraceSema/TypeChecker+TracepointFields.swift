@@ -12,7 +12,7 @@ extension TypeChecker {
       let elementBytes = field.size / max(1, count)
       let element = cType(of: field.cType, valueBytes: elementBytes, signed: true)
       guard case .integer = element, [1, 2, 4, 8].contains(elementBytes) else {
-        error(.semaUnreadableType, "field '\(field.name)' is an array of \(element), which cannot be read yet", at: range)
+        error(.unreadableArrayField(field.name, of: element), at: range)
         return nil
       }
       // The format file's size is the truth for the element, whatever the name resolved to.

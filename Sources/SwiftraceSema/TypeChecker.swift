@@ -101,8 +101,8 @@ public final class TypeChecker {
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees)
   }
 
-  func error(_ id: DiagnosticID, _ message: String, at range: SourceRange, notes: [Diagnostic.Note] = []) {
-    if reporting { diagnostics.error(id, message, at: range, notes: notes) }
+  func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
+    if reporting { diagnostics.error(message, at: range, notes: notes) }
   }
 
   /// The offsets BPF follows from a `vm_area_struct` to its file's inode and device.
@@ -120,8 +120,8 @@ public final class TypeChecker {
                      inodeSuperBlock: sb, superBlockDevice: dev)
   }
 
-  func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange) {
-    if reporting { diagnostics.warning(id, message, at: range) }
+  func warning(_ message: DiagnosticMessage, at range: SourceRange) {
+    if reporting { diagnostics.warning(message, at: range) }
   }
 
   func checkProbe(_ probe: CheckedProbe) {
@@ -129,7 +129,7 @@ public final class TypeChecker {
     scope = [:]
     if let predicate = probe.decl.predicate {
       if let t = check(predicate), !t.isIntegerLike {
-        error(.semaPredicateNotInteger, "a predicate must be an integer, not \(t)", at: predicate.range)
+        error(.predicateNotInteger(t), at: predicate.range)
       }
     }
     check(probe.decl.body)
@@ -146,7 +146,7 @@ public final class TypeChecker {
     switch stmt.kind {
     case .expression(let e):
       if case .call(let name, _) = e.kind, let f = Function(rawValue: name), f.isAggregation {
-        error(.semaAggregationNotAssigned, "\(name)() must be assigned to a map, as in '@x = \(name)(...)'", at: e.range)
+        error(.aggregationAsStatement(name), at: e.range)
         return
       }
       _ = check(e, asStatement: true)
@@ -154,13 +154,13 @@ public final class TypeChecker {
       checkAssignment(target: target, op: op, value: value, range: stmt.range)
     case .ifElse(let condition, let then, let elseBlock):
       if let t = check(condition), !t.isIntegerLike {
-        error(.semaConditionNotInteger, "an if condition must be an integer, not \(t)", at: condition.range)
+        error(.conditionNotInteger("an if", t), at: condition.range)
       }
       check(then)
       if let elseBlock { check(elseBlock) }
     case .whileLoop(let condition, let body):
       if let t = check(condition), !t.isIntegerLike {
-        error(.semaConditionNotInteger, "a while condition must be an integer, not \(t)", at: condition.range)
+        error(.conditionNotInteger("a while", t), at: condition.range)
       }
       loopDepth += 1
       check(body)
@@ -168,12 +168,11 @@ public final class TypeChecker {
     case .forRange(let variable, let start, let end, let body):
       for bound in [start, end] {
         if let t = check(bound), !t.isInteger {
-          error(.semaRangeNotInteger, "a range bound must be an integer, not \(t)", at: bound.range)
+          error(.rangeBoundNotInteger(t), at: bound.range)
         }
       }
       if let existing = scope[variable], !existing.isInteger {
-        error(.semaVariableTypeMismatch, "type mismatch for '\(variable)': the loop counts integers but it holds \(existing)",
-              at: stmt.range)
+        error(.loopCounterMismatch(variable, holds: existing), at: stmt.range)
       }
       scope[variable] = .int64
       loopDepth += 1
@@ -187,45 +186,42 @@ public final class TypeChecker {
         constants[count.id] = UInt64(n)
       } else if let n = compileTimeInteger(count) {
         // bpftrace's words, which scripts and harnesses look for.
-        error(.semaUnrollCount, "unroll \(n < 1 ? "minimum value is 1" : "maximum value is 100") (got \(n))",
-              at: count.range)
+        error(.unrollOutOfRange(n), at: count.range)
       } else {
-        error(.semaUnrollCount, "unroll needs an integer literal (or a numeric positional parameter) from 1 to 100",
-              at: count.range)
+        error(.unrollNeedsLiteral, at: count.range)
       }
       check(body)
     case .breakLoop, .continueLoop:
       if loopDepth == 0 {
         let word = { if case .breakLoop = stmt.kind { return "break" } else { return "continue" } }()
-        error(.semaNotInLoop, "'\(word)' can only be used inside a loop", at: stmt.range)
+        error(.notInLoop(word), at: stmt.range)
       }
     case .returnProbe:
       if mapLoopDepth > 0 {
-        error(.semaReturnInMapLoop, "'return' cannot be used inside 'for (... : @map)'; use 'break'", at: stmt.range)
+        error(.returnInMapLoop, at: stmt.range)
       }
     }
   }
 
   func checkForMap(variable: String, map: Expr, body: Block, _ stmt: Stmt) {
     guard case .map(let name, let keys) = map.kind, keys.isEmpty else {
-      error(.semaForMapTarget, "'for (\(variable) : ...)' iterates over a map without keys, as in '@m'", at: map.range)
+      error(.forNeedsWholeMap(variable), at: map.range)
       return
     }
     guard let info = maps[name] else {
       let hint = closestName(to: name, in: maps.keys).map { "; did you mean '\($0)'?" } ?? ""
-      error(.semaUndefinedMap, "map '\(name)' is read but never assigned\(hint)", at: map.range)
+      error(.undefinedMap(name, hint: hint), at: map.range)
       return
     }
     guard !info.isScalar, info.storage == .hash else {
       let why = info.isScalar ? "it has no keys" : "it holds \(info.valueType), kept per CPU"
-      error(.semaForMapTarget, "cannot iterate over '\(name)': \(why)", at: map.range)
+      error(.cannotIterate(name, why: why), at: map.range)
       return
     }
     let key = info.keyTypes.count == 1 ? info.keyTypes[0] : .tuple(info.keyTypes)
     let entry = SType.tuple([key, info.valueType])
     if let existing = scope[variable], existing != entry {
-      error(.semaVariableTypeMismatch, "type mismatch for '\(variable)': it holds \(existing), the entries are \(entry)",
-            at: stmt.range)
+      error(.loopEntryMismatch(variable, holds: existing, entries: entry), at: stmt.range)
     }
     scope[variable] = entry
     types[map.id] = info.valueType
@@ -242,10 +238,10 @@ public final class TypeChecker {
       callees[value.id] = f
       valueType = checkAggregation(f, aggregation, args: args, call: value)
       if op != nil {
-        error(.semaCompoundAggregation, "\(name)() cannot be combined with a compound assignment", at: value.range)
+        error(.compoundAggregation(name), at: value.range)
       }
       guard case .map = target.kind else {
-        error(.semaAggregationNotAssigned, "\(name)() can only be assigned to a map", at: value.range)
+        error(.aggregationOnlyToMap(name), at: value.range)
         return
       }
     } else {
@@ -254,11 +250,11 @@ public final class TypeChecker {
       valueType = check(value).flatMap { stored($0, at: value.range) }
       mapBeingAssigned = nil
       if let t = valueType, !t.isStorable {
-        error(.semaNotStorable, "a value of type \(t) cannot be assigned", at: value.range)
+        error(.notStorable(t), at: value.range)
         return
       }
       if let t = valueType, op != nil, !t.isInteger {
-        error(.semaCompoundNotInteger, "compound assignment needs an integer, not \(t)", at: value.range)
+        error(.compoundNotInteger(t), at: value.range)
         return
       }
     }
@@ -278,16 +274,14 @@ public final class TypeChecker {
     case .map(let name, let keys):
       let keyTypes = checkKeys(keys, of: name)
       if op != nil, let existing = maps[name]?.valueType, !existing.isInteger, !existing.isPointer {
-        error(.semaCompoundNotInteger, "compound assignment needs an integer map, but '\(name)' holds \(existing)",
-              at: target.range)
+        error(.compoundNotIntegerMap(name, holds: existing), at: target.range)
       }
       recordMap(name, keys: keyTypes, value: valueType, at: target.range, valueRange: value.range)
       types[target.id] = maps[name]?.valueType ?? valueType
     case .variable(let name):
       if let existing = scope[name] {
         guard case .same(let merged) = unify(existing, valueType) else {
-          error(.semaVariableTypeMismatch,
-                "type mismatch for '\(name)': assigning \(valueType) to a variable that holds \(existing)", at: value.range)
+          error(.variableTypeMismatch(name, assigning: valueType, holds: existing), at: value.range)
           return
         }
         scope[name] = merged
@@ -304,14 +298,14 @@ public final class TypeChecker {
     let expected = aggregation == .count ? 0 : aggregation == .lhist ? 4 : 1
     guard args.count == expected else {
       let takes = expected == 0 ? "no arguments" : expected == 1 ? "one argument" : "\(expected) arguments"
-      error(.semaArity, "\(f.rawValue)() takes \(takes): \(f.signature)", at: call.range)
+      error(.aggregationArity(f, takes: takes), at: call.range)
       return nil
     }
     var signed = false
     if let arg = args.first {
       guard let t = check(arg) else { return nil }
       guard t.isInteger else {
-        error(.semaArgumentType, "\(f.rawValue)() expects an integer, not \(t)", at: arg.range)
+        error(.expectsInteger(f, not: t), at: arg.range)
         return nil
       }
       signed = t.isSigned
@@ -351,29 +345,29 @@ public final class TypeChecker {
     var bounds: [Int64] = []
     for (arg, what) in zip(args.dropFirst(), ["min", "max", "step"]) {
       guard let value = compileTimeInteger(arg) else {
-        error(.semaArgumentType, "lhist()'s \(what) must be an integer literal", at: arg.range)
+        error(.lhistNeedsLiteral(what), at: arg.range)
         return nil
       }
       types[arg.id] = .int64
       bounds.append(value)
     }
     let (lo, hi, step) = (bounds[0], bounds[1], bounds[2])
-    let problem: String?
+    let problem: DiagnosticMessage?
     if lo < 0 {
-      problem = "lhist()'s min must not be negative (it is \(lo))"
+      problem = .lhistNegativeMin(lo)
     } else if hi <= lo {
-      problem = "lhist()'s min must be less than its max (they are \(lo) and \(hi))"
+      problem = .lhistEmptyRange(lo, hi)
     } else if step < 1 {
-      problem = "lhist()'s step must be at least 1 (it is \(step))"
+      problem = .lhistStepTooSmall(step)
     } else if step > hi - lo {
-      problem = "lhist()'s step \(step) is larger than its range \(lo)..\(hi)"
+      problem = .lhistStepTooLarge(step, lo, hi)
     } else if (hi - lo) / step > 1000 {
-      problem = "lhist() would need \((hi - lo) / step) buckets; at most 1000 are allowed"
+      problem = .lhistTooManyBuckets((hi - lo) / step)
     } else {
       problem = nil
     }
     if let problem {
-      error(.semaLhistBounds, problem, at: call.range)
+      error(problem, at: call.range)
       return nil
     }
     return LinearBuckets(min: lo, max: hi, step: step)
@@ -389,10 +383,10 @@ public final class TypeChecker {
       case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple:
-        error(.semaInvalidKey, "a tuple cannot be a map key; use several keys: @m[a, b]", at: key.range)
+        error(.tupleKey, at: key.range)
         return nil
       default:
-        error(.semaInvalidKey, "a map key must be an integer or a string, not \(t)", at: key.range)
+        error(.invalidKey(t), at: key.range)
         return nil
       }
     }
@@ -413,15 +407,13 @@ public final class TypeChecker {
     let note = [Diagnostic.Note("'\(name)' was first assigned here", at: info.firstAssignment)]
     if let keys {
       if keys.count != info.keyTypes.count {
-        error(.semaMapKeyCount,
-              "map '\(name)' is used with \(keys.count) key\(keys.count == 1 ? "" : "s") here but \(info.keyTypes.count) elsewhere",
-              at: range, notes: note)
+        error(.mapKeyCount(name, here: keys.count, elsewhere: info.keyTypes.count), at: range, notes: note)
         return
       }
       var merged: [SType] = []
       for (a, b) in zip(info.keyTypes, keys) {
         guard case .same(let m) = unify(a, b) else {
-          error(.semaMapKeyType, "map '\(name)' is keyed by \(a) but this key is \(b)", at: range, notes: note)
+          error(.mapKeyType(name, keyedBy: a, key: b), at: range, notes: note)
           return
         }
         merged.append(m)
@@ -433,8 +425,7 @@ public final class TypeChecker {
     }
     if let value {
       guard case .same(let m) = unify(info.valueType, value) else {
-        error(.semaMapValueType, "type mismatch for map '\(name)': assigning \(value) but it holds \(info.valueType)",
-              at: valueRange, notes: note)
+        error(.mapValueType(name, assigning: value, holds: info.valueType), at: valueRange, notes: note)
         return
       }
       if m != info.valueType {

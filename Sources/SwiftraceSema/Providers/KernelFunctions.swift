@@ -35,7 +35,13 @@ struct KprobeRules: ProviderRules {
   /// A pattern stands for the functions in /proc/kallsyms; a name for itself (attaching says when
   /// it does not exist).
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
-    guard isWildcard else { return .success([isReturn ? .kretprobe(function: function) : .kprobe(function: function)]) }
+    guard isWildcard else {
+      if isReturn && Self.bannedReturnProbes.contains(function) {
+        // bpftrace's words, which scripts look for.
+        return .failure(ProbeProblem(.semaBannedProbe, "kretprobe:\(function) can't be used as it might lock up your system."))
+      }
+      return .success([isReturn ? .kretprobe(function: function) : .kprobe(function: function)])
+    }
     let functions = sources.machine.kernelFunctions(matching: function)
     if isReturn { return .success(functions.filter { !Self.bannedReturnProbes.contains($0) }.map { .kretprobe(function: $0) }) }
     return .success(functions.map { .kprobe(function: $0) })

@@ -94,15 +94,8 @@ extension Provider {
   }
 }
 
-/// Why an attach point cannot be used here: an error at the attach point.
-struct ProbeProblem: Error {
-  let id: DiagnosticID
-  let message: String
-  init(_ id: DiagnosticID, _ message: String) {
-    self.id = id
-    self.message = message
-  }
-}
+/// Why an attach point cannot be used here: an error at the attach point, in its provider's words.
+typealias ProbeProblem = DiagnosticMessage
 
 /// What a probe's context offers beyond its kind.
 struct ProbeContext {
