@@ -140,11 +140,42 @@ public enum Function: String, CaseIterable, Sendable {
     case .ksym: return .typed([.integer], returns: .symbol(.kernelSymbol))
     case .strerror: return .typed([.integer], returns: .symbol(.errorName))
     case .cgroup_path: return .typed([.integer], returns: .symbol(.cgroupPath))
-    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
-      .print, .clear, .zero, .delete, .time, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .join, .buf,
-      .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf,
-      .unwatch, .skboutput:
-      return .own
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .own(.aggregation)
+    case .printf: return .own(.printf)
+    case .cat: return .own(.cat)
+    case .system: return .own(.system)
+    case .debugf: return .own(.debugf)
+    case .unwatch: return .own(.unwatch)
+    case .signal: return .own(.signal)
+    case .override: return .own(.override)
+    case .exit: return .own(.exit)
+    case .print: return .own(.print)
+    case .clear: return .own(.clear)
+    case .zero: return .own(.zero)
+    case .delete: return .own(.delete)
+    case .time: return .own(.time)
+    case .join: return .own(.join)
+    case .strftime: return .own(.strftime)
+    case .usym: return .own(.usym)
+    case .kaddr: return .own(.kaddr)
+    case .reg: return .own(.reg)
+    case .cgroupid: return .own(.cgroupid)
+    case .macaddr: return .own(.macaddr)
+    case .uaddr: return .own(.uaddr)
+    case .pton: return .own(.pton)
+    case .ntop: return .own(.ntop)
+    case .bswap: return .own(.bswap)
+    case .kstack: return .own(.kstack)
+    case .ustack: return .own(.ustack)
+    case .str: return .own(.str)
+    case .buf: return .own(.buf)
+    case .kptr: return .own(.kptr)
+    case .uptr: return .own(.uptr)
+    case .path: return .own(.path)
+    case .sizeof: return .own(.sizeof)
+    case .strcontains: return .own(.strcontains)
+    case .strncmp: return .own(.strncmp)
+    case .skboutput: return .own(.skboutput)
     }
   }
 
@@ -303,8 +334,19 @@ extension String {
 public enum CallRule: Sendable {
   /// Exactly these arguments, each checked for its kind; the call's value has this type.
   case typed([ArgumentKind], returns: SType)
-  /// A check of its own in the checker.
-  case own
+  /// A check of its own in the checker (`checkCall` switches over these).
+  case own(OwnCheck)
+}
+
+/// The functions the checker checks with code of their own, on their own so that the checker's
+/// switches list only these: a function with a `.typed` rule appears in none of them.
+public enum OwnCheck: Sendable {
+  case printf, cat, system, debugf, unwatch, signal, override, exit
+  case print, clear, zero, delete
+  case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
+  case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
+  /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
+  case aggregation
 }
 
 /// What a typed argument may be.

@@ -347,10 +347,12 @@ extension TypeChecker {
       error(.unsafe(name, reason), at: e.range)
     }
     guard checkPlacement(f.placement, name: name, at: e.range) else { return nil }
-    if case .typed(let kinds, let result) = f.rule { return checkTypedCall(f, kinds, returns: result, args: args, e) }
-    switch f {
-    case .ksym, .strerror, .cgroup_path:
-      preconditionFailure("checked by the rule its declaration gives")
+    let own: OwnCheck
+    switch f.rule {
+    case .typed(let kinds, let result): return checkTypedCall(f, kinds, returns: result, args: args, e)
+    case .own(let check): own = check
+    }
+    switch own {
     case .printf:
       checkPrintf(args: args, e)
       return SType.none
@@ -406,17 +408,17 @@ extension TypeChecker {
       }
       return SType.none
     case .cat, .system:
-      checkPrintf(args: args, e, kind: f == .cat ? .cat : .system)
+      checkPrintf(args: args, e, kind: own == .cat ? .cat : .system)
       return SType.none
     case .exit:
       if !args.isEmpty { error(.exitArity, at: e.range) }
       return SType.none
     case .print, .clear, .zero, .delete:
-      checkMapFunction(f, args: args, e)
+      checkMapFunction(f, own, args: args, e)
       return SType.none
     case .time, .join, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .reg, .cgroupid, .macaddr, .pton,
       .uaddr:
-      return checkSymbolFunction(f, args: args, e, asStatement: asStatement)
+      return checkSymbolFunction(f, own, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)
     case .kptr, .uptr:
@@ -481,7 +483,7 @@ extension TypeChecker {
       types[args[2].id] = .int64
       constants[args[2].id] = UInt64(n)
       return .uint64
-    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
+    case .aggregation:
       error(.aggregationAsValue(name), at: e.range)
       return nil
     }

@@ -4,8 +4,8 @@ import SwiftraceSyntax
 /// print, clear, zero and delete. All but delete run in userspace, as in bpftrace: the probe sends
 /// an event and the map is read or rewritten when the event is handled.
 extension TypeChecker {
-  func checkMapFunction(_ f: Function, args: [Expr], _ e: Expr) {
-    switch f {
+  func checkMapFunction(_ f: Function, _ own: OwnCheck, args: [Expr], _ e: Expr) {
+    switch own {
     case .print:
       guard (1...3).contains(args.count) else {
         error(.printArity, at: e.range)
@@ -43,10 +43,9 @@ extension TypeChecker {
       registerAction(f == .clear ? .clearMap(name) : .zeroMap(name), for: e)
     case .delete:
       checkDelete(args, e)
-    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
-      .lhist, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat,
-      .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf,
-      .cgroup_path, .unwatch, .skboutput:
+    case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .time, .join, .strftime, .usym, .kaddr,
+      .reg, .cgroupid, .macaddr, .uaddr, .pton, .ntop, .bswap, .kstack, .ustack, .str, .buf, .kptr, .uptr, .path,
+      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation:
       preconditionFailure("\(f)() is not a map function")  // checkCall sends only print, clear, zero and delete
     }
   }

@@ -22,7 +22,7 @@ public enum Registers {
 /// time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack and ustack: values that BPF
 /// keeps as numbers and userspace prints as text (see `SymbolKind`).
 extension TypeChecker {
-  func checkSymbolFunction(_ f: Function, args: [Expr], _ e: Expr, asStatement: Bool) -> SType? {
+  func checkSymbolFunction(_ f: Function, _ own: OwnCheck, args: [Expr], _ e: Expr, asStatement: Bool) -> SType? {
     func arity(_ allowed: ClosedRange<Int>) -> Bool { checkArity(f, allowed, args: args, e) }
     func integerArgument(_ arg: Expr) -> SType? {
       guard let t = check(arg) else { return nil }
@@ -32,7 +32,7 @@ extension TypeChecker {
       }
       return t
     }
-    switch f {
+    switch own {
     case .time:
       guard arity(0...1) else { return nil }
       var format = "%H:%M:%S\n"
@@ -145,9 +145,8 @@ extension TypeChecker {
       }
     case .kstack, .ustack:
       return checkStackFunction(f, args: args, e)
-    case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
-      .lhist, .print, .clear, .zero, .delete, .ksym, .strerror, .buf, .cat, .system, .signal, .override, .kptr, .uptr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput:
+    case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .print, .clear, .zero, .delete, .str,
+      .buf, .kptr, .uptr, .path, .sizeof, .strcontains, .strncmp, .skboutput, .aggregation:
       preconditionFailure("\(f)() is not checked here")  // checkCall sends only the functions above
     }
   }
