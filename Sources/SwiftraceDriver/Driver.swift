@@ -109,16 +109,11 @@ public enum Driver {
       if !options.dumpAll { return 0 }
     }
     if options.dump == .llvm || options.dumpAll {
-      stdout.write(try compilation.lower(checked, facts: .init(startTimeNanoseconds: startTime)))
+      stdout.write(try compilation.lower(checked))
       return 0
     }
 
-    // The child is started (held) before code generation: cpid becomes an immediate.
-    var child: ChildProcess?
-    if let command = configuration.childCommand, !options.dryRun, options.emitELFPath == nil {
-      do { child = try ChildProcess(command: command) } catch { throw .system("\(error)") }
-    }
-    let code = try compilation.emit(checked, facts: .init(childPID: child?.pid, startTimeNanoseconds: startTime))
+    let code = try compilation.emit(checked)
     if let path = options.emitELFPath {
       let fd = try createFile(path)
       let written = code.elf.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -132,7 +127,11 @@ public enum Driver {
 
     var sessionOptions = compilation.sessionOptions
     sessionOptions.dryRun = options.dryRun
-    sessionOptions.child = child
+    sessionOptions.startTimeNanoseconds = startTime
+    // The child is started held: it runs its command once the probes are attached.
+    if let command = configuration.childCommand, !options.dryRun {
+      do { sessionOptions.child = try ChildProcess(command: command) } catch { throw .system("\(error)") }
+    }
     if let path = options.outputPath, !options.dryRun {
       let buffering = sessionOptions.output.buffering
       sessionOptions.output = FileOutput(fd: try createFile(path))

@@ -76,6 +76,15 @@ final class DebugInfo {
     LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
   }
 
+  /// A `u64 name[count]` global variable (BTF puts it in its section's DATASEC).
+  func describeWords(_ global: LLVMValueRef, name: String, count: Int, line: UInt32) {
+    let words = array(of: basic("unsigned long long", 64, 8), count: count, elementBits: 64)
+    let expr = LLVMDIBuilderCreateExpression(m.dib, nil, 0)
+    let gve = LLVMDIBuilderCreateGlobalVariableExpression(
+      m.dib, compileUnit, name, name.utf8.count, "", 0, file, line, words, 0, expr, nil, 64)
+    LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
+  }
+
   /// A `const char name[count]` in a data section: libbpf finds it in the section's BTF.
   func describeBytes(_ global: LLVMValueRef, name: String, count: Int, line: UInt32) {
     let bytes = array(of: basic("char", 8, 6), count: count, elementBits: 8)

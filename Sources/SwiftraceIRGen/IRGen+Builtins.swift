@@ -17,7 +17,7 @@ extension IRGenerator {
     case .nsecs:
       return .integer(callHelper(.ktimeGetNs, []))
     case .elapsed:
-      return .integer(LLVMBuildSub(b, callHelper(.ktimeGetNs, []), m.int(options.startTimeNanoseconds), ""))
+      return .integer(LLVMBuildSub(b, callHelper(.ktimeGetNs, []), runFact(.startTime), ""))
     case .cpu:
       return .integer(LLVMBuildZExt(b, callHelper(.getSmpProcessorId, [], returns: m.i32), m.i64, ""))
     case .comm:  // bpf_get_current_comm fills all 16 bytes
@@ -25,7 +25,7 @@ extension IRGenerator {
       callHelper(.getCurrentComm, [buffer, m.int(16, m.i32)])
       return .buffer(buffer, size: 16)
     case .cpid:
-      return .integer(m.int(options.childPID))
+      return .integer(runFact(.childPID))
     case .cgroup:
       return .integer(callHelper(.getCurrentCgroupId, []))
     case .curtask:
@@ -141,5 +141,24 @@ extension IRGenerator {
       callHelper(.probeReadKernelStr, [bytePointer(buffer), m.int(UInt64(size), m.i32), source])
       return .buffer(bytePointer(buffer), size: size)
     }
+  }
+
+  /// A fact of the run (`ObjectSymbols.runFacts`): a volatile load, as the session writes it after
+  /// loading; the global is declared at its first use.
+  func runFact(_ fact: RunFact) -> LLVMValueRef {
+    if runFacts == nil {
+      let type = m.arrayType(m.i64, RunFact.allCases.count)
+      let global = LLVMAddGlobal(m.module, type, ObjectSymbols.runFacts)!
+      LLVMSetInitializer(global, LLVMConstNull(type))
+      LLVMSetSection(global, ObjectSymbols.runFactsSection)
+      LLVMSetAlignment(global, 8)
+      di.describeWords(global, name: ObjectSymbols.runFacts, count: RunFact.allCases.count, line: 1)
+      runFacts = global
+    }
+    let word = LLVMBuildBitCast(m.builder, offset(runFacts!, 8 * fact.rawValue), LLVMPointerType(m.i64, 0), "")
+    let load = LLVMBuildLoad2(m.builder, m.i64, word, "")!
+    LLVMSetVolatile(load, 1)
+    LLVMSetAlignment(load, 8)
+    return load
   }
 }

@@ -30,10 +30,6 @@ public struct HelperErrorSite: Sendable {
 }
 
 public struct IRGenOptions: Sendable {
-  /// The child's pid for `cpid`; it is known before compiling, so it becomes an immediate.
-  public var childPID: UInt64 = 0
-  /// CLOCK_MONOTONIC when swiftrace started, for `elapsed`; also an immediate.
-  public var startTimeNanoseconds: UInt64 = 0
   public var optimize = true
   public var maxMapEntries = 4096
   public var ringBufferBytes = 1 << 20
@@ -57,6 +53,8 @@ public final class IRGenerator {
   var lostEvents: LLVMValueRef!
   var failedUpdates: LLVMValueRef!
   var stopped: LLVMValueRef!
+  /// `ObjectSymbols.runFacts`, once a probe reads `cpid` or `elapsed`.
+  var runFacts: LLVMValueRef?
   var packets: LLVMValueRef?
   /// Where the statement being generated is, for `-k` reports.
   var currentRange = SourceRange(start: 0, end: 0)

@@ -133,28 +133,17 @@ public final class Compilation {
     return checked
   }
 
-  /// What code generation needs besides the configuration: facts of this run that become
-  /// immediates.
-  public struct RunFacts: Sendable {
-    /// The `-c` child's pid, for `cpid` (it is started, held, before code generation).
-    public var childPID: Int32?
-    /// CLOCK_MONOTONIC when swiftrace started, for `elapsed`.
-    public var startTimeNanoseconds: UInt64 = 0
-    public init(childPID: Int32? = nil, startTimeNanoseconds: UInt64 = 0) {
-      self.childPID = childPID
-      self.startTimeNanoseconds = startTimeNanoseconds
-    }
-  }
-
   /// Checked program -> LLVM IR, as text.
-  public func lower(_ checked: CheckedProgram, facts: RunFacts = RunFacts()) throws(CompileFailure) -> String {
-    let generator = IRGenerator(checked: checked, options: irOptions(facts))
+  public func lower(_ checked: CheckedProgram) throws(CompileFailure) -> String {
+    let generator = IRGenerator(checked: checked, options: irOptions)
     return try backend(checked) { () throws(IRGenError) in try generator.generateIR() }
   }
 
   /// Checked program -> BPF object.
-  public func emit(_ checked: CheckedProgram, facts: RunFacts = RunFacts()) throws(CompileFailure) -> BPFObjectCode {
-    let generator = IRGenerator(checked: checked, options: irOptions(facts))
+  /// The object depends on the script and the configuration only: what the run alone knows (the
+  /// `-c` child's pid, the start time) the session writes into it after loading.
+  public func emit(_ checked: CheckedProgram) throws(CompileFailure) -> BPFObjectCode {
+    let generator = IRGenerator(checked: checked, options: irOptions)
     return try backend(checked) { () throws(IRGenError) in try generator.generateObject() }
   }
 
@@ -240,10 +229,8 @@ public final class Compilation {
     }
   }
 
-  private func irOptions(_ facts: RunFacts) -> IRGenOptions {
+  private var irOptions: IRGenOptions {
     var options = IRGenOptions()
-    options.childPID = UInt64(facts.childPID ?? 0)
-    options.startTimeNanoseconds = facts.startTimeNanoseconds
     if let n = configuration.maxMapKeys { options.maxMapEntries = n }
     // perf_rb_pages: bpftrace's per-CPU perf buffer pages; here, pages of the one ring buffer all
     // CPUs share (a power of two, at least the default 1 MiB spread over CPUs).

@@ -14,6 +14,11 @@ public enum ObjectSymbols {
   /// that name: probes read it with a single load (no map lookup), userspace writes element 0.
   public static let stopped = "swiftrace_stopped"
   public static let stoppedSection = ".bss"
+  /// What only the run knows, written by the session after loading and before BEGIN, so that the
+  /// object does not depend on the run: `[cpid, start]`, two u64 (`RunFacts`), the only variable
+  /// in `.data` (libbpf's one-element array map of that name); declared only when a probe reads it.
+  public static let runFacts = "swiftrace_run"
+  public static let runFactsSection = ".data"
   /// The perf event array `skboutput()` sends packets through (bpf_skb_output writes to no other
   /// kind of map); declared only when the program calls it.
   public static let packets = "swiftrace_packets"
@@ -41,4 +46,12 @@ public enum AsyncEventID {
   public static let helperErrorBase: UInt64 = 1 << 34
   /// `watchpoint:FUNCTION+argN`: the setup uprobe of probe i sends `watchpointBase + i` and the address.
   public static let watchpointBase: UInt64 = 1 << 35
+}
+
+/// The words of `ObjectSymbols.runFacts`, in order.
+public enum RunFact: Int, CaseIterable, Sendable {
+  /// The `-c` child's pid (`cpid`); 0 without one.
+  case childPID
+  /// CLOCK_MONOTONIC when swiftrace started (`elapsed` counts from it).
+  case startTime
 }

@@ -34,6 +34,19 @@ import Testing
     #expect(object.programs.count == 1)
   }
 
+  /// What only a run knows (cpid, the start time for elapsed) is written into the loaded object
+  /// by the session, so the same script and configuration always make the same object.
+  @Test func theObjectDoesNotDependOnTheRun() throws {
+    func object() throws -> [UInt8] {
+      let c = compilation("tracepoint:syscalls:sys_enter_openat /pid == cpid/ { @[elapsed / 1000000000] = count(); }")
+      return try c.emit(try c.check(try c.parse(), in: context)).elf
+    }
+    let first = try object()
+    #expect(try object() == first)
+    let c = compilation("BEGIN { @ = elapsed + cpid; }")
+    #expect(try c.lower(try c.check(try c.parse(), in: context)).contains("@swiftrace_run = global [2 x i64]"))
+  }
+
   @Test func syntaxErrorsStopAtParseLocated() {
     let c = compilation("BEGIN { printf(\"x\" }")
     #expect(throws: CompileFailure.self) { try c.parse() }

@@ -24,6 +24,8 @@ public struct SessionOptions {
   public var perfPages = 64
   /// `--metrics`: serves the maps while the trace runs.
   public var metrics: MapsEndpoint?
+  /// CLOCK_MONOTONIC when swiftrace started: `elapsed` counts from it.
+  public var startTimeNanoseconds: UInt64 = 0
   public init() {}
 }
 
@@ -173,6 +175,7 @@ public final class Session {
       out.attached(probes: checked.probes.count)
       out.flush()
     }
+    try writeRunFacts(object)
     for p in checked.probes where p.kind == .begin { try program(object, p).testRun() }
     reader.consume()
     out.flush()
@@ -303,6 +306,23 @@ public final class Session {
       let link = try prog.attachBySection(probe: p.name)
       iteratorLink = link
       links.append(link)
+    }
+  }
+
+  /// What only this run knows, for the probes that read it (`ObjectSymbols.runFacts`).
+  func writeRunFacts(_ object: BPFObject) throws(BPFError) {
+    guard let map = object.map(named: ObjectSymbols.runFactsSection) else { return }
+    var value: [UInt8] = []
+    for fact in RunFact.allCases {
+      let word: UInt64
+      switch fact {
+      case .childPID: word = UInt64(options.child?.pid ?? 0)
+      case .startTime: word = options.startTimeNanoseconds
+      }
+      withUnsafeBytes(of: word.littleEndian) { value += $0 }
+    }
+    guard map.valueSize == value.count, map.update([0, 0, 0, 0], value) else {
+      throw .system(what: "cannot write the run's facts (cpid, the start time) into the object", errno: errno)
     }
   }
 
