@@ -4,31 +4,6 @@ import SwiftraceBasics
 import SwiftraceSema
 import SwiftraceSyntax
 
-/// What the runtime needs to find things in the object: one program per attach point, the ELF
-/// symbol of every map, and the ring buffer.
-public struct BPFObjectCode: Sendable {
-  public struct ProgramSymbol: Sendable {
-    /// A probe's own program, or the uprobe that places a function watchpoint's breakpoint.
-    public enum Role: Sendable { case probe, watchpointSetup }
-    public let probeIndex: Int
-    public let functionName: String
-    public let section: String
-    public var role: Role = .probe
-  }
-  public let elf: [UInt8]
-  public let programs: [ProgramSymbol]
-  /// Script map name (`@x`) to the symbol of its `.maps` global.
-  public let mapSymbols: [String: String]
-  /// `-k`: the helper calls whose failures are reported, by site index.
-  public var helperErrorSites: [HelperErrorSite] = []
-}
-
-/// A helper call checked under `-k`: which helper, and the statement that made it.
-public struct HelperErrorSite: Sendable {
-  public let helper: String
-  public let range: SourceRange
-}
-
 public struct IRGenOptions: Sendable {
   public var optimize = true
   public var maxMapEntries = 4096

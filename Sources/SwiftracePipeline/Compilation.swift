@@ -150,18 +150,13 @@ public final class Compilation {
   /// Object -> loaded programs -> session -> printed output: the trace's exit status (its output
   /// lost is a failed trace). A refused program is a failure located in the script.
   public func run(_ checked: CheckedProgram, code: BPFObjectCode, options: SessionOptions) throws(CompileFailure) -> Int32 {
-    let names = { (role: BPFObjectCode.ProgramSymbol.Role) in
-      Dictionary(uniqueKeysWithValues: code.programs.filter { $0.role == role }.map { ($0.probeIndex, $0.functionName) })
-    }
-    var objectCode = Session.ObjectCode(elf: code.elf, programNames: names(.probe), mapSymbols: code.mapSymbols)
-    objectCode.watchpointSetupNames = names(.watchpointSetup)
-    objectCode.helperErrorSites = code.helperErrorSites.map { ($0.helper, $0.range) }
     do {
-      let status = try Session(checked: checked, code: objectCode, options: options).run()
+      let status = try Session(checked: checked, code: code, options: options).run()
       options.output.flush()
       return status == 0 && options.output.lostOutput ? 1 : status
     } catch .verifier(let program, _, let log) {
-      let probe = checked.probes.first { objectCode.programNames[$0.index] == program }
+      let names = code.programNames(.probe)
+      let probe = checked.probes.first { names[$0.index] == program }
       throw .verifier(VerifierReport(probe: probe, program: program, log: log))
     } catch {
       throw .load(error)

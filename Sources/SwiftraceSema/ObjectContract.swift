@@ -1,3 +1,4 @@
+import SwiftraceBasics
 /// What generated code and the runtime agree on, declared once: the names of the object's own
 /// maps and globals (ObjectSymbols) and the ids of the events BPF sends (AsyncEventID). IRGen
 /// writes them, the session reads them.
@@ -54,4 +55,55 @@ public enum RunFact: Int, CaseIterable, Sendable {
   case childPID
   /// CLOCK_MONOTONIC when swiftrace started (`elapsed` counts from it).
   case startTime
+}
+
+/// The compiled object and what the runtime needs to find things in it: one program per attach
+/// point, the ELF symbol of every map, the helper calls `-k` checks. Code generation makes it, the
+/// session runs it as it is (it lives here, below both, so the runtime needs no LLVM).
+public struct BPFObjectCode: Sendable {
+  public struct ProgramSymbol: Sendable {
+    /// A probe's own program, or the uprobe that places a function watchpoint's breakpoint.
+    public enum Role: Sendable { case probe, watchpointSetup }
+    public let probeIndex: Int
+    public let functionName: String
+    public let section: String
+    public var role: Role = .probe
+
+    public init(probeIndex: Int, functionName: String, section: String, role: Role = .probe) {
+      self.probeIndex = probeIndex
+      self.functionName = functionName
+      self.section = section
+      self.role = role
+    }
+  }
+  public let elf: [UInt8]
+  public let programs: [ProgramSymbol]
+  /// Script map name (`@x`) to the symbol of its `.maps` global.
+  public let mapSymbols: [String: String]
+  /// `-k`: the helper calls whose failures are reported, by site index.
+  public var helperErrorSites: [HelperErrorSite] = []
+
+  public init(elf: [UInt8], programs: [ProgramSymbol], mapSymbols: [String: String],
+              helperErrorSites: [HelperErrorSite] = []) {
+    self.elf = elf
+    self.programs = programs
+    self.mapSymbols = mapSymbols
+    self.helperErrorSites = helperErrorSites
+  }
+
+  /// The program (function) name of each probe's program of ROLE, by probe index.
+  public func programNames(_ role: ProgramSymbol.Role) -> [Int: String] {
+    Dictionary(uniqueKeysWithValues: programs.filter { $0.role == role }.map { ($0.probeIndex, $0.functionName) })
+  }
+}
+
+/// A helper call checked under `-k`: which helper, and the statement that made it.
+public struct HelperErrorSite: Sendable {
+  public let helper: String
+  public let range: SourceRange
+
+  public init(helper: String, range: SourceRange) {
+    self.helper = helper
+    self.range = range
+  }
 }

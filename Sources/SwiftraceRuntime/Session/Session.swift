@@ -44,7 +44,11 @@ public protocol MapsEndpoint: AnyObject {
 /// END, print the maps. Every link and the object are released on every way out.
 public final class Session {
   let checked: CheckedProgram
-  let code: ObjectCode
+  let code: BPFObjectCode
+  /// Program (function) name of each probe, and of each function watchpoint's setup uprobe, by
+  /// probe index.
+  let programNames: [Int: String]
+  let watchpointSetupNames: [Int: String]
   let options: SessionOptions
   let out: ResultWriter
   var links: [BPFLink] = []
@@ -75,28 +79,11 @@ public final class Session {
   var object: BPFObject?
   let symbolizer: Symbolizer
 
-  /// The object and the symbols in it, as produced by code generation.
-  public struct ObjectCode {
-    public var elf: [UInt8]
-    /// Program (function) name of each probe, by probe index.
-    public var programNames: [Int: String]
-    public var mapSymbols: [String: String]
-    /// `-k`: the helper and script place of each checked call, by site index.
-    public var helperErrorSites: [(helper: String, range: SourceRange)] = []
-    /// `watchpoint:FUNCTION+argN`: the uprobe program that reports the address, by probe index.
-    public var watchpointSetupNames: [Int: String] = [:]
-
-    /// The object's own maps have the names in ObjectSymbols.
-    public init(elf: [UInt8], programNames: [Int: String], mapSymbols: [String: String]) {
-      self.elf = elf
-      self.programNames = programNames
-      self.mapSymbols = mapSymbols
-    }
-  }
-
-  public init(checked: CheckedProgram, code: ObjectCode, options: SessionOptions) {
+  public init(checked: CheckedProgram, code: BPFObjectCode, options: SessionOptions) {
     self.checked = checked
     self.code = code
+    self.programNames = code.programNames(.probe)
+    self.watchpointSetupNames = code.programNames(.watchpointSetup)
     self.options = options
     out = ResultWriter(format: options.format, out: options.output)
     let names = checked.probes.map(\.name)
@@ -118,7 +105,7 @@ public final class Session {
     return symbolizer
   }
 
-  static func readStack(_ object: BPFObject, _ code: ObjectCode, _ symbol: String, _ id: UInt32) -> [UInt8]? {
+  static func readStack(_ object: BPFObject, _ code: BPFObjectCode, _ symbol: String, _ id: UInt32) -> [UInt8]? {
     guard let name = code.mapSymbols[symbol], let map = object.map(named: name) else { return nil }
     let key = withUnsafeBytes(of: id.littleEndian) { Array($0) }
     return map.lookup(key, perCPU: false)
@@ -252,11 +239,11 @@ public final class Session {
 
   /// The probe whose program the kernel named (in a load error).
   func probe(ofProgram name: String) -> CheckedProbe? {
-    checked.probes.first { code.programNames[$0.index] == name }
+    checked.probes.first { programNames[$0.index] == name }
   }
 
   func program(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) -> BPFProgram {
-    guard let name = code.programNames[p.index], let prog = object.program(named: name) else {
+    guard let name = programNames[p.index], let prog = object.program(named: name) else {
       throw .system(what: "the object has no program for \(p.name)", errno: ENOENT)
     }
     return prog
@@ -296,7 +283,7 @@ public final class Session {
     case .functionWatchpoint(let binary, let function):
       // The breakpoint is placed when the function is called (placeWatchpoint); now, the uprobe
       // that reports the address.
-      guard let name = code.watchpointSetupNames[p.index], let setup = object.program(named: name) else {
+      guard let name = watchpointSetupNames[p.index], let setup = object.program(named: name) else {
         throw .system(what: "the object has no setup program for \(p.name)", errno: ENOENT)
       }
       let place = UserBinaries.placement(of: function, in: binary)
