@@ -17,6 +17,26 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case cacheUserSymbols = "cache_user_symbols"
   case vmlinux
 
+  /// The key as a config block (bpftrace 0.18 and later) spells it; nil for a setting only the
+  /// environment gives (bpftrace's BTF, VMLINUX and the like).
+  public var configName: String? {
+    switch self {
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols:
+      return rawValue
+    case .userSymbols, .btf, .vmlinux:
+      return nil
+    }
+  }
+
+  /// The key a config block names: its name (`max_strlen`), upper-cased (`MAX_STRLEN`), with the
+  /// BPFTRACE_ prefix (`BPFTRACE_MAX_STRLEN`), or its environment variable (`BPFTRACE_STRLEN`), as
+  /// bpftrace takes them. Keys only the environment sets are found too, to say so.
+  public static func named(_ spelling: String) -> ConfigKey? {
+    let lower = spelling.lowercased()
+    let bare = lower.hasPrefix("bpftrace_") ? String(lower.dropFirst("bpftrace_".count)) : lower
+    return allCases.first { $0.rawValue == bare || $0.environmentVariable == spelling.uppercased() }
+  }
+
   /// What a key takes.
   public enum Value: Sendable {
     case number(ClosedRange<Int>)
@@ -144,7 +164,35 @@ public struct Configuration: Sendable {
   /// `-v`
   public var verbose = false
 
+  /// The keys the environment set: a config block does not change them (bpftrace's rule).
+  public private(set) var setByEnvironment: Set<ConfigKey> = []
+
   public init() {}
+
+  /// Sets KEY from a config block's VALUE, unless the environment set it. The error says what the
+  /// key takes.
+  public mutating func set(_ key: ConfigKey, scriptValue value: ConfigValue) throws(ConfigurationError) {
+    guard let name = key.configName else {
+      throw ConfigurationError("\(key.rawValue) can only be set by the environment (\(key.environmentVariable))")
+    }
+    if setByEnvironment.contains(key) { return }
+    switch (key.value, value) {
+    case (.number(let range), .integer(let n)) where n <= UInt64(Int.max) && range.contains(Int(n)):
+      store(key, number: Int(n))
+    case (.number(let range), _):
+      throw ConfigurationError("\(name) must be a number from \(range.lowerBound) to \(range.upperBound) (\(key.unit))")
+    case (.flag, .integer(let n)) where n <= 1:
+      store(key, flag: n == 1)
+    case (.flag, .text(let text)) where ["true", "false"].contains(text.lowercased()):
+      store(key, flag: text.lowercased() == "true")
+    case (.flag, .text(let text)) where key == .cacheUserSymbols && ["per_program", "per_pid", "none"].contains(text.lowercased()):
+      break  // user symbols are always cached, by build id
+    case (.flag, _):
+      throw ConfigurationError("\(name) must be true or false")
+    case (.path, _):
+      preconditionFailure("a path key has no config name")
+    }
+  }
 
   /// Sets KEY from TEXT, as the environment spells it.
   public mutating func set(_ key: ConfigKey, environmentText text: String) throws(ConfigurationError) {
@@ -168,7 +216,10 @@ public struct Configuration: Sendable {
   /// naming the variable, never a silent default.
   public mutating func read(environment: [String: String]) throws(ConfigurationError) {
     for key in ConfigKey.allCases {
-      if let text = environment[key.environmentVariable] { try set(key, environmentText: text) }
+      if let text = environment[key.environmentVariable] {
+        try set(key, environmentText: text)
+        setByEnvironment.insert(key)
+      }
     }
   }
 
@@ -204,4 +255,10 @@ public enum OutputFormat: String, CaseIterable, Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible {
   public let description: String
   public init(_ description: String) { self.description = description }
+}
+
+/// A value a config block gives: a number, or text (a word such as `perf` or `true`, or a string).
+public enum ConfigValue: Sendable, Equatable {
+  case integer(UInt64)
+  case text(String)
 }

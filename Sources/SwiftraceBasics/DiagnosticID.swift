@@ -103,6 +103,9 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   case semaUsdtArgument = "sema.usdtArgument"
   case semaVariableTypeMismatch = "sema.variableTypeMismatch"
   case semaWatchpointTarget = "sema.watchpointTarget"
+  // config
+  case configUnknownKey = "config.unknownKey"
+  case configValue = "config.value"
   // clang
   case clangError = "clang.error"
   // codegen

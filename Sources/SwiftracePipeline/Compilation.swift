@@ -18,7 +18,8 @@ import SwiftraceSyntax
 /// `CompileFailure`, which `report(_:)` renders.
 public final class Compilation {
   public let source: SourceFile
-  public let configuration: Configuration
+  /// The command line's and the environment's, then the script's config block's (at `check`).
+  public private(set) var configuration: Configuration
   public let diagnostics: DiagnosticEngine
   /// The probes of the checked program, for reports of the later stages.
   private var checkedProbes: [CheckedProbe] = []
@@ -91,6 +92,8 @@ public final class Compilation {
   /// AST -> checked program: C definitions through libclang first, then the type checker, then
   /// the limits on probes.
   public func check(_ program: Program, in context: Context) throws(CompileFailure) -> CheckedProgram {
+    configuration = applyingConfigBlock(of: program)
+    if diagnostics.hasErrors { throw .diagnostics }
     var kernelTypes = context.kernelTypes
     if !program.cDefinitions.isEmpty || !configuration.includeFiles.isEmpty {
       let definitions = CDefinitions(

@@ -20,11 +20,25 @@ public final class NodeIDAllocator {
 public final class Program {
   /// C definitions before the probes, in order, each with its place in the script.
   public var cDefinitions: [(text: String, range: SourceRange)]
+  /// `config = { key = value; ... }` before the probes (bpftrace 0.18 and later), in order.
+  public var config: [ConfigAssignment]
   public var probes: [ProbeDecl]
-  public init(cDefinitions: [(text: String, range: SourceRange)] = [], probes: [ProbeDecl]) {
+  public init(cDefinitions: [(text: String, range: SourceRange)] = [], config: [ConfigAssignment] = [],
+              probes: [ProbeDecl]) {
     self.cDefinitions = cDefinitions
+    self.config = config
     self.probes = probes
   }
+}
+
+/// `key = value` in a config block. The key is as written (`max_strlen`, `BPFTRACE_MAX_STRLEN`, ...);
+/// the value is an integer or text (an identifier, `true`, `false` or a string literal), read by
+/// the configuration.
+public struct ConfigAssignment: Sendable {
+  public let key: String
+  public let value: ConfigValue
+  public let keyRange: SourceRange
+  public let valueRange: SourceRange
 }
 
 /// `attachPoint, attachPoint /predicate/ { statements }`, or with `< statements >` as the block.

@@ -18,6 +18,12 @@ public struct ASTPrinter {
       let folded = definition.text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
       p.line(1, "c \(folded)")
     }
+    for assignment in program.config {
+      switch assignment.value {
+      case .integer(let n): p.line(1, "config \(assignment.key) = \(n)")
+      case .text(let text): p.line(1, "config \(assignment.key) = \"\(text)\"")
+      }
+    }
     for probe in program.probes { p.visit(probe) }
     return p.lines.map { $0 + "\n" }.joined()
   }

@@ -87,6 +87,16 @@ public struct Lexer {
   /// Lexes one attach point: everything up to white space, `,`, `{` or `<`, with `"..."` quoting.
   /// A `/` continues the attach point only for providers whose targets are file paths.
   /// Returns nil (and consumes nothing) when the input does not start an attach point here.
+  /// Whether the input goes on with `config =` (a config block), which starts no attach point.
+  public mutating func atConfigBlock() -> Bool {
+    skipTrivia()
+    let word = Array("config".utf8)
+    guard position + word.count <= bytes.count, Array(bytes[position..<position + word.count]) == word else { return false }
+    var i = position + word.count
+    while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+    return i < bytes.count && bytes[i] == UInt8(ascii: "=") && (i + 1 == bytes.count || bytes[i + 1] != UInt8(ascii: "="))
+  }
+
   public mutating func nextAttachPoint() -> Token? {
     skipTrivia()
     let start = position

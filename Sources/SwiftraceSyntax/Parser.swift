@@ -106,6 +106,7 @@ public final class Parser {
     while probes.isEmpty, let c = lexer.nextCDefinition() {
       definitions.append((text(c), c.range))
     }
+    let config = lexer.atConfigBlock() ? parseConfigBlock() : []
     while true {
       if lexer.peek().kind == .endOfFile { break }
       let before = lexer.position
@@ -114,7 +115,55 @@ public final class Parser {
         advance()
       }
     }
-    return Program(cDefinitions: definitions, probes: probes)
+    return Program(cDefinitions: definitions, config: config, probes: probes)
+  }
+
+  // MARK: config = "config" "=" "{" { key "=" value [";"] } "}"
+
+  func parseConfigBlock() -> [ConfigAssignment] {
+    advance()  // config
+    advance()  // =
+    advance()
+    guard expect(.lbrace, "to start the config block") else {
+      skipToTopLevelBlockEnd()
+      return []
+    }
+    var assignments: [ConfigAssignment] = []
+    while !at(.rbrace) && !at(.endOfFile) {
+      panicking = false
+      let key = token
+      guard at(.identifier) else {
+        error(.expectedConfigKey(found: describe(token)), at: token.range)
+        skipToTopLevelBlockEnd()
+        return assignments
+      }
+      advance()
+      guard expect(.assign, "after the config key") else {
+        skipToTopLevelBlockEnd()
+        return assignments
+      }
+      let valueToken = token
+      let value: ConfigValue
+      switch token.kind {
+      case .integer: value = .integer(parseInteger(token))
+      case .identifier: value = .text(text(token))
+      case .string: value = .text(decodeString(token))
+      default:
+        error(.expectedConfigValue(found: describe(token)), at: token.range)
+        skipToTopLevelBlockEnd()
+        return assignments
+      }
+      advance()
+      assignments.append(ConfigAssignment(key: text(key), value: value, keyRange: key.range, valueRange: valueToken.range))
+      if at(.semicolon) { advance() } else if !at(.rbrace) {
+        error(.expected("';'", "after the config value", found: describe(token)), at: token.range)
+        skipToTopLevelBlockEnd()
+        return assignments
+      }
+    }
+    // The closer is consumed by leaving `token` behind: the probes start in attach-point mode.
+    if !at(.rbrace) { error(.expectedBlockEnd("'}'", found: describe(token)), at: token.range) }
+    return assignments
   }
 
   // MARK: probe = attachPoint { "," attachPoint } [ "/" expression "/" ] block

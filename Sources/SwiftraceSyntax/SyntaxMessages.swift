@@ -33,6 +33,12 @@ extension DiagnosticMessage {
   static func tooLong(operators: Int) -> Self {
     Self(.parseTooLong, "expression too long: more than \(operators) operators in one expression")
   }
+  static func expectedConfigKey(found: String) -> Self {
+    Self(.parseExpected, "expected a config key such as max_strlen, found \(found)")
+  }
+  static func expectedConfigValue(found: String) -> Self {
+    Self(.parseExpected, "expected a config value (a number, a word or a string), found \(found)")
+  }
   static let elseWithoutIf = Self(.parseElseWithoutIf, "'else' without a matching 'if'")
   static let invalidAssignmentTarget = Self(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to")
   static let invalidIncrementTarget = Self(.parseInvalidIncrementTarget,

@@ -133,3 +133,51 @@ import Testing
     }
   }
 }
+
+/// `config = { ... }` at the top of a script sets what the environment sets, through the same
+/// declarations; the environment wins; each problem is located.
+@Suite struct ConfigBlockTests {
+  let context = Compilation.Context(tracepoints: TracefsCatalog(roots: [Golden.fixtureTracefs]),
+                                    kernelTypes: KernelBTF())
+
+  func check(_ text: String, environment: [String: String] = [:]) throws -> Compilation {
+    var configuration = Configuration()
+    try configuration.read(environment: environment)
+    let c = Compilation(source: SourceFile(name: "t.st", text: text), configuration: configuration)
+    _ = try? c.check(try c.parse(), in: context)
+    return c
+  }
+
+  @Test func keysInEverySpellingSetTheConfiguration() throws {
+    for key in ["max_map_keys", "MAX_MAP_KEYS", "BPFTRACE_MAX_MAP_KEYS", "BPFTRACE_MAP_KEYS_MAX"] {
+      let c = try check("config = { \(key) = 7 } BEGIN { exit(); }")
+      #expect(!c.diagnostics.hasErrors, "\(key): \(c.diagnostics.diagnostics.map(\.message))")
+      #expect(c.configuration.maxMapKeys == 7, "\(key)")
+    }
+    let c = try check("config = { cpp_demangle = false; max_strlen = 100; cache_user_symbols = PER_PID } BEGIN { exit(); }")
+    #expect(c.configuration.cppDemangle == false && c.configuration.maxStrlen == 100)
+  }
+
+  @Test func theEnvironmentWins() throws {
+    let c = try check("config = { max_strlen = 16 } BEGIN { exit(); }", environment: ["BPFTRACE_STRLEN": "48"])
+    #expect(c.configuration.maxStrlen == 48)
+  }
+
+  @Test func itReachesTheChecker() throws {
+    let literal = String(repeating: "a", count: 40)
+    let c = try check("config = { max_strlen = 16 } BEGIN { @s = \"\(literal)\"; }")
+    #expect(c.diagnostics.diagnostics.map(\.message).contains { $0.hasPrefix("string is too long (over 16 bytes") })
+  }
+
+  @Test func problemsAreLocated() throws {
+    let c = try check("config = { max_strln = 16; max_map_keys = \"a\"; cpp_demangle = 3; btf = 1 }\nBEGIN { exit(); }")
+    let found = c.diagnostics.sorted.map { (c.source.lineAndColumn(of: $0.range.start).column, $0.message) }
+    #expect(found.map(\.0) == [12, 43, 63, 66])
+    #expect(found.map(\.1) == [
+      "unknown config key 'max_strln'; did you mean 'max_strlen'?",
+      "max_map_keys must be a number from 1 to 1073741824 (entries per map)",
+      "cpp_demangle must be true or false",
+      "btf can only be set by the environment (BPFTRACE_BTF)",
+    ])
+  }
+}
