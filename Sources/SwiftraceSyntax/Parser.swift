@@ -333,7 +333,7 @@ public final class Parser {
   func parseIf() -> Stmt {
     let start = token.range
     advance()
-    let condition = parseParenthesized(after: "'if'")
+    let condition = parseCondition(after: "'if'")
     let then = parseBraceBlock()
     var elseBlock: Block?
     if at(.keyword(.else)) {
@@ -357,7 +357,7 @@ public final class Parser {
   func parseWhile() -> Stmt {
     let start = token.range
     advance()
-    let condition = parseParenthesized(after: "'while'")
+    let condition = parseCondition(after: "'while'")
     let body = parseBraceBlock()
     return Stmt(id: ids.make(), kind: .whileLoop(condition: condition, body: body), range: .to(start, body.range))
   }
@@ -405,6 +405,21 @@ public final class Parser {
     let count = parseParenthesized(after: "'unroll'")
     let body = parseBraceBlock()
     return Stmt(id: ids.make(), kind: .unroll(count: count, body: body), range: .to(start, body.range))
+  }
+
+  /// `if (c)` and `while (c)` as bpftrace 0.17 writes them, or `if c` (0.18 and later): the
+  /// condition is one expression either way (parentheses make a primary), ended by the block's
+  /// `{`; inside it, `>` compares even in an angle-block probe.
+  func parseCondition(after keyword: String) -> Expr {
+    if at(.lbrace) {
+      // The block is there: read it as the body, so that one error is all there is.
+      error(.expectedCondition(after: keyword), at: token.range)
+      return Expr(id: ids.make(), kind: .integer(0), range: token.range)
+    }
+    enclosures.append(.group)
+    let e = parseExpression()
+    enclosures.removeLast()
+    return e
   }
 
   func parseParenthesized(after what: String) -> Expr {

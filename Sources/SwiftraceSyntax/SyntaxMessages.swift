@@ -39,6 +39,9 @@ extension DiagnosticMessage {
   static func expectedConfigValue(found: String) -> Self {
     Self(.parseExpected, "expected a config value (a number, a word or a string), found \(found)")
   }
+  static func expectedCondition(after keyword: String) -> Self {
+    Self(.parseExpectedExpression, "expected a condition after \(keyword)")
+  }
   static let elseWithoutIf = Self(.parseElseWithoutIf, "'else' without a matching 'if'")
   static let invalidAssignmentTarget = Self(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to")
   static let invalidIncrementTarget = Self(.parseInvalidIncrementTarget,

@@ -86,6 +86,19 @@ func check(_ text: String, name: String = "t.st", parameters: [String] = [],
     #expect(throws: ProbeParseError.self) { try ProbeKind.parse("kprobe").get() }
   }
 
+  /// bpftrace 0.18 and later: `interval:1s` is `interval:s:1`; a bare count is nanoseconds.
+  @Test func timersTakeDurations() throws {
+    #expect(try ProbeKind.parse("interval:1s").get() == .interval(frequency: nil, nanoseconds: 1_000_000_000))
+    #expect(try ProbeKind.parse("i:100ms").get() == .interval(frequency: nil, nanoseconds: 100_000_000))
+    #expect(try ProbeKind.parse("p:2_000us").get() == .profile(frequency: nil, nanoseconds: 2_000_000))
+    #expect(try ProbeKind.parse("interval:1m").get() == .interval(frequency: nil, nanoseconds: 60_000_000_000))
+    #expect(try ProbeKind.parse("interval:5").get() == .interval(frequency: nil, nanoseconds: 5))
+    #expect(try ProbeKind.parse("interval:1s").get().name == "interval:s:1")
+    for bad in ["interval:1x", "interval:0s", "interval:s", "interval:999999999999d", "profile:_1s"] {
+      #expect(throws: ProbeParseError.self, "\(bad)") { try ProbeKind.parse(bad).get() }
+    }
+  }
+
   @Test func printfFormats() throws {
     let f = try PrintfFormat.parse("%-5d|%05lu %s %%").get()
     #expect(f.conversions.map(\.specifier) == ["d", "u", "s"])

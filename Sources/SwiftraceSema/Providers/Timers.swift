@@ -1,7 +1,8 @@
 import SwiftraceSyntax
 
 /// `interval:UNIT:N` fires on one CPU and `profile:UNIT:N` on every CPU, N times a second
-/// (`hz`) or every N seconds, milliseconds, microseconds or nanoseconds.
+/// (`hz`) or every N seconds, milliseconds, microseconds or nanoseconds; `interval:DURATION`
+/// (bpftrace 0.18 and later: `interval:1s`, `interval:100ms`, or nanoseconds) is the same.
 struct TimerRules: ProviderRules {
   let everyCPU: Bool
   let frequency: UInt64?
@@ -9,6 +10,12 @@ struct TimerRules: ProviderRules {
 
   static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
     let isProfile = provider == .profile
+    if parts.count == 1 {
+      guard let ns = Duration.nanoseconds(parts[0]), ns > 0 else {
+        return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):DURATION' (like 1s, 100ms, 500us or nanoseconds) or '\(provider.name):UNIT:N'"))
+      }
+      return .success(isProfile ? .profile(frequency: nil, nanoseconds: ns) : .interval(frequency: nil, nanoseconds: ns))
+    }
     guard parts.count == 2, let n = UInt64(parts[1]), n > 0 else {
       return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):UNIT:N' with UNIT one of hz, s, ms, us, ns and N > 0"))
     }
