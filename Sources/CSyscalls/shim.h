@@ -52,24 +52,27 @@ static inline int swr_spawn_close_from(posix_spawn_file_actions_t *actions, int 
   return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 
-// The `-c` command, started first (so that `cpid` is known when the program compiles) and held
-// until the probes are attached: the child blocks reading one byte from `hold_fd`, then execs
-// `path` itself, so the traced pid makes no calls of its own but that read's return and the
-// execve (a shell in between made dozens). It dies with swiftrace (PR_SET_PDEATHSIG), and a
-// closed pipe (swiftrace gone or giving up) makes it exit without running the command: the child
-// closes its copy of the pipe's write end `release_fd` first, or that EOF would never come. Only
-// async-signal-safe calls after fork. Returns the pid, or -1 with errno.
+// The `-c` command, started before the program loads and held until the probes are attached:
+// the child blocks reading one byte from `hold_fd`, then execs `path` itself, so the traced pid
+// makes no calls of its own but that read's return and the execve (a shell in between made
+// dozens). It dies with swiftrace (PR_SET_PDEATHSIG), and a closed pipe (swiftrace gone or giving
+// up) makes it exit without running the command: the child closes its copy of the pipe's write
+// end `release_fd` first, or that EOF would never come. Its setup calls come before it closes
+// `ready_fd` (the write end of a pipe whose EOF the parent waits for), so that none of them can
+// reach a probe. Only async-signal-safe calls after fork. Returns the pid, or -1 with errno.
 static inline int swr_spawn_held(const char *path, char *const argv[], char *const envp[], int hold_fd,
-                                 int release_fd) {
+                                 int release_fd, int ready_read_fd, int ready_fd) {
   pid_t parent = getpid();
   pid_t child = fork();
   if (child != 0) return child;
   close(release_fd);
+  close(ready_read_fd);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(127);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  close(ready_fd);
   char go;
   if (read(hold_fd, &go, 1) != 1) _exit(127);
   close(hold_fd);

@@ -89,11 +89,11 @@ extension Parser {
     }
   }
 
-  /// `BEGIN`, `END`, or a name followed directly by `:` (`kprobe:f`, `t:syscalls:x`).
+  /// `BEGIN`, `END` (in any case), or a name followed directly by `:` (`kprobe:f`, `t:syscalls:x`).
   func startsProbe(_ t: Token) -> Bool {
     guard t.kind == .identifier else { return false }
-    let name = text(t)
-    return name == "BEGIN" || name == "END" || lexer.byte(at: t.range.end) == UInt8(ascii: ":")
+    let provider = Provider(spelling: text(t))
+    return provider == .begin || provider == .end || lexer.byte(at: t.range.end) == UInt8(ascii: ":")
   }
 
   // MARK: unary = ( "-" | "!" | "~" ) unary | ( "++" | "--" ) postfix | postfix

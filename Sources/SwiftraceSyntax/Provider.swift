@@ -31,9 +31,13 @@ public enum Provider: String, CaseIterable, Sendable {
     }
   }
 
-  /// The provider a name or an alias spells (`t` is `tracepoint`).
+  /// The provider a name or an alias spells (`t` is `tracepoint`). Names are case-insensitive
+  /// (`begin`, `Tracepoint`), as in bpftrace 0.18 and later; aliases are not (`U` is usdt, `u`
+  /// uprobe).
   public init?(spelling: some StringProtocol) {
-    guard let found = Provider.allCases.first(where: { $0.rawValue == spelling || $0.aliases.contains(String(spelling)) })
+    let text = String(spelling)
+    guard let found = Provider.allCases.first(where: { $0.rawValue == text || $0.aliases.contains(text) })
+      ?? Provider.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() })
     else { return nil }
     self = found
   }

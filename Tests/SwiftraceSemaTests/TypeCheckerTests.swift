@@ -86,6 +86,17 @@ func check(_ text: String, name: String = "t.st", parameters: [String] = [],
     #expect(throws: ProbeParseError.self) { try ProbeKind.parse("kprobe").get() }
   }
 
+  /// bpftrace 0.18 and later: provider names in any case; aliases keep theirs (`U` is usdt).
+  @Test func providerNamesInAnyCase() throws {
+    #expect(try ProbeKind.parse("begin").get() == .begin)
+    #expect(try ProbeKind.parse("End").get() == .end)
+    #expect(try ProbeKind.parse("TRACEPOINT:a:b").get() == .tracepoint(category: "a", event: "b"))
+    #expect(try ProbeKind.parse("begin").get().name == "BEGIN")
+    #expect(Provider(spelling: "U") == .usdt)
+    #expect(Provider(spelling: "u") == .uprobe)
+    #expect(Provider(spelling: "T") == nil)
+  }
+
   /// bpftrace 0.18 and later: `interval:1s` is `interval:s:1`; a bare count is nanoseconds.
   @Test func timersTakeDurations() throws {
     #expect(try ProbeKind.parse("interval:1s").get() == .interval(frequency: nil, nanoseconds: 1_000_000_000))

@@ -22,13 +22,28 @@ public final class ChildProcess {
     guard let path = Self.findProgram(program) else {
       throw .system(what: "-c: cannot run '\(program)'", errno: ENOENT)
     }
-    var fds: [Int32] = [0, 0]
+    var fds: [Int32] = [0, 0], ready: [Int32] = [0, 0]
     guard swr_pipe2(&fds, O_CLOEXEC) == 0 else { throw .system(what: "pipe", errno: errno) }
+    guard swr_pipe2(&ready, O_CLOEXEC) == 0 else {
+      let e = errno
+      close(fds[0])
+      close(fds[1])
+      throw .system(what: "pipe", errno: e)
+    }
     var cargs: [UnsafeMutablePointer<CChar>?] = words.map { $0.rawCStringCopy() } + [nil]
     defer { cargs.forEach { free($0) } }
-    let child = path.withRawCString { swr_spawn_held($0, &cargs, environ, fds[0], fds[1]) }
+    let child = path.withRawCString { swr_spawn_held($0, &cargs, environ, fds[0], fds[1], ready[0], ready[1]) }
     let spawnError = errno
     close(fds[0])
+    close(ready[1])
+    // Wait until the child is past its own setup (EOF once it closes its end, or dies), then
+    // asleep in its read of the hold pipe: none of its calls may start after the probes attach.
+    if child > 0 {
+      var byte: UInt8 = 0
+      while read(ready[0], &byte, 1) < 0 && errno == EINTR {}
+      Self.waitUntilAsleep(child)
+    }
+    close(ready[0])
     guard child > 0 else {
       close(fds[1])
       throw .system(what: "cannot start '\(command)'", errno: spawnError)
@@ -37,6 +52,16 @@ public final class ChildProcess {
     executablePath = path
     releaseFD = fds[1]
     exitFD = swr_pidfd_open(child)
+  }
+
+  /// Polls /proc/PID/stat until the process sleeps (`S`) or is gone, for at most a second.
+  static func waitUntilAsleep(_ pid: Int32) {
+    for _ in 0..<10_000 {
+      guard let stat = readWholeFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return }
+      let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+      if state != "R" { return }
+      usleep(100)
+    }
   }
 
   /// An executable file: `program` itself when it names a path, else the first in PATH.
