@@ -32,6 +32,7 @@ enum BPFHelper: UInt64, CaseIterable {
   case ringbufSubmit = 132
   case dPath = 147
   case getCurrentTaskBtf = 158
+  case jiffies64 = 118
   case forEachMapElem = 164
   case findVma = 180
 

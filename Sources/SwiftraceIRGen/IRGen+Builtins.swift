@@ -53,6 +53,10 @@ extension IRGenerator {
       return .integer(LLVMBuildZExt(b, callHelper(.getPrandomU32, [], returns: m.i32), m.i64, ""))
     case .numaid:
       return .integer(LLVMBuildZExt(b, callHelper(.getNumaNodeId, [], returns: m.i32), m.i64, ""))
+    case .jiffies:
+      return .integer(callHelper(.jiffies64, []))
+    case .ncpus:
+      return .integer(runFact(.onlineCPUs))
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       // Above the return address at the stack pointer: one 8-byte slot per argument.
       let sp = load64(offset(context, Registers.stackPointerOffset))

@@ -41,7 +41,13 @@ extension IRGenerator {
       let info = checked.map(named: name)!
       return readMap(info, key: buildKey(info, keys))
     case .call(_, let args):
-      let f = checked.callee(e)
+      let f: Function
+      switch checked.callee(e) {
+      case .builtin(let builtin):
+        if let value = checked.constants[e.id] { return .integer(m.int(value)) }
+        return emitBuiltin(builtin, e)
+      case .function(let function): f = function
+      }
       switch f {
       case .str:
         return emitStr(args, e)
@@ -80,6 +86,10 @@ extension IRGenerator {
           return .integer(m.int(0))
         }
         return .integer(stringContains(h, nh, n, nn))
+      case .is_err:
+        // The kernel's IS_ERR(): the last 4095 values of the address space are error codes.
+        let isError = LLVMBuildICmp(m.builder, LLVMIntUGE, emitInteger(args[0]), m.int(UInt64(bitPattern: -4095)), "")
+        return .integer(LLVMBuildZExt(m.builder, isError, m.i64, "")!)
       case .strncmp:
         // bpftrace's strncmp: 0 when the first n characters are equal, 1 otherwise.
         guard case .buffer(let a, let na) = emitValue(args[0]), case .buffer(let b, let nb) = emitValue(args[1]),

@@ -38,8 +38,8 @@ extension IRGenerator {
       LLVMPositionBuilderAtEnd(m.builder, end)
       return
     }
-    if case .call(_, let args) = e.kind {
-      switch checked.callee(e) {
+    if case .call(_, let args) = e.kind, case .function(let f) = checked.callee(e) {
+      switch f {
       case .printf, .cat, .system: return emitPrintf(args: args, call: e)
       case .exit: return emitExit()
       case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
@@ -61,7 +61,7 @@ extension IRGenerator {
         return
       case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .strftime,
         .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr,
-        .pton, .uaddr, .path, .cgroup_path, .skboutput:
+        .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err:
         break  // values, evaluated below for what they do (skboutput() sends a packet)
       }
     }

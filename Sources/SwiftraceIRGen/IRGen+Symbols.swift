@@ -41,7 +41,7 @@ extension IRGenerator {
       return .integer(LLVMBuildAnd(m.builder, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
       .arg4, .arg5, .retval, .args, .kstack, .ustack, .cgroup, .ctx, .rand, .numaid, .sarg0, .sarg1, .sarg2, .sarg3,
-      .sarg4, .sarg5:
+      .sarg4, .sarg5, .jiffies, .ncpus:
       return stackValue(kind)
     }
   }
@@ -64,7 +64,7 @@ extension IRGenerator {
       return symbolValue(kind, emitInteger(args[0]))
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .time, .kaddr, .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr,
-      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput:
+      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err:
       preconditionFailure("\(f)() is not a symbol function")  // emitValue sends only the functions above
     }
   }

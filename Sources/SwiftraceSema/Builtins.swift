@@ -12,6 +12,8 @@ public enum Builtin: String, CaseIterable, Sendable {
   case rand, numaid
   /// Arguments passed on the stack (after the six in registers) in uprobes and kprobes.
   case sarg0, sarg1, sarg2, sarg3, sarg4, sarg5
+  /// The kernel's jiffies (bpf_jiffies64); the number of online CPUs (bpftrace 0.18 and later).
+  case jiffies, ncpus
 
   public var type: SType {
     switch self {
@@ -23,7 +25,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .kstack: return .symbol(.kernelStack(StackFormat()))
     case .ustack: return .symbol(.userStack(StackFormat()))
     case .username: return .symbol(.username)
-    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus,
+      .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
       .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return .uint64
     }
@@ -37,7 +40,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .func:
       return .only([.kprobe, .kretprobe, .uprobe, .uretprobe], why: "'func' is only available in kprobe and uprobe probes")
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
-      .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid:
+      .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus:
       return .anywhere  // or as the probe's context offers: arguments, retval, args
     }
   }
@@ -52,7 +55,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .sarg4: return 4
     case .sarg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .arg0, .arg1, .arg2, .arg3, .arg4,
+      .arg5:
       return nil
     }
   }
@@ -67,7 +71,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .arg4: return 4
     case .arg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .sarg0, .sarg1, .sarg2, .sarg3,
+      .sarg4, .sarg5:
       return nil
     }
   }
@@ -81,6 +86,8 @@ public enum Function: String, CaseIterable, Sendable {
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
+  /// bpftrace 0.18 and later.
+  case is_err
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -93,7 +100,7 @@ public enum Function: String, CaseIterable, Sendable {
       .unwatch:
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
-      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput:
+      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err:
       return .value
     }
   }
@@ -113,7 +120,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .lhist: return .lhist
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
-      .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput:
+      .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
+      .is_err:
       return nil
     }
   }
@@ -126,7 +134,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err:
       return "\(rawValue)() produces no value"
     }
   }
@@ -140,6 +148,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .ksym: return .typed([.integer], returns: .symbol(.kernelSymbol))
     case .strerror: return .typed([.integer], returns: .symbol(.errorName))
     case .cgroup_path: return .typed([.integer], returns: .symbol(.cgroupPath))
+    case .is_err: return .typed([.integer], returns: .uint64)
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .own(.aggregation)
     case .printf: return .own(.printf)
     case .cat: return .own(.cat)
@@ -193,7 +202,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal: return .notIn([.begin, .end], why: "would signal swiftrace itself")
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
-      .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch:
+      .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
+      .is_err:
       return .anywhere
     }
   }
@@ -206,7 +216,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput:
+      .skboutput, .is_err:
       return nil
     }
   }
@@ -274,6 +284,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .cgroup_path: return "the path of a cgroup id"
     case .unwatch: return "removes the watchpoint on an address"
     case .skboutput: return "writes a packet to a PCAP file"
+    case .is_err: return "1 when a kernel pointer encodes an error (ERR_PTR), 0 otherwise"
     }
   }
 
@@ -283,6 +294,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf: return "printf(format, ...)"
     case .debugf: return "debugf(format, up to 3 arguments)"
     case .cgroup_path: return "cgroup_path(cgroup id)"
+    case .is_err: return "is_err(pointer)"
     case .unwatch: return "unwatch(address)"
     case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
     case .exit: return "exit()"

@@ -37,14 +37,14 @@ public struct CheckedProgram {
   /// `skboutput()` calls, by id: the PCAP file each writes and the bytes it skips.
   public var skbOutputs: [SkbOutput] = []
   public var skbOutputIDs: [NodeID: Int] = [:]
-  /// The function each call names, resolved once by the checker.
-  public var callees: [NodeID: Function] = [:]
+  /// What each call names, resolved once by the checker.
+  public var callees: [NodeID: Callee] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }
   /// The function CALL names. The checker resolves every call it accepts; code generation only
   /// sees accepted programs.
-  public func callee(_ call: Expr) -> Function {
+  public func callee(_ call: Expr) -> Callee {
     guard let f = callees[call.id] else { preconditionFailure("a call the checker did not resolve at \(call.range)") }
     return f
   }
@@ -172,4 +172,17 @@ public func packedOffsets(_ types: [SType], from start: Int) -> [Int] {
     o += t.storageSize
   }
   return offsets
+}
+
+/// What a call names: a function, or a builtin written as a call (`pid()`, `comm()`, as bpftrace
+/// 0.18 and later allow).
+public enum Callee: Sendable, Equatable {
+  case function(Function)
+  case builtin(Builtin)
+
+  /// The aggregation the call is, if it is one.
+  public var aggregation: Aggregation? {
+    if case .function(let f) = self { return f.aggregation }
+    return nil
+  }
 }

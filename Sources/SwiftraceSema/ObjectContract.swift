@@ -16,7 +16,7 @@ public enum ObjectSymbols {
   public static let stopped = "swiftrace_stopped"
   public static let stoppedSection = ".bss"
   /// What only the run knows, written by the session after loading and before BEGIN, so that the
-  /// object does not depend on the run: `[cpid, start]`, two u64 (`RunFacts`), the only variable
+  /// object does not depend on the run: one u64 per `RunFact` (cpid, start, ncpus), the only variable
   /// in `.data` (libbpf's one-element array map of that name); declared only when a probe reads it.
   public static let runFacts = "swiftrace_run"
   public static let runFactsSection = ".data"
@@ -55,6 +55,8 @@ public enum RunFact: Int, CaseIterable, Sendable {
   case childPID
   /// CLOCK_MONOTONIC when swiftrace started (`elapsed` counts from it).
   case startTime
+  /// The number of online CPUs (`ncpus`).
+  case onlineCPUs
 }
 
 /// The compiled object and what the runtime needs to find things in it: one program per attach

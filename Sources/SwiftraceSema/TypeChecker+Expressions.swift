@@ -234,7 +234,7 @@ extension TypeChecker {
         return nil
       }
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
-      .numaid:
+      .numaid, .jiffies, .ncpus:
       break
     }
     return builtin.type
@@ -332,12 +332,17 @@ extension TypeChecker {
     enclosingCall = name
     defer { enclosingCall = outerCall }
     guard let f = Function(rawValue: name) else {
+      // `pid()`, `comm()`: a builtin written as a call (bpftrace 0.18 and later).
+      if let builtin = Builtin(rawValue: name), args.isEmpty {
+        callees[e.id] = .builtin(builtin)
+        return checkBuiltin(name, e)
+      }
       let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
       error(.unknownFunction(name, hint: hint), at: e.range)
       args.forEach { check($0) }
       return nil
     }
-    callees[e.id] = f
+    callees[e.id] = .function(f)
     // What every function's declaration says, checked here once.
     if f.role == .statement && !asStatement {
       error(.notAValue(f), at: e.range)

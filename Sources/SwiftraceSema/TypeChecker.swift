@@ -45,7 +45,7 @@ public final class TypeChecker {
   var printfs: [PrintfInfo] = []
   var skbOutputs: [SkbOutput] = []
   var skbOutputIDs: [NodeID: Int] = [:]
-  var callees: [NodeID: Function] = [:]
+  var callees: [NodeID: Callee] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
@@ -235,7 +235,7 @@ public final class TypeChecker {
   func checkAssignment(target: Expr, op: BinaryOperator?, value: Expr, range: SourceRange) {
     let valueType: SType?
     if case .call(let name, let args) = value.kind, let f = Function(rawValue: name), let aggregation = f.aggregation {
-      callees[value.id] = f
+      callees[value.id] = .function(f)
       valueType = checkAggregation(f, aggregation, args: args, call: value)
       if op != nil {
         error(.compoundAggregation(name), at: value.range)

@@ -44,7 +44,7 @@ import Testing
     let first = try object()
     #expect(try object() == first)
     let c = compilation("BEGIN { @ = elapsed + cpid; }")
-    #expect(try c.lower(try c.check(try c.parse(), in: context)).contains("@swiftrace_run = global [2 x i64]"))
+    #expect(try c.lower(try c.check(try c.parse(), in: context)).contains("@swiftrace_run = global [\(RunFact.allCases.count) x i64]"))
   }
 
   @Test func syntaxErrorsStopAtParseLocated() {

@@ -305,6 +305,7 @@ public final class Session {
       switch fact {
       case .childPID: word = UInt64(options.child?.pid ?? 0)
       case .startTime: word = options.startTimeNanoseconds
+      case .onlineCPUs: word = UInt64(Features.onlineCPUs.count)
       }
       withUnsafeBytes(of: word.littleEndian) { value += $0 }
     }
