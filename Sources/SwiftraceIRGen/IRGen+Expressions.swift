@@ -86,6 +86,11 @@ extension IRGenerator {
           return .integer(m.int(0))
         }
         return .integer(stringContains(h, nh, n, nn))
+      case .has_key:
+        guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name),
+          let keys = checked.hasKeyLookups[e.id] else { return .integer(m.int(0)) }
+        let found = LLVMBuildIsNotNull(m.builder, lookup(info, key: buildKey(info, keys)), "")
+        return .integer(LLVMBuildZExt(m.builder, found, m.i64, "")!)
       case .is_err:
         // The kernel's IS_ERR(): the last 4095 values of the address space are error codes.
         let isError = LLVMBuildICmp(m.builder, LLVMIntUGE, emitInteger(args[0]), m.int(UInt64(bitPattern: -4095)), "")

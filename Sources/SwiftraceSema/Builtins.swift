@@ -87,7 +87,7 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
-  case is_err
+  case is_err, has_key
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -100,7 +100,7 @@ public enum Function: String, CaseIterable, Sendable {
       .unwatch:
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
-      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err:
+      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key:
       return .value
     }
   }
@@ -121,7 +121,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err:
+      .is_err, .has_key:
       return nil
     }
   }
@@ -134,7 +134,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key:
       return "\(rawValue)() produces no value"
     }
   }
@@ -185,6 +185,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .strcontains: return .own(.strcontains)
     case .strncmp: return .own(.strncmp)
     case .skboutput: return .own(.skboutput)
+    case .has_key: return .own(.hasKey)
     }
   }
 
@@ -203,7 +204,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err:
+      .is_err, .has_key:
       return .anywhere
     }
   }
@@ -216,7 +217,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err:
+      .skboutput, .is_err, .has_key:
       return nil
     }
   }
@@ -285,6 +286,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .unwatch: return "removes the watchpoint on an address"
     case .skboutput: return "writes a packet to a PCAP file"
     case .is_err: return "1 when a kernel pointer encodes an error (ERR_PTR), 0 otherwise"
+    case .has_key: return "1 when the map has the key, 0 otherwise"
     }
   }
 
@@ -295,6 +297,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .debugf: return "debugf(format, up to 3 arguments)"
     case .cgroup_path: return "cgroup_path(cgroup id)"
     case .is_err: return "is_err(pointer)"
+    case .has_key: return "has_key(@map, key or (key, key, ...))"
     case .unwatch: return "unwatch(address)"
     case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
     case .exit: return "exit()"
@@ -357,6 +360,7 @@ public enum OwnCheck: Sendable {
   case print, clear, zero, delete
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
+  case hasKey
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

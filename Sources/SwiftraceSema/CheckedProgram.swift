@@ -39,6 +39,8 @@ public struct CheckedProgram {
   public var skbOutputIDs: [NodeID: Int] = [:]
   /// What each call names, resolved once by the checker.
   public var callees: [NodeID: Callee] = [:]
+  /// `has_key(@m, k)`: the key expressions of each call, in the map's key order.
+  public var hasKeyLookups: [NodeID: [Expr]] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

@@ -488,6 +488,8 @@ extension TypeChecker {
       types[args[2].id] = .int64
       constants[args[2].id] = UInt64(n)
       return .uint64
+    case .hasKey:
+      return checkHasKey(args, e)
     case .aggregation:
       error(.aggregationAsValue(name), at: e.range)
       return nil

@@ -45,7 +45,7 @@ extension TypeChecker {
       checkDelete(args, e)
     case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .time, .join, .strftime, .usym, .kaddr,
       .reg, .cgroupid, .macaddr, .uaddr, .pton, .ntop, .bswap, .kstack, .ustack, .str, .buf, .kptr, .uptr, .path,
-      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation:
+      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey:
       preconditionFailure("\(f)() is not a map function")  // checkCall sends only print, clear, zero and delete
     }
   }
@@ -87,5 +87,28 @@ extension TypeChecker {
       actionIDs[e.id] = actions.count
       actions.append(action)
     }
+  }
+
+  /// `has_key(@m, key)`, or `has_key(@m, (k1, k2))` for a map of several keys (bpftrace 0.18 and
+  /// later): whether the key is in the map.
+  func checkHasKey(_ args: [Expr], _ e: Expr) -> SType? {
+    guard args.count == 2, case .map(let name, let mapKeys) = args[0].kind, mapKeys.isEmpty else {
+      error(.hasKeyArguments, at: args.first?.range ?? e.range)
+      args.dropFirst().forEach { check($0) }
+      return nil
+    }
+    guard let info = assignedMap(name, at: args[0].range) else { return nil }
+    guard !info.isScalar else {
+      error(.hasKeyScalar(name), at: args[0].range)
+      return nil
+    }
+    types[args[0].id] = info.valueType
+    let keys: [Expr]
+    if case .tuple(let elements) = args[1].kind, info.keyTypes.count > 1 { keys = elements } else { keys = [args[1]] }
+    let keyTypes = checkKeys(keys, of: name)
+    recordMap(name, keys: keyTypes, value: nil, at: args[1].range, valueRange: args[1].range)
+    if keys.count > 1 { types[args[1].id] = .tuple(keyTypes ?? []) }
+    hasKeyLookups[e.id] = keys
+    return .uint64
   }
 }

@@ -46,6 +46,9 @@ public final class TypeChecker {
   var skbOutputs: [SkbOutput] = []
   var skbOutputIDs: [NodeID: Int] = [:]
   var callees: [NodeID: Callee] = [:]
+  /// `has_key(@m, k)`: the key expressions each call looks up (a tuple's elements for a map of
+  /// several keys).
+  var hasKeyLookups: [NodeID: [Expr]] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
@@ -98,7 +101,8 @@ public final class TypeChecker {
                           stringLength: options.stringLength, functionNames: funcNames, byteConstants: byteConstants,
                           relativeAddresses: relativeAddresses,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil,
-                          skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees)
+                          skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees,
+                          hasKeyLookups: hasKeyLookups)
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
