@@ -41,7 +41,7 @@ extension IRGenerator {
     if case .call(_, let args) = e.kind, case .function(let f) = checked.callee(e) {
       switch f {
       case .printf, .cat, .system: return emitPrintf(args: args, call: e)
-      case .exit: return emitExit()
+      case .exit: return emitExit(status: args.first)
       case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
       case .join: return emitJoin(args: args, call: e)
       case .delete: return emitDelete(args: args)
@@ -309,13 +309,16 @@ extension IRGenerator {
 
   /// exit() raises the stop flag, so that no probe on any CPU starts again, tells userspace to stop,
   /// and ends this probe.
-  func emitExit() {
+  /// exit([status]): the stop flag, then an event with the exit status (0 without one).
+  func emitExit(status: Expr?) {
+    let code = status.map(emitInteger) ?? m.int(0)
     let store = LLVMBuildStore(m.builder, m.int(1), stopped)!
     LLVMSetVolatile(store, 1)
     LLVMSetAlignment(store, 8)
-    let event = scratch(8)
+    let event = scratch(16)
     store64(m.int(AsyncEventID.exit), at: event)
-    sendEvent(event, size: 8, wakeUp: true)
+    store64(code, at: offset(event, 8))
+    sendEvent(event, size: 16, wakeUp: true)
     // In a map loop's callback, returning 1 stops the iteration.
     let returnType = LLVMGetReturnType(LLVMGlobalGetValueType(function))!
     LLVMBuildRet(m.builder, returnType == m.i64 ? m.int(1) : m.int(0, m.i32))

@@ -240,7 +240,7 @@ public enum Function: String, CaseIterable, Sendable {
   public var summary: String {
     switch self {
     case .printf: return "prints a formatted line"
-    case .exit: return "stops the trace (END runs, maps print)"
+    case .exit: return "stops the trace (END runs, maps print); swiftrace exits with the status"
     case .str: return "a NUL-terminated string read from a pointer"
     case .strncmp: return "0 when the first length bytes are equal, 1 otherwise"
     case .strcontains: return "1 when the haystack contains the needle"
@@ -300,7 +300,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .has_key: return "has_key(@map, key or (key, key, ...))"
     case .unwatch: return "unwatch(address)"
     case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
-    case .exit: return "exit()"
+    case .exit: return "exit([status])"
     case .str: return "str(pointer [, length])"
     case .strncmp: return "strncmp(string, string, length)"
     case .strcontains: return "strcontains(haystack, needle)"

@@ -109,7 +109,7 @@ extension DiagnosticMessage {
   static func unknownSignal(_ name: String) -> Self { Self(.semaUnknownSignal, "signal(): unknown signal '\(name)'") }
   static func notASignalNumber(_ n: UInt64) -> Self { Self(.semaUnknownSignal, "signal(): \(n) is not a signal number (1 to 64)") }
   static func signalArgument(_ t: SType) -> Self { Self(.semaArgumentType, "signal() expects a signal name or number, not \(t)") }
-  static let exitArity = Self(.semaArity, "exit() takes no arguments")
+  static let exitArity = Self(.semaArity, "exit() takes at most one argument, the exit status: \(Function.exit.signature)")
   static let pathArgument = Self(.semaArgumentType, "path() expects a struct path pointer")
   static let strcontainsArity = Self(.semaArity, "strcontains() takes two arguments: \(Function.strcontains.signature)")
   static func strcontainsArgument(_ t: SType) -> Self { Self(.semaArgumentType, "strcontains() searches strings, not \(t)") }

@@ -416,7 +416,14 @@ extension TypeChecker {
       checkPrintf(args: args, e, kind: own == .cat ? .cat : .system)
       return SType.none
     case .exit:
-      if !args.isEmpty { error(.exitArity, at: e.range) }
+      // exit(status): bpftrace 0.18 and later end the trace with that exit status.
+      guard args.count <= 1 else {
+        error(.exitArity, at: e.range)
+        return nil
+      }
+      if let status = args.first, let t = check(status), !t.isInteger {
+        error(.expectsInteger(f, not: t), at: status.range)
+      }
       return SType.none
     case .print, .clear, .zero, .delete:
       checkMapFunction(f, own, args: args, e)

@@ -70,6 +70,20 @@ import Testing
     #expect(nothing.stderr.contains("<command-line>:1:1: ERROR: no tracepoint matches 'tracepoint:nope:x*'"))
   }
 
+  /// exit(status) (bpftrace 0.18 and later): swiftrace exits with the status, modulo 256, after
+  /// END and the maps; the first exit() decides it; exit() alone is 0.
+  @Test(.needsRoot) func exitStatusIsExitsArgument() throws {
+    for (program, status) in [("BEGIN { exit(3); }", Int32(3)), ("BEGIN { exit(); }", 0), ("BEGIN { exit(263); }", 7),
+                              ("interval:10ms { @n++; if @n == 2 { exit(@n + 40); } } END { printf(\"end\\n\"); }", 42)] {
+      let r = try run(["-q", "-e", program])
+      #expect(r.status == status, "\(program): \(r.status) \(r.stderr)")
+    }
+    let ended = try run(["-q", "-e", "interval:10ms { @n++; if @n == 2 { exit(@n + 40); } } END { printf(\"end\\n\"); }"])
+    #expect(ended.stdout.hasPrefix("end\n"), "\(ended.stdout)")
+    let json = try run(["-q", "-f", "json", "-e", "BEGIN { exit(5); }"])
+    #expect(json.status == 5)
+  }
+
   @Test(.needsRoot) func versionInfoAndDebugStages() throws {
     let version = try run(["-V"])
     #expect(version.status == 0 && version.stdout.hasPrefix("swiftrace v"))

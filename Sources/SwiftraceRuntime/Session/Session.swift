@@ -58,6 +58,8 @@ public final class Session {
   var packetReader: PerfBufferReader?
   var pcapFiles: [String: PcapFile] = [:]
   var exitRequested = false
+  /// exit(status)'s status: what swiftrace exits with.
+  var exitStatus: Int32 = 0
   /// Set when END starts: from then on events print again, even after an exit().
   var endStarted = false
   /// Maps zero() has run on: an all-zero histogram among them prints (empty) instead of not at all.
@@ -234,7 +236,7 @@ public final class Session {
       if BPFLink.releaseAfterExit() { links.forEach { $0.abandon() } }
       links = []
     }
-    return 0
+    return exitStatus
   }
 
   /// The probe whose program the kernel named (in a load error).
@@ -392,6 +394,8 @@ public final class Session {
     guard record.count >= 8 else { return }
     let id = record.loadUnaligned(as: UInt64.self)
     if id == AsyncEventID.exit {
+      // The first exit() decides the status, as the first one ends the trace.
+      if !exitRequested, record.count >= 16 { exitStatus = Int32(truncatingIfNeeded: u64(Array(record), 8) & 0xff) }
       exitRequested = true
     } else if exitRequested && !endStarted {
       // Output of probes that ran after exit() (on other CPUs, before they saw the stop flag) is
