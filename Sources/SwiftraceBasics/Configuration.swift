@@ -12,6 +12,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case maxBpfProgs = "max_bpf_progs"
   case perfRbPages = "perf_rb_pages"
   case cppDemangle = "cpp_demangle"
+  case missingProbes = "missing_probes"
   case userSymbols = "user_symbols"
   case btf
   case cacheUserSymbols = "cache_user_symbols"
@@ -21,7 +22,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   /// environment gives (bpftrace's BTF, VMLINUX and the like).
   public var configName: String? {
     switch self {
-    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols:
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols,
+      .missingProbes:
       return rawValue
     case .userSymbols, .btf, .vmlinux:
       return nil
@@ -44,6 +46,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case flag
     /// A file that must be readable.
     case path
+    /// One of these words.
+    case choice([String])
   }
 
   public var value: Value {
@@ -53,6 +57,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxProbes, .maxBpfProgs, .perfRbPages: return .number(1...(1 << 20))
     case .cppDemangle, .userSymbols, .cacheUserSymbols: return .flag
     case .btf, .vmlinux: return .path
+    case .missingProbes: return .choice(MissingProbes.allCases.map(\.rawValue))
     }
   }
 
@@ -65,7 +70,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxCatBytes: return "BPFTRACE_CAT_BYTES_MAX"
     case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
     case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
-    case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux:
+    case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes:
       return "BPFTRACE_" + rawValue.uppercased()
     }
   }
@@ -75,7 +80,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     switch self {
     case .cppDemangle, .userSymbols: return true
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
-      .vmlinux:
+      .vmlinux, .missingProbes:
       return false
     }
   }
@@ -89,7 +94,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxProbes: return "attach points"
     case .maxBpfProgs: return "BPF programs"
     case .perfRbPages: return "buffer pages per CPU"
-    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux: return ""
+    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes: return ""
     }
   }
 
@@ -104,6 +109,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .perfRbPages: return "[default: 1 MiB in all] ring buffer pages per CPU"
     case .cppDemangle: return "[default: 0] keep C++ names mangled"
     case .userSymbols: return "[default: 0] print user addresses, not symbols"
+    case .missingProbes: return "[default: 0.17's] a probe that is missing: error, warn (skip it) or ignore"
     case .btf: return "[default: /sys/kernel/btf/vmlinux] kernel types"
     case .cacheUserSymbols: return "accepted; user symbols are found by build id and always cached"
     case .vmlinux: return "accepted; kernel symbols come from /proc/kallsyms and BTF"
@@ -141,6 +147,9 @@ public struct Configuration: Sendable {
   public var cppDemangle = true
   /// False prints user addresses, not symbols.
   public var userSymbols = true
+  /// What an attach point that names nothing here, or a probe that cannot attach, does. Unset,
+  /// 0.17's rules: the first is skipped with a warning, the second is an error.
+  public var missingProbes: MissingProbes?
 
   // Command-line options
   /// `$1`, `$2`, ...
@@ -191,6 +200,10 @@ public struct Configuration: Sendable {
       throw ConfigurationError("\(name) must be true or false")
     case (.path, _):
       preconditionFailure("a path key has no config name")
+    case (.choice(let words), .text(let text)) where words.contains(text.lowercased()):
+      store(key, choice: text.lowercased())
+    case (.choice(let words), _):
+      throw ConfigurationError("\(name) must be one of \(words.joined(separator: ", "))")
     }
   }
 
@@ -209,6 +222,11 @@ public struct Configuration: Sendable {
     case .path:
       guard !text.isEmpty else { return }
       guard access(text, R_OK) == 0 else { throw ConfigurationError("\(variable) names '\(text)', which cannot be read") }
+    case .choice(let words):
+      guard words.contains(text.lowercased()) else {
+        throw ConfigurationError("\(variable) must be one of \(words.joined(separator: ", ")), not '\(text)'")
+      }
+      store(key, choice: text.lowercased())
     }
   }
 
@@ -231,8 +249,17 @@ public struct Configuration: Sendable {
     case .maxProbes: maxProbes = n
     case .maxBpfProgs: maxBpfProgs = n
     case .perfRbPages: perfRbPages = n
-    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux:
+    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes:
       preconditionFailure("\(key) is not a number")
+    }
+  }
+
+  private mutating func store(_ key: ConfigKey, choice: String) {
+    switch key {
+    case .missingProbes: missingProbes = MissingProbes(rawValue: choice)
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
+      .cacheUserSymbols, .btf, .vmlinux:
+      preconditionFailure("\(key) is not a choice")
     }
   }
 
@@ -241,7 +268,7 @@ public struct Configuration: Sendable {
     case .cppDemangle: cppDemangle = flag
     case .userSymbols: userSymbols = flag
     case .cacheUserSymbols: break  // user symbols are always cached, by build id
-    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux:
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes:
       preconditionFailure("\(key) is not a flag")
     }
   }
@@ -261,4 +288,14 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 public enum ConfigValue: Sendable, Equatable {
   case integer(UInt64)
   case text(String)
+}
+
+/// `missing_probes`: what an attach point that names nothing here does.
+public enum MissingProbes: String, CaseIterable, Sendable {
+  /// An error.
+  case error
+  /// A warning; the probe is skipped (an error when nothing is left to attach).
+  case warn
+  /// Skipped without a word (an error when nothing is left to attach).
+  case ignore
 }

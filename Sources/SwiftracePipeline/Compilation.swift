@@ -119,6 +119,7 @@ public final class Compilation {
     options.targetExecutable = context.targetExecutable
     options.machine = context.machine
     options.userDebugInfo = context.userDebugInfo
+    options.missingProbes = configuration.missingProbes ?? .warn
     let checked = withLargeStack {
       TypeChecker.check(program, source: source, diagnostics: diagnostics, catalog: context.tracepoints,
                         kernelTypes: kernelTypes, options: options)
@@ -179,6 +180,7 @@ public final class Compilation {
     options.demangle = configuration.cppDemangle
     if let n = configuration.maxCatBytes { options.catBytesMax = n }
     options.output.buffering = configuration.buffering
+    options.missingProbes = configuration.missingProbes ?? .error
     return options
   }
 

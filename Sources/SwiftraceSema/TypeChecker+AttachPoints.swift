@@ -32,9 +32,9 @@ extension TypeChecker {
     // of other OpenSSL or glibc versions): bpftrace skips those, and so do we, with a warning.
     // A program left with nothing to attach to is an error.
     for (message, range) in unmatched {
-      if probes.isEmpty {
+      if probes.isEmpty || options.missingProbes == .error {
         diagnostics.error(.noMatch(message), at: range)
-      } else {
+      } else if options.missingProbes == .warn {
         diagnostics.warning(.noMatchSkipped(message), at: range)
       }
     }

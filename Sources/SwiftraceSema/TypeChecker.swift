@@ -19,6 +19,8 @@ public final class TypeChecker {
     public var unsafe = false
     /// DWARF of uprobe targets: `args->name` in uprobes, and their struct types in casts.
     public var userDebugInfo: UserDebugInfo?
+    /// `missing_probes`: what an attach point that names nothing here does.
+    public var missingProbes: MissingProbes = .warn
     public init() {}
   }
 

@@ -84,6 +84,19 @@ import Testing
     #expect(json.status == 5)
   }
 
+  /// missing_probes = warn or ignore: a probe that cannot attach (a kprobe, on a kernel without
+  /// them) is skipped and the trace runs; unset, it is an error, as in 0.17.
+  @Test(.needsRoot) func missingProbesSkipsWhatCannotAttach() throws {
+    let probes = "kprobe:vfs_read { } interval:50ms { exit(); }"
+    let strict = try run(["-q", "-e", probes])
+    guard strict.status != 0 else { try Test.cancel("kprobes attach on this kernel: nothing is missing") }
+    #expect(strict.stderr.contains("cannot attach kprobe:vfs_read"), "\(strict.stderr)")
+    let warned = try run(["-q", "-e", "config = { missing_probes = warn } " + probes])
+    #expect(warned.status == 0 && warned.stderr.contains("skipped (missing_probes = warn)"), "\(warned.stderr)")
+    let ignored = try run(["-q", "-e", "config = { missing_probes = ignore } " + probes])
+    #expect(ignored.status == 0 && !ignored.stderr.contains("kprobe"), "\(ignored.stderr)")
+  }
+
   @Test(.needsRoot) func versionInfoAndDebugStages() throws {
     let version = try run(["-V"])
     #expect(version.status == 0 && version.stdout.hasPrefix("swiftrace v"))

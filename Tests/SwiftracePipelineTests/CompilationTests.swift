@@ -169,6 +169,20 @@ import Testing
     #expect(c.diagnostics.diagnostics.map(\.message).contains { $0.hasPrefix("string is too long (over 16 bytes") })
   }
 
+  /// missing_probes: unset, 0.17's warning; error, warn and ignore as newer bpftrace has them.
+  @Test func missingProbesDecidesWhatANameThatMatchesNothingIs() throws {
+    let probes = "tracepoint:nope:x*, tracepoint:syscalls:sys_enter_openat { }"
+    for (config, errors, warnings) in [("", 0, 1), ("missing_probes = error", 1, 0), ("missing_probes = warn", 0, 1),
+                                       ("missing_probes = ignore", 0, 0)] {
+      let c = try check("config = { \(config) } \(probes)")
+      let found = c.diagnostics.diagnostics
+      #expect(found.filter { $0.severity == .error }.count == errors, "\(config): \(found.map(\.message))")
+      #expect(found.filter { $0.severity == .warning }.count == warnings, "\(config): \(found.map(\.message))")
+    }
+    let bad = try check("config = { missing_probes = sometimes } \(probes)")
+    #expect(bad.diagnostics.diagnostics.map(\.message) == ["missing_probes must be one of error, warn, ignore"])
+  }
+
   @Test func problemsAreLocated() throws {
     let c = try check("config = { max_strln = 16; max_map_keys = \"a\"; cpp_demangle = 3; btf = 1 }\nBEGIN { exit(); }")
     let found = c.diagnostics.sorted.map { (c.source.lineAndColumn(of: $0.range.start).column, $0.message) }

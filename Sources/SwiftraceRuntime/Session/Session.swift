@@ -26,6 +26,8 @@ public struct SessionOptions {
   public var metrics: MapsEndpoint?
   /// CLOCK_MONOTONIC when swiftrace started: `elapsed` counts from it.
   public var startTimeNanoseconds: UInt64 = 0
+  /// `missing_probes`: with warn or ignore, a probe that fails to attach is skipped.
+  public var missingProbes: MissingProbes = .error
   public init() {}
 }
 
@@ -177,13 +179,13 @@ public final class Session {
         // first, then the others in reverse (ProbeKind.runsLastAttachedFirst).
         // Reversed by attach point as written; the places one wildcard expands to keep their
         // order (they are different places, and the first one written starts first).
-        for p in checked.probes where !p.kind.runsLastAttachedFirst { try attach(object, p) }
+        for p in checked.probes where !p.kind.runsLastAttachedFirst { try attachOrSkip(object, p) }
         var groups: [[CheckedProbe]] = []
         for p in checked.probes where p.kind.runsLastAttachedFirst {
           if let last = groups.last?.last, last.attachPoint.range == p.attachPoint.range { groups[groups.count - 1].append(p) }
           else { groups.append([p]) }
         }
-        for group in groups.reversed() { for p in group { try attach(object, p) } }
+        for group in groups.reversed() { for p in group { try attachOrSkip(object, p) } }
       } catch {
         links.forEach { $0.close() }
         throw error
@@ -313,6 +315,20 @@ public final class Session {
     }
     guard map.valueSize == value.count, map.update([0, 0, 0, 0], value) else {
       throw .system(what: "cannot write the run's facts (cpid, the start time) into the object", errno: errno)
+    }
+  }
+
+  /// Attaches P; under `missing_probes` warn or ignore, a probe that cannot attach is skipped
+  /// (with a warning under warn) instead of ending the trace.
+  func attachOrSkip(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) {
+    do {
+      try attach(object, p)
+    } catch {
+      switch options.missingProbes {
+      case .error: throw error
+      case .warn: FileOutput.standardError.write(SystemMessage.warning("\(error); skipped (missing_probes = warn)"))
+      case .ignore: break
+      }
     }
   }
 
