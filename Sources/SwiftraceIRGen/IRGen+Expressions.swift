@@ -101,7 +101,9 @@ extension IRGenerator {
           let n = checked.constants[args[2].id] else { return .integer(m.int(0)) }
         let equal = stringsEqual(a, na, b, nb, limit: Int(min(n, 1 << 20)))
         return .integer(LLVMBuildXor(m.builder, equal, m.int(1), "")!)
-      case .printf, .exit, .print, .clear, .zero, .delete, .time, .join, .cat, .system, .signal,
+      case .delete:
+        return .integer(emitDelete(args: args, valueUsed: true))
+      case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal,
         .override, .debugf, .unwatch:
         // Statements: the checker refuses them where a value is wanted; emitExpressionStatement
         // lowers them.

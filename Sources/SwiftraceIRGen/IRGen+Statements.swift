@@ -44,7 +44,9 @@ extension IRGenerator {
       case .exit: return emitExit(status: args.first)
       case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
       case .join: return emitJoin(args: args, call: e)
-      case .delete: return emitDelete(args: args)
+      case .delete:
+        _ = emitDelete(args: args, valueUsed: false)
+        return
       case .debugf:
         // bpf_trace_printk: format, its size, then up to three 8-byte values (strings by address).
         guard case .buffer(let format, let size) = emitValue(args[0]) else { return }
@@ -294,17 +296,20 @@ extension IRGenerator {
   }
 
   /// delete(@m[key]) removes the entry now, in the probe; a one-entry array is zeroed instead.
-  func emitDelete(args: [Expr]) {
-    guard case .map(let name, var keys) = args[0].kind, let info = checked.map(named: name) else { return }
+  /// delete(): 1 if the key was there, 0 if not. `-k` reports a failure only where the value is
+  /// not used (as bpftrace warns only then).
+  func emitDelete(args: [Expr], valueUsed: Bool) -> LLVMValueRef {
+    guard case .map(let name, var keys) = args[0].kind, let info = checked.map(named: name) else { return m.int(0) }
     if args.count == 2 { keys = [args[1]] }
     let key = buildKey(info, keys)
     if info.storage == .perCPUArray {
       let zeroValue = scratch(info.valueSize)
       zero(zeroValue, bytes: info.valueSize)
       update(info, key: key, value: zeroValue)
-    } else {
-      callHelper(.mapDeleteElem, [mapPointer(info.name), key])  // bpf_map_delete_elem
+      return m.int(1)
     }
+    let rc = callHelper(.mapDeleteElem, [mapPointer(info.name), key], reporting: !valueUsed)  // bpf_map_delete_elem
+    return LLVMBuildZExt(m.builder, LLVMBuildICmp(m.builder, LLVMIntEQ, rc, m.int(0), ""), m.i64, "")!
   }
 
   /// exit() raises the stop flag, so that no probe on any CPU starts again, tells userspace to stop,

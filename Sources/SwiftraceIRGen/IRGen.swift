@@ -420,13 +420,14 @@ public final class IRGenerator {
   /// Calls a BPF helper; the backend emits `call N`. `-k` and `-kk` check the result of the
   /// helpers whose `checkLevel` they reach (not in swiftrace's own callbacks).
   @discardableResult
-  func callHelper(_ helper: BPFHelper, _ args: [LLVMValueRef], returns: LLVMTypeRef? = nil) -> LLVMValueRef {
+  func callHelper(_ helper: BPFHelper, _ args: [LLVMValueRef], returns: LLVMTypeRef? = nil,
+                  reporting: Bool = true) -> LLVMValueRef {
     var paramTypes: [LLVMTypeRef?] = args.map { LLVMTypeOf($0) }
     let fnType = LLVMFunctionType(returns ?? m.i64, &paramTypes, UInt32(args.count), 0)!
     let callee = LLVMConstIntToPtr(m.int(helper.rawValue), LLVMPointerType(fnType, 0))
     var argv: [LLVMValueRef?] = args
     let result = LLVMBuildCall2(m.builder, fnType, callee, &argv, UInt32(args.count), "")!
-    if let level = helper.checkLevel, level <= options.helperCheckLevel, !inInternalCallback {
+    if reporting, let level = helper.checkLevel, level <= options.helperCheckLevel, !inInternalCallback {
       reportHelperError(result, helper: helper.kernelName)
     }
     return result

@@ -96,11 +96,11 @@ public enum Function: String, CaseIterable, Sendable {
   public var role: Role {
     switch self {
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .aggregation
-    case .printf, .exit, .print, .clear, .zero, .delete, .time, .join, .cat, .system, .signal, .override, .debugf,
-      .unwatch:
+    case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal, .override, .debugf, .unwatch:
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
-      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key:
+      .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
+      .delete:
       return .value
     }
   }
@@ -256,7 +256,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .print: return "prints a map (its top entries, divided) or a value"
     case .clear: return "deletes every key of a map"
     case .zero: return "sets every value of a map to zero"
-    case .delete: return "deletes one key of a map"
+    case .delete: return "deletes one key of a map: 1 if it was there, 0 if not"
     case .time: return "prints the current time"
     case .strftime: return "a time formatted when printed"
     case .ksym: return "the kernel symbol at an address"

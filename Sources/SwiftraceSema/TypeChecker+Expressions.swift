@@ -427,7 +427,8 @@ extension TypeChecker {
       return SType.none
     case .print, .clear, .zero, .delete:
       checkMapFunction(f, own, args: args, e)
-      return SType.none
+      // delete() tells whether the key was there (bpftrace 0.18 and later).
+      return own == .delete ? .uint64 : SType.none
     case .time, .join, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .reg, .cgroupid, .macaddr, .pton,
       .uaddr:
       return checkSymbolFunction(f, own, args: args, e, asStatement: asStatement)
