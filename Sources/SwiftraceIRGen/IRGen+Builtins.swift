@@ -57,6 +57,11 @@ extension IRGenerator {
       return .integer(callHelper(.jiffies64, []))
     case .ncpus:
       return .integer(runFact(.onlineCPUs))
+    case .ppid:
+      // current->real_parent->tgid: two kernel reads at the offsets the checker found in BTF.
+      guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .integer(m.int(0)) }
+      let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
+      return .integer(readKernelWord(LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, bytes: 4))
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       // Above the return address at the stack pointer: one 8-byte slot per argument.
       let sp = load64(offset(context, Registers.stackPointerOffset))
@@ -164,5 +169,13 @@ extension IRGenerator {
     LLVMSetVolatile(load, 1)
     LLVMSetAlignment(load, 8)
     return load
+  }
+
+  /// BYTES (at most 8) of kernel memory at ADDRESS, zero-extended; 0 where the read fails.
+  func readKernelWord(_ address: LLVMValueRef, bytes: Int) -> LLVMValueRef {
+    let slot = scratch(8)
+    store64(m.int(0), at: slot)
+    callHelper(.probeReadKernel, [slot, m.int(UInt64(bytes), m.i32), LLVMBuildIntToPtr(m.builder, address, m.i8Ptr, "")!])
+    return load64(slot)
   }
 }

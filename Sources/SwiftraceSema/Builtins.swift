@@ -12,8 +12,9 @@ public enum Builtin: String, CaseIterable, Sendable {
   case rand, numaid
   /// Arguments passed on the stack (after the six in registers) in uprobes and kprobes.
   case sarg0, sarg1, sarg2, sarg3, sarg4, sarg5
-  /// The kernel's jiffies (bpf_jiffies64); the number of online CPUs (bpftrace 0.18 and later).
-  case jiffies, ncpus
+  /// The kernel's jiffies (bpf_jiffies64); the number of online CPUs; the parent's pid (bpftrace
+  /// 0.18 and later).
+  case jiffies, ncpus, ppid
 
   public var type: SType {
     switch self {
@@ -26,7 +27,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .ustack: return .symbol(.userStack(StackFormat()))
     case .username: return .symbol(.username)
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus,
-      .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
+      .ppid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
       .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return .uint64
     }
@@ -40,7 +41,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .func:
       return .only([.kprobe, .kretprobe, .uprobe, .uretprobe], why: "'func' is only available in kprobe and uprobe probes")
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
-      .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus:
+      .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid:
       return .anywhere  // or as the probe's context offers: arguments, retval, args
     }
   }
@@ -55,8 +56,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .sarg4: return 4
     case .sarg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .arg0, .arg1, .arg2, .arg3, .arg4,
-      .arg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .arg0, .arg1, .arg2, .arg3,
+      .arg4, .arg5:
       return nil
     }
   }
@@ -71,8 +72,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .arg4: return 4
     case .arg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .sarg0, .sarg1, .sarg2, .sarg3,
-      .sarg4, .sarg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .sarg0, .sarg1, .sarg2,
+      .sarg3, .sarg4, .sarg5:
       return nil
     }
   }

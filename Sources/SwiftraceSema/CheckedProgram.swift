@@ -41,6 +41,8 @@ public struct CheckedProgram {
   public var callees: [NodeID: Callee] = [:]
   /// `has_key(@m, k)`: the key expressions of each call, in the map's key order.
   public var hasKeyLookups: [NodeID: [Expr]] = [:]
+  /// Offsets of kernel fields a builtin reads through (`ppid`: the task's real_parent, then its tgid).
+  public var fieldChains: [NodeID: [Int]] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

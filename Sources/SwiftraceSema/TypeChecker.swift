@@ -51,6 +51,8 @@ public final class TypeChecker {
   /// `has_key(@m, k)`: the key expressions each call looks up (a tuple's elements for a map of
   /// several keys).
   var hasKeyLookups: [NodeID: [Expr]] = [:]
+  /// Offsets of kernel fields a builtin reads through, one pointer after another (`ppid`).
+  var fieldChains: [NodeID: [Int]] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
@@ -104,7 +106,7 @@ public final class TypeChecker {
                           relativeAddresses: relativeAddresses,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil,
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees,
-                          hasKeyLookups: hasKeyLookups)
+                          hasKeyLookups: hasKeyLookups, fieldChains: fieldChains)
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {

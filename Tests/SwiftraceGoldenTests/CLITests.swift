@@ -97,6 +97,14 @@ import Testing
     #expect(ignored.status == 0 && !ignored.stderr.contains("kprobe"), "\(ignored.stderr)")
   }
 
+  /// ppid (bpftrace 0.18 and later): the parent's pid, read from the task in BTF; swiftrace's own
+  /// parent, in BEGIN, is this test.
+  @Test(.needsRoot) func ppidIsTheParentsPid() throws {
+    let r = try run(["-q", "-e", "BEGIN { printf(\"%d %d\\n\", ppid, ppid()); exit(); }"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.hasPrefix("\(getpid()) \(getpid())\n"), "\(r.stdout)")
+  }
+
   @Test(.needsRoot) func versionInfoAndDebugStages() throws {
     let version = try run(["-V"])
     #expect(version.status == 0 && version.stdout.hasPrefix("swiftrace v"))
