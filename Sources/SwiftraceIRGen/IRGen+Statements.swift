@@ -139,6 +139,12 @@ extension IRGenerator {
     case .returnProbe:
       LLVMBuildRet(m.builder, LLVMConstNull(LLVMGetReturnType(LLVMGlobalGetValueType(function))))
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.return"))
+    case .declare(let target, _, let value):
+      if let value { return emitAssignment(target: target, op: nil, value: value) }
+      // `let $x;`: zero from here on (a variable never assigned has no slot).
+      guard case .variable(let name) = target.kind, let slot = variables[name],
+        let type = checked.variables[probe.decl.id]?[name] else { return }
+      zero(slot, bytes: type.storageSize)
     }
   }
 

@@ -208,6 +208,17 @@ public final class TypeChecker {
       if mapLoopDepth > 0 {
         error(.returnInMapLoop, at: stmt.range)
       }
+    case .declare(let target, let type, let value):
+      guard case .variable(let name) = target.kind else { return }
+      if case .integer(let integer)? = type {
+        let declared = SType.integer(signed: integer.signed, bits: integer.bits)
+        if let existing = scope[name], existing != declared {
+          error(.variableTypeMismatch(name, assigning: declared, holds: existing), at: target.range)
+        }
+        scope[name] = declared
+        types[target.id] = declared
+      }
+      if let value { checkAssignment(target: target, op: nil, value: value, range: stmt.range) }
     }
   }
 

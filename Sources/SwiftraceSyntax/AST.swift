@@ -107,6 +107,10 @@ public final class Stmt {
     case continueLoop
     /// `return`: ends the probe.
     case returnProbe
+    /// `let $name;`, `let $name: type;` or `let $name: type = value;` (bpftrace 0.18 and later):
+    /// the variable (`target`, a `.variable`) exists from here on, zero until assigned.
+    /// `let $name = value;` is read as an assignment.
+    case declare(target: Expr, type: TypeName?, value: Expr?)
   }
 
   public let id: NodeID

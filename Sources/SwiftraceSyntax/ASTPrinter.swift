@@ -83,6 +83,10 @@ public struct ASTPrinter {
     case .breakLoop: line(depth, "break")
     case .continueLoop: line(depth, "continue")
     case .returnProbe: line(depth, "return")
+    case .declare(let target, let type, let value):
+      line(depth, "let" + (type.map { " : \($0)" } ?? ""))
+      visit(target, depth: depth + 1)
+      if let value { visit(value, depth: depth + 1) }
     }
   }
 

@@ -284,6 +284,40 @@ public final class Parser {
     }
   }
 
+  // MARK: let = "let" variable [ ":" type ] [ "=" expression ]
+
+  func parseLet() -> Stmt {
+    let start = token.range
+    advance()  // let
+    let variable = token
+    let target = Expr(id: ids.make(), kind: .variable(text(variable)), range: variable.range)
+    advance()
+    var type: TypeName?
+    if at(.colon) {
+      advance()
+      type = parseDeclaredType()
+    }
+    guard at(.assign) else {
+      return Stmt(id: ids.make(), kind: .declare(target: target, type: type, value: nil), range: .to(start, variable.range))
+    }
+    advance()
+    let value = parseExpression()
+    guard type != nil else {
+      return Stmt(id: ids.make(), kind: .assign(target: target, op: nil, value: value), range: .to(start, value.range))
+    }
+    return Stmt(id: ids.make(), kind: .declare(target: target, type: type, value: value), range: .to(start, value.range))
+  }
+
+  /// The type of a `let`: an integer type (`uint8`, `int64`, ...) or `string`.
+  func parseDeclaredType() -> TypeName? {
+    guard at(.identifier), let integer = IntegerType(name: text(token)) else {
+      error(.expectedDeclaredType(found: describe(token)), at: token.range)
+      return nil
+    }
+    advance()
+    return .integer(integer)
+  }
+
   // MARK: statement = ifStatement | assignment | expression
 
   func parseStatement() -> Stmt? {
@@ -307,6 +341,8 @@ public final class Parser {
       error(.elseWithoutIf, at: token.range)
       advance()
       return nil
+    case .identifier where text(token) == "let" && lexer.peek().kind == .variable:
+      return parseLet()
     default:
       break
     }

@@ -42,6 +42,9 @@ extension DiagnosticMessage {
   static func expectedCondition(after keyword: String) -> Self {
     Self(.parseExpectedExpression, "expected a condition after \(keyword)")
   }
+  static func expectedDeclaredType(found: String) -> Self {
+    Self(.parseExpectedType, "expected an integer type such as uint32 after ':', found \(found)")
+  }
   static let elseWithoutIf = Self(.parseElseWithoutIf, "'else' without a matching 'if'")
   static let invalidAssignmentTarget = Self(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to")
   static let invalidIncrementTarget = Self(.parseInvalidIncrementTarget,
