@@ -12,6 +12,21 @@ extension IRGenerator {
       return key
     }
     let key = scratch(info.keySize)
+    if keys.count == 1, case .tuple(let elements) = checked.type(of: keys[0]) {
+      // A tuple key: its elements, from the tuple's C layout into the key's 8-byte slots.
+      guard case .buffer(let tuple, _) = emitValue(keys[0]) else { return bytePointer(key) }
+      zero(key, bytes: info.keySize)
+      let from = TupleLayout(elements).offsets
+      for (i, (type, at)) in zip(info.keyTypes, info.keyOffsets).enumerated() where i < elements.count {
+        let value = packedValue(of: elements[i], at: offset(tuple, from[i]))
+        if case .buffer(let p, let n) = value {
+          copy(min(n, type.storageSize), from: p, to: offset(key, at))
+        } else {
+          store64(value.integer, at: offset(key, at))
+        }
+      }
+      return bytePointer(key)
+    }
     let padded = zip(info.keyTypes, keys).contains { type, expr in
       switch checked.type(of: expr) {
       case .string(let n): return n < type.storageSize  // the bytes after the NUL are not written

@@ -56,7 +56,7 @@ extension DiagnosticMessage {
   static func undefinedMap(_ name: String, hint: String) -> Self {
     Self(.semaUndefinedMap, "map '\(name)' is read but never assigned\(hint)")
   }
-  static let tupleKey = Self(.semaInvalidKey, "a tuple cannot be a map key; use several keys: @m[a, b]")
+  static let tupleKey = Self(.semaInvalidKey, "a tuple key stands for all the keys: @m[(a, b)] or @m[a, b], not both")
   static func invalidKey(_ t: SType) -> Self { Self(.semaInvalidKey, "a map key must be an integer or a string, not \(t)") }
   static func mapKeyCount(_ name: String, here: Int, elsewhere: Int) -> Self {
     Self(.semaMapKeyCount, "map '\(name)' is used with \(here) key\(here == 1 ? "" : "s") here but \(elsewhere) elsewhere")

@@ -401,6 +401,18 @@ public final class TypeChecker {
       switch t {
       case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
         keyTypes.append(t)
+      case .tuple(let elements) where keys.count == 1:
+        // `@m[(a, b)]`, `@m[$t]` (bpftrace 0.18 and later): the tuple's elements are the keys, as
+        // in `@m[a, b]`.
+        for element in elements {
+          switch element {
+          case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
+            keyTypes.append(element.widened)
+          default:
+            error(.invalidKey(element), at: key.range)
+            return nil
+          }
+        }
       case .tuple:
         error(.tupleKey, at: key.range)
         return nil
