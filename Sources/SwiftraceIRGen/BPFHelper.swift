@@ -64,5 +64,7 @@ enum BPFMapType: UInt32 {
   case perCPUHash = 5
   case perCPUArray = 6
   case stackTrace = 7
+  case lruHash = 9
+  case lruPerCPUHash = 10
   case ringbuf = 27
 }

@@ -62,6 +62,15 @@ extension IRGenerator {
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .integer(m.int(0)) }
       let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
       return .integer(readKernelWord(LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, bytes: 4))
+    case .pcomm:
+      // current->real_parent->comm: 16 bytes, NUL-padded as comm is.
+      let buffer = scratch(16)
+      zero(buffer, bytes: 16)
+      guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .buffer(buffer, size: 16) }
+      let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
+      let address = LLVMBuildIntToPtr(b, LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, m.i8Ptr, "")!
+      callHelper(.probeReadKernel, [buffer, m.int(16, m.i32), address])
+      return .buffer(buffer, size: 16)
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       // Above the return address at the stack pointer: one 8-byte slot per argument.
       let sp = load64(offset(context, Registers.stackPointerOffset))

@@ -165,12 +165,12 @@ public final class IRGenerator {
       let symbol = "map\(i)_" + sanitize(String(info.name.dropFirst()))
       let type: BPFMapType
       switch info.storage {
-      case .hash: type = .hash
-      case .perCPUHash: type = .perCPUHash
+      case .hash: type = info.evictsLeastRecentlyUsed ? .lruHash : .hash
+      case .perCPUHash: type = info.evictsLeastRecentlyUsed ? .lruPerCPUHash : .perCPUHash
       case .perCPUArray: type = .perCPUArray
       }
       let entries = info.storage == .perCPUArray ? info.arrayLength
-        : info.isScalar && !info.valueType.isHistogram ? 1 : options.maxMapEntries
+        : info.isScalar && !info.valueType.isHistogram ? 1 : info.declaredEntries ?? options.maxMapEntries
       mapGlobals[info.name] = mapGlobal(symbol, type: type, maxEntries: entries, keySize: info.keySize,
                                         valueSize: info.valueSize, line: line(of: info.firstAssignment))
       mapSymbols[info.name] = symbol

@@ -81,6 +81,10 @@ public struct MapInfo: Sendable {
   public var valueType: SType
   /// Where it was first assigned, for notes on conflicting uses.
   public var firstAssignment: SourceRange
+  /// `let @m = lruhash(N);`: the entries declared (nil: BPFTRACE_MAP_KEYS_MAX), and whether the
+  /// least recently used entry makes room for a new one when it is full.
+  public var declaredEntries: Int?
+  public var evictsLeastRecentlyUsed = false
 
   public var isScalar: Bool { keyTypes.isEmpty }
 

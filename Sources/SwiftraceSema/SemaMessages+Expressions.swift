@@ -59,8 +59,9 @@ extension DiagnosticMessage {
     Self(.semaNoDebugInfo,
          "'args' in a uprobe needs the function's debug information (DWARF), and '\(path)' has none for '\(function)': build it with -g or install its debug package, or use arg0..arg5")
   }
-  static let noParentFields = Self(.semaNoKernelTypes,
-                                   "ppid reads task_struct.real_parent->tgid, and the kernel's BTF has no such fields")
+  static func noParentFields(_ field: String) -> Self {
+    Self(.semaNoKernelTypes, "reading task_struct.real_parent->\(field), and the kernel's BTF has no such fields")
+  }
   static let cpidWithoutCommand = Self(.semaCpidWithoutCommand, "'cpid' needs a child command: run with -c CMD")
   static func unknownArgument(_ probe: String, _ name: String, hint: String) -> Self {
     Self(.semaUnknownField, "\(probe) has no argument '\(name)'\(hint)")

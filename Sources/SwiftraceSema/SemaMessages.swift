@@ -56,6 +56,17 @@ extension DiagnosticMessage {
   static func undefinedMap(_ name: String, hint: String) -> Self {
     Self(.semaUndefinedMap, "map '\(name)' is read but never assigned\(hint)")
   }
+  static func unknownMapKind(_ kind: String, suggestion: String?) -> Self {
+    Self(.semaMapValueType, "unknown map kind '\(kind)'; use hash, lruhash, percpuhash or percpulruhash"
+           + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""))
+  }
+  static func mapEntries(_ n: UInt64) -> Self { Self(.semaMapValueType, "a map holds from 1 to 1073741824 entries, not \(n)") }
+  static func unusedMapDeclaration(_ name: String) -> Self { Self(.semaUndefinedMap, "map '\(name)' is declared but never used") }
+  static func mapKindMismatch(_ name: String, _ kind: String, holds t: SType) -> Self {
+    Self(.semaMapValueType,
+         kind.hasPrefix("percpu") ? "a \(kind) holds aggregations (count(), sum(), ...), and '\(name)' holds \(t)"
+           : "'\(name)' holds \(t), an aggregation kept per CPU: declare it percpuhash or percpulruhash, not \(kind)")
+  }
   static let tupleKey = Self(.semaInvalidKey, "a tuple key stands for all the keys: @m[(a, b)] or @m[a, b], not both")
   static func invalidKey(_ t: SType) -> Self { Self(.semaInvalidKey, "a map key must be an integer or a string, not \(t)") }
   static func mapKeyCount(_ name: String, here: Int, elsewhere: Int) -> Self {

@@ -216,16 +216,18 @@ extension TypeChecker {
     case .curtask:
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
       return .pointer(.record(task), space: .kernel)
-    case .ppid:
-      // The parent's tgid: task_struct.real_parent->tgid, at the offsets the kernel's BTF gives.
+    case .ppid, .pcomm:
+      // The parent's tgid or comm: task_struct.real_parent->tgid (->comm), at the offsets the
+      // kernel's BTF gives.
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
       let fields = kernelTypes?.fields(of: task) ?? []
-      guard let parent = fields.first(where: { $0.name == "real_parent" }), let tgid = fields.first(where: { $0.name == "tgid" })
+      let wanted = builtin == .ppid ? "tgid" : "comm"
+      guard let parent = fields.first(where: { $0.name == "real_parent" }), let field = fields.first(where: { $0.name == wanted })
       else {
-        error(.noParentFields, at: e.range)
+        error(.noParentFields(wanted), at: e.range)
         return nil
       }
-      fieldChains[e.id] = [parent.offset, tgid.offset]
+      fieldChains[e.id] = [parent.offset, field.offset]
     case .func:
       // Builtin.placement keeps it to kernel and user function probes.
       guard kind.isUserProbe else { return .symbol(.kernelSymbol) }

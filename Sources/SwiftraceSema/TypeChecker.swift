@@ -99,6 +99,7 @@ public final class TypeChecker {
     }
     reporting = true
     probes.forEach(checkProbe)
+    applyMapDeclarations()
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
     return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
@@ -465,5 +466,33 @@ public final class TypeChecker {
       }
     }
     maps[name] = info
+  }
+
+  /// `let @m = kind(N);` (bpftrace 0.18 and later): the map's size, and LRU eviction; a per-CPU
+  /// kind holds aggregations, as per-CPU maps do here.
+  func applyMapDeclarations() {
+    let kinds = ["hash", "lruhash", "percpuhash", "percpulruhash"]
+    for declaration in program.mapDeclarations {
+      guard kinds.contains(declaration.kind) else {
+        error(.unknownMapKind(declaration.kind, suggestion: closestName(to: declaration.kind, in: kinds)), at: declaration.kindRange)
+        continue
+      }
+      guard (1...(1 << 30)).contains(declaration.entries) else {
+        error(.mapEntries(declaration.entries), at: declaration.range)
+        continue
+      }
+      guard var info = maps[declaration.name] else {
+        warning(.unusedMapDeclaration(declaration.name), at: declaration.range)
+        continue
+      }
+      let perCPU = declaration.kind.hasPrefix("percpu")
+      if perCPU != (info.storage == .perCPUHash) && info.storage != .perCPUArray {
+        error(.mapKindMismatch(declaration.name, declaration.kind, holds: info.valueType), at: declaration.kindRange)
+        continue
+      }
+      info.declaredEntries = Int(declaration.entries)
+      info.evictsLeastRecentlyUsed = declaration.kind.hasSuffix("lruhash")
+      maps[declaration.name] = info
+    }
   }
 }

@@ -22,13 +22,26 @@ public final class Program {
   public var cDefinitions: [(text: String, range: SourceRange)]
   /// `config = { key = value; ... }` before the probes (bpftrace 0.18 and later), in order.
   public var config: [ConfigAssignment]
+  /// `let @name = kind(entries);` among the probes (bpftrace 0.18 and later), in order.
+  public var mapDeclarations: [MapDeclaration]
   public var probes: [ProbeDecl]
   public init(cDefinitions: [(text: String, range: SourceRange)] = [], config: [ConfigAssignment] = [],
-              probes: [ProbeDecl]) {
+              mapDeclarations: [MapDeclaration] = [], probes: [ProbeDecl]) {
     self.cDefinitions = cDefinitions
     self.config = config
+    self.mapDeclarations = mapDeclarations
     self.probes = probes
   }
+}
+
+/// `let @name = lruhash(4096);`: a map's kind and size, declared.
+public struct MapDeclaration: Sendable {
+  public let name: String
+  /// As written: `hash`, `lruhash`, `percpuhash`, `percpulruhash`; the checker knows them.
+  public let kind: String
+  public let entries: UInt64
+  public let range: SourceRange
+  public let kindRange: SourceRange
 }
 
 /// `key = value` in a config block. The key is as written (`max_strlen`, `BPFTRACE_MAX_STRLEN`, ...);

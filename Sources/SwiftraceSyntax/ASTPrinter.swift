@@ -24,6 +24,9 @@ public struct ASTPrinter {
       case .text(let text): p.line(1, "config \(assignment.key) = \"\(text)\"")
       }
     }
+    for declaration in program.mapDeclarations {
+      p.line(1, "map \(declaration.name) = \(declaration.kind)(\(declaration.entries))")
+    }
     for probe in program.probes { p.visit(probe) }
     return p.lines.map { $0 + "\n" }.joined()
   }

@@ -97,6 +97,17 @@ public struct Lexer {
     return i < bytes.count && bytes[i] == UInt8(ascii: "=") && (i + 1 == bytes.count || bytes[i + 1] != UInt8(ascii: "="))
   }
 
+  /// Whether the input goes on with `let @` (a map declaration), which starts no attach point.
+  public mutating func atMapDeclaration() -> Bool {
+    skipTrivia()
+    let word = Array("let".utf8)
+    guard position + word.count < bytes.count, Array(bytes[position..<position + word.count]) == word,
+      isSpace(bytes[position + word.count]) else { return false }
+    var i = position + word.count
+    while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+    return i < bytes.count && bytes[i] == UInt8(ascii: "@")
+  }
+
   public mutating func nextAttachPoint() -> Token? {
     skipTrivia()
     let start = position

@@ -107,15 +107,52 @@ public final class Parser {
       definitions.append((text(c), c.range))
     }
     let config = lexer.atConfigBlock() ? parseConfigBlock() : []
+    var declarations: [MapDeclaration] = []
     while true {
       if lexer.peek().kind == .endOfFile { break }
       let before = lexer.position
-      if let probe = parseProbe() { probes.append(probe) }
+      if lexer.atMapDeclaration() {
+        if let declaration = parseMapDeclaration() { declarations.append(declaration) }
+      } else if let probe = parseProbe() { probes.append(probe) }
       if lexer.position == before {  // no progress: skip one token so the loop always ends
         advance()
       }
     }
-    return Program(cDefinitions: definitions, config: config, probes: probes)
+    return Program(cDefinitions: definitions, config: config, mapDeclarations: declarations, probes: probes)
+  }
+
+  // MARK: mapDeclaration = "let" map "=" kind "(" integer ")" [";"]
+
+  func parseMapDeclaration() -> MapDeclaration? {
+    panicking = false
+    advance()  // let
+    let start = token.range
+    advance()
+    let name = token
+    func fail(_ message: DiagnosticMessage) -> MapDeclaration? {
+      error(message, at: token.range)
+      // The rest of the declaration, up to its `;` (the probes after it start in attach-point mode).
+      while !at(.semicolon) && !at(.endOfFile) && lexer.peek().kind != .endOfFile && !at(.rparen) { advance() }
+      if lexer.peek().kind == .semicolon { advance() }
+      return nil
+    }
+    advance()
+    guard at(.assign) else { return fail(.expected("'='", "after the map's name", found: describe(token))) }
+    advance()
+    let kind = token
+    guard at(.identifier) else { return fail(.expected("a map kind such as lruhash", "after '='", found: describe(token))) }
+    advance()
+    guard at(.lparen) else { return fail(.expected("'('", "after the map kind", found: describe(token))) }
+    advance()
+    let count = token
+    guard at(.integer) else { return fail(.expected("the number of entries", "in the map declaration", found: describe(token))) }
+    let entries = parseInteger(count)
+    advance()
+    guard at(.rparen) else { return fail(.expected("')'", "after the number of entries", found: describe(token))) }
+    let end = token.range
+    // The `)` stays the current token: the next probe starts in attach-point mode after it (or `;`).
+    if lexer.peek().kind == .semicolon { advance() }
+    return MapDeclaration(name: text(name), kind: text(kind), entries: entries, range: .to(start, end), kindRange: kind.range)
   }
 
   // MARK: config = "config" "=" "{" { key "=" value [";"] } "}"

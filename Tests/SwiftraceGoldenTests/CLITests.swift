@@ -105,6 +105,15 @@ import Testing
     #expect(r.stdout.hasPrefix("\(getpid()) \(getpid())\n"), "\(r.stdout)")
   }
 
+  /// pcomm: the parent's comm (the thread that started swiftrace: one of this test's threads).
+  @Test(.needsRoot) func pcommIsTheParentsName() throws {
+    let r = try run(["-q", "-e", "BEGIN { printf(\"%s\\n\", pcomm); exit(); }"])
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(getpid())/task")) ?? []
+    let names = tasks.compactMap { try? String(contentsOfFile: "/proc/\(getpid())/task/\($0)/comm", encoding: .utf8) }
+    let printed = r.stdout.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(names.contains(printed + "\n"), "\(printed) is none of \(names)")
+  }
+
   @Test(.needsRoot) func versionInfoAndDebugStages() throws {
     let version = try run(["-V"])
     #expect(version.status == 0 && version.stdout.hasPrefix("swiftrace v"))
