@@ -120,6 +120,7 @@ public final class Compilation {
     options.machine = context.machine
     options.userDebugInfo = context.userDebugInfo
     options.missingProbes = configuration.missingProbes ?? .warn
+    options.maxProbes = min(configuration.maxProbes, configuration.maxBpfProgs)
     let checked = withLargeStack {
       TypeChecker.check(program, source: source, diagnostics: diagnostics, catalog: context.tracepoints,
                         kernelTypes: kernelTypes, options: options)

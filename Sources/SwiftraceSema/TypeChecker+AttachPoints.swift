@@ -22,7 +22,13 @@ extension TypeChecker {
           case .success(let matches):
             if matches.isEmpty { unmatched.append((kind.rules.noMatchMessage(point.text, in: probeSources), point.range)) }
             for match in matches {
-              if let probe = checkedProbe(match, decl: decl, point: point, index: probes.count) { probes.append(probe) }
+              if probes.count > options.maxProbes {
+                // Over the limit the program is refused: the probes are only counted.
+                probes.append(CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,
+                                           tracepointFormat: nil, rawArguments: nil, returnType: nil))
+              } else if let probe = checkedProbe(match, decl: decl, point: point, index: probes.count) {
+                probes.append(probe)
+              }
             }
           }
         }
