@@ -91,6 +91,9 @@ extension IRGenerator {
           let keys = checked.hasKeyLookups[e.id] else { return .integer(m.int(0)) }
         let found = LLVMBuildIsNotNull(m.builder, lookup(info, key: buildKey(info, keys)), "")
         return .integer(LLVMBuildZExt(m.builder, found, m.i64, "")!)
+      case .strlen:
+        guard case .buffer(let p, let n) = emitValue(args[0]) else { return .integer(m.int(0)) }
+        return .integer(stringLength(p, n))
       case .is_err:
         // The kernel's IS_ERR(): the last 4095 values of the address space are error codes.
         let isError = LLVMBuildICmp(m.builder, LLVMIntUGE, emitInteger(args[0]), m.int(UInt64(bitPattern: -4095)), "")
@@ -239,6 +242,26 @@ extension IRGenerator {
     }
     LLVMPositionBuilderAtEnd(m.builder, equal)
     store64(m.int(1), at: result)
+    LLVMBuildBr(m.builder, done)
+    LLVMPositionBuilderAtEnd(m.builder, done)
+    return load64(result)
+  }
+
+  /// The bytes before the first NUL of the N at P (N when there is none), a comparison per byte
+  /// as `stringsEqual` does.
+  func stringLength(_ p: LLVMValueRef, _ n: Int) -> LLVMValueRef {
+    let result = scratch(8)
+    store64(m.int(UInt64(n)), at: result)
+    let done = appendBlock("strlen.done")
+    for i in 0..<n {
+      let found = appendBlock("strlen.found"), next = appendBlock("strlen.next")
+      let byte = LLVMBuildLoad2(m.builder, m.i8, offset(p, i), "")!
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntEQ, byte, m.int(0, m.i8), ""), found, next)
+      LLVMPositionBuilderAtEnd(m.builder, found)
+      store64(m.int(UInt64(i)), at: result)
+      LLVMBuildBr(m.builder, done)
+      LLVMPositionBuilderAtEnd(m.builder, next)
+    }
     LLVMBuildBr(m.builder, done)
     LLVMPositionBuilderAtEnd(m.builder, done)
     return load64(result)

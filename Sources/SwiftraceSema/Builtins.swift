@@ -91,7 +91,7 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
-  case is_err, has_key
+  case is_err, has_key, strlen
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -104,7 +104,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete:
+      .delete, .strlen:
       return .value
     }
   }
@@ -125,7 +125,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key:
+      .is_err, .has_key, .strlen:
       return nil
     }
   }
@@ -138,7 +138,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen:
       return "\(rawValue)() produces no value"
     }
   }
@@ -153,6 +153,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .strerror: return .typed([.integer], returns: .symbol(.errorName))
     case .cgroup_path: return .typed([.integer], returns: .symbol(.cgroupPath))
     case .is_err: return .typed([.integer], returns: .uint64)
+    case .strlen: return .typed([.string], returns: .uint64)
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .own(.aggregation)
     case .printf: return .own(.printf)
     case .cat: return .own(.cat)
@@ -208,7 +209,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key:
+      .is_err, .has_key, .strlen:
       return .anywhere
     }
   }
@@ -221,7 +222,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key:
+      .skboutput, .is_err, .has_key, .strlen:
       return nil
     }
   }
@@ -291,6 +292,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .skboutput: return "writes a packet to a PCAP file"
     case .is_err: return "1 when a kernel pointer encodes an error (ERR_PTR), 0 otherwise"
     case .has_key: return "1 when the map has the key, 0 otherwise"
+    case .strlen: return "the length of a string, up to its NUL"
     }
   }
 
@@ -302,6 +304,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .cgroup_path: return "cgroup_path(cgroup id)"
     case .is_err: return "is_err(pointer)"
     case .has_key: return "has_key(@map, key or (key, key, ...))"
+    case .strlen: return "strlen(string)"
     case .unwatch: return "unwatch(address)"
     case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
     case .exit: return "exit([status])"
