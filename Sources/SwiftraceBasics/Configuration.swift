@@ -109,7 +109,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .perfRbPages: return "[default: 1 MiB in all] ring buffer pages per CPU"
     case .cppDemangle: return "[default: 0] keep C++ names mangled"
     case .userSymbols: return "[default: 0] print user addresses, not symbols"
-    case .missingProbes: return "[default: 0.17's] a probe that is missing: error, warn (skip it) or ignore"
+    case .missingProbes: return "[default: as 0.17] error, warn (skip) or ignore"
     case .btf: return "[default: /sys/kernel/btf/vmlinux] kernel types"
     case .cacheUserSymbols: return "accepted; user symbols are found by build id and always cached"
     case .vmlinux: return "accepted; kernel symbols come from /proc/kallsyms and BTF"
