@@ -330,6 +330,10 @@ import Testing
     #expect(r.stdout.components(separatedBy: "@x[").count - 1 == 4)
     #expect(r.stderr.contains("WARNING: 6 updates of @x failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
     #expect(r.stderr.contains("WARNING: 6 updates of @n failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)\n"))
+    // A declared map's size is its declaration's: the warning says so.
+    let declared = try run(["-e", "let @d = hash(2); BEGIN { @d[1] = 1; @d[2] = 2; @d[3] = 3; exit(); }"])
+    #expect(declared.stderr.contains("WARNING: 1 updates of @d failed: the map was full (raise the 2 entries its declaration gives)\n"),
+            "\(declared.stderr)")
   }
 
   /// `func+OFFSET` past the function's end and an address outside every function are located

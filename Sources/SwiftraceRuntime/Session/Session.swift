@@ -491,11 +491,13 @@ public final class Session {
     for (index, info) in checked.maps.enumerated() where info.storage != .perCPUArray {
       if !final && fullAnnounced.contains(index) { continue }
       guard let total = counterTotal(map, slot: index), total > 0 else { continue }
+      // What sets the size: the map's own declaration (`let @m = hash(N)`), else the setting.
+      let raise = info.declaredEntries.map { "raise the \($0) entries its declaration gives" } ?? "raise BPFTRACE_MAP_KEYS_MAX"
       if final {
-        FileOutput.standardError.write(SystemMessage.warning("\(total) updates of \(info.name) failed: the map was full (raise BPFTRACE_MAP_KEYS_MAX)"))
+        FileOutput.standardError.write(SystemMessage.warning("\(total) updates of \(info.name) failed: the map was full (\(raise))"))
       } else {
         fullAnnounced.insert(index)
-        FileOutput.standardError.write(SystemMessage.warning("\(info.name) is full: new keys are dropped (raise BPFTRACE_MAP_KEYS_MAX); the count follows at exit"))
+        FileOutput.standardError.write(SystemMessage.warning("\(info.name) is full: new keys are dropped (\(raise)); the count follows at exit"))
       }
     }
   }
