@@ -62,6 +62,10 @@ extension IRGenerator {
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .integer(m.int(0)) }
       let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
       return .integer(readKernelWord(LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, bytes: 4))
+    case .probetype:
+      // A constant of each probe: its provider's name, NUL-padded to 16 bytes.
+      let name = Array(probe.kind.provider.probeTypeName.utf8.prefix(15))
+      return constantBytes(name + [UInt8](repeating: 0, count: 16 - name.count))
     case .pcomm:
       // current->real_parent->comm: 16 bytes, NUL-padded as comm is.
       let buffer = scratch(16)

@@ -15,12 +15,13 @@ public enum Builtin: String, CaseIterable, Sendable {
   /// The kernel's jiffies (bpf_jiffies64); the number of online CPUs; the parent's pid (bpftrace
   /// 0.18 and later).
   case jiffies, ncpus, ppid
-  /// The parent's thread name, as `comm` (bpftrace 0.18 and later).
-  case pcomm
+  /// The parent's thread name, as `comm`; the probe's type (`tracepoint`, `special`, ...)
+  /// (bpftrace 0.18 and later).
+  case pcomm, probetype
 
   public var type: SType {
     switch self {
-    case .comm, .pcomm: return .string(size: 16)
+    case .comm, .pcomm, .probetype: return .string(size: 16)
     case .probe: return .probe
     case .args: return .tracepointArgs
     case .curtask: return .uint64  // the checker gives it its struct type from BTF
@@ -44,7 +45,7 @@ public enum Builtin: String, CaseIterable, Sendable {
       return .only([.kprobe, .kretprobe, .uprobe, .uretprobe], why: "'func' is only available in kprobe and uprobe probes")
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
       .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid,
-      .pcomm:
+      .pcomm, .probetype:
       return .anywhere  // or as the probe's context offers: arguments, retval, args
     }
   }
@@ -59,8 +60,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .sarg4: return 4
     case .sarg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .arg0, .arg1, .arg2,
-      .arg3, .arg4, .arg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .arg0, .arg1,
+      .arg2, .arg3, .arg4, .arg5:
       return nil
     }
   }
@@ -75,8 +76,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .arg4: return 4
     case .arg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .sarg0, .sarg1,
-      .sarg2, .sarg3, .sarg4, .sarg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .sarg0,
+      .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return nil
     }
   }

@@ -246,7 +246,7 @@ extension TypeChecker {
         return nil
       }
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
-      .numaid, .jiffies, .ncpus:
+      .numaid, .jiffies, .ncpus, .probetype:
       break
     }
     return builtin.type

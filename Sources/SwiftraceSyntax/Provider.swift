@@ -42,6 +42,19 @@ public enum Provider: String, CaseIterable, Sendable {
     self = found
   }
 
+  /// The name `probetype` gives (bpftrace 0.18 and later): `special` for BEGIN and END, and
+  /// newer bpftrace's names for kfunc and kretfunc.
+  public var probeTypeName: String {
+    switch self {
+    case .begin, .end: return "special"
+    case .kfunc: return "fentry"
+    case .kretfunc: return "fexit"
+    case .tracepoint, .rawtracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile, .software,
+      .hardware, .usdt, .watchpoint, .asyncwatchpoint, .iter:
+      return rawValue
+    }
+  }
+
   /// uprobe, uretprobe and usdt name a binary: `/` is part of their attach points.
   public var namesFile: Bool {
     switch self {
