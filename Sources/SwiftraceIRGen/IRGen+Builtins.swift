@@ -62,6 +62,10 @@ extension IRGenerator {
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .integer(m.int(0)) }
       let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
       return .integer(readKernelWord(LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, bytes: 4))
+    case .usermode:
+      // The saved code segment's privilege level (its low two bits): 3 in user mode.
+      let level = LLVMBuildAnd(b, load64(offset(context, Registers.codeSegmentOffset)), m.int(3), "")
+      return .integer(LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntEQ, level, m.int(3), ""), m.i64, "")!)
     case .probetype:
       // A constant of each probe: its provider's name, NUL-padded to 16 bytes.
       let name = Array(probe.kind.provider.probeTypeName.utf8.prefix(15))

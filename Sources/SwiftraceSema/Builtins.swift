@@ -18,6 +18,8 @@ public enum Builtin: String, CaseIterable, Sendable {
   /// The parent's thread name, as `comm`; the probe's type (`tracepoint`, `special`, ...)
   /// (bpftrace 0.18 and later).
   case pcomm, probetype
+  /// 1 when the probe interrupted user mode (the saved code segment's privilege level is 3).
+  case usermode
 
   public var type: SType {
     switch self {
@@ -30,7 +32,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .ustack: return .symbol(.userStack(StackFormat()))
     case .username: return .symbol(.username)
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus,
-      .ppid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
+      .ppid, .usermode, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
       .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return .uint64
     }
@@ -45,7 +47,7 @@ public enum Builtin: String, CaseIterable, Sendable {
       return .only([.kprobe, .kretprobe, .uprobe, .uretprobe], why: "'func' is only available in kprobe and uprobe probes")
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
       .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid,
-      .pcomm, .probetype:
+      .pcomm, .probetype, .usermode:
       return .anywhere  // or as the probe's context offers: arguments, retval, args
     }
   }
@@ -60,8 +62,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .sarg4: return 4
     case .sarg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .arg0, .arg1,
-      .arg2, .arg3, .arg4, .arg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode, .arg0,
+      .arg1, .arg2, .arg3, .arg4, .arg5:
       return nil
     }
   }
@@ -76,8 +78,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .arg4: return 4
     case .arg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .sarg0,
-      .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode,
+      .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return nil
     }
   }

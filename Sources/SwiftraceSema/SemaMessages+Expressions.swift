@@ -62,6 +62,10 @@ extension DiagnosticMessage {
   static func noParentFields(_ field: String) -> Self {
     Self(.semaNoKernelTypes, "reading task_struct.real_parent->\(field), and the kernel's BTF has no such fields")
   }
+  static func noSavedRegisters(_ name: String, in probe: String) -> Self {
+    Self(.semaBuiltinUnavailable,
+         "'\(name)' reads the saved registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(probe)")
+  }
   static let cpidWithoutCommand = Self(.semaCpidWithoutCommand, "'cpid' needs a child command: run with -c CMD")
   static func unknownArgument(_ probe: String, _ name: String, hint: String) -> Self {
     Self(.semaUnknownField, "\(probe) has no argument '\(name)'\(hint)")

@@ -248,6 +248,11 @@ extension TypeChecker {
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
       .numaid, .jiffies, .ncpus, .probetype:
       break
+    case .usermode:
+      guard kind.hasRegisters else {
+        error(.noSavedRegisters("usermode", in: kind.name), at: e.range)
+        return nil
+      }
     }
     return builtin.type
   }

@@ -17,6 +17,8 @@ public enum Registers {
   public static let returnValueOffset = offset(of: "ax")!
   public static let stackPointerOffset = offset(of: "sp")!
   public static let instructionPointerOffset = offset(of: "ip")!
+  /// The code segment: its low two bits are the privilege level (3 in user mode).
+  public static let codeSegmentOffset = offset(of: "cs")!
 }
 
 /// time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack and ustack: values that BPF
