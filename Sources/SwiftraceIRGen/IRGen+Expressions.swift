@@ -87,9 +87,8 @@ extension IRGenerator {
         }
         return .integer(stringContains(h, nh, n, nn))
       case .has_key:
-        guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name),
-          let keys = checked.hasKeyLookups[e.id] else { return .integer(m.int(0)) }
-        let found = LLVMBuildIsNotNull(m.builder, lookup(info, key: buildKey(info, keys)), "")
+        guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name) else { return .integer(m.int(0)) }
+        let found = LLVMBuildIsNotNull(m.builder, lookup(info, key: buildKey(info, [args[1]])), "")
         return .integer(LLVMBuildZExt(m.builder, found, m.i64, "")!)
       case .strlen:
         guard case .buffer(let p, let n) = emitValue(args[0]) else { return .integer(m.int(0)) }

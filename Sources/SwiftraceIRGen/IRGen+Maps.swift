@@ -11,6 +11,11 @@ extension IRGenerator {
       store64(m.int(0), at: key)  // also a valid 4-byte key 0 for the per-CPU array
       return key
     }
+    // A tuple written out (`@m[(a, b)]`, `has_key(@m, (a, b))`): its items are the keys, stored
+    // straight into the key, with no tuple built first.
+    if keys.count == 1, case .tuple(let items) = keys[0].kind, items.count == info.keyTypes.count {
+      return buildKey(info, items)
+    }
     let key = scratch(info.keySize)
     if keys.count == 1, case .tuple(let elements) = checked.type(of: keys[0]) {
       // A tuple key: its elements, from the tuple's C layout into the key's 8-byte slots.

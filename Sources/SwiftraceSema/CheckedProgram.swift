@@ -39,8 +39,6 @@ public struct CheckedProgram {
   public var skbOutputIDs: [NodeID: Int] = [:]
   /// What each call names, resolved once by the checker.
   public var callees: [NodeID: Callee] = [:]
-  /// `has_key(@m, k)`: the key expressions of each call, in the map's key order.
-  public var hasKeyLookups: [NodeID: [Expr]] = [:]
   /// Offsets of kernel fields a builtin reads through (`ppid`: the task's real_parent, then its tgid).
   public var fieldChains: [NodeID: [Int]] = [:]
 

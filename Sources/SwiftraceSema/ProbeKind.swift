@@ -66,9 +66,6 @@ public enum ProbeKind: Hashable, Sendable {
     }
   }
 
-  /// The provider's own name for a name or an alias (`t` is `tracepoint`); nil for neither.
-  public static func canonicalProvider(_ name: String) -> String? { Provider(spelling: name)?.name }
-
   /// The canonical spelling, as `probe` prints it.
   public var name: String { rules.name }
   /// The provider of this kind of probe (its declaration: name, aliases, ...).

@@ -103,12 +103,9 @@ extension TypeChecker {
       return nil
     }
     types[args[0].id] = info.valueType
-    let keys: [Expr]
-    if case .tuple(let elements) = args[1].kind, info.keyTypes.count > 1 { keys = elements } else { keys = [args[1]] }
-    let keyTypes = checkKeys(keys, of: name)
+    // A tuple stands for the keys of a map of several, as in any map access (checkKeys).
+    let keyTypes = checkKeys([args[1]], of: name)
     recordMap(name, keys: keyTypes, value: nil, at: args[1].range, valueRange: args[1].range)
-    if keys.count > 1 { types[args[1].id] = .tuple(keyTypes ?? []) }
-    hasKeyLookups[e.id] = keys
     return .uint64
   }
 }

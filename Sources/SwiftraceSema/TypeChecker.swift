@@ -51,9 +51,6 @@ public final class TypeChecker {
   var skbOutputs: [SkbOutput] = []
   var skbOutputIDs: [NodeID: Int] = [:]
   var callees: [NodeID: Callee] = [:]
-  /// `has_key(@m, k)`: the key expressions each call looks up (a tuple's elements for a map of
-  /// several keys).
-  var hasKeyLookups: [NodeID: [Expr]] = [:]
   /// Offsets of kernel fields a builtin reads through, one pointer after another (`ppid`).
   var fieldChains: [NodeID: [Int]] = [:]
   var printfIDs: [NodeID: Int] = [:]
@@ -113,7 +110,7 @@ public final class TypeChecker {
                           relativeAddresses: relativeAddresses,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil,
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees,
-                          hasKeyLookups: hasKeyLookups, fieldChains: fieldChains)
+                          fieldChains: fieldChains)
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {

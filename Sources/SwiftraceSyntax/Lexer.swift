@@ -89,23 +89,27 @@ public struct Lexer {
   /// Returns nil (and consumes nothing) when the input does not start an attach point here.
   /// Whether the input goes on with `config =` (a config block), which starts no attach point.
   public mutating func atConfigBlock() -> Bool {
-    skipTrivia()
-    let word = Array("config".utf8)
-    guard position + word.count <= bytes.count, Array(bytes[position..<position + word.count]) == word else { return false }
-    var i = position + word.count
-    while i < bytes.count && isSpace(bytes[i]) { i += 1 }
-    return i < bytes.count && bytes[i] == UInt8(ascii: "=") && (i + 1 == bytes.count || bytes[i + 1] != UInt8(ascii: "="))
+    guard let i = afterWord("config", spaceNeeded: false), i < bytes.count, bytes[i] == UInt8(ascii: "=") else { return false }
+    return i + 1 == bytes.count || bytes[i + 1] != UInt8(ascii: "=")
   }
 
   /// Whether the input goes on with `let @` (a map declaration), which starts no attach point.
   public mutating func atMapDeclaration() -> Bool {
-    skipTrivia()
-    let word = Array("let".utf8)
-    guard position + word.count < bytes.count, Array(bytes[position..<position + word.count]) == word,
-      isSpace(bytes[position + word.count]) else { return false }
-    var i = position + word.count
-    while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+    guard let i = afterWord("let", spaceNeeded: true) else { return false }
     return i < bytes.count && bytes[i] == UInt8(ascii: "@")
+  }
+
+  /// Past comments and white space, if the input goes on with WORD (and white space after it when
+  /// SPACE_NEEDED): where the next character after that white space is. Nothing is consumed but
+  /// the trivia.
+  private mutating func afterWord(_ word: String, spaceNeeded: Bool) -> Int? {
+    skipTrivia()
+    let w = Array(word.utf8)
+    guard position + w.count <= bytes.count, Array(bytes[position..<position + w.count]) == w else { return nil }
+    var i = position + w.count
+    if spaceNeeded && (i == bytes.count || !isSpace(bytes[i])) { return nil }
+    while i < bytes.count && isSpace(bytes[i]) { i += 1 }
+    return i
   }
 
   public mutating func nextAttachPoint() -> Token? {
