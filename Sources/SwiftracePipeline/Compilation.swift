@@ -129,8 +129,7 @@ public final class Compilation {
     checkedProbes = checked.probes
     // Every attach point is one program here, so both of bpftrace's limits count the same thing;
     // bpftrace checks the programs first (at code generation), then the probes (at attach).
-    for key in [ConfigKey.maxBpfProgs, .maxProbes] {
-      let limit = key == .maxBpfProgs ? configuration.maxBpfProgs : configuration.maxProbes
+    for (key, limit) in [(ConfigKey.maxBpfProgs, configuration.maxBpfProgs), (.maxProbes, configuration.maxProbes)] {
       if checked.probes.count > limit {
         throw .system("the program has \(checked.probes.count) probes, one BPF program each, more than the limit of \(limit); raise it with \(key.environmentVariable) (many probes can slow the system down)")
       }
