@@ -98,7 +98,7 @@ public final class Parser {
     }
   }
 
-  // MARK: program = { probe } EOF
+  // MARK: program = { cDefinition } [ config ] { mapDeclaration | probe } EOF
 
   func parseProgram() -> Program {
     var probes: [ProbeDecl] = []
@@ -345,7 +345,7 @@ public final class Parser {
     return Stmt(id: ids.make(), kind: .declare(target: target, type: type, value: value), range: .to(start, value.range))
   }
 
-  /// The type of a `let`: an integer type (`uint8`, `int64`, ...) or `string`.
+  /// The type of a `let`: an integer type (`uint8`, `int64`, ...).
   func parseDeclaredType() -> TypeName? {
     guard at(.identifier), let integer = IntegerType(name: text(token)) else {
       error(.expectedDeclaredType(found: describe(token)), at: token.range)
@@ -401,7 +401,7 @@ public final class Parser {
     return Stmt(id: ids.make(), kind: .assign(target: target, op: op, value: value), range: .to(start, value.range))
   }
 
-  // MARK: ifStatement = "if" "(" expression ")" braceBlock [ "else" ( ifStatement | braceBlock ) ]
+  // MARK: ifStatement = "if" expression braceBlock [ "else" ( ifStatement | braceBlock ) ]
 
   func parseIf() -> Stmt {
     let start = token.range
@@ -425,7 +425,7 @@ public final class Parser {
     return Stmt(id: ids.make(), kind: .ifElse(condition: condition, then: then, else: elseBlock), range: .to(start, end))
   }
 
-  // MARK: whileStatement = "while" "(" expression ")" braceBlock
+  // MARK: whileStatement = "while" expression braceBlock
 
   func parseWhile() -> Stmt {
     let start = token.range
