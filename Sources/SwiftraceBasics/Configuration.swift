@@ -154,6 +154,8 @@ public struct Configuration: Sendable {
   // Command-line options
   /// `$1`, `$2`, ...
   public var positionalParameters: [String] = []
+  /// `--name=value` and `--name` after `--`: what the program's getopt() calls read.
+  public var programOptions: [ProgramOptionArgument] = []
   /// `-c COMMAND`: the program started and traced; `cpid` is its pid.
   public var childCommand: String?
   /// `-p PID`
@@ -298,4 +300,25 @@ public enum MissingProbes: String, CaseIterable, Sendable {
   case warn
   /// Skipped without a word (an error when nothing is left to attach).
   case ignore
+}
+
+/// `--name=value` (or `--name`, value nil) given after `--` for the program's getopt().
+public struct ProgramOptionArgument: Sendable, Equatable {
+  public let name: String
+  public let value: String?
+  public init(name: String, value: String?) {
+    self.name = name
+    self.value = value
+  }
+
+  /// `--name=value` or `--name`; nil for anything else (a positional parameter).
+  public init?(argument: String) {
+    guard argument.hasPrefix("--"), argument.count > 2 else { return nil }
+    let body = argument.dropFirst(2)
+    if let equals = body.firstIndex(of: "=") {
+      self.init(name: String(body[..<equals]), value: String(body[body.index(after: equals)...]))
+    } else {
+      self.init(name: String(body), value: nil)
+    }
+  }
 }

@@ -35,6 +35,7 @@ enum BPFHelper: UInt64, CaseIterable {
   case jiffies64 = 118
   case forEachMapElem = 164
   case findVma = 180
+  case loop = 181
 
   /// The kernel's name, without `bpf_`: `map_update_elem`.
   var kernelName: String {

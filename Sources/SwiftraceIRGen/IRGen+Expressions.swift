@@ -26,6 +26,8 @@ extension IRGenerator {
       return .integer(m.int(v))
     case .string(let s):
       return constantString(s)
+    case .boolean(let b):
+      return .integer(m.int(b ? 1 : 0))
     case .builtin(let name):
       if let value = checked.constants[e.id] { return .integer(m.int(value)) }  // a macro or enum value
       return emitBuiltin(Builtin(rawValue: name)!, e)
@@ -79,8 +81,12 @@ extension IRGenerator {
         return .integer(load64(offset(context, Int(checked.constants[e.id] ?? 0))))
       case .macaddr:
         return emitMacAddress(args[0])
-      case .strftime, .ksym, .usym, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack:
+      case .strftime, .ksym, .usym, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack, .syscall_name:
         return emitSymbolFunction(f, args, e)
+      case .getopt:
+        // Known when compiling: the option given, or its default.
+        if checked.type(of: e).isString { return constantBytes(checked.byteConstants[e.id] ?? []) }
+        return .integer(m.int(checked.constants[e.id] ?? 0))
       case .strcontains:
         guard case .buffer(let h, let nh) = emitValue(args[0]), case .buffer(let n, let nn) = emitValue(args[1]) else {
           return .integer(m.int(0))
@@ -171,6 +177,9 @@ extension IRGenerator {
     case .cast(let type, let operand):
       let v = emitInteger(operand)
       return .integer(type.bits == 64 ? v : narrow(v, bits: type.bits, signed: type.signed))
+    case .block(let block, let value):
+      emit(block)
+      return emitValue(value)
     }
   }
 

@@ -2,21 +2,20 @@ import CLLVM
 import SwiftraceSema
 import SwiftraceSyntax
 
-/// `for ($kv : @map) { body }` becomes bpf_for_each_map_elem(map, callback, NULL, 0): the body is a
-/// callback function, and the probe's scratch variables live in its slot of the per-CPU `frames`
-/// map, which the callback looks up too. `continue` returns 0 from the callback, `break` returns 1.
-extension IRGenerator {
-  func containsMapLoop(_ block: Block) -> Bool {
-    block.statements.contains { stmt in
-      switch stmt.kind {
-      case .forMap: return true
-      case .ifElse(_, let then, let otherwise): return containsMapLoop(then) || otherwise.map(containsMapLoop) == true
-      case .whileLoop(_, let body), .unroll(_, let body), .forRange(_, _, _, let body): return containsMapLoop(body)
-      default: return false
-      }
+/// `for ($kv : @map) { body }` becomes bpf_for_each_map_elem(map, callback, NULL, 0), and
+/// `for ($i : a..b) { body }` bpf_loop(b - a, callback, &a, 0): the body is a callback function,
+/// and the probe's scratch variables live in its slot of the per-CPU `frames` map, which the
+/// callback looks up too. `continue` returns 0 from the callback, `break` returns 1.
+extension Stmt {
+  var isCallbackLoop: Bool {
+    switch kind {
+    case .forMap, .forRange: return true
+    default: return false
     }
   }
+}
 
+extension IRGenerator {
   func frameLayout(_ variables: [(key: String, value: SType)]) -> (offsets: [String: Int], size: Int) {
     var offsets: [String: Int] = [:]
     var size = 0
@@ -43,7 +42,7 @@ extension IRGenerator {
       let key = LLVMGetParam(callback, 1)!, value = LLVMGetParam(callback, 2)!
       // The same variables, reached through this CPU's frame.
       guard let frame = lookupFrame(orReturn: m.int(1)) else { return }
-      let layout = frameLayout((checked.variables[probe.decl.id] ?? [:]).sorted(by: { $0.key < $1.key }))
+      let layout = frameLayout(frameVariables(probe))
       // In name order: a dictionary's order changes from run to run, and so would the IR.
       variables = [:]
       for (name, at) in layout.offsets.sorted(by: { $0.key < $1.key }) { variables[name] = offset(frame, at) }
@@ -65,15 +64,73 @@ extension IRGenerator {
     }
   }
 
+  /// `for ($i : start..end)` as bpf_loop(end - start, callback, &start, 0), so that the verifier
+  /// checks the body once rather than once per iteration (a body with a few calls, run 35 times,
+  /// was too complex for it). A body that needs the probe's own function (its context, for args
+  /// or stacks; `return`) cannot be a callback: false, and nothing is generated.
+  func emitRangeLoopCallback(variable: String, start: Expr, end: Expr, body: Block, _ stmt: Stmt) -> Bool {
+    guard frame != nil else { return false }
+    callbackCount += 1
+    let savedNeed = callbackNeededProbe
+    callbackNeededProbe = false
+    defer { callbackNeededProbe = savedNeed }
+    let callback = buildCallback(name: "p\(probe.index)_range\(callbackCount)", parameters: ["index", "ctx"],
+                                 line: line(of: stmt.range)) { callback in
+      probeContext = nil
+      setLocation(stmt.range)
+      guard let frame = lookupFrame(orReturn: m.int(1)) else { return }
+      let layout = frameLayout(frameVariables(probe))
+      variables = [:]
+      for (name, at) in layout.offsets.sorted(by: { $0.key < $1.key }) { variables[name] = offset(frame, at) }
+      guard let counter = variables[variable] else { return }
+      // $i = start + index; start is in the probe's stack, which the callback's ctx points to.
+      let first = LLVMBuildLoad2(m.builder, m.i64, LLVMBuildBitCast(m.builder, LLVMGetParam(callback, 1), LLVMPointerType(m.i64, 0), ""), "")!
+      let index = LLVMBuildPtrToInt(m.builder, LLVMGetParam(callback, 0), m.i64, "")
+      store64(LLVMBuildAdd(m.builder, first, index, ""), at: counter)
+      let next = appendBlock("range.continue")
+      let stop = appendBlock("range.break")
+      loops = [(next, stop)]
+      emit(body)
+      branchIfOpen(to: next)
+      LLVMPositionBuilderAtEnd(m.builder, next)
+      LLVMBuildRet(m.builder, m.int(0))
+      LLVMPositionBuilderAtEnd(m.builder, stop)
+      LLVMBuildRet(m.builder, m.int(1))
+    }
+    guard !callbackNeededProbe else {
+      LLVMDeleteFunction(callback)
+      return false
+    }
+    // The bounds are evaluated once, in the probe; no iteration when end <= start.
+    let first = entryAlloca(m.i64, "range.start")
+    let from = emitInteger(start)
+    LLVMBuildStore(m.builder, from, first)
+    let last = emitInteger(end)
+    let count = LLVMBuildSelect(m.builder, LLVMBuildICmp(m.builder, LLVMIntSLT, from, last, ""),
+                                LLVMBuildSub(m.builder, last, from, ""), m.int(0), "")!
+    // bpf_loop takes a u32 count and refuses more than 1 << 23 iterations: more is that many.
+    let clamped = LLVMBuildSelect(m.builder, LLVMBuildICmp(m.builder, LLVMIntUGT, count, m.int(1 << 23), ""),
+                                  m.int(1 << 23), count, "")!
+    if LLVMIsConstant(clamped) != 0, LLVMConstIntGetZExtValue(clamped) == 0 {
+      // Never runs (`5..1`). The kernel (6.18) would not check a callback that bpf_loop is known
+      // to call 0 times, remove it as dead code and then fail: "No program to jit".
+      LLVMDeleteFunction(callback)
+      return true
+    }
+    callHelper(.loop, [LLVMBuildTrunc(m.builder, clamped, m.i32, "")!, LLVMBuildBitCast(m.builder, callback, m.i8Ptr, "")!,
+                       bytePointer(first), m.int(0)])
+    return true
+  }
+
   /// A static subprogram `long name(void *, ...)` that a helper calls back, generated by `body`
   /// (positioned in its first block) while the probe's generation state is set aside.
   func buildCallback(name: String, parameters: [String], line: UInt32,
                      body: (LLVMValueRef) -> Void) -> LLVMValueRef {
-    let saved = (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops, region)
+    let saved = (function, allocaBuilder, subprogram, probeContext, variables, freeScratch, usedScratch, loops, region)
     let savedBlock = LLVMGetInsertBlock(m.builder)!
     let savedLocation = LLVMGetCurrentDebugLocation2(m.builder)
     defer {
-      (function, allocaBuilder, subprogram, context, variables, freeScratch, usedScratch, loops, region) = saved
+      (function, allocaBuilder, subprogram, probeContext, variables, freeScratch, usedScratch, loops, region) = saved
       LLVMPositionBuilderAtEnd(m.builder, savedBlock)
       LLVMSetCurrentDebugLocation2(m.builder, savedLocation)
     }

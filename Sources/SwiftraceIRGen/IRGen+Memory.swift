@@ -42,6 +42,9 @@ extension IRGenerator {
     if case .array(let element, let count) = checked.type(of: base) {
       return emitArrayElement(base, index, element: element, count: count)
     }
+    if case .string(let size) = checked.type(of: base) {
+      return emitArrayElement(base, index, element: .integer(signed: true, bits: 8), count: size)
+    }
     guard case .pointer(let target, let space) = checked.type(of: base) else { return .integer(m.int(0)) }
     let scaled = LLVMBuildMul(m.builder, emitInteger(index), m.int(max(1, target.size)), "")
     let address = LLVMBuildAdd(m.builder, emitInteger(base), scaled, "")!

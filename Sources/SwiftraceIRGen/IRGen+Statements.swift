@@ -24,6 +24,10 @@ extension IRGenerator {
   /// `expr;`: calls whose work is their effect, `c ? printf(...) : printf(...)` as an if/else,
   /// anything else evaluated for its side effects.
   func emitExpressionStatement(_ e: Expr) {
+    if case .block(let block, let value) = e.kind {
+      emit(block)
+      return emitExpressionStatement(value)
+    }
     if case .ternary(let condition, let then, let otherwise) = e.kind, checked.type(of: e) == .none {
       let isTrue = LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(condition), m.int(0), "")
       let thenBlock = appendBlock("cond.then")
@@ -63,7 +67,7 @@ extension IRGenerator {
         return
       case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .strftime,
         .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr,
-        .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key, .strlen:
+        .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt:
         break  // values, evaluated below for what they do (skboutput() sends a packet)
       }
     }
@@ -106,7 +110,11 @@ extension IRGenerator {
       branchIfOpen(to: header)
       LLVMPositionBuilderAtEnd(m.builder, end)
     case .forRange(let variable, let start, let end, let body):
-      let counter = variables[variable]!
+      if emitRangeLoopCallback(variable: variable, start: start, end: end, body: body, stmt) { return }
+      // The count is kept on the stack, where the verifier sees it bounded even when the
+      // variables live in map memory (a probe with loop callbacks); $i is set from it at each
+      // iteration, so the body changing $i does not change the iterations.
+      let counter = entryAlloca(m.i64, "for.index")
       store64(emitInteger(start), at: counter)
       let limit = scratch(8)  // the end is evaluated once
       store64(emitInteger(end), at: limit)
@@ -118,6 +126,7 @@ extension IRGenerator {
       LLVMPositionBuilderAtEnd(m.builder, header)
       LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntSLT, load64(counter), load64(limit), ""), bodyBlock, exit)
       LLVMPositionBuilderAtEnd(m.builder, bodyBlock)
+      store64(load64(counter), at: variables[variable]!)
       loops.append((step, exit))
       emit(body)
       loops.removeLast()
@@ -137,6 +146,7 @@ extension IRGenerator {
       LLVMBuildBr(m.builder, isBreak ? loop.breakTarget : loop.continueTarget)
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.jump"))
     case .returnProbe:
+      if probeContext == nil { callbackNeededProbe = true }  // a callback cannot end the probe
       LLVMBuildRet(m.builder, LLVMConstNull(LLVMGetReturnType(LLVMGlobalGetValueType(function))))
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.return"))
     case .declare(let target, _, let value):
@@ -145,6 +155,8 @@ extension IRGenerator {
       guard case .variable(let name) = target.kind, let slot = variables[name],
         let type = checked.variables[probe.decl.id]?[name] else { return }
       zero(slot, bytes: type.storageSize)
+    case .block(let block):
+      emit(block)
     }
   }
 

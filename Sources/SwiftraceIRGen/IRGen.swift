@@ -43,7 +43,22 @@ public final class IRGenerator {
   var function: LLVMValueRef!
   var allocaBuilder: LLVMBuilderRef!
   var subprogram: LLVMMetadataRef!
-  var context: LLVMValueRef!
+  /// The program's context argument; nil while a range loop's callback is generated, which has
+  /// none (see `context`).
+  var probeContext: LLVMValueRef?
+  /// Set when code generated for a range loop's callback needed what only the probe's own function
+  /// has (its context: args, stacks, perf output; or `return`): the loop is then made inline.
+  var callbackNeededProbe = false
+  var context: LLVMValueRef! {
+    get {
+      guard let probeContext else {
+        callbackNeededProbe = true
+        return LLVMConstNull(m.i8Ptr)  // the callback is thrown away
+      }
+      return probeContext
+    }
+    set { probeContext = newValue }
+  }
   var probe: CheckedProbe!
   var variables: [String: LLVMValueRef] = [:]
   /// Stack slots for temporaries, reused from one statement to the next: a BPF program has 512
@@ -175,12 +190,13 @@ public final class IRGenerator {
                                         valueSize: info.valueSize, line: line(of: info.firstAssignment))
       mapSymbols[info.name] = symbol
     }
-    // Variables live in map memory, not on the stack, in probes with map loops: the verifier checks
-    // a loop callback to a fixed point, and exact values of stack variables would never converge.
+    // Variables live in map memory, not on the stack, in probes with loops whose body is a callback
+    // (map and range loops): the callback reaches them there, and the verifier checks a callback
+    // to a fixed point, which exact values of stack variables would never reach.
     var frameSize = 0
-    for p in checked.probes where containsMapLoop(p.decl.body) {
+    for p in checked.probes where p.decl.body.containsStatement(where: \.isCallbackLoop) {
       frameSlots[p.index] = frameSlots.count
-      frameSize = max(frameSize, frameLayout(sortedVariables(p)).size)
+      frameSize = max(frameSize, frameLayout(frameVariables(p)).size)
     }
     if !frameSlots.isEmpty {
       framesMap = mapGlobal(ObjectSymbols.frames, type: .perCPUArray, maxEntries: frameSlots.count, keySize: 4,
@@ -296,20 +312,21 @@ public final class IRGenerator {
     freeScratch = [:]
     usedScratch = []
     callbackCount = 0
-    let scratchVariables = sortedVariables(p)
+    frame = nil
     if frameSlots[p.index] != nil, let frame = lookupFrame(orReturn: m.int(0, m.i32)) {
-      // Map loops run their body in a callback, which reaches the variables through the frame.
-      let layout = frameLayout(scratchVariables)
+      // Loop bodies run in callbacks, which reach the variables they use through the frame.
+      let inFrame = frameVariables(p)
+      let layout = frameLayout(inFrame)
       zero(frame, bytes: max(8, layout.size))
       self.frame = frame
-      for (name, _) in scratchVariables { variables[name] = offset(frame, layout.offsets[name]!) }
-    } else {
-      frame = nil
-      for (varName, type) in scratchVariables {
-        let slot = functionMemory(max(8, type.storageSize), varName)
-        zero(slot, bytes: max(8, type.storageSize))
-        variables[varName] = slot
-      }
+      for (name, _) in inFrame { variables[name] = offset(frame, layout.offsets[name]!) }  // in name order
+    }
+    // The others stay on the stack, where the verifier knows their values (a while loop's
+    // counter must be known to be bounded).
+    for (varName, type) in sortedVariables(p) where variables[varName] == nil {
+      let slot = functionMemory(max(8, type.storageSize), varName)
+      zero(slot, bytes: max(8, type.storageSize))
+      variables[varName] = slot
     }
     // BEGIN and END run once, when swiftrace runs them; so does an iterator, whenever it is read
     // (a pinned one long after this trace has stopped).
@@ -335,6 +352,22 @@ public final class IRGenerator {
 
   func sortedVariables(_ p: CheckedProbe) -> [(key: String, value: SType)] {
     (checked.variables[p.decl.id] ?? [:]).sorted(by: { $0.key < $1.key })
+  }
+
+  /// The variables a loop callback of the probe uses (its loop variable and every variable of its
+  /// body), in name order: they live in the frame.
+  func frameVariables(_ p: CheckedProbe) -> [(key: String, value: SType)] {
+    var used = Set<String>()
+    _ = p.decl.body.containsStatement { stmt in
+      switch stmt.kind {
+      case .forMap(let variable, _, let body), .forRange(let variable, _, _, let body):
+        used.insert(variable)
+        used.formUnion(body.scratchVariableNames)
+      default: break
+      }
+      return false
+    }
+    return sortedVariables(p).filter { used.contains($0.key) }
   }
 
   /// This probe's slot in the frames map; returns `failure` from the function if the lookup fails

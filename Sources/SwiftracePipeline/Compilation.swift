@@ -112,6 +112,7 @@ public final class Compilation {
     }
     var options = TypeChecker.Options()
     options.positionalParameters = configuration.positionalParameters
+    options.programOptions = configuration.programOptions
     options.unsafe = configuration.unsafe
     options.stringLength = configuration.maxStrlen
     options.hasChildCommand = context.hasChildCommand
@@ -126,6 +127,7 @@ public final class Compilation {
                         kernelTypes: kernelTypes, options: options)
     }
     if diagnostics.hasErrors { throw .diagnostics }
+    try checkProgramOptions(checked)
     checkedProbes = checked.probes
     // Every attach point is one program here, so both of bpftrace's limits count the same thing;
     // bpftrace checks the programs first (at code generation), then the probes (at attach).
@@ -135,6 +137,21 @@ public final class Compilation {
       }
     }
     return checked
+  }
+
+  /// Every `--name` given after `--` must be an option the program reads (bpftrace's rule: a
+  /// misspelt option is an error, not silently its default).
+  func checkProgramOptions(_ checked: CheckedProgram) throws(CompileFailure) {
+    let known = Set(checked.programOptions.map(\.name))
+    let unknown = configuration.programOptions.map(\.name).filter { !known.contains($0) }
+    guard !unknown.isEmpty else { return }
+    let list = unknown.map { "--\($0)" }.joined(separator: ", ")
+    let takes = checked.programOptions.isEmpty
+      ? "it reads none (a program reads options with getopt())"
+      : "it reads " + checked.programOptions.map { option in
+        "--\(option.name) (default \(option.defaultValue)\(option.description.isEmpty ? "" : ": \(option.description)"))"
+      }.joined(separator: ", ")
+    throw .system("unknown program option\(unknown.count == 1 ? "" : "s") \(list): \(takes)")
   }
 
   /// Checked program -> LLVM IR, as text.

@@ -94,7 +94,7 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
-  case is_err, has_key, strlen
+  case is_err, has_key, strlen, syscall_name, getopt
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -107,7 +107,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen:
+      .delete, .strlen, .syscall_name, .getopt:
       return .value
     }
   }
@@ -128,7 +128,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt:
       return nil
     }
   }
@@ -141,7 +141,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt:
       return "\(rawValue)() produces no value"
     }
   }
@@ -155,8 +155,10 @@ public enum Function: String, CaseIterable, Sendable {
     case .ksym: return .typed([.integer], returns: .symbol(.kernelSymbol))
     case .strerror: return .typed([.integer], returns: .symbol(.errorName))
     case .cgroup_path: return .typed([.integer], returns: .symbol(.cgroupPath))
-    case .is_err: return .typed([.integer], returns: .uint64)
+    case .is_err: return .typed([.integer], returns: .bool)
     case .strlen: return .typed([.string], returns: .uint64)
+    case .syscall_name: return .typed([.integer], returns: .symbol(.syscallName))
+    case .getopt: return .own(.getopt)
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .own(.aggregation)
     case .printf: return .own(.printf)
     case .cat: return .own(.cat)
@@ -212,7 +214,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key, .strlen:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt:
       return .anywhere
     }
   }
@@ -225,7 +227,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key, .strlen:
+      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt:
       return nil
     }
   }
@@ -264,7 +266,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .print: return "prints a map (its top entries, divided) or a value"
     case .clear: return "deletes every key of a map"
     case .zero: return "sets every value of a map to zero"
-    case .delete: return "deletes one key of a map: 1 if it was there, 0 if not"
+    case .delete: return "deletes one key of a map: true if it was there, false if not"
     case .time: return "prints the current time"
     case .strftime: return "a time formatted when printed"
     case .ksym: return "the kernel symbol at an address"
@@ -293,9 +295,11 @@ public enum Function: String, CaseIterable, Sendable {
     case .cgroup_path: return "the path of a cgroup id"
     case .unwatch: return "removes the watchpoint on an address"
     case .skboutput: return "writes a packet to a PCAP file"
-    case .is_err: return "1 when a kernel pointer encodes an error (ERR_PTR), 0 otherwise"
-    case .has_key: return "1 when the map has the key, 0 otherwise"
+    case .is_err: return "true when a kernel pointer encodes an error (ERR_PTR), false otherwise"
+    case .has_key: return "true when the map has the key, false otherwise"
     case .strlen: return "the length of a string, up to its NUL"
+    case .syscall_name: return "the name of a system call number"
+    case .getopt: return "a program option given after -- (--name=value), or its default"
     }
   }
 
@@ -308,6 +312,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .is_err: return "is_err(pointer)"
     case .has_key: return "has_key(@map, key or (key, key, ...))"
     case .strlen: return "strlen(string)"
+    case .syscall_name: return "syscall_name(number)"
+    case .getopt: return "getopt(\"name\" [, default [, \"description\"]])"
     case .unwatch: return "unwatch(address)"
     case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
     case .exit: return "exit([status])"
@@ -370,7 +376,7 @@ public enum OwnCheck: Sendable {
   case print, clear, zero, delete
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
-  case hasKey
+  case hasKey, getopt
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

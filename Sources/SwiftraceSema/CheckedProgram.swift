@@ -41,6 +41,8 @@ public struct CheckedProgram {
   public var callees: [NodeID: Callee] = [:]
   /// Offsets of kernel fields a builtin reads through (`ppid`: the task's real_parent, then its tgid).
   public var fieldChains: [NodeID: [Int]] = [:]
+  /// The options the program reads with getopt(), by name.
+  public var programOptions: [ProgramOption] = []
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

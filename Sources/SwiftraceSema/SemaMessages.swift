@@ -105,4 +105,20 @@ extension DiagnosticMessage {
     Self(.semaPositionalMissing,
          "the attach point uses $\(n), but only \(given) positional parameter\(given == 1 ? " was" : "s were") given")
   }
+
+  // MARK: Program options
+
+  static func getoptLiteral(_ why: String) -> Self { Self(.semaGetopt, "getopt(): \(why)") }
+  static func getoptDefaults(_ name: String, _ first: ProgramOption.Value) -> Self {
+    Self(.semaGetopt, "program option --\(name) must have the same default everywhere it is read; it was first \(first)")
+  }
+  static func getoptDescriptions(_ name: String) -> Self {
+    Self(.semaGetopt, "program option --\(name) must have the same description everywhere it is read (a macro can hold one getopt())")
+  }
+  static func getoptValue(_ name: String, given: String?, expects: String) -> Self {
+    Self(.semaGetopt, "program option --\(name) expects \(expects), given \(given.map { "'\($0)'" } ?? "no value")")
+  }
+  static func getoptTooLong(_ name: String, limit: Int) -> Self {
+    Self(.semaGetopt, "program option --\(name) is longer than the string limit of \(limit - 1) bytes (max_strlen)")
+  }
 }

@@ -19,6 +19,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   case username
   /// `strerror(errno)`.
   case errorName
+  /// `syscall_name(number)`.
+  case syscallName
   /// `macaddr(p)`: six bytes, printed `AA:BB:CC:DD:EE:FF`.
   case macAddress
   /// `cgroup_path(id)`: a cgroup id, printed as its path in each mounted hierarchy.
@@ -43,6 +45,7 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
     case .inetAddress: return "inet"
     case .username: return "username"
     case .errorName: return "strerror"
+    case .syscallName: return "syscall_name"
     case .macAddress: return "macaddr"
     case .cgroupPath: return "cgroup_path"
     }

@@ -20,6 +20,8 @@ extension TypeChecker {
         return nil
       }
       return .string(size: s.rawByteCount + 1)
+    case .boolean:
+      return .bool
     case .builtin(let name):
       return checkBuiltin(name, e)
     case .positional(let n):
@@ -42,13 +44,15 @@ extension TypeChecker {
       return checkCall(name, args: args, e, asStatement: asStatement)
     case .unary(let op, let operand):
       guard let t = check(operand) else { return nil }
+      if t == .bool { return op == .logicalNot ? .bool : .int64 }
       guard t.isInteger else {
         error(.operandNotInteger(op.rawValue, t), at: operand.range)
         return nil
       }
       return t.widened  // as C promotes: -(uint8)1 is not 255
     case .binary(let op, let lhs, let rhs):
-      let l = check(lhs), r = check(rhs)
+      // A bool takes part in arithmetic and comparisons as the integer 0 or 1.
+      let l = check(lhs).map { $0 == .bool ? .uint64 : $0 }, r = check(rhs).map { $0 == .bool ? .uint64 : $0 }
       guard let l, let r else { return nil }
       if op == .shiftLeft || op == .shiftRight, let n = compileTimeInteger(rhs), n < 0 || n > 63 {
         // BPF would shift by the count modulo 64: `1 << 100` would be 2^36.
@@ -132,6 +136,9 @@ extension TypeChecker {
       return checkIncrement(target)
     case .field(let base, let name, let arrow):
       return checkField(base: base, name: name, arrow: arrow, e)
+    case .block(let block, let value):
+      check(block)
+      return check(value, asStatement: asStatement)
     }
   }
 
@@ -445,7 +452,7 @@ extension TypeChecker {
     case .print, .clear, .zero, .delete:
       checkMapFunction(f, own, args: args, e)
       // delete() tells whether the key was there (bpftrace 0.18 and later).
-      return own == .delete ? .uint64 : SType.none
+      return own == .delete ? .bool : SType.none
     case .time, .join, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .reg, .cgroupid, .macaddr, .pton,
       .uaddr:
       return checkSymbolFunction(f, own, args: args, e, asStatement: asStatement)
@@ -515,6 +522,8 @@ extension TypeChecker {
       return .uint64
     case .hasKey:
       return checkHasKey(args, e)
+    case .getopt:
+      return checkGetopt(args, e)
     case .aggregation:
       error(.aggregationAsValue(name), at: e.range)
       return nil

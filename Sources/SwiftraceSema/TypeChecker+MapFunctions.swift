@@ -45,7 +45,7 @@ extension TypeChecker {
       checkDelete(args, e)
     case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .time, .join, .strftime, .usym, .kaddr,
       .reg, .cgroupid, .macaddr, .uaddr, .pton, .ntop, .bswap, .kstack, .ustack, .str, .buf, .kptr, .uptr, .path,
-      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey:
+      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt:
       preconditionFailure("\(f)() is not a map function")  // checkCall sends only print, clear, zero and delete
     }
   }
@@ -106,6 +106,6 @@ extension TypeChecker {
     // A tuple stands for the keys of a map of several, as in any map access (checkKeys).
     let keyTypes = checkKeys([args[1]], of: name)
     recordMap(name, keys: keyTypes, value: nil, at: args[1].range, valueRange: args[1].range)
-    return .uint64
+    return .bool
   }
 }

@@ -116,7 +116,9 @@ extension TypeChecker {
   }
 
   func checkIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> SType? {
-    guard let t = check(base), let i = check(index) else { return nil }
+    guard var t = check(base), let i = check(index) else { return nil }
+    // `$s[0]` (bpftrace 0.24 and later): a string's bytes are an array of int8.
+    if case .string(let size) = t { t = .array(.integer(signed: true, bits: 8), count: size) }
     if case .array(let element, let count) = t {
       guard i.isInteger else {
         error(.indexNotInteger(i), at: index.range)

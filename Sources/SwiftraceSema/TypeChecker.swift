@@ -19,6 +19,8 @@ public final class TypeChecker {
     public var unsafe = false
     /// DWARF of uprobe targets: `args->name` in uprobes, and their struct types in casts.
     public var userDebugInfo: UserDebugInfo?
+    /// `--name=value` after `--`: what getopt() reads.
+    public var programOptions: [ProgramOptionArgument] = []
     /// `missing_probes`: what an attach point that names nothing here does.
     public var missingProbes: MissingProbes = .warn
     /// Past this many probes the program is refused (max_probes, max_bpf_progs): their bodies
@@ -57,6 +59,8 @@ public final class TypeChecker {
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
   var variables: [NodeID: [String: SType]] = [:]
+  /// What getopt() reads, by name.
+  var programOptions: [String: ProgramOption] = [:]
   /// Set while inferring: a map's types changed, so another round is needed.
   var changed = false
   /// Only the last walk reports, so errors are not repeated once per round.
@@ -110,7 +114,8 @@ public final class TypeChecker {
                           relativeAddresses: relativeAddresses,
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil,
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees,
-                          fieldChains: fieldChains)
+                          fieldChains: fieldChains,
+                          programOptions: programOptions.values.sorted { $0.name < $1.name })
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {
@@ -223,6 +228,8 @@ public final class TypeChecker {
         types[target.id] = declared
       }
       if let value { checkAssignment(target: target, op: nil, value: value, range: stmt.range) }
+    case .block(let block):
+      check(block)
     }
   }
 
@@ -403,14 +410,14 @@ public final class TypeChecker {
     for key in keys {
       guard let t = check(key).flatMap({ stored($0, at: key.range) }) else { return nil }
       switch t {
-      case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
+      case .integer, .bool, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
         keyTypes.append(t)
       case .tuple(let elements) where keys.count == 1:
         // `@m[(a, b)]`, `@m[$t]` (bpftrace 0.18 and later): the tuple's elements are the keys, as
         // in `@m[a, b]`.
         for element in elements {
           switch element {
-          case .integer, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
+          case .integer, .bool, .string, .buffer, .array, .structValue, .probe, .pointer, .symbol:
             keyTypes.append(element.widened)
           default:
             error(.invalidKey(element), at: key.range)

@@ -6,6 +6,9 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// Statements and calls that produce nothing.
   case none
   case integer(signed: Bool, bits: Int = 64)
+  /// `true`, `false`, and what newer bpftrace's predicates return (has_key, is_err, ...): 0 or 1
+  /// in registers and in 8 bytes of a map, printed as `true` or `false`.
+  case bool
   /// A NUL-padded string buffer of `size` bytes, NUL included.
   case string(size: Int)
   /// A C array of `count` elements (integers or arrays of them) held as its bytes in C's layout,
@@ -70,7 +73,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// What printf's %s accepts.
   public var printsAsText: Bool { isString || isSymbol || self == .probe }
   /// Integers and pointers: what conditions, comparisons and integer conversions accept.
-  public var isIntegerLike: Bool { isInteger || isPointer }
+  public var isIntegerLike: Bool { isInteger || isPointer || self == .bool }
 
   public var isAggregation: Bool {
     switch self {
@@ -106,6 +109,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .none: return "none"
+    case .bool: return "bool"
     case .integer(let s, let bits): return "\(s ? "" : "u")int\(bits)"
     case .string(let n): return "string[\(n)]"
     case .buffer(let n): return "buffer[\(n)]"
@@ -199,6 +203,12 @@ func unify(_ a: SType, _ b: SType) -> Unified {
       merged.append(m)
     }
     return .same(.tuple(merged))
+  case (.pointer(let x, let xSpace), .pointer(let y, let ySpace)) where x.description == y.description:
+    // One struct reached through two routes can have two type IDs (a kernel's BTF keeps some
+    // duplicates, C definitions add their own): as in C, the same tag is the same type. A
+    // pointer whose address space is known and one whose is not (made from an integer in a probe
+    // that runs in either context) make one read by the address, as bpftrace reads them.
+    return .same(xSpace == ySpace ? a : .pointer(x, space: .unknown))
   default: return a == b ? .same(a) : .conflict
   }
 }

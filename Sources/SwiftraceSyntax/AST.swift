@@ -24,13 +24,53 @@ public final class Program {
   public var config: [ConfigAssignment]
   /// `let @name = kind(entries);` among the probes (bpftrace 0.18 and later), in order.
   public var mapDeclarations: [MapDeclaration]
+  /// `macro name(params) { ... }` among the probes (bpftrace 0.21 and later), in order. The
+  /// parser expands every call, so later stages see none; they stay for `--dump=ast`.
+  public var macros: [MacroDefinition]
   public var probes: [ProbeDecl]
   public init(cDefinitions: [(text: String, range: SourceRange)] = [], config: [ConfigAssignment] = [],
-              mapDeclarations: [MapDeclaration] = [], probes: [ProbeDecl]) {
+              mapDeclarations: [MapDeclaration] = [], macros: [MacroDefinition] = [], probes: [ProbeDecl]) {
     self.cDefinitions = cDefinitions
     self.config = config
     self.mapDeclarations = mapDeclarations
+    self.macros = macros
     self.probes = probes
+  }
+}
+
+/// `macro name($var, @map, expr) { statements; value }`: code that each call expands into, with
+/// the parameters replaced by the call's arguments (see MacroExpander).
+public final class MacroDefinition {
+  public struct Parameter: Sendable {
+    public enum Kind: Sendable {
+      /// `$name`: the argument is a scratch variable, which the body may read and assign.
+      case variable
+      /// `@name`: the argument is a whole map, which the body may read and change.
+      case map
+      /// `name`: the argument is any expression, evaluated where the body names it.
+      case expression
+    }
+    public let name: String
+    public let kind: Kind
+    public let range: SourceRange
+  }
+
+  public let name: String
+  public let parameters: [Parameter]
+  public let body: Block
+  /// The body's last expression when it has no `;` after it: the value of a call.
+  public let value: Expr?
+  public let range: SourceRange
+  public let nameRange: SourceRange
+
+  public init(name: String, parameters: [Parameter], body: Block, value: Expr?, range: SourceRange,
+              nameRange: SourceRange) {
+    self.name = name
+    self.parameters = parameters
+    self.body = body
+    self.value = value
+    self.range = range
+    self.nameRange = nameRange
   }
 }
 
@@ -124,6 +164,9 @@ public final class Stmt {
     /// the variable (`target`, a `.variable`) exists from here on, zero until assigned.
     /// `let $name = value;` is read as an assignment.
     case declare(target: Expr, type: TypeName?, value: Expr?)
+    /// `{ statements }` inside a probe (bpftrace 0.18 and later), and a statement-position macro
+    /// call once expanded.
+    case block(Block)
   }
 
   public let id: NodeID
@@ -143,6 +186,8 @@ public final class Expr {
     case integer(UInt64)
     /// `"text"` with escapes already decoded.
     case string(String)
+    /// `true`, `false` (bpftrace 0.18 and later).
+    case boolean(Bool)
     /// `pid`, `comm`, `arg0`, `args`, ...: any bare identifier; Sema decides what it names.
     case builtin(String)
     /// `$1`
@@ -181,6 +226,9 @@ public final class Expr {
     case offsetof(TypeName, field: String)
     /// `base[index]` on a pointer
     case index(Expr, Expr)
+    /// `{ statements; value }` (bpftrace 0.18 and later): the statements run, then `value` is the
+    /// block's value. An expression-position macro call becomes one once expanded.
+    case block(Block, value: Expr)
   }
 
   public let id: NodeID

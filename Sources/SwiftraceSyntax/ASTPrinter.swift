@@ -27,6 +27,10 @@ public struct ASTPrinter {
     for declaration in program.mapDeclarations {
       p.line(1, "map \(declaration.name) = \(declaration.kind)(\(declaration.entries))")
     }
+    for macro in program.macros {
+      // Only the signature: the body is in the probes, expanded where it is called.
+      p.line(1, "macro \(macro.name)(\(macro.parameters.map(\.name).joined(separator: ", ")))")
+    }
     for probe in program.probes { p.visit(probe) }
     return p.lines.map { $0 + "\n" }.joined()
   }
@@ -90,6 +94,9 @@ public struct ASTPrinter {
       line(depth, "let" + (type.map { " : \($0)" } ?? ""))
       visit(target, depth: depth + 1)
       if let value { visit(value, depth: depth + 1) }
+    case .block(let block):
+      line(depth, "block")
+      visit(block, depth: depth + 1)
     }
   }
 
@@ -101,6 +108,7 @@ public struct ASTPrinter {
     switch e.kind {
     case .integer(let v): line(depth, "int \(v)")
     case .string(let s): line(depth, "string \(escaped(s))")
+    case .boolean(let b): line(depth, "bool \(b)")
     case .builtin(let name): line(depth, "builtin \(name)")
     case .positional(let n): line(depth, "positional $\(n)")
     case .positionalCount: line(depth, "positional $#")
@@ -153,6 +161,11 @@ public struct ASTPrinter {
     case .cast(let type, let operand):
       line(depth, "cast \(type)")
       visit(operand, depth: depth + 1)
+    case .block(let block, let value):
+      line(depth, "block")
+      visit(block, depth: depth + 1)
+      line(depth + 1, "value")
+      visit(value, depth: depth + 2)
     }
   }
 }

@@ -99,6 +99,12 @@ public struct Lexer {
     return i < bytes.count && bytes[i] == UInt8(ascii: "@")
   }
 
+  /// Whether the input goes on with `macro NAME` (a macro definition), which starts no attach point.
+  public mutating func atMacroDefinition() -> Bool {
+    guard let i = afterWord("macro", spaceNeeded: true) else { return false }
+    return i < bytes.count && isIdentStart(bytes[i])
+  }
+
   /// Past comments and white space, if the input goes on with WORD (and white space after it when
   /// SPACE_NEEDED): where the next character after that white space is. Nothing is consumed but
   /// the trivia.

@@ -221,6 +221,9 @@ extension Parser {
       return Expr(id: ids.make(), kind: .map(name: text(t), keys: keys), range: .to(t.range, end))
     case .identifier where (text(t) == "sizeof" || text(t) == "offsetof") && lexer.peek().kind == .lparen:
       return parseTypeQuery()
+    case .identifier where (text(t) == "true" || text(t) == "false") && lexer.peek().kind != .lparen:
+      advance()
+      return Expr(id: ids.make(), kind: .boolean(text(t) == "true"), range: t.range)
     case .identifier:
       advance()
       if at(.lparen) {
@@ -231,6 +234,8 @@ extension Parser {
         return Expr(id: ids.make(), kind: .call(name: text(t), args: args), range: .to(t.range, end))
       }
       return Expr(id: ids.make(), kind: .builtin(text(t)), range: t.range)
+    case .lbrace:
+      return parseBlockExpression()
     case .lparen:
       advance()
       // `(uint16)x`: a parenthesized integer type name is a cast.
@@ -267,6 +272,23 @@ extension Parser {
       }
       return Expr(id: ids.make(), kind: .integer(0), range: t.range)
     }
+  }
+
+  /// `{ statements; value }`: a block whose last statement is an expression with no `;`.
+  func parseBlockExpression() -> Expr {
+    let start = token.range
+    advance()
+    enclosures.append(.braceBlock)
+    let (statements, endsWithValue) = parseStatementList(until: .rbrace)
+    enclosures.removeLast()
+    let end = token.range
+    expect(.rbrace, "to end the block")
+    guard endsWithValue, let last = statements.last, case .expression(let value) = last.kind else {
+      error(.blockWithoutValue, at: end)
+      return Expr(id: ids.make(), kind: .integer(0), range: .to(start, end))
+    }
+    let block = Block(statements: Array(statements.dropLast()), range: .to(start, end))
+    return Expr(id: ids.make(), kind: .block(block, value: value), range: .to(start, end))
   }
 
   /// `sizeof(type)`, `sizeof(expression)`, `offsetof(struct name, field)`.

@@ -98,7 +98,7 @@ public final class Parser {
     }
   }
 
-  // MARK: program = { cDefinition } [ config ] { mapDeclaration | probe } EOF
+  // MARK: program = { cDefinition } [ config ] { mapDeclaration | macro | probe } EOF
 
   func parseProgram() -> Program {
     var probes: [ProbeDecl] = []
@@ -108,17 +108,84 @@ public final class Parser {
     }
     let config = lexer.atConfigBlock() ? parseConfigBlock() : []
     var declarations: [MapDeclaration] = []
+    var macros: [MacroDefinition] = []
     while true {
       if lexer.peek().kind == .endOfFile { break }
       let before = lexer.position
       if lexer.atMapDeclaration() {
         if let declaration = parseMapDeclaration() { declarations.append(declaration) }
+      } else if lexer.atMacroDefinition() {
+        if let macro = parseMacroDefinition() { macros.append(macro) }
       } else if let probe = parseProbe() { probes.append(probe) }
       if lexer.position == before {  // no progress: skip one token so the loop always ends
         advance()
       }
     }
-    return Program(cDefinitions: definitions, config: config, mapDeclarations: declarations, probes: probes)
+    let program = Program(cDefinitions: definitions, config: config, mapDeclarations: declarations, macros: macros,
+                          probes: probes)
+    if !macros.isEmpty && !abandoned {
+      var expander = MacroExpander(macros: macros, ids: ids, diagnostics: diagnostics)
+      expander.expand(program)
+    }
+    return program
+  }
+
+  // MARK: macro = "macro" identifier "(" [ parameter { "," parameter } ] ")" "{" statements "}"
+  //       parameter = variable | map | identifier
+
+  func parseMacroDefinition() -> MacroDefinition? {
+    panicking = false
+    advance()  // macro
+    let start = token.range
+    advance()
+    let name = token
+    guard at(.identifier) else {
+      error(.expected("the macro's name", "after 'macro'", found: describe(token)), at: token.range)
+      skipToTopLevelBlockEnd()
+      return nil
+    }
+    advance()
+    guard expect(.lparen, "after the macro's name") else {
+      skipToTopLevelBlockEnd()
+      return nil
+    }
+    var parameters: [MacroDefinition.Parameter] = []
+    while !at(.rparen) {
+      let kind: MacroDefinition.Parameter.Kind
+      switch token.kind {
+      case .variable: kind = .variable
+      case .map: kind = .map
+      case .identifier: kind = .expression
+      default:
+        error(.macroParameter(found: describe(token)), at: token.range)
+        skipToTopLevelBlockEnd()
+        return nil
+      }
+      parameters.append(.init(name: text(token), kind: kind, range: token.range))
+      advance()
+      guard at(.comma) else { break }
+      advance()
+    }
+    guard expect(.rparen, "after the macro's parameters"), at(.lbrace) else {
+      if !panicking { error(.expected("'{'", "to start the macro's body", found: describe(token)), at: token.range) }
+      skipToTopLevelBlockEnd()
+      return nil
+    }
+    let open = token.range
+    advance()
+    enclosures.append(.braceBlock)
+    var (statements, endsWithValue) = parseStatementList(until: .rbrace)
+    enclosures.removeLast()
+    let end = token.range
+    // The `}` is consumed by leaving `token` behind: the next probe starts in attach-point mode.
+    if !at(.rbrace) { error(.expectedBlockEnd("'}'", found: describe(token)), at: token.range) }
+    var value: Expr?
+    if endsWithValue, let last = statements.last, case .expression(let e) = last.kind {
+      value = e
+      statements.removeLast()
+    }
+    return MacroDefinition(name: text(name), parameters: parameters, body: Block(statements: statements, range: .to(open, end)),
+                           value: value, range: .to(start, end), nameRange: name.range)
   }
 
   // MARK: mapDeclaration = "let" map "=" kind "(" integer ")" [";"]
@@ -275,8 +342,16 @@ public final class Parser {
   // MARK: statements = [ statement { ";" statement } [ ";" ] ]   (no ";" needed after an if)
 
   func parseStatements(until closer: Token.Kind) -> [Stmt] {
+    parseStatementList(until: closer).statements
+  }
+
+  /// The statements up to `closer`, and whether the last is an expression with no `;` after it:
+  /// the value of a block expression (`{ let $b = 1; $b }`).
+  func parseStatementList(until closer: Token.Kind) -> (statements: [Stmt], endsWithValue: Bool) {
     var statements: [Stmt] = []
+    var endsWithValue = false
     while !at(closer) && !at(.endOfFile) {
+      endsWithValue = false
       if at(.semicolon) {
         advance()
         continue
@@ -286,9 +361,10 @@ public final class Parser {
       let stmt = parseStatement()
       if let stmt { statements.append(stmt) }
       switch stmt?.kind {
-      case .ifElse?, .whileLoop?, .unroll?, .forRange?, .forMap?: continue  // block statements need no ';'
+      case .ifElse?, .whileLoop?, .unroll?, .forRange?, .forMap?, .block?: continue  // block statements need no ';'
       default: break
       }
+      if case .expression? = stmt?.kind, at(closer) { endsWithValue = true }
       if at(.semicolon) {
         advance()
       } else if !at(closer) && !at(.endOfFile) {
@@ -297,7 +373,7 @@ public final class Parser {
       }
       if token.range.start == before && !at(closer) && !at(.endOfFile) { advance() }
     }
-    return statements
+    return (statements, endsWithValue)
   }
 
   /// Skips to the next `;` or to `closer` at this nesting level; unmatched `)` and `]` are skipped.
@@ -374,6 +450,9 @@ public final class Parser {
       let kind: Stmt.Kind = at(.keyword(.break)) ? .breakLoop : at(.keyword(.continue)) ? .continueLoop : .returnProbe
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
+    case .lbrace:
+      let block = parseBraceBlock()
+      return Stmt(id: ids.make(), kind: .block(block), range: block.range)
     case .keyword(.else):
       error(.elseWithoutIf, at: token.range)
       advance()
@@ -435,12 +514,15 @@ public final class Parser {
     return Stmt(id: ids.make(), kind: .whileLoop(condition: condition, body: body), range: .to(start, body.range))
   }
 
-  // MARK: forStatement = "for" "(" variable ":" ( expression ".." expression | map ) ")" braceBlock
+  // MARK: forStatement = "for" ( "(" forHeader ")" | forHeader ) braceBlock
+  //       forHeader = variable ":" ( expression ".." expression | map )
 
   func parseFor() -> Stmt? {
     let start = token.range
     advance()
-    expect(.lparen, "after 'for'")
+    // `for ($x : ...)` as bpftrace 0.17 writes it, or `for $x : ...` (0.18 and later).
+    let parenthesized = at(.lparen)
+    if parenthesized { advance() }
     guard at(.variable) else {
       error(.expectedLoopVariable, at: token.range)
       while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
@@ -452,7 +534,7 @@ public final class Parser {
     expect(.colon, "after the loop variable")
     if at(.map) {
       let map = parsePrimary()
-      expect(.rparen, "to close the parenthesis")
+      if parenthesized { expect(.rparen, "to close the parenthesis") }
       let body = parseBraceBlock()
       return Stmt(id: ids.make(), kind: .forMap(variable: name, map: map, body: body), range: .to(start, body.range))
     }
@@ -461,7 +543,7 @@ public final class Parser {
     expect(.dotDot, "in the range 'start..end'")
     let to = parseBinary(minPrecedence: 1)
     enclosures.removeLast()
-    if !expect(.rparen, "to close the parenthesis") {
+    if parenthesized && !expect(.rparen, "to close the parenthesis") {
       while !at(.rparen) && !at(.lbrace) && !at(.rbrace) && !at(.endOfFile) { advance() }
       if at(.rparen) { advance() }
     }

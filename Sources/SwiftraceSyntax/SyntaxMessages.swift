@@ -45,11 +45,13 @@ extension DiagnosticMessage {
   static func expectedDeclaredType(found: String) -> Self {
     Self(.parseExpectedType, "expected an integer type such as uint32 after ':', found \(found)")
   }
+  static let blockWithoutValue = Self(.parseBlockWithoutValue,
+                                      "a block used as a value must end with an expression and no ';', as in { let $b = 1; $b }")
   static let elseWithoutIf = Self(.parseElseWithoutIf, "'else' without a matching 'if'")
   static let invalidAssignmentTarget = Self(.parseInvalidAssignmentTarget, "only maps and scratch variables can be assigned to")
   static let invalidIncrementTarget = Self(.parseInvalidIncrementTarget,
                                            "only maps and scratch variables can be incremented or decremented")
-  static let expectedLoopVariable = Self(.parseExpectedVariable, "expected a scratch variable such as '$i' after 'for ('")
+  static let expectedLoopVariable = Self(.parseExpectedVariable, "expected a scratch variable such as '$i' after 'for'")
   static let addressOfUnsupported = Self(.parseUnsupported, "address-of is not supported yet")
   static func expectedFieldName(after accessor: String, found: String) -> Self {
     Self(.parseExpectedFieldName, "expected a field name after \(accessor), found \(found)")
@@ -67,5 +69,34 @@ extension DiagnosticMessage {
   static let hexEscapeWithoutDigits = Self(.parseInvalidEscape, "'\\x' needs hexadecimal digits")
   static func unknownEscape(_ character: Character) -> Self {
     Self(.parseInvalidEscape, "unknown escape sequence '\\\(character)'")
+  }
+
+  // MARK: Macros
+
+  static func macroParameter(found: String) -> Self {
+    Self(.macroParameter, "expected a macro parameter ($variable, @map or a name), found \(found)")
+  }
+  static func macroDuplicate(_ name: String, parameters: Int) -> Self {
+    Self(.macroDuplicate, "macro '\(name)' with \(parameters) parameter\(parameters == 1 ? "" : "s") is defined twice")
+  }
+  static func macroArity(_ name: String, takes: String, given: Int) -> Self {
+    Self(.macroArity, "macro '\(name)' takes \(takes) argument\(takes == "1" ? "" : "s"), \(given) given")
+  }
+  static func macroArgument(_ parameter: String, macro: String, needs: String) -> Self {
+    Self(.macroArgument, "macro '\(macro)' needs \(needs) for its parameter \(parameter)")
+  }
+  static func macroRecursive(_ name: String) -> Self {
+    Self(.macroRecursive, "macro '\(name)' calls itself: macros are expanded where they are called, so this would never end")
+  }
+  static func macroUnhygienicMap(_ map: String, macro: String) -> Self {
+    Self(.macroUnhygienicMap,
+         "macro '\(macro)' uses \(map), which is not one of its parameters: a macro reaches only the maps it is given (add \(map) as a parameter)")
+  }
+  static func macroValueless(_ name: String) -> Self {
+    Self(.macroValueless,
+         "macro '\(name)' has no value (its body ends with a statement): call it as a statement, or end it with an expression and no ';'")
+  }
+  static func macroExpansionTooLarge(_ why: String) -> Self {
+    Self(.macroTooLarge, "macro expansion too large: it \(why)")
   }
 }

@@ -97,6 +97,10 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customShort("v"), help: "Verbose: show libbpf's messages and whole verifier logs.")
   var verbose = false
 
+  /// Set by main from what follows `--`, before run() (argument-parser decodes only its own
+  /// options into the command); written once on the main thread.
+  nonisolated(unsafe) static var programOptions: [ProgramOptionArgument] = []
+
   @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The script (unless -e is given), then its positional parameters $1, $2, ...", valueName: "FILE|ARGS"))
   var arguments: [String] = []
 
@@ -125,7 +129,9 @@ struct Swiftrace: ParsableCommand {
         if let unknown = swiftrace.arguments.first(where: { $0.hasPrefix("-") && $0 != "-" }) {
           throw ValidationError("Unknown option '\(unknown)' (use -- before positional parameters that start with '-')")
         }
-        swiftrace.arguments += afterEnd
+        // After `--`, `--name=value` and `--name` are options of the program (its getopt()).
+        Self.programOptions = afterEnd.compactMap(ProgramOptionArgument.init(argument:))
+        swiftrace.arguments += afterEnd.filter { ProgramOptionArgument(argument: $0) == nil }
         parsed = swiftrace
       }
       command = parsed
@@ -236,6 +242,7 @@ struct Swiftrace: ParsableCommand {
       options.scriptPath = rest.removeFirst()
     }
     options.configuration.positionalParameters = rest
+    options.configuration.programOptions = Self.programOptions
     options.configuration.childCommand = command
     options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
     switch debugStage {

@@ -96,6 +96,54 @@ import Testing
     #expect(try ir(nil) != ir(12345))
     #expect(try ir(12345).contains("12345"))
   }
+
+  /// A range loop's body becomes a bpf_loop() callback (checked once by the verifier); a body that
+  /// needs the probe's context or returns from the probe stays an inline loop. Only the variables
+  /// a callback uses move to the frame map: the others stay where the verifier knows them.
+  @Test func rangeLoopsBecomeCallbacksWhenTheyCan() throws {
+    func ir(_ text: String) throws -> String {
+      let c = compilation(text)
+      return try c.lower(try c.check(try c.parse(), in: context))
+    }
+    let plain = try ir("BEGIN { $n = 0; while ($n < 3) { $n++; } for $i : 0..$n { @sum += $i; } }")
+    #expect(plain.contains("define internal i64 @p0_range1("))
+    #expect(plain.contains("inttoptr (i64 181 to"))  // bpf_loop
+    #expect(plain.contains("%\"$n\" = alloca"), "$n is not used in the callback: it stays on the stack")
+    #expect(!plain.contains("%\"$i\" = alloca"), "$i is the callback's: it lives in the frame")
+    let needsContext = try ir("tracepoint:syscalls:sys_enter_openat { for $i : 0..2 { @[args.flags] = count(); } }")
+    #expect(!needsContext.contains("_range"), "args needs the probe's context")
+    let returns = try ir("BEGIN { for $i : 0..2 { if ($i == 1) { return; } @x = $i; } }")
+    #expect(!returns.contains("_range"), "return ends the probe, which a callback cannot")
+    let never = try ir("BEGIN { for $i : 5..1 { @x = $i; } }")
+    #expect(!never.contains("181 to"), "a loop known to run 0 times calls nothing")
+  }
+
+  /// Macros expand before checking: the checker and code generator see ordinary statements.
+  @Test func macrosExpandBeforeChecking() throws {
+    let c = compilation("macro twice(x) { x * 2 }\nBEGIN { @v = twice(21); }")
+    let checked = try c.check(try c.parse(), in: context)
+    #expect(checked.map(named: "@v")?.valueType == .int64)
+    let bad = compilation("macro f($v) { $v }\nBEGIN { @v = f(1); }")
+    #expect(throws: CompileFailure.self) { try bad.parse() }
+    #expect(bad.report(.diagnostics).contains("t.st:2:16: ERROR: macro 'f' needs a scratch variable"))
+  }
+
+  /// getopt() options: typed by the default, given after --; one the program does not read is an
+  /// error that lists those it does.
+  @Test func programOptionsAreTypedAndChecked() throws {
+    let text = "BEGIN { @d = getopt(\"depth\", 35); @v = getopt(\"verbose\"); @n = getopt(\"name\", \"x\"); }"
+    let given = compilation(text) { $0.programOptions = [.init(name: "depth", value: "7"), .init(name: "verbose", value: nil)] }
+    let checked = try given.check(try given.parse(), in: context)
+    #expect(checked.map(named: "@d")?.valueType == .uint64)
+    #expect(checked.map(named: "@v")?.valueType == .bool)
+    #expect(checked.programOptions.map(\.name) == ["depth", "name", "verbose"])
+    let unknown = compilation(text) { $0.programOptions = [.init(name: "deep", value: "1")] }
+    let stop = failure { () throws(CompileFailure) in _ = try unknown.check(try unknown.parse(), in: context) }
+    #expect(stop.map(unknown.report)?.contains("unknown program option --deep: it reads --depth (default 35)") == true)
+    let wrong = compilation(text) { $0.programOptions = [.init(name: "depth", value: "deep")] }
+    #expect(throws: CompileFailure.self) { try wrong.check(try wrong.parse(), in: context) }
+    #expect(wrong.report(.diagnostics).contains("program option --depth expects an integer, given 'deep'"))
+  }
 }
 
 /// Settings from the environment, through their declarations (ConfigKey).

@@ -48,6 +48,8 @@ public enum JSONPrinter {
       return signed ? String(Int64(bitPattern: x)) : String(x)
     case .pointer(let x):
       return String(x)
+    case .boolean(let b):
+      return b ? "true" : "false"
     case .string(let s), .probe(let s):
       return quote(s)
     case .average(let count, let total):

@@ -14,6 +14,7 @@ public struct MapSnapshot: Sendable {
 
   public enum Value: Sendable, Equatable {
     case integer(UInt64, signed: Bool)
+    case boolean(Bool)
     case string(String)
     case probe(String)
     /// count, sum, min and max after reducing over CPUs.
@@ -103,6 +104,7 @@ public struct MapDecoder {
       case .structValue: return .string(TextPrinter.keyText(Self.plain(type, bytes, offset, probeNames: [])))
       case .probe: return .probe(probeName(u64(bytes, offset)))
       case .pointer: return .pointer(u64(bytes, offset))
+      case .bool: return .string(u64(bytes, offset) != 0 ? "true" : "false")  // false sorts first either way
       case .symbol(let kind): return .string(Self.symbolText(kind, bytes, offset, symbolizer))
       default: return .integer(u64(bytes, offset), signed: type.isSigned)
       }
@@ -118,7 +120,7 @@ public struct MapDecoder {
     let stride = info.valueSize
     let signed = info.valueType.isSigned
     switch info.valueType {
-    case .string, .buffer, .array, .structValue, .probe, .integer, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
+    case .string, .buffer, .array, .structValue, .probe, .integer, .bool, .tuple, .pointer, .symbol: return plain(info.valueType, bytes, 0)
     case .count, .sum:
       var total: UInt64 = 0
       for cpu in 0..<cpus { total &+= u64(bytes, cpu * stride) }
@@ -190,6 +192,7 @@ public struct MapDecoder {
       })
     case .symbol(let kind): return .string(symbolText(kind, bytes, offset, symbolizer))
     case .pointer: return .pointer(u64(bytes, offset))
+    case .bool: return .boolean(u64(bytes, offset) != 0)
     default: return .integer(u64(bytes, offset), signed: type.isSigned)
     }
   }

@@ -86,6 +86,8 @@ public enum TextPrinter {
       return signed ? x ^ (1 << 63) : x
     case .pointer(let x):
       return x
+    case .boolean(let b):
+      return b ? 1 : 0
     case .average(let count, let total), .stats(let count, let total):
       return UInt64(bitPattern: mean(total, count)) ^ (1 << 63)
     case .histogram(let counts):
@@ -129,6 +131,8 @@ public enum TextPrinter {
       return signed ? String(Int64(bitPattern: x)) : String(x)
     case .string(let s), .probe(let s):
       return s
+    case .boolean(let b):
+      return b ? "true" : "false"
     case .average(let count, let total):
       return String(mean(total, count))
     case .stats(let count, let total):

@@ -57,6 +57,9 @@ public final class Symbolizer {
       return String(cString: name)
     case .errorName:
       return String(cString: strerror(Int32(truncatingIfNeeded: value)))
+    case .syscallName:
+      // bpftrace's words for a number with no name.
+      return SyscallNames.byNumber[Int(Int64(bitPattern: value))] ?? "Unknown syscall"
     case .cgroupPath:
       return CgroupPaths.text(id: value)
     case .macAddress:
