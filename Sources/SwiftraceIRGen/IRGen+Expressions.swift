@@ -175,11 +175,37 @@ extension IRGenerator {
     case .ternary(let condition, let then, let otherwise):
       return emitTernary(condition, then, otherwise, type: checked.type(of: e))
     case .cast(let type, let operand):
-      let v = emitInteger(operand)
-      return .integer(type.bits == 64 ? v : narrow(v, bits: type.bits, signed: type.signed))
+      return emitCast(type, operand, e)
     case .block(let block, let value):
       emit(block)
       return emitValue(value)
+    }
+  }
+
+  /// A value cast: integers narrowed; a bool is whether the value is not 0; an integer's bytes
+  /// become an array (in a buffer of its own) and an array's bytes an integer.
+  func emitCast(_ type: CastType, _ operand: Expr, _ e: Expr) -> IRValue {
+    switch type {
+    case .integer(let integer):
+      if case .array = checked.type(of: operand) {
+        guard case .buffer(let p, _) = emitValue(operand) else { return .integer(m.int(0)) }
+        let word = LLVMBuildLoad2(m.builder, LLVMIntTypeInContext(m.context, UInt32(integer.bits)),
+                                  LLVMBuildBitCast(m.builder, p, LLVMPointerType(LLVMIntTypeInContext(m.context, UInt32(integer.bits)), 0), ""), "")!
+        LLVMSetAlignment(word, 1)
+        return .integer(integer.signed ? LLVMBuildSExt(m.builder, word, m.i64, "")! : LLVMBuildZExt(m.builder, word, m.i64, "")!)
+      }
+      let v = emitInteger(operand)
+      return .integer(integer.bits == 64 ? v : narrow(v, bits: integer.bits, signed: integer.signed))
+    case .bool:
+      return .integer(LLVMBuildZExt(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(operand), m.int(0), ""), m.i64, "")!)
+    case .array:
+      let type = checked.type(of: e)
+      var v = emitInteger(operand)
+      if type.byteSize < 8 { v = LLVMBuildAnd(m.builder, v, m.int((1 << UInt64(8 * type.byteSize)) - 1), "") }
+      let slot = scratch(max(8, type.storageSize))
+      zero(slot, bytes: max(8, type.storageSize))
+      store64(v, at: slot)
+      return .buffer(bytePointer(slot), size: type.storageSize)
     }
   }
 

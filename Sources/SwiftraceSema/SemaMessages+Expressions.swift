@@ -1,4 +1,5 @@
 import SwiftraceBasics
+import SwiftraceSyntax
 
 /// The words of the checker's diagnostics about calls, builtins, casts, operators and memory.
 extension DiagnosticMessage {
@@ -31,6 +32,9 @@ extension DiagnosticMessage {
   }
   static func ternaryTypes(_ a: SType, _ b: SType) -> Self { Self(.semaTernaryTypes, "the branches of '?:' have different types: \(a) and \(b)") }
   static func cannotCast(_ t: SType, to type: some CustomStringConvertible) -> Self { Self(.semaCastOperand, "cannot cast \(t) to \(type)") }
+  static func arrayCastSize(_ t: SType, to type: CastType, bytes: Int) -> Self {
+    Self(.semaCastOperand, "cannot cast \(t) (\(bytes) bytes) to \(type): the array must have exactly as many bytes")
+  }
   static func incrementNotInteger(_ what: String, _ name: String, holds t: SType) -> Self {
     Self(.semaIncrementNotInteger, "'++' and '--' need an integer \(what), but '\(name)' holds \(t)")
   }

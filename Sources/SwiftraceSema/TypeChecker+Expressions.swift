@@ -126,12 +126,7 @@ extension TypeChecker {
     case .index(let base, let index):
       return checkIndex(base, index, e)
     case .cast(let type, let operand):
-      guard let t = check(operand) else { return nil }
-      guard t.isIntegerLike else {
-        error(.cannotCast(t, to: type), at: operand.range)
-        return nil
-      }
-      return .integer(signed: type.signed, bits: type.bits)
+      return checkCast(type, operand)
     case .incrementDecrement(_, _, let target):
       return checkIncrement(target)
     case .field(let base, let name, let arrow):
@@ -143,6 +138,32 @@ extension TypeChecker {
   }
 
   func parseIntegerParameter(_ s: String) -> Int64? { Self.integerParameter(s) }
+
+  /// `(uint16)x` and `(bool)x` of an integer, a pointer or a bool; `(uint32)a` of an array of
+  /// exactly 4 bytes; `(uint8[4])x` of a 4-byte integer (the bytes as they are in memory).
+  func checkCast(_ type: CastType, _ operand: Expr) -> SType? {
+    guard let t = check(operand) else { return nil }
+    switch type {
+    case .integer(let integer):
+      if case .array(.integer, _) = t, t.byteSize == integer.bits / 8 { return .integer(signed: integer.signed, bits: integer.bits) }
+      guard t.isIntegerLike else { break }
+      return .integer(signed: integer.signed, bits: integer.bits)
+    case .bool:
+      guard t.isIntegerLike else { break }
+      return .bool
+    case .array(let element, let count):
+      guard case .integer(_, let bits) = t else { break }
+      let bytes = bits / 8, size = element.bits / 8
+      let n = count ?? bytes / size
+      guard n * size == bytes else {
+        error(.arrayCastSize(t, to: type, bytes: bytes), at: operand.range)
+        return nil
+      }
+      return .array(.integer(signed: element.signed, bits: element.bits), count: n)
+    }
+    error(.cannotCast(t, to: type), at: operand.range)
+    return nil
+  }
 
   /// A positional parameter's number, as bpftrace reads one: `0x1f` hexadecimal, `0775` octal,
   /// else decimal (with a sign); nil if it is not a number.

@@ -214,8 +214,8 @@ public final class Expr {
     case tupleIndex(Expr, Int)
     /// `condition ? then : else`
     case ternary(Expr, Expr, Expr)
-    /// `(type) operand`, for an integer type such as `uint16`.
-    case cast(IntegerType, Expr)
+    /// `(uint16) operand`, `(bool) operand`, `(uint8[4]) operand`.
+    case cast(CastType, Expr)
     /// `(struct name *) operand`, `(union name **) operand`, `(int32 *) operand`, `(void *) operand`
     case pointerCast(TypeName, pointerDepth: Int, Expr)
     /// `*operand`
@@ -321,6 +321,23 @@ public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "\(signed ? "" : "u")int\(bits)" }
+}
+
+/// What a value cast makes: `(uint16)`, `(bool)` (bpftrace 0.18 and later), or `(uint8[4])`, an
+/// integer's bytes as an array (bpftrace 0.20 and later; `(uint8[])` takes the count from the
+/// operand's size).
+public enum CastType: Hashable, Sendable, CustomStringConvertible {
+  case integer(IntegerType)
+  case bool
+  case array(IntegerType, count: Int?)
+
+  public var description: String {
+    switch self {
+    case .integer(let t): return t.description
+    case .bool: return "bool"
+    case .array(let t, let count): return "\(t)[\(count.map(String.init) ?? "")]"
+    }
+  }
 }
 
 /// A type written in a script: `uint32`, `struct task_struct`, `union u`.

@@ -10,12 +10,28 @@ extension Parser {
     guard enter() else { return condition }
     defer { leave() }
     advance()
+    if at(.colon) { return parseElvis(condition) }
     enclosures.append(.group)  // `a ? b > c : d` inside an angle block: `>` compares
     let then = parseExpression()
     enclosures.removeLast()
     expect(.colon, "in the conditional expression")
     let otherwise = parseExpression()
     return Expr(id: ids.make(), kind: .ternary(condition, then, otherwise), range: .to(condition.range, otherwise.range))
+  }
+
+  /// `a ?: b` (bpftrace 0.25 and later): `a` when it is not zero, else `b`; `a` is evaluated once.
+  /// Written as the block `{ $v = a; $v ? $v : b }` with a variable of its own (no script can name
+  /// it: `#` cannot be in a name).
+  func parseElvis(_ value: Expr) -> Expr {
+    advance()  // :
+    let otherwise = parseExpression()
+    elvisCount += 1
+    let name = "$elvis#\(elvisCount)"
+    func variable() -> Expr { Expr(id: ids.make(), kind: .variable(name), range: value.range) }
+    let bind = Stmt(id: ids.make(), kind: .assign(target: variable(), op: nil, value: value), range: value.range)
+    let choice = Expr(id: ids.make(), kind: .ternary(variable(), variable(), otherwise), range: .to(value.range, otherwise.range))
+    return Expr(id: ids.make(), kind: .block(Block(statements: [bind], range: value.range), value: choice),
+                range: .to(value.range, otherwise.range))
   }
 
   // MARK: binary = unary { binaryOperator unary }   (C precedence, left associative)
@@ -238,12 +254,11 @@ extension Parser {
       return parseBlockExpression()
     case .lparen:
       advance()
-      // `(uint16)x`: a parenthesized integer type name is a cast.
-      if at(.identifier), let type = IntegerType(name: text(token)), lexer.peek().kind == .rparen {
-        advance()
-        advance()
+      // `(uint16)x`, `(bool)x`, `(uint8[4])x`: a parenthesized value type is a cast.
+      if let cast = scanValueCast() {
+        for _ in 0..<cast.tokens { advance() }
         let operand = parseUnary()
-        return Expr(id: ids.make(), kind: .cast(type, operand), range: .to(t.range, operand.range))
+        return Expr(id: ids.make(), kind: .cast(cast.type, operand), range: .to(t.range, operand.range))
       }
       if let cast = scanPointerCast() {
         for _ in 0..<cast.tokens { advance() }
@@ -342,6 +357,30 @@ extension Parser {
       return .integer(integer)
     }
     return nil
+  }
+
+  /// After `(`: `INTEGER_TYPE)`, `bool)`, `INTEGER_TYPE[N])` or `INTEGER_TYPE[])`; the type and
+  /// how many tokens (from the current one, through the `)`) it spells.
+  func scanValueCast() -> (type: CastType, tokens: Int)? {
+    guard at(.identifier) else { return nil }
+    let word = text(token)
+    var ahead = lexer.silentCopy()
+    var next = ahead.next()
+    if word == "bool" { return next.kind == .rparen ? (.bool, 2) : nil }
+    guard let integer = IntegerType(name: word) else { return nil }
+    if next.kind == .rparen { return (.integer(integer), 2) }
+    guard next.kind == .lbracket else { return nil }
+    next = ahead.next()
+    var count: Int?
+    var tokens = 4  // type [ ] )
+    if next.kind == .integer {
+      guard let n = Int(text(next)), n > 0 else { return nil }
+      count = n
+      tokens += 1
+      next = ahead.next()
+    }
+    guard next.kind == .rbracket, ahead.next().kind == .rparen else { return nil }
+    return (.array(integer, count: count), tokens)
   }
 
   /// After `(`: `struct NAME *...)`, `union NAME *...)`, `INTEGER_TYPE *...)` or `void *...)`.

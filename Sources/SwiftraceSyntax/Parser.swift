@@ -29,6 +29,8 @@ public final class Parser {
   var operators = 0
   /// Set once nesting went too deep: the rest of the input is skipped and no more errors follow.
   var abandoned = false
+  /// `a ?: b` expressions so far: each has a variable of its own.
+  var elvisCount = 0
 
   public init(source: SourceFile, diagnostics: DiagnosticEngine) {
     self.source = source
