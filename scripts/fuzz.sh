@@ -27,6 +27,10 @@ for n in 250 260; do
   printf 'BEGIN { %s }' "$(chain $n 'if (1) { ')$(chain $n '}')" > "$seeds/chain-blocks-$n.st"
 done
 printf 'BEGIN { @x = 1%s; }' "$(chain 4100 '+1')" > "$seeds/chain-operators.st"
+# Macros that copy their argument: nested calls grow the tree exponentially (MacroExpander's bounds).
+printf 'macro d(x) { x + x }\nBEGIN { @x = %s1%s; }' "$(chain 20 'd(')" "$(chain 20 ')')" > "$seeds/chain-macro-copies.st"
+for ((i = 0; i < 70; i++)); do printf 'macro m%d(x) { m%d(x) + 1 }\n' $i $((i + 1)); done > "$seeds/chain-macro-calls.st"
+printf 'macro m70(x) { x }\nBEGIN { @x = m0(1); }\n' >> "$seeds/chain-macro-calls.st"
 # libFuzzer saves the input of a crash only if its own signal handler sees it first.
 export SWIFT_BACKTRACE=enable=no
 exec .build-fuzz/release/swiftrace-fuzz -dict=scripts/fuzz.dict -max_len=16384 -timeout=10 -rss_limit_mb=2048 \

@@ -359,14 +359,16 @@ public final class Parser {
         continue
       }
       let before = token.range.start
+      let isBraceBlock = at(.lbrace)
       panicking = false
       let stmt = parseStatement()
       if let stmt { statements.append(stmt) }
+      if case .expression? = stmt?.kind, at(closer) { endsWithValue = true }
       switch stmt?.kind {
       case .ifElse?, .whileLoop?, .unroll?, .forRange?, .forMap?, .block?: continue  // block statements need no ';'
+      case .expression? where isBraceBlock: continue  // `{ ...; value }` too
       default: break
       }
-      if case .expression? = stmt?.kind, at(closer) { endsWithValue = true }
       if at(.semicolon) {
         advance()
       } else if !at(closer) && !at(.endOfFile) {
@@ -453,8 +455,21 @@ public final class Parser {
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
     case .lbrace:
-      let block = parseBraceBlock()
-      return Stmt(id: ids.make(), kind: .block(block), range: block.range)
+      // A block that ends with a value is a block expression (the value of a block or macro
+      // body it ends); otherwise a block of statements.
+      let start = token.range
+      advance()
+      enclosures.append(.braceBlock)
+      let (statements, endsWithValue) = parseStatementList(until: .rbrace)
+      enclosures.removeLast()
+      let end = token.range
+      expect(.rbrace, "to end the block")
+      if endsWithValue, let last = statements.last, case .expression(let value) = last.kind {
+        let block = Block(statements: Array(statements.dropLast()), range: .to(start, end))
+        return Stmt(id: ids.make(), kind: .expression(Expr(id: ids.make(), kind: .block(block, value: value), range: .to(start, end))),
+                    range: .to(start, end))
+      }
+      return Stmt(id: ids.make(), kind: .block(Block(statements: statements, range: .to(start, end))), range: .to(start, end))
     case .keyword(.else):
       error(.elseWithoutIf, at: token.range)
       advance()
