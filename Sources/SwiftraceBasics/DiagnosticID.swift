@@ -125,7 +125,9 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   // verifier
   case verifierRejected = "verifier.rejected"
   // runtime
+  case runtimeErrorf = "runtime.errorf"
   case runtimeHelperError = "runtime.helperError"
+  case runtimeWarnf = "runtime.warnf"
 }
 
 /// A diagnostic's identity and words. Each stage makes its messages in one catalog file

@@ -44,7 +44,7 @@ extension IRGenerator {
     }
     if case .call(_, let args) = e.kind, case .function(let f) = checked.callee(e) {
       switch f {
-      case .printf, .cat, .system: return emitPrintf(args: args, call: e)
+      case .printf, .cat, .system, .errorf, .warnf: return emitPrintf(args: args, call: e)
       case .exit: return emitExit(status: args.first)
       case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
       case .join: return emitJoin(args: args, call: e)

@@ -94,7 +94,7 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
-  case is_err, has_key, strlen, syscall_name, getopt
+  case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -103,7 +103,8 @@ public enum Function: String, CaseIterable, Sendable {
   public var role: Role {
     switch self {
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .aggregation
-    case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal, .override, .debugf, .unwatch:
+    case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal, .override, .debugf, .unwatch,
+      .errorf, .warnf:
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
@@ -128,7 +129,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
       return nil
     }
   }
@@ -141,7 +142,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
       return "\(rawValue)() produces no value"
     }
   }
@@ -160,7 +161,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .syscall_name: return .typed([.integer], returns: .symbol(.syscallName))
     case .getopt: return .own(.getopt)
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .own(.aggregation)
-    case .printf: return .own(.printf)
+    case .printf, .errorf, .warnf: return .own(.printf)
     case .cat: return .own(.cat)
     case .system: return .own(.system)
     case .debugf: return .own(.debugf)
@@ -214,7 +215,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
       return .anywhere
     }
   }
@@ -227,7 +228,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt:
+      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
       return nil
     }
   }
@@ -300,6 +301,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .strlen: return "the length of a string, up to its NUL"
     case .syscall_name: return "the name of a system call number"
     case .getopt: return "a program option given after -- (--name=value), or its default"
+    case .errorf: return "prints a formatted error, located at the call, on stderr"
+    case .warnf: return "prints a formatted warning, located at the call, on stderr"
     }
   }
 
@@ -314,6 +317,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .strlen: return "strlen(string)"
     case .syscall_name: return "syscall_name(number)"
     case .getopt: return "getopt(\"name\" [, default [, \"description\"]])"
+    case .errorf: return "errorf(format, ...)"
+    case .warnf: return "warnf(format, ...)"
     case .unwatch: return "unwatch(address)"
     case .skboutput: return "skboutput(\"file.pcap\", skb, length, offset)"
     case .exit: return "exit([status])"

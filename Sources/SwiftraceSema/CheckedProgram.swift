@@ -153,15 +153,21 @@ public struct CheckedProbe {
 public struct PrintfInfo: Sendable {
   public enum Kind: String, Sendable {
     case printf, cat, system
+    /// errorf() and warnf() (bpftrace 0.23 and later): a located error or warning on stderr.
+    case errorf, warnf
   }
   public let format: PrintfFormat
   public let argumentTypes: [SType]
   public let kind: Kind
+  /// The call, which errorf() and warnf() messages point at.
+  public let range: SourceRange
 
-  public init(format: PrintfFormat, argumentTypes: [SType], kind: Kind = .printf) {
+  public init(format: PrintfFormat, argumentTypes: [SType], kind: Kind = .printf,
+              range: SourceRange = SourceRange(start: 0, end: 0)) {
     self.format = format
     self.argumentTypes = argumentTypes
     self.kind = kind
+    self.range = range
   }
 
   /// Offsets of the arguments in the event, after the 8-byte event id.

@@ -404,7 +404,7 @@ extension TypeChecker {
     }
     switch own {
     case .printf:
-      checkPrintf(args: args, e)
+      checkPrintf(args: args, e, kind: f == .errorf ? .errorf : f == .warnf ? .warnf : .printf)
       return SType.none
     case .unwatch:
       guard args.count == 1, let t = check(args[0]), t.isIntegerLike else {

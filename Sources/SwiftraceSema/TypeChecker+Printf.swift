@@ -48,10 +48,10 @@ extension TypeChecker {
     }
     if printfIDs[e.id] == nil {
       printfIDs[e.id] = printfs.count
-      printfs.append(PrintfInfo(format: format, argumentTypes: resolved, kind: kind))
+      printfs.append(PrintfInfo(format: format, argumentTypes: resolved, kind: kind, range: e.range))
     } else if let id = printfIDs[e.id], printfs[id].argumentTypes != resolved {
       // A later round (or another attach point) widened a type: the event layout follows.
-      printfs[id] = PrintfInfo(format: format, argumentTypes: resolved, kind: kind)
+      printfs[id] = PrintfInfo(format: format, argumentTypes: resolved, kind: kind, range: e.range)
     }
   }
 }

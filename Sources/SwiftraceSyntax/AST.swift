@@ -62,6 +62,9 @@ public final class MacroDefinition {
   public let value: Expr?
   public let range: SourceRange
   public let nameRange: SourceRange
+  /// A macro of the prelude (Prelude.swift), whose text is not the script's: its expansion is
+  /// located at the call.
+  public var fromPrelude = false
 
   public init(name: String, parameters: [Parameter], body: Block, value: Expr?, range: SourceRange,
               nameRange: SourceRange) {

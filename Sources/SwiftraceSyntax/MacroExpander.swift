@@ -36,9 +36,14 @@ final class MacroExpander {
   /// Problems in a macro's body are found again at each call: each place is reported once.
   private var reported: Set<Int> = []
 
-  init(macros: [MacroDefinition], ids: NodeIDAllocator, diagnostics: DiagnosticEngine) {
+  /// The script's macros; those of the prelude stand where the script defines none of the same
+  /// name and number of parameters (a script's own `assert` wins, as in bpftrace).
+  init(macros: [MacroDefinition], prelude: [MacroDefinition] = [], ids: NodeIDAllocator, diagnostics: DiagnosticEngine) {
     self.ids = ids
     self.diagnostics = diagnostics
+    for macro in prelude where !macros.contains(where: { $0.name == macro.name && $0.parameters.count == macro.parameters.count }) {
+      self.macros[macro.name, default: []].append(macro)
+    }
     for macro in macros {
       if let twin = self.macros[macro.name]?.first(where: { $0.parameters.count == macro.parameters.count }) {
         diagnostics.error(.macroDuplicate(macro.name, parameters: macro.parameters.count), at: macro.nameRange,
@@ -108,7 +113,8 @@ final class MacroExpander {
       guard let macro = overloads.first(where: { $0.parameters.count == args.count }) else {
         let counts = overloads.map { "\($0.parameters.count)" }.joined(separator: " or ")
         report(.macroArity(name, takes: counts, given: args.count), at: e.range,
-               notes: overloads.map { .init("'\(name)' is defined here", at: $0.nameRange) })
+               notes: overloads.map { $0.fromPrelude ? .init("'\(name)' is one of swiftrace's own macros (Docs/Language.md)")
+                                                     : .init("'\(name)' is defined here", at: $0.nameRange) })
         e.kind = .integer(0)  // reported: no function of the name to look for
         return nil
       }
@@ -131,13 +137,16 @@ final class MacroExpander {
     /// Added to the body's own scratch variables.
     var suffix: String
     var macro: String
+    /// For a prelude macro: where every node of the copy is (the call), as its own text is not
+    /// the script's.
+    var location: SourceRange?
   }
 
   /// The body and value of `macro` for one call, with its nested calls expanded too; nil (and an
   /// error) when the arguments do not fit the parameters.
   private func instantiate(_ macro: MacroDefinition, args: [Expr], call: Expr) -> (Block, Expr?)? {
     calls += 1
-    var substitution = Substitution(suffix: "#\(calls)", macro: macro.name)
+    var substitution = Substitution(suffix: "#\(calls)", macro: macro.name, location: macro.fromPrelude ? call.range : nil)
     for (parameter, argument) in zip(macro.parameters, args) {
       switch parameter.kind {
       case .variable:
@@ -174,13 +183,13 @@ final class MacroExpander {
 
   private func copy(_ block: Block, _ s: Substitution?) -> Block {
     if stopped { return Block(statements: [], range: block.range) }
-    return Block(statements: block.statements.map { copy($0, s) }, range: block.range)
+    return Block(statements: block.statements.map { copy($0, s) }, range: s?.location ?? block.range)
   }
 
   private func copy(_ stmt: Stmt, _ s: Substitution?) -> Stmt {
     let kind = stmt.kind.mapChildren(expr: { copy($0, s) }, block: { copy($0, s) },
                                      variable: { name in s.map { rename(name, $0) } ?? name })
-    return Stmt(id: make(), kind: kind, range: stmt.range)
+    return Stmt(id: make(), kind: kind, range: s?.location ?? stmt.range)
   }
 
   /// A copy of `e` with fresh node IDs; with a substitution, the body's names replaced for one call.
@@ -190,15 +199,16 @@ final class MacroExpander {
     guard let s else {
       return Expr(id: make(), kind: e.kind.mapChildren(expr: { copy($0, nil) }, block: { copy($0, nil) }), range: e.range)
     }
+    let range = s.location ?? e.range
     switch e.kind {
     case .variable(let name):
-      return Expr(id: make(), kind: .variable(rename(name, s)), range: e.range)
+      return Expr(id: make(), kind: .variable(rename(name, s)), range: range)
     case .map(let name, let keys):
       guard let actual = s.maps[name] else {
-        report(.macroUnhygienicMap(name, macro: s.macro), at: e.range)
-        return Expr(id: make(), kind: .map(name: name, keys: keys.map { copy($0, s) }), range: e.range)
+        report(.macroUnhygienicMap(name, macro: s.macro), at: range)
+        return Expr(id: make(), kind: .map(name: name, keys: keys.map { copy($0, s) }), range: range)
       }
-      return Expr(id: make(), kind: .map(name: actual, keys: keys.map { copy($0, s) }), range: e.range)
+      return Expr(id: make(), kind: .map(name: actual, keys: keys.map { copy($0, s) }), range: range)
     case .builtin(let name):
       guard let argument = s.expressions[name] else { break }
       // The caller's expression, in the caller's names: copied as it is, once per use.
@@ -206,7 +216,7 @@ final class MacroExpander {
     default:
       break
     }
-    return Expr(id: make(), kind: e.kind.mapChildren(expr: { copy($0, s) }, block: { copy($0, s) }), range: e.range)
+    return Expr(id: make(), kind: e.kind.mapChildren(expr: { copy($0, s) }, block: { copy($0, s) }), range: range)
   }
 
   private func rename(_ variable: String, _ s: Substitution) -> String {

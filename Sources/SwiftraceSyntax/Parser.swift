@@ -102,7 +102,7 @@ public final class Parser {
 
   // MARK: program = { cDefinition } [ config ] { mapDeclaration | macro | probe } EOF
 
-  func parseProgram() -> Program {
+  func parseProgram(expandingMacros: Bool = true) -> Program {
     var probes: [ProbeDecl] = []
     var definitions: [(text: String, range: SourceRange)] = []
     while probes.isEmpty, let c = lexer.nextCDefinition() {
@@ -125,9 +125,8 @@ public final class Parser {
     }
     let program = Program(cDefinitions: definitions, config: config, mapDeclarations: declarations, macros: macros,
                           probes: probes)
-    if !macros.isEmpty && !abandoned {
-      var expander = MacroExpander(macros: macros, ids: ids, diagnostics: diagnostics)
-      expander.expand(program)
+    if expandingMacros && !abandoned {
+      MacroExpander(macros: macros, prelude: Prelude.macros, ids: ids, diagnostics: diagnostics).expand(program)
     }
     return program
   }

@@ -50,6 +50,29 @@ import Testing
     #expect(r.status == 0 && r.stdout.hasPrefix("3 a -7\n"), "\(r.stdout) \(r.stderr)")
   }
 
+  /// After `--`, `--name=value` and `--flag` are the program's options (getopt()), the rest its
+  /// positional parameters; an option the program does not read is an error naming those it does.
+  @Test(.needsRoot) func programOptionsFollowTheDoubleDash() throws {
+    let program = #"BEGIN { printf("%d %d %s\n", getopt("n", 1), getopt("v"), str($1)); exit(); }"#
+    let r = try run(["-q", "-e", program, "--", "--n=5", "p1", "--v"])
+    #expect(r.status == 0 && r.stdout.hasPrefix("5 1 p1\n"), "\(r.stdout) \(r.stderr)")
+    let unknown = try run(["-q", "-e", program, "--", "--m=5"])
+    #expect(unknown.status == 1 && unknown.stderr.contains("unknown program option --m: it reads --n (default 1), --v (default false)"),
+            "\(unknown.stderr)")
+  }
+
+  /// errorf() and warnf() print on stderr, located at the call; a failed assert() (a macro of the
+  /// prelude) prints its message there and exits 1.
+  @Test(.needsRoot) func errorfWarnfAndAssertReportOnStderr() throws {
+    let r = try run(["-q", "-e", #"BEGIN { printf("out\n"); warnf("w %d", 1); errorf("e %s", "x"); assert(1 == 1, "fine"); assert(0, "broken"); }"#])
+    #expect(r.status == 1, "\(r.stderr)")
+    #expect(r.stdout.hasPrefix("out\n"))
+    for expected in ["<command-line>:1:26: WARNING: w 1", "<command-line>:1:44: ERROR: e x", "<command-line>:1:89: ERROR: assert failed: broken"] {
+      #expect(r.stderr.contains(expected), "\(r.stderr)")
+    }
+    #expect(!r.stderr.contains("assert failed: fine"))
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])

@@ -422,6 +422,14 @@ public final class Session {
       switch formatter.info.kind {
       case .printf: out.printf(record, formatter)
       case .cat: out.cat(FileActions.cat(formatter.format(record), limit: options.catBytesMax))
+      case .errorf, .warnf:
+        // On stderr, located at the call; what was printed before it comes first.
+        out.flush()
+        let error = formatter.info.kind == .errorf
+        FileOutput.standardError.write(DiagnosticRenderer(source: checked.source).render([
+          Diagnostic(error ? .error : .warning, id: error ? .runtimeErrorf : .runtimeWarnf, formatter.format(record),
+                     at: formatter.info.range)
+        ]))
       case .system:
         // After Ctrl-C (or SIGTERM), a backlog of commands is dropped, not worked through: the trace
         // ends within moments, as bpftrace's does. END's own commands still run.
