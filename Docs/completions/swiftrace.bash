@@ -163,9 +163,9 @@ _swiftrace() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=(-k)
-    local -a non_repeating_flags=(-V --version --info -l --dry-run --unsafe --usdt-file-activation -q -v -h --help)
+    local -a non_repeating_flags=(-V --version --info -l --list --dry-run --unsafe --usdt-file-activation -q --quiet -v --verbose -h --help)
     local -a repeating_options=(-I --include)
-    local -a non_repeating_options=(-e -c --dump -f -o -p --metrics -B -d --emit-elf)
+    local -a non_repeating_options=(-e -c --cmd --dump -f -o --output -p --pid --metrics -B -d --emit-elf --probe-filter)
     __swiftrace_offer_flags_options -1
 
     # Offer option value completions
@@ -173,7 +173,7 @@ _swiftrace() {
     '-e')
         return
         ;;
-    '-c')
+    '-c'|'--cmd')
         return
         ;;
     '--dump')
@@ -188,10 +188,10 @@ _swiftrace() {
     '-f')
         return
         ;;
-    '-o')
+    '-o'|'--output')
         return
         ;;
-    '-p')
+    '-p'|'--pid')
         return
         ;;
     '--metrics')
@@ -204,6 +204,9 @@ _swiftrace() {
         return
         ;;
     '--emit-elf')
+        return
+        ;;
+    '--probe-filter')
         return
         ;;
     esac

@@ -20,7 +20,7 @@ function __swiftrace_parse_tokens -S
     set -l unparsed_tokens (__swiftrace_tokens -pc)
     switch $unparsed_tokens[1]
     case 'swiftrace'
-        __swiftrace_parse_subcommand -r 1 'e=' 'c=' 'dump=' 'I=+' 'include=+' 'f=' 'o=' 'p=' 'metrics=' 'B=' 'd=' 'k' 'V/version' 'info' 'l' 'emit-elf=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q' 'v' 'h/help'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'probe-filter=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __swiftrace_parse_subcommand -r 1 
@@ -78,25 +78,26 @@ end
 
 complete -c 'swiftrace' -f
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" e' -s 'e' -d 'The program to run.' -rfka ''
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" c' -s 'c' -d 'Run COMMAND, trace until it exits; \'cpid\' is its pid.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" c cmd' -s 'c' -l 'cmd' -d 'Run COMMAND, trace until it exits; \'cpid\' is its pid.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dump' -l 'dump' -d 'Print a compiler stage and exit: ast, types or llvm.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -s 'I' -d 'Add DIR to the search path for #include in C definitions.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -l 'include' -d 'Include FILE before the script\'s C definitions.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" f' -s 'f' -d 'Output format: text or json.' -rfka ''
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" o' -s 'o' -d 'Write the trace\'s output to FILE instead of stdout.' -rfka ''
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" p' -s 'p' -d 'Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" o output' -s 'o' -l 'output' -d 'Write the trace\'s output to FILE instead of stdout.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" p pid' -s 'p' -l 'pid' -d 'Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" metrics' -l 'metrics' -d 'Serve the maps\' live values as OpenMetrics at http://HOST:PORT/metrics while tracing (for Prometheus).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" B' -s 'B' -d 'Output buffering: line (flush at each newline), full (when the buffer fills), or none.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" d' -s 'd' -d 'Debug dump of a stage, like --dump: ast, types, llvm (codegen), or all.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -s 'k' -d 'Report failed map updates and deletes at their script line; -kk also failed memory reads.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" V version' -s 'V' -l 'version' -d 'Print the version and exit.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" info' -l 'info' -d 'Print what this system and build support, and exit.'
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" l' -s 'l' -d 'List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" l list' -s 'l' -l 'list' -d 'List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" emit-elf' -l 'emit-elf' -d 'Write the compiled BPF object to FILE and exit without loading it.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" probe-filter' -l 'probe-filter' -d 'Attach only the probes whose name matches REGEX (BEGIN and END always run).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dry-run' -l 'dry-run' -d 'Compile and load into the kernel (verifier included), but do not attach.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" unsafe' -l 'unsafe' -d 'Allow actions that change the system: system(), signal(), override().'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" usdt-file-activation' -l 'usdt-file-activation' -d 'Raise USDT semaphores in every process running the file (always done here, through the kernel).'
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" q' -s 'q' -d 'Do not print the \'Attaching N probes...\' line.'
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" v' -s 'v' -d 'Verbose: show libbpf\'s messages and whole verifier logs.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" q quiet' -s 'q' -l 'quiet' -d 'Do not print the \'Attaching N probes...\' line.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" v verbose' -s 'v' -l 'verbose' -d 'Verbose: show libbpf\'s messages and whole verifier logs.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_positional "swiftrace" -eq 1' -fa 'help' -d 'Show subcommand help information.'

@@ -154,6 +154,9 @@ public struct Configuration: Sendable {
   // Command-line options
   /// `$1`, `$2`, ...
   public var positionalParameters: [String] = []
+  /// `--probe-filter REGEX`: only probes whose name the expression finds a match in (BEGIN and
+  /// END always run).
+  public var probeFilter: String?
   /// `--name=value` and `--name` after `--`: what the program's getopt() calls read.
   public var programOptions: [ProgramOptionArgument] = []
   /// `-c COMMAND`: the program started and traced; `cpid` is its pid.

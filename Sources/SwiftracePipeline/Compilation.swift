@@ -113,6 +113,11 @@ public final class Compilation {
     var options = TypeChecker.Options()
     options.positionalParameters = configuration.positionalParameters
     options.programOptions = configuration.programOptions
+    if let pattern = configuration.probeFilter {
+      guard let regex = try? Regex(pattern) else { throw .system("invalid --probe-filter regular expression '\(pattern)'") }
+      nonisolated(unsafe) let filter = regex  // matched on this thread only, during the check
+      options.probeFilter = { $0.contains(filter) }
+    }
     options.unsafe = configuration.unsafe
     options.stringLength = configuration.maxStrlen
     options.hasChildCommand = context.hasChildCommand
@@ -128,6 +133,9 @@ public final class Compilation {
     }
     if diagnostics.hasErrors { throw .diagnostics }
     try checkProgramOptions(checked)
+    if let pattern = configuration.probeFilter, checked.probes.allSatisfy({ $0.kind == .begin || $0.kind == .end }) {
+      throw .system("no probe matches --probe-filter '\(pattern)'")
+    }
     checkedProbes = checked.probes
     // Every attach point is one program here, so both of bpftrace's limits count the same thing;
     // bpftrace checks the programs first (at code generation), then the probes (at attach).

@@ -22,6 +22,8 @@ extension TypeChecker {
           case .success(let matches):
             if matches.isEmpty { unmatched.append((kind.rules.noMatchMessage(point.text, in: probeSources), point.range)) }
             for match in matches {
+              // --probe-filter: BEGIN and END always stay.
+              if let keep = options.probeFilter, match != .begin, match != .end, !keep(match.name) { continue }
               if probes.count > options.maxProbes {
                 // Over the limit the program is refused: the probes are only counted.
                 probes.append(CheckedProbe(kind: match, decl: decl, attachPoint: point, index: probes.count,

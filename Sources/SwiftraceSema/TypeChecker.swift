@@ -19,6 +19,8 @@ public final class TypeChecker {
     public var unsafe = false
     /// DWARF of uprobe targets: `args->name` in uprobes, and their struct types in casts.
     public var userDebugInfo: UserDebugInfo?
+    /// `--probe-filter REGEX`: which probes (by full name) are kept; BEGIN and END always are.
+    public var probeFilter: (@Sendable (String) -> Bool)?
     /// `--name=value` after `--`: what getopt() reads.
     public var programOptions: [ProgramOptionArgument] = []
     /// `missing_probes`: what an attach point that names nothing here does.

@@ -34,7 +34,7 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("e"), help: ArgumentHelp("The program to run.", valueName: "PROGRAM"))
   var program: String?
 
-  @Option(name: .customShort("c"), help: ArgumentHelp("Run COMMAND, trace until it exits; 'cpid' is its pid.", valueName: "COMMAND"))
+  @Option(name: [.customShort("c"), .customLong("cmd")], help: ArgumentHelp("Run COMMAND, trace until it exits; 'cpid' is its pid.", valueName: "COMMAND"))
   var command: String?
 
   @Option(name: .customLong("dump"), help: ArgumentHelp("Print a compiler stage and exit: ast, types or llvm.", valueName: "STAGE"))
@@ -49,10 +49,10 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("f"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
   var format: String = "text"
 
-  @Option(name: .customShort("o"), help: ArgumentHelp("Write the trace's output to FILE instead of stdout.", valueName: "FILE"))
+  @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the trace's output to FILE instead of stdout.", valueName: "FILE"))
   var outputFile: String?
 
-  @Option(name: .customShort("p"), help: ArgumentHelp("Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.", valueName: "PID"))
+  @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.", valueName: "PID"))
   var targetPID: String?
 
   @Option(name: .customLong("metrics"), help: ArgumentHelp("Serve the maps' live values as OpenMetrics at http://HOST:PORT/metrics while tracing (for Prometheus).", valueName: "HOST:PORT"))
@@ -73,11 +73,14 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customLong("info"), help: "Print what this system and build support, and exit.")
   var info = false
 
-  @Flag(name: .customShort("l"), help: "List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.")
+  @Flag(name: [.customShort("l"), .customLong("list")], help: "List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.")
   var list = false
 
   @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the compiled BPF object to FILE and exit without loading it.", valueName: "FILE"))
   var emitELF: String?
+
+  @Option(name: .customLong("probe-filter"), help: ArgumentHelp("Attach only the probes whose name matches REGEX (BEGIN and END always run).", valueName: "REGEX"))
+  var probeFilter: String?
 
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
@@ -91,10 +94,10 @@ struct Swiftrace: ParsableCommand {
         help: "Raise USDT semaphores in every process running the file (always done here, through the kernel).")
   var usdtFileActivation = false
 
-  @Flag(name: .customShort("q"), help: "Do not print the 'Attaching N probes...' line.")
+  @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Do not print the 'Attaching N probes...' line.")
   var quiet = false
 
-  @Flag(name: .customShort("v"), help: "Verbose: show libbpf's messages and whole verifier logs.")
+  @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Verbose: show libbpf's messages and whole verifier logs.")
   var verbose = false
 
   /// Set by main from what follows `--`, before run() (argument-parser decodes only its own
@@ -243,6 +246,7 @@ struct Swiftrace: ParsableCommand {
     }
     options.configuration.positionalParameters = rest
     options.configuration.programOptions = Self.programOptions
+    options.configuration.probeFilter = probeFilter
     options.configuration.childCommand = command
     options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
     switch debugStage {

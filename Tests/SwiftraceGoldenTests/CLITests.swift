@@ -73,6 +73,22 @@ import Testing
     #expect(!r.stderr.contains("assert failed: fine"))
   }
 
+  /// Newer bpftrace's long spellings of the options, and --probe-filter (a regular expression
+  /// searched in each probe's name; BEGIN and END always run; matching nothing is an error).
+  @Test(.needsRoot) func longOptionsAndProbeFilter() throws {
+    let listed = try run(["--quiet", "--list", "-e", "tracepoint:syscalls:sys_enter_openat* { }"])
+    #expect(listed.stdout == "tracepoint:syscalls:sys_enter_openat\ntracepoint:syscalls:sys_enter_openat2\n", "\(listed.stderr)")
+    let program = #"BEGIN { printf("begin\n"); } tracepoint:syscalls:sys_enter_open* { @[probe] = count(); }"#
+    let filtered = try run(["--probe-filter", "openat$", "--dry-run", "--verbose", "-e", program])
+    #expect(filtered.status == 0, "\(filtered.stderr)")
+    let kept = try run(["--probe-filter", "openat$", "-l", "-e", program])
+    #expect(kept.stdout == "BEGIN\ntracepoint:syscalls:sys_enter_openat\n", "\(kept.stdout)")
+    let none = try run(["--probe-filter", "nothing", "-e", program])
+    #expect(none.status == 1 && none.stderr.contains("no probe matches --probe-filter 'nothing'"), "\(none.stderr)")
+    let bad = try run(["--probe-filter", "(", "-e", program])
+    #expect(bad.status == 1 && bad.stderr.contains("invalid --probe-filter regular expression"), "\(bad.stderr)")
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])
