@@ -57,8 +57,11 @@ extension IRGenerator {
       return .integer(callHelper(.jiffies64, []))
     case .ncpus:
       return .integer(runFact(.onlineCPUs))
-    case .ppid:
-      // current->real_parent->tgid: two kernel reads at the offsets the checker found in BTF.
+    case .has_cpid:
+      return .integer(LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, runFact(.childPID), m.int(0), ""), m.i64, "")!)
+    case .ppid, .leader_tid:
+      // current->real_parent->tgid (->group_leader->pid): two kernel reads at the offsets the
+      // checker found in BTF.
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .integer(m.int(0)) }
       let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
       return .integer(readKernelWord(LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, bytes: 4))
@@ -70,8 +73,8 @@ extension IRGenerator {
       // A constant of each probe: its provider's name, NUL-padded to 16 bytes.
       let name = Array(probe.kind.provider.probeTypeName.utf8.prefix(15))
       return constantBytes(name + [UInt8](repeating: 0, count: 16 - name.count))
-    case .pcomm:
-      // current->real_parent->comm: 16 bytes, NUL-padded as comm is.
+    case .pcomm, .leader_comm:
+      // current->real_parent->comm (->group_leader->comm): 16 bytes, NUL-padded as comm is.
       let buffer = scratch(16)
       zero(buffer, bytes: 16)
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .buffer(buffer, size: 16) }

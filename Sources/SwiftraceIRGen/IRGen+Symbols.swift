@@ -41,7 +41,7 @@ extension IRGenerator {
       return .integer(LLVMBuildAnd(m.builder, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
       .arg4, .arg5, .retval, .args, .kstack, .ustack, .cgroup, .ctx, .rand, .numaid, .sarg0, .sarg1, .sarg2, .sarg3,
-      .sarg4, .sarg5, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode:
+      .sarg4, .sarg5, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode, .leader_tid, .leader_comm, .has_cpid:
       return stackValue(kind)
     }
   }

@@ -20,10 +20,14 @@ public enum Builtin: String, CaseIterable, Sendable {
   case pcomm, probetype
   /// 1 when the probe interrupted user mode (the saved code segment's privilege level is 3).
   case usermode
+  /// The thread group leader's thread id and name (task->group_leader->pid, ->comm); whether
+  /// `-c` started a child, so that `cpid` means something (bpftrace 0.20 and later).
+  case leader_tid, leader_comm, has_cpid
 
   public var type: SType {
     switch self {
-    case .comm, .pcomm, .probetype: return .string(size: 16)
+    case .comm, .pcomm, .probetype, .leader_comm: return .string(size: 16)
+    case .has_cpid: return .bool
     case .probe: return .probe
     case .args: return .tracepointArgs
     case .curtask: return .uint64  // the checker gives it its struct type from BTF
@@ -32,7 +36,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .ustack: return .symbol(.userStack(StackFormat()))
     case .username: return .symbol(.username)
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .cpid, .retval, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus,
-      .ppid, .usermode, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
+      .ppid, .usermode, .leader_tid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5,
       .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return .uint64
     }
@@ -47,7 +51,7 @@ public enum Builtin: String, CaseIterable, Sendable {
       return .only([.kprobe, .kretprobe, .uprobe, .uretprobe], why: "'func' is only available in kprobe and uprobe probes")
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .arg0, .arg1, .arg2, .arg3,
       .arg4, .arg5, .retval, .args, .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid,
-      .pcomm, .probetype, .usermode:
+      .pcomm, .probetype, .usermode, .leader_tid, .leader_comm, .has_cpid:
       return .anywhere  // or as the probe's context offers: arguments, retval, args
     }
   }
@@ -62,8 +66,8 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .sarg4: return 4
     case .sarg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
-      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode, .arg0,
-      .arg1, .arg2, .arg3, .arg4, .arg5:
+      .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode, .leader_tid, .leader_comm,
+      .has_cpid, .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       return nil
     }
   }
@@ -79,7 +83,7 @@ public enum Builtin: String, CaseIterable, Sendable {
     case .arg5: return 5
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .cpid, .probe, .curtask, .retval, .args, .func,
       .kstack, .ustack, .username, .cgroup, .ctx, .rand, .numaid, .jiffies, .ncpus, .ppid, .pcomm, .probetype, .usermode,
-      .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
+      .leader_tid, .leader_comm, .has_cpid, .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:
       return nil
     }
   }

@@ -63,8 +63,8 @@ extension DiagnosticMessage {
     Self(.semaNoDebugInfo,
          "'args' in a uprobe needs the function's debug information (DWARF), and '\(path)' has none for '\(function)': build it with -g or install its debug package, or use arg0..arg5")
   }
-  static func noParentFields(_ field: String) -> Self {
-    Self(.semaNoKernelTypes, "reading task_struct.real_parent->\(field), and the kernel's BTF has no such fields")
+  static func noTaskFields(_ link: String, _ field: String) -> Self {
+    Self(.semaNoKernelTypes, "reading task_struct.\(link)->\(field), and the kernel's BTF has no such fields")
   }
   static func noSavedRegisters(_ name: String, in probe: String) -> Self {
     Self(.semaBuiltinUnavailable,

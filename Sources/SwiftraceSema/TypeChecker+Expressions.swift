@@ -244,18 +244,19 @@ extension TypeChecker {
     case .curtask:
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
       return .pointer(.record(task), space: .kernel)
-    case .ppid, .pcomm:
-      // The parent's tgid or comm: task_struct.real_parent->tgid (->comm), at the offsets the
-      // kernel's BTF gives.
+    case .ppid, .pcomm, .leader_tid, .leader_comm:
+      // The parent's tgid or comm (task_struct.real_parent->tgid, ->comm), the group leader's pid
+      // or comm (->group_leader->pid, ->comm), at the offsets the kernel's BTF gives.
       guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
       let fields = kernelTypes?.fields(of: task) ?? []
-      let wanted = builtin == .ppid ? "tgid" : "comm"
-      guard let parent = fields.first(where: { $0.name == "real_parent" }), let field = fields.first(where: { $0.name == wanted })
+      let link = builtin == .ppid || builtin == .pcomm ? "real_parent" : "group_leader"
+      let wanted = builtin == .ppid ? "tgid" : builtin == .leader_tid ? "pid" : "comm"
+      guard let linked = fields.first(where: { $0.name == link }), let field = fields.first(where: { $0.name == wanted })
       else {
-        error(.noParentFields(wanted), at: e.range)
+        error(.noTaskFields(link, wanted), at: e.range)
         return nil
       }
-      fieldChains[e.id] = [parent.offset, field.offset]
+      fieldChains[e.id] = [linked.offset, field.offset]
     case .func:
       // Builtin.placement keeps it to kernel and user function probes.
       guard kind.isUserProbe else { return .symbol(.kernelSymbol) }
@@ -274,7 +275,7 @@ extension TypeChecker {
         return nil
       }
     case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
-      .numaid, .jiffies, .ncpus, .probetype:
+      .numaid, .jiffies, .ncpus, .probetype, .has_cpid:
       break
     case .usermode:
       guard kind.hasRegisters else {
