@@ -20,12 +20,15 @@ enum BPFHelper: UInt64, CaseIterable {
   case overrideReturn = 58
   case getCurrentCgroupId = 80
   case sendSignal = 109
+  case sendSignalThread = 117
   case skbOutput = 111
   case probeReadUser = 112
   case probeReadKernel = 113
   case probeReadUserStr = 114
   case probeReadKernelStr = 115
   case ktimeGetBootNs = 125
+  case getNsCurrentPidTgid = 120
+  case ktimeGetTaiNs = 208
   case seqPrintf = 126
   case ringbufOutput = 130
   case ringbufReserve = 131

@@ -6,16 +6,29 @@ extension IRGenerator {
   func emitBuiltin(_ builtin: Builtin, _ e: Expr) -> IRValue {
     let b = m.builder
     switch builtin {
-    case .pid:  // bpf_get_current_pid_tgid: tgid in the upper half
-      return .integer(LLVMBuildLShr(b, callHelper(.getCurrentPidTgid, []), m.int(32), ""))
-    case .tid:
-      return .integer(LLVMBuildAnd(b, callHelper(.getCurrentPidTgid, []), m.int(0xffff_ffff), ""))
+    case .pid, .tid:
+      // bpf_get_current_pid_tgid: tgid in the upper half; in swiftrace's own pid namespace,
+      // bpf_get_ns_current_pid_tgid fills struct bpf_pidns_info { u32 pid; u32 tgid; }.
+      if checked.builtinModes[e.id] == .currentNamespace {
+        let info = scratch(8)
+        zero(info, bytes: 8)
+        callHelper(.getNsCurrentPidTgid, [runFact(.pidNamespaceDevice), runFact(.pidNamespaceInode), bytePointer(info),
+                                          m.int(8, m.i32)])
+        let word = load64(info)
+        return .integer(builtin == .pid ? LLVMBuildLShr(b, word, m.int(32), "")! : LLVMBuildAnd(b, word, m.int(0xffff_ffff), "")!)
+      }
+      let ids = callHelper(.getCurrentPidTgid, [])
+      return .integer(builtin == .pid ? LLVMBuildLShr(b, ids, m.int(32), "")! : LLVMBuildAnd(b, ids, m.int(0xffff_ffff), "")!)
     case .uid:  // bpf_get_current_uid_gid: gid in the upper half
       return .integer(LLVMBuildAnd(b, callHelper(.getCurrentUidGid, []), m.int(0xffff_ffff), ""))
     case .gid:
       return .integer(LLVMBuildLShr(b, callHelper(.getCurrentUidGid, []), m.int(32), ""))
     case .nsecs:
-      return .integer(callHelper(.ktimeGetNs, []))
+      switch checked.builtinModes[e.id] {
+      case .boot?: return .integer(callHelper(.ktimeGetBootNs, []))
+      case .tai?, .softwareTAI?: return .integer(callHelper(.ktimeGetTaiNs, []))
+      case .monotonic?, .currentNamespace?, .initialNamespace?, nil: return .integer(callHelper(.ktimeGetNs, []))
+      }
     case .elapsed:
       return .integer(LLVMBuildSub(b, callHelper(.ktimeGetNs, []), runFact(.startTime), ""))
     case .cpu:

@@ -81,7 +81,7 @@ extension IRGenerator {
         return .integer(load64(offset(context, Int(checked.constants[e.id] ?? 0))))
       case .macaddr:
         return emitMacAddress(args[0])
-      case .strftime, .ksym, .usym, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack, .syscall_name:
+      case .strftime, .ksym, .usym, .ntop, .bswap, .strerror, .cgroup_path, .kstack, .ustack, .syscall_name, .signal_name:
         return emitSymbolFunction(f, args, e)
       case .getopt:
         // Known when compiling: the option given, or its default.
@@ -112,7 +112,7 @@ extension IRGenerator {
       case .delete:
         return .integer(emitDelete(args: args, valueUsed: true))
       case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal,
-        .override, .debugf, .unwatch, .errorf, .warnf:
+        .override, .debugf, .unwatch, .errorf, .warnf, .signal_thread:
         // Statements: the checker refuses them where a value is wanted; emitExpressionStatement
         // lowers them.
         return .integer(m.int(0))

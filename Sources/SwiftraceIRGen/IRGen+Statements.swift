@@ -56,10 +56,10 @@ extension IRGenerator {
         guard case .buffer(let format, let size) = emitValue(args[0]) else { return }
         callHelper(.tracePrintk, [format, m.int(UInt64(size), m.i32)] + args.dropFirst().map(kernelFormatArgument))
         return
-      case .signal:
-        // bpf_send_signal: to the current task's process.
+      case .signal, .signal_thread:
+        // bpf_send_signal: to the current task's process; bpf_send_signal_thread: to the thread.
         let number = checked.constants[e.id].map { m.int($0) } ?? emitInteger(args[0])
-        callHelper(.sendSignal, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
+        callHelper(f == .signal ? .sendSignal : .sendSignalThread, [LLVMBuildTrunc(m.builder, number, m.i32, "")!])
         return
       case .override:
         // bpf_override_return: the probed function returns this instead of running.
@@ -67,7 +67,7 @@ extension IRGenerator {
         return
       case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .strftime,
         .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr,
-        .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt:
+        .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .signal_name:
         break  // values, evaluated below for what they do (skboutput() sends a packet)
       }
     }

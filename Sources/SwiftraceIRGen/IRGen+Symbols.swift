@@ -59,12 +59,12 @@ extension IRGenerator {
     case .kstack, .ustack:
       guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
       return stackValue(kind)
-    case .ksym, .usym, .strerror, .cgroup_path, .syscall_name:
+    case .ksym, .usym, .strerror, .cgroup_path, .syscall_name, .signal_name:
       guard case .symbol(let kind) = type else { return .integer(m.int(0)) }
       return symbolValue(kind, emitInteger(args[0]))
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .time, .kaddr, .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr,
-      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err, .has_key, .strlen, .getopt, .errorf, .warnf:
+      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err, .has_key, .strlen, .getopt, .errorf, .warnf, .signal_thread:
       preconditionFailure("\(f)() is not a symbol function")  // emitValue sends only the functions above
     }
   }

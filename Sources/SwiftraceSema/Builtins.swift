@@ -89,6 +89,26 @@ public enum Builtin: String, CaseIterable, Sendable {
   }
 }
 
+/// The argument of `pid(init)`, `tid(curr_ns)`, `nsecs(boot)` (bpftrace 0.21 and later): which
+/// namespace's ids, which clock. Without one, the builtin is as bpftrace 0.17 has it: the initial
+/// namespace's ids, CLOCK_MONOTONIC.
+public enum BuiltinMode: String, CaseIterable, Sendable {
+  /// The pid namespace swiftrace runs in; the initial one.
+  case currentNamespace = "curr_ns", initialNamespace = "init"
+  /// CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI; sw_tai, bpftrace's estimate of TAI for kernels
+  /// without the TAI helper, is TAI itself here (the kernel has the helper).
+  case monotonic, boot, tai, softwareTAI = "sw_tai"
+
+  /// The modes `builtin` takes.
+  public static func modes(of builtin: Builtin) -> [BuiltinMode] {
+    switch builtin {
+    case .pid, .tid: return [.currentNamespace, .initialNamespace]
+    case .nsecs: return [.monotonic, .boot, .tai, .softwareTAI]
+    default: return []
+    }
+  }
+}
+
 /// Functions a script can call.
 public enum Function: String, CaseIterable, Sendable {
   case printf, exit, str, strncmp, strcontains, sizeof
@@ -98,7 +118,7 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
-  case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf
+  case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf, signal_name, signal_thread
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -108,11 +128,11 @@ public enum Function: String, CaseIterable, Sendable {
     switch self {
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .aggregation
     case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal, .override, .debugf, .unwatch,
-      .errorf, .warnf:
+      .errorf, .warnf, .signal_thread:
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name:
       return .value
     }
   }
@@ -133,7 +153,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread:
       return nil
     }
   }
@@ -146,7 +166,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread:
       return "\(rawValue)() produces no value"
     }
   }
@@ -170,7 +190,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .system: return .own(.system)
     case .debugf: return .own(.debugf)
     case .unwatch: return .own(.unwatch)
-    case .signal: return .own(.signal)
+    case .signal, .signal_thread: return .own(.signal)
+    case .signal_name: return .typed([.integer], returns: .symbol(.signalName))
     case .override: return .own(.override)
     case .exit: return .own(.exit)
     case .print: return .own(.print)
@@ -215,11 +236,11 @@ public enum Function: String, CaseIterable, Sendable {
     case .uaddr:
       return .only([.uprobe, .usdt], why: "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes")
     case .override: return .only([.kprobe], why: "override() only works in kprobe probes")
-    case .signal: return .notIn([.begin, .end], why: "would signal swiftrace itself")
+    case .signal, .signal_thread: return .notIn([.begin, .end], why: "would signal swiftrace itself")
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread:
       return .anywhere
     }
   }
@@ -228,11 +249,11 @@ public enum Function: String, CaseIterable, Sendable {
   public var unsafeReason: String? {
     switch self {
     case .system: return "runs commands"
-    case .signal, .override: return "changes what the traced program does"
+    case .signal, .signal_thread, .override: return "changes what the traced program does"
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf:
+      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread:
       return nil
     }
   }
@@ -290,6 +311,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .cgroupid: return "the id of a cgroup directory"
     case .macaddr: return "a MAC address as text"
     case .signal: return "sends a signal to the current process (--unsafe)"
+    case .signal_thread: return "sends a signal to the current thread (--unsafe)"
+    case .signal_name: return "the description of a signal number, as strsignal(3) gives it"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
     case .kptr: return "marks an address as kernel memory"
     case .uptr: return "marks an address as user memory"
@@ -344,6 +367,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .kptr: return "kptr(pointer)"
     case .uptr: return "uptr(pointer)"
     case .signal: return "signal(\"SIGNAME\" or number)"
+    case .signal_thread: return "signal_thread(\"SIGNAME\" or number)"
+    case .signal_name: return "signal_name(number)"
     case .override: return "override(return value)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"

@@ -43,6 +43,8 @@ public struct CheckedProgram {
   public var fieldChains: [NodeID: [Int]] = [:]
   /// The options the program reads with getopt(), by name.
   public var programOptions: [ProgramOption] = []
+  /// `pid(init)`, `nsecs(boot)`: the mode of each such call.
+  public var builtinModes: [NodeID: BuiltinMode] = [:]
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

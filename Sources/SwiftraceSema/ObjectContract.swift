@@ -57,6 +57,8 @@ public enum RunFact: Int, CaseIterable, Sendable {
   case startTime
   /// The number of online CPUs (`ncpus`).
   case onlineCPUs
+  /// The device and inode of swiftrace's pid namespace (`pid(curr_ns)`, `tid(curr_ns)`).
+  case pidNamespaceDevice, pidNamespaceInode
 }
 
 /// The compiled object and what the runtime needs to find things in it: one program per attach

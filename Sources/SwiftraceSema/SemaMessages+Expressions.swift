@@ -63,6 +63,9 @@ extension DiagnosticMessage {
     Self(.semaNoDebugInfo,
          "'args' in a uprobe needs the function's debug information (DWARF), and '\(path)' has none for '\(function)': build it with -g or install its debug package, or use arg0..arg5")
   }
+  static func builtinMode(_ name: String, _ modes: [String]) -> Self {
+    Self(.semaArgumentType, "\(name)() takes one of \(modes.joined(separator: ", ")), or nothing")
+  }
   static func noTaskFields(_ link: String, _ field: String) -> Self {
     Self(.semaNoKernelTypes, "reading task_struct.\(link)->\(field), and the kernel's BTF has no such fields")
   }

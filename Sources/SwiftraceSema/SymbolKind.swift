@@ -21,6 +21,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   case errorName
   /// `syscall_name(number)`.
   case syscallName
+  /// `signal_name(number)`.
+  case signalName
   /// `macaddr(p)`: six bytes, printed `AA:BB:CC:DD:EE:FF`.
   case macAddress
   /// `cgroup_path(id)`: a cgroup id, printed as its path in each mounted hierarchy.
@@ -46,6 +48,7 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
     case .username: return "username"
     case .errorName: return "strerror"
     case .syscallName: return "syscall_name"
+    case .signalName: return "signal_name"
     case .macAddress: return "macaddr"
     case .cgroupPath: return "cgroup_path"
     }

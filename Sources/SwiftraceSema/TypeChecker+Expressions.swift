@@ -383,6 +383,18 @@ extension TypeChecker {
         callees[e.id] = .builtin(builtin)
         return checkBuiltin(name, e)
       }
+      // `pid(init)`, `nsecs(boot)`: a builtin and its mode.
+      if let builtin = Builtin(rawValue: name), !BuiltinMode.modes(of: builtin).isEmpty {
+        let modes = BuiltinMode.modes(of: builtin)
+        guard args.count == 1, case .builtin(let word) = args[0].kind, let mode = BuiltinMode(rawValue: word),
+          modes.contains(mode) else {
+          error(.builtinMode(name, modes.map(\.rawValue)), at: args.first?.range ?? e.range)
+          return nil
+        }
+        callees[e.id] = .builtin(builtin)
+        builtinModes[e.id] = mode
+        return checkBuiltin(name, e)
+      }
       let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
       error(.unknownFunction(name, hint: hint), at: e.range)
       args.forEach { check($0) }

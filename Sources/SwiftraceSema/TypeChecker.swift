@@ -61,6 +61,8 @@ public final class TypeChecker {
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
   var variables: [NodeID: [String: SType]] = [:]
+  /// `pid(init)`, `nsecs(boot)`: the mode of each such call.
+  var builtinModes: [NodeID: BuiltinMode] = [:]
   /// What getopt() reads, by name.
   var programOptions: [String: ProgramOption] = [:]
   /// Set while inferring: a map's types changed, so another round is needed.
@@ -117,7 +119,8 @@ public final class TypeChecker {
                           vmaLayout: usesUserSymbols ? vmaLayout() : nil,
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees,
                           fieldChains: fieldChains,
-                          programOptions: programOptions.values.sorted { $0.name < $1.name })
+                          programOptions: programOptions.values.sorted { $0.name < $1.name },
+                          builtinModes: builtinModes)
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {

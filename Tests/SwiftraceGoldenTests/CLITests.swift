@@ -89,6 +89,14 @@ import Testing
     #expect(bad.status == 1 && bad.stderr.contains("invalid --probe-filter regular expression"), "\(bad.stderr)")
   }
 
+  /// pid(curr_ns) is the pid in swiftrace's own pid namespace (a run fact: the namespace's device
+  /// and inode), pid(init) the initial namespace's, as plain pid is.
+  @Test(.needsRoot) func pidInItsOwnNamespace() throws {
+    let r = try runProcess("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", swiftraceExecutable, "-q", "-e",
+                                                #"BEGIN { printf("%d %d %d\n", pid(curr_ns), pid(init) != 1, pid == pid(init)); exit(); }"#])
+    #expect(r.status == 0 && r.stdout.hasPrefix("1 1 1\n"), "\(r.stdout) \(r.stderr)")
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])

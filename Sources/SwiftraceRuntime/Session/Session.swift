@@ -310,6 +310,10 @@ public final class Session {
       case .childPID: word = UInt64(options.child?.pid ?? 0)
       case .startTime: word = options.startTimeNanoseconds
       case .onlineCPUs: word = UInt64(Features.onlineCPUs.count)
+      case .pidNamespaceDevice, .pidNamespaceInode:
+        var info = stat()
+        guard stat("/proc/self/ns/pid", &info) == 0 else { word = 0; break }
+        word = fact == .pidNamespaceDevice ? UInt64(info.st_dev) : UInt64(info.st_ino)
       }
       withUnsafeBytes(of: word.littleEndian) { value += $0 }
     }

@@ -57,6 +57,11 @@ public final class Symbolizer {
       return String(cString: name)
     case .errorName:
       return String(cString: strerror(Int32(truncatingIfNeeded: value)))
+    case .signalName:
+      // strsignal(3)'s words, and bpftrace's for a number outside the signals.
+      let n = Int64(bitPattern: value)
+      guard (0...64).contains(n) else { return "N/A" }
+      return String(cString: strsignal(Int32(n)))
     case .syscallName:
       // bpftrace's words for a number with no name.
       return SyscallNames.byNumber[Int(Int64(bitPattern: value))] ?? "Unknown syscall"
