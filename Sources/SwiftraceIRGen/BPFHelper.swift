@@ -39,6 +39,7 @@ enum BPFHelper: UInt64, CaseIterable {
   case forEachMapElem = 164
   case findVma = 180
   case loop = 181
+  case mapLookupPercpuElem = 195
 
   /// The kernel's name, without `bpf_`: `map_update_elem`.
   var kernelName: String {

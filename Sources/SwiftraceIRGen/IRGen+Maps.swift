@@ -86,6 +86,7 @@ extension IRGenerator {
 
   /// A map's value, or zero (an empty string) when the key is absent.
   func readMap(_ info: MapInfo, key: LLVMValueRef) -> IRValue {
+    if info.valueType.isAggregation { return readAggregation(info, key: key) }
     if info.valueType.isString || info.valueType.isTuple || info.valueType.isBuffer || info.valueType.storageSize > 8 {
       let result = scratch(info.valueSize)
       withLookup(info, key: key, found: { copy(info.valueSize, from: $0, to: result) },

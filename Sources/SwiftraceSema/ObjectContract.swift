@@ -59,6 +59,8 @@ public enum RunFact: Int, CaseIterable, Sendable {
   case onlineCPUs
   /// The device and inode of swiftrace's pid namespace (`pid(curr_ns)`, `tid(curr_ns)`).
   case pidNamespaceDevice, pidNamespaceInode
+  /// How many CPUs per-CPU maps have a slot for (an aggregation read in a probe sums them).
+  case possibleCPUs
 }
 
 /// The compiled object and what the runtime needs to find things in it: one program per attach

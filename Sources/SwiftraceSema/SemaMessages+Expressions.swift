@@ -39,7 +39,7 @@ extension DiagnosticMessage {
     Self(.semaIncrementNotInteger, "'++' and '--' need an integer \(what), but '\(name)' holds \(t)")
   }
   static func aggregationRead(_ name: String, holds t: SType) -> Self {
-    Self(.semaAggregationRead, "map '\(name)' holds \(t); reading it in a probe is not supported yet (it prints at exit)")
+    Self(.semaAggregationRead, "map '\(name)' holds \(t), which cannot be read in a probe (count, sum, min, max and avg maps can be); it prints at exit")
   }
 
   // MARK: Builtins and the probe's context

@@ -334,11 +334,18 @@ extension TypeChecker {
       error(.undefinedMap(name, hint: hint), at: e.range)
       return nil
     }
-    if info.valueType.isAggregation {
+    // count, sum, min, max and avg maps read as their value over every CPU, as they print
+    // (bpftrace 0.20 and later).
+    switch info.valueType {
+    case .count: return .uint64
+    case .sum(let signed), .min(let signed), .max(let signed), .avg(let signed): return .integer(signed: signed)
+    case .stats, .hist, .lhist:
       error(.aggregationRead(name, holds: info.valueType), at: e.range)
       return nil
+    case .none, .integer, .bool, .string, .array, .buffer, .probe, .tracepointArgs, .tuple, .pointer, .record,
+      .structValue, .symbol:
+      return info.valueType
     }
-    return info.valueType
   }
 
   func checkIncrement(_ target: Expr) -> SType? {

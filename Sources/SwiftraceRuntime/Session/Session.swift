@@ -310,6 +310,7 @@ public final class Session {
       case .childPID: word = UInt64(options.child?.pid ?? 0)
       case .startTime: word = options.startTimeNanoseconds
       case .onlineCPUs: word = UInt64(Features.onlineCPUs.count)
+      case .possibleCPUs: word = UInt64(max(0, BPFMap.possibleCPUs))
       case .pidNamespaceDevice, .pidNamespaceInode:
         var info = stat()
         guard stat("/proc/self/ns/pid", &info) == 0 else { word = 0; break }
