@@ -96,6 +96,9 @@ extension IRGenerator {
         guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name) else { return .integer(m.int(0)) }
         let found = LLVMBuildIsNotNull(m.builder, lookup(info, key: buildKey(info, [args[1]])), "")
         return .integer(LLVMBuildZExt(m.builder, found, m.i64, "")!)
+      case .len:
+        guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name) else { return .integer(m.int(0)) }
+        return .integer(countEntries(info))
       case .strlen:
         guard case .buffer(let p, let n) = emitValue(args[0]) else { return .integer(m.int(0)) }
         return .integer(stringLength(p, n))

@@ -118,7 +118,7 @@ public enum Function: String, CaseIterable, Sendable {
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
-  case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf, signal_name, signal_thread
+  case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf, signal_name, signal_thread, len
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -132,7 +132,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt, .signal_name:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len:
       return .value
     }
   }
@@ -153,7 +153,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len:
       return nil
     }
   }
@@ -166,7 +166,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len:
       return "\(rawValue)() produces no value"
     }
   }
@@ -222,6 +222,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .strncmp: return .own(.strncmp)
     case .skboutput: return .own(.skboutput)
     case .has_key: return .own(.hasKey)
+    case .len: return .own(.len)
     }
   }
 
@@ -240,7 +241,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len:
       return .anywhere
     }
   }
@@ -253,7 +254,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name:
+      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len:
       return nil
     }
   }
@@ -313,6 +314,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal: return "sends a signal to the current process (--unsafe)"
     case .signal_thread: return "sends a signal to the current thread (--unsafe)"
     case .signal_name: return "the description of a signal number, as strsignal(3) gives it"
+    case .len: return "the number of entries of a map with keys"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
     case .kptr: return "marks an address as kernel memory"
     case .uptr: return "marks an address as user memory"
@@ -369,6 +371,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal: return "signal(\"SIGNAME\" or number)"
     case .signal_thread: return "signal_thread(\"SIGNAME\" or number)"
     case .signal_name: return "signal_name(number)"
+    case .len: return "len(@map)"
     case .override: return "override(return value)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
@@ -410,7 +413,7 @@ public enum OwnCheck: Sendable {
   case print, clear, zero, delete
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
-  case hasKey, getopt
+  case hasKey, getopt, len
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

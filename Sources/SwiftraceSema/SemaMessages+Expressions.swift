@@ -180,6 +180,10 @@ extension DiagnosticMessage {
   static func cannotPrint(_ t: SType) -> Self { Self(.semaArgumentType, "print() cannot print \(t)") }
   static func takesWholeMap(_ f: Function) -> Self { Self(.semaArgumentType, "\(f.rawValue)() takes a whole map: \(f.signature)") }
   static let deleteTakesElement = Self(.semaArgumentType, "delete() takes a map element: \(Function.delete.signature)")
+  static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
+  static func lenScalar(_ name: String) -> Self {
+    Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")
+  }
   static let hasKeyArguments = Self(.semaArgumentType, "has_key() takes a map and a key: \(Function.has_key.signature)")
   static func hasKeyScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "has_key() needs a map with keys, and '\(name)' has none")

@@ -565,6 +565,19 @@ extension TypeChecker {
       return checkHasKey(args, e)
     case .getopt:
       return checkGetopt(args, e)
+    case .len:
+      // `len(@m)`: a whole map with keys (bpftrace 0.21 and later).
+      guard args.count == 1, case .map(let name, let keys) = args[0].kind, keys.isEmpty else {
+        error(.lenArgument, at: args.first?.range ?? e.range)
+        return nil
+      }
+      guard let info = assignedMap(name, at: args[0].range) else { return nil }
+      guard !info.isScalar else {
+        error(.lenScalar(name), at: args[0].range)
+        return nil
+      }
+      types[args[0].id] = info.valueType
+      return .int64
     case .aggregation:
       error(.aggregationAsValue(name), at: e.range)
       return nil
