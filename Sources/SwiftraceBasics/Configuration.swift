@@ -17,13 +17,20 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case btf
   case cacheUserSymbols = "cache_user_symbols"
   case vmlinux
+  // bpftrace 0.18 and later
+  case printMapsOnExit = "print_maps_on_exit"
+  case stackMode = "stack_mode"
+  case license
+  case lazySymbolication = "lazy_symbolication"
+  case logSize = "log_size"
+  case onStackLimit = "on_stack_limit"
 
   /// The key as a config block (bpftrace 0.18 and later) spells it; nil for a setting only the
   /// environment gives (bpftrace's BTF, VMLINUX and the like).
   public var configName: String? {
     switch self {
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols,
-      .missingProbes:
+      .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
       return rawValue
     case .userSymbols, .btf, .vmlinux:
       return nil
@@ -52,14 +59,22 @@ public enum ConfigKey: String, CaseIterable, Sendable {
 
   public var value: Value {
     switch self {
-    case .maxStrlen: return .number(1...200)
+    case .maxStrlen: return .number(1...(1 << 16))
     case .maxMapKeys, .maxCatBytes: return .number(1...(1 << 30))
     case .maxProbes, .maxBpfProgs, .perfRbPages: return .number(1...(1 << 20))
     case .cppDemangle, .userSymbols, .cacheUserSymbols: return .flag
     case .btf, .vmlinux: return .path
     case .missingProbes: return .choice(MissingProbes.allCases.map(\.rawValue))
+    case .printMapsOnExit, .lazySymbolication: return .flag
+    case .stackMode: return .choice(["bpftrace", "perf", "raw"])
+    case .license: return .choice(Self.licenses)
+    case .logSize: return .number(1...(1 << 30))
+    case .onStackLimit: return .number(0...512)
     }
   }
+
+  /// The licenses the kernel takes as GPL-compatible, which bpftrace accepts.
+  public static let licenses = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"]
 
   /// The environment variable, as bpftrace 0.17 spells it (newer bpftrace renamed some keys and
   /// kept these names).
@@ -70,7 +85,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxCatBytes: return "BPFTRACE_CAT_BYTES_MAX"
     case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
     case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
-    case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes:
+    case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit,
+      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
       return "BPFTRACE_" + rawValue.uppercased()
     }
   }
@@ -80,7 +96,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     switch self {
     case .cppDemangle, .userSymbols: return true
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
-      .vmlinux, .missingProbes:
+      .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
       return false
     }
   }
@@ -94,14 +110,18 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxProbes: return "attach points"
     case .maxBpfProgs: return "BPF programs"
     case .perfRbPages: return "buffer pages per CPU"
-    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes: return ""
+    case .logSize: return "bytes of verifier log"
+    case .onStackLimit: return "bytes of one value on the BPF stack"
+    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
+      .license, .lazySymbolication:
+      return ""
     }
   }
 
   /// The default and meaning, as `--help` lists them under ENVIRONMENT.
   public var help: String {
     switch self {
-    case .maxStrlen: return "[default: 64] bytes of str(), buf() (max 200)"
+    case .maxStrlen: return "[default: 64] bytes of str(), buf() (0.17 allowed 200 at most; no limit now)"
     case .maxMapKeys: return "[default: 4096] entries per map"
     case .maxCatBytes: return "[default: 10k] bytes cat() prints"
     case .maxProbes: return "[default: 512] attach points after wildcards"
@@ -113,6 +133,12 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .btf: return "[default: /sys/kernel/btf/vmlinux] kernel types"
     case .cacheUserSymbols: return "accepted; user symbols are found by build id and always cached"
     case .vmlinux: return "accepted; kernel symbols come from /proc/kallsyms and BTF"
+    case .printMapsOnExit: return "[default: 1] print every map when the trace ends"
+    case .stackMode: return "[default: bpftrace] how kstack and ustack print: bpftrace, perf or raw"
+    case .license: return "[default: GPL] the programs' license (GPL-compatible ones only)"
+    case .lazySymbolication: return "accepted; symbols are always resolved when printed"
+    case .logSize: return "accepted; the verifier log grows as its output needs"
+    case .onStackLimit: return "[default: no limit] larger values go to per-CPU map memory, not the stack"
     }
   }
 
@@ -147,6 +173,15 @@ public struct Configuration: Sendable {
   public var cppDemangle = true
   /// False prints user addresses, not symbols.
   public var userSymbols = true
+  /// False: maps are not printed when the trace ends (print() still prints them).
+  public var printMapsOnExit = true
+  /// How kstack and ustack print when the call gives no mode.
+  public var stackMode = "bpftrace"
+  /// The license section of the object.
+  public var license = "GPL"
+  /// Values larger than this many bytes go to the function's slot of the scratch map instead
+  /// of the stack; nil: only the stack budget decides.
+  public var onStackLimit: Int?
   /// What an attach point that names nothing here, or a probe that cannot attach, does. Unset,
   /// 0.17's rules: the first is skipped with a warning, the second is an error.
   public var missingProbes: MissingProbes?
@@ -205,8 +240,8 @@ public struct Configuration: Sendable {
       throw ConfigurationError("\(name) must be true or false")
     case (.path, _):
       preconditionFailure("a path key has no config name")
-    case (.choice(let words), .text(let text)) where words.contains(text.lowercased()):
-      store(key, choice: text.lowercased())
+    case (.choice(let words), .text(let text)) where words.contains(where: { $0.lowercased() == text.lowercased() }):
+      store(key, choice: words.first { $0.lowercased() == text.lowercased() }!)
     case (.choice(let words), _):
       throw ConfigurationError("\(name) must be one of \(words.joined(separator: ", "))")
     }
@@ -228,10 +263,10 @@ public struct Configuration: Sendable {
       guard !text.isEmpty else { return }
       guard access(text, R_OK) == 0 else { throw ConfigurationError("\(variable) names '\(text)', which cannot be read") }
     case .choice(let words):
-      guard words.contains(text.lowercased()) else {
+      guard let word = words.first(where: { $0.lowercased() == text.lowercased() }) else {
         throw ConfigurationError("\(variable) must be one of \(words.joined(separator: ", ")), not '\(text)'")
       }
-      store(key, choice: text.lowercased())
+      store(key, choice: word)
     }
   }
 
@@ -254,7 +289,10 @@ public struct Configuration: Sendable {
     case .maxProbes: maxProbes = n
     case .maxBpfProgs: maxBpfProgs = n
     case .perfRbPages: perfRbPages = n
-    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes:
+    case .logSize: break  // the verifier log grows as its output needs
+    case .onStackLimit: onStackLimit = n
+    case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
+      .license, .lazySymbolication:
       preconditionFailure("\(key) is not a number")
     }
   }
@@ -262,8 +300,10 @@ public struct Configuration: Sendable {
   private mutating func store(_ key: ConfigKey, choice: String) {
     switch key {
     case .missingProbes: missingProbes = MissingProbes(rawValue: choice)
+    case .stackMode: stackMode = choice
+    case .license: license = choice
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
-      .cacheUserSymbols, .btf, .vmlinux:
+      .cacheUserSymbols, .btf, .vmlinux, .printMapsOnExit, .lazySymbolication, .logSize, .onStackLimit:
       preconditionFailure("\(key) is not a choice")
     }
   }
@@ -273,7 +313,10 @@ public struct Configuration: Sendable {
     case .cppDemangle: cppDemangle = flag
     case .userSymbols: userSymbols = flag
     case .cacheUserSymbols: break  // user symbols are always cached, by build id
-    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes:
+    case .printMapsOnExit: printMapsOnExit = flag
+    case .lazySymbolication: break  // symbols are always resolved when printed
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes,
+      .stackMode, .license, .logSize, .onStackLimit:
       preconditionFailure("\(key) is not a flag")
     }
   }

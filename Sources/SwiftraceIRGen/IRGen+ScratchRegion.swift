@@ -30,7 +30,7 @@ extension IRGenerator {
   /// budget allows, else in the function's slot of the scratch map.
   func functionMemory(_ bytes: Int, _ name: String) -> LLVMValueRef {
     let size = (bytes + 7) / 8 * 8
-    if region.stackBytes + size <= Self.stackBudget {
+    if region.stackBytes + size <= Self.stackBudget, size <= options.onStackLimit ?? size {
       region.stackBytes += size
       return LLVMBuildBitCast(allocaBuilder, entryAlloca(m.arrayType(m.i8, size), name), m.i8Ptr, "")!
     }

@@ -12,6 +12,10 @@ public struct IRGenOptions: Sendable {
   public var helperCheckLevel = 0
   /// `-p PID`: probes other than BEGIN, END and interval fire only in this process.
   public var targetPID: UInt64?
+  /// license: the object's license section.
+  public var license = "GPL"
+  /// on_stack_limit: values larger than this go to the scratch map, not the stack.
+  public var onStackLimit: Int?
   public init() {}
 }
 
@@ -155,8 +159,9 @@ public final class IRGenerator {
   @discardableResult
   func build() throws(IRGenError) -> [BPFObjectCode.ProgramSymbol] {
     if let built { return built }
-    let license = LLVMAddGlobal(m.module, m.arrayType(m.i8, 4), "LICENSE")!
-    LLVMSetInitializer(license, LLVMConstStringInContext(m.context, "GPL", 3, 0))
+    let text = options.license
+    let license = LLVMAddGlobal(m.module, m.arrayType(m.i8, text.utf8.count + 1), "LICENSE")!
+    LLVMSetInitializer(license, LLVMConstStringInContext(m.context, text, UInt32(text.utf8.count), 0))
     LLVMSetSection(license, "license")
     declareMaps()
     var programs: [BPFObjectCode.ProgramSymbol] = []
@@ -434,11 +439,24 @@ public final class IRGenerator {
     return v
   }
 
+  /// Past this many bytes, zeroing and copying take one helper call instead of inline stores: BPF
+  /// has no memset or memcpy, and LLVM calls them for long runs (strings of max_strlen 1024).
+  static let inlineCopyLimit = 256
+
   func zero(_ pointer: LLVMValueRef, bytes: Int) {
+    guard bytes <= Self.inlineCopyLimit else {
+      // bpf_probe_read_kernel from address 0 fails, and a failed read zeroes its destination.
+      callHelper(.probeReadKernel, [bytePointer(pointer), m.int(UInt64(bytes), m.i32), LLVMConstNull(m.i8Ptr)], reporting: false)
+      return
+    }
     LLVMBuildMemSet(m.builder, bytePointer(pointer), m.int(0, m.i8), m.int(UInt64(bytes)), 8)
   }
 
   func copy(_ bytes: Int, from source: LLVMValueRef, to destination: LLVMValueRef) {
+    guard bytes <= Self.inlineCopyLimit else {
+      callHelper(.probeReadKernel, [bytePointer(destination), m.int(UInt64(bytes), m.i32), bytePointer(source)], reporting: false)
+      return
+    }
     // LLVM lowers a memcpy (of unaligned bytes: the pointers may be) with its loads ahead of its
     // stores, and the registers they fill spill to the 512-byte stack: 200 bytes spilled 160, so
     // BPFTRACE_STRLEN=200 did not fit. Pieces of 16 bytes fit in registers (measured with llc-14).

@@ -113,6 +113,7 @@ public final class Compilation {
     var options = TypeChecker.Options()
     options.positionalParameters = configuration.positionalParameters
     options.programOptions = configuration.programOptions
+    options.stackMode = StackFormat.Mode(rawValue: configuration.stackMode) ?? .bpftrace
     if let pattern = configuration.probeFilter {
       guard let regex = try? Regex(pattern) else { throw .system("invalid --probe-filter regular expression '\(pattern)'") }
       nonisolated(unsafe) let filter = regex  // matched on this thread only, during the check
@@ -206,6 +207,7 @@ public final class Compilation {
     if let n = configuration.maxCatBytes { options.catBytesMax = n }
     options.output.buffering = configuration.buffering
     options.missingProbes = configuration.missingProbes ?? .error
+    options.printMapsOnExit = configuration.printMapsOnExit
     return options
   }
 
@@ -266,6 +268,8 @@ public final class Compilation {
     }
     options.targetPID = configuration.targetPID.map { UInt64($0) }
     options.helperCheckLevel = configuration.helperCheckLevel
+    options.license = configuration.license
+    options.onStackLimit = configuration.onStackLimit
     return options
   }
 

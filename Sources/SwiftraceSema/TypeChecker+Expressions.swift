@@ -274,7 +274,11 @@ extension TypeChecker {
         error(.cpidWithoutCommand, at: e.range)
         return nil
       }
-    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .kstack, .ustack, .username, .cgroup, .rand,
+    case .kstack:
+      return .symbol(.kernelStack(StackFormat(mode: options.stackMode)))
+    case .ustack:
+      return .symbol(.userStack(StackFormat(mode: options.stackMode)))
+    case .pid, .tid, .uid, .gid, .nsecs, .elapsed, .cpu, .comm, .probe, .username, .cgroup, .rand,
       .numaid, .jiffies, .ncpus, .probetype, .has_cpid:
       break
     case .usermode:

@@ -159,7 +159,7 @@ extension TypeChecker {
       error(.stackInMapLoop(f), at: e.range)
       return nil
     }
-    var mode = StackFormat.Mode.bpftrace, limit = 127
+    var mode = options.stackMode, limit = 127
     for (i, arg) in args.enumerated() {
       if i == 0, case .builtin(let name) = arg.kind, let m = StackFormat.Mode(rawValue: name) {
         mode = m

@@ -21,6 +21,8 @@ public final class TypeChecker {
     public var userDebugInfo: UserDebugInfo?
     /// `--probe-filter REGEX`: which probes (by full name) are kept; BEGIN and END always are.
     public var probeFilter: (@Sendable (String) -> Bool)?
+    /// stack_mode: how kstack and ustack print when the call names no mode.
+    public var stackMode = StackFormat.Mode.bpftrace
     /// `--name=value` after `--`: what getopt() reads.
     public var programOptions: [ProgramOptionArgument] = []
     /// `missing_probes`: what an attach point that names nothing here does.

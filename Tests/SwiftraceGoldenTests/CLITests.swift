@@ -30,7 +30,7 @@ import Testing
   /// A BPFTRACE_* variable that does not parse is an error naming it, never a silent default.
   @Test func invalidEnvironmentIsAnError() throws {
     for (variable, value, words) in [("BPFTRACE_MAP_KEYS_MAX", "abc", "must be a number from 1 to"),
-                                     ("BPFTRACE_STRLEN", "300", "must be a number from 1 to 200"),
+                                     ("BPFTRACE_STRLEN", "100000", "must be a number from 1 to 65536"),
                                      ("BPFTRACE_NO_CPP_DEMANGLE", "yes", "must be 0 or 1"),
                                      ("BPFTRACE_BTF", "/no/such/file", "cannot be read")] {
       let r = try runProcess(swiftraceExecutable, ["--dry-run", "-e", "BEGIN { }"], environment: [variable: value])

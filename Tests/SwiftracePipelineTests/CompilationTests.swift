@@ -160,7 +160,7 @@ import Testing
   }
 
   @Test func badValuesNameTheVariable() {
-    for (variable, value, words) in [("BPFTRACE_STRLEN", "201", "from 1 to 200"), ("BPFTRACE_MAX_PROBES", "x", "number"),
+    for (variable, value, words) in [("BPFTRACE_STRLEN", "70000", "from 1 to 65536"), ("BPFTRACE_MAX_PROBES", "x", "number"),
                                      ("BPFTRACE_NO_CPP_DEMANGLE", "yes", "0 or 1"),
                                      ("BPFTRACE_BTF", "/nonexistent/btf", "cannot be read")] {
       var c = Configuration()
@@ -229,6 +229,22 @@ import Testing
     }
     let bad = try check("config = { missing_probes = sometimes } \(probes)")
     #expect(bad.diagnostics.diagnostics.map(\.message) == ["missing_probes must be one of error, warn, ignore"])
+  }
+
+  /// Newer bpftrace's keys reach what they change: the object's license, the stack mode of a
+  /// kstack without one, a value too large for on_stack_limit going to the scratch map.
+  @Test func newerKeysReachWhatTheyChange() throws {
+    let text = "config = { license = \"dual bsd/gpl\"; stack_mode = raw; on_stack_limit = 8 } BEGIN { @s[kstack] = count(); $t = (1, 2, 3); }"
+    let c = try check(text)
+    #expect(!c.diagnostics.hasErrors, "\(c.diagnostics.diagnostics.map(\.message))")
+    #expect(c.configuration.license == "Dual BSD/GPL" && c.configuration.stackMode == "raw")
+    let compilation = Compilation(source: SourceFile(name: "t.st", text: text), configuration: c.configuration)
+    let checked = try compilation.check(try compilation.parse(), in: context)
+    #expect(checked.map(named: "@s")?.keyTypes == [.symbol(.kernelStack(StackFormat(mode: .raw)))])
+    let ir = try compilation.lower(checked)
+    #expect(ir.contains("c\"Dual BSD/GPL\\00\"") && ir.contains("swiftrace_scratch"), "\(ir.prefix(2000))")
+    let bad = try check("config = { license = \"MIT\" } BEGIN { exit(); }")
+    #expect(bad.diagnostics.diagnostics.map(\.message).first?.hasPrefix("license must be one of GPL, GPL v2") == true)
   }
 
   @Test func problemsAreLocated() throws {

@@ -7,6 +7,8 @@ import SwiftraceSema
 public struct SessionOptions {
   public var dryRun = false
   public var quiet = false
+  /// print_maps_on_exit: false leaves the maps unprinted when the trace ends.
+  public var printMapsOnExit = true
   public var verbose = false
   public var child: ChildProcess?
   public var format: OutputFormat = .text
@@ -232,7 +234,7 @@ public final class Session {
     }
     reportFailedUpdates(final: true)
     out.endOfTrace()
-    for info in checked.maps { out.map(snapshot(of: info)) }
+    if options.printMapsOnExit { for info in checked.maps { out.map(snapshot(of: info)) } }
     out.flush()
     if stoppedByFlag && !links.isEmpty {
       if BPFLink.releaseAfterExit() { links.forEach { $0.abandon() } }
