@@ -127,6 +127,7 @@ public enum Driver {
 
     var sessionOptions = compilation.sessionOptions
     sessionOptions.dryRun = options.dryRun
+    sessionOptions.endsWithOnlySpecialProbes = program.newerSyntax != nil
     sessionOptions.startTimeNanoseconds = startTime
     // The child is started held: it runs its command once the probes are attached.
     if let command = configuration.childCommand, !options.dryRun {

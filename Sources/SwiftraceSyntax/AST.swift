@@ -28,6 +28,11 @@ public final class Program {
   /// parser expands every call, so later stages see none; they stay for `--dump=ast`.
   public var macros: [MacroDefinition]
   public var probes: [ProbeDecl]
+  /// Where the script first writes something only bpftrace 0.18 and later reads (a config block,
+  /// a macro, `let`, lower-case `begin`, a condition without parentheses, ...): a script written
+  /// for newer bpftrace, which behaves as newer bpftrace where 0.17 differs (a program of only
+  /// BEGIN and END probes ends by itself). nil for a script 0.17 could have read.
+  public var newerSyntax: SourceRange?
   public init(cDefinitions: [(text: String, range: SourceRange)] = [], config: [ConfigAssignment] = [],
               mapDeclarations: [MapDeclaration] = [], macros: [MacroDefinition] = [], probes: [ProbeDecl]) {
     self.cDefinitions = cDefinitions

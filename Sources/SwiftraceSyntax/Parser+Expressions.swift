@@ -23,6 +23,7 @@ extension Parser {
   /// Written as the block `{ $v = a; $v ? $v : b }` with a variable of its own (no script can name
   /// it: `#` cannot be in a name).
   func parseElvis(_ value: Expr) -> Expr {
+    noteNewerSyntax(token.range)
     advance()  // :
     let otherwise = parseExpression()
     elvisCount += 1
@@ -239,6 +240,7 @@ extension Parser {
       return parseTypeQuery()
     case .identifier where (text(t) == "true" || text(t) == "false") && lexer.peek().kind != .lparen:
       advance()
+      noteNewerSyntax(t.range)
       return Expr(id: ids.make(), kind: .boolean(text(t) == "true"), range: t.range)
     case .identifier:
       advance()
@@ -292,6 +294,7 @@ extension Parser {
   /// `{ statements; value }`: a block whose last statement is an expression with no `;`.
   func parseBlockExpression() -> Expr {
     let start = token.range
+    noteNewerSyntax(start)
     advance()
     enclosures.append(.braceBlock)
     let (statements, endsWithValue) = parseStatementList(until: .rbrace)

@@ -31,6 +31,13 @@ public final class Parser {
   var abandoned = false
   /// `a ?: b` expressions so far: each has a variable of its own.
   var elvisCount = 0
+  /// The first construct of newer bpftrace's language (Program.newerSyntax).
+  var newerSyntax: SourceRange?
+
+  /// Notes that the script uses a construct of bpftrace 0.18 and later at RANGE.
+  func noteNewerSyntax(_ range: SourceRange) {
+    if newerSyntax == nil { newerSyntax = range }
+  }
 
   public init(source: SourceFile, diagnostics: DiagnosticEngine) {
     self.source = source
@@ -108,6 +115,7 @@ public final class Parser {
     while probes.isEmpty, let c = lexer.nextCDefinition() {
       definitions.append((text(c), c.range))
     }
+    if lexer.atConfigBlock() { noteNewerSyntax(SourceRange(start: lexer.position, end: lexer.position + 6)) }
     let config = lexer.atConfigBlock() ? parseConfigBlock() : []
     var declarations: [MapDeclaration] = []
     var macros: [MacroDefinition] = []
@@ -115,16 +123,27 @@ public final class Parser {
       if lexer.peek().kind == .endOfFile { break }
       let before = lexer.position
       if lexer.atMapDeclaration() {
-        if let declaration = parseMapDeclaration() { declarations.append(declaration) }
+        if let declaration = parseMapDeclaration() {
+          declarations.append(declaration)
+          noteNewerSyntax(declaration.range)
+        }
       } else if lexer.atMacroDefinition() {
-        if let macro = parseMacroDefinition() { macros.append(macro) }
-      } else if let probe = parseProbe() { probes.append(probe) }
+        if let macro = parseMacroDefinition() {
+          macros.append(macro)
+          noteNewerSyntax(macro.nameRange)
+        }
+      } else if let probe = parseProbe() {
+        probes.append(probe)
+        // `begin`, `end`: newer bpftrace's spelling.
+        for point in probe.attachPoints where point.text == "begin" || point.text == "end" { noteNewerSyntax(point.range) }
+      }
       if lexer.position == before {  // no progress: skip one token so the loop always ends
         advance()
       }
     }
     let program = Program(cDefinitions: definitions, config: config, mapDeclarations: declarations, macros: macros,
                           probes: probes)
+    program.newerSyntax = newerSyntax
     if expandingMacros && !abandoned {
       MacroExpander(macros: macros, prelude: Prelude.macros, ids: ids, diagnostics: diagnostics).expand(program)
     }
@@ -404,6 +423,7 @@ public final class Parser {
 
   func parseLet() -> Stmt {
     let start = token.range
+    noteNewerSyntax(start)
     advance()  // let
     let variable = token
     let target = Expr(id: ids.make(), kind: .variable(text(variable)), range: variable.range)
@@ -454,6 +474,7 @@ public final class Parser {
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
     case .lbrace:
+      noteNewerSyntax(token.range)
       // A block that ends with a value is a block expression (the value of a block or macro
       // body it ends); otherwise a block of statements.
       let start = token.range
@@ -538,7 +559,7 @@ public final class Parser {
     advance()
     // `for ($x : ...)` as bpftrace 0.17 writes it, or `for $x : ...` (0.18 and later).
     let parenthesized = at(.lparen)
-    if parenthesized { advance() }
+    if parenthesized { advance() } else { noteNewerSyntax(token.range) }
     guard at(.variable) else {
       error(.expectedLoopVariable, at: token.range)
       while !at(.lbrace) && !at(.rbrace) && !at(.semicolon) && !at(.endOfFile) { advance() }
@@ -582,6 +603,7 @@ public final class Parser {
   /// condition is one expression either way (parentheses make a primary), ended by the block's
   /// `{`; inside it, `>` compares even in an angle-block probe.
   func parseCondition(after keyword: String) -> Expr {
+    if !at(.lparen) { noteNewerSyntax(token.range) }
     if at(.lbrace) {
       // The block is there: read it as the body, so that one error is all there is.
       error(.expectedCondition(after: keyword), at: token.range)

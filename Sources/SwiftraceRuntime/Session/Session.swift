@@ -9,6 +9,9 @@ public struct SessionOptions {
   public var quiet = false
   /// print_maps_on_exit: false leaves the maps unprinted when the trace ends.
   public var printMapsOnExit = true
+  /// A program of only BEGIN and END probes ends after BEGIN (bpftrace 0.24 and later) instead of
+  /// waiting for Ctrl-C (0.17); set for scripts written in newer bpftrace's language.
+  public var endsWithOnlySpecialProbes = false
   public var verbose = false
   public var child: ChildProcess?
   public var format: OutputFormat = .text
@@ -175,6 +178,10 @@ public final class Session {
 
     // Ctrl-C while compiling or loading (the handlers are in from the start): no probe attaches.
     if Signals.stopPending { exitRequested = true }
+    if options.endsWithOnlySpecialProbes, options.child == nil,
+      checked.probes.allSatisfy({ $0.kind == .begin || $0.kind == .end }) {
+      exitRequested = true
+    }
     if !exitRequested {
       do {
         // In script order where the kernel runs one attach point's programs first attached
