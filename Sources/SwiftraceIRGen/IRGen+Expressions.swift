@@ -96,6 +96,15 @@ extension IRGenerator {
         guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name) else { return .integer(m.int(0)) }
         let found = LLVMBuildIsNotNull(m.builder, lookup(info, key: buildKey(info, [args[1]])), "")
         return .integer(LLVMBuildZExt(m.builder, found, m.i64, "")!)
+      case .strstr:
+        guard case .buffer(let h, let nh) = emitValue(args[0]), case .buffer(let n, let nn) = emitValue(args[1]) else {
+          return .integer(m.int(0))
+        }
+        return .integer(stringSearch(h, nh, n, nn))
+      case .strcap:
+        return .integer(m.int(checked.constants[e.id] ?? 0))
+      case .str_concat:
+        return emitStringConcat(args, e)
       case .len:
         guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name) else { return .integer(m.int(0)) }
         return .integer(countEntries(info))

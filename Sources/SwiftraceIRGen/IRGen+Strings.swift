@@ -1,15 +1,22 @@
 import CLLVM
 import SwiftraceSema
+import SwiftraceSyntax
 
 extension IRGenerator {
-  /// `strcontains(haystack, needle)`: 1 if needle occurs in haystack. Two nested loops bounded by
-  /// the buffer sizes; every byte load sits behind the comparison that proves its index in
-  /// range, so the verifier learns the bounds from the branches (no masking: LLVM may turn
-  /// `p + (i & mask)` into a bitwise op on the pointer, which the verifier rejects).
+  /// `strcontains(haystack, needle)`: 1 if needle occurs in haystack.
   func stringContains(_ h: LLVMValueRef, _ nh: Int, _ n: LLVMValueRef, _ nn: Int) -> LLVMValueRef {
+    let index = stringSearch(h, nh, n, nn)
+    return LLVMBuildZExt(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, index, m.int(UInt64(bitPattern: -1)), ""), m.i64, "")!
+  }
+
+  /// `strstr(haystack, needle)`: where needle first occurs in haystack, -1 if it does not. Two
+  /// nested loops bounded by the buffer sizes; every byte load sits behind the comparison that
+  /// proves its index in range, so the verifier learns the bounds from the branches (no masking:
+  /// LLVM may turn `p + (i & mask)` into a bitwise op on the pointer, which the verifier rejects).
+  func stringSearch(_ h: LLVMValueRef, _ nh: Int, _ n: LLVMValueRef, _ nn: Int) -> LLVMValueRef {
     let b = m.builder
     let result = scratch(8), i = scratch(8), j = scratch(8)
-    store64(m.int(0), at: result)
+    store64(m.int(UInt64(bitPattern: -1)), at: result)
     store64(m.int(0), at: i)
     func byte(_ base: LLVMValueRef, _ index: LLVMValueRef) -> LLVMValueRef {
       var idx: [LLVMValueRef?] = [index]
@@ -53,9 +60,36 @@ extension IRGenerator {
     LLVMPositionBuilderAtEnd(b, nextCheck)
     branch(LLVMBuildICmp(b, LLVMIntEQ, byte(h, iv), m.int(0, m.i8), ""), done, outer)
     LLVMPositionBuilderAtEnd(b, found)
-    store64(m.int(1), at: result)
+    store64(load64(i), at: result)
     LLVMBuildBr(b, done)
     LLVMPositionBuilderAtEnd(b, done)
     return load64(result)
+  }
+
+  /// `str_concat(a, b)`: a up to its NUL, then b (read by bpf_probe_read_kernel_str, which ends
+  /// it with a NUL and stops at the buffer's end).
+  func emitStringConcat(_ args: [Expr], _ e: Expr) -> IRValue {
+    guard case .string(let size) = checked.type(of: e), case .buffer(let a, let na) = emitValue(args[0]),
+      case .buffer(let second, _) = emitValue(args[1]) else { return .integer(m.int(0)) }
+    let b = m.builder
+    let out = scratch(size)
+    zero(out, bytes: size)
+    copy(na, from: a, to: out)
+    // The first string's length, at most its buffer's last index: the verifier sees the bound.
+    let length = stringLength(bytePointer(a), na)
+    let bounded = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULT, length, m.int(UInt64(na)), ""), length,
+                                  m.int(UInt64(na - 1)), "")!
+    // Through a volatile slot: knowing the offset small and the buffer aligned, LLVM would write
+    // `out + offset` as `out | offset`, a bitwise operation on a pointer, which the verifier refuses.
+    // On the stack (never the scratch map), where the verifier keeps the value's bounds.
+    let slot = entryAlloca(m.i64, "concat.offset")
+    LLVMSetVolatile(LLVMBuildStore(b, bounded, slot), 1)
+    let reloaded = LLVMBuildLoad2(b, m.i64, slot, "")!
+    LLVMSetVolatile(reloaded, 1)
+    var index: [LLVMValueRef?] = [reloaded]
+    let tail = LLVMBuildGEP2(b, m.i8, bytePointer(out), &index, 1, "")!
+    let room = LLVMBuildTrunc(b, LLVMBuildSub(b, m.int(UInt64(size)), reloaded, ""), m.i32, "")!
+    callHelper(.probeReadKernelStr, [tail, room, bytePointer(second)], reporting: false)
+    return .buffer(bytePointer(out), size: size)
   }
 }

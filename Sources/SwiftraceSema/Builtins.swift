@@ -119,6 +119,7 @@ public enum Function: String, CaseIterable, Sendable {
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
   case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf, signal_name, signal_thread, len
+  case strstr, str_concat, strcap
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -132,7 +133,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap:
       return .value
     }
   }
@@ -153,7 +154,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap:
       return nil
     }
   }
@@ -166,7 +167,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap:
       return "\(rawValue)() produces no value"
     }
   }
@@ -223,6 +224,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .skboutput: return .own(.skboutput)
     case .has_key: return .own(.hasKey)
     case .len: return .own(.len)
+    case .strstr: return .typed([.string, .string], returns: .int64)
+    case .str_concat: return .own(.strConcat)
+    case .strcap: return .own(.strcap)
     }
   }
 
@@ -241,7 +245,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap:
       return .anywhere
     }
   }
@@ -254,7 +258,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len:
+      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap:
       return nil
     }
   }
@@ -315,6 +319,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal_thread: return "sends a signal to the current thread (--unsafe)"
     case .signal_name: return "the description of a signal number, as strsignal(3) gives it"
     case .len: return "the number of entries of a map with keys"
+    case .strstr: return "the index of the needle's first occurrence in the haystack, -1 if none"
+    case .str_concat: return "the two strings joined"
+    case .strcap: return "a string's or array's capacity in bytes (its size, NUL included)"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
     case .kptr: return "marks an address as kernel memory"
     case .uptr: return "marks an address as user memory"
@@ -372,6 +379,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal_thread: return "signal_thread(\"SIGNAME\" or number)"
     case .signal_name: return "signal_name(number)"
     case .len: return "len(@map)"
+    case .strstr: return "strstr(haystack, needle)"
+    case .str_concat: return "str_concat(string, string)"
+    case .strcap: return "strcap(string or array)"
     case .override: return "override(return value)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
@@ -413,7 +423,7 @@ public enum OwnCheck: Sendable {
   case print, clear, zero, delete
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
-  case hasKey, getopt, len
+  case hasKey, getopt, len, strConcat, strcap
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

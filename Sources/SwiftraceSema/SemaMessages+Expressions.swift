@@ -113,6 +113,9 @@ extension DiagnosticMessage {
     Self(.semaArgumentType, "\(f.rawValue)() expects \(kind.description), not \(t)")
   }
   static func expectsInteger(_ f: Function, not t: SType) -> Self { expects(f, .integer, not: t) }
+  static func expectsStringOrArray(_ f: Function, not t: SType) -> Self {
+    Self(.semaArgumentType, "\(f.rawValue)() expects a string or an array, not \(t)")
+  }
   static func expectsAddress(_ f: Function, not t: SType) -> Self {
     Self(.semaArgumentType, "\(f.rawValue)() expects a pointer or an address, not \(t)")
   }

@@ -569,6 +569,28 @@ extension TypeChecker {
       return checkHasKey(args, e)
     case .getopt:
       return checkGetopt(args, e)
+    case .strConcat:
+      guard checkArity(f, 2...2, args: args, e) else { return nil }
+      var size = 0
+      for arg in args {
+        guard let t = check(arg) else { return nil }
+        guard case .string(let n) = t else {
+          error(.expects(f, .string, not: t), at: arg.range)
+          return nil
+        }
+        size += n
+      }
+      return .string(size: size - 1)  // one NUL for both
+    case .strcap:
+      guard checkArity(f, 1...1, args: args, e), let t = check(args[0]) else { return nil }
+      switch t {
+      case .string(let n): constants[e.id] = UInt64(n)
+      case .array: constants[e.id] = UInt64(t.byteSize)
+      default:
+        error(.expectsStringOrArray(f, not: t), at: args[0].range)
+        return nil
+      }
+      return .int64
     case .len:
       // `len(@m)`: a whole map with keys (bpftrace 0.21 and later).
       guard args.count == 1, case .map(let name, let keys) = args[0].kind, keys.isEmpty else {
