@@ -179,6 +179,15 @@ extension IRGenerator {
         storePacked(emitValue(item), of: checked.type(of: item), into: offset(slot, at), as: elementType)
       }
       return .buffer(slot, size: type.storageSize)
+    case .record(_, let values):
+      guard case .structValue(let layout) = checked.type(of: e) else { return .integer(m.int(0)) }
+      let size = checked.type(of: e).storageSize
+      let slot = scratch(size)
+      zero(slot, bytes: size)
+      for (field, value) in zip(layout.fields, values) {
+        storePacked(emitValue(value), of: checked.type(of: value), into: offset(slot, field.field.offset), as: field.type)
+      }
+      return .buffer(slot, size: size)
     case .tupleIndex(let base, let index):
       guard case .tuple(let elements) = checked.type(of: base), case .buffer(let p, _) = emitValue(base) else {
         return .integer(m.int(0))

@@ -53,7 +53,13 @@ public struct RecordRef: Hashable, Sendable, CustomStringConvertible {
     self.size = size
   }
 
-  public var description: String { "\(isUnion ? "union" : "struct") \(name.isEmpty ? "(anonymous)" : name)" }
+  public var description: String {
+    if id == RecordRef.scriptRecordID { return "record \(name)" }
+    return "\(isUnion ? "union" : "struct") \(name.isEmpty ? "(anonymous)" : name)"
+  }
+
+  /// The id of a record a script writes, `(a = 1, b = "x")`, which no type catalog holds.
+  public static let scriptRecordID = -1
 }
 
 public struct RecordField: Hashable, Sendable {

@@ -183,6 +183,10 @@ extension DiagnosticMessage {
   static func cannotPrint(_ t: SType) -> Self { Self(.semaArgumentType, "print() cannot print \(t)") }
   static func takesWholeMap(_ f: Function) -> Self { Self(.semaArgumentType, "\(f.rawValue)() takes a whole map: \(f.signature)") }
   static let deleteTakesElement = Self(.semaArgumentType, "delete() takes a map element: \(Function.delete.signature)")
+  static func recordFieldTwice(_ name: String) -> Self { Self(.semaArgumentType, "the record names '\(name)' twice") }
+  static func recordField(_ name: String, _ t: SType) -> Self {
+    Self(.semaArgumentType, "record field '\(name)' holds \(t); a record's fields are integers and strings")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

@@ -91,6 +91,8 @@ extension TypeChecker {
         elements.append(t)
       }
       return .tuple(elements)
+    case .record(let names, let values):
+      return checkRecord(names, values, e)
     case .tupleIndex(let base, let index):
       guard let t = check(base) else { return nil }
       guard case .tuple(let elements) = t else {

@@ -27,6 +27,15 @@ extension TypeChecker {
   func checkMemberAccess(base: Expr, baseType: SType, name: String, arrow: Bool, _ e: Expr) -> SType? {
     let record: RecordRef, space: AddressSpace
     switch baseType {
+    case .structValue(let layout) where layout.record.id == RecordRef.scriptRecordID:
+      // A record the script made: its fields are its layout's (no catalog has the type).
+      guard let field = layout.fields.first(where: { $0.name == name }) else {
+        let hint = closestName(to: name, in: layout.fields.map(\.name)).map { "; did you mean '\($0)'?" } ?? ""
+        error(.unknownField(layout.record, name, hint: hint), at: e.range)
+        return nil
+      }
+      memberFields[e.id] = field.field
+      return field.type
     case .structValue(let layout):
       // A copy in the program's memory: its fields are read from there.
       (record, space) = (layout.record, .kernel)
@@ -236,5 +245,35 @@ extension TypeChecker {
       error(.operatorOperands(op.spelling, l, r), at: e.range)
       return nil
     }
+  }
+
+  /// `(name = value, ...)`: a struct of the script's own, its fields in the order written at their
+  /// C alignment (integers at their width, strings as char arrays), printed as a struct value is.
+  func checkRecord(_ names: [String], _ values: [Expr], _ e: Expr) -> SType? {
+    var fields: [StructLayout.Field] = []
+    var offset = 0
+    for (name, value) in zip(names, values) {
+      guard let t = check(value).flatMap({ stored($0, at: value.range) }) else { return nil }
+      if fields.contains(where: { $0.name == name }) {
+        error(.recordFieldTwice(name), at: value.range)
+        return nil
+      }
+      let type: CType, size: Int, alignment: Int
+      switch t {
+      case .integer(let signed, let bits):
+        (type, size, alignment) = (.integer(bytes: bits / 8, signed: signed), bits / 8, bits / 8)
+      case .string(let n):
+        (type, size, alignment) = (.array(.integer(bytes: 1, signed: true), count: n), n, 1)
+      default:
+        error(.recordField(name, t), at: value.range)
+        return nil
+      }
+      offset = (offset + alignment - 1) / alignment * alignment
+      fields.append(StructLayout.Field(name: name, field: RecordField(name: name, offset: offset, type: type), type: t))
+      offset += size
+    }
+    let record = RecordRef(name: "(" + names.joined(separator: ", ") + ")", isUnion: false, id: RecordRef.scriptRecordID,
+                           size: max(1, (offset + 7) / 8 * 8))
+    return .structValue(StructLayout(record: record, fields: fields))
   }
 }

@@ -218,6 +218,8 @@ public final class Expr {
     case field(Expr, name: String, arrow: Bool)
     /// `(a, b, ...)`, two or more elements.
     case tuple([Expr])
+    /// `(name = a, other = b)` (bpftrace 0.22 and later): a record, its fields named.
+    case record(names: [String], values: [Expr])
     /// `tuple.N`
     case tupleIndex(Expr, Int)
     /// `condition ? then : else`

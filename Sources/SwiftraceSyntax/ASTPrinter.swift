@@ -136,6 +136,12 @@ public struct ASTPrinter {
     case .tuple(let items):
       line(depth, "tuple")
       for item in items { visit(item, depth: depth + 1) }
+    case .record(let names, let values):
+      line(depth, "record")
+      for (name, value) in zip(names, values) {
+        line(depth + 1, "field \(name)")
+        visit(value, depth: depth + 2)
+      }
     case .tupleIndex(let base, let index):
       line(depth, "element .\(index)")
       visit(base, depth: depth + 1)

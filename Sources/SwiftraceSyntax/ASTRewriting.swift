@@ -14,6 +14,7 @@ extension Expr.Kind {
       return .incrementDecrement(increment: increment, prefix: prefix, f(target))
     case .field(let base, let name, let arrow): return .field(f(base), name: name, arrow: arrow)
     case .tuple(let items): return .tuple(items.map(f))
+    case .record(let names, let values): return .record(names: names, values: values.map(f))
     case .tupleIndex(let base, let index): return .tupleIndex(f(base), index)
     case .ternary(let c, let a, let b): return .ternary(f(c), f(a), f(b))
     case .cast(let type, let operand): return .cast(type, f(operand))

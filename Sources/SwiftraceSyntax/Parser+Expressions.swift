@@ -268,6 +268,7 @@ extension Parser {
         return Expr(id: ids.make(), kind: .pointerCast(cast.pointee, pointerDepth: cast.depth, operand),
                     range: .to(t.range, operand.range))
       }
+      if at(.identifier), lexer.peek().kind == .assign { return parseRecord(from: t) }
       enclosures.append(.group)
       var items = [parseExpression()]
       while at(.comma) {
@@ -289,6 +290,29 @@ extension Parser {
       }
       return Expr(id: ids.make(), kind: .integer(0), range: t.range)
     }
+  }
+
+  /// `(name = value, ...)` after its `(`.
+  func parseRecord(from open: Token) -> Expr {
+    noteNewerSyntax(open.range)
+    enclosures.append(.group)
+    defer { enclosures.removeLast() }
+    var names: [String] = [], values: [Expr] = []
+    while true {
+      guard at(.identifier) else {
+        error(.expected("a field name", "in the record", found: describe(token)), at: token.range)
+        break
+      }
+      names.append(text(token))
+      advance()
+      expect(.assign, "after the record field's name")
+      values.append(parseExpression())
+      guard at(.comma) else { break }
+      advance()
+    }
+    let end = token.range
+    expect(.rparen, "to close the record")
+    return Expr(id: ids.make(), kind: .record(names: names, values: values), range: .to(open.range, end))
   }
 
   /// `{ statements; value }`: a block whose last statement is an expression with no `;`.
