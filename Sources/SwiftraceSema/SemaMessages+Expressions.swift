@@ -187,6 +187,9 @@ extension DiagnosticMessage {
   static func recordField(_ name: String, _ t: SType) -> Self {
     Self(.semaArgumentType, "record field '\(name)' holds \(t); a record's fields are integers and strings")
   }
+  static func offsetofThroughNonRecord(_ name: String, _ t: CType) -> Self {
+    Self(.semaFieldAccess, "offsetof: '\(name)' is \(t), not a struct or union whose fields could follow")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

@@ -203,13 +203,26 @@ extension TypeChecker {
         constants[e.id] = UInt64(record.size)
         return .uint64
       }
-      guard let f = kernelTypes?.fields(of: record).first(where: { $0.name == field }) else {
-        let names = kernelTypes?.fields(of: record).map(\.name) ?? []
-        let hint = closestName(to: field, in: names).map { "; did you mean '\($0)'?" } ?? ""
-        error(.unknownField(record, field, hint: hint), at: e.range)
-        return nil
+      // `a.b.c`: each name a field of the struct (or union) the one before it is.
+      var inner = record, offset = 0
+      let path = field.split(separator: ".").map(String.init)
+      for (i, name) in path.enumerated() {
+        guard let f = kernelTypes?.fields(of: inner).first(where: { $0.name == name }) else {
+          let names = kernelTypes?.fields(of: inner).map(\.name) ?? []
+          let hint = closestName(to: name, in: names).map { "; did you mean '\($0)'?" } ?? ""
+          error(.unknownField(inner, name, hint: hint), at: e.range)
+          return nil
+        }
+        offset += f.offset
+        if i + 1 < path.count {
+          guard case .record(let next) = f.type else {
+            error(.offsetofThroughNonRecord(name, f.type), at: e.range)
+            return nil
+          }
+          inner = next
+        }
       }
-      constants[e.id] = UInt64(f.offset)
+      constants[e.id] = UInt64(offset)
     }
     return .uint64
   }

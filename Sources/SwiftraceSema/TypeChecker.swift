@@ -226,8 +226,13 @@ public final class TypeChecker {
       }
     case .declare(let target, let type, let value):
       guard case .variable(let name) = target.kind else { return }
-      if case .integer(let integer)? = type {
-        let declared = SType.integer(signed: integer.signed, bits: integer.bits)
+      if let type {
+        let declared: SType
+        switch type {
+        case .integer(let integer): declared = .integer(signed: integer.signed, bits: integer.bits)
+        case .bool: declared = .bool
+        case .string(let size): declared = .string(size: size ?? options.stringLength)
+        }
         if let existing = scope[name], existing != declared {
           error(.variableTypeMismatch(name, assigning: declared, holds: existing), at: target.range)
         }

@@ -171,7 +171,7 @@ public final class Stmt {
     /// `let $name;`, `let $name: type;` or `let $name: type = value;` (bpftrace 0.18 and later):
     /// the variable (`target`, a `.variable`) exists from here on, zero until assigned.
     /// `let $name = value;` is read as an assignment.
-    case declare(target: Expr, type: TypeName?, value: Expr?)
+    case declare(target: Expr, type: DeclaredType?, value: Expr?)
     /// `{ statements }` inside a probe (bpftrace 0.18 and later), and a statement-position macro
     /// call once expanded.
     case block(Block)
@@ -331,6 +331,22 @@ public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "\(signed ? "" : "u")int\(bits)" }
+}
+
+/// The type a `let` declares: `uint8`, `bool`, `string`, `string[32]`.
+public enum DeclaredType: Hashable, Sendable, CustomStringConvertible {
+  case integer(IntegerType)
+  case bool
+  /// nil: max_strlen's size.
+  case string(size: Int?)
+
+  public var description: String {
+    switch self {
+    case .integer(let t): return t.description
+    case .bool: return "bool"
+    case .string(let size): return size.map { "string[\($0)]" } ?? "string"
+    }
+  }
 }
 
 /// What a value cast makes: `(uint16)`, `(bool)` (bpftrace 0.18 and later), or `(uint8[4])`, an

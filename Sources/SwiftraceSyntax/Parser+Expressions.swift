@@ -345,11 +345,17 @@ extension Parser {
         kind = .sizeofType(type)
       } else {
         expect(.comma, "after the type in offsetof")
-        let field = at(.identifier) ? text(token) : ""
+        var field = at(.identifier) ? text(token) : ""
         if field.isEmpty {
           error(.expectedOffsetofField(found: describe(token)), at: token.range)
         } else {
           advance()
+          // `offsetof(struct task_struct, se.vruntime)`: a field of a field (bpftrace 0.20 and later).
+          while at(.dot), lexer.peek().kind == .identifier {
+            advance()
+            field += "." + text(token)
+            advance()
+          }
         }
         kind = .offsetof(type, field: field)
       }

@@ -300,7 +300,7 @@ public final class Parser {
       skipToTopLevelBlockEnd()
       return nil
     }
-    var points = [AttachPoint(text: text(first), range: first.range)]
+    var points = [attachPoint(first)]
     advance()
     while at(.comma) {
       guard let next = lexer.nextAttachPoint() else {
@@ -308,7 +308,7 @@ public final class Parser {
         error(.expectedAttachPointAfterComma, at: token.range)
         break
       }
-      points.append(AttachPoint(text: text(next), range: next.range))
+      points.append(attachPoint(next))
       advance()
     }
 
@@ -344,6 +344,20 @@ public final class Parser {
     let body = Block(statements: statements, range: .to(open, end))
     return ProbeDecl(id: ids.make(), attachPoints: points, predicate: predicate, body: body,
                      blockStyle: style, range: .to(points[0].range, end))
+  }
+
+  /// An attach point token; a name before it, `name=kprobe:f` (bpftrace 0.22 and later, reserved
+  /// for bpftrace's own use), is dropped.
+  func attachPoint(_ t: Token) -> AttachPoint {
+    let whole = text(t)
+    if let equals = whole.firstIndex(of: "="), !whole[..<equals].contains(":"), !whole[..<equals].contains("\""),
+      let first = whole.first, first.isLetter || first == "_",
+      whole[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+      let range = SourceRange(start: t.range.start + whole[..<equals].utf8.count + 1, end: t.range.end)
+      noteNewerSyntax(t.range)
+      return AttachPoint(text: String(whole[whole.index(after: equals)...]), range: range)
+    }
+    return AttachPoint(text: whole, range: t.range)
   }
 
   /// After a broken probe header, skips to the end of its block so the next probe parses cleanly.
@@ -428,7 +442,7 @@ public final class Parser {
     let variable = token
     let target = Expr(id: ids.make(), kind: .variable(text(variable)), range: variable.range)
     advance()
-    var type: TypeName?
+    var type: DeclaredType?
     if at(.colon) {
       advance()
       type = parseDeclaredType()
@@ -444,14 +458,38 @@ public final class Parser {
     return Stmt(id: ids.make(), kind: .declare(target: target, type: type, value: value), range: .to(start, value.range))
   }
 
-  /// The type of a `let`: an integer type (`uint8`, `int64`, ...).
-  func parseDeclaredType() -> TypeName? {
-    guard at(.identifier), let integer = IntegerType(name: text(token)) else {
+  /// The type of a `let`: an integer type (`uint8`, `int64`, ...), `bool`, `string` or
+  /// `string[N]`.
+  func parseDeclaredType() -> DeclaredType? {
+    guard at(.identifier) else {
       error(.expectedDeclaredType(found: describe(token)), at: token.range)
       return nil
     }
-    advance()
-    return .integer(integer)
+    let word = text(token)
+    if let integer = IntegerType(name: word) {
+      advance()
+      return .integer(integer)
+    }
+    switch word {
+    case "bool":
+      advance()
+      return .bool
+    case "string":
+      advance()
+      guard at(.lbracket) else { return .string(size: nil) }
+      advance()
+      let size = at(.integer) ? Int(exactly: parseInteger(token)) : nil
+      guard let size, size > 0, size <= 1 << 16 else {
+        error(.expected("a string size from 1 to 65536", "in 'string[N]'", found: describe(token)), at: token.range)
+        return nil
+      }
+      advance()
+      expect(.rbracket, "after the string's size")
+      return .string(size: size)
+    default:
+      error(.expectedDeclaredType(found: describe(token)), at: token.range)
+      return nil
+    }
   }
 
   // MARK: statement = ifStatement | assignment | expression

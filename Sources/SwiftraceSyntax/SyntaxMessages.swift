@@ -43,7 +43,7 @@ extension DiagnosticMessage {
     Self(.parseExpectedExpression, "expected a condition after \(keyword)")
   }
   static func expectedDeclaredType(found: String) -> Self {
-    Self(.parseExpectedType, "expected an integer type such as uint32 after ':', found \(found)")
+    Self(.parseExpectedType, "expected a type (an integer type such as uint32, bool, string or string[N]) after ':', found \(found)")
   }
   static let blockWithoutValue = Self(.parseBlockWithoutValue,
                                       "a block used as a value must end with an expression and no ';', as in { let $b = 1; $b }")
