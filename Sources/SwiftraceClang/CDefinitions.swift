@@ -299,6 +299,8 @@ public final class CDefinitions: KernelTypeCatalog {
     fallback?.rawTracepointArguments(event)
   }
 
+  public func rawTracepointNames() -> [String] { fallback?.rawTracepointNames() ?? [] }
+
   public func constant(named name: String) -> Int64? {
     constants[name] ?? fallback?.constant(named: name)
   }

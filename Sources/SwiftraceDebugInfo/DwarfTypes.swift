@@ -197,6 +197,8 @@ public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
     fallback?.rawTracepointArguments(event)
   }
 
+  public func rawTracepointNames() -> [String] { fallback?.rawTracepointNames() ?? [] }
+
   public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? {
     fallback?.functionPrototype(name)
   }

@@ -121,5 +121,4 @@ extension KernelTypeCatalog {
   public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? { nil }
   public func typedef(named name: String) -> CType? { nil }
   public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? { nil }
-  public func rawTracepointNames() -> [String] { [] }
 }

@@ -114,7 +114,7 @@ public enum ProbeKind: Hashable, Sendable {
       return .failure(ProbeParseError("unknown probe type '\(providerText)'\(hint)"))
     }
     if (text.contains("*") || text.contains("?")) && !provider.acceptsWildcards {
-      return .failure(ProbeParseError("wildcards are supported in tracepoint, kprobe, uprobe, usdt and function watchpoint attach points, not in \(provider.name)"))
+      return .failure(ProbeParseError("wildcards are supported in tracepoint, rawtracepoint, kprobe, kfunc, uprobe, usdt and function watchpoint attach points, not in \(provider.name)"))
     }
     return provider.rules.parse(Array(parts.dropFirst()), as: provider)
   }

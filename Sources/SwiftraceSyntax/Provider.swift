@@ -67,9 +67,10 @@ public enum Provider: String, CaseIterable, Sendable {
   /// Whether `*` and `?` may stand in its attach points.
   public var acceptsWildcards: Bool {
     switch self {
-    case .tracepoint, .kprobe, .kretprobe, .kfunc, .kretfunc, .uprobe, .uretprobe, .usdt, .watchpoint, .asyncwatchpoint:
+    case .tracepoint, .rawtracepoint, .kprobe, .kretprobe, .kfunc, .kretfunc, .uprobe, .uretprobe, .usdt, .watchpoint,
+      .asyncwatchpoint:
       return true
-    case .begin, .end, .rawtracepoint, .interval, .profile, .software, .hardware, .iter: return false
+    case .begin, .end, .interval, .profile, .software, .hardware, .iter: return false
     }
   }
 }

@@ -36,6 +36,8 @@ final class FakeKernelTypes: KernelTypeCatalog {
 
   func recordNames() -> [String] { ["task_struct", "file"] }
 
+  func rawTracepointNames() -> [String] { ["sched_switch"] }
+
   func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
     event == "sched_switch"
       ? [("preempt", .integer(bytes: 1, signed: false)), ("prev", .pointer(.record(Self.task))),

@@ -13,8 +13,12 @@ struct KprobeRules: ProviderRules {
   ]
 
   static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
-    if let e = ProbeParseError.requires(1, "\(provider.name):function", provider, parts) { return .failure(e) }
-    return .success(provider == .kprobe ? .kprobe(function: parts[0]) : .kretprobe(function: parts[0]))
+    // `kprobe:module:function` (bpftrace 0.18 and later): the module only narrows where the
+    // function is looked for; the kernel finds a module's functions by name.
+    guard (1...2).contains(parts.count), let function = parts.last, !function.isEmpty else {
+      return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function' or '\(provider.name):module:function'"))
+    }
+    return .success(provider == .kprobe ? .kprobe(function: function) : .kretprobe(function: function))
   }
 
   var name: String { "\(provider.name):\(function)" }

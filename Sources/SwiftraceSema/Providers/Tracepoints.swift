@@ -70,7 +70,7 @@ struct RawTracepointRules: ProviderRules {
 
   var name: String { "rawtracepoint:\(event)" }
   var provider: Provider { .rawtracepoint }
-  var isWildcard: Bool { false }
+  var isWildcard: Bool { isPattern(event) }
   var firesInProcessContext: Bool { true }
   var hasRegisters: Bool { false }
   var runsLastAttachedFirst: Bool { true }
@@ -83,7 +83,12 @@ struct RawTracepointRules: ProviderRules {
   var contextType: ContextType { .opaque }
   var argumentsInContext: Bool { true }
 
-  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([.rawTracepoint(event: event)]) }
+  /// A pattern stands for the raw tracepoints the kernel's BTF describes (bpftrace 0.21 and later).
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    guard isWildcard else { return .success([.rawTracepoint(event: event)]) }
+    let events = sources.kernelTypes?.rawTracepointNames() ?? []
+    return .success(events.filter { wildcardMatch(event, $0) }.map { .rawTracepoint(event: $0) })
+  }
 
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
     guard let arguments = sources.kernelTypes?.rawTracepointArguments(event) else {
