@@ -7,6 +7,8 @@ import SwiftraceSyntax
 public enum ProbeKind: Hashable, Sendable {
   case begin
   case end
+  /// `self:signal:SIGUSR1`: run by swiftrace (BPF_PROG_TEST_RUN) each time it gets the signal.
+  case selfSignal(String)
   case tracepoint(category: String, event: String)
   /// A raw tracepoint, as a BTF-typed (tp_btf) program: `args` are the TP_PROTO arguments.
   case rawTracepoint(event: String)
@@ -45,6 +47,7 @@ public enum ProbeKind: Hashable, Sendable {
     switch self {
     case .begin: return SpecialProbeRules(isBegin: true)
     case .end: return SpecialProbeRules(isBegin: false)
+    case .selfSignal(let signal): return SelfSignalRules(signal: signal)
     case .tracepoint(let category, let event): return TracepointRules(category: category, event: event)
     case .rawTracepoint(let event): return RawTracepointRules(event: event)
     case .kprobe(let f): return KprobeRules(function: f, isReturn: false)

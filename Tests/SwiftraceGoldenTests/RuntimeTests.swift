@@ -141,6 +141,17 @@ func caseEnvironment(_ script: String) -> [String: String] {
     #expect(result.stdout.hasPrefix("Attaching 2 probes...\nend ran\n\n\n@: "))
   }
 
+  /// SIGUSR1 runs the self:signal:SIGUSR1 probes (bpftrace 0.22 and later) instead of printing
+  /// the maps (0.17's SIGUSR1, kept for programs without one).
+  @Test func selfSignalProbesRunOnSIGUSR1() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = #"self:signal:SIGUSR1 { @hits++; printf("signal %d\n", @hits); } interval:s:2 { exit(); }"#
+    let script = "\"$0\" -e '\(program)' & pid=$!; sleep 1; kill -USR1 $pid; sleep 0.2; kill -USR1 $pid; wait $pid"
+    let result = try runProcess("/bin/sh", ["-c", script, swiftraceExecutable])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout == "Attaching 2 probes...\nsignal 1\nsignal 2\n\n\n@hits: 2\n", "\(result.stdout)")
+  }
+
   @Test func syntaxErrorExitsOneWithLocation() throws {
     let result = try runProcess(swiftraceExecutable, ["-e", "BEGIN { @x = ; }"])
     #expect(result.status == 1)

@@ -406,9 +406,21 @@ public final class Session {
       if fds[1].revents != 0 {
         let signals = Signals.take()
         if signals.stop { break }
-        // SIGUSR1: every map as it is now, as at exit; tracing goes on.
+        // SIGUSR1: the self:signal:SIGUSR1 probes run (bpftrace 0.22 and later); without any,
+        // every map prints as it is now, as at exit (0.17). Tracing goes on.
         if signals.printMaps {
-          for info in checked.maps { out.map(snapshot(of: info)) }
+          let selfProbes = checked.probes.filter { $0.kind == .selfSignal("SIGUSR1") }
+          if selfProbes.isEmpty {
+            for info in checked.maps { out.map(snapshot(of: info)) }
+          } else {
+            for p in selfProbes {
+              guard let object else { break }
+              do { try program(object, p).testRun() } catch {
+                FileOutput.standardError.write(SystemMessage.warning("cannot run \(p.name): \(error)"))
+              }
+            }
+            reader.consume()
+          }
           out.flush()
         }
       }

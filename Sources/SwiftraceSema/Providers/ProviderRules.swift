@@ -114,6 +114,7 @@ extension Provider {
   var rules: any ProviderRules.Type {
     switch self {
     case .begin, .end: return SpecialProbeRules.self
+    case .selfEvent: return SelfSignalRules.self
     case .tracepoint: return TracepointRules.self
     case .rawtracepoint: return RawTracepointRules.self
     case .kprobe, .kretprobe: return KprobeRules.self

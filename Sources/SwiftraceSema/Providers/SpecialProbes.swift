@@ -30,3 +30,39 @@ struct SpecialProbeRules: ProviderRules {
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
   static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // swiftrace runs them; nothing to list
 }
+
+/// `self:signal:SIGUSR1` (bpftrace 0.22 and later): run by swiftrace (BPF_PROG_TEST_RUN, as BEGIN)
+/// each time it gets the signal, instead of printing the maps as 0.17 does for SIGUSR1.
+struct SelfSignalRules: ProviderRules {
+  let signal: String
+
+  /// The signals a self probe can wait for.
+  static let signals = ["SIGUSR1"]
+
+  static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    guard parts.count == 2, parts[0] == "signal", signals.contains(parts[1]) else {
+      return .failure(ProbeParseError("self probes are written 'self:signal:SIGUSR1' (the one signal they take)"))
+    }
+    return .success(.selfSignal(parts[1]))
+  }
+
+  var name: String { "self:signal:\(signal)" }
+  var provider: Provider { .selfEvent }
+  var isWildcard: Bool { false }
+  var firesInProcessContext: Bool { false }
+  var hasRegisters: Bool { false }
+  var runsLastAttachedFirst: Bool { false }
+  var hasRegisterArguments: Bool { false }
+  var hasReturnValue: Bool { false }
+  var argumentAddressSpace: AddressSpace { .unknown }
+  var section: String { "raw_tp" }
+  var attachment: Attachment { .none }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> { .success([.selfSignal(signal)]) }
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // swiftrace runs them
+}
