@@ -13,6 +13,8 @@ struct ThisMachine: MachineFacts {
 
   func kernelSymbolAddress(_ name: String) -> UInt64? { Symbolizer.kernelAddress(of: name) }
   func kernelFunctions(matching pattern: String) -> [String] { Symbolizer.kernelFunctions(matching: pattern) }
+  /// A loaded module has a directory in /sys/module with sections (built-in ones have none).
+  func kernelModuleLoaded(_ name: String) -> Bool { access("/sys/module/\(name)/sections", F_OK) == 0 }
   func resolveUserBinary(_ target: String) -> String? { UserBinaries.resolve(target, pid: targetPID) }
   func expandUserBinary(_ target: String) -> [String]? { UserBinaries.expand(target, pid: targetPID) }
   var readsUserBinaries: Bool { true }

@@ -7,6 +7,8 @@ public protocol MachineFacts: Sendable {
   func kernelSymbolAddress(_ name: String) -> UInt64?
   /// Kernel functions matching a wildcard, for `kprobe:vfs_*`.
   func kernelFunctions(matching pattern: String) -> [String]
+  /// Whether a kernel module of this name is loaded (`kprobe:MODULE:function`).
+  func kernelModuleLoaded(_ name: String) -> Bool
   /// The file a program or library name stands for.
   func resolveUserBinary(_ target: String) -> String?
   /// Every file a usdt target stands for: the -p process's files for an empty one, the matches of
@@ -37,6 +39,7 @@ public protocol MachineFacts: Sendable {
 extension MachineFacts {
   public func kernelSymbolAddress(_ name: String) -> UInt64? { nil }
   public func kernelFunctions(matching pattern: String) -> [String] { [] }
+  public func kernelModuleLoaded(_ name: String) -> Bool { true }
   public func resolveUserBinary(_ target: String) -> String? { target }
   public func expandUserBinary(_ target: String) -> [String]? { nil }
   public var readsUserBinaries: Bool { false }

@@ -12,8 +12,9 @@ public enum ProbeKind: Hashable, Sendable {
   case tracepoint(category: String, event: String)
   /// A raw tracepoint, as a BTF-typed (tp_btf) program: `args` are the TP_PROTO arguments.
   case rawTracepoint(event: String)
-  case kprobe(function: String)
-  case kretprobe(function: String)
+  /// `kprobe:[MODULE:]FUNCTION`: the module (bpftrace 0.18 and later) narrows nothing but must exist.
+  case kprobe(function: String, module: String? = nil)
+  case kretprobe(function: String, module: String? = nil)
   /// `kfunc:FUNCTION` / `kretfunc:FUNCTION` (fentry/fexit): BTF-typed `args`, and `retval` on return.
   case fentry(function: String)
   case fexit(function: String)
@@ -50,8 +51,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .selfSignal(let signal): return SelfSignalRules(signal: signal)
     case .tracepoint(let category, let event): return TracepointRules(category: category, event: event)
     case .rawTracepoint(let event): return RawTracepointRules(event: event)
-    case .kprobe(let f): return KprobeRules(function: f, isReturn: false)
-    case .kretprobe(let f): return KprobeRules(function: f, isReturn: true)
+    case .kprobe(let f, let module): return KprobeRules(function: f, module: module, isReturn: false)
+    case .kretprobe(let f, let module): return KprobeRules(function: f, module: module, isReturn: true)
     case .fentry(let f): return KfuncRules(function: f, isReturn: false)
     case .fexit(let f): return KfuncRules(function: f, isReturn: true)
     case .uprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: false)

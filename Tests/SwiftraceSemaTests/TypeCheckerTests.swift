@@ -84,8 +84,9 @@ func check(_ text: String, name: String = "t.st", parameters: [String] = [],
     #expect(try ProbeKind.parse("profile:hz:99").get() == .profile(frequency: 99, nanoseconds: nil))
     #expect(try ProbeKind.parse("ur:/bin/bash:readline").get() == .uretprobe(binary: "/bin/bash", function: "readline"))
     // A module before the function (bpftrace 0.18 and later) narrows the search only.
-    #expect(try ProbeKind.parse("kprobe:ext4:ext4_file_open").get() == .kprobe(function: "ext4_file_open"))
-    #expect(try ProbeKind.parse("kretprobe:vmlinux:vfs_read").get() == .kretprobe(function: "vfs_read"))
+    #expect(try ProbeKind.parse("kprobe:ext4:ext4_file_open").get() == .kprobe(function: "ext4_file_open", module: "ext4"))
+    #expect(try ProbeKind.parse("kretprobe:vmlinux:vfs_read").get() == .kretprobe(function: "vfs_read", module: "vmlinux"))
+    #expect(ProbeKind.kprobe(function: "f", module: "m").name == "kprobe:m:f")
     #expect(throws: ProbeParseError.self) { try ProbeKind.parse("kprobe").get() }
   }
 

@@ -4,6 +4,8 @@ import SwiftraceSyntax
 /// registers) or return (`retval`).
 struct KprobeRules: ProviderRules {
   let function: String
+  /// `kprobe:MODULE:function`: where the function must be (vmlinux or a loaded module).
+  let module: String?
   let isReturn: Bool
 
   /// Kernel functions whose return probes can deadlock the machine (the kretprobe handler takes
@@ -18,10 +20,11 @@ struct KprobeRules: ProviderRules {
     guard (1...2).contains(parts.count), let function = parts.last, !function.isEmpty else {
       return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function' or '\(provider.name):module:function'"))
     }
-    return .success(provider == .kprobe ? .kprobe(function: function) : .kretprobe(function: function))
+    let module = parts.count == 2 ? parts[0] : nil
+    return .success(provider == .kprobe ? .kprobe(function: function, module: module) : .kretprobe(function: function, module: module))
   }
 
-  var name: String { "\(provider.name):\(function)" }
+  var name: String { "\(provider.name):" + (module.map { "\($0):" } ?? "") + function }
   var provider: Provider { isReturn ? .kretprobe : .kprobe }
   var isWildcard: Bool { isPattern(function) }
   var firesInProcessContext: Bool { true }
@@ -39,16 +42,23 @@ struct KprobeRules: ProviderRules {
   /// A pattern stands for the functions in /proc/kallsyms; a name for itself (attaching says when
   /// it does not exist).
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    if let module, module != "vmlinux", !sources.machine.kernelModuleLoaded(module) {
+      // 0.17 read `kprobe:a:b` as too many arguments: its words stay in the message.
+      return .failure(ProbeProblem(.semaInvalidAttachPoint,
+                                   "\(provider.name) probe type requires 1 argument, or a loaded kernel module before the function, and no module '\(module)' is loaded"))
+    }
     guard isWildcard else {
       if isReturn && Self.bannedReturnProbes.contains(function) {
         // bpftrace's words, which scripts look for.
         return .failure(ProbeProblem(.semaBannedProbe, "kretprobe:\(function) can't be used as it might lock up your system."))
       }
-      return .success([isReturn ? .kretprobe(function: function) : .kprobe(function: function)])
+      return .success([isReturn ? .kretprobe(function: function, module: module) : .kprobe(function: function, module: module)])
     }
     let functions = sources.machine.kernelFunctions(matching: function)
-    if isReturn { return .success(functions.filter { !Self.bannedReturnProbes.contains($0) }.map { .kretprobe(function: $0) }) }
-    return .success(functions.map { .kprobe(function: $0) })
+    if isReturn {
+      return .success(functions.filter { !Self.bannedReturnProbes.contains($0) }.map { .kretprobe(function: $0, module: module) })
+    }
+    return .success(functions.map { .kprobe(function: $0, module: module) })
   }
 
   func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
