@@ -163,9 +163,9 @@ _swiftrace() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=(-k)
-    local -a non_repeating_flags=(-V --version --info -l --list --dry-run --unsafe --usdt-file-activation -q --quiet -v --verbose -h --help)
+    local -a non_repeating_flags=(-V --version --info -l --list --no-warnings --dry-run --unsafe --usdt-file-activation -q --quiet -v --verbose -h --help)
     local -a repeating_options=(-I --include)
-    local -a non_repeating_options=(-e -c --cmd --dump -f -o --output -p --pid --metrics -B -d --emit-elf --probe-filter)
+    local -a non_repeating_options=(-e -c --cmd --dump -f -o --output -p --pid --metrics -B -d --debug --emit-elf --no-feature --probe-filter)
     __swiftrace_offer_flags_options -1
 
     # Offer option value completions
@@ -200,10 +200,13 @@ _swiftrace() {
     '-B')
         return
         ;;
-    '-d')
+    '-d'|'--debug')
         return
         ;;
     '--emit-elf')
+        return
+        ;;
+    '--no-feature')
         return
         ;;
     '--probe-filter')

@@ -20,7 +20,7 @@ function __swiftrace_parse_tokens -S
     set -l unparsed_tokens (__swiftrace_tokens -pc)
     switch $unparsed_tokens[1]
     case 'swiftrace'
-        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'probe-filter=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __swiftrace_parse_subcommand -r 1 
@@ -79,7 +79,7 @@ end
 complete -c 'swiftrace' -f
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" e' -s 'e' -d 'The program to run.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" c cmd' -s 'c' -l 'cmd' -d 'Run COMMAND, trace until it exits; \'cpid\' is its pid.' -rfka ''
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dump' -l 'dump' -d 'Print a compiler stage and exit: ast, types or llvm.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dump' -l 'dump' -d 'Print a compiler stage and exit: ast, types, llvm or llvm-opt (after LLVM\'s optimizations).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -s 'I' -d 'Add DIR to the search path for #include in C definitions.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -l 'include' -d 'Include FILE before the script\'s C definitions.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" f' -s 'f' -d 'Output format: text or json.' -rfka ''
@@ -87,12 +87,14 @@ complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_op
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" p pid' -s 'p' -l 'pid' -d 'Trace process PID only (uprobes attach to it; other probes filter on it); stop when it exits.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" metrics' -l 'metrics' -d 'Serve the maps\' live values as OpenMetrics at http://HOST:PORT/metrics while tracing (for Prometheus).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" B' -s 'B' -d 'Output buffering: line (flush at each newline), full (when the buffer fills), or none.' -rfka ''
-complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" d' -s 'd' -d 'Debug dump of a stage, like --dump: ast, types, llvm (codegen), or all.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" d debug' -s 'd' -l 'debug' -d 'Debug dump of stages, comma-separated: ast, types, codegen (llvm), codegen-opt (llvm-opt), or all; libbpf and verifier show libbpf\'s messages and the verifier\'s logs, as -v.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace"' -s 'k' -d 'Report failed map updates and deletes at their script line; -kk also failed memory reads.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" V version' -s 'V' -l 'version' -d 'Print the version and exit.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" info' -l 'info' -d 'Print what this system and build support, and exit.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" l list' -s 'l' -l 'list' -d 'List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" emit-elf' -l 'emit-elf' -d 'Write the compiled BPF object to FILE and exit without loading it.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-warnings' -l 'no-warnings' -d 'Do not print warnings.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-feature' -l 'no-feature' -d 'Accepted for bpftrace\'s kernel features uprobe_multi, kprobe_multi and kprobe_session, which swiftrace does not use (one link per probe).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" probe-filter' -l 'probe-filter' -d 'Attach only the probes whose name matches REGEX (BEGIN and END always run).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dry-run' -l 'dry-run' -d 'Compile and load into the kernel (verifier included), but do not attach.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" unsafe' -l 'unsafe' -d 'Allow actions that change the system: system(), signal(), override().'

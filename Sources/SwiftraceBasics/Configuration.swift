@@ -24,6 +24,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case lazySymbolication = "lazy_symbolication"
   case logSize = "log_size"
   case onStackLimit = "on_stack_limit"
+  case color
 
   /// The key as a config block (bpftrace 0.18 and later) spells it; nil for a setting only the
   /// environment gives (bpftrace's BTF, VMLINUX and the like).
@@ -32,7 +33,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols,
       .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
       return rawValue
-    case .userSymbols, .btf, .vmlinux:
+    case .userSymbols, .btf, .vmlinux, .color:
       return nil
     }
   }
@@ -70,6 +71,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .license: return .choice(Self.licenses)
     case .logSize: return .number(1...(1 << 30))
     case .onStackLimit: return .number(0...512)
+    case .color: return .choice(["auto", "always", "never"])
     }
   }
 
@@ -86,7 +88,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
     case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
     case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit,
-      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
+      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .color:
       return "BPFTRACE_" + rawValue.uppercased()
     }
   }
@@ -96,7 +98,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     switch self {
     case .cppDemangle, .userSymbols: return true
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
-      .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
+      .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
+      .color:
       return false
     }
   }
@@ -113,7 +116,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .logSize: return "bytes of verifier log"
     case .onStackLimit: return "bytes of one value on the BPF stack"
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication:
+      .license, .lazySymbolication, .color:
       return ""
     }
   }
@@ -139,6 +142,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .lazySymbolication: return "accepted; symbols are always resolved when printed"
     case .logSize: return "accepted; the verifier log grows as its output needs"
     case .onStackLimit: return "[default: no limit] larger values go to per-CPU map memory, not the stack"
+    case .color: return "[default: auto] colored messages: auto (on a terminal), always or never"
     }
   }
 
@@ -182,6 +186,8 @@ public struct Configuration: Sendable {
   /// Values larger than this many bytes go to the function's slot of the scratch map instead
   /// of the stack; nil: only the stack budget decides.
   public var onStackLimit: Int?
+  /// BPFTRACE_COLOR: auto, always or never.
+  public var color = "auto"
   /// What an attach point that names nothing here, or a probe that cannot attach, does. Unset,
   /// 0.17's rules: the first is skipped with a warning, the second is an error.
   public var missingProbes: MissingProbes?
@@ -189,6 +195,8 @@ public struct Configuration: Sendable {
   // Command-line options
   /// `$1`, `$2`, ...
   public var positionalParameters: [String] = []
+  /// `--no-warnings`: warnings are not printed.
+  public var showsWarnings = true
   /// `--probe-filter REGEX`: only probes whose name the expression finds a match in (BEGIN and
   /// END always run).
   public var probeFilter: String?
@@ -292,7 +300,7 @@ public struct Configuration: Sendable {
     case .logSize: break  // the verifier log grows as its output needs
     case .onStackLimit: onStackLimit = n
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication:
+      .license, .lazySymbolication, .color:
       preconditionFailure("\(key) is not a number")
     }
   }
@@ -302,6 +310,7 @@ public struct Configuration: Sendable {
     case .missingProbes: missingProbes = MissingProbes(rawValue: choice)
     case .stackMode: stackMode = choice
     case .license: license = choice
+    case .color: color = choice
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
       .cacheUserSymbols, .btf, .vmlinux, .printMapsOnExit, .lazySymbolication, .logSize, .onStackLimit:
       preconditionFailure("\(key) is not a choice")
@@ -316,7 +325,7 @@ public struct Configuration: Sendable {
     case .printMapsOnExit: printMapsOnExit = flag
     case .lazySymbolication: break  // symbols are always resolved when printed
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes,
-      .stackMode, .license, .logSize, .onStackLimit:
+      .stackMode, .license, .logSize, .onStackLimit, .color:
       preconditionFailure("\(key) is not a flag")
     }
   }

@@ -8,6 +8,7 @@ public struct DiagnosticRenderer {
   /// The first `limit` diagnostics, then one line saying how many more there were: a file that
   /// is not a script at all must not bury the terminal.
   public func render(_ diagnostics: [Diagnostic], limit: Int = 20) -> String {
+    let diagnostics = MessageStyle.showsWarnings ? diagnostics : diagnostics.filter { $0.severity != .warning }
     var out = diagnostics.prefix(limit).map(render).joined()
     if diagnostics.count > limit {
       out += SystemMessage.error("\(diagnostics.count - limit) more problems not shown (the first \(limit) are above)")
@@ -19,12 +20,12 @@ public struct DiagnosticRenderer {
   public static let widestLine = 160
 
   public func render(_ d: Diagnostic) -> String {
-    var out = renderOne(severity: d.severity.label, message: d.message, range: d.range)
+    var out = renderOne(severity: MessageStyle.label(d.severity), message: d.message, range: d.range)
     for note in d.notes {
       if let range = note.range {
-        out += renderOne(severity: Diagnostic.Severity.note.label, message: note.message, range: range)
+        out += renderOne(severity: MessageStyle.label(.note), message: note.message, range: range)
       } else {
-        out += "\(Diagnostic.Severity.note.label): \(note.message)\n"
+        out += "\(MessageStyle.label(.note)): \(note.message)\n"
       }
     }
     return out
@@ -54,8 +55,8 @@ public struct DiagnosticRenderer {
       width = min(width, Self.widestLine - (prefix.count - lead.count))
     }
     out += " \(gutter) | \(shown)\n"
-    out += " \(pad) | " + String(repeating: " ", count: prefix.count) + "^"
-      + String(repeating: "~", count: max(0, width - 1)) + "\n"
+    out += " \(pad) | " + String(repeating: " ", count: prefix.count)
+      + MessageStyle.caret("^" + String(repeating: "~", count: max(0, width - 1))) + "\n"
     return out
   }
 

@@ -22,13 +22,26 @@ public let swiftraceVersion = "0.1.0"
 public struct DriverOptions {
   public enum Dump: String, CaseIterable, Sendable {
     case ast, types, llvm
+    /// The IR after LLVM's optimizations, what becomes BPF (`-d codegen-opt`).
+    case optimizedLLVM = "llvm-opt"
+
+    /// bpftrace's `-d` stage names for these (codegen is the IR as generated).
+    public init?(debugStage: String) {
+      switch debugStage {
+      case "codegen": self = .llvm
+      case "codegen-opt": self = .optimizedLLVM
+      default: self.init(rawValue: debugStage)
+      }
+    }
   }
 
   /// Program text from `-e`, or nil to read `scriptPath`.
   public var programText: String?
   public var scriptPath: String?
   public var configuration = Configuration()
-  public var dump: Dump?
+  /// The stages to print (`--dump`, `-d a,b`, `-d all`), each once, in the pipeline's order; the
+  /// run stops after the last one.
+  public var dumps: Set<Dump> = []
   public var dryRun = false
   /// `--emit-elf FILE`: write the BPF object to FILE and stop before loading it.
   public var emitELFPath: String?
@@ -37,8 +50,6 @@ public struct DriverOptions {
   public var listPattern: String?
   /// `--info`
   public var info = false
-  /// `-d all`: every dump, one after another.
-  public var dumpAll = false
   /// `-o FILE`
   public var outputPath: String?
   /// `--metrics HOST:PORT`: serve the maps as OpenMetrics while tracing.
@@ -48,8 +59,14 @@ public struct DriverOptions {
 
   public init() {}
 
-  /// Only printing a stage: nothing is loaded or run.
-  var onlyDumps: Bool { dump != nil || dumpAll }
+  /// Only printing stages: nothing is loaded or run.
+  var onlyDumps: Bool { !dumps.isEmpty }
+
+  /// Whether `stage` is printed, and whether the run stops after it.
+  func dumps(_ stage: Dump) -> (print: Bool, stop: Bool) {
+    let last = Dump.allCases.last { dumps.contains($0) }
+    return (dumps.contains(stage), last == stage)
+  }
 }
 
 /// Runs the stages of a `Compilation` in order and stops after the one the options ask for, or
@@ -70,6 +87,8 @@ public enum Driver {
       stderr.write(SystemMessage.error(error.description))
       return 1
     }
+    MessageStyle.setColor(configuration.color)
+    MessageStyle.showsWarnings = configuration.showsWarnings
     if let status = runWithoutScript(options) { return status }
     guard let source = readSource(options) else { return 1 }
     let compilation = Compilation(source: source, configuration: configuration)
@@ -90,9 +109,9 @@ public enum Driver {
     // bpftrace); the passes run on threads with room for deep recursion.
     let program = try compilation.parse()
     FileOutput.standardError.write(compilation.takeDiagnostics())
-    if options.dump == .ast || options.dumpAll {
+    if options.dumps(.ast).print {
       stdout.write(withLargeStack { ASTPrinter.print(program) })
-      if !options.dumpAll { return 0 }
+      if options.dumps(.ast).stop { return 0 }
     }
 
     if options.tracefsRoots == nil { mountTracefsIfNeeded() }
@@ -104,12 +123,16 @@ public enum Driver {
       for probe in checked.probes { stdout.write(probe.name + "\n") }
       return 0
     }
-    if options.dump == .types || options.dumpAll {
+    if options.dumps(.types).print {
       stdout.write(withLargeStack { TypeDump.print(checked) })
-      if !options.dumpAll { return 0 }
+      if options.dumps(.types).stop { return 0 }
     }
-    if options.dump == .llvm || options.dumpAll {
+    if options.dumps(.llvm).print {
       stdout.write(try compilation.lower(checked))
+      if options.dumps(.llvm).stop { return 0 }
+    }
+    if options.dumps(.optimizedLLVM).print {
+      stdout.write(try compilation.lowerOptimized(checked))
       return 0
     }
 
@@ -154,7 +177,7 @@ public enum Driver {
     }
     // Everything past parsing needs the kernel: tracefs, BTF, loading. Without the privileges, one
     // line says so (instead of a "tracepoint not found" from an unreadable tracefs).
-    if options.dump != .ast && !hasTracingPrivileges() {
+    if options.dumps != [.ast] && !hasTracingPrivileges() {
       return fail("swiftrace must run as root (or with CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH); only --dump=ast works without")
     }
     if let pid = options.configuration.targetPID, kill(pid, 0) != 0 && errno == ESRCH {

@@ -46,22 +46,33 @@ public enum BPFTarget {
     return bytes
   }
 
-  static func emit(_ m: LLVMModule, optimize: Bool) throws(IRGenError) -> [UInt8] {
+  /// Runs LLVM's O2 passes on `m`, for the BPF target (`-d codegen-opt` prints the result).
+  static func optimize(_ m: LLVMModule) throws(IRGenError) {
     let tm = try makeTargetMachine()
     defer { LLVMDisposeTargetMachine(tm) }
+    try prepare(m, for: tm, optimize: true)
+  }
+
+  /// Sets `m`'s target and data layout, and optimizes it when asked.
+  private static func prepare(_ m: LLVMModule, for tm: LLVMTargetMachineRef, optimize: Bool) throws(IRGenError) {
     let layout = LLVMCreateTargetDataLayout(tm)
     LLVMSetModuleDataLayout(m.module, layout)
     LLVMDisposeTargetData(layout)
     LLVMSetTarget(m.module, "bpfel")
-    if optimize {
-      let options = LLVMCreatePassBuilderOptions()
-      defer { LLVMDisposePassBuilderOptions(options) }
-      if let err = LLVMRunPasses(m.module, "default<O2>", tm, options) {
-        let msg = LLVMGetErrorMessage(err)!
-        defer { LLVMDisposeErrorMessage(msg) }
-        throw .backend(String(cString: msg))
-      }
+    guard optimize else { return }
+    let options = LLVMCreatePassBuilderOptions()
+    defer { LLVMDisposePassBuilderOptions(options) }
+    if let err = LLVMRunPasses(m.module, "default<O2>", tm, options) {
+      let msg = LLVMGetErrorMessage(err)!
+      defer { LLVMDisposeErrorMessage(msg) }
+      throw .backend(String(cString: msg))
     }
+  }
+
+  static func emit(_ m: LLVMModule, optimize: Bool) throws(IRGenError) -> [UInt8] {
+    let tm = try makeTargetMachine()
+    defer { LLVMDisposeTargetMachine(tm) }
+    try prepare(m, for: tm, optimize: optimize)
     var message: UnsafeMutablePointer<CChar>?
     var buffer: LLVMMemoryBufferRef?
     guard LLVMTargetMachineEmitToMemoryBuffer(tm, m.module, LLVMObjectFile, &message, &buffer) == 0, let buffer else {

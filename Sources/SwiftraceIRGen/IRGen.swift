@@ -102,6 +102,12 @@ public final class IRGenerator {
     return m.irText
   }
 
+  public func generateOptimizedIR() throws(IRGenError) -> String {
+    try build()
+    try BPFTarget.optimize(m)
+    return m.irText
+  }
+
   public func generateObject() throws(IRGenError) -> BPFObjectCode {
     stopWhenOversized = true
     let programs = try build()

@@ -169,6 +169,12 @@ public final class Compilation {
     return try backend(checked) { () throws(IRGenError) in try generator.generateIR() }
   }
 
+  /// Checked program -> LLVM IR after LLVM's optimizations, as text (what the BPF comes from).
+  public func lowerOptimized(_ checked: CheckedProgram) throws(CompileFailure) -> String {
+    let generator = IRGenerator(checked: checked, options: irOptions)
+    return try backend(checked) { () throws(IRGenError) in try generator.generateOptimizedIR() }
+  }
+
   /// Checked program -> BPF object.
   /// The object depends on the script and the configuration only: what the run alone knows (the
   /// `-c` child's pid, the start time) the session writes into it after loading.

@@ -37,7 +37,7 @@ struct Swiftrace: ParsableCommand {
   @Option(name: [.customShort("c"), .customLong("cmd")], help: ArgumentHelp("Run COMMAND, trace until it exits; 'cpid' is its pid.", valueName: "COMMAND"))
   var command: String?
 
-  @Option(name: .customLong("dump"), help: ArgumentHelp("Print a compiler stage and exit: ast, types or llvm.", valueName: "STAGE"))
+  @Option(name: .customLong("dump"), help: ArgumentHelp("Print a compiler stage and exit: ast, types, llvm or llvm-opt (after LLVM's optimizations).", valueName: "STAGE"))
   var dump: String?
 
   @Option(name: .customShort("I"), help: ArgumentHelp("Add DIR to the search path for #include in C definitions.", valueName: "DIR"))
@@ -61,7 +61,7 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customShort("B"), help: ArgumentHelp("Output buffering: line (flush at each newline), full (when the buffer fills), or none.", valueName: "MODE"))
   var buffering: String?
 
-  @Option(name: .customShort("d"), help: ArgumentHelp("Debug dump of a stage, like --dump: ast, types, llvm (codegen), or all.", valueName: "STAGE"))
+  @Option(name: [.customShort("d"), .customLong("debug")], help: ArgumentHelp("Debug dump of stages, comma-separated: ast, types, codegen (llvm), codegen-opt (llvm-opt), or all; libbpf and verifier show libbpf's messages and the verifier's logs, as -v.", valueName: "STAGE"))
   var debugStage: String?
 
   @Flag(name: .customShort("k"), help: "Report failed map updates and deletes at their script line; -kk also failed memory reads.")
@@ -78,6 +78,12 @@ struct Swiftrace: ParsableCommand {
 
   @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the compiled BPF object to FILE and exit without loading it.", valueName: "FILE"))
   var emitELF: String?
+
+  @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
+  var noWarnings = false
+
+  @Option(name: .customLong("no-feature"), help: ArgumentHelp("Accepted for bpftrace's kernel features uprobe_multi, kprobe_multi and kprobe_session, which swiftrace does not use (one link per probe).", valueName: "FEATURE,..."))
+  var noFeature: String?
 
   @Option(name: .customLong("probe-filter"), help: ArgumentHelp("Attach only the probes whose name matches REGEX (BEGIN and END always run).", valueName: "REGEX"))
   var probeFilter: String?
@@ -183,11 +189,18 @@ struct Swiftrace: ParsableCommand {
 
   func validate() throws {
     if version || info { return }
+    if let noFeature {
+      let known = ["uprobe_multi", "kprobe_multi", "kprobe_session"]
+      for feature in noFeature.split(separator: ",").map(String.init) where !known.contains(feature) {
+        throw ValidationError("unknown feature '\(feature)' for --no-feature; use \(known.joined(separator: ", "))")
+      }
+    }
     if let buffering, OutputBuffering(rawValue: buffering) == nil {
       throw ValidationError("unknown buffering mode '\(buffering)'; use line, full or none")
     }
-    if let debugStage, debugStage != "all", debugStage != "codegen", DriverOptions.Dump(rawValue: debugStage) == nil {
-      throw ValidationError("unknown -d stage '\(debugStage)'; use ast, types, llvm, codegen or all")
+    for stage in (debugStage ?? "").split(separator: ",").map(String.init)
+    where !["all", "libbpf", "verifier"].contains(stage) && DriverOptions.Dump(debugStage: stage) == nil {
+      throw ValidationError("unknown -d stage '\(stage)'; use ast, types, codegen, codegen-opt, libbpf, verifier or all")
     }
     if program == nil && arguments.isEmpty && !list { throw ValidationError("no program given: use -e PROGRAM or a script file") }
     if let metrics, MetricsServer.parse(endpoint: metrics) == nil {
@@ -247,13 +260,16 @@ struct Swiftrace: ParsableCommand {
     options.configuration.positionalParameters = rest
     options.configuration.programOptions = Self.programOptions
     options.configuration.probeFilter = probeFilter
+    options.configuration.showsWarnings = !noWarnings
     options.configuration.childCommand = command
-    options.dump = dump.flatMap(DriverOptions.Dump.init(rawValue:))
-    switch debugStage {
-    case "all"?: options.dumpAll = true
-    case "codegen"?: options.dump = .llvm
-    case let stage?: options.dump = DriverOptions.Dump(rawValue: stage)
-    case nil: break
+    if let stage = dump.flatMap(DriverOptions.Dump.init(rawValue:)) { options.dumps.insert(stage) }
+    // The stages print in the pipeline's order; the first dump stage decides where it stops.
+    for stage in (debugStage ?? "").split(separator: ",").map(String.init) {
+      switch stage {
+      case "all": options.dumps.formUnion(DriverOptions.Dump.allCases)
+      case "libbpf", "verifier": options.configuration.verbose = true
+      default: if let dump = DriverOptions.Dump(debugStage: stage) { options.dumps.insert(dump) }
+      }
     }
     options.configuration.targetPID = try targetPID.map(Self.processID)
     options.configuration.helperCheckLevel = min(helperChecks, 2)

@@ -97,6 +97,23 @@ import Testing
     #expect(r.status == 0 && r.stdout.hasPrefix("1 1 1\n"), "\(r.stdout) \(r.stderr)")
   }
 
+  /// Several -d stages print in the pipeline's order; codegen-opt is the optimized IR;
+  /// --no-warnings drops warnings; BPFTRACE_COLOR=always colors the severity and the caret.
+  @Test(.needsRoot) func debugStagesWarningsAndColor() throws {
+    let stages = try run(["-d", "ast,codegen-opt", "-e", "BEGIN { @x = 1 + 2; }"])
+    #expect(stages.status == 0 && stages.stdout.hasPrefix("Program\n") && stages.stdout.contains("store i64 3"), "\(stages.stderr)")
+    let bad = try run(["-d", "ast,nope", "-e", "BEGIN { }"])
+    #expect(bad.status == 1 && bad.stderr.contains("unknown -d stage 'nope'"))
+    let program = "tracepoint:nope:x*, BEGIN { exit(); }"
+    #expect(try run(["--dry-run", "-e", program]).stderr.contains("WARNING: no tracepoint matches"))
+    let quiet = try run(["--no-warnings", "--dry-run", "-e", program])
+    #expect(quiet.status == 0 && !quiet.stderr.contains("WARNING"), "\(quiet.stderr)")
+    let colored = try runProcess(swiftraceExecutable, ["-e", "BEGIN { @x = ; }"], environment: ["BPFTRACE_COLOR": "always"])
+    #expect(colored.stderr.contains("\u{1B}[1;31mERROR\u{1B}[0m: expected an expression"), "\(colored.stderr)")
+    let plain = try runProcess(swiftraceExecutable, ["-e", "BEGIN { @x = ; }"], environment: ["BPFTRACE_COLOR": "never"])
+    #expect(!plain.stderr.contains("\u{1B}["))
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])
