@@ -145,9 +145,11 @@ extension IRGenerator {
       let isBreak = { if case .breakLoop = stmt.kind { return true } else { return false } }()
       LLVMBuildBr(m.builder, isBreak ? loop.breakTarget : loop.continueTarget)
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.jump"))
-    case .returnProbe:
+    case .returnProbe(let value):
       if probeContext == nil { callbackNeededProbe = true }  // a callback cannot end the probe
-      LLVMBuildRet(m.builder, LLVMConstNull(LLVMGetReturnType(LLVMGlobalGetValueType(function))))
+      let type = LLVMGetReturnType(LLVMGlobalGetValueType(function))!
+      let result = value.map { LLVMBuildTrunc(m.builder, emitInteger($0), type, "")! } ?? LLVMConstNull(type)
+      LLVMBuildRet(m.builder, result)
       LLVMPositionBuilderAtEnd(m.builder, appendBlock("after.return"))
     case .declare(let target, _, let value):
       if let value { return emitAssignment(target: target, op: nil, value: value) }

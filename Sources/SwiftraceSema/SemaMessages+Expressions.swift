@@ -190,6 +190,9 @@ extension DiagnosticMessage {
   static func offsetofThroughNonRecord(_ name: String, _ t: CType) -> Self {
     Self(.semaFieldAccess, "offsetof: '\(name)' is \(t), not a struct or union whose fields could follow")
   }
+  static func returnValueNotInteger(_ t: SType) -> Self {
+    Self(.semaArgumentType, "a probe returns an integer (a test probe passes when it returns 0), not \(t)")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

@@ -220,9 +220,12 @@ public final class TypeChecker {
         let word = { if case .breakLoop = stmt.kind { return "break" } else { return "continue" } }()
         error(.notInLoop(word), at: stmt.range)
       }
-    case .returnProbe:
+    case .returnProbe(let value):
       if mapLoopDepth > 0 {
         error(.returnInMapLoop, at: stmt.range)
+      }
+      if let value, let t = check(value), !t.isIntegerLike {
+        error(.returnValueNotInteger(t), at: value.range)
       }
     case .declare(let target, let type, let value):
       guard case .variable(let name) = target.kind else { return }

@@ -166,8 +166,9 @@ public final class Stmt {
     case breakLoop
     /// `continue`
     case continueLoop
-    /// `return`: ends the probe.
-    case returnProbe
+    /// `return` or `return value`: ends the probe; a test probe passes when it returns 0 (the value
+    /// is the program's return value).
+    case returnProbe(value: Expr?)
     /// `let $name;`, `let $name: type;` or `let $name: type = value;` (bpftrace 0.18 and later):
     /// the variable (`target`, a `.variable`) exists from here on, zero until assigned.
     /// `let $name = value;` is read as an assignment.

@@ -89,7 +89,9 @@ public struct ASTPrinter {
       visit(body, depth: depth + 1)
     case .breakLoop: line(depth, "break")
     case .continueLoop: line(depth, "continue")
-    case .returnProbe: line(depth, "return")
+    case .returnProbe(let value):
+      line(depth, "return")
+      if let value { visit(value, depth: depth + 1) }
     case .declare(let target, let type, let value):
       line(depth, "let" + (type.map { " : \($0)" } ?? ""))
       visit(target, depth: depth + 1)

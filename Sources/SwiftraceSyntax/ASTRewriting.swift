@@ -43,7 +43,8 @@ extension Stmt.Kind {
     case .forMap(let variable, let map, let body):
       return .forMap(variable: v(variable), map: f(map), body: b(body))
     case .unroll(let count, let body): return .unroll(count: f(count), body: b(body))
-    case .breakLoop, .continueLoop, .returnProbe: return self
+    case .breakLoop, .continueLoop: return self
+    case .returnProbe(let value): return .returnProbe(value: value.map(f))
     case .declare(let target, let type, let value):
       return .declare(target: f(target), type: type, value: value.map(f))
     case .block(let block): return .block(b(block))

@@ -508,7 +508,17 @@ public final class Parser {
     case .keyword(.for):
       return parseFor()
     case .keyword(.break), .keyword(.continue), .keyword(.return):
-      let kind: Stmt.Kind = at(.keyword(.break)) ? .breakLoop : at(.keyword(.continue)) ? .continueLoop : .returnProbe
+      if at(.keyword(.return)) {
+        advance()
+        // `return value` (bpftrace 0.22 and later, for test probes): a value follows unless the
+        // statement ends here.
+        guard !at(.semicolon) && !at(.rbrace) && !at(.gt) && !at(.endOfFile) else {
+          return Stmt(id: ids.make(), kind: .returnProbe(value: nil), range: start)
+        }
+        let value = parseExpression()
+        return Stmt(id: ids.make(), kind: .returnProbe(value: value), range: .to(start, value.range))
+      }
+      let kind: Stmt.Kind = at(.keyword(.break)) ? .breakLoop : .continueLoop
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
     case .lbrace:

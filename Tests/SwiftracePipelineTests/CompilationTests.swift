@@ -118,6 +118,17 @@ import Testing
     #expect(!never.contains("181 to"), "a loop known to run 0 times calls nothing")
   }
 
+  /// `return value` (bpftrace 0.22 and later) makes the program's return value: what a test
+  /// probe's pass or failure will be read from. A string is refused.
+  @Test func returnTakesAValue() throws {
+    let c = compilation("BEGIN { if (pid > 1) { return 7; } return; }")
+    let ir = try c.lower(try c.check(try c.parse(), in: context))
+    #expect(ir.contains("ret i32 7") && ir.contains("ret i32 0"), "\(ir)")
+    let bad = compilation("BEGIN { return \"no\"; }")
+    #expect(throws: CompileFailure.self) { try bad.check(try bad.parse(), in: context) }
+    #expect(bad.report(.diagnostics).contains("a probe returns an integer"))
+  }
+
   /// Macros expand before checking: the checker and code generator see ordinary statements.
   @Test func macrosExpandBeforeChecking() throws {
     let c = compilation("macro twice(x) { x * 2 }\nBEGIN { @v = twice(21); }")
