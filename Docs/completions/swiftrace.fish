@@ -20,7 +20,7 @@ function __swiftrace_parse_tokens -S
     set -l unparsed_tokens (__swiftrace_tokens -pc)
     switch $unparsed_tokens[1]
     case 'swiftrace'
-        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'test' 'bench' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __swiftrace_parse_subcommand -r 1 
@@ -93,6 +93,8 @@ complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_op
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" info' -l 'info' -d 'Print what this system and build support, and exit.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" l list' -s 'l' -l 'list' -d 'List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" emit-elf' -l 'emit-elf' -d 'Write the compiled BPF object to FILE and exit without loading it.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" test' -l 'test' -d 'Run the program\'s test probes (test:NAME), each once, instead of tracing; exit 1 if one fails.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" bench' -l 'bench' -d 'Time the program\'s bench probes (bench:NAME) instead of tracing.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-warnings' -l 'no-warnings' -d 'Do not print warnings.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-feature' -l 'no-feature' -d 'Accepted for bpftrace\'s kernel features uprobe_multi, kprobe_multi and kprobe_session, which swiftrace does not use (one link per probe).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" probe-filter' -l 'probe-filter' -d 'Attach only the probes whose name matches REGEX (BEGIN and END always run).' -rfka ''

@@ -57,6 +57,8 @@ _swiftrace() {
         '--info[Print what this system and build support, and exit.]'
         '(-l --list)'{-l,--list}'[List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.]'
         '--emit-elf[Write the compiled BPF object to FILE and exit without loading it.]:FILE:'
+        '--test[Run the program'\''s test probes (test\:NAME), each once, instead of tracing; exit 1 if one fails.]'
+        '--bench[Time the program'\''s bench probes (bench\:NAME) instead of tracing.]'
         '--no-warnings[Do not print warnings.]'
         '--no-feature[Accepted for bpftrace'\''s kernel features uprobe_multi, kprobe_multi and kprobe_session, which swiftrace does not use (one link per probe).]:FEATURE,...:'
         '--probe-filter[Attach only the probes whose name matches REGEX (BEGIN and END always run).]:REGEX:'

@@ -67,6 +67,26 @@ public struct BPFProgram {
     let rc = bpf_prog_test_run_opts(fd, &opts)
     if rc != 0 { throw .system(what: "cannot run BEGIN/END program", errno: -rc) }
   }
+
+  /// Runs an XDP program `repeat` times on an empty Ethernet header (the kernel wants one): its
+  /// return value and the mean time of one run, in nanoseconds (test and bench probes).
+  public func testRun(repeat: Int) throws(BPFError) -> (returnValue: UInt32, nanoseconds: UInt32) {
+    var data = [UInt8](repeating: 0, count: 14)
+    var opts = bpf_test_run_opts()
+    opts.sz = MemoryLayout<bpf_test_run_opts>.stride
+    opts.`repeat` = Int32(clamping: `repeat`)
+    let rc = data.withUnsafeMutableBytes { bytes in
+      opts.data_in = UnsafeRawPointer(bytes.baseAddress)
+      opts.data_size_in = UInt32(bytes.count)
+      return bpf_prog_test_run_opts(fd, &opts)
+    }
+    if rc != 0 { throw .system(what: "cannot run the program", errno: -rc) }
+    return (opts.retval, opts.duration)
+  }
+
+  /// Whether loading the object loads this program (false: test and bench probes outside their
+  /// mode, which the verifier need not see).
+  public func setAutoload(_ loads: Bool) { bpf_program__set_autoload(pointer, loads) }
 }
 
 /// A map of a loaded object, read by the runtime with the plain syscalls.

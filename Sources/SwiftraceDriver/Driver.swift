@@ -43,6 +43,8 @@ public struct DriverOptions {
   /// run stops after the last one.
   public var dumps: Set<Dump> = []
   public var dryRun = false
+  /// `--test`, `--bench`: run those probes instead of tracing.
+  public var runMode = RunMode.trace
   /// `--emit-elf FILE`: write the BPF object to FILE and stop before loading it.
   public var emitELFPath: String?
   /// `-l [PATTERN]`: list probes instead of tracing (those of the program when one is given).
@@ -150,6 +152,7 @@ public enum Driver {
 
     var sessionOptions = compilation.sessionOptions
     sessionOptions.dryRun = options.dryRun
+    sessionOptions.mode = options.runMode
     sessionOptions.endsWithOnlySpecialProbes = program.newerSyntax != nil
     sessionOptions.startTimeNanoseconds = startTime
     // The child is started held: it runs its command once the probes are attached.

@@ -9,6 +9,9 @@ public enum ProbeKind: Hashable, Sendable {
   case end
   /// `self:signal:SIGUSR1`: run by swiftrace (BPF_PROG_TEST_RUN) each time it gets the signal.
   case selfSignal(String)
+  /// `test:NAME`, `bench:NAME`: XDP programs run by `--test` (once each) and `--bench` (timed).
+  case test(String)
+  case bench(String)
   case tracepoint(category: String, event: String)
   /// A raw tracepoint, as a BTF-typed (tp_btf) program: `args` are the TP_PROTO arguments.
   case rawTracepoint(event: String)
@@ -49,6 +52,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .begin: return SpecialProbeRules(isBegin: true)
     case .end: return SpecialProbeRules(isBegin: false)
     case .selfSignal(let signal): return SelfSignalRules(signal: signal)
+    case .test(let name): return RunnableProbeRules(name: name, isBench: false)
+    case .bench(let name): return RunnableProbeRules(name: name, isBench: true)
     case .tracepoint(let category, let event): return TracepointRules(category: category, event: event)
     case .rawTracepoint(let event): return RawTracepointRules(event: event)
     case .kprobe(let f, let module): return KprobeRules(function: f, module: module, isReturn: false)

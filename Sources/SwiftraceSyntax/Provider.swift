@@ -6,6 +6,8 @@ public enum Provider: String, CaseIterable, Sendable {
   case begin = "BEGIN", end = "END"
   /// `self:signal:SIGUSR1` (bpftrace 0.22 and later): run by swiftrace when it gets the signal.
   case selfEvent = "self"
+  /// `test:NAME` and `bench:NAME` (bpftrace 0.23 and later): run by `--test` and `--bench` only.
+  case test, bench
   // In the order `-l` lists them.
   case tracepoint, rawtracepoint, kprobe, kretprobe, kfunc, kretfunc, iter
   case interval, profile, software, hardware, uprobe, uretprobe, usdt, watchpoint, asyncwatchpoint
@@ -14,7 +16,7 @@ public enum Provider: String, CaseIterable, Sendable {
 
   public var aliases: [String] {
     switch self {
-    case .begin, .end, .iter, .selfEvent: return []
+    case .begin, .end, .iter, .selfEvent, .test, .bench: return []
     case .tracepoint: return ["t"]
     case .rawtracepoint: return ["rt"]
     case .kprobe: return ["k"]
@@ -48,7 +50,7 @@ public enum Provider: String, CaseIterable, Sendable {
   /// newer bpftrace's names for kfunc and kretfunc.
   public var probeTypeName: String {
     switch self {
-    case .begin, .end, .selfEvent: return "special"
+    case .begin, .end, .selfEvent, .test, .bench: return "special"
     case .kfunc: return "fentry"
     case .kretfunc: return "fexit"
     case .tracepoint, .rawtracepoint, .kprobe, .kretprobe, .uprobe, .uretprobe, .interval, .profile, .software,
@@ -62,7 +64,7 @@ public enum Provider: String, CaseIterable, Sendable {
     switch self {
     case .uprobe, .uretprobe, .usdt: return true
     case .begin, .end, .tracepoint, .rawtracepoint, .kprobe, .kretprobe, .kfunc, .kretfunc, .interval, .profile,
-      .software, .hardware, .watchpoint, .asyncwatchpoint, .iter, .selfEvent: return false
+      .software, .hardware, .watchpoint, .asyncwatchpoint, .iter, .selfEvent, .test, .bench: return false
     }
   }
 
@@ -72,7 +74,7 @@ public enum Provider: String, CaseIterable, Sendable {
     case .tracepoint, .rawtracepoint, .kprobe, .kretprobe, .kfunc, .kretfunc, .uprobe, .uretprobe, .usdt, .watchpoint,
       .asyncwatchpoint:
       return true
-    case .begin, .end, .interval, .profile, .software, .hardware, .iter, .selfEvent: return false
+    case .begin, .end, .interval, .profile, .software, .hardware, .iter, .selfEvent, .test, .bench: return false
     }
   }
 }

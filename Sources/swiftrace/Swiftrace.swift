@@ -79,6 +79,12 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the compiled BPF object to FILE and exit without loading it.", valueName: "FILE"))
   var emitELF: String?
 
+  @Flag(name: .customLong("test"), help: "Run the program's test probes (test:NAME), each once, instead of tracing; exit 1 if one fails.")
+  var test = false
+
+  @Flag(name: .customLong("bench"), help: "Time the program's bench probes (bench:NAME) instead of tracing.")
+  var bench = false
+
   @Flag(name: .customLong("no-warnings"), help: "Do not print warnings.")
   var noWarnings = false
 
@@ -261,6 +267,7 @@ struct Swiftrace: ParsableCommand {
     options.configuration.programOptions = Self.programOptions
     options.configuration.probeFilter = probeFilter
     options.configuration.showsWarnings = !noWarnings
+    options.runMode = test ? .test : bench ? .bench : .trace
     options.configuration.childCommand = command
     if let stage = dump.flatMap(DriverOptions.Dump.init(rawValue:)) { options.dumps.insert(stage) }
     // The stages print in the pipeline's order; the first dump stage decides where it stops.

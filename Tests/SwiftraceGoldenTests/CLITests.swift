@@ -114,6 +114,21 @@ import Testing
     #expect(!plain.stderr.contains("\u{1B}["))
   }
 
+  /// --test fails (exit 1) when a test returns something other than 0 or exits with a failing
+  /// status, and lists it; --bench prints a table of mean nanoseconds; a plain run loads neither.
+  @Test(.needsRoot) func testAndBenchModes() throws {
+    let program = #"test:ok { } test:returns { return 1; } test:exits { exit(2); } bench:counting { @c = count(); } BEGIN { exit(); }"#
+    let tests = try run(["--test", "-e", program])
+    #expect(tests.status == 1, "\(tests.stderr)")
+    #expect(tests.stdout.contains("[  PASSED  ] 1 test.\n[  FAILED  ] 2 tests, listed below:\n[  FAILED  ] returns\n[  FAILED  ] exits\n"),
+            "\(tests.stdout)")
+    let bench = try run(["--bench", "-e", program])
+    #expect(bench.status == 0 && bench.stdout.hasPrefix("+-----------+-------------+\n| BENCHMARK | NANOSECONDS |\n"), "\(bench.stdout)")
+    #expect(bench.stdout.contains("| counting  |"))
+    let plain = try run(["-e", program])
+    #expect(plain.status == 0 && plain.stdout.hasPrefix("Attaching 1 probe..."), "\(plain.stdout)")
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])

@@ -9,6 +9,8 @@ public struct SessionOptions {
   public var quiet = false
   /// print_maps_on_exit: false leaves the maps unprinted when the trace ends.
   public var printMapsOnExit = true
+  /// `--test` runs the test probes, `--bench` the bench probes, instead of tracing.
+  public var mode = RunMode.trace
   /// A program of only BEGIN and END probes ends after BEGIN (bpftrace 0.24 and later) instead of
   /// waiting for Ctrl-C (0.17); set for scripts written in newer bpftrace's language.
   public var endsWithOnlySpecialProbes = false
@@ -133,6 +135,16 @@ public final class Session {
   public func run() throws(BPFError) -> Int32 {
     BPFObject.verboseLog = options.verbose
     let object = try BPFObject(elf: code.elf, name: "swiftrace")
+    // Test and bench probes load only in their mode (the verifier need not see them otherwise).
+    for p in checked.probes {
+      let wanted: Bool
+      switch p.kind {
+      case .test: wanted = options.mode == .test
+      case .bench: wanted = options.mode == .bench
+      default: continue
+      }
+      if !wanted, let name = programNames[p.index] { object.program(named: name)?.setAutoload(false) }
+    }
     do {
       try object.load()
     } catch .verifier(let program, let e, let log) where e == EPERM {
@@ -166,9 +178,15 @@ public final class Session {
     try openPacketOutputs(object)
     defer { packetReader = nil }
     Signals.install()
+    if options.mode != .trace { return try runTestsOrBenchmarks(object, reader) }
 
     if !options.quiet {
-      out.attached(probes: checked.probes.count)
+      // Test and bench probes are not the trace's (and run only in their modes).
+      out.attached(probes: checked.probes.filter { p in
+        if case .test = p.kind { return false }
+        if case .bench = p.kind { return false }
+        return true
+      }.count)
       out.flush()
     }
     try writeRunFacts(object)

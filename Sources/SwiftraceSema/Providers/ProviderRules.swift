@@ -115,6 +115,7 @@ extension Provider {
     switch self {
     case .begin, .end: return SpecialProbeRules.self
     case .selfEvent: return SelfSignalRules.self
+    case .test, .bench: return RunnableProbeRules.self
     case .tracepoint: return TracepointRules.self
     case .rawtracepoint: return RawTracepointRules.self
     case .kprobe, .kretprobe: return KprobeRules.self

@@ -66,3 +66,47 @@ struct SelfSignalRules: ProviderRules {
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
   static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // swiftrace runs them
 }
+
+/// `test:NAME` and `bench:NAME` (bpftrace 0.23 and later): XDP programs, which BPF_PROG_TEST_RUN
+/// runs on a made-up packet, many times if asked, and times. `--test` runs each test once (it
+/// passes when it returns 0 and calls no exit with a failing status); `--bench` times each bench.
+/// Otherwise they are not even loaded. XDP programs have no task: pid, comm and the like are
+/// refused by the verifier there.
+struct RunnableProbeRules: ProviderRules {
+  let probeName: String
+  let isBench: Bool
+
+  init(name: String, isBench: Bool) {
+    self.probeName = name
+    self.isBench = isBench
+  }
+
+  static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    guard parts.count == 1, !parts[0].isEmpty else {
+      return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):name'"))
+    }
+    return .success(provider == .test ? .test(parts[0]) : .bench(parts[0]))
+  }
+
+  var provider: Provider { isBench ? .bench : .test }
+  var name: String { "\(provider.name):\(probeName)" }
+  var isWildcard: Bool { false }
+  var firesInProcessContext: Bool { false }
+  var hasRegisters: Bool { false }
+  var runsLastAttachedFirst: Bool { false }
+  var hasRegisterArguments: Bool { false }
+  var hasReturnValue: Bool { false }
+  var argumentAddressSpace: AddressSpace { .unknown }
+  var section: String { "xdp" }
+  var attachment: Attachment { .none }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { false }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    .success([isBench ? .bench(probeName) : .test(probeName)])
+  }
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> { .success(ProbeContext()) }
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // swiftrace runs them
+}
