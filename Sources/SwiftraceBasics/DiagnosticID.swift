@@ -27,6 +27,7 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   case parseExpectedSemicolon = "parse.expectedSemicolon"
   case parseExpectedType = "parse.expectedType"
   case parseExpectedVariable = "parse.expectedVariable"
+  case parseImport = "parse.import"
   case parseInvalidAssignmentTarget = "parse.invalidAssignmentTarget"
   case parseInvalidEscape = "parse.invalidEscape"
   case parseInvalidIncrementTarget = "parse.invalidIncrementTarget"

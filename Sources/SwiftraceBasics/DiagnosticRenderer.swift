@@ -33,9 +33,10 @@ public struct DiagnosticRenderer {
 
   private func renderOne(severity: String, message: String, range: SourceRange) -> String {
     let (line, column) = source.lineAndColumn(of: range.start)
-    var out = "\(source.name):\(line):\(column): \(severity): \(message)\n"
+    let (file, fileLine, _) = source.location(of: range.start)
+    var out = "\(file):\(fileLine):\(column): \(severity): \(message)\n"
     let text = source.lineText(line)
-    let gutter = String(line)
+    let gutter = String(fileLine)
     let pad = String(repeating: " ", count: gutter.count)
     // Underline the part of the range that lies on the first line.
     let (endLine, endColumn) = source.lineAndColumn(of: range.end)

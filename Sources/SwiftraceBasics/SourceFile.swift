@@ -7,14 +7,50 @@ public final class SourceFile: Sendable {
   /// locations are byte offsets.
   public let bytes: [UInt8]
   private let lineStarts: [Int]
+  /// The files the text is made of: the script, then the files it imports, each starting on a
+  /// line of its own. Diagnostics name the file and its own line.
+  public let parts: [Part]
 
-  public init(name: String, text: String) {
-    self.name = name
-    self.text = text
-    self.bytes = text.rawBytes
+  public struct Part: Sendable {
+    public let name: String
+    /// Where the file's text starts, as a byte offset and a 1-based line of the whole text.
+    public let offset: Int
+    public let firstLine: Int
+  }
+
+  public convenience init(name: String, text: String) {
+    self.init(parts: [(name, text)])
+  }
+
+  /// One text of several files (a script and its imports), the first one's name the whole's.
+  public init(parts files: [(name: String, text: String)]) {
+    var whole: [UInt8] = []
+    var parts: [Part] = []
+    var lines = 1
+    for (i, file) in files.enumerated() {
+      if i > 0 {
+        whole.append(UInt8(ascii: "\n"))
+        lines += 1
+      }
+      parts.append(Part(name: file.name, offset: whole.count, firstLine: lines))
+      let bytes = file.text.rawBytes
+      whole += bytes
+      lines += bytes.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+    }
+    self.name = files.first?.name ?? ""
+    self.bytes = whole
+    self.text = String(rawBytes: whole)
+    self.parts = parts
     var starts = [0]
-    for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+    for (i, b) in whole.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
     self.lineStarts = starts
+  }
+
+  /// The file an offset is in, with its line there (1-based) and column: what diagnostics print.
+  public func location(of offset: Int) -> (file: String, line: Int, column: Int) {
+    let (line, column) = lineAndColumn(of: offset)
+    let part = parts.last { $0.offset <= offset } ?? parts[0]
+    return (part.name, line - part.firstLine + 1, column)
   }
 
   public var lineCount: Int { lineStarts.count }

@@ -17,10 +17,11 @@ import SwiftraceSyntax
 /// them. Source problems land in `diagnostics`; everything else that stops a stage is a
 /// `CompileFailure`, which `report(_:)` renders.
 public final class Compilation {
-  public let source: SourceFile
+  /// The script, and after `parse` the files it imports too.
+  public private(set) var source: SourceFile
   /// The command line's and the environment's, then the script's config block's (at `check`).
   public private(set) var configuration: Configuration
-  public let diagnostics: DiagnosticEngine
+  public private(set) var diagnostics: DiagnosticEngine
   /// The probes of the checked program, for reports of the later stages.
   private var checkedProbes: [CheckedProbe] = []
   /// How many of the diagnostics `takeDiagnostics()` has rendered.
@@ -83,8 +84,21 @@ public final class Compilation {
   public func parse() throws(CompileFailure) -> Program {
     // The passes recurse as deep as the script nests (which the parser bounds): they run on a
     // thread with room for that.
-    let program = withLargeStack { Parser.parse(source, diagnostics: diagnostics) }
+    var program = withLargeStack { Parser.parse(source, diagnostics: diagnostics) }
     if diagnostics.hasErrors { throw .diagnostics }
+    if !program.imports.isEmpty {
+      // The imported files' text follows the script's, each a part of one source (diagnostics
+      // name the file and its line), and the whole is parsed again.
+      let files = try importedFiles(of: program)
+      source = SourceFile(parts: [(source.name, source.text)] + files)
+      diagnostics = DiagnosticEngine(source: source)
+      renderedDiagnostics = 0
+      program = withLargeStack { Parser.parse(source, diagnostics: diagnostics) }
+      if diagnostics.hasErrors { throw .diagnostics }
+      // An imported file's probes come first, as in bpftrace: its BEGIN runs before the script's.
+      let scriptEnd = source.parts[1].offset
+      program.probes = program.probes.filter { $0.range.start >= scriptEnd } + program.probes.filter { $0.range.start < scriptEnd }
+    }
     if program.probes.isEmpty { throw .noProbes }
     return program
   }

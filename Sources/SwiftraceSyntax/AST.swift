@@ -28,6 +28,9 @@ public final class Program {
   /// parser expands every call, so later stages see none; they stay for `--dump=ast`.
   public var macros: [MacroDefinition]
   public var probes: [ProbeDecl]
+  /// `import "path";` (bpftrace 0.24 and later), in order: the compilation reads those files
+  /// into the program (Compilation.parse).
+  public var imports: [Import] = []
   /// Where the script first writes something only bpftrace 0.18 and later reads (a config block,
   /// a macro, `let`, lower-case `begin`, a condition without parentheses, ...): a script written
   /// for newer bpftrace, which behaves as newer bpftrace where 0.17 differs (a program of only
@@ -80,6 +83,13 @@ public final class MacroDefinition {
     self.range = range
     self.nameRange = nameRange
   }
+}
+
+/// `import "helpers.bt";`: a file (or a directory of them) whose macros, map declarations and
+/// probes join the program.
+public struct Import: Sendable {
+  public let path: String
+  public let range: SourceRange
 }
 
 /// `let @name = lruhash(4096);`: a map's kind and size, declared.

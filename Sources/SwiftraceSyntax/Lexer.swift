@@ -99,6 +99,12 @@ public struct Lexer {
     return i < bytes.count && bytes[i] == UInt8(ascii: "@")
   }
 
+  /// Whether the input goes on with `import "` (an import), which starts no attach point.
+  public mutating func atImport() -> Bool {
+    guard let i = afterWord("import", spaceNeeded: true) else { return false }
+    return i < bytes.count && bytes[i] == UInt8(ascii: "\"")
+  }
+
   /// Whether the input goes on with `macro NAME` (a macro definition), which starts no attach point.
   public mutating func atMacroDefinition() -> Bool {
     guard let i = afterWord("macro", spaceNeeded: true) else { return false }

@@ -119,10 +119,16 @@ public final class Parser {
     let config = lexer.atConfigBlock() ? parseConfigBlock() : []
     var declarations: [MapDeclaration] = []
     var macros: [MacroDefinition] = []
+    var imports: [Import] = []
     while true {
       if lexer.peek().kind == .endOfFile { break }
       let before = lexer.position
-      if lexer.atMapDeclaration() {
+      if lexer.atImport() {
+        if let i = parseImport() {
+          imports.append(i)
+          noteNewerSyntax(i.range)
+        }
+      } else if lexer.atMapDeclaration() {
         if let declaration = parseMapDeclaration() {
           declarations.append(declaration)
           noteNewerSyntax(declaration.range)
@@ -144,10 +150,29 @@ public final class Parser {
     let program = Program(cDefinitions: definitions, config: config, mapDeclarations: declarations, macros: macros,
                           probes: probes)
     program.newerSyntax = newerSyntax
+    program.imports = imports
     if expandingMacros && !abandoned {
       MacroExpander(macros: macros, prelude: Prelude.macros, ids: ids, diagnostics: diagnostics).expand(program)
     }
     return program
+  }
+
+  // MARK: import = "import" string ";"
+
+  func parseImport() -> Import? {
+    panicking = false
+    advance()  // import
+    let start = token.range
+    advance()
+    let path = token
+    guard at(.string) else {
+      error(.expected("a file's path in quotes", "after 'import'", found: describe(token)), at: token.range)
+      skipToTopLevelBlockEnd()
+      return nil
+    }
+    // The `;` is left as the current token: the next probe starts in attach-point mode after it.
+    if lexer.peek().kind == .semicolon { advance() }
+    return Import(path: decodeString(path), range: .to(start, path.range))
   }
 
   // MARK: macro = "macro" identifier "(" [ parameter { "," parameter } ] ")" "{" statements "}"

@@ -71,6 +71,11 @@ extension DiagnosticMessage {
     Self(.parseInvalidEscape, "unknown escape sequence '\\\(character)'")
   }
 
+  // MARK: Imports
+
+  /// WHAT: the problem with the imported file.
+  public static func importProblem(_ what: String) -> Self { Self(.parseImport, what) }
+
   // MARK: Macros
 
   static func macroParameter(found: String) -> Self {

@@ -129,6 +129,27 @@ import Testing
     #expect(plain.status == 0 && plain.stdout.hasPrefix("Attaching 1 probe..."), "\(plain.stdout)")
   }
 
+  /// import (bpftrace 0.24 and later): a file, relative to the importing script, or a directory's
+  /// scripts; imported files import others, each read once; their probes run first; an error in
+  /// an imported file names that file and its own line.
+  @Test(.needsRoot) func importsJoinTheProgram() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-imports-\(getpid())")
+    try? FileManager.default.removeItem(at: dir)
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("lib"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func write(_ name: String, _ text: String) throws { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+    try write("lib/helpers.bt", "macro greet() { printf(\"hello\\n\"); }\nBEGIN { printf(\"imported first\\n\"); }\n")
+    try write("lib/more.bt", "import \"helpers.bt\";\nmacro twice(x) { x * 2 }\n")
+    try write("main.bt", "import \"lib/more.bt\";\nimport \"lib\";\nBEGIN { greet(); @v = twice(21); exit(); }\n")
+    let r = try run([dir.appendingPathComponent("main.bt").path])
+    #expect(r.status == 0 && r.stdout == "Attaching 2 probes...\nimported first\nhello\n\n\n@v: 42\n", "\(r.stdout) \(r.stderr)")
+    try write("lib/broken.bt", "// a comment\nmacro oops( { }\n")
+    let broken = try run([dir.appendingPathComponent("main.bt").path])
+    #expect(broken.status == 1 && broken.stderr.contains("lib/broken.bt:2:13: ERROR: expected a macro parameter"), "\(broken.stderr)")
+    let missing = try run(["-e", "import \"no-such.bt\"; BEGIN { }"])
+    #expect(missing.status == 1 && missing.stderr.contains("<command-line>:1:1: ERROR: imported file 'no-such.bt' not found"))
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])
