@@ -164,6 +164,10 @@ extension IRGenerator {
       return emitMemberAccess(base: base, e)
     case .pointerCast(_, _, let operand):
       return .integer(emitInteger(operand))
+    case .addressOf(let operand):
+      // Variables hold 8-byte integers (narrow ones extended), so the pointee is 8 bytes wide.
+      guard case .variable(let name) = operand.kind, let slot = variables[name] else { return .integer(m.int(0)) }
+      return .integer(LLVMBuildPtrToInt(m.builder, slot, m.i64, "")!)
     case .dereference(let operand):
       return emitDereference(operand, e)
     case .sizeofType, .offsetof:

@@ -193,6 +193,10 @@ extension DiagnosticMessage {
   static func returnValueNotInteger(_ t: SType) -> Self {
     Self(.semaArgumentType, "a probe returns an integer (a test probe passes when it returns 0), not \(t)")
   }
+  static let addressOfNeedsVariable = Self(.semaArgumentType, "'&' takes the address of a scratch variable, as in &$x")
+  static func addressOfType(_ t: SType) -> Self {
+    Self(.semaArgumentType, "'&' of a variable that holds \(t) is not supported (integers, strings, pointers and kernel structs are)")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

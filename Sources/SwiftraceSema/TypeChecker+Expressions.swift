@@ -119,6 +119,8 @@ extension TypeChecker {
       return t
     case .pointerCast(let pointee, let depth, let operand):
       return checkPointerCast(pointee, depth: depth, operand, e)
+    case .addressOf(let operand):
+      return checkAddressOf(operand)
     case .dereference(let operand):
       return checkDereference(operand, e)
     case .sizeofType(let type):

@@ -289,4 +289,26 @@ extension TypeChecker {
                            size: max(1, (offset + 7) / 8 * 8))
     return .structValue(StructLayout(record: record, fields: fields))
   }
+
+  /// `&$x`: a kernel pointer to the variable's storage (the BPF stack or per-CPU map memory),
+  /// typed by what the variable holds; `*p` and `p[i]` read it back.
+  func checkAddressOf(_ operand: Expr) -> SType? {
+    guard case .variable = operand.kind else {
+      error(.addressOfNeedsVariable, at: operand.range)
+      return nil
+    }
+    guard let t = check(operand) else { return nil }
+    let pointee: CType
+    switch t {
+    case .integer(let signed, _): pointee = .integer(bytes: 8, signed: signed)
+    case .bool: pointee = .integer(bytes: 8, signed: false)
+    case .string(let n): pointee = .array(.integer(bytes: 1, signed: true), count: n)
+    case .pointer(let c, _): pointee = .pointer(c)
+    case .structValue(let layout) where layout.record.id != RecordRef.scriptRecordID: pointee = .record(layout.record)
+    default:
+      error(.addressOfType(t), at: operand.range)
+      return nil
+    }
+    return .pointer(pointee, space: .kernel)
+  }
 }

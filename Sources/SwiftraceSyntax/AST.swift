@@ -241,6 +241,8 @@ public final class Expr {
     case pointerCast(TypeName, pointerDepth: Int, Expr)
     /// `*operand`
     case dereference(Expr)
+    /// `&$x`: where a scratch variable is.
+    case addressOf(Expr)
     /// `sizeof(type)`; `sizeof(expression)` is a `.call`.
     case sizeofType(TypeName)
     /// `offsetof(struct name, field)`

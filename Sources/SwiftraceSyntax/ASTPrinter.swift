@@ -159,6 +159,9 @@ public struct ASTPrinter {
       line(depth, "sizeof \(type)")
     case .offsetof(let type, let field):
       line(depth, "offsetof \(type) \(field)")
+    case .addressOf(let operand):
+      line(depth, "address of")
+      visit(operand, depth: depth + 1)
     case .dereference(let operand):
       line(depth, "dereference")
       visit(operand, depth: depth + 1)

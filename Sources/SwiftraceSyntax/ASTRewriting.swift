@@ -20,6 +20,7 @@ extension Expr.Kind {
     case .cast(let type, let operand): return .cast(type, f(operand))
     case .pointerCast(let type, let depth, let operand): return .pointerCast(type, pointerDepth: depth, f(operand))
     case .dereference(let operand): return .dereference(f(operand))
+    case .addressOf(let operand): return .addressOf(f(operand))
     case .index(let base, let index): return .index(f(base), f(index))
     case .block(let block, let value):
       return .block(b(block), value: f(value))

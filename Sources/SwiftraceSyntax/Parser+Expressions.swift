@@ -136,9 +136,11 @@ extension Parser {
       let operand = parseUnary()
       return Expr(id: ids.make(), kind: .dereference(operand), range: .to(start, operand.range))
     case .amp:
-      error(.addressOfUnsupported, at: token.range)
+      // `&$x` (bpftrace 0.20 and later): the address of a scratch variable.
+      noteNewerSyntax(token.range)
       advance()
-      return parseUnary()
+      let operand = parseUnary()
+      return Expr(id: ids.make(), kind: .addressOf(operand), range: .to(start, operand.range))
     default:
       return parsePostfix()
     }

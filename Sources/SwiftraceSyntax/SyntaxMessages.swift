@@ -52,7 +52,6 @@ extension DiagnosticMessage {
   static let invalidIncrementTarget = Self(.parseInvalidIncrementTarget,
                                            "only maps and scratch variables can be incremented or decremented")
   static let expectedLoopVariable = Self(.parseExpectedVariable, "expected a scratch variable such as '$i' after 'for'")
-  static let addressOfUnsupported = Self(.parseUnsupported, "address-of is not supported yet")
   static func expectedFieldName(after accessor: String, found: String) -> Self {
     Self(.parseExpectedFieldName, "expected a field name after \(accessor), found \(found)")
   }
