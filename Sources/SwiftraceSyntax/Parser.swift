@@ -153,6 +153,7 @@ public final class Parser {
     program.imports = imports
     if expandingMacros && !abandoned {
       MacroExpander(macros: macros, prelude: Prelude.macros, ids: ids, diagnostics: diagnostics).expand(program)
+      Scopes.resolve(program)
     }
     return program
   }
@@ -477,9 +478,6 @@ public final class Parser {
     }
     advance()
     let value = parseExpression()
-    guard type != nil else {
-      return Stmt(id: ids.make(), kind: .assign(target: target, op: nil, value: value), range: .to(start, value.range))
-    }
     return Stmt(id: ids.make(), kind: .declare(target: target, type: type, value: value), range: .to(start, value.range))
   }
 
