@@ -164,6 +164,8 @@ extension IRGenerator {
     let bucket: LLVMValueRef
     if case .lhist(let bounds) = info.valueType {
       bucket = linearBucket(x, bounds)
+    } else if case .hist(let k) = info.valueType {
+      bucket = log2Bucket(x, k: k)
     } else {
       bucket = log2Bucket(x)
     }
@@ -189,7 +191,7 @@ extension IRGenerator {
 
   /// 0 for x < 0, 1 for x == 0, else 2 + floor(log2(x)), found by halving the shift (no loop, no
   /// branches: six compare-and-selects).
-  func log2Bucket(_ x: LLVMValueRef) -> LLVMValueRef {
+  func log2Bucket(_ x: LLVMValueRef, k: Int = 0) -> LLVMValueRef {
     let b = m.builder
     var v = x, log = m.int(0)
     for shift in [32, 16, 8, 4, 2, 1] {
@@ -198,8 +200,20 @@ extension IRGenerator {
       v = LLVMBuildLShr(b, v, amount, "")!
       log = LLVMBuildAdd(b, log, amount, "")!
     }
-    var bucket = LLVMBuildAdd(b, log, m.int(2), "")!
-    bucket = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, x, m.int(0), ""), m.int(1), bucket, "")!
+    guard k > 0 else {
+      var bucket = LLVMBuildAdd(b, log, m.int(2), "")!
+      bucket = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntEQ, x, m.int(0), ""), m.int(1), bucket, "")!
+      return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, m.int(0), ""), m.int(0), bucket, "")!
+    }
+    // bpftrace's log2(n, k): values below 2^k have a bucket each (n + 1); above, the power of two
+    // and the k bits after the leading one: ((log - k + 1) << k) + those bits + 1.
+    let mask = m.int(UInt64(1) << UInt64(k) - 1)
+    let shift = LLVMBuildSub(b, log, m.int(UInt64(k)), "")!
+    let bits = LLVMBuildAnd(b, LLVMBuildLShr(b, x, shift, "")!, mask, "")!
+    let high = LLVMBuildAdd(b, LLVMBuildAdd(b, LLVMBuildShl(b, LLVMBuildAdd(b, shift, m.int(1), "")!, m.int(UInt64(k)), "")!, bits, "")!,
+                            m.int(1), "")!
+    let small = LLVMBuildAdd(b, x, m.int(1), "")!
+    let bucket = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntULE, x, mask, ""), small, high, "")!
     return LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, x, m.int(0), ""), m.int(0), bucket, "")!
   }
 

@@ -105,7 +105,7 @@ public struct MapInfo: Sendable {
   /// Elements of a per-CPU array: the buckets of a histogram, else one.
   public var arrayLength: Int {
     switch valueType {
-    case .hist: return Log2Buckets.count
+    case .hist(let k): return Log2Buckets.count(k: k)
     case .lhist(let bounds): return bounds.bucketCount
     default: return 1
     }

@@ -341,7 +341,9 @@ public final class TypeChecker {
 
   func checkAggregation(_ f: Function, _ aggregation: Aggregation, args: [Expr], call: Expr) -> SType? {
     let expected = aggregation == .count ? 0 : aggregation == .lhist ? 4 : 1
-    guard args.count == expected else {
+    // hist(x, k): 2^k buckets per power of two (bpftrace 0.21 and later).
+    let histBuckets = aggregation == .hist && args.count == 2
+    guard args.count == expected || histBuckets else {
       let takes = expected == 0 ? "no arguments" : expected == 1 ? "one argument" : "\(expected) arguments"
       error(.aggregationArity(f, takes: takes), at: call.range)
       return nil
@@ -362,7 +364,17 @@ public final class TypeChecker {
     case .min: t = .min(signed: signed)
     case .max: t = .max(signed: signed)
     case .stats: t = .stats(signed: signed)
-    case .hist: t = .hist
+    case .hist:
+      var k = 0
+      if histBuckets {
+        guard let n = compileTimeInteger(args[1]), (0...5).contains(n) else {
+          error(.histBuckets, at: args[1].range)
+          return nil
+        }
+        types[args[1].id] = .int64
+        k = Int(n)
+      }
+      t = .hist(k: k)
     case .lhist:
       guard let buckets = checkLinearBuckets(args, call: call) else { return nil }
       t = .lhist(buckets)

@@ -43,7 +43,8 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   case stats(signed: Bool)
   /// `hist(x)` and `lhist(x, min, max, step)`: a count per bucket. The bucket index is the last
   /// 8 bytes of the map key, as in bpftrace, so that no value outgrows the BPF stack.
-  case hist
+  /// `hist(x, k)` (k from bpftrace 0.21 on): 2^k buckets per power of two.
+  case hist(k: Int)
   case lhist(LinearBuckets)
 
   public static let int64 = SType.integer(signed: true)
@@ -127,7 +128,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .max(let s): return "max(\(s ? "int64" : "uint64"))"
     case .avg(let s): return "avg(\(s ? "int64" : "uint64"))"
     case .stats(let s): return "stats(\(s ? "int64" : "uint64"))"
-    case .hist: return "hist"
+    case .hist(let k): return k == 0 ? "hist" : "hist(\(k))"
     case .lhist(let b): return "lhist(\(b.min), \(b.max), \(b.step))"
     }
   }
@@ -230,9 +231,24 @@ public struct LinearBuckets: Hashable, Sendable {
   public var bucketCount: Int { Int((max - min) / step) + 2 }
 }
 
-/// The log2 buckets of `hist(x)`: 0 for negative values, 1 for 0, then 2 + floor(log2(x)).
+/// The log2 buckets of `hist(x, k)`: 0 for negative values, then one bucket for each value below
+/// 2^k, then 2^k buckets for each power of two (bpftrace's log2(n, k)). With k = 0: 0 for negative
+/// values, 1 for 0, then 2 + floor(log2(x)).
 public enum Log2Buckets {
-  public static let count = 66
+  /// How many buckets hist(x, k) has: up to 2^64 - 1, (65 - k) << k, and the one for negatives.
+  public static func count(k: Int) -> Int { (65 - k) << k + 1 }
+
+  /// The smallest and largest value of bucket `index` (nil low: the negative values).
+  public static func range(_ index: Int, k: Int) -> (low: Int128?, high: Int128) {
+    if index == 0 { return (nil, -1) }
+    if index <= 1 << k { return (Int128(index - 1), Int128(index - 1)) }  // one value each
+    let j = index - 1
+    let power = (j >> k) - 1 + k  // floor(log2) of the bucket's values
+    let sub = Int128(j & ((1 << k) - 1))
+    let width = Int128(1) << (power - k)
+    let low = (Int128(1) << power) + sub * width
+    return (low, low + width - 1)
+  }
 }
 
 /// What a struct value holds: its record, and its fields with the value types they decode to (a

@@ -60,7 +60,7 @@ import Testing
   }
 
   @Test func histogramBucketsAreCumulativeInclusiveUpperBounds() {
-    var log2 = [UInt64](repeating: 0, count: Log2Buckets.count)
+    var log2 = [UInt64](repeating: 0, count: Log2Buckets.count(k: 0))
     log2[1] = 2  // [0]
     log2[3] = 1  // [2, 4)
     log2[4] = 5  // [4, 8)
@@ -69,7 +69,7 @@ import Testing
     linear[2] = 2  // [50, 100)
     linear[3] = 4  // >= 100
     let maps = [
-      snapshot("@h", [], .hist, [.init(key: [], value: .histogram(log2))]),
+      snapshot("@h", [], .hist(k: 0), [.init(key: [], value: .histogram(log2))]),
       snapshot("@l", [.string(size: 8)], .lhist(LinearBuckets(min: 0, max: 100, step: 50)),
                [.init(key: [.string("k")], value: .histogram(linear))]),
     ]

@@ -16,13 +16,9 @@ struct HistogramBuckets {
       let low = Int128(b.min) + Int128(index - 1) * Int128(b.step)
       return (low, low + Int128(b.step) - 1)
     }
-    // Log2Buckets: negative values, 0, then [2^k, 2^(k+1)).
-    switch index {
-    case 0: return (nil, -1)
-    case 1: return (0, 0)
-    default:
-      let low = Int128(1) << (index - 2)
-      return (low, 2 * low - 1)
-    }
+    // Log2Buckets: negative values, single values below 2^k, then 2^k buckets per power of two.
+    let k = { if case .hist(let k) = type { return k } else { return 0 } }()
+    let range = Log2Buckets.range(index, k: k)
+    return (range.low, range.high)
   }
 }

@@ -27,14 +27,13 @@ public enum HistogramText {
     return out
   }
 
-  /// `(..., 0)`, `[0]`, `[1]`, then `[2^k, 2^(k+1))` with K, M, G, T, P, E for powers of 1024.
+  /// `(..., 0)`, `[0]`, `[1]` (each value of a bucket of one), then `[2^n, 2^(n+1))`, or
+  /// with hist(x, k) `[low, high)`, with K, M, G, T, P, E for multiples of powers of 1024.
   static func log2Label(_ index: Int, _ range: (low: Int128?, high: Int128?)) -> String {
-    switch index {
-    case 0: return "(..., 0)"
-    case 1: return "[0]"
-    case 2: return "[1]"
-    default: return "[\(powerOfTwo(range.low ?? 0)), \(powerOfTwo((range.high ?? 0) + 1)))"
-    }
+    guard let low = range.low else { return "(..., 0)" }
+    let high = range.high ?? low
+    if high == low { return "[\(low)]" }
+    return "[\(powerOfTwo(low)), \(powerOfTwo(high + 1)))"
   }
 
   /// A power of two in the largest unit of 1024 it is a whole number of (at most E).

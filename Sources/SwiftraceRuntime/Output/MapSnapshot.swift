@@ -58,8 +58,7 @@ public struct MapSnapshot: Sendable {
       entries = raw.compactMap { key, value in decoder.value(value).map { Entry(key: decoder.key(key), value: $0) } }
       return
     }
-    let buckets: Int
-    if case .lhist(let bounds) = info.valueType { buckets = bounds.bucketCount } else { buckets = Log2Buckets.count }
+    let buckets = info.arrayLength  // the histogram's buckets
     var order: [[KeyPart]] = []
     var counts: [[KeyPart]: [UInt64]] = [:]
     for (key, value) in raw {

@@ -37,8 +37,7 @@ public final class MapReader: @unchecked Sendable {
     // A histogram held in an array reads all zero both before its first update and after zero();
     // after zero() it exists, and prints empty as in bpftrace.
     if snapshot.entries.isEmpty, info.storage == .perCPUArray, info.valueType.isHistogram, zeroed.contains(info.name) {
-      let buckets: Int
-      if case .lhist(let bounds) = info.valueType { buckets = bounds.bucketCount } else { buckets = Log2Buckets.count }
+      let buckets = info.arrayLength  // the histogram's buckets
       snapshot.entries = [MapSnapshot.Entry(key: [], value: .histogram(Array(repeating: 0, count: buckets)))]
     }
     return snapshot
