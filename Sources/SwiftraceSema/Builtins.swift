@@ -373,7 +373,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .time: return "time([format])"
     case .pton: return "pton(\"address\")"
     case .uaddr: return "uaddr(\"symbol\")"
-    case .path: return "path(struct path *)"
+    case .path: return "path(struct path * [, size])"
     case .kptr: return "kptr(pointer)"
     case .uptr: return "uptr(pointer)"
     case .signal: return "signal(\"SIGNAME\" or number)"

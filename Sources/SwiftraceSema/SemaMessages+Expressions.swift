@@ -198,6 +198,7 @@ extension DiagnosticMessage {
     Self(.semaArgumentType, "'&' of a variable that holds \(t) is not supported (integers, strings, pointers and kernel structs are)")
   }
   static let histBuckets = Self(.semaArgumentType, "hist()'s second argument, the buckets per power of two as a power of two (k), is an integer literal from 0 to 5")
+  static let pathSize = Self(.semaArgumentType, "path()'s size is an integer literal from 1 to 4096 (bytes)")
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

@@ -528,15 +528,22 @@ extension TypeChecker {
       return checkSkbOutput(args: args, e)
     case .path:
       // bpf_d_path: the kernel allows it only in fentry/fexit programs (of some functions).
-      guard args.count == 1 else {
-        error(.takesOneArgument(f), at: e.range)
-        return nil
-      }
+      // path(p, size) (bpftrace 0.20 and later): a buffer of `size` bytes instead of max_strlen.
+      guard checkArity(f, 1...2, args: args, e) else { return nil }
       guard let t = check(args[0]), t.isPointer else {
         error(.pathArgument, at: args[0].range)
         return nil
       }
-      return .string(size: options.stringLength)
+      var size = options.stringLength
+      if args.count == 2 {
+        guard let n = compileTimeInteger(args[1]), (1...4096).contains(n) else {
+          error(.pathSize, at: args[1].range)
+          return nil
+        }
+        types[args[1].id] = .int64
+        size = Int(n)
+      }
+      return .string(size: size)
     case .sizeof:
       return checkSizeofExpression(args, e)
     case .strcontains:
