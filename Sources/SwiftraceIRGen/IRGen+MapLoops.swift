@@ -40,28 +40,37 @@ extension IRGenerator {
                          line: line(of: stmt.range)) { callback in
       setLocation(stmt.range)
       let key = LLVMGetParam(callback, 1)!, value = LLVMGetParam(callback, 2)!
-      // The same variables, reached through this CPU's frame.
-      guard let frame = lookupFrame(orReturn: m.int(1)) else { return }
-      let layout = frameLayout(frameVariables(probe))
-      // In name order: a dictionary's order changes from run to run, and so would the IR.
-      variables = [:]
-      for (name, at) in layout.offsets.sorted(by: { $0.key < $1.key }) { variables[name] = offset(frame, at) }
-
       // $kv = (key, value): the map's key layout is the tuple's layout, so both copy as bytes.
-      guard let kv = variables[variable] else { return }
+      guard bindFrameVariables(), let kv = variables[variable] else { return }
       copy(info.keySize, from: key, to: kv)
       copy(info.valueSize, from: value, to: offset(kv, info.keySize))
 
-      let next = appendBlock("loop.continue")
-      let stop = appendBlock("loop.break")
-      loops = [(next, stop)]
-      emit(body)
-      branchIfOpen(to: next)
-      LLVMPositionBuilderAtEnd(m.builder, next)
-      LLVMBuildRet(m.builder, m.int(0))
-      LLVMPositionBuilderAtEnd(m.builder, stop)
-      LLVMBuildRet(m.builder, m.int(1))
+      emitLoopBody(body)
     }
+  }
+
+  /// A loop callback's body: `continue` (or its end) returns 0 from the callback, `break` 1.
+  private func emitLoopBody(_ body: Block) {
+    let next = appendBlock("loop.continue")
+    let stop = appendBlock("loop.break")
+    loops = [(next, stop)]
+    emit(body)
+    branchIfOpen(to: next)
+    LLVMPositionBuilderAtEnd(m.builder, next)
+    LLVMBuildRet(m.builder, m.int(0))
+    LLVMPositionBuilderAtEnd(m.builder, stop)
+    LLVMBuildRet(m.builder, m.int(1))
+  }
+
+  /// In a loop callback: the variables its body uses, reached through this CPU's frame, in name
+  /// order (a dictionary's order changes from run to run, and so would the IR). False when the
+  /// frame's lookup failed (the callback then returns 1).
+  private func bindFrameVariables() -> Bool {
+    guard let frame = lookupFrame(orReturn: m.int(1)) else { return false }
+    let layout = frameLayout(frameVariables(probe))
+    variables = [:]
+    for (name, at) in layout.offsets.sorted(by: { $0.key < $1.key }) { variables[name] = offset(frame, at) }
+    return true
   }
 
   /// `for ($i : start..end)` as bpf_loop(end - start, callback, &start, 0), so that the verifier
@@ -78,24 +87,12 @@ extension IRGenerator {
                                  line: line(of: stmt.range)) { callback in
       probeContext = nil
       setLocation(stmt.range)
-      guard let frame = lookupFrame(orReturn: m.int(1)) else { return }
-      let layout = frameLayout(frameVariables(probe))
-      variables = [:]
-      for (name, at) in layout.offsets.sorted(by: { $0.key < $1.key }) { variables[name] = offset(frame, at) }
-      guard let counter = variables[variable] else { return }
+      guard bindFrameVariables(), let counter = variables[variable] else { return }
       // $i = start + index; start is in the probe's stack, which the callback's ctx points to.
       let first = LLVMBuildLoad2(m.builder, m.i64, LLVMBuildBitCast(m.builder, LLVMGetParam(callback, 1), LLVMPointerType(m.i64, 0), ""), "")!
       let index = LLVMBuildPtrToInt(m.builder, LLVMGetParam(callback, 0), m.i64, "")
       store64(LLVMBuildAdd(m.builder, first, index, ""), at: counter)
-      let next = appendBlock("range.continue")
-      let stop = appendBlock("range.break")
-      loops = [(next, stop)]
-      emit(body)
-      branchIfOpen(to: next)
-      LLVMPositionBuilderAtEnd(m.builder, next)
-      LLVMBuildRet(m.builder, m.int(0))
-      LLVMPositionBuilderAtEnd(m.builder, stop)
-      LLVMBuildRet(m.builder, m.int(1))
+      emitLoopBody(body)
     }
     guard !callbackNeededProbe else {
       LLVMDeleteFunction(callback)

@@ -319,20 +319,31 @@ extension Parser {
 
   /// `{ statements; value }`: a block whose last statement is an expression with no `;`.
   func parseBlockExpression() -> Expr {
+    let (block, value) = parseBlockWithValue()
+    guard let value else {
+      error(.blockWithoutValue, at: SourceRange(start: block.range.end - 1, end: block.range.end))
+      return Expr(id: ids.make(), kind: .integer(0), range: block.range)
+    }
+    return Expr(id: ids.make(), kind: .block(block, value: value), range: block.range)
+  }
+
+  /// `{ statements [value] }` at its `{`: the statements, and the last one's expression when it
+  /// has no `;` after it (the block's value), apart.
+  func parseBlockWithValue() -> (block: Block, value: Expr?) {
     let start = token.range
     noteNewerSyntax(start)
     advance()
     enclosures.append(.braceBlock)
-    let (statements, endsWithValue) = parseStatementList(until: .rbrace)
+    var (statements, endsWithValue) = parseStatementList(until: .rbrace)
     enclosures.removeLast()
     let end = token.range
     expect(.rbrace, "to end the block")
-    guard endsWithValue, let last = statements.last, case .expression(let value) = last.kind else {
-      error(.blockWithoutValue, at: end)
-      return Expr(id: ids.make(), kind: .integer(0), range: .to(start, end))
+    var value: Expr?
+    if endsWithValue, let last = statements.last, case .expression(let e) = last.kind {
+      value = e
+      statements.removeLast()
     }
-    let block = Block(statements: Array(statements.dropLast()), range: .to(start, end))
-    return Expr(id: ids.make(), kind: .block(block, value: value), range: .to(start, end))
+    return (Block(statements: statements, range: .to(start, end)), value)
   }
 
   /// `sizeof(type)`, `sizeof(expression)`, `offsetof(struct name, field)`.

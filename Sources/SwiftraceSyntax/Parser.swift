@@ -545,22 +545,12 @@ public final class Parser {
       advance()
       return Stmt(id: ids.make(), kind: kind, range: start)
     case .lbrace:
-      noteNewerSyntax(token.range)
       // A block that ends with a value is a block expression (the value of a block or macro
       // body it ends); otherwise a block of statements.
-      let start = token.range
-      advance()
-      enclosures.append(.braceBlock)
-      let (statements, endsWithValue) = parseStatementList(until: .rbrace)
-      enclosures.removeLast()
-      let end = token.range
-      expect(.rbrace, "to end the block")
-      if endsWithValue, let last = statements.last, case .expression(let value) = last.kind {
-        let block = Block(statements: Array(statements.dropLast()), range: .to(start, end))
-        return Stmt(id: ids.make(), kind: .expression(Expr(id: ids.make(), kind: .block(block, value: value), range: .to(start, end))),
-                    range: .to(start, end))
-      }
-      return Stmt(id: ids.make(), kind: .block(Block(statements: statements, range: .to(start, end))), range: .to(start, end))
+      let (block, value) = parseBlockWithValue()
+      guard let value else { return Stmt(id: ids.make(), kind: .block(block), range: block.range) }
+      return Stmt(id: ids.make(), kind: .expression(Expr(id: ids.make(), kind: .block(block, value: value), range: block.range)),
+                  range: block.range)
     case .keyword(.else):
       error(.elseWithoutIf, at: token.range)
       advance()
