@@ -211,6 +211,15 @@ extension IRGenerator {
   /// become an array (in a buffer of its own) and an array's bytes an integer.
   func emitCast(_ type: CastType, _ operand: Expr, _ e: Expr) -> IRValue {
     switch type {
+    case .typeOf:
+      // The checker resolved it to the cast's own type.
+      switch checked.type(of: e) {
+      case .integer(let signed, let bits): return emitCast(.integer(IntegerType(bits: bits, signed: signed)), operand, e)
+      case .bool: return emitCast(.bool, operand, e)
+      case .array(.integer(let signed, let bits), let count):
+        return emitCast(.array(IntegerType(bits: bits, signed: signed), count: count), operand, e)
+      default: return .integer(m.int(0))
+      }
     case .integer(let integer):
       if case .array = checked.type(of: operand) {
         guard case .buffer(let p, _) = emitValue(operand) else { return .integer(m.int(0)) }

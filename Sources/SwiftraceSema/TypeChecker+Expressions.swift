@@ -146,6 +146,19 @@ extension TypeChecker {
   /// `(uint16)x` and `(bool)x` of an integer, a pointer or a bool; `(uint32)a` of an array of
   /// exactly 4 bytes; `(uint8[4])x` of a 4-byte integer (the bytes as they are in memory).
   func checkCast(_ type: CastType, _ operand: Expr) -> SType? {
+    if case .typeOf(let e) = type {
+      // The type of e (never evaluated): an integer type, bool or a byte array.
+      guard let target = check(e) else { return nil }
+      switch target {
+      case .integer(let signed, let bits): return checkCast(.integer(IntegerType(bits: bits, signed: signed)), operand)
+      case .bool: return checkCast(.bool, operand)
+      case .array(.integer(let signed, let bits), let count):
+        return checkCast(.array(IntegerType(bits: bits, signed: signed), count: count), operand)
+      default:
+        error(.cannotCast(check(operand) ?? .none, to: target), at: operand.range)
+        return nil
+      }
+    }
     guard let t = check(operand) else { return nil }
     switch type {
     case .integer(let integer):
@@ -155,6 +168,8 @@ extension TypeChecker {
     case .bool:
       guard t.isIntegerLike else { break }
       return .bool
+    case .typeOf:
+      return nil  // resolved above
     case .array(let element, let count):
       guard case .integer(_, let bits) = t else { break }
       let bytes = bits / 8, size = element.bits / 8

@@ -235,6 +235,10 @@ public final class TypeChecker {
         case .integer(let integer): declared = .integer(signed: integer.signed, bits: integer.bits)
         case .bool: declared = .bool
         case .string(let size): declared = .string(size: size ?? options.stringLength)
+        case .typeOf(let e):
+          // Never evaluated: its type only (code generation does not look at it).
+          guard let t = check(e).flatMap({ stored($0, at: e.range) }), t.isStorable else { return }
+          declared = t
         }
         if let existing = scope[name], existing != declared {
           error(.variableTypeMismatch(name, assigning: declared, holds: existing), at: target.range)

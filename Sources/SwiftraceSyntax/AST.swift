@@ -344,20 +344,28 @@ public struct IntegerType: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "\(signed ? "" : "u")int\(bits)" }
+
+  public init(bits: Int, signed: Bool) {
+    self.bits = bits
+    self.signed = signed
+  }
 }
 
-/// The type a `let` declares: `uint8`, `bool`, `string`, `string[32]`.
-public enum DeclaredType: Hashable, Sendable, CustomStringConvertible {
+/// The type a `let` declares: `uint8`, `bool`, `string`, `string[32]`, `typeof(expression)`.
+public enum DeclaredType: CustomStringConvertible {
   case integer(IntegerType)
   case bool
   /// nil: max_strlen's size.
   case string(size: Int?)
+  /// `typeof(e)` (bpftrace 0.22 and later): the type of `e`, which is never evaluated.
+  case typeOf(Expr)
 
   public var description: String {
     switch self {
     case .integer(let t): return t.description
     case .bool: return "bool"
     case .string(let size): return size.map { "string[\($0)]" } ?? "string"
+    case .typeOf: return "typeof(...)"
     }
   }
 }
@@ -365,16 +373,19 @@ public enum DeclaredType: Hashable, Sendable, CustomStringConvertible {
 /// What a value cast makes: `(uint16)`, `(bool)` (bpftrace 0.18 and later), or `(uint8[4])`, an
 /// integer's bytes as an array (bpftrace 0.20 and later; `(uint8[])` takes the count from the
 /// operand's size).
-public enum CastType: Hashable, Sendable, CustomStringConvertible {
+public enum CastType: CustomStringConvertible {
   case integer(IntegerType)
   case bool
   case array(IntegerType, count: Int?)
+  /// `(typeof(e))x` (bpftrace 0.22 and later): to the type of `e`, which is never evaluated.
+  case typeOf(Expr)
 
   public var description: String {
     switch self {
     case .integer(let t): return t.description
     case .bool: return "bool"
     case .array(let t, let count): return "\(t)[\(count.map(String.init) ?? "")]"
+    case .typeOf: return "typeof(...)"
     }
   }
 }

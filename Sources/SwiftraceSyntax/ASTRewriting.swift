@@ -17,6 +17,7 @@ extension Expr.Kind {
     case .record(let names, let values): return .record(names: names, values: values.map(f))
     case .tupleIndex(let base, let index): return .tupleIndex(f(base), index)
     case .ternary(let c, let a, let b): return .ternary(f(c), f(a), f(b))
+    case .cast(.typeOf(let inner), let operand): return .cast(.typeOf(f(inner)), f(operand))
     case .cast(let type, let operand): return .cast(type, f(operand))
     case .pointerCast(let type, let depth, let operand): return .pointerCast(type, pointerDepth: depth, f(operand))
     case .dereference(let operand): return .dereference(f(operand))
@@ -46,6 +47,8 @@ extension Stmt.Kind {
     case .unroll(let count, let body): return .unroll(count: f(count), body: b(body))
     case .breakLoop, .continueLoop: return self
     case .returnProbe(let value): return .returnProbe(value: value.map(f))
+    case .declare(let target, .typeOf(let inner)?, let value):
+      return .declare(target: f(target), type: .typeOf(f(inner)), value: value.map(f))
     case .declare(let target, let type, let value):
       return .declare(target: f(target), type: type, value: value.map(f))
     case .block(let block): return .block(b(block))

@@ -259,6 +259,21 @@ extension Parser {
     case .lparen:
       advance()
       // `(uint16)x`, `(bool)x`, `(uint8[4])x`: a parenthesized value type is a cast.
+      // `(typeof(e))x`: a cast to the type of e.
+      if at(.identifier), text(token) == "typeof", lexer.peek().kind == .lparen, let type = parseTypeof() {
+        expect(.rparen, "to close the cast")
+        let operand = parseUnary()
+        let cast: CastType
+        switch type {
+        case .integer(let t): cast = .integer(t)
+        case .bool: cast = .bool
+        case .typeOf(let e): cast = .typeOf(e)
+        case .string:
+          error(.expected("a value type", "in the cast", found: "string"), at: t.range)
+          return operand
+        }
+        return Expr(id: ids.make(), kind: .cast(cast, operand), range: .to(t.range, operand.range))
+      }
       if let cast = scanValueCast() {
         for _ in 0..<cast.tokens { advance() }
         let operand = parseUnary()

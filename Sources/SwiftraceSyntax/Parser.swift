@@ -493,6 +493,7 @@ public final class Parser {
       advance()
       return .integer(integer)
     }
+    if word == "typeof", lexer.peek().kind == .lparen { return parseTypeof() }
     switch word {
     case "bool":
       advance()
@@ -513,6 +514,23 @@ public final class Parser {
       error(.expectedDeclaredType(found: describe(token)), at: token.range)
       return nil
     }
+  }
+
+  /// `typeof(type)` or `typeof(expression)`: a declared type, or an expression whose type it is.
+  func parseTypeof() -> DeclaredType? {
+    advance()  // typeof
+    advance()  // (
+    var type: DeclaredType?
+    if at(.identifier), ["bool", "string"].contains(text(token)) || IntegerType(name: text(token)) != nil,
+      [.rparen, .lbracket].contains(lexer.peek().kind) {
+      type = parseDeclaredType()
+    } else {
+      enclosures.append(.group)
+      type = .typeOf(parseExpression())
+      enclosures.removeLast()
+    }
+    expect(.rparen, "to close typeof")
+    return type
   }
 
   // MARK: statement = ifStatement | assignment | expression
