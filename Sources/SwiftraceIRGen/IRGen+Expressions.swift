@@ -103,6 +103,23 @@ extension IRGenerator {
         return .integer(stringSearch(h, nh, n, nn))
       case .strcap:
         return .integer(m.int(checked.constants[e.id] ?? 0))
+      case .find:
+        guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name),
+          case .variable(let variable) = args[2].kind, let slot = variables[variable] else { return .integer(m.int(0)) }
+        let value = lookup(info, key: buildKey(info, [args[1]]))
+        let found = LLVMBuildIsNotNull(m.builder, value, "")!
+        let copyBlock = appendBlock("find.found"), done = appendBlock("find.done")
+        LLVMBuildCondBr(m.builder, found, copyBlock, done)
+        LLVMPositionBuilderAtEnd(m.builder, copyBlock)
+        copy(info.valueSize, from: value, to: slot)
+        LLVMBuildBr(m.builder, done)
+        LLVMPositionBuilderAtEnd(m.builder, done)
+        return .integer(LLVMBuildZExt(m.builder, found, m.i64, "")!)
+      case .memcmp:
+        guard case .buffer(let a, _) = emitValue(args[0]), case .buffer(let b, _) = emitValue(args[1]) else {
+          return .integer(m.int(0))
+        }
+        return .integer(compareBytes(a, b, count: Int(checked.constants[args[2].id] ?? 0)))
       case .str_concat:
         return emitStringConcat(args, e)
       case .len:

@@ -92,4 +92,25 @@ extension IRGenerator {
     callHelper(.probeReadKernelStr, [tail, room, bytePointer(second)], reporting: false)
     return .buffer(bytePointer(out), size: size)
   }
+
+  /// `memcmp(a, b, n)`: 0 when the first n bytes are equal, else the first difference of unsigned
+  /// bytes, a's minus b's, as C's memcmp orders them. One compare per byte, unrolled (n is known).
+  func compareBytes(_ a: LLVMValueRef, _ b: LLVMValueRef, count: Int) -> LLVMValueRef {
+    let result = scratch(8)
+    store64(m.int(0), at: result)
+    let done = appendBlock("memcmp.done")
+    for i in 0..<count {
+      let x = LLVMBuildZExt(m.builder, LLVMBuildLoad2(m.builder, m.i8, offset(a, i), "")!, m.i64, "")!
+      let y = LLVMBuildZExt(m.builder, LLVMBuildLoad2(m.builder, m.i8, offset(b, i), "")!, m.i64, "")!
+      let differ = appendBlock("memcmp.differ"), next = appendBlock("memcmp.next")
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, x, y, ""), differ, next)
+      LLVMPositionBuilderAtEnd(m.builder, differ)
+      store64(LLVMBuildSub(m.builder, x, y, "")!, at: result)
+      LLVMBuildBr(m.builder, done)
+      LLVMPositionBuilderAtEnd(m.builder, next)
+    }
+    LLVMBuildBr(m.builder, done)
+    LLVMPositionBuilderAtEnd(m.builder, done)
+    return load64(result)
+  }
 }

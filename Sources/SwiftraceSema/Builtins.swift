@@ -119,7 +119,7 @@ public enum Function: String, CaseIterable, Sendable {
   case debugf, cgroup_path, unwatch, skboutput
   /// bpftrace 0.18 and later.
   case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf, signal_name, signal_thread, len
-  case strstr, str_concat, strcap
+  case strstr, str_concat, strcap, find, memcmp
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -133,7 +133,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return .value
     }
   }
@@ -154,7 +154,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return nil
     }
   }
@@ -167,7 +167,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return "\(rawValue)() produces no value"
     }
   }
@@ -227,6 +227,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .strstr: return .typed([.string, .string], returns: .int64)
     case .str_concat: return .own(.strConcat)
     case .strcap: return .own(.strcap)
+    case .find: return .own(.find)
+    case .memcmp: return .own(.memcmp)
     }
   }
 
@@ -245,7 +247,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return .anywhere
     }
   }
@@ -258,7 +260,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
-      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap:
+      .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return nil
     }
   }
@@ -322,6 +324,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .strstr: return "the index of the needle's first occurrence in the haystack, -1 if none"
     case .str_concat: return "the two strings joined"
     case .strcap: return "a string's or array's capacity in bytes (its size, NUL included)"
+    case .find: return "true when the map has the key, whose value it then stores in the variable"
+    case .memcmp: return "0 when the first count bytes are equal, else the first difference (a byte of the left minus the right's)"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
     case .kptr: return "marks an address as kernel memory"
     case .uptr: return "marks an address as user memory"
@@ -383,6 +387,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .strstr: return "strstr(haystack, needle)"
     case .str_concat: return "str_concat(string, string)"
     case .strcap: return "strcap(string or array)"
+    case .find: return "find(@map, key, $variable)"
+    case .memcmp: return "memcmp(left, right, count)"
     case .override: return "override(return value)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
@@ -424,7 +430,7 @@ public enum OwnCheck: Sendable {
   case print, clear, zero, delete
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
-  case hasKey, getopt, len, strConcat, strcap
+  case hasKey, getopt, len, strConcat, strcap, find, memcmp
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

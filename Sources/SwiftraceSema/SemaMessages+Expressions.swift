@@ -199,6 +199,13 @@ extension DiagnosticMessage {
   }
   static let histBuckets = Self(.semaArgumentType, "hist()'s second argument, the buckets per power of two as a power of two (k), is an integer literal from 0 to 5")
   static let pathSize = Self(.semaArgumentType, "path()'s size is an integer literal from 1 to 4096 (bytes)")
+  static let findArguments = Self(.semaArgumentType, "find() takes a map, a key and a scratch variable: find(@map, key, $value)")
+  static func findMap(_ name: String, holds t: SType) -> Self {
+    Self(.semaArgumentType, "find() needs a map with keys that is not an aggregation, and '\(name)' holds \(t)")
+  }
+  static func memcmpCount(_ most: Int) -> Self {
+    Self(.semaArgumentType, "memcmp()'s count is an integer literal no larger than its operands (\(most) bytes)")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

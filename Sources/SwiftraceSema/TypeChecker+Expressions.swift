@@ -595,6 +595,24 @@ extension TypeChecker {
       return checkHasKey(args, e)
     case .getopt:
       return checkGetopt(args, e)
+    case .find:
+      return checkFind(args, e)
+    case .memcmp:
+      // memcmp(a, b, n) (bpftrace 0.22 and later): strings, arrays or struct values, n a literal
+      // no larger than either.
+      guard checkArity(f, 3...3, args: args, e), let a = check(args[0]), let b = check(args[1]) else { return nil }
+      for (t, arg) in [(a, args[0]), (b, args[1])] where !(t.isString || t.isArray || t.isBuffer) {
+        if case .structValue = t { continue }
+        error(.expectsStringOrArray(f, not: t), at: arg.range)
+        return nil
+      }
+      guard let n = compileTimeInteger(args[2]), n >= 0, n <= min(a.byteSize, b.byteSize) else {
+        error(.memcmpCount(min(a.byteSize, b.byteSize)), at: args[2].range)
+        return nil
+      }
+      types[args[2].id] = .int64
+      constants[args[2].id] = UInt64(n)
+      return .int64
     case .strConcat:
       guard checkArity(f, 2...2, args: args, e) else { return nil }
       var size = 0

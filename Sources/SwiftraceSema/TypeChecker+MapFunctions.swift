@@ -45,7 +45,7 @@ extension TypeChecker {
       checkDelete(args, e)
     case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .time, .join, .strftime, .usym, .kaddr,
       .reg, .cgroupid, .macaddr, .uaddr, .pton, .ntop, .bswap, .kstack, .ustack, .str, .buf, .kptr, .uptr, .path,
-      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap:
+      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap, .find, .memcmp:
       preconditionFailure("\(f)() is not a map function")  // checkCall sends only print, clear, zero and delete
     }
   }
@@ -106,6 +106,31 @@ extension TypeChecker {
     // A tuple stands for the keys of a map of several, as in any map access (checkKeys).
     let keyTypes = checkKeys([args[1]], of: name)
     recordMap(name, keys: keyTypes, value: nil, at: args[1].range, valueRange: args[1].range)
+    return .bool
+  }
+
+  /// `find(@m, key, $v)` (bpftrace 0.22 and later): whether the map has the key, storing its value
+  /// in the variable when it has (the variable takes the map's value type).
+  func checkFind(_ args: [Expr], _ e: Expr) -> SType? {
+    guard args.count == 3, case .map(let name, let mapKeys) = args[0].kind, mapKeys.isEmpty,
+      case .variable(let variable) = args[2].kind else {
+      error(.findArguments, at: args.first?.range ?? e.range)
+      return nil
+    }
+    guard let info = assignedMap(name, at: args[0].range) else { return nil }
+    guard !info.isScalar, info.storage == .hash else {
+      error(.findMap(name, holds: info.valueType), at: args[0].range)
+      return nil
+    }
+    types[args[0].id] = info.valueType
+    let keyTypes = checkKeys([args[1]], of: name)
+    recordMap(name, keys: keyTypes, value: nil, at: args[1].range, valueRange: args[1].range)
+    if let existing = scope[variable], existing != info.valueType {
+      error(.variableTypeMismatch(variable, assigning: info.valueType, holds: existing), at: args[2].range)
+      return nil
+    }
+    scope[variable] = info.valueType
+    types[args[2].id] = info.valueType
     return .bool
   }
 }
