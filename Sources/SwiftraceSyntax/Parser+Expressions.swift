@@ -240,6 +240,8 @@ extension Parser {
       return Expr(id: ids.make(), kind: .map(name: text(t), keys: keys), range: .to(t.range, end))
     case .identifier where (text(t) == "sizeof" || text(t) == "offsetof") && lexer.peek().kind == .lparen:
       return parseTypeQuery()
+    case .identifier where text(t) == "container_of" && lexer.peek().kind == .lparen:
+      return parseContainerOf()
     case .identifier where (text(t) == "true" || text(t) == "false") && lexer.peek().kind != .lparen:
       advance()
       noteNewerSyntax(t.range)
@@ -399,6 +401,43 @@ extension Parser {
     let end = token.range
     expect(.rparen, "to close the parenthesis")
     return Expr(id: ids.make(), kind: kind, range: .to(start, end))
+  }
+
+  /// `container_of(pointer, struct NAME, field)` (bpftrace 0.22 and later): the struct that holds
+  /// the field `pointer` points at, written as the C macro is: `(struct NAME *)((uint64)pointer -
+  /// offsetof(struct NAME, field))`.
+  func parseContainerOf() -> Expr {
+    let start = token.range
+    noteNewerSyntax(start)
+    advance()  // container_of
+    advance()  // (
+    enclosures.append(.group)
+    let pointer = parseExpression()
+    enclosures.removeLast()
+    expect(.comma, "after container_of's pointer")
+    guard let type = parseTypeName(), case .record = type else {
+      error(.offsetofNeedsStruct, at: token.range)
+      return Expr(id: ids.make(), kind: .integer(0), range: start)
+    }
+    expect(.comma, "after container_of's type")
+    var field = at(.identifier) ? text(token) : ""
+    if field.isEmpty {
+      error(.expectedOffsetofField(found: describe(token)), at: token.range)
+    } else {
+      advance()
+      while at(.dot), lexer.peek().kind == .identifier {
+        advance()
+        field += "." + text(token)
+        advance()
+      }
+    }
+    let end = token.range
+    expect(.rparen, "to close container_of")
+    let range = SourceRange.to(start, end)
+    let address = Expr(id: ids.make(), kind: .cast(.integer(IntegerType(bits: 64, signed: false)), pointer), range: pointer.range)
+    let offset = Expr(id: ids.make(), kind: .offsetof(type, field: field), range: range)
+    let difference = Expr(id: ids.make(), kind: .binary(.subtract, address, offset), range: range)
+    return Expr(id: ids.make(), kind: .pointerCast(type, pointerDepth: 1, difference), range: range)
   }
 
   /// `uint32`, `struct NAME`, `union NAME` — only where a type must be (the next token is ')' or ',').
