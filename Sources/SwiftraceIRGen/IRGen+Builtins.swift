@@ -59,7 +59,9 @@ extension IRGenerator {
       }
       return .integer(load64(offset(context, Registers.returnValueOffset)))
     case .args:
-      return .integer(m.int(0))  // only its fields are values; the checker enforces that
+      // As a whole (print(args), @m = args): the tracepoint record's address; its fields are read
+      // through their own accesses.
+      return .integer(LLVMBuildPtrToInt(b, bytePointer(context), m.i64, "")!)
     case .ctx:
       return .integer(LLVMBuildPtrToInt(b, bytePointer(context), m.i64, "")!)
     case .rand:

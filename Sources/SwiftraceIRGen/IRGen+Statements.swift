@@ -225,6 +225,11 @@ extension IRGenerator {
       copyRecord(r, from: address, space: space, into: slot)
       return
     }
+    if from == .tracepointArgs, case .structValue(let layout) = to, case .integer(let address) = value {
+      // A tracepoint's whole record (`print(args)`): its bytes, as the layout's offsets say.
+      copyRecord(layout.record, from: address, space: .kernel, into: slot)
+      return
+    }
     if let bits = to.narrowBits, case .integer(let v) = value {
       store64(narrow(v, bits: bits, signed: to.isSigned), at: slot)
       return

@@ -206,6 +206,9 @@ extension DiagnosticMessage {
   static func memcmpCount(_ most: Int) -> Self {
     Self(.semaArgumentType, "memcmp()'s count is an integer literal no larger than its operands (\(most) bytes)")
   }
+  static func argsAsValue(_ probe: String) -> Self {
+    Self(.semaArgumentType, "args as a whole value is a tracepoint's record, and \(probe) is not a tracepoint: use its fields")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")

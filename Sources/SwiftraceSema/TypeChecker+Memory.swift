@@ -80,8 +80,47 @@ extension TypeChecker {
         result.append(s)
       }
       return .tuple(result)
+    case .tracepointArgs:
+      return tracepointRecord(at: range)
     default: return t
     }
+  }
+
+  /// `args` of a tracepoint as a whole value (print(args), bpftrace 0.20 and later): its record's
+  /// fields after the common ones, at their offsets (`__data_loc` strings, which point elsewhere
+  /// in the record, are left out).
+  func tracepointRecord(at range: SourceRange) -> SType? {
+    guard let format = current.tracepointFormat else {
+      error(.argsAsValue(current.name), at: range)
+      return nil
+    }
+    var fields: [StructLayout.Field] = []
+    for f in format.fields where !f.name.hasPrefix("common_") {
+      let type: CType, value: SType
+      switch f.kind {
+      case .integer(let signed) where [1, 2, 4, 8].contains(f.size):
+        // The declared C type's width, as `args.field` reads it (`int dfd` in 8 bytes is an int).
+        var bytes = f.size, isSigned = signed
+        if case .integer(let b, let s) = cType(of: f.cType, valueBytes: f.size, signed: signed), b <= f.size { (bytes, isSigned) = (b, s) }
+        (type, value) = (.integer(bytes: bytes, signed: isSigned), .integer(signed: isSigned, bits: bytes * 8))
+      case .charArray(let n):
+        (type, value) = (.array(.integer(bytes: 1, signed: true), count: n), .string(size: n))
+      case .array(let count) where count > 0 && [1, 2, 4, 8].contains(f.size / count):
+        let bytes = f.size / count
+        (type, value) = (.array(.integer(bytes: bytes, signed: false), count: count),
+                         .array(.integer(signed: false, bits: bytes * 8), count: count))
+      default:
+        continue
+      }
+      fields.append(StructLayout.Field(name: f.name, field: RecordField(name: f.name, offset: f.offset, type: type), type: value))
+    }
+    let size = format.fields.map { $0.offset + $0.size }.max() ?? 0
+    let record = RecordRef(name: "args", isUnion: false, id: RecordRef.scriptRecordID, size: size)
+    guard size <= Self.largestStructValue else {
+      error(.structTooLarge(record, bytes: size, limit: Self.largestStructValue), at: range)
+      return nil
+    }
+    return .structValue(StructLayout(record: record, fields: fields))
   }
 
   static let largestStructValue = 256
