@@ -257,6 +257,25 @@ import Testing
     #expect(missing.status == 1 && missing.stderr.contains("-p 4194303: no such process"))
   }
 
+  /// uprobe:*:FUNCTION with -p (bpftrace 0.20 and later): every file of the process that has the
+  /// function; without -p, '*' names no file and says so.
+  @Test func uprobeOnEveryFileOfTheProcess() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let target = Process()
+    target.executableURL = URL(fileURLWithPath: Fixtures.uprobeTarget)
+    target.arguments = ["100000000"]
+    target.standardOutput = FileHandle.nullDevice
+    try target.run()
+    defer { target.terminate() }
+    usleep(200_000)  // its libraries mapped
+    let result = try runProcess(swiftraceExecutable, [
+      "-p", "\(target.processIdentifier)", "-e", "uprobe:*:add { @[probe] = count(); } interval:ms:200 { exit(); }",
+    ], timeout: 20)
+    #expect(result.status == 0 && result.stdout.contains("@[uprobe:\(Fixtures.uprobeTarget):add]: "), "\(result.stdout) \(result.stderr)")
+    let alone = try run(["-e", "uprobe:*:add { }"])
+    #expect(alone.status == 1 && alone.stderr.contains("without -p, '*' names no file"), "\(alone.stderr)")
+  }
+
   @Test func listsProbes() throws {
     guard isRoot else { try Test.cancel("needs root (tracefs)") }
     let verbose = try run(["-lv", "tracepoint:syscalls:sys_enter_openat"])

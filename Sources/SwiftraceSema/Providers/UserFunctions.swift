@@ -43,6 +43,17 @@ struct UprobeRules: ProviderRules {
   /// symbols: a pattern, a C++ name demangled, an address or an offset into a function, checked.
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
     let machine = sources.machine
+    // `uprobe:*:fn` with -p (bpftrace 0.20 and later), `uprobe:/usr/lib/*/libc.so*:fn`: every
+    // file the pattern names (the process's files with -p) that has the function.
+    if isPattern(binary) {
+      // As -l names them: with -p the process's files the pattern matches, else the paths it does.
+      let files = machine.filesToList(matching: binary)
+      var kinds: [ProbeKind] = []
+      for file in files where !isPattern(file) {
+        if case .success(let found) = with(binary: file, function: function).rules.expand(in: sources) { kinds += found }
+      }
+      return .success(kinds)
+    }
     guard let path = machine.resolveUserBinary(binary) else {
       return .failure(ProbeProblem(.semaUprobeTarget,
                                    "uprobe target '\(binary)' is not a file, a program on PATH or a library the dynamic linker knows"))
@@ -85,6 +96,10 @@ struct UprobeRules: ProviderRules {
 
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String {
     guard !isWildcard else { return noMatch(text) }
+    if binary == "*" {
+      return "\(provider.name) '\(text)': no file of the -p process has function '\(function)' (without -p, '*' names no file)"
+    }
+    if isPattern(binary) { return "\(provider.name) '\(text)': no file matching '\(binary)' has function '\(function)'" }
     let path = sources.machine.resolveUserBinary(binary) ?? binary
     return "\(provider.name) '\(text)': no function '\(function.prefix { $0 != "+" })' in \(path)"
   }
