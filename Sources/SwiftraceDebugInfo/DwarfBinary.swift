@@ -29,6 +29,9 @@ final class Binary {
 
   deinit { dwfl_end(dwfl) }
 
+  /// The compilation units' DIEs.
+  var compilationUnits: [Dwarf_Die] { units }
+
   /// A function's DIE, by name or by linkage (mangled) name; a definition with code first.
   func function(named name: String) -> Dwarf_Die? {
     buildIndex()
@@ -127,5 +130,44 @@ enum DIE {
     default:
       return "<unknown type>"
     }
+  }
+}
+
+/// Statements of a source file in a binary's DWARF line tables: where `uprobe:BIN@FILE:LINE`
+/// attaches (bpftrace 0.24 and later).
+public enum SourceLines {
+  /// The addresses (the ELF's own, unbiased) of the statements that begin at LINE (and COLUMN,
+  /// when given) of a source file whose path ends with FILE; nil when the binary has no DWARF.
+  public static func addresses(file: String, line: Int, column: Int?, in path: String) -> [UInt64]? {
+    guard let binary = Binary(path: path) else { return nil }
+    return binary.statementAddresses(file: file, line: line, column: column)
+  }
+}
+
+extension Binary {
+  func statementAddresses(file: String, line: Int, column: Int?) -> [UInt64] {
+    var found: Set<UInt64> = []
+    for var unit in compilationUnits {
+      var lines: OpaquePointer?
+      var count = 0
+      guard dwarf_getsrclines(&unit, &lines, &count) == 0, let lines else { continue }
+      for i in 0..<count {
+        guard let entry = dwarf_onesrcline(lines, i) else { continue }
+        var number: Int32 = 0, col: Int32 = 0, isStatement = false
+        var address: Dwarf_Addr = 0
+        guard dwarf_lineno(entry, &number) == 0, Int(number) == line,
+          dwarf_linebeginstatement(entry, &isStatement) == 0, isStatement,
+          let source = dwarf_linesrc(entry, nil, nil), Self.sameFile(String(cString: source), file),
+          dwarf_lineaddr(entry, &address) == 0 else { continue }
+        if let column, dwarf_linecol(entry, &col) == 0, Int(col) != column { continue }
+        found.insert(address)
+      }
+    }
+    return found.sorted()
+  }
+
+  /// `readline.c` names `/src/bash/lib/readline/readline.c`: the same file, or a path ending with it.
+  static func sameFile(_ source: String, _ wanted: String) -> Bool {
+    source == wanted || source.hasSuffix("/" + wanted)
   }
 }

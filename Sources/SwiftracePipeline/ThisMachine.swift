@@ -1,4 +1,5 @@
 import Glibc
+import SwiftraceDebugInfo
 import SwiftraceRuntime
 import SwiftraceSema
 
@@ -13,6 +14,9 @@ struct ThisMachine: MachineFacts {
 
   func kernelSymbolAddress(_ name: String) -> UInt64? { Symbolizer.kernelAddress(of: name) }
   func kernelFunctions(matching pattern: String) -> [String] { Symbolizer.kernelFunctions(matching: pattern) }
+  func sourceLineAddresses(file: String, line: Int, column: Int?, in path: String) -> [UInt64]? {
+    SourceLines.addresses(file: file, line: line, column: column, in: path)
+  }
   /// A loaded module has a directory in /sys/module with sections (built-in ones have none).
   func kernelModuleLoaded(_ name: String) -> Bool { access("/sys/module/\(name)/sections", F_OK) == 0 }
   func resolveUserBinary(_ target: String) -> String? { UserBinaries.resolve(target, pid: targetPID) }

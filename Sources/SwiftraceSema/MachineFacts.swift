@@ -29,6 +29,9 @@ public protocol MachineFacts: Sendable {
   /// `uaddr(name)` in a binary: (address, size, address of the probed function, PIE).
   func userDataSymbol(_ name: String, function: String?, in path: String)
     -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)?
+  /// `uprobe:BIN@FILE:LINE[:COLUMN]`: the addresses of the statements there, from the binary's
+  /// DWARF line tables; nil when it has none.
+  func sourceLineAddresses(file: String, line: Int, column: Int?, in path: String) -> [UInt64]?
   /// `cgroupid(path)`: the id of a cgroup directory (its inode number).
   func cgroupID(_ path: String) -> UInt64?
   /// `-l`: the files whose user probes a listing's file part names (with -p, the process's files
@@ -51,6 +54,7 @@ extension MachineFacts {
   public func userDataSymbol(_ name: String, function: String?, in path: String)
     -> (address: UInt64, size: UInt64, functionAddress: UInt64?, positionIndependent: Bool)? { nil }
   public func cgroupID(_ path: String) -> UInt64? { nil }
+  public func sourceLineAddresses(file: String, line: Int, column: Int?, in path: String) -> [UInt64]? { nil }
   public func filesToList(matching pattern: String) -> [String] { [] }
 }
 

@@ -8,6 +8,13 @@ struct UprobeRules: ProviderRules {
   let isReturn: Bool
 
   static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    // `uprobe:BIN@FILE:LINE[:COLUMN]` (bpftrace 0.24 and later): a source statement; kept whole
+    // in `function` ("@FILE:LINE[:COLUMN]") until the checker finds its address.
+    if provider == .uprobe, parts.count == 2 || parts.count == 3, let at = parts[0].lastIndex(of: "@"),
+      parts.dropFirst().allSatisfy({ Int($0) != nil }) {
+      let location = "@" + parts[0][parts[0].index(after: at)...] + ":" + parts.dropFirst().joined(separator: ":")
+      return .success(.uprobe(binary: String(parts[0][..<at]), function: location))
+    }
     if let e = ProbeParseError.requires(2, "\(provider.name):binary:function", provider, parts) { return .failure(e) }
     return .success(provider == .uprobe
       ? .uprobe(binary: parts[0], function: parts[1]) : .uretprobe(binary: parts[0], function: parts[1]))
@@ -58,6 +65,7 @@ struct UprobeRules: ProviderRules {
       return .failure(ProbeProblem(.semaUprobeTarget,
                                    "uprobe target '\(binary)' is not a file, a program on PATH or a library the dynamic linker knows"))
     }
+    if function.hasPrefix("@") { return sourceStatement(in: path, machine) }
     // An address (`0x4005d6`) or an offset into a function (`main+8`) is placed as written.
     let name = String(function.prefix { $0 != "+" })
     if let address = UInt64(function.hasPrefix("0x") ? String(function.dropFirst(2)) : function,
@@ -94,7 +102,23 @@ struct UprobeRules: ProviderRules {
     return .success(ProbeContext(arguments: sources.userDebugInfo?.parameters(of: name, in: binary)))
   }
 
+  /// `@FILE:LINE[:COLUMN]`: uprobes at the statements the binary's line tables place there.
+  private func sourceStatement(in path: String, _ machine: any MachineFacts) -> Result<[ProbeKind], ProbeProblem> {
+    let parts = function.dropFirst().split(separator: ":").map(String.init)
+    guard parts.count >= 2, let line = Int(parts[1]) else {
+      return .failure(ProbeProblem(.semaUprobeTarget, "a source location is written BIN@FILE:LINE[:COLUMN]"))
+    }
+    let column = parts.count > 2 ? Int(parts[2]) : nil
+    guard let addresses = machine.sourceLineAddresses(file: parts[0], line: line, column: column, in: path) else {
+      return .failure(ProbeProblem(.semaUprobeTarget, "'\(path)' has no debug information (DWARF) for source locations"))
+    }
+    return .success(addresses.map { with(binary: path, function: "0x" + String($0, radix: 16)) })
+  }
+
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String {
+    if function.hasPrefix("@") {
+      return "\(provider.name) '\(text)': no statement begins at\(function.dropFirst().isEmpty ? "" : " " + function.dropFirst()) in \(binary)"
+    }
     guard !isWildcard else { return noMatch(text) }
     if binary == "*" {
       return "\(provider.name) '\(text)': no file of the -p process has function '\(function)' (without -p, '*' names no file)"
