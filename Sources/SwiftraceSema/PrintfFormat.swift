@@ -17,8 +17,10 @@ public struct PrintfFormat: Sendable, Equatable {
     public var specifier: Character
     /// After `r`: "" (`%r`, printable bytes kept), "x" (`%rx`, every byte `\xNN`) or "h" (`%rh`, hex pairs).
     public var bufferStyle: String = ""
+    /// `%gr` (bpftrace 0.23 and later): an integer of GFP flags, printed by the kernel's names.
+    public var gfpFlags = false
 
-    public var expectsString: Bool { specifier == "s" }
+    public var expectsString: Bool { specifier == "s" && !gfpFlags }
     public var expectsBuffer: Bool { specifier == "r" }
   }
 
@@ -78,6 +80,18 @@ public struct PrintfFormat: Sendable, Equatable {
       while i < chars.count && (chars[i] == "h" || chars[i] == "l") && conv.length.count < 2 {
         conv.length.append(chars[i])
         i += 1
+      }
+      if i + 1 < chars.count, chars[i] == "g", chars[i + 1] == "r" {
+        // `%gr`: GFP flags, an integer printed as text.
+        conv.specifier = "s"
+        conv.gfpFlags = true
+        i += 2
+        if !text.isEmpty {
+          pieces.append(.text(text))
+          text = ""
+        }
+        pieces.append(.conversion(conv))
+        continue
       }
       guard i < chars.count, "diuxXocspr".contains(chars[i]) else {
         let end = min(i + 1, chars.count)

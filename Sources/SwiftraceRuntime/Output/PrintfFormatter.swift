@@ -39,6 +39,11 @@ public struct PrintfFormatter {
       let type = info.argumentTypes[argument]
       let offset = info.argumentOffsets[argument]
       argument += 1
+      if c.gfpFlags {
+        let raw = offset + 8 <= event.count ? event.loadUnaligned(fromByteOffset: offset, as: UInt64.self) : 0
+        out.append(contentsOf: Self.formatString(GFPFlags.text(UInt64(littleEndian: raw)), c).rawBytes)
+        continue
+      }
       switch type {
       case .string(let n):
         if Self.appendASCII(event, offset, n, c, to: &out) { continue }
