@@ -24,6 +24,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case lazySymbolication = "lazy_symbolication"
   case logSize = "log_size"
   case onStackLimit = "on_stack_limit"
+  case strTruncTrailer = "str_trunc_trailer"
   case color
 
   /// The key as a config block (bpftrace 0.18 and later) spells it; nil for a setting only the
@@ -31,7 +32,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   public var configName: String? {
     switch self {
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols,
-      .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit:
+      .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
+      .strTruncTrailer:
       return rawValue
     case .userSymbols, .btf, .vmlinux, .color:
       return nil
@@ -56,6 +58,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case path
     /// One of these words.
     case choice([String])
+    /// Any text, the empty text included.
+    case text
   }
 
   public var value: Value {
@@ -72,6 +76,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .logSize: return .number(1...(1 << 30))
     case .onStackLimit: return .number(0...512)
     case .color: return .choice(["auto", "always", "never"])
+    case .strTruncTrailer: return .text
     }
   }
 
@@ -88,9 +93,17 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
     case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
     case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit,
-      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .color:
+      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .strTruncTrailer, .color:
       return "BPFTRACE_" + rawValue.uppercased()
     }
+  }
+
+  /// The variable newer bpftrace reads for the key (BPFTRACE_ and the key's name), where it is not
+  /// 0.17's: BPFTRACE_MAX_STRLEN, BPFTRACE_CPP_DEMANGLE... It never negates.
+  public var newerEnvironmentVariable: String? {
+    guard let name = configName else { return nil }
+    let variable = "BPFTRACE_" + name.uppercased()
+    return variable == environmentVariable ? nil : variable
   }
 
   /// The variable says the opposite of the key: BPFTRACE_NO_CPP_DEMANGLE=1 is cpp_demangle off.
@@ -99,7 +112,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle, .userSymbols: return true
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
       .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
-      .color:
+      .strTruncTrailer, .color:
       return false
     }
   }
@@ -116,7 +129,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .logSize: return "bytes of verifier log"
     case .onStackLimit: return "bytes of one value on the BPF stack"
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication, .color:
+      .license, .lazySymbolication, .strTruncTrailer, .color:
       return ""
     }
   }
@@ -142,6 +155,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .lazySymbolication: return "accepted; symbols are always resolved when printed"
     case .logSize: return "accepted; the verifier log grows as its output needs"
     case .onStackLimit: return "[default: no limit] larger values go to per-CPU map memory, not the stack"
+    case .strTruncTrailer: return "[default: .. with newer syntax] added to strings str() cut at max_strlen"
     case .color: return "[default: auto] colored messages: auto (on a terminal), always or never"
     }
   }
@@ -186,6 +200,10 @@ public struct Configuration: Sendable {
   /// Values larger than this many bytes go to the function's slot of the scratch map instead
   /// of the stack; nil: only the stack budget decides.
   public var onStackLimit: Int?
+  /// What follows a string str() cut at max_strlen; nil: unset, so 0.17's rule (nothing, and
+  /// max_strlen counts the terminating NUL) unless the script uses newer syntax
+  /// (`Configuration.truncationTrailer(newerSyntax:)`).
+  public var strTruncTrailer: String?
   /// BPFTRACE_COLOR: auto, always or never.
   public var color = "auto"
   /// What an attach point that names nothing here, or a probe that cannot attach, does. Unset,
@@ -252,12 +270,17 @@ public struct Configuration: Sendable {
       store(key, choice: words.first { $0.lowercased() == text.lowercased() }!)
     case (.choice(let words), _):
       throw ConfigurationError("\(name) must be one of \(words.joined(separator: ", "))")
+    case (.text, .text(let text)):
+      store(key, text: text)
+    case (.text, .integer(let n)):
+      store(key, text: String(n))
     }
   }
 
-  /// Sets KEY from TEXT, as the environment spells it.
-  public mutating func set(_ key: ConfigKey, environmentText text: String) throws(ConfigurationError) {
-    let variable = key.environmentVariable
+  /// Sets KEY from TEXT, as the environment spells it (VARIABLE, 0.17's name unless given).
+  public mutating func set(_ key: ConfigKey, environmentText text: String, variable: String? = nil) throws(ConfigurationError) {
+    let variable = variable ?? key.environmentVariable
+    let negates = key.environmentNegates && variable == key.environmentVariable
     switch key.value {
     case .number(let range):
       guard let n = Int(text.trimmingSpaces()), range.contains(n) else {
@@ -265,8 +288,11 @@ public struct Configuration: Sendable {
       }
       store(key, number: n)
     case .flag:
-      guard text == "0" || text == "1" else { throw ConfigurationError("\(variable) must be 0 or 1, not '\(text)'") }
-      store(key, flag: (text == "1") != key.environmentNegates)
+      // 0.17 took 0 or 1; newer bpftrace also takes true and false.
+      guard let on = ["0": false, "1": true, "false": false, "true": true][text.lowercased()] else {
+        throw ConfigurationError("\(variable) must be 0 or 1, not '\(text)'")
+      }
+      store(key, flag: on != negates)
     case .path:
       guard !text.isEmpty else { return }
       guard access(text, R_OK) == 0 else { throw ConfigurationError("\(variable) names '\(text)', which cannot be read") }
@@ -275,18 +301,30 @@ public struct Configuration: Sendable {
         throw ConfigurationError("\(variable) must be one of \(words.joined(separator: ", ")), not '\(text)'")
       }
       store(key, choice: word)
+    case .text:
+      store(key, text: text)
     }
   }
 
   /// Reads every key's variable from ENVIRONMENT; the first value that is not valid is an error
   /// naming the variable, never a silent default.
+  /// Newer bpftrace's names (BPFTRACE_MAX_STRLEN) are read after 0.17's, so they win.
   public mutating func read(environment: [String: String]) throws(ConfigurationError) {
     for key in ConfigKey.allCases {
-      if let text = environment[key.environmentVariable] {
-        try set(key, environmentText: text)
-        setByEnvironment.insert(key)
+      for variable in [key.environmentVariable, key.newerEnvironmentVariable].compactMap({ $0 }) {
+        if let text = environment[variable] {
+          try set(key, environmentText: text, variable: variable)
+          setByEnvironment.insert(key)
+        }
       }
     }
+  }
+
+  /// The text added to a string str() cut at max_strlen, nil for none: the trailer the user set,
+  /// else newer bpftrace's `..` for a script in its syntax (0.17 printed cut strings as they are).
+  public func truncationTrailer(newerSyntax: Bool) -> String? {
+    if let trailer = strTruncTrailer { return trailer }
+    return newerSyntax ? ".." : nil
   }
 
   private mutating func store(_ key: ConfigKey, number n: Int) {
@@ -300,7 +338,7 @@ public struct Configuration: Sendable {
     case .logSize: break  // the verifier log grows as its output needs
     case .onStackLimit: onStackLimit = n
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication, .color:
+      .license, .lazySymbolication, .strTruncTrailer, .color:
       preconditionFailure("\(key) is not a number")
     }
   }
@@ -312,8 +350,19 @@ public struct Configuration: Sendable {
     case .license: license = choice
     case .color: color = choice
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
-      .cacheUserSymbols, .btf, .vmlinux, .printMapsOnExit, .lazySymbolication, .logSize, .onStackLimit:
+      .cacheUserSymbols, .btf, .vmlinux, .printMapsOnExit, .lazySymbolication, .logSize, .onStackLimit,
+      .strTruncTrailer:
       preconditionFailure("\(key) is not a choice")
+    }
+  }
+
+  private mutating func store(_ key: ConfigKey, text: String) {
+    switch key {
+    case .strTruncTrailer: strTruncTrailer = text
+    case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
+      .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication,
+      .logSize, .onStackLimit, .color:
+      preconditionFailure("\(key) is not text")
     }
   }
 
@@ -325,7 +374,7 @@ public struct Configuration: Sendable {
     case .printMapsOnExit: printMapsOnExit = flag
     case .lazySymbolication: break  // symbols are always resolved when printed
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes,
-      .stackMode, .license, .logSize, .onStackLimit, .color:
+      .stackMode, .license, .logSize, .onStackLimit, .strTruncTrailer, .color:
       preconditionFailure("\(key) is not a flag")
     }
   }

@@ -474,9 +474,12 @@ extension IRGenerator {
     if let bytes = checked.byteConstants[e.id] { return constantBytes(bytes) }  // str($1), str($1 + 2)
     let source = emitValue(args[0])
     if case .buffer = source { return source }
-    let buffer = scratch(size)
-    zero(buffer, bytes: size)
-    var length = m.int(UInt64(size), m.i32)
+    // With a trailer, one byte more than the string holds is read: a string that fills its
+    // bytes without a NUL was cut (CheckedProgram.stringTrailer).
+    let readSize = checked.stringTrailer != nil && args.count == 1 ? size + 1 : size
+    let buffer = scratch(readSize)
+    zero(buffer, bytes: readSize)
+    var length = m.int(UInt64(readSize), m.i32)
     if args.count == 2, case .integer = args[1].kind {
       // The checker already sized the buffer from a literal length.
     } else if args.count == 2 {

@@ -45,6 +45,11 @@ public struct CheckedProgram {
   public var programOptions: [ProgramOption] = []
   /// `pid(init)`, `nsecs(boot)`: the mode of each such call.
   public var builtinModes: [NodeID: BuiltinMode] = [:]
+  /// str_trunc_trailer, nil when strings are 0.17's. With a trailer, str() reads one byte more
+  /// than its string holds: a string that fills its bytes without a NUL was cut, and prints with
+  /// the trailer after it (newer bpftrace's rule; a string of exactly stringLength bytes counts
+  /// as cut too, as there).
+  public var stringTrailer: String?
 
   public func map(named name: String) -> MapInfo? { maps.first { $0.name == name } }
   public func type(of e: Expr) -> SType { types[e.id] ?? .none }

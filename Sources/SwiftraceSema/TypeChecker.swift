@@ -9,6 +9,9 @@ public final class TypeChecker {
     public var positionalParameters: [String] = []
     public var hasChildCommand = false
     public var stringLength = 64
+    /// str_trunc_trailer: printed after a string str() cut at stringLength; nil for 0.17's rule
+    /// (nothing printed, and stringLength counts the terminating NUL).
+    public var stringTrailer: String?
     /// Kernel symbols, user binaries, cgroups: what the checker asks of the machine.
     public var machine: any MachineFacts = UnknownMachine()
     /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.
@@ -122,7 +125,7 @@ public final class TypeChecker {
                           skbOutputs: skbOutputs, skbOutputIDs: skbOutputIDs, callees: callees,
                           fieldChains: fieldChains,
                           programOptions: programOptions.values.sorted { $0.name < $1.name },
-                          builtinModes: builtinModes)
+                          builtinModes: builtinModes, stringTrailer: options.stringTrailer)
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {

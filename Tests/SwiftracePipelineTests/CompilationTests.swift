@@ -170,6 +170,26 @@ import Testing
     #expect(c.maxProbes == 512)
   }
 
+  /// Newer bpftrace's names (BPFTRACE_ and the key) are read too, win over 0.17's, and never
+  /// negate: BPFTRACE_CPP_DEMANGLE=false is demangling off.
+  @Test func newerVariableNamesAreRead() throws {
+    var c = Configuration()
+    try c.read(environment: ["BPFTRACE_STRLEN": "100", "BPFTRACE_MAX_STRLEN": "120", "BPFTRACE_CPP_DEMANGLE": "false",
+                             "BPFTRACE_MAX_MAP_KEYS": "5", "BPFTRACE_STR_TRUNC_TRAILER": ""])
+    #expect(c.maxStrlen == 120 && c.maxMapKeys == 5 && c.cppDemangle == false)
+    #expect(c.strTruncTrailer == "")
+    #expect(c.truncationTrailer(newerSyntax: true) == "")
+  }
+
+  /// str_trunc_trailer: unset, `..` for newer syntax and nothing (0.17's strings) otherwise.
+  @Test func theTrailerFollowsTheScriptsGeneration() throws {
+    var c = Configuration()
+    #expect(c.truncationTrailer(newerSyntax: false) == nil)
+    #expect(c.truncationTrailer(newerSyntax: true) == "..")
+    try c.set(.strTruncTrailer, scriptValue: .text("~"))
+    #expect(c.truncationTrailer(newerSyntax: false) == "~")
+  }
+
   @Test func badValuesNameTheVariable() {
     for (variable, value, words) in [("BPFTRACE_STRLEN", "70000", "from 1 to 65536"), ("BPFTRACE_MAX_PROBES", "x", "number"),
                                      ("BPFTRACE_NO_CPP_DEMANGLE", "yes", "0 or 1"),

@@ -220,12 +220,22 @@ func u64(_ bytes: [UInt8], _ offset: Int) -> UInt64 {
   return v
 }
 
+/// The string of at most `max` bytes at `offset`: up to its NUL, or all `max` bytes and the
+/// trailer when there is none (str_trunc_trailer: the string was cut).
 func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
   let end = min(bytes.count, offset + max)
   guard offset < end else { return "" }
   let slice = bytes[offset..<end]
-  let stop = slice.firstIndex(of: 0) ?? end
+  guard let stop = slice.firstIndex(of: 0) else {
+    return String(rawBytes: slice) + (StringTrailer.text ?? "")
+  }
   return String(rawBytes: bytes[offset..<stop])
+}
+
+/// str_trunc_trailer of the program being printed (CheckedProgram.stringTrailer), nil for none.
+/// Every decoder of strings reads it; the session sets it once, before any event or map is read.
+public enum StringTrailer {
+  nonisolated(unsafe) public static var text: String?
 }
 
 /// `n` bytes at `offset` (zeros past the end).

@@ -77,6 +77,7 @@ public struct PrintfFormatter {
       if event[stop] >= 0x80 { return false }
       stop += 1
     }
+    if stop == offset + size, StringTrailer.text != nil { return false }  // cut: cString adds the trailer
     let length = max(0, stop - offset)
     let fill = max(0, (c.width ?? 0) - length)
     if c.flags.isEmpty { out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: fill)) }

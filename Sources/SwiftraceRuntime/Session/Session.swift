@@ -97,6 +97,7 @@ public final class Session {
     self.watchpointSetupNames = code.programNames(.watchpointSetup)
     self.options = options
     out = ResultWriter(format: options.format, out: options.output)
+    StringTrailer.text = checked.stringTrailer
     let names = checked.probes.map(\.name)
     symbolizer = Self.makeSymbolizer(checked, options)
     formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
