@@ -239,6 +239,11 @@ public struct Configuration: Sendable {
   /// `-v`
   public var verbose = false
 
+  /// The defaults of the settings left nil above (bpftrace's).
+  public static let defaultMapKeys = 4096, defaultCatBytes = 10240, defaultPerfRbPages = 64, defaultLogSize = 1_000_000
+  /// log_size, as set (the verifier log grows as its output needs; config() reports it).
+  public var logSize: Int?
+
   /// The keys the environment set: a config block does not change them (bpftrace's rule).
   public private(set) var setByEnvironment: Set<ConfigKey> = []
 
@@ -320,6 +325,39 @@ public struct Configuration: Sendable {
     }
   }
 
+  /// A setting's value as a script reads it (`config()`), defaults included; nil for the keys a
+  /// config block cannot name (the environment's alone). NEWERSYNTAX: the script's generation,
+  /// which decides str_trunc_trailer's default.
+  public func setting(_ key: ConfigKey, newerSyntax: Bool) -> Setting? {
+    switch key {
+    case .maxStrlen: return .number(maxStrlen)
+    case .maxMapKeys: return .number(maxMapKeys ?? Self.defaultMapKeys)
+    case .maxCatBytes: return .number(maxCatBytes ?? Self.defaultCatBytes)
+    case .maxProbes: return .number(maxProbes)
+    case .maxBpfProgs: return .number(maxBpfProgs)
+    case .perfRbPages: return .number(perfRbPages ?? Self.defaultPerfRbPages)
+    case .cppDemangle: return .flag(cppDemangle)
+    case .missingProbes: return .text((missingProbes ?? .warn).rawValue)
+    case .cacheUserSymbols: return .text("PER_PROGRAM")
+    case .printMapsOnExit: return .flag(printMapsOnExit)
+    case .stackMode: return .text(stackMode)
+    case .license: return .text(license)
+    case .lazySymbolication: return .flag(true)  // symbols are resolved when printed
+    case .logSize: return .number(logSize ?? Self.defaultLogSize)
+    // Without a limit a value goes to map memory when it does not fit the 512-byte stack.
+    case .onStackLimit: return .number(onStackLimit ?? 512)
+    case .strTruncTrailer: return .text(truncationTrailer(newerSyntax: newerSyntax) ?? "")
+    case .userSymbols, .btf, .vmlinux, .color: return nil
+    }
+  }
+
+  /// A setting's value: `Configuration.setting(_:newerSyntax:)`.
+  public enum Setting: Sendable, Equatable {
+    case flag(Bool)
+    case number(Int)
+    case text(String)
+  }
+
   /// The text added to a string str() cut at max_strlen, nil for none: the trailer the user set,
   /// else newer bpftrace's `..` for a script in its syntax (0.17 printed cut strings as they are).
   public func truncationTrailer(newerSyntax: Bool) -> String? {
@@ -335,7 +373,7 @@ public struct Configuration: Sendable {
     case .maxProbes: maxProbes = n
     case .maxBpfProgs: maxBpfProgs = n
     case .perfRbPages: perfRbPages = n
-    case .logSize: break  // the verifier log grows as its output needs
+    case .logSize: logSize = n  // the verifier log grows as its output needs
     case .onStackLimit: onStackLimit = n
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
       .license, .lazySymbolication, .strTruncTrailer, .color:

@@ -6,7 +6,7 @@ import SwiftraceSyntax
 
 public struct IRGenOptions: Sendable {
   public var optimize = true
-  public var maxMapEntries = 4096
+  public var maxMapEntries = Configuration.defaultMapKeys
   public var ringBufferBytes = 1 << 20
   /// `-k` (1): report failed map updates and deletes; `-kk` (2): also failed memory reads.
   public var helperCheckLevel = 0

@@ -108,6 +108,7 @@ public final class Compilation {
   public func check(_ program: Program, in context: Context) throws(CompileFailure) -> CheckedProgram {
     configuration = applyingConfigBlock(of: program)
     if diagnostics.hasErrors { throw .diagnostics }
+    substituteConfigRecords(in: program)
     var kernelTypes = context.kernelTypes
     if !program.cDefinitions.isEmpty || !configuration.includeFiles.isEmpty {
       let definitions = CDefinitions(
@@ -223,7 +224,7 @@ public final class Compilation {
     options.format = configuration.format
     options.targetPID = configuration.targetPID
     options.userSymbols = configuration.userSymbols
-    options.perfPages = configuration.perfRbPages ?? 64
+    options.perfPages = configuration.perfRbPages ?? Configuration.defaultPerfRbPages
     options.demangle = configuration.cppDemangle
     if let n = configuration.maxCatBytes { options.catBytesMax = n }
     options.output.buffering = configuration.buffering

@@ -185,7 +185,7 @@ extension DiagnosticMessage {
   static let deleteTakesElement = Self(.semaArgumentType, "delete() takes a map element: \(Function.delete.signature)")
   static func recordFieldTwice(_ name: String) -> Self { Self(.semaArgumentType, "the record names '\(name)' twice") }
   static func recordField(_ name: String, _ t: SType) -> Self {
-    Self(.semaArgumentType, "record field '\(name)' holds \(t); a record's fields are integers and strings")
+    Self(.semaArgumentType, "record field '\(name)' holds \(t); a record's fields are integers, bools and strings")
   }
   static func offsetofThroughNonRecord(_ name: String, _ t: CType) -> Self {
     Self(.semaFieldAccess, "offsetof: '\(name)' is \(t), not a struct or union whose fields could follow")

@@ -316,6 +316,8 @@ extension TypeChecker {
         (type, size, alignment) = (.integer(bytes: bits / 8, signed: signed), bits / 8, bits / 8)
       case .string(let n):
         (type, size, alignment) = (.array(.integer(bytes: 1, signed: true), count: n), n, 1)
+      case .bool:
+        (type, size, alignment) = (.integer(bytes: 8, signed: false), 8, 8)  // as tuples hold it
       default:
         error(.recordField(name, t), at: value.range)
         return nil

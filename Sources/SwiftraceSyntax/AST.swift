@@ -36,6 +36,9 @@ public final class Program {
   /// for newer bpftrace, which behaves as newer bpftrace where 0.17 differs (a program of only
   /// BEGIN and END probes ends by itself). nil for a script 0.17 could have read.
   public var newerSyntax: SourceRange?
+  /// The IDs the parser gave out: later rewrites (`config()` becoming its record) make nodes
+  /// from it, so IDs stay unique.
+  public internal(set) var nodeIDs = NodeIDAllocator()
   public init(cDefinitions: [(text: String, range: SourceRange)] = [], config: [ConfigAssignment] = [],
               mapDeclarations: [MapDeclaration] = [], macros: [MacroDefinition] = [], probes: [ProbeDecl]) {
     self.cDefinitions = cDefinitions

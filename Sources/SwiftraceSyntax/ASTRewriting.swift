@@ -118,3 +118,24 @@ extension Block {
     return names
   }
 }
+
+extension Program {
+  /// Calls `visit` on every expression of every probe (predicates and bodies, at any depth),
+  /// parents before their children: a rewrite that changes a node's kind in place sees the new
+  /// kind's children next.
+  public func forEachExpression(_ visit: (Expr) -> Void) {
+    func expression(_ e: Expr) -> Expr {
+      visit(e)
+      _ = e.kind.mapChildren(expr: expression, block: block)
+      return e
+    }
+    func block(_ b: Block) -> Block {
+      for stmt in b.statements { _ = stmt.kind.mapChildren(expr: expression, block: block, variable: { $0 }) }
+      return b
+    }
+    for probe in probes {
+      if let predicate = probe.predicate { _ = expression(predicate) }
+      _ = block(probe.body)
+    }
+  }
+}

@@ -151,6 +151,7 @@ public final class Parser {
                           probes: probes)
     program.newerSyntax = newerSyntax
     program.imports = imports
+    program.nodeIDs = ids
     if expandingMacros && !abandoned {
       MacroExpander(macros: macros, prelude: Prelude.macros, ids: ids, diagnostics: diagnostics).expand(program)
       Scopes.resolve(program)

@@ -26,9 +26,9 @@ public struct SessionOptions {
   /// `-p PID`: uprobes attach to this process only, and the trace ends when it exits.
   public var targetPID: Int32?
   /// BPFTRACE_CAT_BYTES_MAX: how much of a file cat() prints.
-  public var catBytesMax = 10240
+  public var catBytesMax = Configuration.defaultCatBytes
   /// BPFTRACE_PERF_RB_PAGES: pages per CPU of skboutput()'s perf buffers.
-  public var perfPages = 64
+  public var perfPages = Configuration.defaultPerfRbPages
   /// `--metrics`: serves the maps while the trace runs.
   public var metrics: MapsEndpoint?
   /// CLOCK_MONOTONIC when swiftrace started: `elapsed` counts from it.
