@@ -15,9 +15,11 @@ enum BPFHelper: UInt64, CaseIterable {
   case getCurrentComm = 16
   case getStackid = 27
   case getCurrentTask = 35
+  case probeWriteUser = 36
   case getNumaNodeId = 42
   case probeReadStr = 45
   case overrideReturn = 58
+  case getStack = 67
   case getCurrentCgroupId = 80
   case sendSignal = 109
   case sendSignalThread = 117

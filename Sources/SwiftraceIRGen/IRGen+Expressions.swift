@@ -123,8 +123,11 @@ extension IRGenerator {
       case .str_concat:
         return emitStringConcat(args, e)
       case .len:
+        if case .symbol(let kind) = checked.type(of: args[0]) { return .integer(stackDepth(kind)) }
         guard case .map(let name, _) = args[0].kind, let info = checked.map(named: name) else { return .integer(m.int(0)) }
         return .integer(countEntries(info))
+      case .write_user:
+        return .integer(writeUser(args))
       case .strlen:
         guard case .buffer(let p, let n) = emitValue(args[0]) else { return .integer(m.int(0)) }
         return .integer(stringLength(p, n))

@@ -183,3 +183,45 @@ extension IRGenerator {
     }
   }
 }
+
+extension IRGenerator {
+  /// `write_user(address, value, length)`: bpf_probe_write_user from the value's bytes (an
+  /// integer's 8 bytes from a slot of its own); a computed length is limited to the value's size,
+  /// and 0 writes nothing (the helper takes 1 byte at least). 1 when written.
+  func writeUser(_ args: [Expr]) -> LLVMValueRef {
+    let target = LLVMBuildIntToPtr(m.builder, emitInteger(args[0]), m.i8Ptr, "")!
+    let source: LLVMValueRef, size: Int
+    switch emitValue(args[1]) {
+    case .buffer(let p, let n): (source, size) = (bytePointer(p), n)
+    case .integer(let v):
+      let slot = scratch(8)
+      store64(v, at: slot)
+      (source, size) = (bytePointer(slot), 8)
+    }
+    let result = scratch(8)
+    if let n = checked.constants[args[2].id] ?? literalInteger(args[2]) {
+      let status = callHelper(.probeWriteUser, [target, source, m.int(n, m.i32)])
+      store64(status, at: result)
+    } else {
+      store64(m.int(1), at: result)  // nothing written for 0: not a success
+      let n = emitInteger(args[2])
+      let limited = LLVMBuildSelect(m.builder, LLVMBuildICmp(m.builder, LLVMIntUGT, n, m.int(UInt64(size)), ""),
+                                    m.int(UInt64(size)), n, "")!
+      let write = appendBlock("write_user.write"), done = appendBlock("write_user.done")
+      LLVMBuildCondBr(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, limited, m.int(0), ""), write, done)
+      LLVMPositionBuilderAtEnd(m.builder, write)
+      let status = callHelper(.probeWriteUser, [target, source, LLVMBuildTrunc(m.builder, limited, m.i32, "")!])
+      store64(status, at: result)
+      LLVMBuildBr(m.builder, done)
+      LLVMPositionBuilderAtEnd(m.builder, done)
+    }
+    let written = LLVMBuildICmp(m.builder, LLVMIntEQ, load64(result), m.int(0), "")!
+    return LLVMBuildZExt(m.builder, written, m.i64, "")!
+  }
+
+  /// An integer literal's value, nil for anything else.
+  func literalInteger(_ e: Expr) -> UInt64? {
+    if case .integer(let n) = e.kind { return n }
+    return nil
+  }
+}

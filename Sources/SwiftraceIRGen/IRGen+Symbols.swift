@@ -64,7 +64,7 @@ extension IRGenerator {
       return symbolValue(kind, emitInteger(args[0]))
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .time, .kaddr, .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr,
-      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err, .has_key, .strlen, .getopt, .errorf, .warnf, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
+      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err, .has_key, .strlen, .getopt, .errorf, .warnf, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
       preconditionFailure("\(f)() is not a symbol function")  // emitValue sends only the functions above
     }
   }
@@ -159,6 +159,21 @@ extension IRGenerator {
     let flags: UInt64 = user ? 1 << 8 : 0  // BPF_F_USER_STACK
     let id = callHelper(.getStackid, [bytePointer(context), map, m.int(flags)])
     return user ? symbolValue(kind, id) : .integer(id)
+  }
+
+  /// `len(kstack)`, `len(ustack)`: the frames bpf_get_stack writes (at most the stack's limit),
+  /// 0 when it fails.
+  func stackDepth(_ kind: SymbolKind) -> LLVMValueRef {
+    guard let format = kind.stackFormat else { return m.int(0) }
+    let user: Bool
+    if case .userStack = kind { user = true } else { user = false }
+    let size = 8 * format.limit
+    let buffer = scratch(size)
+    let written = callHelper(.getStack, [bytePointer(context), bytePointer(buffer), m.int(UInt64(size), m.i32),
+                                         m.int(user ? 1 << 8 : 0)])  // BPF_F_USER_STACK
+    let failed = LLVMBuildICmp(m.builder, LLVMIntSLT, written, m.int(0), "")!
+    let bytes = LLVMBuildSelect(m.builder, failed, m.int(0), written, "")!
+    return LLVMBuildLShr(m.builder, bytes, m.int(3), "")!
   }
 
   /// `ntop(addr)` or `ntop(family, addr)`: (family, 16 address bytes). A 4-byte address or an

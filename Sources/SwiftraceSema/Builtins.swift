@@ -120,6 +120,8 @@ public enum Function: String, CaseIterable, Sendable {
   /// bpftrace 0.18 and later.
   case is_err, has_key, strlen, syscall_name, getopt, errorf, warnf, signal_name, signal_thread, len
   case strstr, str_concat, strcap, find, memcmp
+  /// bpftrace 0.24 and later (--unsafe).
+  case write_user
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -133,7 +135,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
       return .value
     }
   }
@@ -154,7 +156,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
       return nil
     }
   }
@@ -167,7 +169,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
       return "\(rawValue)() produces no value"
     }
   }
@@ -229,6 +231,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .strcap: return .own(.strcap)
     case .find: return .own(.find)
     case .memcmp: return .own(.memcmp)
+    case .write_user: return .own(.writeUser)
     }
   }
 
@@ -244,6 +247,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .only([.uprobe, .usdt], why: "uaddr() finds symbols of the probed binary: use it in uprobe or usdt probes")
     case .override: return .only([.kprobe], why: "override() only works in kprobe probes")
     case .signal, .signal_thread: return .notIn([.begin, .end], why: "would signal swiftrace itself")
+    case .write_user: return .notIn([.begin, .end], why: "would write swiftrace's own memory")
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
@@ -257,6 +261,7 @@ public enum Function: String, CaseIterable, Sendable {
     switch self {
     case .system: return "runs commands"
     case .signal, .signal_thread, .override: return "changes what the traced program does"
+    case .write_user: return "writes the traced program's memory"
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
@@ -320,13 +325,14 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal: return "sends a signal to the current process (--unsafe)"
     case .signal_thread: return "sends a signal to the current thread (--unsafe)"
     case .signal_name: return "the description of a signal number, as strsignal(3) gives it"
-    case .len: return "the number of entries of a map with keys"
+    case .len: return "the number of entries of a map with keys, or the frames of kstack or ustack"
     case .strstr: return "the index of the needle's first occurrence in the haystack, -1 if none"
     case .str_concat: return "the two strings joined"
     case .strcap: return "a string's or array's capacity in bytes (its size, NUL included)"
     case .find: return "true when the map has the key, whose value it then stores in the variable"
     case .memcmp: return "0 when the first count bytes are equal, else the first difference (a byte of the left minus the right's)"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
+    case .write_user: return "writes length bytes of a value into the current process's memory: true if written (--unsafe)"
     case .kptr: return "marks an address as kernel memory"
     case .uptr: return "marks an address as user memory"
     case .pton: return "an IP address as bytes"
@@ -383,13 +389,14 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal: return "signal(\"SIGNAME\" or number)"
     case .signal_thread: return "signal_thread(\"SIGNAME\" or number)"
     case .signal_name: return "signal_name(number)"
-    case .len: return "len(@map)"
+    case .len: return "len(@map or kstack or ustack)"
     case .strstr: return "strstr(haystack, needle)"
     case .str_concat: return "str_concat(string, string)"
     case .strcap: return "strcap(string or array)"
     case .find: return "find(@map, key, $variable)"
     case .memcmp: return "memcmp(left, right, count)"
     case .override: return "override(return value)"
+    case .write_user: return "write_user(user address, value, length)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
     case .macaddr: return "macaddr(pointer or 6 bytes)"
@@ -430,7 +437,7 @@ public enum OwnCheck: Sendable {
   case print, clear, zero, delete
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
-  case hasKey, getopt, len, strConcat, strcap, find, memcmp
+  case hasKey, getopt, len, strConcat, strcap, find, memcmp, writeUser
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

@@ -209,7 +209,15 @@ extension DiagnosticMessage {
   static func argsAsValue(_ probe: String) -> Self {
     Self(.semaArgumentType, "args as a whole value is a tracepoint's record, and \(probe) is not a tracepoint: use its fields")
   }
-  static let lenArgument = Self(.semaArgumentType, "len() takes a whole map: len(@map)")
+  static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
+  static let lenStackArgument = Self(.semaArgumentType,
+                                     "len() of a stack takes kstack or ustack itself (a stack kept in a variable or map is only its id)")
+  static func writeUserValue(_ t: SType) -> Self {
+    Self(.semaArgumentType, "write_user() writes a value the program holds (a string, array, struct value, tuple or integer), not \(t)")
+  }
+  static func writeUserLength(_ n: Int64, size: Int) -> Self {
+    Self(.semaArgumentType, "write_user()'s length \(n) is not from 1 to the value's \(size) bytes")
+  }
   static func lenScalar(_ name: String) -> Self {
     Self(.semaArgumentType, "len() counts the keys of a map, and '\(name)' has none")
   }

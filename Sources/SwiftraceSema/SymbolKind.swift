@@ -28,6 +28,16 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   /// `cgroup_path(id)`: a cgroup id, printed as its path in each mounted hierarchy.
   case cgroupPath
 
+  /// How a kstack or ustack prints; nil for the other kinds.
+  public var stackFormat: StackFormat? {
+    switch self {
+    case .kernelStack(let f), .userStack(let f): return f
+    case .timestamp, .kernelSymbol, .userSymbol, .inetAddress, .username, .errorName, .syscallName, .signalName,
+      .macAddress, .cgroupPath:
+      return nil
+    }
+  }
+
   public var storageSize: Int {
     switch self {
     case .userStack: return 16

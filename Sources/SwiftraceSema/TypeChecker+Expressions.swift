@@ -613,6 +613,8 @@ extension TypeChecker {
       types[args[2].id] = .int64
       constants[args[2].id] = UInt64(n)
       return .int64
+    case .writeUser:
+      return checkWriteUser(f, args, e)
     case .strConcat:
       guard checkArity(f, 2...2, args: args, e) else { return nil }
       var size = 0
@@ -636,6 +638,19 @@ extension TypeChecker {
       }
       return .int64
     case .len:
+      // `len(kstack)`, `len(ustack(5))`: the stack's depth in frames (bpftrace 0.23 and later).
+      if args.count == 1, !isMap(args[0]), let t = check(args[0]), case .symbol(let kind) = t, kind.stackFormat != nil {
+        let written: Bool
+        switch args[0].kind {
+        case .builtin(let name), .call(let name, _): written = name == "kstack" || name == "ustack"
+        default: written = false
+        }
+        guard written else {
+          error(.lenStackArgument, at: args[0].range)
+          return nil
+        }
+        return .int64
+      }
       // `len(@m)`: a whole map with keys (bpftrace 0.21 and later).
       guard args.count == 1, case .map(let name, let keys) = args[0].kind, keys.isEmpty else {
         error(.lenArgument, at: args.first?.range ?? e.range)
@@ -691,5 +706,42 @@ extension TypeChecker {
       error(.placedNotIn(name, kind.name, why), at: range)
       return false
     }
+  }
+}
+
+extension TypeChecker {
+  func isMap(_ e: Expr) -> Bool {
+    if case .map = e.kind { return true }
+    return false
+  }
+
+  /// `write_user(address, value, length)` (bpftrace 0.24 and later, --unsafe): the helper copies
+  /// from the program's memory, so the value is one the program holds (a string, an array, a
+  /// struct value, a tuple, or an integer's 8 bytes); a literal length is 1 to its size, a
+  /// computed one is limited to it when the program runs.
+  func checkWriteUser(_ f: Function, _ args: [Expr], _ e: Expr) -> SType? {
+    guard checkArity(f, 3...3, args: args, e), let target = check(args[0]), let value = check(args[1]),
+      let length = check(args[2]) else { return nil }
+    guard target.isIntegerLike else {
+      error(.expects(f, .integer, not: target), at: args[0].range)
+      return nil
+    }
+    let size: Int
+    switch value {
+    case .string, .array, .buffer, .structValue, .tuple: size = value.byteSize
+    case .integer, .bool: size = 8
+    default:
+      error(.writeUserValue(value), at: args[1].range)
+      return nil
+    }
+    guard length.isInteger else {
+      error(.lengthNotInteger(f), at: args[2].range)
+      return nil
+    }
+    if let n = compileTimeInteger(args[2]), !(1...Int64(size)).contains(n) {
+      error(.writeUserLength(n, size: size), at: args[2].range)
+      return nil
+    }
+    return .bool
   }
 }

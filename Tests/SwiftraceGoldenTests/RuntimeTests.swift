@@ -218,6 +218,34 @@ func caseEnvironment(_ script: String) -> [String: String] {
   }
 }
 
+/// write_user() needs --unsafe, then bpf_probe_write_user, which a locked-down kernel withholds
+/// (this one is: lockdown=integrity): it writes the traced process's memory, or one clear line says
+/// why it cannot, reported as a skip.
+@Suite(.needsRoot) struct WriteUserTests {
+  @Test func writesTheProcessesMemoryOrExplains() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = """
+      uprobe:\(Fixtures.uprobeTarget):greet /pid == cpid/ {
+        @p = arg0; $n = 2;
+        printf("%d %d %d\\n", write_user(arg0, "HI", 2), write_user(arg0 + 2, 0x2d2d, $n), write_user(0, 1, 1));
+      }
+      uretprobe:\(Fixtures.uprobeTarget):greet /pid == cpid/ { printf("%r\\n", buf(@p, 6)); }
+      """
+    let arguments = ["-c", "\(Fixtures.uprobeTarget) 1", "-e", program]
+    let refused = try runProcess(swiftraceExecutable, ["--dry-run"] + arguments)
+    #expect(refused.status == 1 && refused.stderr.contains("write_user() writes the traced program's memory and is refused without --unsafe"),
+            "\(refused.stderr)")
+    let run = try runProcess(swiftraceExecutable, ["--unsafe"] + arguments)
+    if run.status == 0 {
+      #expect(run.stdout.contains("1 1 0\nHI--th\n"), "\(run.stdout)")
+      return
+    }
+    #expect(run.status == 1)
+    #expect(run.stderr.contains("write_user() needs bpf_probe_write_user, which this kernel refuses"), "\(run.stderr)")
+    try Test.cancel("this kernel withholds bpf_probe_write_user (lockdown); compiled and reported cleanly")
+  }
+}
+
 /// A ring buffer too small for the event rate: every event is either printed or counted as lost.
 @Suite(.needsRoot) struct LostEventTests {
   @Test func everyEventIsPrintedOrCounted() throws {

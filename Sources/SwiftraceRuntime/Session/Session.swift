@@ -107,6 +107,16 @@ public final class Session {
     }
   }
 
+  /// Why the kernel withholds helpers that write user memory: its lockdown mode (the LSM refuses
+  /// bpf_probe_write_user from "integrity" on), when securityfs says so.
+  static var lockdownReason: String {
+    guard let text = readWholeFile("/sys/kernel/security/lockdown"),
+      let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"), open < close else {
+      return " (kernel lockdown, or a kernel without it)"
+    }
+    return ": it is locked down (\(text[text.index(after: open)..<close]))"
+  }
+
   /// A symbolizer that knows the program's binaries: the session's, and one for each other thread.
   static func makeSymbolizer(_ checked: CheckedProgram, _ options: SessionOptions) -> Symbolizer {
     let symbolizer = Symbolizer()
@@ -160,6 +170,10 @@ public final class Session {
       let probe = probe(ofProgram: program)?.name ?? program
       throw .notSupported(probe: probe, feature: "override() needs a kernel built with CONFIG_BPF_KPROBE_OVERRIDE, and this one is not (\(errorString(e)))",
                           hint: "override() cannot work on this machine")
+    } catch .verifier(let program, let e, let log) where log.contains("cannot use helper bpf_probe_write_user") {
+      let probe = probe(ofProgram: program)?.name ?? program
+      throw .notSupported(probe: probe, feature: "write_user() needs bpf_probe_write_user, which this kernel refuses\(Self.lockdownReason) (\(errorString(e)))",
+                          hint: "write_user() cannot work on this machine")
     }
     if options.dryRun { return 0 }
     self.object = object
