@@ -71,7 +71,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .btf, .vmlinux: return .path
     case .missingProbes: return .choice(MissingProbes.allCases.map(\.rawValue))
     case .printMapsOnExit, .lazySymbolication: return .flag
-    case .stackMode: return .choice(["bpftrace", "perf", "raw"])
+    case .stackMode: return .choice(["bpftrace", "perf", "raw", "build_id"])
     case .license: return .choice(Self.licenses)
     case .logSize: return .number(1...(1 << 30))
     case .onStackLimit: return .number(0...512)
@@ -150,7 +150,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cacheUserSymbols: return "accepted; user symbols are found by build id and always cached"
     case .vmlinux: return "accepted; kernel symbols come from /proc/kallsyms and BTF"
     case .printMapsOnExit: return "[default: 1] print every map when the trace ends"
-    case .stackMode: return "[default: bpftrace] how kstack and ustack print: bpftrace, perf or raw"
+    case .stackMode: return "[default: bpftrace] how kstack and ustack print: bpftrace, perf, raw or build_id"
     case .license: return "[default: GPL] the programs' license (GPL-compatible ones only)"
     case .lazySymbolication: return "accepted; symbols are always resolved when printed"
     case .logSize: return "accepted; the verifier log grows as its output needs"

@@ -209,6 +209,9 @@ extension DiagnosticMessage {
   static func argsAsValue(_ probe: String) -> Self {
     Self(.semaArgumentType, "args as a whole value is a tracepoint's record, and \(probe) is not a tracepoint: use its fields")
   }
+  static let buildIDKernelStack = Self(.semaArgumentType, "the build_id stack mode is for ustack only: kernel frames have no build id")
+  static let buildIDKernelStackFallback = Self(.semaArgumentType,
+                                               "stack_mode build_id is for ustack only; this kstack prints in raw mode")
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
   static let lenStackArgument = Self(.semaArgumentType,
                                      "len() of a stack takes kstack or ustack itself (a stack kept in a variable or map is only its id)")

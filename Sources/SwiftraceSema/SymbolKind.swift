@@ -69,6 +69,9 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
 public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
   public enum Mode: String, Sendable, CaseIterable {
     case bpftrace, perf, raw
+    /// Each frame as its file's build id and its offset in that file, unsymbolized (bpftrace 0.21
+    /// and later; user stacks only).
+    case buildID = "build_id"
   }
   public let mode: Mode
   public let limit: Int
@@ -82,7 +85,7 @@ public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
 
   /// User stacks printed as symbols keep (build id, file offset) frames, which still resolve
   /// once the process has exited; perf and raw modes print addresses and keep those.
-  public var recordsBuildIDs: Bool { mode == .bpftrace }
+  public var recordsBuildIDs: Bool { mode == .bpftrace || mode == .buildID }
 }
 
 /// Where the kernel keeps a mapping's file, from BTF: what BPF reads to say which file (inode and

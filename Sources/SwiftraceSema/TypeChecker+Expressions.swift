@@ -294,6 +294,10 @@ extension TypeChecker {
         return nil
       }
     case .kstack:
+      if options.stackMode == .buildID {
+        warning(.buildIDKernelStackFallback, at: e.range)
+        return .symbol(.kernelStack(StackFormat(mode: .raw)))
+      }
       return .symbol(.kernelStack(StackFormat(mode: options.stackMode)))
     case .ustack:
       return .symbol(.userStack(StackFormat(mode: options.stackMode)))

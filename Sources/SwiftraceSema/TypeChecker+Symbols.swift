@@ -175,6 +175,14 @@ extension TypeChecker {
       error(.stackArity(f), at: e.range)
       return nil
     }
+    if f == .kstack, mode == .buildID {
+      if args.first.map({ if case .builtin("build_id") = $0.kind { return true } else { return false } }) == true {
+        error(.buildIDKernelStack, at: args[0].range)
+        return nil
+      }
+      warning(.buildIDKernelStackFallback, at: e.range)  // stack_mode = build_id
+      mode = .raw
+    }
     let format = StackFormat(mode: mode, limit: limit)
     return .symbol(f == .kstack ? .kernelStack(format) : .userStack(format))
   }

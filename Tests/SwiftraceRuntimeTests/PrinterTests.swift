@@ -113,3 +113,36 @@ import Testing
     #expect(Symbolizer.strftime("%f", nanoseconds: 5_000) == "000005")
   }
 }
+
+/// Stacks as each mode prints them, from made-up stack-map contents.
+@Suite struct StackTextTests {
+  /// raw: addresses in hexadecimal, unindented (newer bpftrace's lines), up to the first 0.
+  @Test func rawStacksAreUnindentedAddresses() {
+    let symbolizer = Symbolizer()
+    var frames: [UInt8] = []
+    for address: UInt64 in [0xffff_ffff_8100_1234, 0xffff_ffff_8100_5678, 0] {
+      frames += (0..<8).map { UInt8(truncatingIfNeeded: address >> (8 * UInt64($0))) }
+    }
+    symbolizer.readStack = { _, id in id == 7 ? frames : nil }
+    let id: [UInt8] = [7, 0, 0, 0, 0, 0, 0, 0]
+    let raw = StackFormat(mode: .raw, limit: 3)
+    #expect(symbolizer.text(.kernelStack(raw), id, 0, context: .map) == "\nffffffff81001234\nffffffff81005678\n")
+    #expect(symbolizer.text(.kernelStack(raw), id, 0, context: .printf) == "\nffffffff81001234\nffffffff81005678\n")
+  }
+
+  /// build_id: each frame as its file's build id and file offset (two digits at least); a frame
+  /// whose build id the kernel could not read (status 2) as its address; status 0 ends the stack.
+  @Test func buildIDStacksPrintBuildIDAndOffset() {
+    let symbolizer = Symbolizer()
+    func frame(status: UInt32, buildID: UInt8, value: UInt64) -> [UInt8] {
+      (0..<4).map { UInt8(truncatingIfNeeded: status >> (8 * UInt32($0))) } + [UInt8](repeating: buildID, count: 20)
+        + (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+    }
+    let frames = frame(status: 1, buildID: 0xab, value: 0x117e) + frame(status: 1, buildID: 0x01, value: 0x5)
+      + frame(status: 2, buildID: 0, value: 0x7f00_0000_1000) + frame(status: 0, buildID: 0, value: 0)
+    symbolizer.readStack = { _, id in id == 3 ? frames : nil }
+    let value: [UInt8] = [3, 0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0]  // stack id 3, pid 42
+    let text = symbolizer.text(.userStack(StackFormat(mode: .buildID, limit: 4)), value, 0, context: .map)
+    #expect(text == "\n" + String(repeating: "ab", count: 20) + " 0x117e\n" + String(repeating: "01", count: 20) + " 0x05\n7f0000001000\n")
+  }
+}

@@ -81,7 +81,8 @@ public final class Symbolizer {
     let buildIDs = pid != nil && format.recordsBuildIDs
     let symbol = buildIDs ? ObjectSymbols.buildIDStacks(limit: format.limit) : ObjectSymbols.stacks(limit: format.limit)
     guard id >= 0, let bytes = readStack(symbol, UInt32(id)) else { return "" }
-    let indent = format.mode == .perf ? "\t" : context == .printf ? "        " : "    "
+    // raw and build_id lines are unindented, as newer bpftrace prints them.
+    let indent = format.mode == .perf ? "\t" : format.mode == .raw ? "" : context == .printf ? "        " : "    "
     var out = "\n"
     if buildIDs, let pid {
       // struct bpf_stack_build_id: s32 status, u8 build_id[20], then the file offset (status 1)
@@ -89,7 +90,13 @@ public final class Symbolizer {
       for at in stride(from: 0, to: bytes.count - 31, by: 32) {
         let status = u64(bytes, at) & 0xffff_ffff
         let value = u64(bytes, at + 24)
-        if status == 1 {
+        if format.mode == .buildID {
+          // bpftrace's lines: the build id and the offset (at least two digits), else the address.
+          let offset = String(value, radix: 16)
+          out += status == 1 ? hexDigits(bytes[(at + 4)..<(at + 24)]) + " 0x" + (offset.count < 2 ? "0" : "") + offset + "\n"
+            : status == 2 ? String(value, radix: 16) + "\n" : ""
+          if status != 1 && status != 2 { break }
+        } else if status == 1 {
           let buildID = hexDigits(bytes[(at + 4)..<(at + 24)])
           // Unresolved: the offset in the file, and the file (or its build id when it is not found).
           let where_ = files.path(buildID: buildID) ?? "build id \(buildID)"
@@ -114,7 +121,7 @@ public final class Symbolizer {
       }
       switch format.mode {
       case .perf: frame = String(ip, radix: 16) + " " + frame + (pid != nil ? " (\(module))" : "")
-      case .raw: frame = String(ip, radix: 16)
+      case .raw, .buildID: frame = String(ip, radix: 16)  // kstack falls back to raw for build_id
       case .bpftrace: break
       }
       out += indent + frame + "\n"
