@@ -25,6 +25,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case logSize = "log_size"
   case onStackLimit = "on_stack_limit"
   case strTruncTrailer = "str_trunc_trailer"
+  case showDebugInfo = "show_debug_info"
   case color
 
   /// The key as a config block (bpftrace 0.18 and later) spells it; nil for a setting only the
@@ -33,7 +34,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     switch self {
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols,
       .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
-      .strTruncTrailer:
+      .strTruncTrailer, .showDebugInfo:
       return rawValue
     case .userSymbols, .btf, .vmlinux, .color:
       return nil
@@ -70,7 +71,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle, .userSymbols, .cacheUserSymbols: return .flag
     case .btf, .vmlinux: return .path
     case .missingProbes: return .choice(MissingProbes.allCases.map(\.rawValue))
-    case .printMapsOnExit, .lazySymbolication: return .flag
+    case .printMapsOnExit, .lazySymbolication, .showDebugInfo: return .flag
     case .stackMode: return .choice(["bpftrace", "perf", "raw", "build_id"])
     case .license: return .choice(Self.licenses)
     case .logSize: return .number(1...(1 << 30))
@@ -93,7 +94,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
     case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
     case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit,
-      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .strTruncTrailer, .color:
+      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .strTruncTrailer, .showDebugInfo, .color:
       return "BPFTRACE_" + rawValue.uppercased()
     }
   }
@@ -112,7 +113,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle, .userSymbols: return true
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
       .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
-      .strTruncTrailer, .color:
+      .strTruncTrailer, .showDebugInfo, .color:
       return false
     }
   }
@@ -129,7 +130,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .logSize: return "bytes of verifier log"
     case .onStackLimit: return "bytes of one value on the BPF stack"
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication, .strTruncTrailer, .color:
+      .license, .lazySymbolication, .strTruncTrailer, .showDebugInfo, .color:
       return ""
     }
   }
@@ -155,6 +156,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .lazySymbolication: return "accepted; symbols are always resolved when printed"
     case .logSize: return "accepted; the verifier log grows as its output needs"
     case .onStackLimit: return "[default: no limit] larger values go to per-CPU map memory, not the stack"
+    case .showDebugInfo: return "[default: 0] user stack frames end with @FILE:LINE from DWARF line tables"
     case .strTruncTrailer: return "[default: .. with newer syntax] added to strings str() cut at max_strlen"
     case .color: return "[default: auto] colored messages: auto (on a terminal), always or never"
     }
@@ -204,6 +206,8 @@ public struct Configuration: Sendable {
   /// max_strlen counts the terminating NUL) unless the script uses newer syntax
   /// (`Configuration.truncationTrailer(newerSyntax:)`).
   public var strTruncTrailer: String?
+  /// show_debug_info: user stack frames (bpftrace mode) end with `@file:line`.
+  public var showDebugInfo = false
   /// BPFTRACE_COLOR: auto, always or never.
   public var color = "auto"
   /// What an attach point that names nothing here, or a probe that cannot attach, does. Unset,
@@ -347,6 +351,7 @@ public struct Configuration: Sendable {
     // Without a limit a value goes to map memory when it does not fit the 512-byte stack.
     case .onStackLimit: return .number(onStackLimit ?? 512)
     case .strTruncTrailer: return .text(truncationTrailer(newerSyntax: newerSyntax) ?? "")
+    case .showDebugInfo: return .flag(showDebugInfo)
     case .userSymbols, .btf, .vmlinux, .color: return nil
     }
   }
@@ -376,7 +381,7 @@ public struct Configuration: Sendable {
     case .logSize: logSize = n  // the verifier log grows as its output needs
     case .onStackLimit: onStackLimit = n
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication, .strTruncTrailer, .color:
+      .license, .lazySymbolication, .strTruncTrailer, .showDebugInfo, .color:
       preconditionFailure("\(key) is not a number")
     }
   }
@@ -389,7 +394,7 @@ public struct Configuration: Sendable {
     case .color: color = choice
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
       .cacheUserSymbols, .btf, .vmlinux, .printMapsOnExit, .lazySymbolication, .logSize, .onStackLimit,
-      .strTruncTrailer:
+      .strTruncTrailer, .showDebugInfo:
       preconditionFailure("\(key) is not a choice")
     }
   }
@@ -399,7 +404,7 @@ public struct Configuration: Sendable {
     case .strTruncTrailer: strTruncTrailer = text
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
       .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication,
-      .logSize, .onStackLimit, .color:
+      .logSize, .onStackLimit, .showDebugInfo, .color:
       preconditionFailure("\(key) is not text")
     }
   }
@@ -411,6 +416,7 @@ public struct Configuration: Sendable {
     case .cacheUserSymbols: break  // user symbols are always cached, by build id
     case .printMapsOnExit: printMapsOnExit = flag
     case .lazySymbolication: break  // symbols are always resolved when printed
+    case .showDebugInfo: showDebugInfo = flag
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes,
       .stackMode, .license, .logSize, .onStackLimit, .strTruncTrailer, .color:
       preconditionFailure("\(key) is not a flag")

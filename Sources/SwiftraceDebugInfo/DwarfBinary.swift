@@ -144,6 +144,43 @@ public enum SourceLines {
   }
 }
 
+/// Where an address of a binary is in its source, from the DWARF line tables (the binary's own
+/// or its separate debug file's): what `show_debug_info` adds to stack frames. One per file,
+/// opened once and kept.
+public final class LineTable {
+  private let binary: Binary
+  private var found: [UInt64: (file: String, line: Int)?] = [:]
+
+  /// nil when the file has no DWARF.
+  public init?(path: String) {
+    guard let binary = Binary(path: path) else { return nil }
+    self.binary = binary
+  }
+
+  /// The source file (absolute where the unit's directory says it) and line of the instruction
+  /// at ADDRESS (a link-time address, as the ELF's symbols have them); nil where no unit covers it.
+  public func location(at address: UInt64) -> (file: String, line: Int)? {
+    if let known = found[address] { return known }
+    var result: (file: String, line: Int)?
+    for var unit in binary.compilationUnits where dwarf_haspc(&unit, address) == 1 {
+      guard let entry = dwarf_getsrc_die(&unit, address), let source = dwarf_linesrc(entry, nil, nil) else { continue }
+      var number: Int32 = 0
+      guard dwarf_lineno(entry, &number) == 0 else { continue }
+      var file = String(cString: source)
+      if !file.hasPrefix("/") {
+        var attribute = Dwarf_Attribute()
+        if dwarf_attr(&unit, UInt32(DW_AT_comp_dir), &attribute) != nil, let directory = dwarf_formstring(&attribute) {
+          file = String(cString: directory) + "/" + file
+        }
+      }
+      result = (file, Int(number))
+      break
+    }
+    found[address] = result
+    return result
+  }
+}
+
 extension Binary {
   func statementAddresses(file: String, line: Int, column: Int?) -> [UInt64] {
     var found: Set<UInt64> = []

@@ -226,6 +226,7 @@ public final class Compilation {
     options.userSymbols = configuration.userSymbols
     options.perfPages = configuration.perfRbPages ?? Configuration.defaultPerfRbPages
     options.demangle = configuration.cppDemangle
+    options.showDebugInfo = configuration.showDebugInfo
     if let n = configuration.maxCatBytes { options.catBytesMax = n }
     options.output.buffering = configuration.buffering
     options.missingProbes = configuration.missingProbes ?? .error

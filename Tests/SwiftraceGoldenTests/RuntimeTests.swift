@@ -31,10 +31,16 @@ enum Fixtures {
     return line.split(separator: " ").last.map(String.init)
   }()
 
-  /// Output with what differs between machines and clones written as placeholders.
+  /// Output with what differs between machines and clones written as placeholders: the fixture's
+  /// build id, and the checkout's path (source paths from DWARF).
   static func normalize(_ output: String) -> String {
-    guard let id = uprobeTargetBuildID, output.contains(id) else { return output }
-    return output.replacingOccurrences(of: id, with: "{{uprobe_target_build_id}}")
+    var output = output
+    if let id = uprobeTargetBuildID, output.contains(id) {
+      output = output.replacingOccurrences(of: id, with: "{{uprobe_target_build_id}}")
+    }
+    let root = Golden.repositoryRoot.path
+    if output.contains(root + "/") { output = output.replacingOccurrences(of: root + "/", with: "{{repository}}/") }
+    return output
   }
 
   /// The C++ program of `Tests/Fixtures/cpp_target.cc`: functions with demangled names.

@@ -23,6 +23,8 @@ public struct SessionOptions {
   public var demangle = true
   /// False with BPFTRACE_NO_USER_SYMBOLS=1.
   public var userSymbols = true
+  /// show_debug_info: user stack frames end with `@file:line`.
+  public var showDebugInfo = false
   /// `-p PID`: uprobes attach to this process only, and the trace ends when it exits.
   public var targetPID: Int32?
   /// BPFTRACE_CAT_BYTES_MAX: how much of a file cat() prints.
@@ -124,6 +126,7 @@ public final class Session {
     for p in checked.probes { if let file = p.kind.probedFile { symbolizer.knowFile(file) } }
     if let path = options.child?.executablePath { symbolizer.knowFile(path) }
     symbolizer.demanglesNames = options.demangle
+    symbolizer.showsDebugInfo = options.showDebugInfo
     return symbolizer
   }
 

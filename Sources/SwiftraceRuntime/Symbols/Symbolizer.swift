@@ -1,6 +1,7 @@
 import CSyscalls
 import FoundationEssentials
 import Glibc
+import SwiftraceDebugInfo
 import SwiftraceSema
 
 /// Turns the numbers BPF stored for `SymbolKind` values into text: kernel symbols from
@@ -100,9 +101,11 @@ public final class Symbolizer {
           let buildID = hexDigits(bytes[(at + 4)..<(at + 24)])
           // Unresolved: the offset in the file, and the file (or its build id when it is not found).
           let where_ = files.path(buildID: buildID) ?? "build id \(buildID)"
-          out += indent + (fileSymbol(buildID: buildID, fileOffset: value) ?? "0x" + String(value, radix: 16) + " (\(where_))") + "\n"
+          let source = files.path(buildID: buildID).map { sourceSuffix(inFile: $0, fileOffset: value) } ?? ""
+          out += indent + (fileSymbol(buildID: buildID, fileOffset: value).map { $0 + source }
+            ?? "0x" + String(value, radix: 16) + " (\(where_))") + "\n"
         } else if status == 2 {
-          out += indent + (userSymbol(value, pid: pid, withOffset: true)?.text ?? hex(value)) + "\n"
+          out += indent + (userSymbol(value, pid: pid, withOffset: true, source: true)?.text ?? hex(value)) + "\n"
         } else {
           break
         }
@@ -223,13 +226,27 @@ public final class Symbolizer {
   /// BPFTRACE_NO_USER_SYMBOLS: user addresses stay numbers.
   public var resolvesUserSymbols = true
 
-  func userSymbol(_ address: UInt64, pid: Int32, withOffset: Bool) -> (text: String, module: String)? {
+  /// show_debug_info: user stack frames in bpftrace mode end with `@file:line`.
+  public var showsDebugInfo = false
+  private var lineTables: [String: LineTable?] = [:]
+
+  /// `@file:line` of the instruction at `fileOffset` in the file at `path`, from its DWARF line
+  /// tables; "" without them, or when show_debug_info is off.
+  func sourceSuffix(inFile path: String, fileOffset: UInt64) -> String {
+    guard showsDebugInfo, let elf = ELFSymbols.shared(path), let virtual = elf.address(ofFileOffset: fileOffset) else { return "" }
+    if lineTables[path] == nil { lineTables[path] = LineTable(path: path) }
+    guard let table = lineTables[path] ?? nil, let (file, line) = table.location(at: virtual) else { return "" }
+    return "@\(file):\(line)"
+  }
+
+  /// SOURCE: with `@file:line` after it (show_debug_info, stack frames in bpftrace mode).
+  func userSymbol(_ address: UInt64, pid: Int32, withOffset: Bool, source: Bool = false) -> (text: String, module: String)? {
     guard resolvesUserSymbols else { return nil }
     remember(pid: pid)
-    guard let mapping = mappings[pid]?.first(where: { address >= $0.start && address < $0.end }),
-      let text = symbol(inFile: mapping.path, fileOffset: address - mapping.start + mapping.fileOffset,
-                        withOffset: withOffset) else { return nil }
-    return (text, mapping.path)
+    guard let mapping = mappings[pid]?.first(where: { address >= $0.start && address < $0.end }) else { return nil }
+    let fileOffset = address - mapping.start + mapping.fileOffset
+    guard let text = symbol(inFile: mapping.path, fileOffset: fileOffset, withOffset: withOffset) else { return nil }
+    return (text + (source ? sourceSuffix(inFile: mapping.path, fileOffset: fileOffset) : ""), mapping.path)
   }
 
   /// The function at `fileOffset` in the ELF file at `path` (read once per run), as `name` or
