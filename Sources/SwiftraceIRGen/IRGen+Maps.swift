@@ -45,6 +45,11 @@ extension IRGenerator {
       let value = emitValue(expr)
       if case .record(let r, let space) = checked.type(of: expr) {
         copyRecord(r, from: value.integer, space: space, into: offset(key, at))
+      } else if checked.type(of: expr) == .tracepointArgs, case .structValue(let layout) = type {
+        // `@m[args]`: the record, with the bytes no field covers (other registers, padding) zeroed,
+        // so that equal arguments are one key.
+        copyRecord(layout.record, from: value.integer, space: .kernel, into: offset(key, at))
+        for gap in layout.gaps { zero(offset(key, at + gap.lowerBound), bytes: gap.count) }
       } else if case .buffer(let p, let n) = value {
         copy(min(n, type.storageSize), from: p, to: offset(key, at))
       } else {

@@ -90,6 +90,7 @@ extension TypeChecker {
   /// fields after the common ones, at their offsets (`__data_loc` strings, which point elsewhere
   /// in the record, are left out).
   func tracepointRecord(at range: SourceRange) -> SType? {
+    if let raw = current.rawArguments { return argumentsRecord(raw, at: range) }
     guard let format = current.tracepointFormat else {
       error(.argsAsValue(current.name), at: range)
       return nil
@@ -121,6 +122,31 @@ extension TypeChecker {
       return nil
     }
     return .structValue(StructLayout(record: record, fields: fields))
+  }
+
+  /// `args` of a uprobe, kfunc or raw tracepoint as a whole value: each argument a field at its
+  /// place in the probe's context (a uprobe's register in pt_regs, else its u64 slot), at its C
+  /// type's width, so the context's bytes copied are the record. Arguments a script cannot hold
+  /// (structs passed by value, a uprobe's past the six registers) are left out.
+  func argumentsRecord(_ raw: [(name: String, type: CType)], at range: SourceRange) -> SType? {
+    let isUprobe: Bool
+    if case .uprobe = current.kind { isUprobe = true } else { isUprobe = false }
+    var fields: [StructLayout.Field] = []
+    for (index, argument) in raw.enumerated() where !argument.name.isEmpty {
+      if isUprobe && index >= Registers.argumentOffsets.count { break }
+      let offset = isUprobe ? Registers.argumentOffsets[index] : 8 * index
+      let type: SType
+      switch argument.type {
+      case .integer(let bytes, let signed) where [1, 2, 4, 8].contains(bytes): type = .integer(signed: signed, bits: bytes * 8)
+      case .pointer(let target): type = .pointer(target, space: isUprobe ? .user : .kernel)
+      default: continue
+      }
+      fields.append(StructLayout.Field(name: argument.name, field: RecordField(name: argument.name, offset: offset, type: argument.type),
+                                       type: type))
+    }
+    let size = isUprobe ? 8 * Registers.names.count : 8 * raw.count
+    return .structValue(StructLayout(record: RecordRef(name: "args", isUnion: false, id: RecordRef.scriptRecordID, size: size),
+                                     fields: fields))
   }
 
   static let largestStructValue = 256

@@ -270,4 +270,25 @@ public struct StructLayout: Hashable, Sendable {
     self.record = record
     self.fields = fields
   }
+
+  /// The byte ranges of the record's storage (its size rounded up to 8) that no field covers.
+  public var gaps: [Range<Int>] {
+    let storage = (record.size + 7) / 8 * 8
+    var covered = [Bool](repeating: false, count: storage)
+    for f in fields {
+      let size = max(1, f.field.type.size)
+      for i in f.field.offset..<min(storage, f.field.offset + size) where i >= 0 { covered[i] = true }
+    }
+    var result: [Range<Int>] = []
+    var start: Int?
+    for i in 0...storage {
+      let free = i < storage && !covered[i]
+      if free, start == nil { start = i }
+      if !free, let s = start {
+        result.append(s..<i)
+        start = nil
+      }
+    }
+    return result
+  }
 }
