@@ -191,6 +191,19 @@ extension TypeChecker {
 
   func checkIndex(_ base: Expr, _ index: Expr, _ e: Expr) -> SType? {
     guard var t = check(base), let i = check(index) else { return nil }
+    // `$t[0]` (bpftrace 0.24 and later): a tuple's element, as `$t.0`; the index is a literal.
+    if case .tuple(let elements) = t {
+      guard let n = compileTimeInteger(index), n >= 0 else {
+        error(.tupleIndexNotLiteral, at: index.range)
+        return nil
+      }
+      guard n < Int64(elements.count) else {
+        error(.tupleIndex(Int(n), t, count: elements.count), at: index.range)
+        return nil
+      }
+      e.kind = .tupleIndex(base, Int(n))  // code generation reads it as `$t.N`
+      return elements[Int(n)]
+    }
     // `$s[0]` (bpftrace 0.24 and later): a string's bytes are an array of int8.
     if case .string(let size) = t { t = .array(.integer(signed: true, bits: 8), count: size) }
     if case .array(let element, let count) = t {

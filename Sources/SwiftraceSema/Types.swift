@@ -158,7 +158,10 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .structValue(let layout): return (layout.record.size + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
-    case .tuple(let elements): return (TupleLayout(elements).size + 7) / 8 * 8
+    // `()` holds nothing, but a map's value or key needs a byte at least: 8 zeros.
+    case .tuple(let elements):
+      let size: Int = (TupleLayout(elements).size + 7) / 8 * 8
+      return Swift.max(8, size)
     default: return 8
     }
   }

@@ -288,16 +288,30 @@ extension Parser {
                     range: .to(t.range, operand.range))
       }
       if at(.identifier), lexer.peek().kind == .assign { return parseRecord(from: t) }
+      // `()`: the empty tuple (bpftrace 0.24 and later).
+      if at(.rparen) {
+        let end = token.range
+        advance()
+        noteNewerSyntax(.to(t.range, end))
+        return Expr(id: ids.make(), kind: .tuple([]), range: .to(t.range, end))
+      }
       enclosures.append(.group)
       var items = [parseExpression()]
+      var trailingComma = false
       while at(.comma) {
         advance()
+        // `(a,)`: a tuple of one (bpftrace 0.24 and later); `(a, b,)` is (a, b).
+        if at(.rparen) {
+          trailingComma = true
+          break
+        }
         items.append(parseExpression())
       }
       enclosures.removeLast()
       let end = token.range
       expect(.rparen, "to close the parenthesis")
-      if items.count > 1 { return Expr(id: ids.make(), kind: .tuple(items), range: .to(t.range, end)) }
+      if trailingComma && items.count == 1 { noteNewerSyntax(.to(t.range, end)) }
+      if items.count > 1 || trailingComma { return Expr(id: ids.make(), kind: .tuple(items), range: .to(t.range, end)) }
       items[0].range = .to(t.range, end)
       return items[0]
     default:
