@@ -16,6 +16,8 @@ public final class CDefinitions: KernelTypeCatalog {
 
   /// `#define NAME value` with an integer value, and enum constants.
   public private(set) var constants: [String: Int64] = [:]
+  private var enumsByName: [String: EnumType] = [:]
+  private var enumsByConstant: [String: EnumType] = [:]
   public private(set) var problems: [Problem] = []
   /// Headers named by `#include` that are not installed; BTF stands in for them.
   public private(set) var missingHeaders: [String] = []
@@ -187,12 +189,15 @@ public final class CDefinitions: KernelTypeCatalog {
     case CXCursor_EnumConstantDecl:
       constants[string(clang_getCursorSpelling(cursor))] = clang_getEnumConstantDeclValue(cursor)
       return CXChildVisit_Continue
+    case CXCursor_EnumDecl:
+      collectEnum(cursor)
+      return CXChildVisit_Recurse
     case CXCursor_MacroDefinition:
       if clang_Cursor_isMacroFunctionLike(cursor) == 0, let value = macroValue(cursor) {
         constants[string(clang_getCursorSpelling(cursor))] = value
       }
       return CXChildVisit_Continue
-    case CXCursor_EnumDecl, CXCursor_TypedefDecl:
+    case CXCursor_TypedefDecl:
       return CXChildVisit_Recurse
     default:
       return CXChildVisit_Continue
@@ -303,6 +308,41 @@ public final class CDefinitions: KernelTypeCatalog {
 
   public func constant(named name: String) -> Int64? {
     constants[name] ?? fallback?.constant(named: name)
+  }
+
+  public func enumeration(ofConstant name: String) -> EnumType? {
+    constants[name] != nil ? enumsByConstant[name] : fallback?.enumeration(ofConstant: name)
+  }
+
+  public func enumeration(named name: String) -> EnumType? {
+    enumsByName[name] ?? fallback?.enumeration(named: name)
+  }
+
+  private final class EnumVisit {
+    var constants: [(String, Int64)] = []
+  }
+
+  /// An enum's constants, as one EnumType under its tag and under each constant's name.
+  private func collectEnum(_ cursor: CXCursor) {
+    let visit = EnumVisit()
+    let context = Unmanaged.passUnretained(visit).toOpaque()
+    clang_visitChildren(cursor, { child, _, data in
+      if child.kind == CXCursor_EnumConstantDecl {
+        let visit = Unmanaged<EnumVisit>.fromOpaque(data!).takeUnretainedValue()
+        var name = ""
+        let spelling = clang_getCursorSpelling(child)
+        if let c = clang_getCString(spelling) { name = String(cString: c) }
+        clang_disposeString(spelling)
+        visit.constants.append((name, clang_getEnumConstantDeclValue(child)))
+      }
+      return CXChildVisit_Continue
+    }, context)
+    var names: [Int64: String] = [:]
+    for (name, value) in visit.constants where names[value] == nil { names[value] = name }
+    let tag = string(clang_getCursorSpelling(cursor))
+    let type = EnumType(name: tag.hasPrefix("enum (") ? "" : tag, names: names)  // clang spells anonymous ones "enum (unnamed at ...)"
+    if !type.name.isEmpty { enumsByName[type.name] = type }
+    for (name, _) in visit.constants { enumsByConstant[name] = type }
   }
 
   public func recordNames() -> [String] {

@@ -192,6 +192,8 @@ public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
   }
 
   public func constant(named name: String) -> Int64? { fallback?.constant(named: name) }
+  public func enumeration(ofConstant name: String) -> EnumType? { fallback?.enumeration(ofConstant: name) }
+  public func enumeration(named name: String) -> EnumType? { fallback?.enumeration(named: name) }
 
   public func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {
     fallback?.rawTracepointArguments(event)

@@ -252,6 +252,8 @@ extension IRGenerator {
       return .integer(integer.bits == 64 ? v : narrow(v, bits: integer.bits, signed: integer.signed))
     case .bool:
       return .integer(LLVMBuildZExt(m.builder, LLVMBuildICmp(m.builder, LLVMIntNE, emitInteger(operand), m.int(0), ""), m.i64, "")!)
+    case .enumeration:
+      return .integer(emitInteger(operand))  // the same number, printed by name
     case .array:
       let type = checked.type(of: e)
       var v = emitInteger(operand)

@@ -89,6 +89,10 @@ public protocol KernelTypeCatalog: AnyObject {
   func recordNames() -> [String]
   /// An integer constant: an enum value, or (from C definitions) an object-like macro.
   func constant(named name: String) -> Int64?
+  /// The enum that defines constant NAME; nil for a macro or an unknown name.
+  func enumeration(ofConstant name: String) -> EnumType?
+  /// The enum tagged NAME (`enum NAME { ... }`).
+  func enumeration(named name: String) -> EnumType?
   /// The arguments of raw tracepoint `event` (its TP_PROTO), names empty where BTF has none;
   /// nil if the kernel has no such tracepoint.
   func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]?
@@ -118,6 +122,8 @@ extension UserDebugInfo {
 }
 
 extension KernelTypeCatalog {
+  public func enumeration(ofConstant name: String) -> EnumType? { nil }
+  public func enumeration(named name: String) -> EnumType? { nil }
   public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? { nil }
   public func typedef(named name: String) -> CType? { nil }
   public func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)? { nil }

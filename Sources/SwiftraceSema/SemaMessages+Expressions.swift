@@ -213,6 +213,7 @@ extension DiagnosticMessage {
   static let buildIDKernelStackFallback = Self(.semaArgumentType,
                                                "stack_mode build_id is for ustack only; this kstack prints in raw mode")
   static let tupleIndexNotLiteral = Self(.semaArgumentType, "a tuple's index is an integer literal: $t[0], $t[1], ...")
+  static func unknownEnum(_ name: String) -> Self { Self(.semaArgumentType, "no enum named '\(name)' (in BTF or the script's C definitions)") }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
   static let lenStackArgument = Self(.semaArgumentType,
                                      "len() of a stack takes kstack or ustack itself (a stack kept in a variable or map is only its id)")

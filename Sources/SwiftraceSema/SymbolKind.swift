@@ -27,13 +27,16 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
   case macAddress
   /// `cgroup_path(id)`: a cgroup id, printed as its path in each mounted hierarchy.
   case cgroupPath
+  /// A value of an enum (its constants, `(enum NAME)x`, bpftrace 0.23 and later): printed as its
+  /// enumerator's name, or as the number where it has none.
+  case enumName(EnumType)
 
   /// How a kstack or ustack prints; nil for the other kinds.
   public var stackFormat: StackFormat? {
     switch self {
     case .kernelStack(let f), .userStack(let f): return f
     case .timestamp, .kernelSymbol, .userSymbol, .inetAddress, .username, .errorName, .syscallName, .signalName,
-      .macAddress, .cgroupPath:
+      .macAddress, .cgroupPath, .enumName:
       return nil
     }
   }
@@ -61,6 +64,7 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
     case .signalName: return "signal_name"
     case .macAddress: return "macaddr"
     case .cgroupPath: return "cgroup_path"
+    case .enumName(let e): return "enum \(e.name)"
     }
   }
 }
@@ -108,5 +112,22 @@ public struct VMALayout: Hashable, Sendable {
     self.inodeNumber = inodeNumber
     self.inodeSuperBlock = inodeSuperBlock
     self.superBlockDevice = superBlockDevice
+  }
+}
+
+/// An enum's enumerators, by value: how a value of it prints.
+public struct EnumType: Hashable, Sendable {
+  /// The enum's tag, "" for an anonymous enum.
+  public let name: String
+  public let names: [Int64: String]
+
+  public init(name: String, names: [Int64: String]) {
+    self.name = name
+    self.names = names
+  }
+
+  /// The enumerator's name, or the value as a signed number where the enum has none.
+  public func text(_ value: UInt64) -> String {
+    names[Int64(bitPattern: value)] ?? String(Int64(bitPattern: value))
   }
 }

@@ -43,7 +43,7 @@ extension TypeChecker {
     case .call(let name, let args):
       return checkCall(name, args: args, e, asStatement: asStatement)
     case .unary(let op, let operand):
-      guard let t = check(operand) else { return nil }
+      guard let t = check(operand)?.asEnumNumber else { return nil }
       if t == .bool { return op == .logicalNot ? .bool : .int64 }
       guard t.isInteger else {
         error(.operandNotInteger(op.rawValue, t), at: operand.range)
@@ -51,8 +51,9 @@ extension TypeChecker {
       }
       return t.widened  // as C promotes: -(uint8)1 is not 255
     case .binary(let op, let lhs, let rhs):
-      // A bool takes part in arithmetic and comparisons as the integer 0 or 1.
-      let l = check(lhs).map { $0 == .bool ? .uint64 : $0 }, r = check(rhs).map { $0 == .bool ? .uint64 : $0 }
+      // A bool takes part in arithmetic and comparisons as the integer 0 or 1, an enum's value as
+      // its number (the result prints as a number).
+      let l = check(lhs).map(\.asArithmeticOperand), r = check(rhs).map(\.asArithmeticOperand)
       guard let l, let r else { return nil }
       if op == .shiftLeft || op == .shiftRight, let n = compileTimeInteger(rhs), n < 0 || n > 63 {
         // BPF would shift by the count modulo 64: `1 << 100` would be 2^36.
@@ -170,6 +171,13 @@ extension TypeChecker {
       return .bool
     case .typeOf:
       return nil  // resolved above
+    case .enumeration(let name):
+      guard t.isIntegerLike else { break }
+      guard let type = kernelTypes?.enumeration(named: name) else {
+        error(.unknownEnum(name), at: operand.range)
+        return nil
+      }
+      return .symbol(.enumName(type))
     case .array(let element, let count):
       guard case .integer(_, let bits) = t else { break }
       let bytes = bits / 8, size = element.bits / 8
@@ -197,6 +205,9 @@ extension TypeChecker {
   func checkBuiltin(_ name: String, _ e: Expr) -> SType? {
     if Builtin(rawValue: name) == nil, let value = kernelTypes?.constant(named: name) {
       constants[e.id] = UInt64(bitPattern: value)
+      // An enum's constant prints as its name in scripts of newer syntax (bpftrace 0.23 and
+      // later); 0.17 printed the number.
+      if options.namesEnumValues, let type = kernelTypes?.enumeration(ofConstant: name) { return .symbol(.enumName(type)) }
       return .int64
     }
     guard let builtin = Builtin(rawValue: name) else {

@@ -19,6 +19,11 @@ extension TypeChecker {
       let signed = { if case .integer(_, let s) = element { return s } else { return false } }()
       return .array(.integer(signed: signed, bits: elementBytes * 8), count: count)
     case .integer(let signed):
+      // `enum skb_drop_reason reason`: a value of the enum, printed by name (newer syntax).
+      let words = field.cType.split(separator: " ")
+      if options.namesEnumValues, words.count == 2, words[0] == "enum", let type = kernelTypes?.enumeration(named: String(words[1])) {
+        return .symbol(.enumName(type))
+      }
       let c = cType(of: field.cType, valueBytes: field.size, signed: signed)
       if case .pointer(let target) = c { return .pointer(target, space: current.kind.argumentAddressSpace) }
       return .integer(signed: signed, bits: min(max(field.size, 1), 8) * 8)

@@ -12,6 +12,8 @@ public final class TypeChecker {
     /// str_trunc_trailer: printed after a string str() cut at stringLength; nil for 0.17's rule
     /// (nothing printed, and stringLength counts the terminating NUL).
     public var stringTrailer: String?
+    /// Enum constants are values of their enum, printed by name (newer syntax); else integers.
+    public var namesEnumValues = false
     /// Kernel symbols, user binaries, cgroups: what the checker asks of the machine.
     public var machine: any MachineFacts = UnknownMachine()
     /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.

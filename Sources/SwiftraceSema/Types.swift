@@ -74,7 +74,20 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// What printf's %s accepts.
   public var printsAsText: Bool { isString || isSymbol || self == .probe }
   /// Integers and pointers: what conditions, comparisons and integer conversions accept.
-  public var isIntegerLike: Bool { isInteger || isPointer || self == .bool }
+  public var isIntegerLike: Bool { isInteger || isPointer || self == .bool || isEnum }
+
+  /// How the operand of arithmetic or a comparison counts: a bool as 0 or 1, an enum's value as
+  /// its number.
+  public var asArithmeticOperand: SType { self == .bool ? .uint64 : asEnumNumber }
+
+  /// An enum's value as the number it is; any other type as it is.
+  public var asEnumNumber: SType { isEnum ? .int64 : self }
+
+  /// A value of an enum: an integer that prints as its enumerator's name.
+  public var isEnum: Bool {
+    if case .symbol(.enumName) = self { return true }
+    return false
+  }
 
   public var isAggregation: Bool {
     switch self {

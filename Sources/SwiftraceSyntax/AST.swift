@@ -382,6 +382,8 @@ public enum CastType: CustomStringConvertible {
   case array(IntegerType, count: Int?)
   /// `(typeof(e))x` (bpftrace 0.22 and later): to the type of `e`, which is never evaluated.
   case typeOf(Expr)
+  /// `(enum NAME)x` (bpftrace 0.23 and later): an integer as a value of the enum, printed by name.
+  case enumeration(String)
 
   public var description: String {
     switch self {
@@ -389,6 +391,7 @@ public enum CastType: CustomStringConvertible {
     case .bool: return "bool"
     case .array(let t, let count): return "\(t)[\(count.map(String.init) ?? "")]"
     case .typeOf: return "typeof(...)"
+    case .enumeration(let name): return "enum \(name)"
     }
   }
 }

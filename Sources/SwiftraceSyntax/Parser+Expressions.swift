@@ -481,6 +481,11 @@ extension Parser {
     var ahead = lexer.silentCopy()
     var next = ahead.next()
     if word == "bool" { return next.kind == .rparen ? (.bool, 2) : nil }
+    // `(enum NAME)` (a pointer to an enum is not a cast to one).
+    if word == "enum" {
+      guard next.kind == .identifier, ahead.next().kind == .rparen else { return nil }
+      return (.enumeration(text(next)), 3)
+    }
     guard let integer = IntegerType(name: word) else { return nil }
     if next.kind == .rparen { return (.integer(integer), 2) }
     guard next.kind == .lbracket else { return nil }

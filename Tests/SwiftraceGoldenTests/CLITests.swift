@@ -150,6 +150,18 @@ import Testing
     #expect(missing.status == 1 && missing.stderr.contains("<command-line>:1:1: ERROR: imported file 'no-such.bt' not found"))
   }
 
+  /// A tracepoint field declared as an enum is a value of that enum (BTF) in newer syntax, printed
+  /// by name; a 0.17 script keeps the integer.
+  @Test(.needsRoot) func enumTracepointFieldsAreEnumsInNewerSyntax() throws {
+    let program = "tracepoint:skb:kfree_skb { @[args.reason] = count(); }"
+    let newer = try run(["--dump=types", "-e", program + " end { }"])
+    #expect(newer.status == 0 && newer.stdout.contains("@[enum skb_drop_reason] -> count"), "\(newer.stdout)\(newer.stderr)")
+    let older = try run(["--dump=types", "-e", program + " END { }"])
+    #expect(older.status == 0 && older.stdout.contains("@[uint64] -> count"), "\(older.stdout)\(older.stderr)")
+    let unknown = try run(["--dump=types", "-e", "begin { print((enum no_such_enum)1); }"])
+    #expect(unknown.status == 1 && unknown.stderr.contains("no enum named 'no_such_enum'"), "\(unknown.stderr)")
+  }
+
   /// Library names resolve through /etc/ld.so.cache; a missing target or function is located.
   @Test(.needsRoot) func uprobeTargetsAreResolvedAtCompileTime() throws {
     let types = try run(["--dump=types", "-e", "uprobe:libc:getpp* { @ = count(); }"])

@@ -141,23 +141,47 @@ public final class KernelBTF: KernelTypeCatalog {
   }
 
   private var enumValues: [String: Int64]?
+  /// Every BTF enum by tag, and the enum of each constant (collected with enumValues).
+  private var enumsByName: [String: EnumType] = [:]
+  private var enumsByConstant: [String: EnumType] = [:]
 
   /// Enum values by name, from every BTF enum (collected on first use).
   public func constant(named name: String) -> Int64? {
-    if enumValues == nil {
-      var values: [String: Int64] = [:]
-      if let btf = handle() {
-        for id in 1..<btf__type_cnt(btf) {
-          guard let t = btf__type_by_id(btf, id), Int(btf_kind(t)) == BTF_KIND_ENUM else { continue }
-          let members = btf_enum(t)!
-          for i in 0..<Int(btf_vlen(t)) {
-            values[String(cString: btf__name_by_offset(btf, members[i].name_off))] = Int64(members[i].val)
-          }
-        }
-      }
-      enumValues = values
-    }
+    collectEnums()
     return enumValues?[name] ?? Self.kernelMacros[name]
+  }
+
+  public func enumeration(ofConstant name: String) -> EnumType? {
+    collectEnums()
+    return enumsByConstant[name]
+  }
+
+  public func enumeration(named name: String) -> EnumType? {
+    collectEnums()
+    return enumsByName[name]
+  }
+
+  private func collectEnums() {
+    guard enumValues == nil else { return }
+    var values: [String: Int64] = [:]
+    if let btf = handle() {
+      for id in 1..<btf__type_cnt(btf) {
+        guard let t = btf__type_by_id(btf, id), Int(btf_kind(t)) == BTF_KIND_ENUM else { continue }
+        let members = btf_enum(t)!
+        var names: [Int64: String] = [:], constants: [String] = []
+        for i in 0..<Int(btf_vlen(t)) {
+          let name = String(cString: btf__name_by_offset(btf, members[i].name_off))
+          values[name] = Int64(members[i].val)
+          if names[Int64(members[i].val)] == nil { names[Int64(members[i].val)] = name }
+          constants.append(name)
+        }
+        let tag = String(cString: btf__name_by_offset(btf, t.pointee.name_off))
+        let type = EnumType(name: tag, names: names)
+        if !tag.isEmpty, enumsByName[tag] == nil { enumsByName[tag] = type }
+        for c in constants where enumsByConstant[c] == nil { enumsByConstant[c] = type }
+      }
+    }
+    enumValues = values
   }
 
   /// Kernel `#define`s that scripts use but BTF cannot carry (macros are not types) and that no

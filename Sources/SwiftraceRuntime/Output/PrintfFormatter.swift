@@ -45,6 +45,10 @@ public struct PrintfFormatter {
         continue
       }
       switch type {
+      case .symbol(.enumName) where !c.expectsString:
+        // `%d` of an enum's value: its number (`%s` prints its name).
+        let raw = offset + 8 <= event.count ? event.loadUnaligned(fromByteOffset: offset, as: UInt64.self) : 0
+        out.append(contentsOf: Self.formatInteger(UInt64(littleEndian: raw), c).rawBytes)
       case .string(let n):
         if Self.appendASCII(event, offset, n, c, to: &out) { continue }
         out.append(contentsOf: Self.formatString(cString(bytes, offset, n), c).rawBytes)

@@ -68,6 +68,8 @@ public final class Symbolizer {
       return SyscallNames.byNumber[Int(Int64(bitPattern: value))] ?? "Unknown syscall"
     case .cgroupPath:
       return CgroupPaths.text(id: value)
+    case .enumName(let type):
+      return type.text(value)
     case .macAddress:
       return (0..<6).map { i in
         let byte = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))
