@@ -55,6 +55,7 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   case semaCpidWithoutCommand = "sema.cpidWithoutCommand"
   case semaDeleteHistogram = "sema.deleteHistogram"
   case semaDereference = "sema.dereference"
+  case semaFail = "sema.fail"
   case semaFieldAccess = "sema.fieldAccess"
   case semaForMapTarget = "sema.forMapTarget"
   case semaGetopt = "sema.getopt"

@@ -144,7 +144,7 @@ extension IRGenerator {
       case .delete:
         return .integer(emitDelete(args: args, valueUsed: true))
       case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal,
-        .override, .debugf, .unwatch, .errorf, .warnf, .signal_thread:
+        .override, .debugf, .unwatch, .errorf, .warnf, .signal_thread, .fail, .static_assert:
         // Statements: the checker refuses them where a value is wanted; emitExpressionStatement
         // lowers them.
         return .integer(m.int(0))

@@ -46,6 +46,7 @@ extension IRGenerator {
       switch f {
       case .printf, .cat, .system, .errorf, .warnf: return emitPrintf(args: args, call: e)
       case .exit: return emitExit(status: args.first)
+      case .fail, .static_assert: return  // decided by the checker: nothing runs
       case .print, .clear, .zero, .time, .unwatch: return emitAction(args: args, call: e)
       case .join: return emitJoin(args: args, call: e)
       case .delete:

@@ -122,6 +122,8 @@ public enum Function: String, CaseIterable, Sendable {
   case strstr, str_concat, strcap, find, memcmp
   /// bpftrace 0.24 and later (--unsafe).
   case write_user
+  /// Compile-time errors where reached (bpftrace 0.24 and later).
+  case fail, static_assert
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -131,7 +133,7 @@ public enum Function: String, CaseIterable, Sendable {
     switch self {
     case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .aggregation
     case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal, .override, .debugf, .unwatch,
-      .errorf, .warnf, .signal_thread:
+      .errorf, .warnf, .signal_thread, .fail, .static_assert:
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
@@ -156,7 +158,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert:
       return nil
     }
   }
@@ -169,7 +171,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert:
       return "\(rawValue)() produces no value"
     }
   }
@@ -232,6 +234,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .find: return .own(.find)
     case .memcmp: return .own(.memcmp)
     case .write_user: return .own(.writeUser)
+    case .fail: return .own(.fail)
+    case .static_assert: return .own(.staticAssert)
     }
   }
 
@@ -248,6 +252,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .override: return .only([.kprobe], why: "override() only works in kprobe probes")
     case .signal, .signal_thread: return .notIn([.begin, .end], why: "would signal swiftrace itself")
     case .write_user: return .notIn([.begin, .end], why: "would write swiftrace's own memory")
+    case .fail, .static_assert: return .anywhere
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
@@ -262,6 +267,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .system: return "runs commands"
     case .signal, .signal_thread, .override: return "changes what the traced program does"
     case .write_user: return "writes the traced program's memory"
+    case .fail, .static_assert: return nil
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
@@ -332,6 +338,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .find: return "true when the map has the key, whose value it then stores in the variable"
     case .memcmp: return "0 when the first count bytes are equal, else the first difference (a byte of the left minus the right's)"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
+    case .fail: return "stops compiling with this error where reached (code an if on a constant leaves out is not)"
+    case .static_assert: return "stops compiling with the message unless the condition, known when compiling, holds"
     case .write_user: return "writes length bytes of a value into the current process's memory: true if written (--unsafe)"
     case .kptr: return "marks an address as kernel memory"
     case .uptr: return "marks an address as user memory"
@@ -397,6 +405,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .memcmp: return "memcmp(left, right, count)"
     case .override: return "override(return value)"
     case .write_user: return "write_user(user address, value, length)"
+    case .fail: return "fail(format, literal arguments...)"
+    case .static_assert: return "static_assert(condition, message)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
     case .macaddr: return "macaddr(pointer or 6 bytes)"
@@ -438,6 +448,7 @@ public enum OwnCheck: Sendable {
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
   case hasKey, getopt, len, strConcat, strcap, find, memcmp, writeUser
+  case fail, staticAssert
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

@@ -630,6 +630,12 @@ extension TypeChecker {
       return .int64
     case .writeUser:
       return checkWriteUser(f, args, e)
+    case .fail:
+      checkFail(args, e)
+      return SType.none
+    case .staticAssert:
+      checkStaticAssert(args, e)
+      return SType.none
     case .strConcat:
       guard checkArity(f, 2...2, args: args, e) else { return nil }
       var size = 0

@@ -148,7 +148,7 @@ extension TypeChecker {
     case .kstack, .ustack:
       return checkStackFunction(f, args: args, e)
     case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .print, .clear, .zero, .delete, .str,
-      .buf, .kptr, .uptr, .path, .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap, .find, .memcmp, .writeUser:
+      .buf, .kptr, .uptr, .path, .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap, .find, .memcmp, .writeUser, .fail, .staticAssert:
       preconditionFailure("\(f)() is not checked here")  // checkCall sends only the functions above
     }
   }

@@ -83,6 +83,8 @@ public final class TypeChecker {
   var scope: [String: SType] = [:]
   /// How many `while` loops enclose the statement being checked (for break and continue).
   var loopDepth = 0
+  /// Inside a branch that a condition known when compiling leaves out (fail() is allowed there).
+  var unreachableDepth = 0
   /// The call whose arguments are being checked: printf, system and cat take strings of any
   /// length (they are formats or go to userspace whole); elsewhere a literal must fit a string.
   var enclosingCall: String?
@@ -185,8 +187,17 @@ public final class TypeChecker {
       if let t = check(condition), !t.isIntegerLike {
         error(.conditionNotInteger("an if", t), at: condition.range)
       }
+      // A branch a condition known when compiling leaves out is never reached: fail() there is
+      // not an error (bpftrace's `if ($1 < 2) { fail(...) }`).
+      let known = constantCondition(condition)
+      unreachableDepth += known == 0 ? 1 : 0
       check(then)
-      if let elseBlock { check(elseBlock) }
+      unreachableDepth -= known == 0 ? 1 : 0
+      if let elseBlock {
+        unreachableDepth += known.map { $0 != 0 } == true ? 1 : 0
+        check(elseBlock)
+        unreachableDepth -= known.map { $0 != 0 } == true ? 1 : 0
+      }
     case .whileLoop(let condition, let body):
       if let t = check(condition), !t.isIntegerLike {
         error(.conditionNotInteger("a while", t), at: condition.range)
