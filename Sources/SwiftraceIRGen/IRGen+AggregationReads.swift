@@ -61,7 +61,7 @@ extension IRGenerator {
       store64(LLVMBuildSelect(b, take, value, load64(acc), "")!, at: acc)
       store64(LLVMBuildSelect(b, take, m.int(1), load64(offset(acc, 8)), "")!, at: offset(acc, 8))
     case .none, .integer, .bool, .string, .array, .buffer, .probe, .tracepointArgs, .tuple, .pointer, .record,
-      .structValue, .symbol, .stats, .hist, .lhist:
+      .structValue, .symbol, .stats, .hist, .lhist, .tseries:
       break  // the checker lets only count, sum, min, max and avg be read
     }
   }

@@ -148,7 +148,7 @@ extension IRGenerator {
         // Statements: the checker refuses them where a value is wanted; emitExpressionStatement
         // lowers them.
         return .integer(m.int(0))
-      case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist:
+      case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .tseries:
         // Map updates: the checker allows them only as what a map is assigned; emitAssignment
         // lowers them.
         return .integer(m.int(0))

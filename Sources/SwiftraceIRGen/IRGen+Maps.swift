@@ -6,7 +6,7 @@ extension IRGenerator {
   /// Builds the key on the stack: parts at their 8-byte aligned offsets, strings zero-padded so
   /// equal strings make equal keys. A scalar map's key is 0.
   func buildKey(_ info: MapInfo, _ keys: [Expr]) -> LLVMValueRef {
-    if info.isScalar && !info.valueType.isHistogram {
+    if info.isScalar && !info.valueType.hasSlotKey {
       let key = scratch(8)
       store64(m.int(0), at: key)  // also a valid 4-byte key 0 for the per-CPU array
       return key
@@ -113,6 +113,7 @@ extension IRGenerator {
   /// count/sum/min/max/avg/stats update this CPU's slot in place, or insert it when the key is new.
   func emitAggregation(_ f: Aggregation, args: [Expr], map info: MapInfo, keys: [Expr]) {
     if info.valueType.isHistogram { return emitHistogram(args: args, map: info, keys: keys) }
+    if case .tseries(let series) = info.valueType { return emitTimeSeries(series, args: args, map: info, keys: keys) }
     let key = buildKey(info, keys)
     let x = args.first.map(emitInteger) ?? m.int(1)
     let signed = info.valueType.isSigned
@@ -130,7 +131,7 @@ extension IRGenerator {
         case .avg, .stats:  // (count, total)
           store64(m.int(1), at: offset(initial, 0))
           store64(x, at: offset(initial, 8))
-        case .count, .sum, .hist, .lhist:
+        case .count, .sum, .hist, .lhist, .tseries:
           store64(x, at: offset(initial, 0))
         }
         update(info, key: key, value: initial)
@@ -157,8 +158,8 @@ extension IRGenerator {
         store64(m.int(1), at: offset(value, 8))
         LLVMBuildBr(b, done)
         LLVMPositionBuilderAtEnd(b, done)
-      case .hist, .lhist:
-        break  // emitHistogram
+      case .hist, .lhist, .tseries:
+        break  // emitHistogram, emitTimeSeries
       }
     }, missing: missing)
   }
@@ -190,6 +191,47 @@ extension IRGenerator {
     }, missing: { [self] in
       let initial = scratch(8)
       store64(m.int(1), at: initial)
+      update(info, key: key, value: initial)
+    })
+  }
+
+  /// tseries: the value goes to the slot of the current interval (its epoch, CLOCK_TAI over the
+  /// interval, modulo the count), whose (value, meta, epoch) this CPU updates: the last value and
+  /// its time; the sum; the minimum or maximum and whether one is set; the total and the count.
+  /// A slot left from an older epoch starts again (bpftrace's layout and rules).
+  func emitTimeSeries(_ series: TimeSeries, args: [Expr], map info: MapInfo, keys: [Expr]) {
+    let b = m.builder
+    let x = emitInteger(args[0])
+    let now = callHelper(.ktimeGetTaiNs, [])
+    let epoch = LLVMBuildUDiv(b, now, m.int(series.intervalNanoseconds), "")!
+    let key = buildKey(info, keys)
+    store64(LLVMBuildURem(b, epoch, m.int(UInt64(series.count)), "")!, at: offset(key, info.bucketOffset))
+    withLookup(info, key: key, found: { [self] slot in
+      let value = offset(slot, 0), meta = offset(slot, 8)
+      let stale = LLVMBuildICmp(b, LLVMIntNE, load64(offset(slot, 16)), epoch, "")!
+      switch series.function {
+      case .last:
+        store64(x, at: value)
+        store64(now, at: meta)
+      case .sum:
+        store64(LLVMBuildAdd(b, LLVMBuildSelect(b, stale, m.int(0), load64(value), "")!, x, "")!, at: value)
+      case .avg:
+        store64(LLVMBuildAdd(b, LLVMBuildSelect(b, stale, m.int(0), load64(value), "")!, x, "")!, at: value)
+        store64(LLVMBuildAdd(b, LLVMBuildSelect(b, stale, m.int(0), load64(meta), "")!, m.int(1), "")!, at: meta)
+      case .min, .max:
+        let fresh = LLVMBuildOr(b, stale, LLVMBuildICmp(b, LLVMIntEQ, load64(meta), m.int(0), "")!, "")!
+        let better: LLVMIntPredicate = series.function == .min ? (series.signed ? LLVMIntSLT : LLVMIntULT)
+          : (series.signed ? LLVMIntSGT : LLVMIntUGT)
+        let take = LLVMBuildOr(b, fresh, LLVMBuildICmp(b, better, x, load64(value), "")!, "")!
+        store64(LLVMBuildSelect(b, take, x, load64(value), "")!, at: value)
+        store64(m.int(1), at: meta)
+      }
+      store64(epoch, at: offset(slot, 16))
+    }, missing: { [self] in
+      let initial = scratch(24)
+      store64(x, at: offset(initial, 0))
+      store64(series.function == .last ? now : series.function == .sum ? m.int(0) : m.int(1), at: offset(initial, 8))
+      store64(epoch, at: offset(initial, 16))
       update(info, key: key, value: initial)
     })
   }

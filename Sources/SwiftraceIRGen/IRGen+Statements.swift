@@ -66,7 +66,7 @@ extension IRGenerator {
         // bpf_override_return: the probed function returns this instead of running.
         callHelper(.overrideReturn, [bytePointer(context), emitInteger(args[0])])
         return
-      case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .strftime,
+      case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .tseries, .strftime,
         .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr,
         .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp,
         .write_user:

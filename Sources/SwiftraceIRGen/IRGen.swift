@@ -196,7 +196,7 @@ public final class IRGenerator {
       case .perCPUArray: type = .perCPUArray
       }
       let entries = info.storage == .perCPUArray ? info.arrayLength
-        : info.isScalar && !info.valueType.isHistogram ? 1 : info.declaredEntries ?? options.maxMapEntries
+        : info.isScalar && !info.valueType.hasSlotKey ? 1 : info.declaredEntries ?? options.maxMapEntries
       mapGlobals[info.name] = mapGlobal(symbol, type: type, maxEntries: entries, keySize: info.keySize,
                                         valueSize: info.valueSize, line: line(of: info.firstAssignment))
       mapSymbols[info.name] = symbol

@@ -112,7 +112,7 @@ public enum BuiltinMode: String, CaseIterable, Sendable {
 /// Functions a script can call.
 public enum Function: String, CaseIterable, Sendable {
   case printf, exit, str, strncmp, strcontains, sizeof
-  case count, sum, min, max, avg, stats, hist, lhist
+  case count, sum, min, max, avg, stats, hist, lhist, tseries
   case print, clear, zero, delete
   case time, strftime, ksym, usym, kaddr, ntop, bswap, strerror, kstack, ustack, join
   case buf, cat, system, reg, cgroupid, macaddr, signal, override, kptr, uptr, pton, uaddr, path
@@ -131,7 +131,7 @@ public enum Function: String, CaseIterable, Sendable {
 
   public var role: Role {
     switch self {
-    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .aggregation
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .tseries: return .aggregation
     case .printf, .exit, .print, .clear, .zero, .time, .join, .cat, .system, .signal, .override, .debugf, .unwatch,
       .errorf, .warnf, .signal_thread, .fail, .static_assert:
       return .statement
@@ -155,6 +155,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .stats: return .stats
     case .hist: return .hist
     case .lhist: return .lhist
+    case .tseries: return .tseries
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
@@ -169,7 +170,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .time: return "time() prints and produces no value; use strftime() for a value"
     case .join: return "join() prints and produces no value"
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
-      .lhist, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
+      .lhist, .tseries, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
       .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert:
       return "\(rawValue)() produces no value"
@@ -189,7 +190,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .strlen: return .typed([.string], returns: .uint64)
     case .syscall_name: return .typed([.integer], returns: .symbol(.syscallName))
     case .getopt: return .own(.getopt)
-    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return .own(.aggregation)
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .tseries: return .own(.aggregation)
     case .printf, .errorf, .warnf: return .own(.printf)
     case .cat: return .own(.cat)
     case .system: return .own(.system)
@@ -254,7 +255,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .write_user: return .notIn([.begin, .end], why: "would write swiftrace's own memory")
     case .fail, .static_assert: return .anywhere
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
-      .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
+      .tseries, .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
       .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return .anywhere
@@ -269,7 +270,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .write_user: return "writes the traced program's memory"
     case .fail, .static_assert: return nil
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
-      .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
+      .tseries, .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
       .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp:
       return nil
@@ -307,6 +308,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .stats: return "count, average and total"
     case .hist: return "a power-of-two histogram"
     case .lhist: return "a linear histogram"
+    case .tseries: return "the last count intervals' values (the last written, or their avg, max, min or sum)"
     case .print: return "prints a map (its top entries, divided) or a value"
     case .clear: return "deletes every key of a map"
     case .zero: return "sets every value of a map to zero"
@@ -384,6 +386,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .sum, .min, .max, .avg, .stats: return "\(rawValue)(integer)"
     case .hist: return "hist(integer [, k])"
     case .lhist: return "lhist(integer, min, max, step)"
+    case .tseries: return "tseries(integer, interval, count [, \"avg\"|\"max\"|\"min\"|\"sum\"])"
     case .print: return "print(@map [, top [, divisor]]) or print(value)"
     case .clear: return "clear(@map)"
     case .zero: return "zero(@map)"
@@ -479,7 +482,7 @@ public enum ArgumentKind: Sendable {
 /// The functions only a map can be assigned (`@x = count()`), on their own so that code which
 /// handles aggregations switches over these alone. `Function.aggregation` maps to them.
 public enum Aggregation: Sendable {
-  case count, sum, min, max, avg, stats, hist, lhist
+  case count, sum, min, max, avg, stats, hist, lhist, tseries
 }
 
 /// Where a function or builtin may be used, by the provider of the probe it is in.

@@ -124,7 +124,7 @@ public struct MapInfo: Sendable {
 
   public var keySize: Int {
     if storage == .perCPUArray { return 4 }
-    if valueType.isHistogram { return bucketOffset + 8 }
+    if valueType.hasSlotKey { return bucketOffset + 8 }
     if isScalar { return storage == .perCPUArray ? 4 : 8 }
     return keyTypes.reduce(0) { $0 + $1.storageSize }
   }

@@ -80,6 +80,11 @@ extension DiagnosticMessage {
   }
   /// TAKES: "no arguments", "one argument", "4 arguments".
   static func aggregationArity(_ f: Function, takes: String) -> Self { Self(.semaArity, "\(f.rawValue)() takes \(takes): \(f.signature)") }
+  static let tseriesInterval = Self(.semaArgumentType, "tseries()'s interval is a positive integer literal in nanoseconds, or a duration (100ms, 1s)")
+  static func tseriesCount(_ most: Int64) -> Self {
+    Self(.semaArgumentType, "tseries()'s number of intervals is an integer literal from 1 to \(most)")
+  }
+  static let tseriesFunction = Self(.semaArgumentType, "tseries()'s function is \"avg\", \"max\", \"min\" or \"sum\"")
   static func lhistNeedsLiteral(_ what: String) -> Self { Self(.semaArgumentType, "lhist()'s \(what) must be an integer literal") }
   static func lhistNegativeMin(_ lo: Int64) -> Self { Self(.semaLhistBounds, "lhist()'s min must not be negative (it is \(lo))") }
   static func lhistEmptyRange(_ lo: Int64, _ hi: Int64) -> Self {

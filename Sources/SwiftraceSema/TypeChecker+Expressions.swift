@@ -377,7 +377,7 @@ extension TypeChecker {
     switch info.valueType {
     case .count: return .uint64
     case .sum(let signed), .min(let signed), .max(let signed), .avg(let signed): return .integer(signed: signed)
-    case .stats, .hist, .lhist:
+    case .stats, .hist, .lhist, .tseries:
       error(.aggregationRead(name, holds: info.valueType), at: e.range)
       return nil
     case .none, .integer, .bool, .string, .array, .buffer, .probe, .tracepointArgs, .tuple, .pointer, .record,

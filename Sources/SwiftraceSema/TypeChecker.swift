@@ -360,10 +360,12 @@ public final class TypeChecker {
   }
 
   func checkAggregation(_ f: Function, _ aggregation: Aggregation, args: [Expr], call: Expr) -> SType? {
-    let expected = aggregation == .count ? 0 : aggregation == .lhist ? 4 : 1
+    let expected = aggregation == .count ? 0 : aggregation == .lhist ? 4 : aggregation == .tseries ? 3 : 1
     // hist(x, k): 2^k buckets per power of two (bpftrace 0.21 and later).
     let histBuckets = aggregation == .hist && args.count == 2
-    guard args.count == expected || histBuckets else {
+    // tseries(x, interval, count, "function").
+    let seriesFunction = aggregation == .tseries && args.count == 4
+    guard args.count == expected || histBuckets || seriesFunction else {
       let takes = expected == 0 ? "no arguments" : expected == 1 ? "one argument" : "\(expected) arguments"
       error(.aggregationArity(f, takes: takes), at: call.range)
       return nil
@@ -399,6 +401,9 @@ public final class TypeChecker {
       guard let buckets = checkLinearBuckets(args, call: call) else { return nil }
       t = .lhist(buckets)
     case .avg: t = .avg(signed: signed)
+    case .tseries:
+      guard let series = checkTimeSeries(args, signed: signed) else { return nil }
+      t = .tseries(series)
     }
     types[call.id] = t
     return t
@@ -415,6 +420,31 @@ public final class TypeChecker {
       return parseIntegerParameter(options.positionalParameters[n - 1])
     default: return nil
     }
+  }
+
+  /// tseries's interval (nanoseconds: `100ms`, `1s`), its number of intervals and its function,
+  /// all known when compiling.
+  func checkTimeSeries(_ args: [Expr], signed: Bool) -> TimeSeries? {
+    guard let interval = compileTimeInteger(args[1]), interval > 0 else {
+      error(.tseriesInterval, at: args[1].range)
+      return nil
+    }
+    types[args[1].id] = .int64
+    guard let count = compileTimeInteger(args[2]), (1...TimeSeries.maxIntervals).contains(count) else {
+      error(.tseriesCount(TimeSeries.maxIntervals), at: args[2].range)
+      return nil
+    }
+    types[args[2].id] = .int64
+    var function = TimeSeries.Function.last
+    if args.count == 4 {
+      guard case .string(let name) = args[3].kind, let f = TimeSeries.Function(rawValue: name), f != .last else {
+        error(.tseriesFunction, at: args[3].range)
+        return nil
+      }
+      types[args[3].id] = .string(size: name.rawByteCount + 1)
+      function = f
+    }
+    return TimeSeries(intervalNanoseconds: UInt64(interval), count: Int(count), function: function, signed: signed)
   }
 
   /// lhist's bounds: integer literals, with bpftrace's limits (at most 1000 buckets).

@@ -46,6 +46,10 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
   /// `hist(x, k)` (k from bpftrace 0.21 on): 2^k buckets per power of two.
   case hist(k: Int)
   case lhist(LinearBuckets)
+  /// `tseries(x, interval, count [, agg])` (bpftrace 0.24 and later): the last `count` intervals'
+  /// values. As with histograms, the interval's slot (its epoch modulo count) ends the key; the
+  /// value is (value, meta, epoch) per CPU.
+  case tseries(TimeSeries)
 
   public static let int64 = SType.integer(signed: true)
   /// `count` unsigned bytes, as `pton` makes them.
@@ -91,7 +95,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
 
   public var isAggregation: Bool {
     switch self {
-    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist: return true
+    case .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .tseries: return true
     default: return false
     }
   }
@@ -104,9 +108,16 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// hist, lhist and tseries: the last 8 bytes of the key are the slot (bucket or interval).
+  public var hasSlotKey: Bool {
+    if case .tseries = self { return true }
+    return isHistogram
+  }
+
   public var isSigned: Bool {
     switch self {
     case .integer(let s, _), .sum(let s), .min(let s), .max(let s), .avg(let s), .stats(let s): return s
+    case .tseries(let t): return t.signed
     default: return false
     }
   }
@@ -143,6 +154,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .stats(let s): return "stats(\(s ? "int64" : "uint64"))"
     case .hist(let k): return k == 0 ? "hist" : "hist(\(k))"
     case .lhist(let b): return "lhist(\(b.min), \(b.max), \(b.step))"
+    case .tseries(let t): return "tseries(\(t.intervalNanoseconds)ns, \(t.count)\(t.function == .last ? "" : ", " + t.function.rawValue))"
     }
   }
 
@@ -171,6 +183,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     case .structValue(let layout): return (layout.record.size + 7) / 8 * 8
     case .symbol(let kind): return kind.storageSize
     case .min, .max, .avg, .stats: return 16  // (value, set) and (count, total)
+    case .tseries: return 24  // (value, meta, epoch)
     // `()` holds nothing, but a map's value or key needs a byte at least: 8 zeros.
     case .tuple(let elements):
       let size: Int = (TupleLayout(elements).size + 7) / 8 * 8
@@ -227,6 +240,28 @@ func unify(_ a: SType, _ b: SType) -> Unified {
     // that runs in either context) make one read by the address, as bpftrace reads them.
     return .same(xSpace == ySpace ? a : .pointer(x, space: .unknown))
   default: return a == b ? .same(a) : .conflict
+  }
+}
+
+/// `tseries(x, interval, count [, function])`: `count` intervals of `intervalNanoseconds`, each
+/// keeping the last value written in it or, with a function, their sum, minimum, maximum or
+/// average.
+public struct TimeSeries: Hashable, Sendable {
+  public enum Function: String, Sendable, CaseIterable {
+    case last = "", avg, max, min, sum
+  }
+  /// bpftrace's limit on the number of intervals.
+  public static let maxIntervals: Int64 = 1_000_000
+  public let intervalNanoseconds: UInt64
+  public let count: Int
+  public let function: Function
+  public let signed: Bool
+
+  public init(intervalNanoseconds: UInt64, count: Int, function: Function, signed: Bool) {
+    self.intervalNanoseconds = intervalNanoseconds
+    self.count = count
+    self.function = function
+    self.signed = signed
   }
 }
 

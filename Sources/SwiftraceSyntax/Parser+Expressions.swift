@@ -553,6 +553,16 @@ extension Parser {
   /// separators and C's suffixes (`123UL`, `5u`, `7LL`), which change nothing here.
   func parseInteger(_ t: Token) -> UInt64 {
     var s = String(text(t).filter { $0 != "_" })
+    // `100ms`, `1s` (bpftrace 0.18 and later): a duration, in nanoseconds.
+    if let last = s.last, last.isLetter, !s.hasPrefix("0x"), !s.hasPrefix("0X"),
+      Duration.units.contains(where: { s.hasSuffix($0.suffix) && s.dropLast($0.suffix.count).allSatisfy(\.isNumber) }) {
+      guard let ns = Duration.nanoseconds(s) else {
+        error(.integerTooLarge(text(t)), at: t.range)
+        return 0
+      }
+      noteNewerSyntax(t.range)
+      return ns
+    }
     if !s.hasPrefix("0x"), !s.hasPrefix("0X") {
       var suffix = 0
       while suffix < 3, s.count > 1, let last = s.last, "uUlL".contains(last) {

@@ -238,6 +238,36 @@ func caseEnvironment(_ script: String) -> [String: String] {
   }
 }
 
+/// tseries (bpftrace 0.24 and later) for real: intervals of the TAI clock, per-CPU slots reduced as
+/// bpftrace reduces them, the graph and JSON. Times differ from run to run, so the test reads the
+/// output's shape and values rather than a golden file.
+@Suite(.needsRoot) struct TimeSeriesTests {
+  @Test func recordsIntervalsAndPrintsThem() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = """
+      BEGIN { @n = 0; }
+      interval:ms:50 { @n++; @last = tseries(@n, 10s, 3); @sum = tseries(2, 10s, 3, "sum"); @k[1] = tseries(5, 1h, 2, "max"); }
+      interval:ms:260 { exit(); }
+      """
+    let text = try runProcess(swiftraceExecutable, ["-e", program])
+    #expect(text.status == 0, "\(text.stderr)")
+    // Every event falls in one or two 10-second intervals: the last value, and the sum of 2s.
+    let rows = text.stdout.split(separator: "\n").filter { $0.contains(":") && ($0.contains("|") || $0.contains("*")) && $0.first!.isNumber }
+    #expect(!rows.isEmpty && rows.allSatisfy { $0.hasSuffix(" -") || $0.last!.isNumber }, "\(text.stdout)")
+    // One interval has no interval to measure: its time shows nanoseconds (as bpftrace's does).
+    #expect(text.stdout.contains("@last:\n") && (text.stdout.contains("hh:mm:ss.ns        |___") || text.stdout.contains("hh:mm:ss  |___")),
+            "\(text.stdout)")
+    #expect(text.stdout.contains("@k[1]:\n") && text.stdout.contains("                   4                                                   6\n"),
+            "\(text.stdout)")
+    let sums = rows.filter { _ in true }.compactMap { Int($0.split(separator: " ").last!) }
+    #expect(sums.contains { $0 >= 2 && $0 % 2 == 0 }, "\(text.stdout)")
+    let json = try runProcess(swiftraceExecutable, ["-f", "json", "-e", program])
+    #expect(json.status == 0, "\(json.stderr)")
+    #expect(json.stdout.contains("{\"type\": \"tseries\", \"data\": {\"@k\": {\"1\": [{\"interval_start\":\""), "\(json.stdout)")
+    #expect(json.stdout.contains(",\"value\":5}]}}}"), "\(json.stdout)")
+  }
+}
+
 /// write_user() needs --unsafe, then bpf_probe_write_user, which a locked-down kernel withholds
 /// (this one is: lockdown=integrity): it writes the traced process's memory, or one clear line says
 /// why it cannot, reported as a skip.

@@ -146,3 +146,41 @@ import Testing
     #expect(text == "\n" + String(repeating: "ab", count: 20) + " 0x117e\n" + String(repeating: "01", count: 20) + " 0x05\n7f0000001000\n")
   }
 }
+
+/// tseries graphs as newer bpftrace draws them, from made-up intervals (times masked: they are
+/// local wall-clock times).
+@Suite struct TimeSeriesTextTests {
+  func masked(_ text: String) -> String {
+    text.replacing(#/\d\d:\d\d:\d\d\.\d\d\d/#, with: "TT")
+  }
+
+  /// Columns as bpftrace computes them: zero at 53 * 2/6 (17), 0 at 52 * 2/6 (17), 4 at the end.
+  @Test func graphMarksZeroValuesAndMissingIntervals() {
+    let points = MapSnapshot.SeriesPoints(starts: [100_000_000, 200_000_000, 300_000_000, 400_000_000],
+                                          values: [UInt64(bitPattern: -2), 0, nil, 4], signed: true)
+    let expected = """
+                   -2                                                  4
+      hh:mm:ss.ms  |___________________________________________________|
+      TT *                .                                  | -2
+      TT |                *                                  | 0
+      TT |                .                                  | -
+      TT |                .                                  * 4
+                   v___________________________________________________v
+                   -2                                                  4
+
+      """
+    #expect(masked(TimeSeriesText.graph(points)) == expected)
+  }
+
+  /// One value: the range widens by one each way, the point sits in the middle column; one
+  /// interval has no interval to measure, so times have nanoseconds.
+  @Test func flatSeriesGetsRoomOnBothSides() {
+    let points = MapSnapshot.SeriesPoints(starts: [1_000_000_000], values: [7], signed: false)
+    let text = TimeSeriesText.graph(points)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines[0] == String(repeating: " ", count: 19) + "6" + String(repeating: " ", count: 20) + String(repeating: " ", count: 31) + "8")
+    #expect(lines[1].hasPrefix("hh:mm:ss.ns        |"))
+    #expect(lines[2].hasSuffix("|" + String(repeating: " ", count: 25) + "*" + String(repeating: " ", count: 25) + "| 7"))
+    #expect(TimeSeriesText.graph(.init(starts: [], values: [], signed: false)) == "<no data>\n")
+  }
+}

@@ -24,6 +24,7 @@ public enum JSONPrinter {
     let type: String
     switch info.valueType {
     case .hist, .lhist: type = "hist"
+    case .tseries: type = "tseries"
     case .avg, .stats: type = "stats"
     default: type = "map"
     }
@@ -64,6 +65,12 @@ public enum JSONPrinter {
       return "{ " + zip(names, values).map { "\(quote($0)): \(valueJSON($1))" }.joined(separator: ", ") + " }"
     case .histogram:
       return "[]"
+    case .timeSeries(let points):
+      // Intervals with a value: {"interval_start":"2026-12-07 16:10:00.100000000","value":3}.
+      return "[" + zip(points.starts, points.values).compactMap { start, value in
+        value.map { "{\"interval_start\":\"\(TimeSeriesText.utcText(start))\",\"value\":"
+          + (points.signed ? String(Int64(bitPattern: $0)) : String($0)) + "}" }
+      }.joined(separator: ",") + "]"
     }
   }
 

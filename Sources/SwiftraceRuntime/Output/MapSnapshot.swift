@@ -31,6 +31,21 @@ public struct MapSnapshot: Sendable {
     indirect case array([Value])
     /// A struct's fields, in order: `{ .m = 2, .n = 3 }`.
     indirect case record(names: [String], values: [Value])
+    /// tseries: the intervals to print, oldest first.
+    case timeSeries(SeriesPoints)
+  }
+
+  /// A tseries key's intervals: each one's start (CLOCK_TAI nanoseconds) and value, nil where
+  /// nothing was written in it.
+  public struct SeriesPoints: Sendable, Equatable {
+    public var starts: [UInt64]
+    public var values: [UInt64?]
+    public var signed: Bool
+    public init(starts: [UInt64], values: [UInt64?], signed: Bool) {
+      self.starts = starts
+      self.values = values
+      self.signed = signed
+    }
   }
 
   public struct Entry: Sendable {
@@ -54,6 +69,10 @@ public struct MapSnapshot: Sendable {
   /// bucket there, become one entry per key holding all its buckets.
   public init(info: MapInfo, decoder: MapDecoder, raw: [(key: [UInt8], value: [UInt8])]) {
     self.info = info
+    if case .tseries(let series) = info.valueType {
+      entries = Self.timeSeries(series, info: info, decoder: decoder, raw: raw)
+      return
+    }
     guard info.valueType.isHistogram else {
       entries = raw.compactMap { key, value in decoder.value(value).map { Entry(key: decoder.key(key), value: $0) } }
       return
@@ -147,6 +166,8 @@ public struct MapDecoder {
       return .average(count: count, total: total)
     case .hist, .lhist:
       return .histogram([sum(bytes)])
+    case .tseries:
+      return nil  // whole series only (MapSnapshot.timeSeries)
     case .none, .tracepointArgs, .record:
       return nil
     }
@@ -268,5 +289,71 @@ public enum BufferText {
     default:
       return bytes.map { (0x20...0x7e).contains($0) ? String(UnicodeScalar($0)) : "\\x" + $0.twoHexDigits }.joined()
     }
+  }
+}
+
+extension MapSnapshot {
+  /// tseries entries: each key's slots, each slot's CPUs reduced to the value of its latest epoch
+  /// (bpftrace's rules: the last written value by its time, or the sum, minimum, maximum or
+  /// average of that epoch's CPUs), then the last `count` intervals up to the latest epoch of any
+  /// key, from each key's first interval on. Keys are in order of their latest interval.
+  static func timeSeries(_ series: TimeSeries, info: MapInfo, decoder: MapDecoder,
+                         raw: [(key: [UInt8], value: [UInt8])]) -> [Entry] {
+    var order: [[KeyPart]] = []
+    var byKey: [[KeyPart]: [UInt64: UInt64]] = [:]  // epoch -> value
+    for (key, value) in raw {
+      let parts = decoder.key(key)
+      guard let (epoch, v) = reduce(value, series, cpus: decoder.cpus, stride: info.valueSize) else { continue }
+      if byKey[parts] == nil {
+        order.append(parts)
+        byKey[parts] = [:]
+      }
+      byKey[parts]![epoch] = v
+    }
+    let latest = order.map { byKey[$0]!.keys.max() ?? 0 }
+    guard let last = latest.max() else { return [] }
+    let first = last >= UInt64(series.count) - 1 ? last - UInt64(series.count) + 1 : 0
+    let sorted = zip(order, latest).enumerated().sorted { a, b in
+      a.element.1 != b.element.1 ? a.element.1 < b.element.1 : a.offset < b.offset
+    }.map(\.element.0)
+    return sorted.map { parts in
+      let values = byKey[parts]!
+      let start = values.keys.filter { $0 >= first }.min() ?? last + 1
+      let epochs = start <= last ? Array(start...last) : []
+      return Entry(key: parts, value: .timeSeries(SeriesPoints(
+        starts: epochs.map { $0 &* series.intervalNanoseconds }, values: epochs.map { values[$0] }, signed: series.signed)))
+    }
+  }
+
+  /// One slot's CPUs: (value, meta, epoch) each; epoch 0 was never written.
+  static func reduce(_ bytes: [UInt8], _ series: TimeSeries, cpus: Int, stride: Int) -> (epoch: UInt64, value: UInt64)? {
+    var best: [UInt64: (value: UInt64, meta: UInt64)] = [:]
+    for cpu in 0..<cpus {
+      let at = cpu * stride
+      let (v, meta, epoch) = (u64(bytes, at), u64(bytes, at + 8), u64(bytes, at + 16))
+      guard epoch != 0 else { continue }
+      guard let current = best[epoch] else {
+        best[epoch] = (v, meta)
+        continue
+      }
+      let less = series.signed ? Int64(bitPattern: v) < Int64(bitPattern: current.value) : v < current.value
+      switch series.function {
+      case .last: if meta > current.meta { best[epoch] = (v, meta) }
+      case .sum: best[epoch] = (current.value &+ v, 0)
+      case .avg: best[epoch] = (current.value &+ v, current.meta &+ meta)
+      case .min: if less { best[epoch] = (v, 1) }
+      case .max: if !less && v != current.value { best[epoch] = (v, 1) }
+      }
+    }
+    guard let epoch = best.keys.max(), let r = best[epoch] else { return nil }
+    if series.function == .avg {
+      guard r.meta != 0 else { return (epoch, 0) }
+      // Whatever the map holds: never a trap (INT64_MIN / -1).
+      let mean = series.signed
+        ? UInt64(bitPattern: Int64(bitPattern: r.value).dividedReportingOverflow(by: Int64(bitPattern: r.meta)).partialValue)
+        : r.value / r.meta
+      return (epoch, mean)
+    }
+    return (epoch, r.value)
   }
 }

@@ -12,6 +12,14 @@ public enum TextPrinter {
     func label(_ entry: MapSnapshot.Entry) -> String {
       info.name + (info.isScalar ? "" : "[" + entry.key.map(keyText).joined(separator: ", ") + "]")
     }
+    if case .tseries = info.valueType {
+      // Each key: its name line, the graph, a blank line (keys in order of their latest interval).
+      if snapshot.entries.isEmpty { return "\n" }
+      return snapshot.entries.map { entry in
+        guard case .timeSeries(let points) = entry.value else { return "" }
+        return "\(label(entry)):\n" + TimeSeriesText.graph(points) + "\n"
+      }.joined()
+    }
     if info.valueType.isHistogram {
       // Each key: a header with 0.17's trailing space, the rows, a blank line. Empty: a newline.
       if entries.isEmpty { return "\n" }
@@ -92,7 +100,7 @@ public enum TextPrinter {
       return UInt64(bitPattern: mean(total, count)) ^ (1 << 63)
     case .histogram(let counts):
       return counts.reduce(0, &+)
-    case .string, .probe, .tuple, .array, .record:
+    case .string, .probe, .tuple, .array, .record, .timeSeries:
       return 0
     }
   }
@@ -137,8 +145,8 @@ public enum TextPrinter {
       return String(mean(total, count))
     case .stats(let count, let total):
       return "count \(count), average \(mean(total, count)), total \(total)"
-    case .histogram:
-      return ""  // printed by HistogramText
+    case .histogram, .timeSeries:
+      return ""  // printed by HistogramText, TimeSeriesText
     case .tuple(let elements):
       return "(" + elements.map(valueText).joined(separator: ", ") + ")"
     case .pointer(let x):
