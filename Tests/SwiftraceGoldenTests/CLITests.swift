@@ -114,17 +114,24 @@ import Testing
     #expect(!plain.stderr.contains("\u{1B}["))
   }
 
-  /// --test fails (exit 1) when a test returns something other than 0 or exits with a failing
-  /// status, and lists it; --bench prints a table of mean nanoseconds; a plain run loads neither.
+  /// --test fails (exit 1) when a test returns something other than 0, exits with a failing
+  /// status or calls errorf(), and lists it; a failing test's output shows between its RUN and
+  /// FAILED lines, a passing one's does not; --bench prints bpftrace's table (mean nanoseconds and
+  /// iterations; a bench probe that returns non-zero is skipped); a plain run loads neither.
   @Test(.needsRoot) func testAndBenchModes() throws {
-    let program = #"test:ok { } test:returns { return 1; } test:exits { exit(2); } bench:counting { @c = count(); } BEGIN { exit(); }"#
+    let program = #"test:ok { printf("hidden\n"); } test:returns { printf("context\n"); return 1; } test:exits { exit(2); } "#
+      + #"test:complains { errorf("bad %d", 7); } bench:counting { @c = count(); } bench:skipped { return 1; } BEGIN { exit(); }"#
     let tests = try run(["--test", "-e", program])
     #expect(tests.status == 1, "\(tests.stderr)")
-    #expect(tests.stdout.contains("[  PASSED  ] 1 test.\n[  FAILED  ] 2 tests, listed below:\n[  FAILED  ] returns\n[  FAILED  ] exits\n"),
+    #expect(tests.stdout.hasPrefix("[==========] Running 4 tests.\n[ RUN      ] ok\n[       OK ] ok ("), "\(tests.stdout)")
+    #expect(tests.stdout.contains("[ RUN      ] returns\ncontext\n[  FAILED  ] returns ("), "\(tests.stdout)")
+    #expect(tests.stdout.contains("ERROR: bad 7\n") && !tests.stdout.contains("hidden"), "\(tests.stdout)")
+    #expect(tests.stdout.contains("[  PASSED  ] 1 test.\n[  FAILED  ] 3 tests, listed below:\n[  FAILED  ] returns\n[  FAILED  ] exits\n[  FAILED  ] complains\n"),
             "\(tests.stdout)")
     let bench = try run(["--bench", "-e", program])
-    #expect(bench.status == 0 && bench.stdout.hasPrefix("+-----------+-------------+\n| BENCHMARK | NANOSECONDS |\n"), "\(bench.stdout)")
-    #expect(bench.stdout.contains("| counting  |"))
+    let header = "Benchmark" + String(repeating: " ", count: 32) + "Time(ns)       Iterations\n" + String(repeating: "-", count: 66) + "\n"
+    #expect(bench.status == 0 && bench.stdout.hasPrefix(header), "\(bench.stdout)")
+    #expect(bench.stdout.contains("\ncounting  ") && !bench.stdout.contains("skipped"), "\(bench.stdout)")
     let plain = try run(["-e", program])
     #expect(plain.status == 0 && plain.stdout.hasPrefix("Attaching 1 probe..."), "\(plain.stdout)")
   }

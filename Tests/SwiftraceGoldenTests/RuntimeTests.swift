@@ -31,8 +31,8 @@ enum Fixtures {
     return line.split(separator: " ").last.map(String.init)
   }()
 
-  /// Output with what differs between machines and clones written as placeholders: the fixture's
-  /// build id, and the checkout's path (source paths from DWARF).
+  /// Output with what differs between runs, machines and clones written as placeholders: the
+  /// fixture's build id, the checkout's path (source paths from DWARF), a test probe's run time.
   static func normalize(_ output: String) -> String {
     var output = output
     if let id = uprobeTargetBuildID, output.contains(id) {
@@ -40,6 +40,8 @@ enum Fixtures {
     }
     let root = Golden.repositoryRoot.path
     if output.contains(root + "/") { output = output.replacingOccurrences(of: root + "/", with: "{{repository}}/") }
+    // A test's run time (`[       OK ] name (752 ns)`).
+    output = output.replacing(#/(\[ +(OK|FAILED) +\] .*) \(\d+ (ns|μs|ms|s)\)\n/#) { "\($0.output.1) ({{time}})\n" }
     return output
   }
 

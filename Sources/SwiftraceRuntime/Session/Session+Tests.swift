@@ -31,58 +31,125 @@ extension Session {
       default: return p.name
       }
     }
+    if bench { return try runBenchmarks(object, reader, probes, names) }
     var failed: [String] = []
-    var rows: [(String, UInt32)] = []
-    if !bench { out.printf(color("[==========]", green: true) + " Running \(probes.count) test\(probes.count == 1 ? "" : "s").\n") }
-    for (p, name) in zip(probes, names) {
-      exitRequested = false
-      exitStatus = 0
-      if bench {
-        // Ten times more runs until the total passes a millisecond: the kernel's mean is then
-        // not one run's noise.
-        var runs = 1, result = (returnValue: UInt32(0), nanoseconds: UInt32(0))
-        while true {
-          result = try program(object, p).testRun(repeat: runs)
-          reader.consume()
-          if UInt64(result.nanoseconds) * UInt64(runs) >= 1_000_000 || runs >= 10_000_000 { break }
-          runs *= 10
-        }
-        rows.append((name, result.nanoseconds))
-      } else {
-        out.printf(color("[ RUN      ]", green: true) + " \(name)\n")
-        out.flush()
+    for (index, (p, name)) in zip(probes, names).enumerated() {
+      if index == 0 { out.printf(color("[==========]", green: true) + " Running \(probes.count) tests.\n") }
+      out.printf(color("[ RUN      ]", green: true) + " \(name)\n")
+      // The test's own output is kept, and shown only when it fails (bpftrace's rule).
+      let (result, captured) = try capturingOutput { () throws(BPFError) in
         let result = try program(object, p).testRun(repeat: 1)
         reader.consume()
-        let passed = result.returnValue == 0 && exitStatus == 0
-        if !passed { failed.append(name) }
-        out.printf(color(passed ? "[       OK ]" : "[  FAILED  ]", green: passed) + " \(name)\n")
+        return result
       }
-      // exit() in one test stops the others' programs (the stopped flag): set it back.
-      if exitRequested, let flag = object.map(named: ObjectSymbols.stoppedSection), flag.valueSize == 8 {
-        _ = flag.update([0, 0, 0, 0], [UInt8](repeating: 0, count: 8))
+      let passed = result.returnValue == 0 && exitStatus == 0 && errorfCount == 0
+      if passed {
+        out.printf(color("[       OK ]", green: true) + " \(name)")
+      } else {
+        failed.append(name)
+        for line in captured.split(separator: "\n") where !line.isEmpty { out.printf(line + "\n") }
+        out.printf(color("[  FAILED  ]", green: false) + " \(name)")
       }
+      out.printf(" (\(Self.durationText(UInt64(result.nanoseconds))))\n")
+      resetAfterExit(object)
     }
-    if bench {
-      let width = max("BENCHMARK".count, rows.map(\.0.count).max() ?? 0)
-      let line = "+-" + String(repeating: "-", count: width) + "-+-------------+\n"
-      var table = line + "| " + "BENCHMARK".padding(toLength: width, withPad: " ", startingAt: 0) + " | NANOSECONDS |\n" + line
-      for (name, ns) in rows {
-        table += "| " + name.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
-          + String(repeating: " ", count: max(0, 11 - String(ns).count)) + "\(ns) |\n"
-      }
-      out.printf(table + line)
-      out.flush()
-      return 0
-    }
-    out.printf(color("[==========]", green: true) + " \(probes.count) test\(probes.count == 1 ? "" : "s") ran.\n")
-    out.printf(color("[  PASSED  ]", green: true) + " \(probes.count - failed.count) test\(probes.count - failed.count == 1 ? "" : "s").\n")
+    let testOrTests = { (n: Int) in n == 1 ? "test" : "tests" }
+    out.printf(color("[==========]", green: true) + " \(probes.count) \(testOrTests(probes.count)) ran.\n")
+    out.printf(color("[  PASSED  ]", green: true) + " \(probes.count - failed.count) \(testOrTests(probes.count - failed.count)).\n")
     if !failed.isEmpty {
-      out.printf(color("[  FAILED  ]", green: false) + " \(failed.count) test\(failed.count == 1 ? "" : "s"), listed below:\n")
+      out.printf(color("[  FAILED  ]", green: false) + " \(failed.count) \(testOrTests(failed.count)), listed below:\n")
       for name in failed { out.printf(color("[  FAILED  ]", green: false) + " \(name)\n") }
     }
     out.flush()
     return failed.isEmpty ? 0 : 1
   }
+
+  /// `--bench`: each bench probe repeated until its runs take a millisecond (ten, a hundred or a
+  /// thousand times more runs while far from it, then twice as many), its output discarded; then
+  /// the kernel's mean time of one run. A probe that returns non-zero is skipped; one that calls
+  /// exit() with a failing status or errorf() fails the run.
+  private func runBenchmarks(_ object: BPFObject, _ reader: RingBufferReader, _ probes: [CheckedProbe],
+                             _ names: [String]) throws(BPFError) -> Int32 {
+    let width = max(40, "Benchmark".count, names.map(\.count).max() ?? 0) + 1
+    var status: Int32 = 0
+    for (index, (p, name)) in zip(probes, names).enumerated() {
+      if index == 0 {
+        out.printf(Self.padded("Benchmark", width) + Self.padded("Time(ns)", 15) + "Iterations\n"
+          + String(repeating: "-", count: width + 15 + "Iterations".count) + "\n")
+      }
+      var runs = 1
+      while true {
+        let (result, _) = try capturingOutput { () throws(BPFError) in
+          let result = try program(object, p).testRun(repeat: runs)
+          reader.consume()
+          return result
+        }
+        if exitStatus == 0 && result.returnValue != 0 { break }  // skipped
+        let total = UInt64(result.nanoseconds) * UInt64(runs)
+        if total < 1_000_000 && runs < 100_000_000 {
+          runs *= total < 1_000 ? 1_000 : total < 10_000 ? 100 : total < 100_000 ? 10 : 2
+          continue
+        }
+        if exitStatus != 0 || errorfCount != 0 {
+          FileOutput.standardError.write(SystemMessage.error("Benchmark '\(name)' failed."))
+          status = 1
+        } else {
+          out.printf(Self.padded(name, width) + Self.padded(String(result.nanoseconds), 15) + "\(runs)\n")
+        }
+        break
+      }
+      resetAfterExit(object)
+    }
+    out.flush()
+    return status
+  }
+
+  /// Runs BODY with the session's results and errorf()/warnf() messages going to memory, and
+  /// returns what it printed.
+  private func capturingOutput<T>(_ body: () throws(BPFError) -> T) throws(BPFError) -> (T, String) {
+    exitRequested = false
+    exitStatus = 0
+    errorfCount = 0
+    guard let file = tmpfile() else { return (try body(), "") }
+    let fd = fileno(file)
+    let capture = FileOutput(fd: fd)
+    let (savedOut, savedMessages) = (out, messages)
+    out = ResultWriter(format: options.format, out: capture)
+    messages = capture
+    defer {
+      out = savedOut
+      messages = savedMessages
+      fclose(file)
+    }
+    let value = try body()
+    capture.flush()
+    var text: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    lseek(fd, 0, SEEK_SET)
+    while true {
+      let n = read(fd, &buffer, buffer.count)
+      if n <= 0 { break }
+      text += buffer[0..<n]
+    }
+    return (value, String(rawBytes: text))
+  }
+
+  /// exit() in one test or benchmark stops the others' programs (the stopped flag): set it back.
+  private func resetAfterExit(_ object: BPFObject) {
+    if exitRequested, let flag = object.map(named: ObjectSymbols.stoppedSection), flag.valueSize == 8 {
+      _ = flag.update([0, 0, 0, 0], [UInt8](repeating: 0, count: 8))
+    }
+  }
+
+  /// A duration as bpftrace prints a test's: in the largest unit it reaches (ns, μs, ms or s).
+  static func durationText(_ nanoseconds: UInt64) -> String {
+    for (scale, unit) in [(UInt64(1_000_000_000), "s"), (1_000_000, "ms"), (1_000, "μs")] where nanoseconds >= scale {
+      return "\(nanoseconds / scale) \(unit)"
+    }
+    return "\(nanoseconds) ns"
+  }
+
+  static func padded(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
 
   /// A status word, green or red where messages are colored (BPFTRACE_COLOR).
   private func color(_ word: String, green: Bool) -> String {

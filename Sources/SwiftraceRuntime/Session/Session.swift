@@ -61,7 +61,11 @@ public final class Session {
   let programNames: [Int: String]
   let watchpointSetupNames: [Int: String]
   let options: SessionOptions
-  let out: ResultWriter
+  var out: ResultWriter
+  /// Where errorf() and warnf() go: stderr, or a test's captured output (`--test`).
+  var messages: FileOutput = .standardError
+  /// errorf() calls since the count was last reset: a test that calls one fails.
+  var errorfCount = 0
   var links: [BPFLink] = []
   /// The link of an `iter:` probe: reading it runs the iterator (Session+Iterators).
   var iteratorLink: BPFLink?
@@ -488,7 +492,8 @@ public final class Session {
         // On stderr, located at the call; what was printed before it comes first.
         out.flush()
         let error = formatter.info.kind == .errorf
-        FileOutput.standardError.write(DiagnosticRenderer(source: checked.source).render([
+        if error { errorfCount += 1 }
+        messages.write(DiagnosticRenderer(source: checked.source).render([
           Diagnostic(error ? .error : .warning, id: error ? .runtimeErrorf : .runtimeWarnf, formatter.format(record),
                      at: formatter.info.range)
         ]))
