@@ -19,8 +19,8 @@ public enum ProbeKind: Hashable, Sendable {
   case kprobe(function: String, module: String? = nil)
   case kretprobe(function: String, module: String? = nil)
   /// `kfunc:FUNCTION` / `kretfunc:FUNCTION` (fentry/fexit): BTF-typed `args`, and `retval` on return.
-  case fentry(function: String)
-  case fexit(function: String)
+  case fentry(function: String, module: String? = nil)
+  case fexit(function: String, module: String? = nil)
   case uprobe(binary: String, function: String)
   case uretprobe(binary: String, function: String)
   /// Fires on one CPU every `nanoseconds`, or `frequency` times a second (`interval:hz:N`).
@@ -58,8 +58,8 @@ public enum ProbeKind: Hashable, Sendable {
     case .rawTracepoint(let event): return RawTracepointRules(event: event)
     case .kprobe(let f, let module): return KprobeRules(function: f, module: module, isReturn: false)
     case .kretprobe(let f, let module): return KprobeRules(function: f, module: module, isReturn: true)
-    case .fentry(let f): return KfuncRules(function: f, isReturn: false)
-    case .fexit(let f): return KfuncRules(function: f, isReturn: true)
+    case .fentry(let f, let module): return KfuncRules(function: f, module: module, isReturn: false)
+    case .fexit(let f, let module): return KfuncRules(function: f, module: module, isReturn: true)
     case .uprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: false)
     case .uretprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: true)
     case .interval(let hz, let ns): return TimerRules(everyCPU: false, frequency: hz, nanoseconds: ns)

@@ -157,6 +157,15 @@ import Testing
     #expect(missing.status == 1 && missing.stderr.contains("<command-line>:1:1: ERROR: imported file 'no-such.bt' not found"))
   }
 
+  /// fentry:MODULE:FUNCTION (bpftrace 0.18 and later): vmlinux is the kernel itself; a module
+  /// must be loaded (this kernel has none).
+  @Test(.needsRoot) func moduleQualifiedFentryProbes() throws {
+    let vmlinux = try run(["--dump=types", "-e", "fentry:vmlinux:vfs_read { @ = count(); }"])
+    #expect(vmlinux.status == 0 && vmlinux.stdout.contains("0: kfunc:vfs_read"), "\(vmlinux.stdout)\(vmlinux.stderr)")
+    let missing = try run(["--dump=types", "-e", "fentry:no_such_module:f { }"])
+    #expect(missing.status == 1 && missing.stderr.contains("no kernel module 'no_such_module' is loaded"), "\(missing.stderr)")
+  }
+
   /// A tracepoint field declared as an enum is a value of that enum (BTF) in newer syntax, printed
   /// by name; a 0.17 script keeps the integer.
   @Test(.needsRoot) func enumTracepointFieldsAreEnumsInNewerSyntax() throws {

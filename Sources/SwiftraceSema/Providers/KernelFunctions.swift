@@ -73,20 +73,23 @@ struct KprobeRules: ProviderRules {
   }
 }
 
-/// `kfunc:FUNCTION` and `kretfunc:FUNCTION` (fentry/fexit; `kfunc:MODULE:FUNCTION` names vmlinux
-/// only, as BTF is read from vmlinux): BTF-typed `args`, and `retval` on return.
+/// `kfunc:FUNCTION` and `kretfunc:FUNCTION` (fentry/fexit; `fentry:MODULE:FUNCTION`, bpftrace 0.18
+/// and later: vmlinux, or a loaded module, whose BTF /sys/kernel/btf has): BTF-typed `args`, and
+/// `retval` on return.
 struct KfuncRules: ProviderRules {
   let function: String
+  let module: String?
   let isReturn: Bool
 
   static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
     guard (1...2).contains(parts.count), let f = parts.last, !f.isEmpty else {
-      return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function'"))
+      return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function' or '\(provider.name):module:function'"))
     }
-    return .success(provider == .kfunc ? .fentry(function: f) : .fexit(function: f))
+    let module = parts.count == 2 && parts[0] != "vmlinux" ? parts[0] : nil
+    return .success(provider == .kfunc ? .fentry(function: f, module: module) : .fexit(function: f, module: module))
   }
 
-  var name: String { "\(provider.name):\(function)" }
+  var name: String { "\(provider.name):" + (module.map { "\($0):" } ?? "") + function }
   var provider: Provider { isReturn ? .kretfunc : .kfunc }
   var isWildcard: Bool { isPattern(function) }
   var firesInProcessContext: Bool { true }
@@ -104,6 +107,14 @@ struct KfuncRules: ProviderRules {
   /// A pattern stands for the functions in /proc/kallsyms that BTF describes (kfunc probes need
   /// it); a name for itself (the context says when BTF lacks it).
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    if let module {
+      // A module's functions are typed by its own BTF, which this machine has for loaded modules.
+      guard sources.machine.kernelModuleLoaded(module) else {
+        return .failure(ProbeProblem(.semaInvalidAttachPoint, "no kernel module '\(module)' is loaded (\(provider.name):MODULE:FUNCTION needs one)"))
+      }
+      return .failure(ProbeProblem(.semaInvalidAttachPoint,
+                                   "\(provider.name) probes on module functions need the module's BTF, which swiftrace does not read yet; probe '\(function)' without the module if vmlinux has it"))
+    }
     guard isWildcard else { return .success([isReturn ? .fexit(function: function) : .fentry(function: function)]) }
     let functions = sources.machine.kernelFunctions(matching: function).filter { sources.kernelTypes?.functionPrototype($0) != nil }
     return .success(functions.map { isReturn ? .fexit(function: $0) : .fentry(function: $0) })
