@@ -18,6 +18,7 @@ enum BPFHelper: UInt64, CaseIterable {
   case probeWriteUser = 36
   case getNumaNodeId = 42
   case probeReadStr = 45
+  case getSocketCookie = 46
   case overrideReturn = 58
   case getStack = 67
   case getCurrentCgroupId = 80

@@ -128,6 +128,10 @@ extension IRGenerator {
         return .integer(countEntries(info))
       case .write_user:
         return .integer(writeUser(args))
+      case .socket_cookie:
+        // bpf_get_socket_cookie on the BTF-typed pointer as the context holds it (the verifier
+        // takes no other).
+        return .integer(callHelper(.getSocketCookie, [LLVMBuildIntToPtr(m.builder, emitInteger(args[0]), m.i8Ptr, "")!]))
       case .strlen:
         guard case .buffer(let p, let n) = emitValue(args[0]) else { return .integer(m.int(0)) }
         return .integer(stringLength(p, n))

@@ -124,6 +124,8 @@ public enum Function: String, CaseIterable, Sendable {
   case write_user
   /// Compile-time errors where reached (bpftrace 0.24 and later).
   case fail, static_assert
+  /// The kernel's cookie of a socket (bpftrace 0.23 and later).
+  case socket_cookie
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -137,7 +139,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .socket_cookie:
       return .value
     }
   }
@@ -159,7 +161,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie:
       return nil
     }
   }
@@ -172,7 +174,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .tseries, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie:
       return "\(rawValue)() produces no value"
     }
   }
@@ -236,6 +238,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .memcmp: return .own(.memcmp)
     case .write_user: return .own(.writeUser)
     case .fail: return .own(.fail)
+    case .socket_cookie: return .typed([.integer], returns: .uint64)
     case .static_assert: return .own(.staticAssert)
     }
   }
@@ -254,6 +257,9 @@ public enum Function: String, CaseIterable, Sendable {
     case .signal, .signal_thread: return .notIn([.begin, .end], why: "would signal swiftrace itself")
     case .write_user: return .notIn([.begin, .end], why: "would write swiftrace's own memory")
     case .fail, .static_assert: return .anywhere
+    case .socket_cookie:
+      return .only([.kfunc, .kretfunc, .rawtracepoint, .iter],
+                   why: "socket_cookie() works in kfunc, kretfunc, rawtracepoint and iter probes (BTF-typed socket pointers)")
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .tseries, .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
@@ -268,7 +274,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .system: return "runs commands"
     case .signal, .signal_thread, .override: return "changes what the traced program does"
     case .write_user: return "writes the traced program's memory"
-    case .fail, .static_assert: return nil
+    case .fail, .static_assert, .socket_cookie: return nil
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .tseries, .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
@@ -340,6 +346,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .find: return "true when the map has the key, whose value it then stores in the variable"
     case .memcmp: return "0 when the first count bytes are equal, else the first difference (a byte of the left minus the right's)"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
+    case .socket_cookie: return "the kernel's cookie of a socket (struct sock *), unique while the system runs; 0 for none"
     case .fail: return "stops compiling with this error where reached (code an if on a constant leaves out is not)"
     case .static_assert: return "stops compiling with the message unless the condition, known when compiling, holds"
     case .write_user: return "writes length bytes of a value into the current process's memory: true if written (--unsafe)"
@@ -409,6 +416,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .override: return "override(return value)"
     case .write_user: return "write_user(user address, value, length)"
     case .fail: return "fail(format, literal arguments...)"
+    case .socket_cookie: return "socket_cookie(struct sock *)"
     case .static_assert: return "static_assert(condition, message)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
