@@ -20,7 +20,7 @@ function __swiftrace_parse_tokens -S
     set -l unparsed_tokens (__swiftrace_tokens -pc)
     switch $unparsed_tokens[1]
     case 'swiftrace'
-        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'test' 'bench' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'test' 'bench' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'fmt' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __swiftrace_parse_subcommand -r 1 
@@ -99,6 +99,7 @@ complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_op
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-feature' -l 'no-feature' -d 'Accepted for bpftrace\'s kernel features uprobe_multi, kprobe_multi and kprobe_session, which swiftrace does not use (one link per probe).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" probe-filter' -l 'probe-filter' -d 'Attach only the probes whose name matches REGEX (BEGIN and END always run).' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" dry-run' -l 'dry-run' -d 'Compile and load into the kernel (verifier included), but do not attach.'
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" fmt' -l 'fmt' -d 'Print the script formatted (two-space blocks, one statement per line, comments kept) instead of running it; with -o, into that file.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" unsafe' -l 'unsafe' -d 'Allow actions that change the system: system(), signal(), override().'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" usdt-file-activation' -l 'usdt-file-activation' -d 'Raise USDT semaphores in every process running the file (always done here, through the kernel).'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" q quiet' -s 'q' -l 'quiet' -d 'Do not print the \'Attaching N probes...\' line.'

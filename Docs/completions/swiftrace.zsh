@@ -63,6 +63,7 @@ _swiftrace() {
         '--no-feature[Accepted for bpftrace'\''s kernel features uprobe_multi, kprobe_multi and kprobe_session, which swiftrace does not use (one link per probe).]:FEATURE,...:'
         '--probe-filter[Attach only the probes whose name matches REGEX (BEGIN and END always run).]:REGEX:'
         '--dry-run[Compile and load into the kernel (verifier included), but do not attach.]'
+        '--fmt[Print the script formatted (two-space blocks, one statement per line, comments kept) instead of running it; with -o, into that file.]'
         '--unsafe[Allow actions that change the system\: system(), signal(), override().]'
         '--usdt-file-activation[Raise USDT semaphores in every process running the file (always done here, through the kernel).]'
         '(-q --quiet)'{-q,--quiet}'[Do not print the '\''Attaching N probes...'\'' line.]'

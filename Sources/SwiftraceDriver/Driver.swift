@@ -43,6 +43,8 @@ public struct DriverOptions {
   /// run stops after the last one.
   public var dumps: Set<Dump> = []
   public var dryRun = false
+  /// `--fmt`: print the script formatted instead of running it.
+  public var formatsScript = false
   /// `--test`, `--bench`: run those probes instead of tracing.
   public var runMode = RunMode.trace
   /// `--emit-elf FILE`: write the BPF object to FILE and stop before loading it.
@@ -91,6 +93,11 @@ public enum Driver {
     }
     MessageStyle.setColor(configuration.color)
     MessageStyle.showsWarnings = configuration.showsWarnings
+    if options.formatsScript {
+      // Syntax only: no kernel, no root.
+      guard let source = readSource(options) else { return 1 }
+      return formatScript(source, options)
+    }
     if let status = runWithoutScript(options) { return status }
     guard let source = readSource(options) else { return 1 }
     let compilation = Compilation(source: source, configuration: configuration)
@@ -101,6 +108,36 @@ public enum Driver {
       stderr.write(compilation.report(error))
       return 1
     }
+  }
+
+  /// `--fmt`: the script in swiftrace's style on stdout (or in `-o FILE`, written whole or not at
+  /// all); a script that does not parse gets its errors and exit status 1.
+  static func formatScript(_ source: SourceFile, _ options: DriverOptions) -> Int32 {
+    let diagnostics = DiagnosticEngine(source: source)
+    guard let text = withLargeStack({ Formatter.format(source, diagnostics: diagnostics) }) else {
+      FileOutput.standardError.write(DiagnosticRenderer(source: source).render(diagnostics.sorted))
+      return 1
+    }
+    guard let path = options.outputPath else {
+      FileOutput.standardOutput.write(text)
+      return 0
+    }
+    let temporary = path + ".swiftrace-fmt"
+    do {
+      let fd = try createFile(temporary)
+      let bytes = Array(text.utf8)
+      let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      close(fd)
+      guard written == bytes.count, rename(temporary, path) == 0 else {
+        unlink(temporary)
+        FileOutput.standardError.write(SystemMessage.error("cannot write '\(path)': \(errorString(errno))"))
+        return 1
+      }
+    } catch {
+      FileOutput.standardError.write(SystemMessage.error("\(error)"))
+      return 1
+    }
+    return 0
   }
 
   /// The stages, stopping where OPTIONS say.

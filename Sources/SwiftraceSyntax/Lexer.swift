@@ -8,6 +8,9 @@ public struct Lexer {
   private let bytes: [UInt8]
   private let diagnostics: DiagnosticEngine
   public private(set) var position: Int = 0
+  /// Every token handed out, in order, when not nil: what the formatter prints (peeks and silent
+  /// copies record nothing).
+  public var log: [Token]?
 
   public init(source: SourceFile, diagnostics: DiagnosticEngine) {
     self.source = source
@@ -46,6 +49,12 @@ public struct Lexer {
   /// `\` continuations) or a `struct`/`union`/`enum`/`typedef` definition up to its final `;`.
   /// Returns nil (consuming nothing) when the input continues with a probe.
   public mutating func nextCDefinition() -> Token? {
+    let t = scanCDefinition()
+    if let t { log?.append(t) }
+    return t
+  }
+
+  private mutating func scanCDefinition() -> Token? {
     skipTrivia()
     let start = position
     guard position < bytes.count else { return nil }
@@ -125,6 +134,12 @@ public struct Lexer {
   }
 
   public mutating func nextAttachPoint() -> Token? {
+    let t = scanAttachPoint()
+    if let t { log?.append(t) }
+    return t
+  }
+
+  private mutating func scanAttachPoint() -> Token? {
     skipTrivia()
     let start = position
     var inQuotes = false
@@ -160,6 +175,12 @@ public struct Lexer {
   // MARK: Ordinary tokens
 
   public mutating func next() -> Token {
+    let t = scanToken()
+    log?.append(t)
+    return t
+  }
+
+  private mutating func scanToken() -> Token {
     skipTrivia()
     let start = position
     guard position < bytes.count else { return Token(.endOfFile, SourceRange(start: start, end: start)) }

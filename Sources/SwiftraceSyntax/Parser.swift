@@ -31,6 +31,9 @@ public final class Parser {
   var abandoned = false
   /// `a ?: b` expressions so far: each has a variable of its own.
   var elvisCount = 0
+  /// Where the predicates' slashes and the probe blocks' delimiters (`{ }` or `< >`) start: what
+  /// the formatter reads `/`, `<` and `>` as.
+  var probeDelimiters: Set<Int> = []
   /// The first construct of newer bpftrace's language (Program.newerSyntax).
   var newerSyntax: SourceRange?
 
@@ -341,10 +344,12 @@ public final class Parser {
 
     var predicate: Expr?
     if at(.slash) {
+      probeDelimiters.insert(token.range.start)
       advance()
       enclosures.append(.predicate)
       predicate = parseExpression()
       enclosures.removeLast()
+      if at(.slash) { probeDelimiters.insert(token.range.start) }
       expect(.slash, "to end the predicate")
     }
 
@@ -359,11 +364,13 @@ public final class Parser {
       return nil
     }
     let open = token.range
+    probeDelimiters.insert(open.start)
     advance()
     enclosures.append(style == .braces ? .braceBlock : .angleBlock)
     let statements = parseStatements(until: closer)
     enclosures.removeLast()
     let end = token.range
+    if at(closer) { probeDelimiters.insert(end.start) }
     if !at(closer) {
       error(.expectedBlockEnd("\(closer)", found: describe(token)), at: token.range)
     }

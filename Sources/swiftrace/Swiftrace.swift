@@ -97,6 +97,9 @@ struct Swiftrace: ParsableCommand {
   @Flag(name: .customLong("dry-run"), help: "Compile and load into the kernel (verifier included), but do not attach.")
   var dryRun = false
 
+  @Flag(name: .customLong("fmt"), help: "Print the script formatted (two-space blocks, one statement per line, comments kept) instead of running it; with -o, into that file.")
+  var formatScript = false
+
   @Flag(name: .customLong("unsafe"), help: "Allow actions that change the system: system(), signal(), override().")
   var unsafe = false
 
@@ -282,6 +285,7 @@ struct Swiftrace: ParsableCommand {
     options.configuration.helperCheckLevel = min(helperChecks, 2)
     options.configuration.buffering = buffering.flatMap(OutputBuffering.init(rawValue:))
     options.dryRun = dryRun
+    options.formatsScript = formatScript
     options.emitELFPath = emitELF
     options.configuration.quiet = quiet
     options.configuration.unsafe = unsafe
