@@ -22,6 +22,7 @@ public enum FuzzPipeline {
   }
 
   public static func run(_ text: String) {
+    checkFormatting(text)
     let compilation = Compilation(source: SourceFile(name: "fuzz.st", text: text), configuration: Configuration())
     defer { checkLocated(compilation.diagnostics, in: compilation.source) }
     do {
@@ -38,6 +39,22 @@ public enum FuzzPipeline {
     } catch {
       fatalError("the checker accepted a program that code generation refused: \(compilation.report(error))\n\(text)")
     }
+  }
+
+  /// `--fmt`: a script that parses formats to one with the same AST (angle blocks become braces)
+  /// that formatting leaves as it is.
+  static func checkFormatting(_ text: String) {
+    let source = SourceFile(name: "fuzz.st", text: text)
+    guard let once = Formatter.format(source, diagnostics: DiagnosticEngine(source: source)) else { return }
+    let again = SourceFile(name: "fuzz.st", text: once)
+    guard let twice = Formatter.format(again, diagnostics: DiagnosticEngine(source: again)) else {
+      fatalError("the formatted script does not parse:\n\(once)\n--- from ---\n\(text)")
+    }
+    if twice != once { fatalError("formatting twice changes the script:\n\(once)\n--- to ---\n\(twice)") }
+    let before = ASTPrinter.print(Parser.parse(source, diagnostics: DiagnosticEngine(source: source)))
+      .replacingOccurrences(of: " <>\n", with: " {}\n")
+    let after = ASTPrinter.print(Parser.parse(again, diagnostics: DiagnosticEngine(source: again)))
+    if before != after { fatalError("the formatted script means something else:\n\(once)\n--- from ---\n\(text)") }
   }
 
   /// Every rejected input gets located errors, inside the text.
