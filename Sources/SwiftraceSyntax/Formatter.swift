@@ -74,8 +74,8 @@ struct TokenPrinter {
   /// of its own; a blank line where the script had one (at a statement's start) or before a
   /// top-level item.
   mutating func emitTrivia(from start: Int, to end: Int, beforeTopLevel: Bool) {
-    guard start < end else { return }
-    let gap = Array(source.bytes[start..<end])
+    // No gap at all (`>kprobe:f`) still separates top-level items.
+    let gap = start < end ? Array(source.bytes[start..<end]) : []
     var i = 0, newlines = 0, blankPending = beforeTopLevel
     while i < gap.count {
       let c = gap[i]
