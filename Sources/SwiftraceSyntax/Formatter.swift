@@ -212,6 +212,8 @@ struct TokenPrinter {
       if !out.hasSuffix(" ") { out += " " }
     } else if let previous, wantsSpace(between: previous, and: token) {
       out += " "
+    } else if let last = out.last, let first = text.first, Self.merges(last, first) {
+      out += " "  // `- --x` must not become `---x`
     }
     afterInlineComment = false
     afterPredicateSlash = false
@@ -245,6 +247,13 @@ struct TokenPrinter {
     // `(uint8)x`: a cast's operand follows it directly; an operator after `)` is spaced.
     if p == .rparen { return !isOperand(t) || t == .increment || t == .decrement }
     return true
+  }
+
+  /// Two characters that would lex as one token (or a comment) if nothing separated them.
+  static func merges(_ a: Character, _ b: Character) -> Bool {
+    let pairs: Set<String> = ["--", "++", "-=", "+=", "&&", "&=", "||", "|=", "<<", "<=", ">>", ">=", "==", "!=", "->",
+                              "//", "/*", "*/", "*=", "/=", "%=", "^=", ".."]
+    return pairs.contains(String(a) + String(b))
   }
 
   /// A prefix operator: `-`, `!`, `~`, `*`, `&`, `++`, `--` where no operand comes before.
