@@ -53,8 +53,12 @@ struct TokenPrinter {
   }
 
   mutating func print() -> String {
-    if source.text.hasPrefix("#!") { out = String(source.text.prefix { $0 != "\n" }) + "\n" }
-    var previousEnd = out.isEmpty ? 0 : out.utf8.count - 1
+    // A `#!` first line as it is, byte for byte; the trivia after it start at its line end.
+    var previousEnd = 0
+    if source.bytes.starts(with: Array("#!".utf8)) {
+      previousEnd = source.bytes.firstIndex(of: UInt8(ascii: "\n")) ?? source.bytes.count
+      out = String(rawBytes: source.bytes[0..<previousEnd]) + "\n"
+    }
     for (index, token) in tokens.enumerated() {
       closing = token.kind == .rbrace || (token.kind == .gt && probeDelimiters.contains(token.range.start))
       emitTrivia(from: previousEnd, to: token.range.start, beforeTopLevel: depth == 0 && open.isEmpty && atLineStart && index > 0)
@@ -92,7 +96,7 @@ struct TokenPrinter {
           while j + 1 < gap.count && !(gap[j] == UInt8(ascii: "*") && gap[j + 1] == UInt8(ascii: "/")) { j += 1 }
           j = min(gap.count, j + 2)
         }
-        let text = String(decoding: gap[i..<j], as: UTF8.self).trimmingSpaces()
+        let text = String(rawBytes: gap[i..<j]).trimmingSpaces()
         if newlines == 0 && !out.isEmpty && (pendingNewline || !atLineStart) {
           out += "  " + text  // after the code on its line
         } else {
