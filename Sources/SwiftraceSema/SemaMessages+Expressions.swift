@@ -214,6 +214,16 @@ extension DiagnosticMessage {
                                                "stack_mode build_id is for ustack only; this kstack prints in raw mode")
   static let tupleIndexNotLiteral = Self(.semaArgumentType, "a tuple's index is an integer literal: $t[0], $t[1], ...")
   static func unknownEnum(_ name: String) -> Self { Self(.semaArgumentType, "no enum named '\(name)' (in BTF or the script's C definitions)") }
+  static func builtinArguments(_ name: String) -> Self {
+    Self(.semaArity, "'\(name)' takes no arguments here" + (name == "comm" ? " (comm(pid), bpftrace 0.24's, is not supported yet: it needs a kfunc)" : ""))
+  }
+  /// Functions of newer bpftrace that swiftrace does not have yet, and what they need.
+  static let unsupportedNewerFunctions: [String: String] = [
+    "percpu_kaddr": "bpftrace 0.22; it needs typed per-CPU kernel symbols"
+  ]
+  static func unsupportedNewerFunction(_ name: String, _ what: String) -> Self {
+    Self(.semaUnknownFunction, "\(name)() is not supported by swiftrace yet (\(what))")
+  }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
   static let lenStackArgument = Self(.semaArgumentType,
                                      "len() of a stack takes kstack or ustack itself (a stack kept in a variable or map is only its id)")

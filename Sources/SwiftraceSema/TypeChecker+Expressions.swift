@@ -440,6 +440,17 @@ extension TypeChecker {
         builtinModes[e.id] = mode
         return checkBuiltin(name, e)
       }
+      if Builtin(rawValue: name) != nil {
+        // `comm(pid)` (bpftrace 0.24): a builtin with an argument it does not take here.
+        error(.builtinArguments(name), at: e.range)
+        args.forEach { check($0) }
+        return nil
+      }
+      if let what = DiagnosticMessage.unsupportedNewerFunctions[name] {
+        error(.unsupportedNewerFunction(name, what), at: e.range)
+        args.forEach { check($0) }
+        return nil
+      }
       let hint = closestName(to: name, in: Function.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
       error(.unknownFunction(name, hint: hint), at: e.range)
       args.forEach { check($0) }
