@@ -43,7 +43,12 @@ extension IRGenerator {
       // $kv = (key, value): the map's key layout is the tuple's layout, so both copy as bytes.
       guard bindFrameVariables(), let kv = variables[variable] else { return }
       copy(info.keySize, from: key, to: kv)
-      copy(info.valueSize, from: value, to: offset(kv, info.keySize))
+      if info.valueType.foldedReadType != nil {
+        // A per-CPU aggregation: the callback sees this CPU's slot; the entry is all CPUs' value.
+        store64(readAggregation(info, key: key).integer, at: offset(kv, info.keySize))
+      } else {
+        copy(info.valueSize, from: value, to: offset(kv, info.keySize))
+      }
 
       emitLoopBody(body)
     }

@@ -278,13 +278,16 @@ public final class TypeChecker {
       error(.undefinedMap(name, hint: hint), at: map.range)
       return
     }
-    guard !info.isScalar, info.storage == .hash else {
+    // count, sum, min, max and avg maps are read as they print, folded over CPUs (bpftrace 0.20
+    // and later); the other aggregations have no single value.
+    let readable = info.storage == .hash || info.valueType.foldedReadType != nil
+    guard !info.isScalar, readable else {
       let why = info.isScalar ? "it has no keys" : "it holds \(info.valueType), kept per CPU"
       error(.cannotIterate(name, why: why), at: map.range)
       return
     }
     let key = info.keyTypes.count == 1 ? info.keyTypes[0] : .tuple(info.keyTypes)
-    let entry = SType.tuple([key, info.valueType])
+    let entry = SType.tuple([key, info.valueType.foldedReadType ?? info.valueType])
     if let existing = scope[variable], existing != entry {
       error(.loopEntryMismatch(variable, holds: existing, entries: entry), at: stmt.range)
     }

@@ -108,6 +108,16 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// What a count, sum, min, max or avg map's entry reads as, folded over CPUs; nil for every
+  /// other type.
+  public var foldedReadType: SType? {
+    switch self {
+    case .count: return .uint64
+    case .sum(let signed), .min(let signed), .max(let signed), .avg(let signed): return .integer(signed: signed)
+    default: return nil
+    }
+  }
+
   /// hist, lhist and tseries: the last 8 bytes of the key are the slot (bucket or interval).
   public var hasSlotKey: Bool {
     if case .tseries = self { return true }
