@@ -146,17 +146,21 @@ struct TokenPrinter {
       out += text
       newline()
     case .attachPoint:
-      if previous?.kind == .comma { out += " " } else { lineStart() }
+      // After a comment the list goes on on the next line.
+      if previous?.kind == .comma && !atLineStart { out += " " } else { lineStart() }
       out += text
       inProbeHeader = true
     case .comma where inProbeHeader && open.isEmpty:
+      if atLineStart { indent() }
       out += ","
     case .slash where probeDelimiters.contains(token.range.start) && !inPredicate:
-      out += " /"
+      if atLineStart { indent() } else { out += " " }
+      out += "/"
       atLineStart = false
       afterPredicateSlash = true
       inPredicate = true
     case .slash where probeDelimiters.contains(token.range.start):
+      if atLineStart { indent() }
       out += "/"
       inPredicate = false
     case .lbrace, .lt where opensBlock(token, previous):
@@ -189,6 +193,7 @@ struct TokenPrinter {
       }
       newline()
     case .semicolon:
+      if atLineStart { indent() }  // after a comment: the `;` cannot join it
       out += ";"
       inLet = false
       if open.last != .paren && open.last != .bracket { newline() }
