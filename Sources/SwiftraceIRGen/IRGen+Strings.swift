@@ -18,6 +18,14 @@ extension IRGenerator {
     let result = scratch(8), i = scratch(8), j = scratch(8)
     store64(m.int(UInt64(bitPattern: -1)), at: result)
     store64(m.int(0), at: i)
+    // The counters are read with volatile loads: LLVM then knows nothing of their values, and
+    // cannot turn `stack address + index` into a bitwise or on the pointer (the verifier refuses
+    // those; seen when a loop's first index was known to be 0).
+    func counter(_ p: LLVMValueRef) -> LLVMValueRef {
+      let v = load64(p)
+      LLVMSetVolatile(v, 1)
+      return v
+    }
     func byte(_ base: LLVMValueRef, _ index: LLVMValueRef) -> LLVMValueRef {
       var idx: [LLVMValueRef?] = [index]
       return LLVMBuildLoad2(b, m.i8, LLVMBuildGEP2(b, m.i8, base, &idx, 1, ""), "")!
@@ -35,17 +43,17 @@ extension IRGenerator {
     // for i in 0..<nh
     LLVMPositionBuilderAtEnd(b, outer)
     store64(m.int(0), at: j)
-    branch(LLVMBuildICmp(b, LLVMIntULT, load64(i), m.int(UInt64(nh)), ""), inner, done)
+    branch(LLVMBuildICmp(b, LLVMIntULT, counter(i), m.int(UInt64(nh)), ""), inner, done)
     // for j in 0..<nn: the needle's end (or its NUL) means a match
     LLVMPositionBuilderAtEnd(b, inner)
-    let jv = load64(j)
+    let jv = counter(j)
     branch(LLVMBuildICmp(b, LLVMIntUGE, jv, m.int(UInt64(nn)), ""), found, needleByte)
     LLVMPositionBuilderAtEnd(b, needleByte)
     let d = byte(n, jv)
     branch(LLVMBuildICmp(b, LLVMIntEQ, d, m.int(0, m.i8), ""), found, haystackIndex)
     // haystack[i + j] must exist, be no NUL, and equal needle[j]
     LLVMPositionBuilderAtEnd(b, haystackIndex)
-    let k = LLVMBuildAdd(b, load64(i), jv, "")!
+    let k = LLVMBuildAdd(b, counter(i), jv, "")!
     branch(LLVMBuildICmp(b, LLVMIntULT, k, m.int(UInt64(nh)), ""), compare, next)
     LLVMPositionBuilderAtEnd(b, compare)
     branch(LLVMBuildICmp(b, LLVMIntEQ, byte(h, k), d, ""), advanceJ, next)
@@ -54,13 +62,13 @@ extension IRGenerator {
     LLVMBuildBr(b, inner)
     // next start position; the haystack's NUL ends the search
     LLVMPositionBuilderAtEnd(b, next)
-    let iv = load64(i)
+    let iv = counter(i)
     store64(LLVMBuildAdd(b, iv, m.int(1), ""), at: i)
     branch(LLVMBuildICmp(b, LLVMIntULT, iv, m.int(UInt64(nh)), ""), nextCheck, done)
     LLVMPositionBuilderAtEnd(b, nextCheck)
     branch(LLVMBuildICmp(b, LLVMIntEQ, byte(h, iv), m.int(0, m.i8), ""), done, outer)
     LLVMPositionBuilderAtEnd(b, found)
-    store64(load64(i), at: result)
+    store64(counter(i), at: result)
     LLVMBuildBr(b, done)
     LLVMPositionBuilderAtEnd(b, done)
     return load64(result)

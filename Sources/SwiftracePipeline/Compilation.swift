@@ -137,7 +137,7 @@ public final class Compilation {
     options.unsafe = configuration.unsafe
     options.stringLength = configuration.maxStrlen
     options.stringTrailer = configuration.truncationTrailer(newerSyntax: program.newerSyntax != nil)
-    options.namesEnumValues = program.newerSyntax != nil
+    options.newerValues = program.newerSyntax != nil
     options.hasChildCommand = context.hasChildCommand
     options.hasTargetProcess = context.hasTargetProcess
     options.targetExecutable = context.targetExecutable

@@ -207,7 +207,7 @@ extension TypeChecker {
       constants[e.id] = UInt64(bitPattern: value)
       // An enum's constant prints as its name in scripts of newer syntax (bpftrace 0.23 and
       // later); 0.17 printed the number.
-      if options.namesEnumValues, let type = kernelTypes?.enumeration(ofConstant: name) { return .symbol(.enumName(type)) }
+      if options.newerValues, let type = kernelTypes?.enumeration(ofConstant: name) { return .symbol(.enumName(type)) }
       return .int64
     }
     guard let builtin = Builtin(rawValue: name) else {
@@ -598,7 +598,7 @@ extension TypeChecker {
           return nil
         }
       }
-      return .uint64
+      return options.newerValues ? .bool : .uint64  // true/false in newer bpftrace, 1/0 in 0.17
     case .strncmp:
       guard args.count == 3 else {
         error(.strncmpArity, at: e.range)

@@ -21,7 +21,7 @@ extension TypeChecker {
     case .integer(let signed):
       // `enum skb_drop_reason reason`: a value of the enum, printed by name (newer syntax).
       let words = field.cType.split(separator: " ")
-      if options.namesEnumValues, words.count == 2, words[0] == "enum", let type = kernelTypes?.enumeration(named: String(words[1])) {
+      if options.newerValues, words.count == 2, words[0] == "enum", let type = kernelTypes?.enumeration(named: String(words[1])) {
         return .symbol(.enumName(type))
       }
       let c = cType(of: field.cType, valueBytes: field.size, signed: signed)

@@ -12,8 +12,9 @@ public final class TypeChecker {
     /// str_trunc_trailer: printed after a string str() cut at stringLength; nil for 0.17's rule
     /// (nothing printed, and stringLength counts the terminating NUL).
     public var stringTrailer: String?
-    /// Enum constants are values of their enum, printed by name (newer syntax); else integers.
-    public var namesEnumValues = false
+    /// A script of newer syntax gets newer bpftrace's values where they print differently from
+    /// 0.17's: enum constants are values of their enum, printed by name; strcontains() is a bool.
+    public var newerValues = false
     /// Kernel symbols, user binaries, cgroups: what the checker asks of the machine.
     public var machine: any MachineFacts = UnknownMachine()
     /// `-p PID` or `-c COMMAND` was given: what watchpoints attach to.
