@@ -142,6 +142,8 @@ struct TokenPrinter {
     let previous = index > 0 ? tokens[index - 1] : nil
     switch token.kind {
     case .cDefinition:
+      // A `#!` line that is not the first is a C definition: it must not become the first.
+      if out.isEmpty && text.hasPrefix("#!") { out = "\n" }
       lineStart()
       out += text
       newline()
