@@ -296,6 +296,7 @@ public final class CDefinitions: KernelTypeCatalog {
     fallback?.functionPrototype(name)
   }
 
+  public func variable(named name: String) -> CType? { fallback?.variable(named: name) }
   public func typedef(named name: String) -> CType? {
     fallback?.typedef(named: name)
   }

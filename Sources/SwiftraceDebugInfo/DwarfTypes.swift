@@ -205,6 +205,7 @@ public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
     fallback?.functionPrototype(name)
   }
 
+  public func variable(named name: String) -> CType? { fallback?.variable(named: name) }
   public func typedef(named name: String) -> CType? { fallback?.typedef(named: name) }
 
   public func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String? {

@@ -37,6 +37,8 @@ enum BPFHelper: UInt64, CaseIterable {
   case ringbufReserve = 131
   case ringbufSubmit = 132
   case dPath = 147
+  case perCpuPtr = 153
+  case thisCpuPtr = 154
   case getCurrentTaskBtf = 158
   case jiffies64 = 118
   case forEachMapElem = 164

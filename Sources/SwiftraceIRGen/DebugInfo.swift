@@ -124,6 +124,59 @@ final class DebugInfo {
     return sp
   }
 
+  /// `struct NAME {}`: a kernel record as a kfunc's prototype or a kernel variable names it.
+  /// libbpf matches a local struct with the kernel's by kind alone, so members are not needed.
+  func opaqueRecord(_ record: RecordRef) -> LLVMMetadataRef {
+    let name = record.name
+    if record.isUnion {
+      return LLVMDIBuilderCreateUnionType(m.dib, compileUnit, name, name.utf8.count, file, 0, 0, 8, LLVMDIFlagZero,
+                                          nil, 0, 0, "", 0)
+    }
+    return LLVMDIBuilderCreateStructType(m.dib, compileUnit, name, name.utf8.count, file, 0, 0, 8, LLVMDIFlagZero,
+                                         nil, nil, 0, 0, nil, "", 0)
+  }
+
+  /// The debug type that stands for a kernel type in BTF the kernel compares with its own:
+  /// integers by size and sign, records as opaque records, pointers and arrays of those. Nil
+  /// for what has no such form (functions, floats).
+  func kernelType(_ type: CType, depth: Int = 0) -> LLVMMetadataRef? {
+    switch type {
+    case .void: return nil
+    case .integer(let bytes, let signed):
+      let name = "\(signed ? "" : "u")int\(bytes * 8)"
+      return LLVMDIBuilderCreateBasicType(m.dib, name, name.utf8.count, UInt64(bytes * 8), signed ? 5 : 8, LLVMDIFlagZero)
+    case .pointer(let pointee):
+      if case .void = pointee { return voidPtr }
+      guard depth < 8, let target = kernelType(pointee, depth: depth + 1) else { return nil }
+      return pointer(to: target)
+    case .array(let element, let count):
+      guard depth < 8, let e = kernelType(element, depth: depth + 1) else { return nil }
+      return array(of: e, count: count, elementBits: UInt64(element.size * 8))
+    case .record(let record): return opaqueRecord(record)
+    case .unsupported: return nil
+    }
+  }
+
+  /// An extern function of the kernel (a kfunc) that the program calls: BTF lists it as an extern
+  /// FUNC in the `.ksyms` section, which libbpf resolves against the kernel's BTF by name.
+  func describeKernelFunction(_ function: LLVMValueRef, name: String, returns: LLVMMetadataRef?,
+                              parameters: [LLVMMetadataRef]) {
+    var types: [LLVMMetadataRef?] = [returns] + parameters
+    let subroutine = LLVMDIBuilderCreateSubroutineType(m.dib, file, &types, UInt32(types.count), LLVMDIFlagZero)
+    let sp = LLVMDIBuilderCreateFunction(m.dib, file, name, name.utf8.count, name, name.utf8.count, file, 0,
+                                         subroutine, 0, 0, 0, LLVMDIFlagPrototyped, 1)!
+    LLVMDIBuilderFinalizeSubprogram(m.dib, sp)  // finalize() resolves definitions only
+    LLVMSetSubprogram(function, sp)
+  }
+
+  /// An extern variable of the kernel (a typed ksym), in the `.ksyms` section.
+  func describeKernelVariable(_ global: LLVMValueRef, name: String, type: LLVMMetadataRef) {
+    let expr = LLVMDIBuilderCreateExpression(m.dib, nil, 0)
+    let gve = LLVMDIBuilderCreateGlobalVariableExpression(
+      m.dib, compileUnit, name, name.utf8.count, "", 0, file, 0, type, 0, expr, nil, 0)
+    LLVMGlobalSetMetadata(global, LLVMGetMDKindIDInContext(m.context, "dbg", 3), gve)
+  }
+
   func location(line: Int, column: Int, scope: LLVMMetadataRef) -> LLVMMetadataRef {
     LLVMDIBuilderCreateDebugLocation(m.context, UInt32(line), UInt32(column), scope, nil)
   }

@@ -128,6 +128,12 @@ extension IRGenerator {
         return .integer(countEntries(info))
       case .write_user:
         return .integer(writeUser(args))
+      case .comm:
+        guard let chain = checked.fieldChains[e.id], chain.count == 1 else { return .integer(m.int(0)) }
+        return .buffer(emitCommOfPid(emitInteger(args[0]), commOffset: chain[0]), size: 16)
+      case .percpu_kaddr:
+        guard let variable = checked.kernelVariables[e.id] else { return .integer(m.int(0)) }
+        return .integer(perCPUAddress(of: variable, cpu: args.count > 1 ? emitInteger(args[1]) : nil))
       case .socket_cookie:
         // bpf_get_socket_cookie on the BTF-typed pointer as the context holds it (the verifier
         // takes no other).

@@ -69,7 +69,7 @@ extension IRGenerator {
       case .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist, .tseries, .strftime,
         .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr,
         .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp,
-        .write_user, .socket_cookie:
+        .write_user, .socket_cookie, .comm, .percpu_kaddr:
         break  // values, evaluated below for what they do (skboutput() sends a packet)
       }
     }

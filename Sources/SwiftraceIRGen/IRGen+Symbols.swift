@@ -64,7 +64,7 @@ extension IRGenerator {
       return symbolValue(kind, emitInteger(args[0]))
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .tseries, .print, .clear, .zero, .delete, .time, .kaddr, .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr,
-      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err, .has_key, .strlen, .getopt, .errorf, .warnf, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie:
+      .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .unwatch, .skboutput, .is_err, .has_key, .strlen, .getopt, .errorf, .warnf, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie, .comm, .percpu_kaddr:
       preconditionFailure("\(f)() is not a symbol function")  // emitValue sends only the functions above
     }
   }

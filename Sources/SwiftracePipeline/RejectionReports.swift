@@ -69,6 +69,11 @@ public struct VerifierReport: Sendable {
     if why.contains("16-bit range") || why.hasPrefix("jump out of range") {
       why += " (the probe is too large: BPF branches reach \(groupedDigits(BPFSizeLimits.branchReach)) instructions; split its work over several probes)"
     }
+    // percpu_kaddr(): the verifier finds a kernel variable's address in kallsyms, which lists
+    // variables only in kernels built with CONFIG_KALLSYMS_ALL.
+    if why.hasPrefix("ldimm64 failed to find the address for kernel symbol") {
+      why += " (the kernel looks variables up in kallsyms, which lists them only in kernels built with CONFIG_KALLSYMS_ALL; this one was not)"
+    }
     return Diagnostic(.error, id: .verifierRejected, "the kernel's BPF verifier rejected \(name): \(why)",
                       at: range(in: source))
   }

@@ -126,6 +126,10 @@ public enum Function: String, CaseIterable, Sendable {
   case fail, static_assert
   /// The kernel's cookie of a socket (bpftrace 0.23 and later).
   case socket_cookie
+  /// `comm(pid)`: another task's name (bpftrace 0.24); `comm` alone is the builtin.
+  case comm
+  /// The address of a per-CPU kernel variable (bpftrace 0.22 and later).
+  case percpu_kaddr
 
   /// What a call is: a value; a statement, which prints or acts and has no value; or an
   /// aggregation, which only a map can be assigned.
@@ -139,7 +143,7 @@ public enum Function: String, CaseIterable, Sendable {
       return .statement
     case .str, .strncmp, .strcontains, .sizeof, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .cgroup_path, .skboutput, .is_err, .has_key,
-      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .socket_cookie:
+      .delete, .strlen, .syscall_name, .getopt, .signal_name, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .socket_cookie, .comm, .percpu_kaddr:
       return .value
     }
   }
@@ -161,7 +165,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .print, .clear, .zero, .delete, .time, .strftime,
       .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack, .join, .buf, .cat, .system, .reg, .cgroupid,
       .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch, .skboutput,
-      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie:
+      .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie, .comm, .percpu_kaddr:
       return nil
     }
   }
@@ -174,7 +178,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist,
       .lhist, .tseries, .print, .clear, .zero, .delete, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack,
       .ustack, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .signal, .override, .kptr, .uptr, .pton, .uaddr,
-      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie:
+      .path, .debugf, .cgroup_path, .unwatch, .skboutput, .is_err, .has_key, .strlen, .syscall_name, .getopt, .errorf, .warnf, .signal_name, .signal_thread, .len, .strstr, .str_concat, .strcap, .find, .memcmp, .write_user, .fail, .static_assert, .socket_cookie, .comm, .percpu_kaddr:
       return "\(rawValue)() produces no value"
     }
   }
@@ -239,6 +243,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .write_user: return .own(.writeUser)
     case .fail: return .own(.fail)
     case .socket_cookie: return .typed([.integer], returns: .uint64)
+    case .comm: return .own(.commOfPid)
+    case .percpu_kaddr: return .own(.percpuKaddr)
     case .static_assert: return .own(.staticAssert)
     }
   }
@@ -260,6 +266,10 @@ public enum Function: String, CaseIterable, Sendable {
     case .socket_cookie:
       return .only([.kfunc, .kretfunc, .rawtracepoint, .iter],
                    why: "socket_cookie() works in kfunc, kretfunc, rawtracepoint and iter probes (BTF-typed socket pointers)")
+    case .comm:
+      return .only([.kfunc, .kretfunc, .rawtracepoint, .iter],
+                   why: "comm(pid) works in kfunc, kretfunc, rawtracepoint and iter probes (the kernel offers its bpf_task_from_pid to tracing programs only)")
+    case .percpu_kaddr: return .anywhere
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .tseries, .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .system, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .debugf, .cgroup_path, .unwatch,
@@ -274,7 +284,7 @@ public enum Function: String, CaseIterable, Sendable {
     case .system: return "runs commands"
     case .signal, .signal_thread, .override: return "changes what the traced program does"
     case .write_user: return "writes the traced program's memory"
-    case .fail, .static_assert, .socket_cookie: return nil
+    case .fail, .static_assert, .socket_cookie, .comm, .percpu_kaddr: return nil
     case .printf, .exit, .str, .strncmp, .strcontains, .sizeof, .count, .sum, .min, .max, .avg, .stats, .hist, .lhist,
       .tseries, .print, .clear, .zero, .delete, .time, .strftime, .ksym, .usym, .kaddr, .ntop, .bswap, .strerror, .kstack, .ustack,
       .join, .buf, .cat, .reg, .cgroupid, .macaddr, .kptr, .uptr, .pton, .uaddr, .path, .debugf, .cgroup_path, .unwatch,
@@ -346,6 +356,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .find: return "true when the map has the key, whose value it then stores in the variable"
     case .memcmp: return "0 when the first count bytes are equal, else the first difference (a byte of the left minus the right's)"
     case .override: return "makes the probed kernel function return this (--unsafe, kprobes)"
+    case .comm: return "the name of the task with this pid, \"N/A\" when there is none (comm alone: the current task's)"
+    case .percpu_kaddr: return "the address of a per-CPU kernel variable on this CPU, or on the given one (0 past the last)"
     case .socket_cookie: return "the kernel's cookie of a socket (struct sock *), unique while the system runs; 0 for none"
     case .fail: return "stops compiling with this error where reached (code an if on a constant leaves out is not)"
     case .static_assert: return "stops compiling with the message unless the condition, known when compiling, holds"
@@ -417,6 +429,8 @@ public enum Function: String, CaseIterable, Sendable {
     case .write_user: return "write_user(user address, value, length)"
     case .fail: return "fail(format, literal arguments...)"
     case .socket_cookie: return "socket_cookie(struct sock *)"
+    case .comm: return "comm(pid)"
+    case .percpu_kaddr: return "percpu_kaddr(\"name\" [, cpu])"
     case .static_assert: return "static_assert(condition, message)"
     case .reg: return "reg(\"name\")"
     case .cgroupid: return "cgroupid(\"/sys/fs/cgroup/...\")"
@@ -459,7 +473,7 @@ public enum OwnCheck: Sendable {
   case time, join, strftime, usym, kaddr, reg, cgroupid, macaddr, uaddr, pton, ntop, bswap, kstack, ustack
   case str, buf, kptr, uptr, path, sizeof, strcontains, strncmp, skboutput
   case hasKey, getopt, len, strConcat, strcap, find, memcmp, writeUser
-  case fail, staticAssert
+  case fail, staticAssert, commOfPid, percpuKaddr
   /// count, sum, min, max, avg, stats, hist, lhist: refused where they are not assigned to a map.
   case aggregation
 }

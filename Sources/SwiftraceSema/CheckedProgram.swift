@@ -41,6 +41,8 @@ public struct CheckedProgram {
   public var callees: [NodeID: Callee] = [:]
   /// Offsets of kernel fields a builtin reads through (`ppid`: the task's real_parent, then its tgid).
   public var fieldChains: [NodeID: [Int]] = [:]
+  /// The kernel variables `percpu_kaddr()` calls name, with their BTF types.
+  public var kernelVariables: [NodeID: KernelVariable] = [:]
   /// The options the program reads with getopt(), by name.
   public var programOptions: [ProgramOption] = []
   /// `pid(init)`, `nsecs(boot)`: the mode of each such call.
@@ -206,4 +208,11 @@ public enum Callee: Sendable, Equatable {
     if case .function(let f) = self { return f.aggregation }
     return nil
   }
+}
+
+/// A kernel variable a program takes the address of (`percpu_kaddr("runqueues")`): an extern of
+/// the object that libbpf resolves by name against the kernel's BTF.
+public struct KernelVariable: Hashable, Sendable {
+  public let name: String
+  public let type: CType
 }

@@ -102,6 +102,8 @@ public protocol KernelTypeCatalog: AnyObject {
   func functionPrototype(_ name: String) -> (arguments: [(name: String, type: CType)], returnType: CType)?
   /// What a typedef such as `u32` or `pid_t` stands for; nil if the catalog has no such name.
   func typedef(named name: String) -> CType?
+  /// The type of kernel variable NAME (the kernel's BTF lists its per-CPU variables); nil if none.
+  func variable(named name: String) -> CType?
   /// C definitions of these structs and unions and of everything they need, for C code that
   /// embeds them by value; nil if the catalog cannot write C.
   func cDefinitions(ofRecords records: [(name: String, isUnion: Bool)]) -> String?

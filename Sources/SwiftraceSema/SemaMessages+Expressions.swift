@@ -69,6 +69,7 @@ extension DiagnosticMessage {
   static func noTaskFields(_ link: String, _ field: String) -> Self {
     Self(.semaNoKernelTypes, "reading task_struct.\(link)->\(field), and the kernel's BTF has no such fields")
   }
+  static let noTaskComm = Self(.semaNoKernelTypes, "comm(pid) reads task_struct.comm, and the kernel's BTF has no such field")
   static func noSavedRegisters(_ name: String, in probe: String) -> Self {
     Self(.semaBuiltinUnavailable,
          "'\(name)' reads the saved registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(probe)")
@@ -215,14 +216,7 @@ extension DiagnosticMessage {
   static let tupleIndexNotLiteral = Self(.semaArgumentType, "a tuple's index is an integer literal: $t[0], $t[1], ...")
   static func unknownEnum(_ name: String) -> Self { Self(.semaArgumentType, "no enum named '\(name)' (in BTF or the script's C definitions)") }
   static func builtinArguments(_ name: String) -> Self {
-    Self(.semaArity, "'\(name)' takes no arguments here" + (name == "comm" ? " (comm(pid), bpftrace 0.24's, is not supported yet: it needs a kfunc)" : ""))
-  }
-  /// Functions of newer bpftrace that swiftrace does not have yet, and what they need.
-  static let unsupportedNewerFunctions: [String: String] = [
-    "percpu_kaddr": "bpftrace 0.22; it needs typed per-CPU kernel symbols"
-  ]
-  static func unsupportedNewerFunction(_ name: String, _ what: String) -> Self {
-    Self(.semaUnknownFunction, "\(name)() is not supported by swiftrace yet (\(what))")
+    Self(.semaArity, "'\(name)' takes no arguments here")
   }
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
   static let lenStackArgument = Self(.semaArgumentType,
@@ -298,6 +292,12 @@ extension DiagnosticMessage {
 
   static func unknownKernelSymbol(_ name: String) -> Self {
     Self(.semaUnknownSymbol, "kaddr(): Failed to resolve kernel symbol '\(name)': no such symbol in /proc/kallsyms")
+  }
+  static func unknownKernelVariable(_ name: String) -> Self {
+    Self(.semaUnknownSymbol, "percpu_kaddr(): the kernel's BTF has no per-CPU variable named '\(name)'")
+  }
+  static func kernelVariableType(_ name: String, _ what: String) -> Self {
+    Self(.semaUnknownSymbol, "percpu_kaddr(): '\(name)' has a type an object cannot declare (\(what))")
   }
   static func noRegisters(in probe: String) -> Self {
     Self(.semaBuiltinUnavailable, "reg() reads the registers of kprobe, uprobe, usdt, profile and perf event probes, not of \(probe)")

@@ -422,7 +422,8 @@ extension TypeChecker {
     let outerCall = enclosingCall
     enclosingCall = name
     defer { enclosingCall = outerCall }
-    guard let f = Function(rawValue: name) else {
+    // `comm` is a builtin, and `comm(pid)` a function of its own (bpftrace 0.24).
+    guard let f = Function(rawValue: name), !(f == .comm && args.isEmpty) else {
       // `pid()`, `comm()`: a builtin written as a call (bpftrace 0.18 and later).
       if let builtin = Builtin(rawValue: name), args.isEmpty {
         callees[e.id] = .builtin(builtin)
@@ -441,13 +442,8 @@ extension TypeChecker {
         return checkBuiltin(name, e)
       }
       if Builtin(rawValue: name) != nil {
-        // `comm(pid)` (bpftrace 0.24): a builtin with an argument it does not take here.
+        // `pid(1)`: a builtin with an argument it does not take.
         error(.builtinArguments(name), at: e.range)
-        args.forEach { check($0) }
-        return nil
-      }
-      if let what = DiagnosticMessage.unsupportedNewerFunctions[name] {
-        error(.unsupportedNewerFunction(name, what), at: e.range)
         args.forEach { check($0) }
         return nil
       }
@@ -544,7 +540,7 @@ extension TypeChecker {
       // delete() tells whether the key was there (bpftrace 0.18 and later).
       return own == .delete ? .bool : SType.none
     case .time, .join, .strftime, .usym, .kaddr, .ntop, .bswap, .kstack, .ustack, .reg, .cgroupid, .macaddr, .pton,
-      .uaddr:
+      .uaddr, .commOfPid, .percpuKaddr:
       return checkSymbolFunction(f, own, args: args, e, asStatement: asStatement)
     case .str:
       return checkStr(args: args, e)

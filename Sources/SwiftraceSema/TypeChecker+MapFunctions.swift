@@ -45,7 +45,7 @@ extension TypeChecker {
       checkDelete(args, e)
     case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .time, .join, .strftime, .usym, .kaddr,
       .reg, .cgroupid, .macaddr, .uaddr, .pton, .ntop, .bswap, .kstack, .ustack, .str, .buf, .kptr, .uptr, .path,
-      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap, .find, .memcmp, .writeUser, .fail, .staticAssert:
+      .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap, .find, .memcmp, .writeUser, .fail, .staticAssert, .commOfPid, .percpuKaddr:
       preconditionFailure("\(f)() is not a map function")  // checkCall sends only print, clear, zero and delete
     }
   }

@@ -147,6 +147,32 @@ extension TypeChecker {
       }
     case .kstack, .ustack:
       return checkStackFunction(f, args: args, e)
+    case .commOfPid:
+      // comm(pid): the task's comm, at the offset the kernel's BTF gives (the lowering reads it
+      // through the reference bpf_task_from_pid hands out).
+      guard arity(1...1), integerArgument(args[0]) != nil else { return nil }
+      guard let task = lookupRecord("task_struct", isUnion: false, at: e.range) else { return nil }
+      guard let comm = kernelTypes?.fields(of: task).first(where: { $0.name == "comm" }) else {
+        error(.noTaskComm, at: e.range)
+        return nil
+      }
+      fieldChains[e.id] = [comm.offset]
+      return .string(size: 16)
+    case .percpuKaddr:
+      // percpu_kaddr("name" [, cpu]): a per-CPU variable the kernel's BTF lists, typed as the
+      // kernel types it so that libbpf accepts the object's extern of it.
+      guard arity(1...2), let name = stringLiteral(args[0], of: f) else { return nil }
+      guard let type = kernelTypes?.variable(named: name) else {
+        error(.unknownKernelVariable(name), at: args[0].range)
+        return nil
+      }
+      if case .unsupported(let what) = type {
+        error(.kernelVariableType(name, what), at: args[0].range)
+        return nil
+      }
+      if args.count == 2, integerArgument(args[1]) == nil { return nil }
+      kernelVariables[e.id] = KernelVariable(name: name, type: type)
+      return .pointer(.integer(bytes: 8, signed: false), space: .kernel)
     case .printf, .cat, .system, .debugf, .unwatch, .signal, .override, .exit, .print, .clear, .zero, .delete, .str,
       .buf, .kptr, .uptr, .path, .sizeof, .strcontains, .strncmp, .skboutput, .aggregation, .hasKey, .getopt, .len, .strConcat, .strcap, .find, .memcmp, .writeUser, .fail, .staticAssert:
       preconditionFailure("\(f)() is not checked here")  // checkCall sends only the functions above

@@ -65,6 +65,7 @@ public final class TypeChecker {
   var callees: [NodeID: Callee] = [:]
   /// Offsets of kernel fields a builtin reads through, one pointer after another (`ppid`).
   var fieldChains: [NodeID: [Int]] = [:]
+  var kernelVariables: [NodeID: KernelVariable] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
   var actionIDs: [NodeID: Int] = [:]
@@ -122,7 +123,7 @@ public final class TypeChecker {
     checkedProbes.forEach(checkProbe)
     applyMapDeclarations()
     let sortedMaps = maps.values.sorted { $0.name < $1.name }
-    return CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
+    var checked = CheckedProgram(program: program, source: source, types: types, maps: sortedMaps, probes: probes,
                           printfs: printfs, printfIDs: printfIDs, actions: actions, actionIDs: actionIDs, memberFields: memberFields, constants: constants, variables: variables, positionalParameters: options.positionalParameters,
                           stringLength: options.stringLength, functionNames: funcNames, byteConstants: byteConstants,
                           relativeAddresses: relativeAddresses,
@@ -131,6 +132,8 @@ public final class TypeChecker {
                           fieldChains: fieldChains,
                           programOptions: programOptions.values.sorted { $0.name < $1.name },
                           builtinModes: builtinModes, stringTrailer: options.stringTrailer)
+    checked.kernelVariables = kernelVariables
+    return checked
   }
 
   func error(_ message: DiagnosticMessage, at range: SourceRange, notes: [Diagnostic.Note] = []) {

@@ -298,6 +298,33 @@ func caseEnvironment(_ script: String) -> [String: String] {
   }
 }
 
+/// percpu_kaddr() declares the kernel variable as an extern libbpf resolves by BTF; the verifier
+/// then needs its address from kallsyms, which lists variables only with CONFIG_KALLSYMS_ALL (not
+/// this kernel): the addresses are read, or the verifier's refusal says why, reported as a skip.
+@Suite(.needsRoot) struct PerCPUAddressTests {
+  @Test func readsPerCPUVariablesOrExplains() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let program = """
+      interval:ms:10 {
+        $rq = (struct rq *)percpu_kaddr("runqueues", 0);
+        $past = percpu_kaddr("runqueues", 100000);
+        printf("%d %d %d\\n", *percpu_kaddr("process_counts") > 0, $rq != 0, $past == 0);
+        exit();
+      }
+      """
+    let run = try runProcess(swiftraceExecutable, ["-e", program])
+    if run.status == 0 {
+      #expect(run.stdout.contains("1 1 1\n"), "\(run.stdout)")
+      return
+    }
+    #expect(run.status == 1)
+    // Refused by the verifier, not by libbpf: the object's extern matched the kernel's BTF.
+    #expect(run.stderr.contains("verifier rejected probe 'interval:ms:10': ldimm64 failed to find the address for kernel symbol 'runqueues'")
+              && run.stderr.contains("CONFIG_KALLSYMS_ALL"), "\(run.stderr)")
+    try Test.cancel("this kernel's kallsyms lists no variables (CONFIG_KALLSYMS_ALL unset); compiled and reported cleanly")
+  }
+}
+
 /// A ring buffer too small for the event rate: every event is either printed or counted as lost.
 @Suite(.needsRoot) struct LostEventTests {
   @Test func everyEventIsPrintedOrCounted() throws {

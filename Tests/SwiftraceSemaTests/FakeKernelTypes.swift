@@ -36,6 +36,15 @@ final class FakeKernelTypes: KernelTypeCatalog {
 
   func recordNames() -> [String] { ["task_struct", "file"] }
 
+  /// Per-CPU variables: a counter, and a struct.
+  func variable(named name: String) -> CType? {
+    switch name {
+    case "process_counts": return .integer(bytes: 8, signed: false)
+    case "task_of_cpu": return .record(Self.task)
+    default: return nil
+    }
+  }
+
   func rawTracepointNames() -> [String] { ["sched_switch"] }
 
   func rawTracepointArguments(_ event: String) -> [(name: String, type: CType)]? {

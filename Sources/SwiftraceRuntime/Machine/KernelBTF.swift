@@ -140,6 +140,13 @@ public final class KernelBTF: KernelTypeCatalog {
     return (arguments, proto.pointee.type == 0 ? .void : ctype(proto.pointee.type))
   }
 
+  public func variable(named name: String) -> CType? {
+    guard let btf = handle() else { return nil }
+    let id = btf__find_by_name_kind(btf, name, 14)  // BTF_KIND_VAR
+    guard id > 0, let v = btf__type_by_id(btf, UInt32(id)) else { return nil }
+    return ctype(v.pointee.type)
+  }
+
   private var enumValues: [String: Int64]?
   /// Every BTF enum by tag, and the enum of each constant (collected with enumValues).
   private var enumsByName: [String: EnumType] = [:]
