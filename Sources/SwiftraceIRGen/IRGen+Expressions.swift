@@ -195,6 +195,15 @@ extension IRGenerator {
     case .pointerCast(_, _, let operand):
       return .integer(emitInteger(operand))
     case .addressOf(let operand):
+      // `&@m`: the map's address, which the loader makes the kernel's struct bpf_map. The
+      // verifier refuses arithmetic on a map pointer, so the address is copied out by a helper,
+      // which makes it a plain number that member accesses can follow like any kernel pointer.
+      if case .map(let name, _) = operand.kind, let map = mapGlobals[name] {
+        let slot = scratch(8), copy = scratch(8)
+        store64(LLVMBuildPtrToInt(m.builder, map, m.i64, "")!, at: slot)
+        callHelper(.probeReadKernel, [copy, m.int(8, m.i32), slot], reporting: false)
+        return .integer(load64(copy))
+      }
       // Variables hold 8-byte integers (narrow ones extended), so the pointee is 8 bytes wide.
       guard case .variable(let name) = operand.kind, let slot = variables[name] else { return .integer(m.int(0)) }
       return .integer(LLVMBuildPtrToInt(m.builder, slot, m.i64, "")!)

@@ -194,7 +194,7 @@ extension DiagnosticMessage {
   static func returnValueNotInteger(_ t: SType) -> Self {
     Self(.semaArgumentType, "a probe returns an integer (a test probe passes when it returns 0), not \(t)")
   }
-  static let addressOfNeedsVariable = Self(.semaArgumentType, "'&' takes the address of a scratch variable, as in &$x")
+  static let addressOfNeedsVariable = Self(.semaArgumentType, "'&' takes the address of a scratch variable or a whole map, as in &$x or &@m")
   static func addressOfType(_ t: SType) -> Self {
     Self(.semaArgumentType, "'&' of a variable that holds \(t) is not supported (integers, strings, pointers and kernel structs are)")
   }

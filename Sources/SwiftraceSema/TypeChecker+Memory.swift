@@ -373,6 +373,14 @@ extension TypeChecker {
   /// `&$x`: a kernel pointer to the variable's storage (the BPF stack or per-CPU map memory),
   /// typed by what the variable holds; `*p` and `p[i]` read it back.
   func checkAddressOf(_ operand: Expr) -> SType? {
+    // `&@m`: the kernel's struct bpf_map of a whole map (bpftrace 0.22 and later types it as a
+    // pointer to the map's value, which it is not).
+    if case .map(let name, let keys) = operand.kind, keys.isEmpty {
+      guard let info = assignedMap(name, at: operand.range) else { return nil }
+      types[operand.id] = info.valueType
+      guard let map = kernelTypes?.record(named: "bpf_map", isUnion: false) else { return .pointer(.void, space: .kernel) }
+      return .pointer(.record(map), space: .kernel)
+    }
     guard case .variable = operand.kind else {
       error(.addressOfNeedsVariable, at: operand.range)
       return nil
