@@ -87,6 +87,21 @@ public struct BPFProgram {
   /// Whether loading the object loads this program (false: test and bench probes outside their
   /// mode, which the verifier need not see).
   public func setAutoload(_ loads: Bool) { bpf_program__set_autoload(pointer, loads) }
+
+  /// Makes this fentry/fexit program probe FUNCTION of running BPF program ID; the returned file
+  /// descriptor of that program stays open until the object is loaded.
+  public func setAttachTarget(programID id: UInt32, function: String, probe: String) throws(BPFError) -> Int32 {
+    let target = bpf_prog_get_fd_by_id(id)
+    guard target >= 0 else {
+      throw .attach(probe: probe, errno: errno, reason: "BPF program \(id) is not running any more", hint: nil)
+    }
+    let rc = bpf_program__set_attach_target(pointer, target, function)
+    guard rc == 0 else {
+      close(target)
+      throw .attach(probe: probe, errno: -rc, reason: "BPF program \(id) has no function '\(function)' in its BTF", hint: nil)
+    }
+    return target
+  }
 }
 
 /// A map of a loaded object, read by the runtime with the plain syscalls.

@@ -1,4 +1,5 @@
 import Glibc
+import SwiftraceBPF
 import SwiftraceDebugInfo
 import SwiftraceRuntime
 import SwiftraceSema
@@ -19,6 +20,9 @@ struct ThisMachine: MachineFacts {
   }
   /// A loaded module has a directory in /sys/module with sections (built-in ones have none).
   func kernelModuleLoaded(_ name: String) -> Bool { access("/sys/module/\(name)/sections", F_OK) == 0 }
+  func bpfProgramFunctions() -> [BPFProgramFunction] {
+    RunningPrograms.functions().map { BPFProgramFunction(programID: $0.programID, name: $0.name, parameters: $0.parameters) }
+  }
   func resolveUserBinary(_ target: String) -> String? { UserBinaries.resolve(target, pid: targetPID) }
   func expandUserBinary(_ target: String) -> [String]? { UserBinaries.expand(target, pid: targetPID) }
   var readsUserBinaries: Bool { true }

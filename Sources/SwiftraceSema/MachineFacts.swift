@@ -37,6 +37,22 @@ public protocol MachineFacts: Sendable {
   /// `-l`: the files whose user probes a listing's file part names (with -p, the process's files
   /// it matches; a bare `*` without -p names none: every file on the machine would be too many).
   func filesToList(matching pattern: String) -> [String]
+  /// The functions of the BPF programs running here (`fentry:bpf:[ID:]NAME`).
+  func bpfProgramFunctions() -> [BPFProgramFunction]
+}
+
+/// A function of a running BPF program: its main function or a subprogram, by its BTF name.
+public struct BPFProgramFunction: Hashable, Sendable {
+  public let programID: UInt32
+  public let name: String
+  /// The parameters' names (what `args` would hold; each is a 64-bit value in the context).
+  public let parameters: [String]
+
+  public init(programID: UInt32, name: String, parameters: [String]) {
+    self.programID = programID
+    self.name = name
+    self.parameters = parameters
+  }
 }
 
 extension MachineFacts {
@@ -56,6 +72,7 @@ extension MachineFacts {
   public func cgroupID(_ path: String) -> UInt64? { nil }
   public func sourceLineAddresses(file: String, line: Int, column: Int?, in path: String) -> [UInt64]? { nil }
   public func filesToList(matching pattern: String) -> [String] { [] }
+  public func bpfProgramFunctions() -> [BPFProgramFunction] { [] }
 }
 
 /// A machine the checker knows nothing of: for tests, dumps of the syntax and the fuzzer.

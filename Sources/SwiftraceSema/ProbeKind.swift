@@ -21,6 +21,9 @@ public enum ProbeKind: Hashable, Sendable {
   /// `kfunc:FUNCTION` / `kretfunc:FUNCTION` (fentry/fexit): BTF-typed `args`, and `retval` on return.
   case fentry(function: String, module: String? = nil)
   case fexit(function: String, module: String? = nil)
+  /// `fentry:bpf:[ID:]FUNCTION` / `fexit:bpf:...`: a function of a running BPF program (program ID,
+  /// or every program that has it); expanded to one probe per program.
+  case bpfFunction(programID: UInt32?, function: String, isReturn: Bool)
   case uprobe(binary: String, function: String)
   case uretprobe(binary: String, function: String)
   /// Fires on one CPU every `nanoseconds`, or `frequency` times a second (`interval:hz:N`).
@@ -60,6 +63,7 @@ public enum ProbeKind: Hashable, Sendable {
     case .kretprobe(let f, let module): return KprobeRules(function: f, module: module, isReturn: true)
     case .fentry(let f, let module): return KfuncRules(function: f, module: module, isReturn: false)
     case .fexit(let f, let module): return KfuncRules(function: f, module: module, isReturn: true)
+    case .bpfFunction(let id, let f, let isReturn): return BPFFunctionRules(programID: id, function: f, isReturn: isReturn)
     case .uprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: false)
     case .uretprobe(let b, let f): return UprobeRules(binary: b, function: f, isReturn: true)
     case .interval(let hz, let ns): return TimerRules(everyCPU: false, frequency: hz, nanoseconds: ns)

@@ -140,6 +140,37 @@ func caseEnvironment(_ script: String) -> [String: String] {
     try Test.cancel("this kernel refuses fentry/fexit programs (EPERM); compiled and reported cleanly")
   }
 
+  /// fentry:bpf:[ID:]FUNCTION: functions of running BPF programs, found by their BTF (here
+  /// another swiftrace's probe), listed with -l, probed by id or by name; this kernel refuses
+  /// fentry programs (EPERM), which is reported as a skip.
+  @Test func bpfProgramFunctionsAreListedAndProbedOrExplained() throws {
+    guard isRoot else { try Test.cancel("needs root") }
+    let traced = Process()
+    traced.executableURL = URL(fileURLWithPath: swiftraceExecutable)
+    traced.arguments = ["-e", "tracepoint:syscalls:sys_enter_getppid { @ = count(); }"]
+    traced.standardOutput = FileHandle.nullDevice
+    try traced.run()
+    defer { traced.terminate(); traced.waitUntilExit() }
+    let function = "p0_tracepoint_syscalls_sys_enter_getppid"
+    var line: Substring?
+    for _ in 0..<50 where line == nil {  // until it has loaded its program
+      usleep(100_000)
+      line = try runProcess(swiftraceExecutable, ["-l", "fentry:bpf:*:\(function)"]).stdout.split(separator: "\n").first
+    }
+    let listed = try #require(line, "the running program's function is listed")
+    let parts = listed.split(separator: ":")
+    #expect(parts.count == 4 && parts[0] == "kfunc" && parts[1] == "bpf" && UInt32(parts[2]) != nil && parts[3] == function, "\(listed)")
+    let program = "fentry:bpf:\(parts[2]):\(function) { @[probe] = count(); } fexit:bpf:\(function) { @ret = retval; }"
+    let types = try runProcess(swiftraceExecutable, ["--dump=types", "-e", program])
+    #expect(types.status == 0 && types.stdout.contains(": kfunc:bpf:\(parts[2]):\(function)\n"), "\(types.stdout) \(types.stderr)")
+    let missing = try runProcess(swiftraceExecutable, ["--dry-run", "-e", "fentry:bpf:no_such_function_here { }"])
+    #expect(missing.status == 1 && missing.stderr.contains("no running BPF program has a function matching"), "\(missing.stderr)")
+    let dry = try runProcess(swiftraceExecutable, ["--dry-run", "-e", program])
+    if dry.status == 0 { return }
+    #expect(dry.status == 1 && dry.stderr.contains("this kernel refuses to load kfunc/kretfunc (fentry/fexit) programs"), "\(dry.stderr)")
+    try Test.cancel("this kernel refuses fentry/fexit programs (EPERM); found, compiled and reported cleanly")
+  }
+
   @Test func hardwareEventsRunOrExplainMissingCounters() throws {
     guard isRoot else { try Test.cancel("needs root") }
     let program = "hardware:cycles:100000 { @[comm] = count(); } interval:ms:200 { exit(); }"

@@ -88,6 +88,12 @@ func check(_ text: String, name: String = "t.st", parameters: [String] = [],
     #expect(try ProbeKind.parse("kretprobe:vmlinux:vfs_read").get() == .kretprobe(function: "vfs_read", module: "vmlinux"))
     #expect(ProbeKind.kprobe(function: "f", module: "m").name == "kprobe:m:f")
     #expect(throws: ProbeParseError.self) { try ProbeKind.parse("kprobe").get() }
+    // Functions of running BPF programs (bpftrace 0.21 and later): by program id, or in every one.
+    #expect(try ProbeKind.parse("fentry:bpf:42:handler").get() == .bpfFunction(programID: 42, function: "handler", isReturn: false))
+    #expect(try ProbeKind.parse("fexit:bpf:handler").get() == .bpfFunction(programID: nil, function: "handler", isReturn: true))
+    #expect(try ProbeKind.parse("fentry:bpf:*:h*").get() == .bpfFunction(programID: nil, function: "h*", isReturn: false))
+    #expect(ProbeKind.bpfFunction(programID: 7, function: "f", isReturn: true).name == "kretfunc:bpf:7:f")
+    #expect(throws: ProbeParseError.self) { try ProbeKind.parse("fentry:bpf:seven:f").get() }
   }
 
   /// bpftrace 0.18 and later: provider names in any case; aliases keep theirs (`U` is usdt).

@@ -163,6 +163,13 @@ public final class Session {
       }
       if !wanted, let name = programNames[p.index] { object.program(named: name)?.setAutoload(false) }
     }
+    // fentry:bpf: the verifier checks each program against the running program it probes.
+    var targets: [Int32] = []
+    defer { targets.forEach { close($0) } }
+    for p in checked.probes {
+      guard case .bpfProgram(let id, let function) = p.kind.attachment else { continue }
+      targets.append(try program(object, p).setAttachTarget(programID: id, function: function, probe: p.name))
+    }
     do {
       try object.load()
     } catch .verifier(let program, let e, let log) where e == EPERM {
@@ -309,7 +316,7 @@ public final class Session {
       return
     case .tracepoint(let category, let event):
       links.append(try prog.attachTracepoint(category: category, event: event, probe: p.name))
-    case .bySection:
+    case .bySection, .bpfProgram:
       links.append(try prog.attachBySection(probe: p.name))
     case .kprobe(let f, let isReturn):
       links.append(try prog.attachKprobe(function: f, isReturn: isReturn, probe: p.name))

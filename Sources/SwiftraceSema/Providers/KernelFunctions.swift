@@ -82,6 +82,7 @@ struct KfuncRules: ProviderRules {
   let isReturn: Bool
 
   static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    if parts.first == "bpf", parts.count > 1 { return BPFFunctionRules.parse(parts, as: provider) }
     guard (1...2).contains(parts.count), let f = parts.last, !f.isEmpty else {
       return .failure(ProbeParseError("\(provider.name) probes are written '\(provider.name):function' or '\(provider.name):module:function'"))
     }
@@ -129,5 +130,85 @@ struct KfuncRules: ProviderRules {
   }
 
   func noMatchMessage(_ text: String, in sources: ProbeSources) -> String { noMatch(text) }
-  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {}  // listed as kprobes, as bpftrace 0.17 lists them
+  /// Kernel functions are listed as kprobes, as bpftrace 0.17 lists them; functions of running
+  /// BPF programs as `kfunc:bpf:ID:NAME`, when the pattern asks for them.
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    BPFFunctionRules.list(query, in: sources, write: write)
+  }
+}
+
+/// `fentry:bpf:[ID:]FUNCTION` and `fexit:bpf:...` (bpftrace 0.21 and later): a function of a
+/// running BPF program, by the program's id or in every program that has it (its main function or
+/// a subprogram, as its BTF names them). `args` are the function's parameters as 64-bit values
+/// (newer bpftrace has no `args` here); `retval` is the return value.
+struct BPFFunctionRules: ProviderRules {
+  let programID: UInt32?
+  let function: String
+  let isReturn: Bool
+
+  static func parse(_ parts: [String], as provider: Provider) -> Result<ProbeKind, ProbeParseError> {
+    let form = "\(provider.name):bpf:[PROGRAM_ID:]FUNCTION"
+    guard parts.first == "bpf", (2...3).contains(parts.count), let f = parts.last, !f.isEmpty else {
+      return .failure(ProbeParseError("\(provider.name) probes on BPF programs are written '\(form)'"))
+    }
+    var id: UInt32?
+    if parts.count == 3, parts[1] != "*" {
+      guard let number = UInt32(parts[1]) else {
+        return .failure(ProbeParseError("'\(parts[1])' is not a BPF program id: \(provider.name) probes on BPF programs are written '\(form)'"))
+      }
+      id = number
+    }
+    return .success(.bpfFunction(programID: id, function: f, isReturn: provider == .kretfunc))
+  }
+
+  var name: String { "\(provider.name):bpf:" + (programID.map { "\($0):" } ?? "") + function }
+  var provider: Provider { isReturn ? .kretfunc : .kfunc }
+  /// Without a program id it names every program that has the function.
+  var isWildcard: Bool { programID == nil || isPattern(function) }
+  var firesInProcessContext: Bool { true }
+  var hasRegisters: Bool { false }
+  var runsLastAttachedFirst: Bool { !isReturn }
+  var hasRegisterArguments: Bool { true }
+  var hasReturnValue: Bool { isReturn }
+  var argumentAddressSpace: AddressSpace { .kernel }
+  var section: String { "\(isReturn ? "fexit" : "fentry")/\(function)" }
+  var attachment: Attachment { .bpfProgram(id: programID ?? 0, function: function) }
+  var probedFile: String? { nil }
+  var contextType: ContextType { .opaque }
+  var argumentsInContext: Bool { true }
+
+  func matches(_ f: BPFProgramFunction) -> Bool {
+    (programID == nil || programID == f.programID) && wildcardMatch(function, f.name)
+  }
+
+  func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
+    .success(sources.machine.bpfProgramFunctions().filter(matches).map {
+      .bpfFunction(programID: $0.programID, function: $0.name, isReturn: isReturn)
+    })
+  }
+
+  func context(in sources: ProbeSources) -> Result<ProbeContext, ProbeProblem> {
+    guard let target = sources.machine.bpfProgramFunctions().first(where: matches) else {
+      return .failure(ProbeProblem(.semaInvalidAttachPoint, "no running BPF program has function '\(function)' (with BTF)"))
+    }
+    let word = CType.integer(bytes: 8, signed: false)
+    return .success(ProbeContext(arguments: target.parameters.map { ($0, word) }, returnType: isReturn ? word : nil))
+  }
+
+  func noMatchMessage(_ text: String, in sources: ProbeSources) -> String {
+    "no running BPF program has a function matching '\(text)' (programs without BTF cannot be probed)"
+  }
+
+  static func list(_ query: ProbeQuery, in sources: ProbeSources, write: (String) -> Void) {
+    // Only when asked for by provider and `bpf` (`-l 'fentry:bpf:*'`): a bare -l lists kernel probes.
+    guard query.wants(.kfunc) || query.wants(.kretfunc), query.parts.count >= 2,
+      query.parts[1] == "bpf" || query.parts[1] == "*" else { return }
+    let providerName = query.wants(.kfunc) ? "kfunc" : "kretfunc"
+    for f in sources.machine.bpfProgramFunctions() {
+      let name = "\(providerName):bpf:\(f.programID):\(f.name)"
+      guard query.matches(name) else { continue }
+      write(name + "\n")
+      if query.verbose { f.parameters.forEach { write("    uint64 \($0)\n") } }
+    }
+  }
 }

@@ -161,6 +161,9 @@ public enum Attachment: Sendable {
   case functionWatchpoint(binary: String, function: String)
   /// Attached by section, and read when the trace runs.
   case iterator
+  /// fentry/fexit on a function of a running BPF program: the target is set before loading (the
+  /// verifier checks the program against it), then attached by section.
+  case bpfProgram(id: UInt32, function: String)
 }
 
 extension ProbeParseError {
