@@ -27,6 +27,7 @@ struct ThisMachine: MachineFacts {
   func expandUserBinary(_ target: String) -> [String]? { UserBinaries.expand(target, pid: targetPID) }
   var readsUserBinaries: Bool { true }
   func userFunctions(in path: String) -> [String]? { UserBinaries.functions(in: path) }
+  func userFileMayHaveFunction(_ name: String, in path: String) -> Bool { UserBinaries.mayHaveFunction(name, in: path) }
   func userFunctionSize(_ name: String, in path: String) -> UInt64? { UserBinaries.functionSize(name, in: path) }
   func userAddressIsCode(_ address: UInt64, in path: String) -> Bool { UserBinaries.isCode(address, in: path) }
   func usdtSites(in path: String) -> [USDTSite]? { UserBinaries.usdtSites(in: path) }

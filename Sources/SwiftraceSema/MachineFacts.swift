@@ -18,6 +18,9 @@ public protocol MachineFacts: Sendable {
   var readsUserBinaries: Bool { get }
   /// The function symbols of the file at `path`; nil when it is not an ELF file.
   func userFunctions(in path: String) -> [String]?
+  /// Whether the file at `path` may have function `name` (a plain C name): false only when its
+  /// symbol table says no, which is quicker to learn than every function it has.
+  func userFileMayHaveFunction(_ name: String, in path: String) -> Bool
   /// The size of function `name` in the file at `path`: `func+OFFSET` is checked against it.
   func userFunctionSize(_ name: String, in path: String) -> UInt64?
   /// Whether an address lies in some function of the file at `path`.
@@ -63,6 +66,7 @@ extension MachineFacts {
   public func expandUserBinary(_ target: String) -> [String]? { nil }
   public var readsUserBinaries: Bool { false }
   public func userFunctions(in path: String) -> [String]? { nil }
+  public func userFileMayHaveFunction(_ name: String, in path: String) -> Bool { true }
   public func userFunctionSize(_ name: String, in path: String) -> UInt64? { nil }
   public func userAddressIsCode(_ address: UInt64, in path: String) -> Bool { true }
   public func usdtSites(in path: String) -> [USDTSite]? { nil }

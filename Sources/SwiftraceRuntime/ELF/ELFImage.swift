@@ -112,6 +112,36 @@ final class ELFImage {
     return result
   }
 
+  /// Whether the file's .symtab (else .dynsym) has a function NAME (or NAME@@VERSION, or a C++
+  /// function whose mangled name holds NAME as an identifier), compared
+  /// byte by byte where the table is, without making a String of every symbol: the question
+  /// `uprobe:*:fn` asks of every file every process maps. Nil when the file has no .symtab (its
+  /// separate debug information may name more functions).
+  func hasFunction(named name: String) -> Bool? {
+    guard let symtab = sections.first(where: { $0.type == 2 }) ?? sections.first(where: { $0.type == 11 }),
+      let scn = elf_getscn(elf, symtab.index), let data = elf_getdata(scn, nil) else { return nil }
+    let entrySize = gelf_fsize(elf, ELF_T_SYM, 1, UInt32(EV_CURRENT))
+    guard entrySize > 0 else { return nil }
+    let wanted = Array(name.utf8)
+    let mangled = "\(wanted.count)\(name)"
+    var found = false
+    for i in 0..<(data.pointee.d_size / entrySize) where !found {
+      var symbol = GElf_Sym()
+      guard gelf_getsym(data, Int32(clamping: i), &symbol) != nil else { break }
+      guard symbol.st_info & 0xf == 2, symbol.st_value != 0, let text = elf_strptr(elf, symtab.link, Int(symbol.st_name)) else {
+        continue
+      }
+      found = wanted.withUnsafeBufferPointer { w in
+        // A C++ function goes by its demangled name too: `_Z...3add...` may be `add(int, int)`.
+        if text[0] == 0x5f, text[1] == 0x5a { return strstr(text, mangled) != nil }  // "_Z"
+        guard strncmp(text, UnsafeRawPointer(w.baseAddress!).assumingMemoryBound(to: CChar.self), w.count) == 0 else { return false }
+        let next = text[w.count]
+        return next == 0 || (next == 0x40 && text[w.count + 1] == 0x40)  // NAME or NAME@@VERSION
+      }
+    }
+    return found || symtab.type == 2 ? found : nil
+  }
+
   /// The notes of a note section (SHT_NOTE).
   func notes(in section: Section) -> [Note] {
     guard let scn = elf_getscn(elf, section.index), let data = elf_getdata(scn, nil), let base = data.pointee.d_buf else {

@@ -49,6 +49,8 @@ public enum UserBinaries {
       guard let pid else { return [] }
       return mappedFiles(pid: pid)
     }
+    // `usdt:*:name`, `uprobe:*:fn`: the -p process's files, or every running process's.
+    if target == "*" { return pid.map { mappedFiles(pid: $0) } ?? everyProcessFiles() }
     guard target.contains("*") || target.contains("?") else { return resolve(target, pid: pid).map { [$0] } ?? [] }
     var matches = glob_t()
     defer { globfree(&matches) }
@@ -56,6 +58,23 @@ public enum UserBinaries {
     return (0..<Int(matches.gl_pathc)).compactMap { i in
       matches.gl_pathv[i].map { String(cString: $0) }.flatMap { isELF($0) ? $0 : nil }
     }
+  }
+
+  /// The files every running process has mapped executable, each once (a file's uprobes fire in
+  /// every process that maps it, so one file stands for all of them).
+  public static func everyProcessFiles() -> [String] {
+    guard let directory = opendir("/proc") else { return [] }
+    defer { closedir(directory) }
+    var pids: [Int32] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if let pid = Int32(name), pid != getpid() { pids.append(pid) }
+    }
+    var seen = Set<String>(), files: [String] = []
+    for pid in pids.sorted() {
+      for file in mappedFiles(pid: pid) where seen.insert(file).inserted { files.append(file) }
+    }
+    return files
   }
 
   /// The program of process `pid` and the files it has mapped executable, in the order of the
@@ -80,6 +99,13 @@ public enum UserBinaries {
   public static func functions(in path: String) -> [String]? {
     guard let elf = symbols(of: path) else { return nil }
     return Array(Set(elf.symbols.map(\.name))).sorted()
+  }
+
+  /// Whether the ELF file at `path` may have function `name`: false only when its symbol table
+  /// says no (a quick look, for the many files `uprobe:*:fn` names).
+  public static func mayHaveFunction(_ name: String, in path: String) -> Bool {
+    guard let image = ELFImage(path: path) else { return false }
+    return image.hasFunction(named: name) ?? true
   }
 
   /// The same, read now (a file that changes between calls: the ELF fuzzer's).

@@ -30,8 +30,8 @@ struct USDTPatternRules: ProviderRules {
   var contextType: ContextType { .opaque }
   var argumentsInContext: Bool { false }
 
-  /// The sites of the files BINARY names (every file of -p's process when it is empty) whose
-  /// provider and name match.
+  /// The sites of the files BINARY names (every file of -p's process when it is empty; `*`: those,
+  /// or without -p every running process's files) whose provider and name match.
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
     let machine = sources.machine
     let paths = machine.expandUserBinary(binary) ?? machine.resolveUserBinary(binary).map { [$0] } ?? []

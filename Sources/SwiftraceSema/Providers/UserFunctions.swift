@@ -50,11 +50,18 @@ struct UprobeRules: ProviderRules {
   /// symbols: a pattern, a C++ name demangled, an address or an offset into a function, checked.
   func expand(in sources: ProbeSources) -> Result<[ProbeKind], ProbeProblem> {
     let machine = sources.machine
-    // `uprobe:*:fn` with -p (bpftrace 0.20 and later), `uprobe:/usr/lib/*/libc.so*:fn`: every
-    // file the pattern names (the process's files with -p) that has the function.
+    // `uprobe:*:fn` (bpftrace 0.20 and later), `uprobe:/usr/lib/*/libc.so*:fn`: every file the
+    // pattern names that has the function: for `*`, the -p process's files or else every running
+    // process's; for a path pattern, as -l names them (with -p, the process's files it matches).
     if isPattern(binary) {
-      // As -l names them: with -p the process's files the pattern matches, else the paths it does.
-      let files = machine.filesToList(matching: binary)
+      var files = binary == "*" && !sources.hasTargetProcess
+        ? machine.expandUserBinary(binary) ?? [] : machine.filesToList(matching: binary)
+      // A plain C name: files whose symbol table lacks it are passed over without reading all
+      // their functions (a machine's processes map files with millions of symbols).
+      let name = String(function.prefix { $0 != "+" })
+      if !isPattern(name), Self.mangledIdentifier(of: name) == name.utf8.count.description + name {
+        files = files.filter { machine.userFileMayHaveFunction(name, in: $0) }
+      }
       var kinds: [ProbeKind] = []
       for file in files where !isPattern(file) {
         if case .success(let found) = with(binary: file, function: function).rules.expand(in: sources) { kinds += found }
@@ -91,8 +98,20 @@ struct UprobeRules: ProviderRules {
     }
     if symbols.contains(name) { return .success([with(binary: path, function: function)]) }
     let offset = function.dropFirst(name.count)
-    return .success(symbols.filter { $0.hasPrefix("_Z") && machine.demangle($0) == name }
-      .map { with(binary: path, function: $0 + offset) })
+    let mangledPart = Self.mangledIdentifier(of: name)
+    return .success(symbols.filter {
+      $0.hasPrefix("_Z") && (mangledPart.map($0.contains) ?? true) && machine.demangle($0) == name
+    }.map { with(binary: path, function: $0 + offset) })
+  }
+
+  /// What every Itanium-mangled name of the C++ function NAME contains: its last identifier as
+  /// `<length><identifier>` (`ns::add(int, int)`: `3add`); nil for operators and other names
+  /// without one. Demangling only those keeps a file with 100,000 C++ symbols (LLVM linked in) fast.
+  static func mangledIdentifier(of name: String) -> String? {
+    let unqualified = name.prefix { $0 != "(" }.split(separator: ":").last.map(String.init) ?? ""
+    guard let first = unqualified.first, first == "_" || first.isLetter, !unqualified.hasPrefix("operator"),
+      unqualified.allSatisfy({ $0 == "_" || $0.isLetter || $0.isNumber }) else { return nil }
+    return "\(unqualified.utf8.count)\(unqualified)"
   }
 
   /// A function's parameters from DWARF, where the calling convention puts them: at its entry only.
@@ -121,7 +140,7 @@ struct UprobeRules: ProviderRules {
     }
     guard !isWildcard else { return noMatch(text) }
     if binary == "*" {
-      return "\(provider.name) '\(text)': no file of the -p process has function '\(function)' (without -p, '*' names no file)"
+      return "\(provider.name) '\(text)': no file " + (sources.hasTargetProcess ? "of the -p process" : "a running process maps") + " has function '\(function)'"
     }
     if isPattern(binary) { return "\(provider.name) '\(text)': no file matching '\(binary)' has function '\(function)'" }
     let path = sources.machine.resolveUserBinary(binary) ?? binary
