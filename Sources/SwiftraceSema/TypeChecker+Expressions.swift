@@ -35,6 +35,7 @@ extension TypeChecker {
       return .int64
     case .variable(let name):
       if let t = scope[name] { return t }
+      if failedVariables.contains(name) { return nil }
       let hint = closestName(to: name, in: scope.keys).map { "; did you mean '\($0)'?" } ?? ""
       error(.undefinedVariable(name, hint: hint), at: e.range)
       return nil

@@ -83,6 +83,9 @@ public final class TypeChecker {
   /// The probe being checked and its scratch variables.
   var current: CheckedProbe!
   var scope: [String: SType] = [:]
+  /// Variables of the probe whose assignment was an error: reading them later says nothing more
+  /// (the assignment's error is the one to fix).
+  var failedVariables: Set<String> = []
   /// How many `while` loops enclose the statement being checked (for break and continue).
   var loopDepth = 0
   /// Inside a branch that a condition known when compiling leaves out (fail() is allowed there).
@@ -162,6 +165,7 @@ public final class TypeChecker {
   func checkProbe(_ probe: CheckedProbe) {
     current = probe
     scope = [:]
+    failedVariables = []
     if let predicate = probe.decl.predicate {
       if let t = check(predicate), !t.isIntegerLike {
         error(.predicateNotInteger(t), at: predicate.range)
@@ -330,7 +334,10 @@ public final class TypeChecker {
         return
       }
     }
-    guard var valueType else { return }
+    guard var valueType else {
+      if case .variable(let name) = target.kind, scope[name] == nil { failedVariables.insert(name) }
+      return
+    }
     // `p += n` and `p -= n` on a pointer move it by n elements, as in C.
     if let op, op == .add || op == .subtract, valueType.isInteger {
       let existing: SType?
