@@ -27,6 +27,11 @@ public enum ConfigKey: String, CaseIterable, Sendable {
   case strTruncTrailer = "str_trunc_trailer"
   case showDebugInfo = "show_debug_info"
   case color
+  /// Newer bpftrace's switches for its unstable features: error, warn or enable.
+  case unstableTseries = "unstable_tseries"
+  case unstableTypeinfo = "unstable_typeinfo"
+  case unstableImportStatement = "unstable_import_statement"
+  case unstableDwUstack = "unstable_dw_ustack"
 
   /// The key as a config block (bpftrace 0.18 and later) spells it; nil for a setting only the
   /// environment gives (bpftrace's BTF, VMLINUX and the like).
@@ -34,7 +39,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     switch self {
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .cacheUserSymbols,
       .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
-      .strTruncTrailer, .showDebugInfo:
+      .strTruncTrailer, .showDebugInfo, .unstableTseries, .unstableTypeinfo, .unstableImportStatement, .unstableDwUstack:
       return rawValue
     case .userSymbols, .btf, .vmlinux, .color:
       return nil
@@ -78,8 +83,18 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .onStackLimit: return .number(0...512)
     case .color: return .choice(["auto", "always", "never"])
     case .strTruncTrailer: return .text
+    case .unstableTseries, .unstableTypeinfo, .unstableImportStatement, .unstableDwUstack: return .choice(Self.unstableChoices)
     }
   }
+
+  /// What an unstable feature's switch takes (newer bpftrace's words).
+  public static let unstableChoices = ["error", "warn", "enable"]
+
+  /// Keys newer bpftrace no longer has but still accepts, with a warning that they do nothing:
+  /// scripts written for the versions that had them set them (`unstable_macro = 1`).
+  public static let retiredNames: Set<String> = [
+    "symbol_source", "max_type_res_iterations", "unstable_addr", "unstable_import", "unstable_macro", "unstable_map_decl",
+  ]
 
   /// The licenses the kernel takes as GPL-compatible, which bpftrace accepts.
   public static let licenses = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"]
@@ -94,7 +109,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle: return "BPFTRACE_NO_CPP_DEMANGLE"
     case .userSymbols: return "BPFTRACE_NO_USER_SYMBOLS"
     case .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit,
-      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .strTruncTrailer, .showDebugInfo, .color:
+      .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit, .strTruncTrailer, .showDebugInfo, .color,
+      .unstableTseries, .unstableTypeinfo, .unstableImportStatement, .unstableDwUstack:
       return "BPFTRACE_" + rawValue.uppercased()
     }
   }
@@ -113,7 +129,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .cppDemangle, .userSymbols: return true
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cacheUserSymbols, .btf,
       .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication, .logSize, .onStackLimit,
-      .strTruncTrailer, .showDebugInfo, .color:
+      .strTruncTrailer, .showDebugInfo, .color, .unstableTseries, .unstableTypeinfo, .unstableImportStatement, .unstableDwUstack:
       return false
     }
   }
@@ -130,7 +146,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .logSize: return "bytes of verifier log"
     case .onStackLimit: return "bytes of one value on the BPF stack"
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication, .strTruncTrailer, .showDebugInfo, .color:
+      .license, .lazySymbolication, .strTruncTrailer, .showDebugInfo, .color, .unstableTseries, .unstableTypeinfo,
+      .unstableImportStatement, .unstableDwUstack:
       return ""
     }
   }
@@ -159,6 +176,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .showDebugInfo: return "[default: 0] user stack frames end with @FILE:LINE from DWARF line tables"
     case .strTruncTrailer: return "[default: .. with newer syntax] added to strings str() cut at max_strlen"
     case .color: return "[default: auto] colored messages: auto (on a terminal), always or never"
+    case .unstableTseries: return "[default: enable] tseries() is stable here; error refuses it"
+    case .unstableTypeinfo: return "accepted; swiftrace has no typeinfo()"
+    case .unstableImportStatement: return "accepted; imports are at the top of a script only"
+    case .unstableDwUstack: return "accepted; swiftrace has no dw_ustack"
     }
   }
 
@@ -210,6 +231,8 @@ public struct Configuration: Sendable {
   public var showDebugInfo = false
   /// BPFTRACE_COLOR: auto, always or never.
   public var color = "auto"
+  /// The unstable features' switches a script or the environment set (error, warn, enable).
+  public var unstableFeatures: [ConfigKey: String] = [:]
   /// What an attach point that names nothing here, or a probe that cannot attach, does. Unset,
   /// 0.17's rules: the first is skipped with a warning, the second is an error.
   public var missingProbes: MissingProbes?
@@ -352,6 +375,10 @@ public struct Configuration: Sendable {
     case .onStackLimit: return .number(onStackLimit ?? 512)
     case .strTruncTrailer: return .text(truncationTrailer(newerSyntax: newerSyntax) ?? "")
     case .showDebugInfo: return .flag(showDebugInfo)
+    case .unstableTseries: return .text(unstableFeatures[key] ?? "enable")
+    // Newer bpftrace's defaults (swiftrace has none of these features).
+    case .unstableTypeinfo, .unstableImportStatement: return .text(unstableFeatures[key] ?? "error")
+    case .unstableDwUstack: return .text(unstableFeatures[key] ?? "warn")
     case .userSymbols, .btf, .vmlinux, .color: return nil
     }
   }
@@ -381,7 +408,8 @@ public struct Configuration: Sendable {
     case .logSize: logSize = n  // the verifier log grows as its output needs
     case .onStackLimit: onStackLimit = n
     case .cppDemangle, .userSymbols, .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode,
-      .license, .lazySymbolication, .strTruncTrailer, .showDebugInfo, .color:
+      .license, .lazySymbolication, .strTruncTrailer, .showDebugInfo, .color, .unstableTseries, .unstableTypeinfo,
+      .unstableImportStatement, .unstableDwUstack:
       preconditionFailure("\(key) is not a number")
     }
   }
@@ -392,6 +420,7 @@ public struct Configuration: Sendable {
     case .stackMode: stackMode = choice
     case .license: license = choice
     case .color: color = choice
+    case .unstableTseries, .unstableTypeinfo, .unstableImportStatement, .unstableDwUstack: unstableFeatures[key] = choice
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
       .cacheUserSymbols, .btf, .vmlinux, .printMapsOnExit, .lazySymbolication, .logSize, .onStackLimit,
       .strTruncTrailer, .showDebugInfo:
@@ -404,7 +433,8 @@ public struct Configuration: Sendable {
     case .strTruncTrailer: strTruncTrailer = text
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .cppDemangle, .userSymbols,
       .cacheUserSymbols, .btf, .vmlinux, .missingProbes, .printMapsOnExit, .stackMode, .license, .lazySymbolication,
-      .logSize, .onStackLimit, .showDebugInfo, .color:
+      .logSize, .onStackLimit, .showDebugInfo, .color, .unstableTseries, .unstableTypeinfo, .unstableImportStatement,
+      .unstableDwUstack:
       preconditionFailure("\(key) is not text")
     }
   }
@@ -418,7 +448,8 @@ public struct Configuration: Sendable {
     case .lazySymbolication: break  // symbols are always resolved when printed
     case .showDebugInfo: showDebugInfo = flag
     case .maxStrlen, .maxMapKeys, .maxCatBytes, .maxProbes, .maxBpfProgs, .perfRbPages, .btf, .vmlinux, .missingProbes,
-      .stackMode, .license, .logSize, .onStackLimit, .strTruncTrailer, .color:
+      .stackMode, .license, .logSize, .onStackLimit, .strTruncTrailer, .color, .unstableTseries, .unstableTypeinfo,
+      .unstableImportStatement, .unstableDwUstack:
       preconditionFailure("\(key) is not a flag")
     }
   }

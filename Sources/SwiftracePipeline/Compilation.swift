@@ -129,6 +129,7 @@ public final class Compilation {
     options.positionalParameters = configuration.positionalParameters
     options.programOptions = configuration.programOptions
     options.stackMode = StackFormat.Mode(rawValue: configuration.stackMode) ?? .bpftrace
+    options.refusesTimeSeries = configuration.unstableFeatures[.unstableTseries] == "error"
     if let pattern = configuration.probeFilter {
       guard let regex = try? Regex(pattern) else { throw .system("invalid --probe-filter regular expression '\(pattern)'") }
       nonisolated(unsafe) let filter = regex  // matched on this thread only, during the check

@@ -10,6 +10,10 @@ extension Compilation {
   func applyingConfigBlock(of program: Program) -> Configuration {
     var configuration = configuration
     for assignment in program.config {
+      if ConfigKey.retiredNames.contains(assignment.key.lowercased()) {
+        diagnostics.warning(.retiredConfigKey(assignment.key), at: assignment.keyRange)
+        continue
+      }
       guard let key = ConfigKey.named(assignment.key) else {
         let known = ConfigKey.allCases.compactMap(\.configName)
         diagnostics.error(.unknownConfigKey(assignment.key, suggestion: closestName(to: assignment.key.lowercased(), in: known)),
@@ -32,4 +36,6 @@ extension DiagnosticMessage {
     Self(.configUnknownKey, "unknown config key '\(key)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""))
   }
   static func badConfigValue(_ why: String) -> Self { Self(.configValue, why) }
+  /// Newer bpftrace's words.
+  static func retiredConfigKey(_ key: String) -> Self { Self(.configUnknownKey, "\(key) is deprecated and has no effect") }
 }

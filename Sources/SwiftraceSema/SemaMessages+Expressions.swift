@@ -218,6 +218,7 @@ extension DiagnosticMessage {
   static func builtinArguments(_ name: String) -> Self {
     Self(.semaArity, "'\(name)' takes no arguments here")
   }
+  static let timeSeriesRefused = Self(.semaArgumentType, "tseries() is refused: the config sets unstable_tseries = error")
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
   static let lenStackArgument = Self(.semaArgumentType,
                                      "len() of a stack takes kstack or ustack itself (a stack kept in a variable or map is only its id)")

@@ -36,6 +36,8 @@ public final class TypeChecker {
     /// Past this many probes the program is refused (max_probes, max_bpf_progs): their bodies
     /// are not checked.
     public var maxProbes = Int.max
+    /// `unstable_tseries = error`: tseries() is refused (newer bpftrace's switch for it).
+    public var refusesTimeSeries = false
     public init() {}
   }
 
@@ -416,6 +418,10 @@ public final class TypeChecker {
       t = .lhist(buckets)
     case .avg: t = .avg(signed: signed)
     case .tseries:
+      if options.refusesTimeSeries {
+        error(.timeSeriesRefused, at: call.range)
+        return nil
+      }
       guard let series = checkTimeSeries(args, signed: signed) else { return nil }
       t = .tseries(series)
     }

@@ -289,4 +289,17 @@ import Testing
       "btf can only be set by the environment (BPFTRACE_BTF)",
     ])
   }
+
+  /// Newer bpftrace's unstable-feature switches are keys (unstable_tseries = error refuses
+  /// tseries()); the switches it retired still parse, with a warning that they do nothing.
+  @Test func unstableAndRetiredKeys() throws {
+    let ok = try check("config = { unstable_tseries = warn; unstable_dw_ustack = enable; unstable_map_decl = 1; UNSTABLE_MACRO = 1 }\nBEGIN { @t = tseries(1, 1s, 5); exit(); }")
+    #expect(!ok.diagnostics.hasErrors)
+    #expect(ok.diagnostics.sorted.map(\.message) == ["unstable_map_decl is deprecated and has no effect", "UNSTABLE_MACRO is deprecated and has no effect"])
+    #expect(ok.configuration.setting(.unstableTseries, newerSyntax: true) == .text("warn"))
+    let refused = try check("config = { unstable_tseries = error }\nBEGIN { @t = tseries(1, 1s, 5); exit(); }")
+    #expect(refused.diagnostics.diagnostics.map(\.message) == ["tseries() is refused: the config sets unstable_tseries = error"])
+    let bad = try check("config = { unstable_typeinfo = 1 }\nBEGIN { exit(); }")
+    #expect(bad.diagnostics.diagnostics.map(\.message) == ["unstable_typeinfo must be one of error, warn, enable"])
+  }
 }
