@@ -12,25 +12,31 @@ extension Compilation {
         let value = configuration.setting(key, newerSyntax: program.newerSyntax != nil) else { return nil }
       return (name, value)
     }
-    program.forEachExpression { e in
-      let namesConfig: Bool
+    func namesConfig(_ e: Expr) -> Bool {
       switch e.kind {
-      case .builtin(let name): namesConfig = name == "config"
-      case .call(let name, let args): namesConfig = name == "config" && args.isEmpty
-      default: namesConfig = false
+      case .builtin(let name): return name == "config"
+      case .call(let name, let args): return name == "config" && args.isEmpty
+      default: return false
       }
-      if namesConfig {
-        let values = fields.map { _, value -> Expr in
-          let kind: Expr.Kind
-          switch value {
-          case .flag(let b): kind = .boolean(b)
-          case .number(let n): kind = .integer(UInt64(n))
-          case .text(let t): kind = .string(t)
-          }
-          return Expr(id: program.nodeIDs.make(), kind: kind, range: e.range)
-        }
-        e.kind = .record(names: fields.map(\.0), values: values)
+    }
+    func literal(_ value: Configuration.Setting) -> Expr.Kind {
+      switch value {
+      case .flag(let b): return .boolean(b)
+      case .number(let n): return .integer(UInt64(n))
+      case .text(let t): return .string(t)
       }
+    }
+    // `config.max_strlen` is its value alone: a whole record (twenty-odd fields, strings among
+    // them) for each field read would fill the BPF stack.
+    program.forEachExpression { e in
+      if case .field(let base, let name, _) = e.kind, namesConfig(base), let field = fields.first(where: { $0.0 == name }) {
+        e.kind = literal(field.1)
+      }
+    }
+    program.forEachExpression { e in
+      guard namesConfig(e) else { return }
+      let values = fields.map { Expr(id: program.nodeIDs.make(), kind: literal($0.1), range: e.range) }
+      e.kind = .record(names: fields.map(\.0), values: values)
     }
   }
 }
