@@ -257,6 +257,7 @@ extension IRGenerator {
       case .bool: return emitCast(.bool, operand, e)
       case .array(.integer(let signed, let bits), let count):
         return emitCast(.array(IntegerType(bits: bits, signed: signed), count: count), operand, e)
+      case .pointer: return .integer(emitInteger(operand))  // a pointer cast: the address as it is
       default: return .integer(m.int(0))
       }
     case .integer(let integer):

@@ -156,6 +156,14 @@ extension TypeChecker {
       case .bool: return checkCast(.bool, operand)
       case .array(.integer(let signed, let bits), let count):
         return checkCast(.array(IntegerType(bits: bits, signed: signed), count: count), operand)
+      case .pointer:
+        // `(typeof($p))x`: a pointer cast to $p's type.
+        guard let t = check(operand) else { return nil }
+        guard t.isIntegerLike else {
+          error(.cannotCast(t, to: target), at: operand.range)
+          return nil
+        }
+        return target
       default:
         error(.cannotCast(check(operand) ?? .none, to: target), at: operand.range)
         return nil

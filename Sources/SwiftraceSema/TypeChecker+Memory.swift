@@ -307,6 +307,10 @@ extension TypeChecker {
 
   /// `sizeof(expression)`: the bytes the value occupies (as bpftrace counts them).
   func checkSizeofExpression(_ args: [Expr], _ e: Expr) -> SType? {
+    // `sizeof(typeof(x))` (bpftrace 0.22 and later) measures what `sizeof(x)` does.
+    if args.count == 1, case .call("typeof", let inner) = args[0].kind, inner.count == 1 {
+      return checkSizeofExpression(inner, e)
+    }
     guard args.count == 1, let t = check(args[0]) else { return nil }
     // A field has its C size (`sizeof(s.c)` of a char is 1), not the 8 bytes a value takes.
     if let field = memberFields[args[0].id], field.type.size > 0 {
@@ -317,6 +321,9 @@ extension TypeChecker {
     case .string(let n): constants[e.id] = UInt64(n)
     case .array, .structValue, .tuple: constants[e.id] = UInt64(t.byteSize)
     case .record(let r, _): constants[e.id] = UInt64(r.size)
+    // An integer's own width (0.17: sizeof of an int8 variable is 1), though values travel as 8 bytes.
+    case .integer(_, let bits): constants[e.id] = UInt64(bits / 8)
+    case .bool: constants[e.id] = 1
     case .none, .tracepointArgs:
       error(.sizeofCannotMeasure(t), at: args[0].range)
       return nil

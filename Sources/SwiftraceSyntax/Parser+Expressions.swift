@@ -383,6 +383,14 @@ extension Parser {
     let isSizeof = text(token) == "sizeof"
     advance()
     advance()  // (
+    // `sizeof(typeof(T))` (bpftrace 0.22 and later) is `sizeof(T)`, for a type or an expression.
+    var inTypeof = false
+    if isSizeof, at(.identifier), text(token) == "typeof", lexer.peek().kind == .lparen {
+      noteNewerSyntax(token.range)
+      advance()  // typeof
+      advance()  // (
+      inTypeof = true
+    }
     var kind: Expr.Kind
     if let type = parseTypeName() {
       if isSizeof {
@@ -412,6 +420,7 @@ extension Parser {
       error(.offsetofNeedsStruct, at: token.range)
       kind = .integer(0)
     }
+    if inTypeof { expect(.rparen, "to close typeof") }
     let end = token.range
     expect(.rparen, "to close the parenthesis")
     return Expr(id: ids.make(), kind: kind, range: .to(start, end))
