@@ -2,7 +2,8 @@ import Foundation
 import SwiftraceTestSupport
 import Testing
 
-/// Every ```swiftrace example in Docs/Language.md runs and prints its ```output block.
+/// Every ```swiftrace example in Docs/Language.md runs and prints its ```output block; every
+/// ```swiftrace verify example compiles and passes the verifier.
 @Suite(.serialized, .needsRoot) struct LanguageDocTests {
   struct Example: CustomTestStringConvertible, Sendable {
     let line: Int
@@ -44,7 +45,57 @@ import Testing
     return result
   }()
 
-  @Test func documentHasExamples() { #expect(Self.examples.count >= 10) }
+  /// ```swiftrace verify blocks: examples that need what a test cannot give (a -c command, a
+  /// signal, a traced program, or a kernel feature this machine may lack). Each compiles and
+  /// passes the verifier (`--dry-run`), or this kernel refuses what it needs, which is a skip.
+  static let verifiedExamples: [Example] = {
+    let path = Golden.repositoryRoot.appendingPathComponent("Docs/Language.md").path
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    let lines = text.components(separatedBy: "\n")
+    var result: [Example] = []
+    var i = 0
+    while i < lines.count {
+      guard lines[i] == "```swiftrace verify" else {
+        i += 1
+        continue
+      }
+      var j = i + 1
+      while j < lines.count && lines[j] != "```" { j += 1 }
+      result.append(Example(line: i + 2, program: lines[(i + 1)..<j].joined(separator: "\n"), output: ""))
+      i = j + 1
+    }
+    return result
+  }()
+
+  /// What this kernel lacks, as swiftrace says it (kprobes, fentry, kallsyms' variables, lockdown).
+  static let platformRefusals = [
+    "this kernel refuses to load kfunc/kretfunc", "this kernel has no kprobe support", "CONFIG_KALLSYMS_ALL",
+    "which this kernel refuses",
+  ]
+
+  @Test func documentHasExamples() {
+    #expect(Self.examples.count >= 10)
+    #expect(Self.verifiedExamples.count >= 5)
+  }
+
+  /// One test over all of them, so that examples this kernel cannot load make it a skip that names
+  /// them (a cancelled case of a parameterized test is reported as passed).
+  @Test func verifiedExamplesPassTheVerifier() throws {
+    guard isRoot else { try Test.cancel("verifying examples loads BPF programs and needs root") }
+    var refused: [String] = []
+    for example in Self.verifiedExamples {
+      let result = try runProcess(swiftraceExecutable, ["--dry-run", "--unsafe", "-e", example.program])
+      if result.status == 0 { continue }
+      if result.status == 1, let refusal = Self.platformRefusals.first(where: result.stderr.contains) {
+        refused.append("line \(example.line) (\(refusal))")
+      } else {
+        Issue.record("Docs/Language.md:\(example.line): status \(result.status): \(result.stderr)")
+      }
+    }
+    if !refused.isEmpty {
+      try Test.cancel("\(Self.verifiedExamples.count - refused.count) of \(Self.verifiedExamples.count) verified; this kernel lacks what the others need: \(refused.joined(separator: ", "))")
+    }
+  }
 
   @Test(arguments: examples)
   func example(_ example: Example) throws {
