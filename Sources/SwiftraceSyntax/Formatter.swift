@@ -170,7 +170,10 @@ struct TokenPrinter {
       if atLineStart { indent() }
       inProbeHeader = false
       let next = index + 1 < tokens.count ? tokens[index + 1].kind : nil
-      if (token.kind == .lbrace && next == .rbrace) || (token.kind == .lt && next == .gt) {
+      // `{}` stays on its line, unless a comment is inside: that block has a line of its own.
+      let onlySpace = index + 1 < tokens.count
+        && source.bytes[token.range.end..<tokens[index + 1].range.start].allSatisfy { $0 == 0x20 || $0 == 0x0a || $0 == 0x09 || $0 == 0x0d }
+      if onlySpace && ((token.kind == .lbrace && next == .rbrace) || (token.kind == .lt && next == .gt)) {
         out += "{"
         open.append(token.kind == .lbrace ? .block : .angleBlock)
         return
