@@ -12,60 +12,38 @@ import Testing
     var testDescription: String { "Language.md:\(line)" }
   }
 
-  static let examples: [Example] = {
+  /// Docs/Language.md's fenced blocks in order: the word after the opening fence, the line of
+  /// the block's first line, its text.
+  static let blocks: [(info: String, line: Int, text: String)] = {
     let path = Golden.repositoryRoot.appendingPathComponent("Docs/Language.md").path
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
     let lines = text.components(separatedBy: "\n")
-    var result: [Example] = []
-    var i = 0
-    func block(from start: Int) -> (String, Int) {
-      var j = start
-      var body: [String] = []
-      while j < lines.count && lines[j] != "```" {
-        body.append(lines[j])
-        j += 1
-      }
-      return (body.joined(separator: "\n"), j + 1)
-    }
-    while i < lines.count {
-      if lines[i] == "```swiftrace" {
-        let start = i + 1
-        let (program, next) = block(from: start)
-        if next < lines.count && lines[next] == "```output" {
-          let (output, after) = block(from: next + 1)
-          result.append(Example(line: start, program: program, output: output))
-          i = after
-          continue
-        }
-        i = next
-        continue
-      }
-      i += 1
-    }
-    return result
-  }()
-
-  /// ```swiftrace verify blocks: examples that need what a test cannot give (a -c command, a
-  /// signal, a traced program, or a kernel feature this machine may lack). Each compiles and
-  /// passes the verifier (`--dry-run`), or this kernel refuses what it needs, which is a skip.
-  static let verifiedExamples: [Example] = {
-    let path = Golden.repositoryRoot.appendingPathComponent("Docs/Language.md").path
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-    let lines = text.components(separatedBy: "\n")
-    var result: [Example] = []
+    var result: [(info: String, line: Int, text: String)] = []
     var i = 0
     while i < lines.count {
-      guard lines[i] == "```swiftrace verify" else {
+      guard lines[i].hasPrefix("```") else {
         i += 1
         continue
       }
       var j = i + 1
       while j < lines.count && lines[j] != "```" { j += 1 }
-      result.append(Example(line: i + 2, program: lines[(i + 1)..<j].joined(separator: "\n"), output: ""))
+      result.append((String(lines[i].dropFirst(3)), i + 2, lines[(i + 1)..<min(j, lines.count)].joined(separator: "\n")))
       i = j + 1
     }
     return result
   }()
+
+  /// ```swiftrace blocks followed by their ```output.
+  static let examples: [Example] = zip(blocks, blocks.dropFirst()).compactMap { block, next in
+    block.info == "swiftrace" && next.info == "output" ? Example(line: block.line, program: block.text, output: next.text) : nil
+  }
+
+  /// ```swiftrace verify blocks: examples that need what a test cannot give (a -c command, a
+  /// signal, a traced program, or a kernel feature this machine may lack). Each compiles and
+  /// passes the verifier (`--dry-run`), or this kernel refuses what it needs, which is a skip.
+  static let verifiedExamples: [Example] = blocks.filter { $0.info == "swiftrace verify" }.map {
+    Example(line: $0.line, program: $0.text, output: "")
+  }
 
   /// What this kernel lacks, as swiftrace says it (kprobes, fentry, kallsyms' variables, lockdown).
   static let platformRefusals = [
