@@ -218,6 +218,12 @@ extension DiagnosticMessage {
   static func builtinArguments(_ name: String) -> Self {
     Self(.semaArity, "'\(name)' takes no arguments here")
   }
+  /// bpftrace's rule, in its words' spirit.
+  static let typeArgumentAsValue = Self(.semaArgumentType,
+                                        "typeof(...) as an argument is a type, for a macro that takes one (macro m(t) { sizeof(t) })")
+  static func unexpandedTypeParameter(_ name: String) -> Self {
+    Self(.semaArgumentType, "'\(name)' stands for a type here: the macro's call must pass typeof(TYPE) for it")
+  }
   static let timeSeriesRefused = Self(.semaArgumentType, "tseries() is refused: the config sets unstable_tseries = error")
   static let lenArgument = Self(.semaArgumentType, "len() takes a whole map or a stack: len(@map), len(kstack)")
   static let lenStackArgument = Self(.semaArgumentType,

@@ -131,6 +131,9 @@ extension TypeChecker {
       return checkTypeQuery(type, field: field, e)
     case .index(let base, let index):
       return checkIndex(base, index, e)
+    case .typeArgument:
+      error(.typeArgumentAsValue, at: e.range)
+      return nil
     case .cast(let type, let operand):
       return checkCast(type, operand)
     case .incrementDecrement(_, _, let target):
@@ -180,6 +183,9 @@ extension TypeChecker {
       return .bool
     case .typeOf:
       return nil  // resolved above
+    case .parameter(let name):
+      error(.unexpandedTypeParameter(name), at: operand.range)
+      return nil
     case .enumeration(let name):
       guard t.isIntegerLike else { break }
       guard let type = kernelTypes?.enumeration(named: name) else {

@@ -241,6 +241,9 @@ extension TypeChecker {
     case .record(let name, let isUnion):
       guard let record = lookupRecord(name, isUnion: isUnion, at: e.range) else { return nil }
       c = .record(record)
+    case .parameter(let name):
+      error(.unexpandedTypeParameter(name), at: e.range)
+      return nil
     }
     for _ in 0..<depth { c = .pointer(c) }
     guard case .pointer(let target) = c else { return nil }
@@ -266,6 +269,9 @@ extension TypeChecker {
   /// `sizeof(type)` and `offsetof(struct s, field)`: constants of type uint64.
   func checkTypeQuery(_ type: TypeName, field: String?, _ e: Expr) -> SType? {
     switch type {
+    case .parameter(let name):
+      error(.unexpandedTypeParameter(name), at: e.range)
+      return nil
     case .void:
       error(.voidHasNoSize, at: e.range)
       return nil

@@ -265,6 +265,9 @@ public final class TypeChecker {
           // Never evaluated: its type only (code generation does not look at it).
           guard let t = check(e).flatMap({ stored($0, at: e.range) }), t.isStorable else { return }
           declared = t
+        case .parameter(let name):
+          error(.unexpandedTypeParameter(name), at: target.range)
+          return
         }
         if let existing = scope[name], existing != declared {
           error(.variableTypeMismatch(name, assigning: declared, holds: existing), at: target.range)

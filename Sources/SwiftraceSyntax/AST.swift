@@ -252,6 +252,9 @@ public final class Expr {
     case offsetof(TypeName, field: String)
     /// `base[index]` on a pointer
     case index(Expr, Expr)
+    /// `typeof(T)` as a macro's argument (bpftrace 0.22 and later): a type the macro's body uses
+    /// where its parameter stands as a type (`sizeof(t)`, `(t)x`, `let $v: t`, `offsetof(t, f)`).
+    case typeArgument(TypeArgument)
     /// `{ statements; value }` (bpftrace 0.18 and later): the statements run, then `value` is the
     /// block's value. An expression-position macro call becomes one once expanded.
     case block(Block, value: Expr)
@@ -362,6 +365,8 @@ public enum DeclaredType: CustomStringConvertible {
   case string(size: Int?)
   /// `typeof(e)` (bpftrace 0.22 and later): the type of `e`, which is never evaluated.
   case typeOf(Expr)
+  /// A macro's type parameter, until the macro is expanded.
+  case parameter(String)
 
   public var description: String {
     switch self {
@@ -369,8 +374,11 @@ public enum DeclaredType: CustomStringConvertible {
     case .bool: return "bool"
     case .string(let size): return size.map { "string[\($0)]" } ?? "string"
     case .typeOf: return "typeof(...)"
+    case .parameter(let name): return name
     }
   }
+
+  public var isParameter: Bool { if case .parameter = self { return true } else { return false } }
 }
 
 /// What a value cast makes: `(uint16)`, `(bool)` (bpftrace 0.18 and later), or `(uint8[4])`, an
@@ -384,6 +392,8 @@ public enum CastType: CustomStringConvertible {
   case typeOf(Expr)
   /// `(enum NAME)x` (bpftrace 0.23 and later): an integer as a value of the enum, printed by name.
   case enumeration(String)
+  /// `(t)x` in a macro whose parameter `t` is a type, until the macro is expanded.
+  case parameter(String)
 
   public var description: String {
     switch self {
@@ -392,6 +402,7 @@ public enum CastType: CustomStringConvertible {
     case .array(let t, let count): return "\(t)[\(count.map(String.init) ?? "")]"
     case .typeOf: return "typeof(...)"
     case .enumeration(let name): return "enum \(name)"
+    case .parameter(let name): return name
     }
   }
 }
@@ -402,12 +413,22 @@ public enum TypeName: Hashable, Sendable, CustomStringConvertible {
   case record(name: String, isUnion: Bool)
   /// Only as the target of a pointer: `(void *)`.
   case void
+  /// A macro's type parameter (`sizeof(t)`, `offsetof(t, f)`), until the macro is expanded.
+  case parameter(String)
 
   public var description: String {
     switch self {
     case .void: return "void"
     case .integer(let t): return t.description
     case .record(let name, let isUnion): return "\(isUnion ? "union" : "struct") \(name)"
+    case .parameter(let name): return name
     }
   }
+}
+
+/// What `typeof(...)` names as a macro's argument: a type (`struct task_struct`, `uint64 *`), or the
+/// type of an expression, which is never evaluated.
+public enum TypeArgument {
+  case named(TypeName, pointerDepth: Int)
+  case of(Expr)
 }

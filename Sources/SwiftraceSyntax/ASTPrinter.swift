@@ -159,6 +159,11 @@ public struct ASTPrinter {
       line(depth, "sizeof \(type)")
     case .offsetof(let type, let field):
       line(depth, "offsetof \(type) \(field)")
+    case .typeArgument(.named(let type, let stars)):
+      line(depth, "typeof \(type) \(String(repeating: "*", count: stars))")
+    case .typeArgument(.of(let operand)):
+      line(depth, "typeof")
+      visit(operand, depth: depth + 1)
     case .addressOf(let operand):
       line(depth, "address of")
       visit(operand, depth: depth + 1)

@@ -25,6 +25,8 @@ extension Expr.Kind {
     case .index(let base, let index): return .index(f(base), f(index))
     case .block(let block, let value):
       return .block(b(block), value: f(value))
+    case .typeArgument(.of(let operand)): return .typeArgument(.of(f(operand)))
+    case .typeArgument(.named): return self
     }
   }
 }

@@ -134,6 +134,10 @@ final class MacroExpander {
     var variables: [String: String] = [:]
     var maps: [String: String] = [:]
     var expressions: [String: Expr] = [:]
+    /// Parameters given `typeof(T)`: what they stand for where the body uses them as types.
+    var types: [String: TypeArgument] = [:]
+    /// Where each expression parameter's argument is, for errors about a type it cannot be.
+    var argumentRanges: [String: SourceRange] = [:]
     /// Added to the body's own scratch variables.
     var suffix: String
     var macro: String
@@ -163,6 +167,8 @@ final class MacroExpander {
         substitution.maps[parameter.name] = name
       case .expression:
         substitution.expressions[parameter.name] = argument
+        substitution.argumentRanges[parameter.name] = argument.range
+        if case .typeArgument(let type) = argument.kind { substitution.types[parameter.name] = type }
       }
     }
     guard !active.contains(macro.name) else {
@@ -187,6 +193,13 @@ final class MacroExpander {
   }
 
   private func copy(_ stmt: Stmt, _ s: Substitution?) -> Stmt {
+    // `let $v: t`, `let $v: typeof(t)`: the type the call gave for t.
+    if let s, case .declare(let target, let type?, let value) = stmt.kind, let name = Self.typeParameter(type),
+      s.types[name] != nil || type.isParameter {
+      let declared = declaredType(name, s, at: s.location ?? stmt.range)
+      return Stmt(id: make(), kind: .declare(target: copy(target, s), type: declared, value: value.map { copy($0, s) }),
+                  range: s.location ?? stmt.range)
+    }
     let kind = stmt.kind.mapChildren(expr: { copy($0, s) }, block: { copy($0, s) },
                                      variable: { name in s.map { rename(name, $0) } ?? name })
     return Stmt(id: make(), kind: kind, range: s?.location ?? stmt.range)
@@ -213,10 +226,110 @@ final class MacroExpander {
       guard let argument = s.expressions[name] else { break }
       // The caller's expression, in the caller's names: copied as it is, once per use.
       return copy(argument, nil)
+    case .sizeofType(.parameter(let name)), .offsetof(.parameter(let name), _), .cast(.parameter(let name), _),
+      .typeArgument(.named(.parameter(let name), _)):
+      return Expr(id: make(), kind: typeUse(e.kind, name, s, at: range), range: range)
+    case .cast(.typeOf(let inner), _):
+      if case .builtin(let name) = inner.kind, s.types[name] != nil {
+        return Expr(id: make(), kind: typeUse(e.kind, name, s, at: range), range: range)
+      }
     default:
       break
     }
     return Expr(id: make(), kind: e.kind.mapChildren(expr: { copy($0, s) }, block: { copy($0, s) }), range: range)
+  }
+
+  /// A use of type parameter NAME in the body (`sizeof(t)`, `offsetof(t, f)`, `(t)x`,
+  /// `(typeof(t))x`, `typeof(t)` passed on), rewritten with what the call gave for it.
+  private func typeUse(_ kind: Expr.Kind, _ name: String, _ s: Substitution, at range: SourceRange) -> Expr.Kind {
+    let given = s.types[name]
+    switch kind {
+    case .sizeofType:
+      switch given {
+      case .named(let type, 0)?: return .sizeofType(type)
+      case .named?: return .integer(8)  // a pointer
+      case .of(let e)?: return .call(name: "sizeof", args: [copy(e, nil)])
+      case nil:
+        // `sizeof(x)` of an expression parameter measures the expression.
+        guard let argument = s.expressions[name] else { break }
+        return .call(name: "sizeof", args: [copy(argument, nil)])
+      }
+    case .offsetof(_, let field):
+      if case .named(let type, 0)? = given, case .record = type { return .offsetof(type, field: fieldPath(field, s) ?? field) }
+      report(.macroArgument(name, macro: s.macro, needs: "typeof(struct NAME)"), at: s.argumentRanges[name] ?? range)
+      return .integer(0)
+    case .cast(_, let operand):
+      let value = copy(operand, s)
+      switch given {
+      case .named(.integer(let integer), 0)?: return .cast(.integer(integer), value)
+      case .named(let type, let depth)? where depth > 0: return .pointerCast(type, pointerDepth: depth, value)
+      case .of(let e)?: return .cast(.typeOf(copy(e, nil)), value)
+      default: break
+      }
+      report(.macroArgument(name, macro: s.macro, needs: "typeof(an integer or pointer type)"), at: s.argumentRanges[name] ?? range)
+      return .integer(0)
+    case .typeArgument(.named(_, let depth)):
+      // `inner(typeof(t))`: passed on, with any `*` written after it.
+      switch given {
+      case .named(let type, let own)?: return .typeArgument(.named(type, pointerDepth: own + depth))
+      case .of(let e)? where depth == 0: return .typeArgument(.of(copy(e, nil)))
+      default: break
+      }
+      report(.macroArgument(name, macro: s.macro, needs: "typeof(TYPE)"), at: s.argumentRanges[name] ?? range)
+      return .integer(0)
+    default:
+      break
+    }
+    report(.macroArgument(name, macro: s.macro, needs: "typeof(TYPE)"), at: s.argumentRanges[name] ?? range)
+    return .integer(0)
+  }
+
+  /// `offsetof(t, f)` with f a parameter: the field path the call gave (`x`, `a.b.c`); nil when
+  /// FIELD is not a parameter or the argument is not a field path.
+  private func fieldPath(_ field: String, _ s: Substitution) -> String? {
+    let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
+    guard let argument = s.expressions[parts[0]] else { return nil }
+    func path(_ e: Expr) -> String? {
+      switch e.kind {
+      case .builtin(let name): return name
+      case .field(let base, let name, false): return path(base).map { $0 + "." + name }
+      default: return nil
+      }
+    }
+    guard let given = path(argument) else {
+      report(.macroArgument(parts[0], macro: s.macro, needs: "a field name such as x or a.b"), at: argument.range)
+      return nil
+    }
+    return ([given] + parts.dropFirst()).joined(separator: ".")
+  }
+
+  /// The name a `let`'s type may use as a parameter: `let $v: t` or `let $v: typeof(t)`.
+  private static func typeParameter(_ type: DeclaredType) -> String? {
+    switch type {
+    case .parameter(let name): return name
+    case .typeOf(let e): if case .builtin(let name) = e.kind { return name } else { return nil }
+    case .integer, .bool, .string: return nil
+    }
+  }
+
+  /// What `let $v: t` declares with the call's argument for t; nil (and an error) for a type a
+  /// variable cannot hold (a struct).
+  private func declaredType(_ name: String, _ s: Substitution, at range: SourceRange) -> DeclaredType? {
+    switch s.types[name] {
+    case .named(.integer(let integer), 0)?: return .integer(integer)
+    case .named(let type, let depth)? where depth > 0:
+      // A pointer type, as the type of a pointer cast of 0.
+      let zero = Expr(id: make(), kind: .integer(0), range: range)
+      return .typeOf(Expr(id: make(), kind: .pointerCast(type, pointerDepth: depth, zero), range: range))
+    case .of(let e)?: return .typeOf(copy(e, nil))
+    case .named?:
+      report(.macroArgument(name, macro: s.macro, needs: "typeof(an integer or pointer type)"), at: s.argumentRanges[name] ?? range)
+      return nil
+    case nil:
+      // `let $v: typeof(x)` with an expression parameter: the expression's type.
+      guard let argument = s.expressions[name] else { return nil }
+      return .typeOf(copy(argument, nil))
+    }
   }
 
   private func rename(_ variable: String, _ s: Substitution) -> String {

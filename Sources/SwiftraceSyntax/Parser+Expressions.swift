@@ -242,6 +242,8 @@ extension Parser {
       return parseTypeQuery()
     case .identifier where text(t) == "container_of" && lexer.peek().kind == .lparen:
       return parseContainerOf()
+    case .identifier where text(t) == "typeof" && lexer.peek().kind == .lparen:
+      return parseTypeArgument()
     case .identifier where (text(t) == "true" || text(t) == "false") && lexer.peek().kind != .lparen:
       advance()
       noteNewerSyntax(t.range)
@@ -270,11 +272,20 @@ extension Parser {
         case .integer(let t): cast = .integer(t)
         case .bool: cast = .bool
         case .typeOf(let e): cast = .typeOf(e)
+        case .parameter(let name): cast = .parameter(name)
         case .string:
           error(.expected("a value type", "in the cast", found: "string"), at: t.range)
           return operand
         }
         return Expr(id: ids.make(), kind: .cast(cast, operand), range: .to(t.range, operand.range))
+      }
+      // `(t)x` in a macro whose parameter t stands for a type.
+      if at(.identifier), typeParameters.contains(text(token)), lexer.peek().kind == .rparen, castOperandFollows() {
+        let name = text(token)
+        advance()
+        advance()
+        let operand = parseUnary()
+        return Expr(id: ids.make(), kind: .cast(.parameter(name), operand), range: .to(t.range, operand.range))
       }
       if let cast = scanValueCast() {
         for _ in 0..<cast.tokens { advance() }
@@ -426,6 +437,69 @@ extension Parser {
     return Expr(id: ids.make(), kind: kind, range: .to(start, end))
   }
 
+  /// After `(IDENT`: whether `)` is followed by what starts a cast's operand (`(t)0`, `(t)$x`),
+  /// not by an operator (`(t) + 1` is a parenthesized value).
+  func castOperandFollows() -> Bool {
+    var ahead = lexer.silentCopy()
+    _ = ahead.next()  // )
+    switch ahead.next().kind {
+    case .integer, .string, .variable, .map, .identifier, .positional, .lparen: return true
+    default: return false
+    }
+  }
+
+  /// `typeof(TYPE)` or `typeof(expression)` as a macro's argument (bpftrace 0.22 and later): a
+  /// type (`struct task_struct`, `uint64 *`) or the type of an expression.
+  func parseTypeArgument() -> Expr {
+    let start = token.range
+    noteNewerSyntax(start)
+    advance()  // typeof
+    advance()  // (
+    var argument: TypeArgument
+    if at(.identifier), let type = scanTypeArgument() {
+      argument = type
+    } else {
+      enclosures.append(.group)
+      argument = .of(parseExpression())
+      enclosures.removeLast()
+    }
+    let end = token.range
+    expect(.rparen, "to close typeof")
+    return Expr(id: ids.make(), kind: .typeArgument(argument), range: .to(start, end))
+  }
+
+  /// `struct NAME`, `union NAME`, an integer type or a type parameter, then `*`s, up to `)`; the
+  /// tokens are consumed only when they spell one.
+  func scanTypeArgument() -> TypeArgument? {
+    var ahead = lexer.silentCopy()
+    let word = text(token)
+    var type: TypeName
+    var tokens = 1
+    var next = ahead.next()
+    if word == "struct" || word == "union" {
+      guard next.kind == .identifier else { return nil }
+      type = .record(name: text(next), isUnion: word == "union")
+      tokens += 1
+      next = ahead.next()
+    } else if let integer = IntegerType(name: word) {
+      type = .integer(integer)
+    } else if word == "void" {
+      type = .void
+    } else if typeParameters.contains(word) {
+      type = .parameter(word)
+    } else {
+      return nil
+    }
+    var depth = 0
+    while next.kind == .star {
+      depth += 1
+      next = ahead.next()
+    }
+    guard next.kind == .rparen, type != .void || depth > 0 else { return nil }
+    for _ in 0..<(tokens + depth) { advance() }
+    return .named(type, pointerDepth: depth)
+  }
+
   /// `container_of(pointer, struct NAME, field)` (bpftrace 0.22 and later): the struct that holds
   /// the field `pointer` points at, written as the C macro is: `(struct NAME *)((uint64)pointer -
   /// offsetof(struct NAME, field))`.
@@ -467,6 +541,10 @@ extension Parser {
   func parseTypeName() -> TypeName? {
     guard at(.identifier) else { return nil }
     let word = text(token)
+    if typeParameters.contains(word), [.rparen, .comma].contains(lexer.peek().kind) {
+      advance()
+      return .parameter(word)
+    }
     if word == "struct" || word == "union" {
       var ahead = lexer.silentCopy()
       let name = ahead.next()

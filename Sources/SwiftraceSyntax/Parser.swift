@@ -16,6 +16,9 @@ public final class Parser {
   /// Set by an error, cleared at the next statement or probe: errors in between are usually
   /// consequences of the first one, so one mistake gives one error.
   var panicking = false
+  /// While a macro's body is parsed: its bare parameters, which may stand for types there
+  /// (`sizeof(t)`, `(t)x`, `let $v: t`, `offsetof(t, f)`), as a call's `typeof(T)` gives them.
+  var typeParameters: Set<String> = []
   /// How deeply the rule being parsed is nested (expressions, `?:` and `else if` chains,
   /// blocks). The type checker and code generator recurse over the tree as the parser does, so a
   /// script nested deeper than any real one gets one located error instead of overflowing the
@@ -224,7 +227,9 @@ public final class Parser {
     let open = token.range
     advance()
     enclosures.append(.braceBlock)
+    typeParameters = Set(parameters.filter { $0.kind == .expression }.map(\.name))
     var (statements, endsWithValue) = parseStatementList(until: .rbrace)
+    typeParameters = []
     enclosures.removeLast()
     let end = token.range
     // The `}` is consumed by leaving `token` behind: the next probe starts in attach-point mode.
@@ -502,6 +507,10 @@ public final class Parser {
       return .integer(integer)
     }
     if word == "typeof", lexer.peek().kind == .lparen { return parseTypeof() }
+    if typeParameters.contains(word) {
+      advance()
+      return .parameter(word)
+    }
     switch word {
     case "bool":
       advance()
