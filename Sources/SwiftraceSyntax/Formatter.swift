@@ -101,6 +101,9 @@ struct TokenPrinter {
           out += "  " + text  // after the code on its line
         } else {
           flushNewline()
+          // A comment of its own line stays on one, even where no line end is pending (after a
+          // comma between attach points).
+          if !atLineStart && !out.isEmpty && !out.hasSuffix("\n") { out += "\n" }
           if blankPending { blankLine() }
           blankPending = false
           atLineStart = true
