@@ -21,7 +21,7 @@ BUILD = os.path.join(tempfile.gettempdir(), "swiftrace-bench")
 SWIFTRACE = os.environ.get("SWIFTRACE", os.path.join(ROOT, ".build", "release", "swiftrace"))
 BPFTRACE = shutil.which("bpftrace")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-# BENCH_ONLY=startup,events,printf,compile,stop runs some sections.
+# BENCH_ONLY=startup,events,printf,compile,wildcard,stop runs some sections.
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 
 
@@ -269,7 +269,25 @@ def main():
             rows.append([f"{n:,}", fmt(time.perf_counter() - start), outcome])
         table(rows)
 
-    # 5. SIGINT to exit with 6 tracepoints attached (opensnoop-like).
+    # 5. A wildcard over every system call entry: start to exit, where loading and attaching
+    # hundreds of probes is the work (swiftrace loads one program for all of them).
+    if wanted("wildcard"):
+        count = len([t for t in os.listdir("/sys/kernel/tracing/events/syscalls") if t.startswith("sys_enter_")])
+        print(f"\n## `tracepoint:syscalls:sys_enter_*` ({count} probes): seconds from start to exit\n")
+        script = "tracepoint:syscalls:sys_enter_* { @[probe] = count(); } interval:ms:1 { exit(); }"
+        rows = [["tracer", "seconds (median)", "max RSS MB (median)"]]
+        results = {}
+        for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
+            if binary is None:
+                continue
+            runs = [run_timed([binary, "-e", script]) for _ in range(RUNS if name == "swiftrace" else 1)]
+            results[name] = statistics.median(r[0] for r in runs)
+            rows.append([name, fmt(results[name]), fmt(statistics.median(r[1] for r in runs) / 1024)])
+        if "bpftrace" in results:
+            rows.append(["bpftrace / swiftrace", ratio(results["bpftrace"], results["swiftrace"]), ""])
+        table(rows)
+
+    # 6. SIGINT to exit with 6 tracepoints attached (opensnoop-like).
     if wanted("stop"):
         print("\n## SIGINT to exit, 6 tracepoints attached\n")
         script = ("tracepoint:syscalls:sys_enter_open, tracepoint:syscalls:sys_enter_openat, "

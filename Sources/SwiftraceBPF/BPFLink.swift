@@ -35,8 +35,12 @@ public final class BPFLink {
 }
 
 extension BPFProgram {
-  public func attachTracepoint(category: String, event: String, probe: String) throws(BPFError) -> BPFLink {
-    guard let link = bpf_program__attach_tracepoint(pointer, category, event) else {
+  /// COOKIE is what bpf_get_attach_cookie gives the program when it runs for this attachment.
+  public func attachTracepoint(category: String, event: String, cookie: UInt64, probe: String) throws(BPFError) -> BPFLink {
+    var opts = bpf_tracepoint_opts()
+    opts.sz = MemoryLayout<bpf_tracepoint_opts>.stride
+    opts.bpf_cookie = cookie
+    guard let link = bpf_program__attach_tracepoint_opts(pointer, category, event, &opts) else {
       throw .attach(probe: probe, errno: errno, reason: "the kernel refused the tracepoint", hint: nil)
     }
     return BPFLink(link)

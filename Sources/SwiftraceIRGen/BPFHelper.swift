@@ -43,6 +43,7 @@ enum BPFHelper: UInt64, CaseIterable {
   case jiffies64 = 118
   case forEachMapElem = 164
   case findVma = 180
+  case getAttachCookie = 174
   case loop = 181
   case mapLookupPercpuElem = 195
 

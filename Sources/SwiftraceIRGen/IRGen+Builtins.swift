@@ -44,6 +44,8 @@ extension IRGenerator {
     case .curtask:
       return .integer(callHelper(.getCurrentTask, []))
     case .probe:
+      // One program for several probes: the attachment's cookie is the probe's index.
+      if readsAttachCookie { return .integer(callHelper(.getAttachCookie, [bytePointer(context)])) }
       return .integer(m.int(UInt64(probe.index)))
     case .arg0, .arg1, .arg2, .arg3, .arg4, .arg5:
       if probe.kind.argumentsInContext {  // the context is an array of u64 arguments

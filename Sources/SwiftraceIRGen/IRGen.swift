@@ -42,6 +42,8 @@ public final class IRGenerator {
   var inInternalCallback = false
   /// bpf_find_vma's callback, shared by the object's programs once one needs it.
   var vmaCallbackFunction: LLVMValueRef?
+  /// The program being generated runs for several probes: `probe` is its attach cookie.
+  var readsAttachCookie = false
 
   // State of the function being generated.
   var function: LLVMValueRef!
@@ -171,7 +173,22 @@ public final class IRGenerator {
     LLVMSetSection(license, "license")
     declareMaps()
     var programs: [BPFObjectCode.ProgramSymbol] = []
-    for p in checked.probes { programs.append(emitProbe(p)) }
+    // The attach points of one block that can share a program load it once (the verifier sees it
+    // once): each attachment carries its probe's index as the attach cookie, which `probe` reads.
+    let groups = Dictionary(grouping: checked.probes.compactMap { p in sharingKey(p).map { ($0, p.index) } }, by: \.0)
+    var sharedPrograms: [String: String] = [:]
+    for p in checked.probes {
+      let key = sharingKey(p).flatMap { groups[$0]!.count > 1 ? $0 : nil }
+      if let key, let shared = sharedPrograms[key] {
+        programs.append(.init(probeIndex: p.index, functionName: shared, section: p.kind.section))
+        continue
+      }
+      readsAttachCookie = key != nil
+      let symbol = emitProbe(p)
+      readsAttachCookie = false
+      if let key { sharedPrograms[key] = symbol.functionName }
+      programs.append(symbol)
+    }
     for p in checked.probes {
       if case .functionWatchpoint(_, _, let argument, _, _, let async) = p.kind {
         programs.append(emitWatchpointSetup(p, argument: argument, async: async))
@@ -310,6 +327,22 @@ public final class IRGenerator {
     LLVMBuildRet(m.builder, m.int(0, m.i32))
     LLVMSetCurrentDebugLocation2(m.builder, nil)
     return .init(probeIndex: p.index, functionName: name, section: "uprobe", role: .watchpointSetup)
+  }
+
+  /// Probes that can run one program: a tracepoint block's attach points (a wildcard's expansion)
+  /// whose code does not depend on which one fired but through `probe`, which the attach cookie
+  /// gives (the record's fields differ from one tracepoint to the next, so `args` keeps them
+  /// apart). Nil for a probe that needs a program of its own.
+  func sharingKey(_ p: CheckedProbe) -> String? {
+    guard case .tracepoint = p.kind else { return nil }
+    let contextual: Set<String> = ["args", "ctx"]
+    let depends = p.decl.containsExpression { e in
+      switch e.kind {
+      case .builtin(let name), .call(let name, _): return contextual.contains(name)
+      default: return false
+      }
+    }
+    return depends ? nil : "\(p.decl.id)/\(p.kind.argumentAddressSpace)"
   }
 
   func emitProbe(_ p: CheckedProbe) -> BPFObjectCode.ProgramSymbol {

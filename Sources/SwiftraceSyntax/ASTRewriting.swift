@@ -121,6 +121,25 @@ extension Block {
   }
 }
 
+extension ProbeDecl {
+  /// Whether an expression of the probe (its predicate or body, at any depth) satisfies `predicate`.
+  public func containsExpression(where predicate: (Expr) -> Bool) -> Bool {
+    var found = false
+    func expression(_ e: Expr) -> Expr {
+      if !found && predicate(e) { found = true }
+      if !found { _ = e.kind.mapChildren(expr: expression, block: block) }
+      return e
+    }
+    func block(_ b: Block) -> Block {
+      for stmt in b.statements where !found { _ = stmt.kind.mapChildren(expr: expression, block: block, variable: { $0 }) }
+      return b
+    }
+    if let predicate = self.predicate { _ = expression(predicate) }
+    _ = block(body)
+    return found
+  }
+}
+
 extension Program {
   /// Calls `visit` on every expression of every probe (predicates and bodies, at any depth),
   /// parents before their children: a rewrite that changes a node's kind in place sees the new

@@ -34,6 +34,23 @@ import Testing
     #expect(object.programs.count == 1)
   }
 
+  /// A block's tracepoints share one program when its code does not depend on which fired
+  /// (`probe` reads the attach cookie); reading `args` gives each its own, as the records differ.
+  @Test func wildcardTracepointsShareAProgram() throws {
+    func programs(_ text: String) throws -> [BPFObjectCode.ProgramSymbol] {
+      let c = compilation(text)
+      return try c.emit(try c.check(try c.parse(), in: context)).programs
+    }
+    let shared = try programs("tracepoint:syscalls:sys_enter_* { @[probe] = count(); }")
+    #expect(shared.count == 2 && Set(shared.map(\.functionName)).count == 1 && Set(shared.map(\.probeIndex)).count == 2)
+    let c = compilation("tracepoint:syscalls:sys_enter_* { @[probe] = count(); }")
+    #expect(try c.lower(try c.check(try c.parse(), in: context)).contains("inttoptr (i64 174 to"))  // bpf_get_attach_cookie
+    let own = try programs("tracepoint:syscalls:sys_enter_* { @[args->__syscall_nr] = count(); }")
+    #expect(own.count == 2 && Set(own.map(\.functionName)).count == 2)
+    let alone = try programs("tracepoint:syscalls:sys_enter_openat { @[probe] = count(); } tracepoint:sched:sched_switch { @[probe] = count(); }")
+    #expect(Set(alone.map(\.functionName)).count == 2)
+  }
+
   /// What only a run knows (cpid, the start time for elapsed) is written into the loaded object
   /// by the session, so the same script and configuration always make the same object.
   @Test func theObjectDoesNotDependOnTheRun() throws {

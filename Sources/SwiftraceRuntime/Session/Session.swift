@@ -315,7 +315,7 @@ public final class Session {
     case .none:
       return
     case .tracepoint(let category, let event):
-      links.append(try prog.attachTracepoint(category: category, event: event, probe: p.name))
+      links.append(try prog.attachTracepoint(category: category, event: event, cookie: UInt64(p.index), probe: p.name))
     case .bySection, .bpfProgram:
       links.append(try prog.attachBySection(probe: p.name))
     case .kprobe(let f, let isReturn):
