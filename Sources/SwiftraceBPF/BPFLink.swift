@@ -71,10 +71,12 @@ extension BPFProgram {
   /// `function` is a symbol name, `name+offset`, or a file offset given as `fileOffset`.
   /// `referenceCounter` is a USDT semaphore's file offset: the kernel raises it while attached.
   public func attachUprobe(binary: String, function: String?, offset: UInt64 = 0, isReturn: Bool,
-                           referenceCounter: UInt64 = 0, pid: Int32 = -1, probe: String) throws(BPFError) -> BPFLink {
+                           referenceCounter: UInt64 = 0, pid: Int32 = -1, cookie: UInt64 = 0,
+                           probe: String) throws(BPFError) -> BPFLink {
     var opts = bpf_uprobe_opts()
     opts.sz = MemoryLayout<bpf_uprobe_opts>.stride
     opts.retprobe = isReturn
+    opts.bpf_cookie = cookie
     opts.ref_ctr_offset = Int(referenceCounter)
     let name = function.map { strdup($0) } ?? nil
     defer { free(name) }

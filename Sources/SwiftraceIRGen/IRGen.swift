@@ -329,20 +329,25 @@ public final class IRGenerator {
     return .init(probeIndex: p.index, functionName: name, section: "uprobe", role: .watchpointSetup)
   }
 
-  /// Probes that can run one program: a tracepoint block's attach points (a wildcard's expansion)
-  /// whose code does not depend on which one fired but through `probe`, which the attach cookie
-  /// gives (the record's fields differ from one tracepoint to the next, so `args` keeps them
-  /// apart). Nil for a probe that needs a program of its own.
+  /// Probes that can run one program: a tracepoint or uprobe block's attach points (a wildcard's
+  /// expansion) whose code does not depend on which one fired but through `probe`, which the
+  /// attach cookie gives. What keeps them apart: `args` (each tracepoint's record, each
+  /// function's DWARF parameters), `ctx`, and in uprobes `func` and `uaddr()` (constants of the
+  /// probed function). Nil for a probe that needs a program of its own.
   func sharingKey(_ p: CheckedProbe) -> String? {
-    guard case .tracepoint = p.kind else { return nil }
-    let contextual: Set<String> = ["args", "ctx"]
+    let contextual: Set<String>
+    switch p.kind {
+    case .tracepoint: contextual = ["args", "ctx"]
+    case .uprobe, .uretprobe: contextual = ["args", "ctx", "func", "uaddr"]
+    default: return nil
+    }
     let depends = p.decl.containsExpression { e in
       switch e.kind {
       case .builtin(let name), .call(let name, _): return contextual.contains(name)
       default: return false
       }
     }
-    return depends ? nil : "\(p.decl.id)/\(p.kind.argumentAddressSpace)"
+    return depends ? nil : "\(p.decl.id)/\(p.kind.provider.name)/\(p.kind.argumentAddressSpace)"
   }
 
   func emitProbe(_ p: CheckedProbe) -> BPFObjectCode.ProgramSymbol {

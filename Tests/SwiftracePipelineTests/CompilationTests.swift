@@ -34,12 +34,15 @@ import Testing
     #expect(object.programs.count == 1)
   }
 
-  /// A block's tracepoints share one program when its code does not depend on which fired
-  /// (`probe` reads the attach cookie); reading `args` gives each its own, as the records differ.
-  @Test func wildcardTracepointsShareAProgram() throws {
+  /// A block's tracepoints or uprobes share one program when its code does not depend on which
+  /// fired (`probe` reads the attach cookie); reading `args` (or `func` in uprobes) gives each its own.
+  @Test func wildcardProbesShareAProgram() throws {
     func programs(_ text: String) throws -> [BPFObjectCode.ProgramSymbol] {
       let c = compilation(text)
-      return try c.emit(try c.check(try c.parse(), in: context)).programs
+      do { return try c.emit(try c.check(try c.parse(), in: context)).programs } catch {
+        Issue.record("\(c.takeDiagnostics())")
+        throw error
+      }
     }
     let shared = try programs("tracepoint:syscalls:sys_enter_* { @[probe] = count(); }")
     #expect(shared.count == 2 && Set(shared.map(\.functionName)).count == 1 && Set(shared.map(\.probeIndex)).count == 2)
@@ -49,6 +52,9 @@ import Testing
     #expect(own.count == 2 && Set(own.map(\.functionName)).count == 2)
     let alone = try programs("tracepoint:syscalls:sys_enter_openat { @[probe] = count(); } tracepoint:sched:sched_switch { @[probe] = count(); }")
     #expect(Set(alone.map(\.functionName)).count == 2)
+    let libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    let user = try programs("uprobe:\(libc):malloc, uprobe:\(libc):free { @[probe] = count(); } uprobe:\(libc):malloc, uprobe:\(libc):free { @f[func] = count(); }")
+    #expect(user.count == 4 && Set(user.map(\.functionName)).count == 3)
   }
 
   /// What only a run knows (cpid, the start time for elapsed) is written into the loaded object

@@ -323,7 +323,8 @@ public final class Session {
     case .uprobe(let binary, let f, let isReturn):
       let place = UserBinaries.placement(of: f, in: binary)
       links.append(try prog.attachUprobe(binary: binary, function: place.function, offset: place.offset,
-                                         isReturn: isReturn, pid: options.targetPID ?? -1, probe: p.name))
+                                         isReturn: isReturn, pid: options.targetPID ?? -1, cookie: UInt64(p.index),
+                                         probe: p.name))
     case .perfEvent(let everyCPU, let period, let frequency, let hardware, let config):
       for cpu in everyCPU ? Features.onlineCPUs : [0] {
         links.append(try prog.attachPerfEvent(cpu: cpu, period: period, frequency: frequency, hardware: hardware,
