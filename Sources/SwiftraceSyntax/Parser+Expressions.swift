@@ -408,19 +408,7 @@ extension Parser {
         kind = .sizeofType(type)
       } else {
         expect(.comma, "after the type in offsetof")
-        var field = at(.identifier) ? text(token) : ""
-        if field.isEmpty {
-          error(.expectedOffsetofField(found: describe(token)), at: token.range)
-        } else {
-          advance()
-          // `offsetof(struct task_struct, se.vruntime)`: a field of a field (bpftrace 0.20 and later).
-          while at(.dot), lexer.peek().kind == .identifier {
-            advance()
-            field += "." + text(token)
-            advance()
-          }
-        }
-        kind = .offsetof(type, field: field)
+        kind = .offsetof(type, field: parseFieldPath())
       }
     } else if isSizeof {
       enclosures.append(.group)
@@ -435,6 +423,23 @@ extension Parser {
     let end = token.range
     expect(.rparen, "to close the parenthesis")
     return Expr(id: ids.make(), kind: kind, range: .to(start, end))
+  }
+
+  /// `field` or `a.b.c` in offsetof and container_of: a field of a field (bpftrace 0.20 and
+  /// later); empty, with an error, when no name is there.
+  func parseFieldPath() -> String {
+    guard at(.identifier) else {
+      error(.expectedOffsetofField(found: describe(token)), at: token.range)
+      return ""
+    }
+    var field = text(token)
+    advance()
+    while at(.dot), lexer.peek().kind == .identifier {
+      advance()
+      field += "." + text(token)
+      advance()
+    }
+    return field
   }
 
   /// After `(IDENT`: whether `)` is followed by what starts a cast's operand (`(t)0`, `(t)$x`),
@@ -517,17 +522,7 @@ extension Parser {
       return Expr(id: ids.make(), kind: .integer(0), range: start)
     }
     expect(.comma, "after container_of's type")
-    var field = at(.identifier) ? text(token) : ""
-    if field.isEmpty {
-      error(.expectedOffsetofField(found: describe(token)), at: token.range)
-    } else {
-      advance()
-      while at(.dot), lexer.peek().kind == .identifier {
-        advance()
-        field += "." + text(token)
-        advance()
-      }
-    }
+    let field = parseFieldPath()
     let end = token.range
     expect(.rparen, "to close container_of")
     let range = SourceRange.to(start, end)
