@@ -175,10 +175,11 @@ public final class IRGenerator {
     var programs: [BPFObjectCode.ProgramSymbol] = []
     // The attach points of one block that can share a program load it once (the verifier sees it
     // once): each attachment carries its probe's index as the attach cookie, which `probe` reads.
-    let groups = Dictionary(grouping: checked.probes.compactMap { p in sharingKey(p).map { ($0, p.index) } }, by: \.0)
+    let keys = checked.probes.map(sharingKey)
+    let members = Dictionary(keys.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
     var sharedPrograms: [String: String] = [:]
-    for p in checked.probes {
-      let key = sharingKey(p).flatMap { groups[$0]!.count > 1 ? $0 : nil }
+    for (p, key) in zip(checked.probes, keys) {
+      let key = key.flatMap { members[$0]! > 1 ? $0 : nil }
       if let key, let shared = sharedPrograms[key] {
         programs.append(.init(probeIndex: p.index, functionName: shared, section: p.kind.section))
         continue
