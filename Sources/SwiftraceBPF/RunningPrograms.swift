@@ -1,5 +1,6 @@
 import CLibBPF
 import Glibc
+import Synchronization
 
 /// The BPF programs running on the machine and their functions (each program's main function and
 /// its subprograms, as its BTF names them): what `fentry:bpf:[ID:]NAME` attaches to. Programs
@@ -12,7 +13,18 @@ public enum RunningPrograms {
     public let parameters: [String]
   }
 
+  /// Read once per run: expanding `fentry:bpf:*` and typing each probe it makes ask again, and
+  /// each reading loads every program's BTF from the kernel.
+  private static let cache = Mutex<[Function]?>(nil)
+
   public static func functions() -> [Function] {
+    if let known = cache.withLock({ $0 }) { return known }
+    let found = enumerate()
+    cache.withLock { $0 = found }
+    return found
+  }
+
+  private static func enumerate() -> [Function] {
     var result: [Function] = []
     var id: UInt32 = 0
     while bpf_prog_get_next_id(id, &id) == 0 {
