@@ -122,21 +122,26 @@ final class ELFImage {
       let scn = elf_getscn(elf, symtab.index), let data = elf_getdata(scn, nil) else { return nil }
     let entrySize = gelf_fsize(elf, ELF_T_SYM, 1, UInt32(EV_CURRENT))
     guard entrySize > 0 else { return nil }
-    let wanted = Array(name.utf8)
-    let mangled = "\(wanted.count)\(name)"
-    var found = false
-    for i in 0..<(data.pointee.d_size / entrySize) where !found {
-      var symbol = GElf_Sym()
-      guard gelf_getsym(data, Int32(clamping: i), &symbol) != nil else { break }
-      guard symbol.st_info & 0xf == 2, symbol.st_value != 0, let text = elf_strptr(elf, symtab.link, Int(symbol.st_name)) else {
-        continue
-      }
-      found = wanted.withUnsafeBufferPointer { w in
-        // A C++ function goes by its demangled name too: `_Z...3add...` may be `add(int, int)`.
-        if text[0] == 0x5f, text[1] == 0x5a { return strstr(text, mangled) != nil }  // "_Z"
-        guard strncmp(text, UnsafeRawPointer(w.baseAddress!).assumingMemoryBound(to: CChar.self), w.count) == 0 else { return false }
-        let next = text[w.count]
-        return next == 0 || (next == 0x40 && text[w.count + 1] == 0x40)  // NAME or NAME@@VERSION
+    let length = name.utf8.count
+    // Both names as C strings once, not once per symbol (a file may hold millions).
+    let found = name.withCString { wanted in
+      "\(length)\(name)".withCString { mangled in
+        for i in 0..<(data.pointee.d_size / entrySize) {
+          var symbol = GElf_Sym()
+          guard gelf_getsym(data, Int32(clamping: i), &symbol) != nil else { break }
+          guard symbol.st_info & 0xf == 2, symbol.st_value != 0, let text = elf_strptr(elf, symtab.link, Int(symbol.st_name)) else {
+            continue
+          }
+          // A C++ function goes by its demangled name too: `_Z...3add...` may be `add(int, int)`.
+          if text[0] == 0x5f, text[1] == 0x5a {
+            if strstr(text, mangled) != nil { return true }
+            continue
+          }
+          guard strncmp(text, wanted, length) == 0 else { continue }
+          let next = text[length]
+          if next == 0 || (next == 0x40 && text[length + 1] == 0x40) { return true }  // NAME or NAME@@VERSION
+        }
+        return false
       }
     }
     return found || symtab.type == 2 ? found : nil

@@ -59,7 +59,8 @@ struct UprobeRules: ProviderRules {
       // A plain C name: files whose symbol table lacks it are passed over without reading all
       // their functions (a machine's processes map files with millions of symbols).
       let name = String(function.prefix { $0 != "+" })
-      if !isPattern(name), Self.mangledIdentifier(of: name) == name.utf8.count.description + name {
+      let isPlainName = !name.contains(":") && !name.contains("(") && Self.mangledIdentifier(of: name) != nil
+      if !isPattern(name), isPlainName {
         files = files.filter { machine.userFileMayHaveFunction(name, in: $0) }
       }
       var kinds: [ProbeKind] = []
