@@ -159,7 +159,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case .maxMapKeys: return "[default: 4096] entries per map"
     case .maxCatBytes: return "[default: 10k] bytes cat() prints"
     case .maxProbes: return "[default: 512] attach points after wildcards"
-    case .maxBpfProgs: return "[default: 512] programs (one per attach point)"
+    case .maxBpfProgs: return "[default: 512] programs, counted one per attach point"
     case .perfRbPages: return "[default: 1 MiB in all] ring buffer pages per CPU"
     case .cppDemangle: return "[default: 0] keep C++ names mangled"
     case .userSymbols: return "[default: 0] print user addresses, not symbols"
