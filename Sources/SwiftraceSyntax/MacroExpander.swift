@@ -287,8 +287,9 @@ final class MacroExpander {
   /// `offsetof(t, f)` with f a parameter: the field path the call gave (`x`, `a.b.c`); nil when
   /// FIELD is not a parameter or the argument is not a field path.
   private func fieldPath(_ field: String, _ s: Substitution) -> String? {
+    // An empty path (the parser reported a missing field) has no first part.
     let parts = field.split(separator: ".", maxSplits: 1).map(String.init)
-    guard let argument = s.expressions[parts[0]] else { return nil }
+    guard let head = parts.first, let argument = s.expressions[head] else { return nil }
     func path(_ e: Expr) -> String? {
       switch e.kind {
       case .builtin(let name): return name
@@ -297,7 +298,7 @@ final class MacroExpander {
       }
     }
     guard let given = path(argument) else {
-      report(.macroArgument(parts[0], macro: s.macro, needs: "a field name such as x or a.b"), at: argument.range)
+      report(.macroArgument(head, macro: s.macro, needs: "a field name such as x or a.b"), at: argument.range)
       return nil
     }
     return ([given] + parts.dropFirst()).joined(separator: ".")
