@@ -654,10 +654,14 @@ extension Parser {
     }
     if !s.hasPrefix("0x"), !s.hasPrefix("0X"), let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }),
       let mantissa = UInt64(s[..<e]), let exponent = Int(s[s.index(after: e)...]) {
+      // Past 10^19 nothing fits 64 bits: checked before the loop, which runs `exponent` times
+      // (a fuzzer's `1e23372036854775807` ran for ever).
       var value = mantissa
-      var overflow = false
-      for _ in 0..<max(0, exponent) where !overflow { (value, overflow) = value.multipliedReportingOverflow(by: 10) }
-      if overflow || exponent > 19 {
+      var overflow = exponent > 19
+      for _ in 0..<(overflow ? 0 : max(0, exponent)) where !overflow {
+        (value, overflow) = value.multipliedReportingOverflow(by: 10)
+      }
+      if overflow {
         error(.integerTooLarge(text(t)), at: t.range)
         return 0
       }
