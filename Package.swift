@@ -13,7 +13,8 @@ let package = Package(
   name: "swiftrace",
   platforms: [.macOS(.v13)],
   products: [
-    .executable(name: "swiftrace", targets: ["swiftrace"])
+    .executable(name: "swiftrace", targets: ["swiftrace"]),
+    .executable(name: "swiftrace-run", targets: ["swiftrace-run"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -81,7 +82,14 @@ let package = Package(
             dependencies: ["SwiftraceClang", "SwiftraceDebugInfo", "SwiftraceIRGen", "SwiftraceRuntime"]),
     .testTarget(name: "SwiftracePipelineTests",
                 dependencies: ["SwiftracePipeline", "SwiftraceRuntime", "SwiftraceSema", "SwiftraceTestSupport"]),
-    .target(name: "SwiftraceDriver", dependencies: ["SwiftracePipeline", "SwiftraceMetrics"]),
+    .target(name: "SwiftraceDriver", dependencies: ["SwiftracePipeline", "SwiftraceMetrics", "SwiftraceRunner"]),
+
+    // MARK: SwiftraceRunner (runs a compiled plan: swiftrace's runs, the cache's, swiftrace-run's)
+    // No LLVM and no libclang below it: swiftrace-run ships to machines without a compiler.
+    .target(name: "SwiftraceRunner", dependencies: ["SwiftraceRuntime", "SwiftraceMetrics"]),
+    .executableTarget(
+      name: "swiftrace-run",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "SwiftraceRunner", "SwiftraceMetrics"]),
 
     // MARK: swiftrace
     .executableTarget(

@@ -165,7 +165,7 @@ _swiftrace() {
     local -a repeating_flags=(-k)
     local -a non_repeating_flags=(-V --version --info -l --list --test --bench --no-warnings --dry-run --fmt --unsafe --usdt-file-activation -q --quiet -v --verbose -h --help)
     local -a repeating_options=(-I --include)
-    local -a non_repeating_options=(-e -c --cmd --dump -f -o --output -p --pid --metrics -B -d --debug --emit-elf --no-feature --probe-filter)
+    local -a non_repeating_options=(-e -c --cmd --dump -f -o --output -p --pid --metrics -B -d --debug --emit-elf --aot --no-feature --probe-filter)
     __swiftrace_offer_flags_options -1
 
     # Offer option value completions
@@ -204,6 +204,9 @@ _swiftrace() {
         return
         ;;
     '--emit-elf')
+        return
+        ;;
+    '--aot')
         return
         ;;
     '--no-feature')

@@ -4,7 +4,7 @@ import Glibc
 /// use), the BPFTRACE_* variable that sets it, what it takes and what it means. The environment
 /// writes a `Configuration` through these declarations, `--help` lists them, and every stage reads
 /// the value, so a new key is one case here and one property of `Configuration`.
-public enum ConfigKey: String, CaseIterable, Sendable {
+public enum ConfigKey: String, Codable, CaseIterable, Sendable {
   case maxStrlen = "max_strlen"
   case maxMapKeys = "max_map_keys"
   case maxCatBytes = "max_cat_bytes"
@@ -152,6 +152,22 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     }
   }
 
+  /// When a setting takes effect: in the compiled object (an artefact or a cached object keeps the
+  /// value it was built with), or in the run (set anew each time, also for an artefact).
+  public enum Stage: Sendable { case build, run }
+
+  public var stage: Stage {
+    switch self {
+    case .maxStrlen, .maxMapKeys, .maxProbes, .maxBpfProgs, .perfRbPages, .missingProbes, .btf, .vmlinux, .stackMode,
+      .license, .onStackLimit, .strTruncTrailer, .unstableTseries, .unstableTypeinfo, .unstableImportStatement,
+      .unstableDwUstack:
+      return .build
+    case .maxCatBytes, .cppDemangle, .userSymbols, .cacheUserSymbols, .printMapsOnExit, .lazySymbolication, .logSize,
+      .showDebugInfo, .color:
+      return .run
+    }
+  }
+
   /// The default and meaning, as `--help` lists them under ENVIRONMENT.
   public var help: String {
     switch self {
@@ -197,7 +213,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
 /// settings of `ConfigKey` and the command-line options the stages read. The command line and the
 /// environment write it once; the checker, code generation and the session take their options
 /// from it.
-public struct Configuration: Sendable {
+public struct Configuration: Codable, Sendable {
   // Settings (ConfigKey)
   /// Bytes of str() and buf() (the BPF stack is 512 bytes).
   public var maxStrlen = 64
@@ -456,7 +472,7 @@ public struct Configuration: Sendable {
 }
 
 /// How results are printed: `-f text` or `-f json`. Each format's records are in the runtime.
-public enum OutputFormat: String, CaseIterable, Sendable {
+public enum OutputFormat: String, Codable, CaseIterable, Sendable {
   case text, json
 }
 
@@ -472,7 +488,7 @@ public enum ConfigValue: Sendable, Equatable {
 }
 
 /// `missing_probes`: what an attach point that names nothing here does.
-public enum MissingProbes: String, CaseIterable, Sendable {
+public enum MissingProbes: String, Codable, CaseIterable, Sendable {
   /// An error.
   case error
   /// A warning; the probe is skipped (an error when nothing is left to attach).
@@ -482,7 +498,7 @@ public enum MissingProbes: String, CaseIterable, Sendable {
 }
 
 /// `--name=value` (or `--name`, value nil) given after `--` for the program's getopt().
-public struct ProgramOptionArgument: Sendable, Equatable {
+public struct ProgramOptionArgument: Codable, Sendable, Equatable {
   public let name: String
   public let value: String?
   public init(name: String, value: String?) {

@@ -1,7 +1,7 @@
 import Glibc
 
 /// `-B`: when output reaches the file. Without it, output is flushed after each batch of events.
-public enum OutputBuffering: String, Sendable {
+public enum OutputBuffering: String, Codable, Sendable {
   /// At every newline.
   case line
   /// Only when 64 KiB are buffered, and at exit.

@@ -93,7 +93,7 @@ public final class SourceFile: Sendable {
 }
 
 /// A half-open range of byte offsets into one `SourceFile`.
-public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
+public struct SourceRange: Codable, Hashable, Sendable, CustomStringConvertible {
   public var start: Int
   public var end: Int
 
@@ -107,4 +107,30 @@ public struct SourceRange: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { "\(start)..<\(end)" }
+}
+
+/// A source is stored as its files' names and bytes (bytes, as RawBytes keeps what is not UTF-8);
+/// the line table is made again when it is read.
+extension SourceFile: Codable {
+  private struct File: Codable {
+    let name: String
+    let bytes: [UInt8]
+  }
+
+  public convenience init(from decoder: Decoder) throws {
+    let files = try [File](from: decoder)
+    guard !files.isEmpty else {
+      throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: decoder.codingPath, debugDescription: "no files"))
+    }
+    self.init(parts: files.map { ($0.name, String(rawBytes: $0.bytes)) })
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    // Each part ends where the next begins, less the newline that joined them.
+    let files = parts.enumerated().map { i, part in
+      let end = i + 1 < parts.count ? parts[i + 1].offset - 1 : bytes.count
+      return File(name: part.name, bytes: Array(bytes[part.offset..<end]))
+    }
+    try files.encode(to: encoder)
+  }
 }

@@ -13,3 +13,14 @@ extension StringProtocol {
     return String(self[first...last])
   }
 }
+
+/// 250012 as "250,012".
+public func groupedDigits(_ n: Int) -> String {
+  var digits = String(n.magnitude)
+  var i = digits.count - 3
+  while i > 0 {
+    digits.insert(",", at: digits.index(digits.startIndex, offsetBy: i))
+    i -= 3
+  }
+  return (n < 0 ? "-" : "") + digits
+}

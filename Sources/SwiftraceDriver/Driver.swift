@@ -7,6 +7,7 @@ import SwiftraceDebugInfo
 import SwiftraceIRGen
 import SwiftraceMetrics
 import SwiftracePipeline
+import SwiftraceRunner
 import SwiftraceRuntime
 import SwiftraceSema
 import SwiftraceSyntax
@@ -15,7 +16,6 @@ public typealias OutputFormat = SwiftraceBasics.OutputFormat
 public typealias Configuration = SwiftraceBasics.Configuration
 public typealias OutputBuffering = SwiftraceBasics.OutputBuffering
 
-public let swiftraceVersion = "0.1.0"
 
 /// What the command line asked for: what to run, where to stop, and where results go. How to
 /// compile and print is the `configuration`, which the environment completes.
@@ -49,6 +49,9 @@ public struct DriverOptions {
   public var runMode = RunMode.trace
   /// `--emit-elf FILE`: write the BPF object to FILE and stop before loading it.
   public var emitELFPath: String?
+  /// `--aot FILE`: write an artefact (the object and everything its run needs) to FILE for
+  /// `swiftrace-run`, and stop before loading it.
+  public var artefactPath: String?
   /// `-l [PATTERN]`: list probes instead of tracing (those of the program when one is given).
   public var list = false
   public var listPattern: String?
@@ -65,6 +68,8 @@ public struct DriverOptions {
 
   /// Only printing stages: nothing is loaded or run.
   var onlyDumps: Bool { !dumps.isEmpty }
+  /// Nothing runs here: the stages print, or the compiled program is written out.
+  var runsNothing: Bool { onlyDumps || artefactPath != nil }
 
   /// Whether `stage` is printed, and whether the run stops after it.
   func dumps(_ stage: Dump) -> (print: Bool, stop: Bool) {
@@ -155,7 +160,7 @@ public enum Driver {
 
     if options.tracefsRoots == nil { mountTracefsIfNeeded() }
     let context = Compilation.Context.thisMachine(configuration, tracefsRoots: options.tracefsRoots,
-                                                  willRun: !options.onlyDumps)
+                                                  willRun: !options.runsNothing)
     let checked = try compilation.check(program, in: context)
     FileOutput.standardError.write(compilation.takeDiagnostics())
     if options.list {
@@ -187,24 +192,19 @@ public enum Driver {
       return 0
     }
 
-    var sessionOptions = compilation.sessionOptions
-    sessionOptions.dryRun = options.dryRun
-    sessionOptions.mode = options.runMode
-    sessionOptions.endsWithOnlySpecialProbes = program.newerSyntax != nil
-    sessionOptions.startTimeNanoseconds = startTime
-    // The child is started held: it runs its command once the probes are attached.
-    if let command = configuration.childCommand, !options.dryRun {
-      do { sessionOptions.child = try ChildProcess(command: command) } catch { throw .system("\(error)") }
+    let plan = compilation.plan(checked, code: code)
+    if let path = options.artefactPath {
+      let artefact = Artefact(swiftraceVersion: swiftraceVersion, builtOnKernel: SystemInfo.kernelRelease, plan: plan)
+      do { try artefact.write(to: path) } catch { throw .system(error.description) }
+      return 0
     }
-    if let path = options.outputPath, !options.dryRun {
-      let buffering = sessionOptions.output.buffering
-      sessionOptions.output = FileOutput(fd: try createFile(path))
-      sessionOptions.output.buffering = buffering
-    }
-    let metricsServer = options.dryRun ? nil : try startMetrics(options.metricsEndpoint, verbose: configuration.verbose)
-    defer { metricsServer?.stop() }
-    sessionOptions.metrics = metricsServer
-    return try compilation.run(checked, code: code, options: sessionOptions)
+    // The configuration after the script's config block (applied when checking).
+    var request = RunRequest(configuration: compilation.configuration, startTime: startTime)
+    request.mode = options.runMode
+    request.dryRun = options.dryRun
+    request.outputPath = options.outputPath
+    request.metricsEndpoint = options.metricsEndpoint
+    return Runner.run(plan, request)
   }
 
   /// `--info`, and `-l` without a program: they need no script.
@@ -252,21 +252,6 @@ public enum Driver {
       return nil
     }
     return SourceFile(name: path == "-" ? "<stdin>" : path, text: text)
-  }
-
-  /// `--metrics`: the endpoint, serving once the session hands it the maps.
-  static func startMetrics(_ endpoint: String?, verbose: Bool) throws(CompileFailure) -> MetricsServer? {
-    guard let endpoint else { return nil }
-    let server: MetricsServer
-    do { server = try MetricsServer(endpoint: endpoint) } catch { throw .system("\(error)") }
-    // Said always when it is not what was written: every interface (`:PORT`), or a port the
-    // kernel chose (`:0`); with -v in any case.
-    let everyInterface = endpoint.hasPrefix(":"), chosenPort = endpoint.hasSuffix(":0")
-    if verbose || everyInterface || chosenPort {
-      let reach = everyInterface ? " (every interface: give an address such as 127.0.0.1:PORT to limit it)" : ""
-      FileOutput.standardError.write("swiftrace: serving the maps at http://\(server.address)/metrics\(reach)\n")
-    }
-    return server
   }
 
   /// PATH created (or emptied) for writing.

@@ -1,4 +1,5 @@
 import CLLVM
+import SwiftraceSema
 
 /// The LLVM BPF backend: the O2 pass pipeline and object emission into memory, in process.
 public enum BPFTarget {
@@ -129,21 +130,6 @@ public enum BPFTarget {
     }
   }
 
-}
-
-/// The sizes a BPF program can have here. A branch holds a 16-bit offset, so it reaches 32,767
-/// instructions, and LLVM 14 writes a longer one wrapped around without a word (the BPF backend has
-/// no branch relaxation). In a program of at most 65,536 instructions a wrapped branch lands outside
-/// it, which the verifier refuses ("jump out of range"); in a longer one it can land on another
-/// instruction and run the wrong code. So longer programs are refused, before the verifier sees them.
-public enum BPFSizeLimits {
-  public static let branchReach = 32_767
-  public static let maxInstructions = 65_536
-  /// Instructions of unoptimized IR (casts and stack slots aside) past which a function is refused
-  /// before LLVM runs, which takes seconds at this size. Over the examples and golden scripts a
-  /// program has 0.76 to 2 BPF instructions per such IR instruction; at 1.5 times the limit a refused
-  /// function would have to shrink by half to fit.
-  public static let maxIRInstructions = 3 * maxInstructions / 2
 }
 
 /// How a program was found over `BPFSizeLimits`.

@@ -201,40 +201,27 @@ public final class Compilation {
     return try backend(checked) { () throws(IRGenError) in try generator.generateObject() }
   }
 
-  /// Object -> loaded programs -> session -> printed output: the trace's exit status (its output
+  /// Checked program and object -> what a run needs (RunPlan), which artefacts and the cache store.
+  public func plan(_ checked: CheckedProgram, code: BPFObjectCode) -> RunPlan {
+    RunPlan(checked: checked, code: code, configuration: configuration)
+  }
+
+  /// Plan -> loaded programs -> session -> printed output: the trace's exit status (its output
   /// lost is a failed trace). A refused program is a failure located in the script.
-  public func run(_ checked: CheckedProgram, code: BPFObjectCode, options: SessionOptions) throws(CompileFailure) -> Int32 {
+  public func run(_ plan: RunPlan, options: SessionOptions) throws(CompileFailure) -> Int32 {
     do {
-      let status = try Session(checked: checked, code: code, options: options).run()
-      options.output.flush()
-      return status == 0 && options.output.lostOutput ? 1 : status
-    } catch .verifier(let program, _, let log) {
-      let names = code.programNames(.probe)
-      let probe = checked.probes.first { names[$0.index] == program }
-      throw .verifier(VerifierReport(probe: probe, program: program, log: log))
+      return try Session.run(plan, options: options)
     } catch {
-      throw .load(error)
+      switch error {
+      case .verifier(let report): throw .verifier(report)
+      case .load(let error): throw .load(error)
+      }
     }
   }
 
   /// The session's options this configuration gives; the caller adds what only it holds (the
   /// child, the output file, the metrics endpoint).
-  public var sessionOptions: SessionOptions {
-    var options = SessionOptions()
-    options.quiet = configuration.quiet
-    options.verbose = configuration.verbose
-    options.format = configuration.format
-    options.targetPID = configuration.targetPID
-    options.userSymbols = configuration.userSymbols
-    options.perfPages = configuration.perfRbPages ?? Configuration.defaultPerfRbPages
-    options.demangle = configuration.cppDemangle
-    options.showDebugInfo = configuration.showDebugInfo
-    if let n = configuration.maxCatBytes { options.catBytesMax = n }
-    options.output.buffering = configuration.buffering
-    options.missingProbes = configuration.missingProbes ?? .error
-    options.printMapsOnExit = configuration.printMapsOnExit
-    return options
-  }
+  public var sessionOptions: SessionOptions { SessionOptions(configuration: configuration) }
 
   // MARK: Failures
 
@@ -273,11 +260,9 @@ public final class Compilation {
       return renderer.render([oversizedProbeDiagnostic(probes.first { $0.index == index }, instructions: instructions,
                                                        found: found)])
     case .verifier(let report):
-      return renderer.render([report.diagnostic(in: source)])
-        + (configuration.verbose ? report.log + "\n"
-          : report.tail(lines: 12) + "\nhint: run with -v to see the whole verifier log\n")
+      return RunFailure.verifier(report).report(source: source, verbose: configuration.verbose)
     case .load(let error):
-      return SystemMessage.error("\(error)") + (configuration.verbose ? error.fullLog.map { $0 + "\n" } ?? "" : "")
+      return RunFailure.load(error).report(source: source, verbose: configuration.verbose)
     }
   }
 

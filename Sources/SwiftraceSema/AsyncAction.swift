@@ -1,6 +1,6 @@
 /// Work a probe hands to userspace through the ring buffer: the event starts with
 /// `AsyncEventID.action(index)` and carries what the action needs after it.
-public enum AsyncAction: Hashable, Sendable {
+public enum AsyncAction: Codable, Hashable, Sendable {
   /// `print(@map [, top [, div]])`: the event carries top and div (0 when not given).
   case printMap(String)
   /// `clear(@map)`: every key is deleted (a one-entry array is zeroed).

@@ -65,7 +65,7 @@ public struct CheckedProgram {
 
 /// One `skboutput(path, skb, length, offset)` call: packets go to `path`, without their first
 /// `offset` bytes (an Ethernet header, say).
-public struct SkbOutput: Sendable, Equatable {
+public struct SkbOutput: Codable, Sendable, Equatable {
   public let path: String
   public let offset: Int
   public init(path: String, offset: Int) {
@@ -75,7 +75,7 @@ public struct SkbOutput: Sendable, Equatable {
 }
 
 /// How a map is stored in the kernel.
-public enum MapStorage: String, Sendable {
+public enum MapStorage: String, Codable, Sendable {
   case hash
   /// Aggregations keyed by something: one value per CPU, summed or reduced when printed.
   case perCPUHash
@@ -83,7 +83,7 @@ public enum MapStorage: String, Sendable {
   case perCPUArray
 }
 
-public struct MapInfo: Sendable {
+public struct MapInfo: Codable, Sendable {
   public let name: String
   /// The key's parts; empty for a scalar map `@x`.
   public var keyTypes: [SType]
@@ -159,8 +159,8 @@ public struct CheckedProbe {
 
 /// A printf-style call: the event carries the arguments, userspace formats them and then prints
 /// the text (printf), prints the file it names (cat) or runs it as a shell command (system).
-public struct PrintfInfo: Sendable {
-  public enum Kind: String, Sendable {
+public struct PrintfInfo: Codable, Sendable {
+  public enum Kind: String, Codable, Sendable {
     case printf, cat, system
     /// errorf() and warnf() (bpftrace 0.23 and later): a located error or warning on stderr.
     case errorf, warnf

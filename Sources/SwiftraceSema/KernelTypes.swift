@@ -1,6 +1,6 @@
 /// C types of kernel (or user) memory, as BTF describes them. Records are referenced, not expanded:
 /// their fields are asked of the catalog when a script touches them.
-public indirect enum CType: Hashable, Sendable, CustomStringConvertible {
+public indirect enum CType: Codable, Hashable, Sendable, CustomStringConvertible {
   case void
   case integer(bytes: Int, signed: Bool)
   case pointer(CType)
@@ -40,7 +40,7 @@ public indirect enum CType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A struct or union, identified by the catalog's own id (anonymous ones have no name).
-public struct RecordRef: Hashable, Sendable, CustomStringConvertible {
+public struct RecordRef: Codable, Hashable, Sendable, CustomStringConvertible {
   public let name: String
   public let isUnion: Bool
   public let id: Int
@@ -62,7 +62,7 @@ public struct RecordRef: Hashable, Sendable, CustomStringConvertible {
   public static let scriptRecordID = -1
 }
 
-public struct RecordField: Hashable, Sendable {
+public struct RecordField: Codable, Hashable, Sendable {
   public let name: String
   /// Byte offset from the start of the record (members of anonymous inner records included).
   public let offset: Int

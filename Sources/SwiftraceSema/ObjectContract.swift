@@ -66,10 +66,10 @@ public enum RunFact: Int, CaseIterable, Sendable {
 /// The compiled object and what the runtime needs to find things in it: one program per attach
 /// point, the ELF symbol of every map, the helper calls `-k` checks. Code generation makes it, the
 /// session runs it as it is (it lives here, below both, so the runtime needs no LLVM).
-public struct BPFObjectCode: Sendable {
-  public struct ProgramSymbol: Sendable {
+public struct BPFObjectCode: Codable, Sendable {
+  public struct ProgramSymbol: Codable, Sendable {
     /// A probe's own program, or the uprobe that places a function watchpoint's breakpoint.
-    public enum Role: Sendable { case probe, watchpointSetup }
+    public enum Role: Codable, Sendable { case probe, watchpointSetup }
     public let probeIndex: Int
     public let functionName: String
     public let section: String
@@ -104,7 +104,7 @@ public struct BPFObjectCode: Sendable {
 }
 
 /// A helper call checked under `-k`: which helper, and the statement that made it.
-public struct HelperErrorSite: Sendable {
+public struct HelperErrorSite: Codable, Sendable {
   public let helper: String
   public let range: SourceRange
 
@@ -112,4 +112,19 @@ public struct HelperErrorSite: Sendable {
     self.helper = helper
     self.range = range
   }
+}
+
+/// The sizes a BPF program can have here. A branch holds a 16-bit offset, so it reaches 32,767
+/// instructions, and LLVM 14 writes a longer one wrapped around without a word (the BPF backend has
+/// no branch relaxation). In a program of at most 65,536 instructions a wrapped branch lands outside
+/// it, which the verifier refuses ("jump out of range"); in a longer one it can land on another
+/// instruction and run the wrong code. So longer programs are refused, before the verifier sees them.
+public enum BPFSizeLimits {
+  public static let branchReach = 32_767
+  public static let maxInstructions = 65_536
+  /// Instructions of unoptimized IR (casts and stack slots aside) past which a function is refused
+  /// before LLVM runs, which takes seconds at this size. Over the examples and golden scripts a
+  /// program has 0.76 to 2 BPF instructions per such IR instruction; at 1.5 times the limit a refused
+  /// function would have to shrink by half to fit.
+  public static let maxIRInstructions = 3 * maxInstructions / 2
 }

@@ -1,6 +1,6 @@
 /// The events of `software:NAME[:COUNT]` and `hardware:NAME[:COUNT]` probes: perf's generic
 /// counters, with bpftrace's names, aliases and default sample periods.
-public struct PerfEvent: Hashable, Sendable {
+public struct PerfEvent: Codable, Hashable, Sendable {
   public let name: String
   public let alias: String?
   /// PERF_COUNT_SW_* or PERF_COUNT_HW_*.

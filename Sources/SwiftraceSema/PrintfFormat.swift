@@ -1,7 +1,7 @@
 /// A printf format string split into literal text and conversion specifiers. The checker uses it to
 /// match arguments; the runtime uses the same value to format events.
-public struct PrintfFormat: Sendable, Equatable {
-  public enum Piece: Sendable, Equatable {
+public struct PrintfFormat: Codable, Sendable, Equatable {
+  public enum Piece: Codable, Sendable, Equatable {
     case text(String)
     case conversion(Conversion)
   }
@@ -116,4 +116,35 @@ public struct PrintfFormat: Sendable, Equatable {
 
 public struct PrintfFormatError: Error, Sendable {
   public let spec: String
+}
+
+/// Written out by hand: `Character` has no Codable conformance, so the specifier goes as text.
+extension PrintfFormat.Conversion: Codable {
+  private enum CodingKeys: String, CodingKey { case flags, width, precision, length, specifier, bufferStyle, gfpFlags }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    flags = try c.decode(String.self, forKey: .flags)
+    width = try c.decodeIfPresent(Int.self, forKey: .width)
+    precision = try c.decodeIfPresent(Int.self, forKey: .precision)
+    length = try c.decode(String.self, forKey: .length)
+    let text = try c.decode(String.self, forKey: .specifier)
+    guard text.count == 1, let specifier = text.first else {
+      throw DecodingError.dataCorruptedError(forKey: .specifier, in: c, debugDescription: "not one character")
+    }
+    self.specifier = specifier
+    bufferStyle = try c.decode(String.self, forKey: .bufferStyle)
+    gfpFlags = try c.decode(Bool.self, forKey: .gfpFlags)
+  }
+
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(flags, forKey: .flags)
+    try c.encodeIfPresent(width, forKey: .width)
+    try c.encodeIfPresent(precision, forKey: .precision)
+    try c.encode(length, forKey: .length)
+    try c.encode(String(specifier), forKey: .specifier)
+    try c.encode(bufferStyle, forKey: .bufferStyle)
+    try c.encode(gfpFlags, forKey: .gfpFlags)
+  }
 }

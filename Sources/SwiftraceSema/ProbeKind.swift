@@ -4,7 +4,7 @@ import SwiftraceSyntax
 /// one provider's attach point; what it means lives in that provider's rules (Providers/), which
 /// `rules` hands every question to. A new provider is a case here, a row in `rules` and in
 /// `Provider.rules`, and a file in Providers/.
-public enum ProbeKind: Hashable, Sendable {
+public enum ProbeKind: Codable, Hashable, Sendable {
   case begin
   case end
   /// `self:signal:SIGUSR1`: run by swiftrace (BPF_PROG_TEST_RUN) each time it gets the signal.

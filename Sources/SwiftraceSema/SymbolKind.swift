@@ -1,7 +1,7 @@
 /// Values that BPF keeps as numbers and userspace prints as text: timestamps, kernel and user
 /// symbols, stacks, addresses, user names and errno names. Resolving in userspace keeps the BPF
 /// side cheap (one store), as bpftrace does.
-public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
+public enum SymbolKind: Codable, Hashable, Sendable, CustomStringConvertible {
   /// `strftime(format, nsecs)`: nanoseconds of CLOCK_MONOTONIC, printed as wall-clock time.
   case timestamp(format: String)
   /// `ksym(address)`, `func` in kprobes: the kernel function containing the address.
@@ -70,8 +70,8 @@ public enum SymbolKind: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How a stack prints (bpftrace's `bpftrace`, `perf` and `raw` modes) and how deep it goes.
-public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
-  public enum Mode: String, Sendable, CaseIterable {
+public struct StackFormat: Codable, Hashable, Sendable, CustomStringConvertible {
+  public enum Mode: String, Codable, Sendable, CaseIterable {
     case bpftrace, perf, raw
     /// Each frame as its file's build id and its offset in that file, unsymbolized (bpftrace 0.21
     /// and later; user stacks only).
@@ -94,7 +94,7 @@ public struct StackFormat: Hashable, Sendable, CustomStringConvertible {
 
 /// Where the kernel keeps a mapping's file, from BTF: what BPF reads to say which file (inode and
 /// device) and which offset in it a user address belongs to.
-public struct VMALayout: Hashable, Sendable {
+public struct VMALayout: Codable, Hashable, Sendable {
   public let vmStart: Int
   public let vmPageOffset: Int
   public let vmFile: Int
@@ -116,7 +116,7 @@ public struct VMALayout: Hashable, Sendable {
 }
 
 /// An enum's enumerators, by value: how a value of it prints.
-public struct EnumType: Hashable, Sendable {
+public struct EnumType: Codable, Hashable, Sendable {
   /// The enum's tag, "" for an anonymous enum.
   public let name: String
   public let names: [Int64: String]

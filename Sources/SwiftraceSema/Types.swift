@@ -2,7 +2,7 @@
 /// kept sign- or zero-extended from its width), and `bits` is the width a cast, a field or a scratch
 /// variable gives them: a variable first assigned a `uint8` stays one, as a C declaration would.
 /// Maps, tuples and events store every integer in 8 bytes, as bpftrace does.
-public enum SType: Hashable, Sendable, CustomStringConvertible {
+public enum SType: Codable, Hashable, Sendable, CustomStringConvertible {
   /// Statements and calls that produce nothing.
   case none
   case integer(signed: Bool, bits: Int = 64)
@@ -204,7 +204,7 @@ public enum SType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Which memory a pointer points into: what decides the helper that reads through it.
-public enum AddressSpace: Hashable, Sendable {
+public enum AddressSpace: Codable, Hashable, Sendable {
   case kernel
   case user
   /// Nothing says (an address made a pointer in BEGIN, END, interval, profile or perf-event probes,
@@ -256,8 +256,8 @@ func unify(_ a: SType, _ b: SType) -> Unified {
 /// `tseries(x, interval, count [, function])`: `count` intervals of `intervalNanoseconds`, each
 /// keeping the last value written in it or, with a function, their sum, minimum, maximum or
 /// average.
-public struct TimeSeries: Hashable, Sendable {
-  public enum Function: String, Sendable, CaseIterable {
+public struct TimeSeries: Codable, Hashable, Sendable {
+  public enum Function: String, Codable, Sendable, CaseIterable {
     case last = "", avg, max, min, sum
   }
   /// bpftrace's limit on the number of intervals.
@@ -278,7 +278,7 @@ public struct TimeSeries: Hashable, Sendable {
 /// The bounds of `lhist(x, min, max, step)`. Bucket 0 holds values below `min`; bucket i >= 1 holds
 /// `min + (i-1)*step` up to one step more; the last bucket everything from there on. When `step`
 /// does not divide `max - min`, values in the last partial step go to the last bucket, as in bpftrace.
-public struct LinearBuckets: Hashable, Sendable {
+public struct LinearBuckets: Codable, Hashable, Sendable {
   public let min: Int64
   public let max: Int64
   public let step: Int64
@@ -314,8 +314,8 @@ public enum Log2Buckets {
 
 /// What a struct value holds: its record, and its fields with the value types they decode to (a
 /// field that cannot be a value, such as a function pointer's target, is left out).
-public struct StructLayout: Hashable, Sendable {
-  public struct Field: Hashable, Sendable {
+public struct StructLayout: Codable, Hashable, Sendable {
+  public struct Field: Codable, Hashable, Sendable {
     public let name: String
     public let field: RecordField
     public let type: SType

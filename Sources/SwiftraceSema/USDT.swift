@@ -2,7 +2,7 @@ import SwiftraceBasics
 
 /// A USDT probe site, as the `.note.stapsdt` ELF note describes it: where the nop is, the
 /// semaphore the tracer raises (0 for none), and how each argument is found at that point.
-public struct USDTSite: Hashable, Sendable {
+public struct USDTSite: Codable, Hashable, Sendable {
   public let binary: String
   public let provider: String
   public let name: String
@@ -30,8 +30,8 @@ public struct USDTSite: Hashable, Sendable {
 
 /// One argument of a USDT site: `-4@%edi` (a signed 4-byte register), `8@-16(%rbp)` (memory at a
 /// register plus an offset), `-4@$5` (a constant).
-public struct USDTArgument: Hashable, Sendable, CustomStringConvertible {
-  public enum Location: Hashable, Sendable {
+public struct USDTArgument: Codable, Hashable, Sendable, CustomStringConvertible {
+  public enum Location: Codable, Hashable, Sendable {
     /// Bytes into the x86-64 `struct pt_regs`.
     case register(ptRegsOffset: Int)
     case memory(baseOffset: Int, displacement: Int64)

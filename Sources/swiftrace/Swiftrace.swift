@@ -79,6 +79,9 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customLong("emit-elf"), help: ArgumentHelp("Write the compiled BPF object to FILE and exit without loading it.", valueName: "FILE"))
   var emitELF: String?
 
+  @Option(name: .customLong("aot"), help: ArgumentHelp("Compile the program ahead of time into FILE, an artefact that swiftrace-run (or FILE itself, an executable) runs on machines without a compiler; then exit.", valueName: "FILE"))
+  var artefact: String?
+
   @Flag(name: .customLong("test"), help: "Run the program's test probes (test:NAME), each once, instead of tracing; exit 1 if one fails.")
   var test = false
 
@@ -225,17 +228,12 @@ struct Swiftrace: ParsableCommand {
     }
   }
 
-  /// A `-p` value: decimal digits, within the kernel's largest pid_max (PID_MAX_LIMIT), in
-  /// bpftrace's words.
+  /// A `-p` value (ProcessIDArgument's rules).
   static func processID(_ text: String) throws -> Int32 {
-    let limit = 4 * 1024 * 1024
-    guard !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) || (text.first == "-" && text.dropFirst().allSatisfy(\.isNumber) && text.count > 1) else {
-      throw ValidationError("pid '\(text)' is not a valid decimal number")
+    switch ProcessIDArgument.parse(text) {
+    case .success(let pid): return pid
+    case .failure(let error): throw ValidationError(error.description)
     }
-    guard let pid = Int(text), pid >= 1, pid <= limit else {
-      throw ValidationError("pid '\(text)' out of valid pid range [1,\(limit)]")
-    }
-    return Int32(pid)
   }
 
   func run() throws {
@@ -287,6 +285,7 @@ struct Swiftrace: ParsableCommand {
     options.dryRun = dryRun
     options.formatsScript = formatScript
     options.emitELFPath = emitELF
+    options.artefactPath = artefact
     options.configuration.quiet = quiet
     options.configuration.unsafe = unsafe
     options.configuration.verbose = verbose

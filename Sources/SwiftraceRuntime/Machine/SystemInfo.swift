@@ -7,12 +7,20 @@ import SwiftraceSema
 
 /// `--info`: what this kernel and build offer, checked the way the session would use it.
 public enum SystemInfo {
+  /// `uname -r`: the running kernel's release.
+  public static var kernelRelease: String {
+    var u = utsname()
+    uname(&u)
+    return field(u.release)
+  }
+
+  static func field<T>(_ value: T) -> String {
+    withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+  }
+
   public static func report(version: String) -> String {
     var u = utsname()
     uname(&u)
-    func field<T>(_ value: T) -> String {
-      withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    }
     func yes(_ b: Bool) -> String { b ? "yes" : "no" }
     let btf = KernelBTF()
     func helper(_ id: bpf_func_id) -> String { yes(libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, id, nil) == 1) }

@@ -253,7 +253,7 @@ func cString(_ bytes: [UInt8], _ offset: Int, _ max: Int) -> String {
   return String(rawBytes: bytes[offset..<stop])
 }
 
-/// str_trunc_trailer of the program being printed (CheckedProgram.stringTrailer), nil for none.
+/// str_trunc_trailer of the program being printed (RunPlan.stringTrailer), nil for none.
 /// Every decoder of strings reads it; the session sets it once, before any event or map is read.
 public enum StringTrailer {
   nonisolated(unsafe) public static var text: String?

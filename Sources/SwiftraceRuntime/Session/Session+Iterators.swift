@@ -9,7 +9,7 @@ import SwiftraceSema
 /// the program's printf wrote (bpf_seq_printf) is what the read returns. A pinned iterator is left
 /// in the BPF filesystem for others to read instead.
 extension Session {
-  func runIterator(_ probe: CheckedProbe, link: BPFLink) throws(BPFError) {
+  func runIterator(_ probe: RunPlan.Probe, link: BPFLink) throws(BPFError) {
     guard case .iterator(_, let pin) = probe.kind else { return }
     if let pin {
       let path = pin.hasPrefix("/") ? pin : Self.bpfFilesystem + "/" + pin

@@ -8,8 +8,8 @@ import SwiftraceSema
 /// record's padding); each call's PCAP file gets them without their first `offset` bytes.
 extension Session {
   func openPacketOutputs(_ object: BPFObject) throws(BPFError) {
-    guard !checked.skbOutputs.isEmpty, let map = object.map(named: ObjectSymbols.packets) else { return }
-    for output in checked.skbOutputs where pcapFiles[output.path] == nil {
+    guard !plan.skbOutputs.isEmpty, let map = object.map(named: ObjectSymbols.packets) else { return }
+    for output in plan.skbOutputs where pcapFiles[output.path] == nil {
       guard let file = PcapFile(path: output.path) else {
         throw .system(what: "skboutput: cannot create '\(output.path)'", errno: errno)
       }
@@ -20,7 +20,7 @@ extension Session {
     clock_gettime(CLOCK_REALTIME, &wall)
     clock_gettime(CLOCK_BOOTTIME, &boot)
     let bootEpoch = (Int64(wall.tv_sec) - Int64(boot.tv_sec)) * 1_000_000_000 + Int64(wall.tv_nsec) - Int64(boot.tv_nsec)
-    let outputs = checked.skbOutputs
+    let outputs = plan.skbOutputs
     let files = pcapFiles
     // BPFTRACE_PERF_RB_PAGES, as in bpftrace: large packets need large buffers (a power of two).
     let pages = 1 << (Int.bitWidth - (max(1, options.perfPages) - 1).leadingZeroBitCount)

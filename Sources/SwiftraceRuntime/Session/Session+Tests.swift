@@ -20,7 +20,7 @@ extension Session {
   func runTestsOrBenchmarks(_ object: BPFObject, _ reader: RingBufferReader) throws(BPFError) -> Int32 {
     try writeRunFacts(object)
     let bench = options.mode == .bench
-    let probes = checked.probes.filter { p in
+    let probes = plan.probes.filter { p in
       if case .test = p.kind { return !bench }
       if case .bench = p.kind { return bench }
       return false
@@ -68,7 +68,7 @@ extension Session {
   /// thousand times more runs while far from it, then twice as many), its output discarded; then
   /// the kernel's mean time of one run. A probe that returns non-zero is skipped; one that calls
   /// exit() with a failing status or errorf() fails the run.
-  private func runBenchmarks(_ object: BPFObject, _ reader: RingBufferReader, _ probes: [CheckedProbe],
+  private func runBenchmarks(_ object: BPFObject, _ reader: RingBufferReader, _ probes: [RunPlan.Probe],
                              _ names: [String]) throws(BPFError) -> Int32 {
     let width = max(40, "Benchmark".count, names.map(\.count).max() ?? 0) + 1
     var status: Int32 = 0

@@ -11,9 +11,6 @@ public struct SessionOptions {
   public var printMapsOnExit = true
   /// `--test` runs the test probes, `--bench` the bench probes, instead of tracing.
   public var mode = RunMode.trace
-  /// A program of only BEGIN and END probes ends after BEGIN (bpftrace 0.24 and later) instead of
-  /// waiting for Ctrl-C (0.17); set for scripts written in newer bpftrace's language.
-  public var endsWithOnlySpecialProbes = false
   public var verbose = false
   public var child: ChildProcess?
   public var format: OutputFormat = .text
@@ -38,6 +35,23 @@ public struct SessionOptions {
   /// `missing_probes`: with warn or ignore, a probe that fails to attach is skipped.
   public var missingProbes: MissingProbes = .error
   public init() {}
+
+  /// The options CONFIGURATION gives; the caller adds what only it holds (the child, the output
+  /// file, the metrics endpoint, the mode).
+  public init(configuration: Configuration) {
+    quiet = configuration.quiet
+    verbose = configuration.verbose
+    format = configuration.format
+    targetPID = configuration.targetPID
+    userSymbols = configuration.userSymbols
+    perfPages = configuration.perfRbPages ?? Configuration.defaultPerfRbPages
+    demangle = configuration.cppDemangle
+    showDebugInfo = configuration.showDebugInfo
+    if let n = configuration.maxCatBytes { catBytesMax = n }
+    output.buffering = configuration.buffering
+    missingProbes = configuration.missingProbes ?? .error
+    printMapsOnExit = configuration.printMapsOnExit
+  }
 }
 
 /// Something that shows the maps while the trace runs (`--metrics`), on a thread of its own: the
@@ -54,7 +68,7 @@ public protocol MapsEndpoint: AnyObject {
 /// One run of a compiled program: load, BEGIN, attach, print events until told to stop, detach,
 /// END, print the maps. Every link and the object are released on every way out.
 public final class Session {
-  let checked: CheckedProgram
+  let plan: RunPlan
   let code: BPFObjectCode
   /// Program (function) name of each probe, and of each function watchpoint's setup uprobe, by
   /// probe index.
@@ -96,17 +110,17 @@ public final class Session {
   var object: BPFObject?
   let symbolizer: Symbolizer
 
-  public init(checked: CheckedProgram, code: BPFObjectCode, options: SessionOptions) {
-    self.checked = checked
-    self.code = code
+  public init(plan: RunPlan, options: SessionOptions) {
+    self.plan = plan
+    self.code = plan.code
     self.programNames = code.programNames(.probe)
     self.watchpointSetupNames = code.programNames(.watchpointSetup)
     self.options = options
     out = ResultWriter(format: options.format, out: options.output)
-    StringTrailer.text = checked.stringTrailer
-    let names = checked.probes.map(\.name)
-    symbolizer = Self.makeSymbolizer(checked, options)
-    formatters = checked.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
+    StringTrailer.text = plan.stringTrailer
+    let names = plan.probes.map(\.name)
+    symbolizer = Self.makeSymbolizer(plan, options)
+    formatters = plan.printfs.map { PrintfFormatter(info: $0, probeNames: names, symbolizer: symbolizer) }
     symbolizer.readStack = { [unowned self] symbol, id in
       guard let object else { return nil }
       return Self.readStack(object, code, symbol, id)
@@ -124,10 +138,10 @@ public final class Session {
   }
 
   /// A symbolizer that knows the program's binaries: the session's, and one for each other thread.
-  static func makeSymbolizer(_ checked: CheckedProgram, _ options: SessionOptions) -> Symbolizer {
+  static func makeSymbolizer(_ plan: RunPlan, _ options: SessionOptions) -> Symbolizer {
     let symbolizer = Symbolizer()
     symbolizer.resolvesUserSymbols = options.userSymbols
-    for p in checked.probes { if let file = p.kind.probedFile { symbolizer.knowFile(file) } }
+    for p in plan.probes { if let file = p.kind.probedFile { symbolizer.knowFile(file) } }
     if let path = options.child?.executablePath { symbolizer.knowFile(path) }
     symbolizer.demanglesNames = options.demangle
     symbolizer.showsDebugInfo = options.showDebugInfo
@@ -142,10 +156,10 @@ public final class Session {
 
   /// A reader of the maps with a symbolizer of its own, for `--metrics`' thread.
   func metricsReader(_ object: BPFObject) -> MapReader {
-    let symbolizer = Self.makeSymbolizer(checked, options)
+    let symbolizer = Self.makeSymbolizer(plan, options)
     let code = code
     symbolizer.readStack = { symbol, id in Self.readStack(object, code, symbol, id) }
-    return MapReader(object: object, mapSymbols: code.mapSymbols, probeNames: checked.probes.map(\.name),
+    return MapReader(object: object, mapSymbols: code.mapSymbols, probeNames: plan.probes.map(\.name),
                      symbolizer: symbolizer, zeroed: zeroedMaps)
   }
 
@@ -154,7 +168,7 @@ public final class Session {
     BPFObject.verboseLog = options.verbose
     let object = try BPFObject(elf: code.elf, name: "swiftrace")
     // Test and bench probes load only in their mode (the verifier need not see them otherwise).
-    for p in checked.probes {
+    for p in plan.probes {
       let wanted: Bool
       switch p.kind {
       case .test: wanted = options.mode == .test
@@ -166,7 +180,7 @@ public final class Session {
     // fentry:bpf: the verifier checks each program against the running program it probes.
     var targets: [Int32] = []
     defer { targets.forEach { close($0) } }
-    for p in checked.probes {
+    for p in plan.probes {
       guard case .bpfProgram(let id, let function) = p.kind.attachment else { continue }
       targets.append(try program(object, p).setAttachTarget(programID: id, function: function, probe: p.name))
     }
@@ -191,14 +205,14 @@ public final class Session {
     }
     if options.dryRun { return 0 }
     self.object = object
-    mapReader = MapReader(object: object, mapSymbols: code.mapSymbols, probeNames: checked.probes.map(\.name),
+    mapReader = MapReader(object: object, mapSymbols: code.mapSymbols, probeNames: plan.probes.map(\.name),
                           symbolizer: symbolizer, zeroed: zeroedMaps)
     defer {
       options.metrics?.stop()
       mapReader = nil
       self.object = nil
     }
-    options.metrics?.serve(maps: checked.maps, reader: metricsReader(object))
+    options.metrics?.serve(maps: plan.maps, reader: metricsReader(object))
 
     guard let ringMap = object.map(named: ObjectSymbols.ringBuffer) else {
       throw .system(what: "the object has no event ring buffer", errno: ENOENT)
@@ -211,7 +225,7 @@ public final class Session {
 
     if !options.quiet {
       // Test and bench probes are not the trace's (and run only in their modes).
-      out.attached(probes: checked.probes.filter { p in
+      out.attached(probes: plan.probes.filter { p in
         if case .test = p.kind { return false }
         if case .bench = p.kind { return false }
         return true
@@ -219,14 +233,16 @@ public final class Session {
       out.flush()
     }
     try writeRunFacts(object)
-    for p in checked.probes where p.kind == .begin { try program(object, p).testRun() }
+    for p in plan.probes where p.kind == .begin { try program(object, p).testRun() }
     reader.consume()
     out.flush()
 
     // Ctrl-C while compiling or loading (the handlers are in from the start): no probe attaches.
     if Signals.stopPending { exitRequested = true }
-    if options.endsWithOnlySpecialProbes, options.child == nil,
-      checked.probes.allSatisfy({ $0.kind == .begin || $0.kind == .end }) {
+    // A program of only BEGIN and END probes ends after BEGIN in newer bpftrace's language (0.24
+    // and later) instead of waiting for Ctrl-C (0.17).
+    if plan.newerSyntax, options.child == nil,
+      plan.probes.allSatisfy({ $0.kind == .begin || $0.kind == .end }) {
       exitRequested = true
     }
     if !exitRequested {
@@ -235,10 +251,10 @@ public final class Session {
         // first, then the others in reverse (ProbeKind.runsLastAttachedFirst).
         // Reversed by attach point as written; the places one wildcard expands to keep their
         // order (they are different places, and the first one written starts first).
-        for p in checked.probes where !p.kind.runsLastAttachedFirst { try attachOrSkip(object, p) }
-        var groups: [[CheckedProbe]] = []
-        for p in checked.probes where p.kind.runsLastAttachedFirst {
-          if let last = groups.last?.last, last.attachPoint.range == p.attachPoint.range { groups[groups.count - 1].append(p) }
+        for p in plan.probes where !p.kind.runsLastAttachedFirst { try attachOrSkip(object, p) }
+        var groups: [[RunPlan.Probe]] = []
+        for p in plan.probes where p.kind.runsLastAttachedFirst {
+          if let last = groups.last?.last, last.attachPointRange == p.attachPointRange { groups[groups.count - 1].append(p) }
           else { groups.append([p]) }
         }
         for group in groups.reversed() { for p in group { try attachOrSkip(object, p) } }
@@ -250,7 +266,7 @@ public final class Session {
         FileOutput.standardError.write("__BPFTRACE_NOTIFY_PROBES_ATTACHED\n")
       }
       options.child?.release()
-      if let link = iteratorLink, let iterator = checked.probes.first(where: { $0.kind.isIterator }) {
+      if let link = iteratorLink, let iterator = plan.probes.first(where: { $0.kind.isIterator }) {
         try runIterator(iterator, link: link)
       } else {
         eventLoop(reader)
@@ -274,12 +290,12 @@ public final class Session {
     consumePackets()
     // A synchronous function watchpoint may have stopped the process just before the trace
     // ended; it must not stay stopped.
-    if checked.probes.contains(where: { if case .functionWatchpoint(_, _, _, _, _, false) = $0.kind { return true } else { return false } }),
+    if plan.probes.contains(where: { if case .functionWatchpoint(_, _, _, _, _, false) = $0.kind { return true } else { return false } }),
       let pid = options.targetPID ?? options.child?.pid {
       kill(pid, SIGCONT)
     }
     endStarted = true
-    for p in checked.probes where p.kind == .end { try program(object, p).testRun() }
+    for p in plan.probes where p.kind == .end { try program(object, p).testRun() }
     reader.consume()
     options.child?.terminate()
     reportLostEvents(force: true)
@@ -288,7 +304,7 @@ public final class Session {
     }
     reportFailedUpdates(final: true)
     out.endOfTrace()
-    if options.printMapsOnExit { for info in checked.maps { out.map(snapshot(of: info)) } }
+    if options.printMapsOnExit { for info in plan.maps { out.map(snapshot(of: info)) } }
     out.flush()
     if stoppedByFlag && !links.isEmpty {
       if BPFLink.releaseAfterExit() { links.forEach { $0.abandon() } }
@@ -298,18 +314,18 @@ public final class Session {
   }
 
   /// The probe whose program the kernel named (in a load error).
-  func probe(ofProgram name: String) -> CheckedProbe? {
-    checked.probes.first { programNames[$0.index] == name }
+  func probe(ofProgram name: String) -> RunPlan.Probe? {
+    plan.probes.first { programNames[$0.index] == name }
   }
 
-  func program(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) -> BPFProgram {
+  func program(_ object: BPFObject, _ p: RunPlan.Probe) throws(BPFError) -> BPFProgram {
     guard let name = programNames[p.index], let prog = object.program(named: name) else {
       throw .system(what: "the object has no program for \(p.name)", errno: ENOENT)
     }
     return prog
   }
 
-  func attach(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) {
+  func attach(_ object: BPFObject, _ p: RunPlan.Probe) throws(BPFError) {
     let prog = try program(object, p)
     switch p.kind.attachment {
     case .none:
@@ -382,7 +398,7 @@ public final class Session {
 
   /// Attaches P; under `missing_probes` warn or ignore, a probe that cannot attach is skipped
   /// (with a warning under warn) instead of ending the trace.
-  func attachOrSkip(_ object: BPFObject, _ p: CheckedProbe) throws(BPFError) {
+  func attachOrSkip(_ object: BPFObject, _ p: RunPlan.Probe) throws(BPFError) {
     do {
       try attach(object, p)
     } catch {
@@ -399,7 +415,7 @@ public final class Session {
 
   /// `watchpoint:FUNCTION+argN`: the function was called with `address` in its argument. The
   /// breakpoint goes there (once per probe and address), then a process the setup stopped goes on.
-  func placeWatchpoint(_ probe: CheckedProbe, address: UInt64) {
+  func placeWatchpoint(_ probe: RunPlan.Probe, address: UInt64) {
     guard case .functionWatchpoint(_, _, _, let length, let mode, let async) = probe.kind,
       let pid = options.targetPID ?? options.child?.pid else { return }
     defer { if !async { kill(pid, SIGCONT) } }
@@ -457,9 +473,9 @@ public final class Session {
         // SIGUSR1: the self:signal:SIGUSR1 probes run (bpftrace 0.22 and later); without any,
         // every map prints as it is now, as at exit (0.17). Tracing goes on.
         if signals.printMaps {
-          let selfProbes = checked.probes.filter { $0.kind == .selfSignal("SIGUSR1") }
+          let selfProbes = plan.probes.filter { $0.kind == .selfSignal("SIGUSR1") }
           if selfProbes.isEmpty {
-            for info in checked.maps { out.map(snapshot(of: info)) }
+            for info in plan.maps { out.map(snapshot(of: info)) }
           } else {
             for p in selfProbes {
               guard let object else { break }
@@ -501,7 +517,7 @@ public final class Session {
         out.flush()
         let error = formatter.info.kind == .errorf
         if error { errorfCount += 1 }
-        messages.write(DiagnosticRenderer(source: checked.source).render([
+        messages.write(DiagnosticRenderer(source: plan.source).render([
           Diagnostic(error ? .error : .warning, id: error ? .runtimeErrorf : .runtimeWarnf, formatter.format(record),
                      at: formatter.info.range)
         ]))
@@ -512,15 +528,15 @@ public final class Session {
         out.flush()
         out.system(FileActions.system(formatter.format(record)))
       }
-    } else if id >= AsyncEventID.watchpointBase, Int(id - AsyncEventID.watchpointBase) < checked.probes.count,
+    } else if id >= AsyncEventID.watchpointBase, Int(id - AsyncEventID.watchpointBase) < plan.probes.count,
       record.count >= 16 {
-      placeWatchpoint(checked.probes[Int(id - AsyncEventID.watchpointBase)], address: u64(Array(record), 8))
+      placeWatchpoint(plan.probes[Int(id - AsyncEventID.watchpointBase)], address: u64(Array(record), 8))
     } else if id >= AsyncEventID.helperErrorBase, Int(id - AsyncEventID.helperErrorBase) < code.helperErrorSites.count {
       let site = code.helperErrorSites[Int(id - AsyncEventID.helperErrorBase)]
       let rc = Int64(bitPattern: u64(Array(record), 8))
-      out.helperError(site.helper, rc: rc, range: site.range, source: checked.source)
-    } else if id >= AsyncEventID.actionBase, id - AsyncEventID.actionBase < checked.actions.count {
-      perform(checked.actions[Int(id - AsyncEventID.actionBase)], Array(record))
+      out.helperError(site.helper, rc: rc, range: site.range, source: plan.source)
+    } else if id >= AsyncEventID.actionBase, id - AsyncEventID.actionBase < plan.actions.count {
+      perform(plan.actions[Int(id - AsyncEventID.actionBase)], Array(record))
     }
   }
 
@@ -528,7 +544,7 @@ public final class Session {
   func perform(_ action: AsyncAction, _ event: [UInt8]) {
     switch action {
     case .printMap(let name):
-      guard let info = checked.map(named: name) else { return }
+      guard let info = plan.map(named: name) else { return }
       let top = Int(clamping: u64(event, 8)), divisor = u64(event, 16)
       out.map(snapshot(of: info), top: top, divisor: divisor)
     case .printValue(let type):
@@ -537,7 +553,7 @@ public final class Session {
         out.value(.string(symbolizer.text(kind, event, 8, context: .printf)))
         return
       }
-      out.value(MapDecoder.plain(type, event, 8, probeNames: checked.probes.map(\.name), symbolizer: symbolizer))
+      out.value(MapDecoder.plain(type, event, 8, probeNames: plan.probes.map(\.name), symbolizer: symbolizer))
     case .join(let separator, let size):
       var parts: [String] = []
       for i in 0..<JoinLimits.count {
@@ -553,7 +569,7 @@ public final class Session {
     case .unwatch:
       unwatch(u64(event, 8))
     case .clearMap(let name), .zeroMap(let name):
-      guard let info = checked.map(named: name), let map = kernelMap(info) else { return }
+      guard let info = plan.map(named: name), let map = kernelMap(info) else { return }
       let perCPU = info.storage != .hash
       let clear = { if case .clearMap = action { return true } else { return false } }()
       if !clear { zeroedMaps.insert(name) }
@@ -571,7 +587,7 @@ public final class Session {
     guard final || ms >= fullCheckedAt + 1000 else { return }
     fullCheckedAt = ms
     guard let map = object?.map(named: ObjectSymbols.failedUpdates) else { return }
-    for (index, info) in checked.maps.enumerated() where info.storage != .perCPUArray {
+    for (index, info) in plan.maps.enumerated() where info.storage != .perCPUArray {
       if !final && fullAnnounced.contains(index) { continue }
       guard let total = counterTotal(map, slot: index), total > 0 else { continue }
       // What sets the size: the map's own declaration (`let @m = hash(N)`), else the setting.
