@@ -17,7 +17,7 @@ extension Configuration {
         // Keys without a value of their own here (btf, vmlinux) matter to the build alone.
         guard let asked = setting(key, newerSyntax: false), let compiled = built.setting(key, newerSyntax: false),
           asked != compiled else { continue }
-        throw ConfigurationError("\(key.environmentVariable) asks for \(asked), but the program was compiled with \(compiled) (the value is part of the compiled program): compile it again with the new value")
+        throw ConfigurationError("the environment sets \(key.rawValue) to \(asked), but the program was compiled with \(compiled), which is part of it: compile it again with the new value")
       }
     }
     // What the command line gives at run time.
@@ -75,4 +75,14 @@ extension Configuration {
 extension ProgramOptionArgument {
   /// As written after `--`.
   public var text: String { "--" + name + (value.map { "=" + $0 } ?? "") }
+}
+
+extension Configuration.Setting: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case .flag(let on): return on ? "true" : "false"
+    case .number(let n): return String(n)
+    case .text(let text): return "'\(text)'"
+    }
+  }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import SwiftraceBasics
+import SwiftraceTestSupport
+import Testing
+
+/// swiftrace-run, built next to swiftrace.
+var swiftraceRunExecutable: String {
+  URL(fileURLWithPath: swiftraceExecutable).deletingLastPathComponent().appendingPathComponent("swiftrace-run").path
+}
+
+/// `swiftrace --aot FILE SCRIPT` then `swiftrace-run FILE`: the same run as `swiftrace SCRIPT`.
+@Suite(.serialized, .needsRoot) struct ArtefactTests {
+  /// The options swiftrace-run takes, each with whether a value follows it: the rest of a case's
+  /// options are for compiling only.
+  static let runOptions: [String: Bool] = [
+    "-c": true, "--cmd": true, "-f": true, "-o": true, "--output": true, "-p": true, "--pid": true, "-B": true,
+    "--metrics": true, "-q": false, "--quiet": false, "-v": false, "--verbose": false, "--dry-run": false,
+    "--test": false, "--bench": false, "--no-warnings": false,
+  ]
+
+  static func runArguments(_ arguments: [String]) -> [String] {
+    var result: [String] = []
+    var i = 0
+    while i < arguments.count {
+      if let takesValue = runOptions[arguments[i]] {
+        result.append(arguments[i])
+        if takesValue, i + 1 < arguments.count { result.append(arguments[i + 1]) }
+        i += takesValue ? 2 : 1
+      } else {
+        i += 1
+      }
+    }
+    return result
+  }
+
+  func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("swiftrace-artefact-\(name)-\(getpid())").path
+  }
+
+  /// Builds an artefact of SCRIPT (with swiftrace's OPTIONS and PARAMS); its path.
+  func build(_ name: String, _ script: String, options: [String] = [], params: [String] = [],
+             environment: [String: String] = [:]) throws -> String {
+    let source = temporaryPath(name) + ".st"
+    try Data(script.rawBytes).write(to: URL(fileURLWithPath: source), options: .atomic)
+    let artefact = temporaryPath(name) + ".run"
+    let built = try runProcess(swiftraceExecutable, options + ["--aot", artefact, source] + params,
+                               environment: environment, currentDirectory: Golden.repositoryRoot)
+    try #require(built.status == 0, "swiftrace --aot: \(built.stderr)")
+    // Warnings, if any, are the compiler's: they go to stderr when compiling.
+    #expect(built.stdout.isEmpty, "compiling prints nothing: \(built.stdout)")
+    return artefact
+  }
+
+  /// Every runtime case, compiled to an artefact and run by swiftrace-run, prints its golden output.
+  @Test(arguments: Golden.cases("runtime"))
+  func runtimeCaseFromArtefact(_ name: String) throws {
+    let script = Fixtures.expand(try #require(Golden.read("runtime", name, "st")))
+    let options = caseArguments(script), params = caseArguments(script, "params")
+    let environment = caseEnvironment(script)
+    let artefact = try build(name, script, options: options, params: params, environment: environment)
+    defer { unlink(artefact) }
+    let result = try runProcess(swiftraceRunExecutable, Self.runArguments(options) + [artefact] + params,
+                                environment: environment, currentDirectory: Golden.repositoryRoot)
+    #expect(result.status == 0, "exit \(result.status): \(result.stderr)")
+    // `comm` in BEGIN and END is the name of the process that runs them.
+    let output = Fixtures.normalize(result.stdout).replacingOccurrences(of: "swiftrace-run", with: "swiftrace")
+    if let failure = Golden.compare(output, suite: "runtime", name: name, ext: "stdout") {
+      Issue.record("\(failure)\nstderr: \(result.stderr)")
+    }
+  }
+
+  /// The artefact is a command of its own (`#!/usr/bin/env swiftrace-run`), and takes the run's
+  /// options and parameters: -f json, -o, exit codes and positional parameters as swiftrace has them.
+  @Test func artefactRunsAsACommandWithRunOptions() throws {
+    let script = "BEGIN { printf(\"%s %d\\n\", str($1), $2); @n[$2] = count(); exit($2 - 2); }"
+    let artefact = try build("command", script, params: ["hello", "5"])
+    defer { unlink(artefact) }
+    let runDirectory = URL(fileURLWithPath: swiftraceRunExecutable).deletingLastPathComponent().path
+    let path = ["PATH": runDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+    let text = try runProcess(artefact, ["hello", "5"], environment: path)
+    #expect(text.status == 3, "\(text.stderr)")
+    #expect(text.stdout == "Attaching 1 probe...\nhello 5\n\n\n@n[5]: 1\n", "\(text.stdout)")
+    let output = temporaryPath("command-json.out")
+    defer { unlink(output) }
+    let json = try runProcess(artefact, ["-f", "json", "-o", output, "hello", "5"], environment: path)
+    #expect(json.status == 3 && json.stdout.isEmpty, "\(json.stderr)")
+    let written = try String(contentsOfFile: output, encoding: .utf8)
+    #expect(written == """
+      {"type": "attached_probes", "data": {"probes": 1}}
+      {"type": "printf", "data": "hello 5\\n"}
+      {"type": "map", "data": {"@n": {"5": 1}}}
+
+      """, "\(written)")
+  }
+
+  /// What the compiled program holds cannot change at run time: other positional parameters,
+  /// another -p, or a BPFTRACE_* variable that changes code are refused, naming the value.
+  @Test func compiledInSettingsAreRefusedWhenTheRunAsksForOthers() throws {
+    let artefact = try build("fixed", "BEGIN { printf(\"%d\\n\", $1); exit(); }", params: ["7"])
+    defer { unlink(artefact) }
+    let other = try runProcess(swiftraceRunExecutable, [artefact, "8"])
+    #expect(other.status == 1)
+    #expect(other.stderr.contains("compiled with the positional parameters '7', not '8'"), "\(other.stderr)")
+    let strlen = try runProcess(swiftraceRunExecutable, [artefact, "7"], environment: ["BPFTRACE_MAX_STRLEN": "100"])
+    #expect(strlen.status == 1)
+    #expect(strlen.stderr.contains("the environment sets max_strlen to 100, but the program was compiled with 64"), "\(strlen.stderr)")
+    let same = try runProcess(swiftraceRunExecutable, [artefact, "7"], environment: ["BPFTRACE_CAT_BYTES_MAX": "100"])
+    #expect(same.status == 0 && same.stdout.contains("\n7\n"), "\(same.stdout)\(same.stderr)")
+  }
+
+  /// A file that is not an artefact, one cut short, and one with a changed byte are refused with
+  /// one line each, and nothing is loaded.
+  @Test func damagedArtefactsAreRefused() throws {
+    let artefact = try build("damaged", "BEGIN { printf(\"fine\\n\"); exit(); }")
+    defer { unlink(artefact) }
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: artefact))
+    let damaged = temporaryPath("damaged-copy")
+    defer { unlink(damaged) }
+    var cases: [(Data, String)] = [
+      (Data("BEGIN { exit(); }\n".utf8), "is not a swiftrace artefact"),
+      (bytes.prefix(bytes.count - 10), "is damaged"),
+      (bytes.prefix(55), "is damaged"),
+    ]
+    for offset in [bytes.count / 2, bytes.count - 1, 60] {
+      var flipped = bytes
+      flipped[offset] ^= 0x20
+      cases.append((flipped, "is damaged"))
+    }
+    for (data, expected) in cases {
+      try data.write(to: URL(fileURLWithPath: damaged))
+      let run = try runProcess(swiftraceRunExecutable, [damaged])
+      #expect(run.status == 1, "\(run.stdout)")
+      #expect(run.stderr.contains(expected) && run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+      #expect(!run.stdout.contains("fine"))
+    }
+  }
+}
