@@ -67,6 +67,11 @@ public enum Runner {
     }
   }
 
+  /// Whether TEXT is a `--metrics` endpoint (HOST:PORT). Asked here rather than of SwiftraceMetrics
+  /// by swiftrace-run's main: importing that module there links all of Foundation (about 9 MB of
+  /// the runner's memory) into the runner.
+  public static func isMetricsEndpoint(_ text: String) -> Bool { MetricsServer.parse(endpoint: text) != nil }
+
   /// `--metrics`: the endpoint, serving once the session hands it the maps.
   static func startMetrics(_ endpoint: String?, verbose: Bool) throws -> MetricsServer? {
     guard let endpoint else { return nil }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Glibc
 import SwiftraceBasics
-import SwiftraceMetrics
 import SwiftraceBPF
 import SwiftraceRunner
 import SwiftraceRuntime
@@ -109,7 +108,7 @@ struct SwiftraceRun: ParsableCommand {
     if let buffering, OutputBuffering(rawValue: buffering) == nil {
       throw ValidationError("unknown buffering mode '\(buffering)'; use line, full or none")
     }
-    if let metrics, MetricsServer.parse(endpoint: metrics) == nil {
+    if let metrics, !Runner.isMetricsEndpoint(metrics) {
       throw ValidationError("--metrics wants HOST:PORT (like 127.0.0.1:9466 or [::1]:9466), not '\(metrics)'")
     }
     if OutputFormat(rawValue: format) == nil {

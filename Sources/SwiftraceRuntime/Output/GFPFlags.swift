@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `%gr`: GFP (get free pages) flags by the running kernel's own names, as its kmem tracepoints
 /// print them (`GFP_KERNEL|__GFP_ZERO`). The table is the one in the print format of
@@ -40,10 +41,10 @@ enum GFPFlags {
 
   /// The `{(unsigned long)EXPRESSION, "NAME"}` entries of the gfp_flags __print_flags.
   static func parse(_ format: String) -> [(UInt64, String)] {
-    guard let start = format.range(of: "__print_flags(REC->gfp_flags, \"|\",") else { return [] }
+    guard let start = format.firstRange(of: "__print_flags(REC->gfp_flags, \"|\",") else { return [] }
     var entries: [(UInt64, String)] = []
     var rest = Substring(format[start.upperBound...])
-    while let open = rest.firstIndex(of: "{"), let quote = rest[open...].range(of: ", \""),
+    while let open = rest.firstIndex(of: "{"), let quote = rest[open...].firstRange(of: ", \""),
       let close = rest[quote.upperBound...].firstIndex(of: "\"") {
       let expression = String(rest[rest.index(after: open)..<quote.lowerBound])
       let name = String(rest[quote.upperBound..<close])

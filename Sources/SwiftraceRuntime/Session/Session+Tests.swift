@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import SwiftraceBasics
 import SwiftraceBPF
 import SwiftraceSema
