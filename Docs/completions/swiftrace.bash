@@ -163,7 +163,7 @@ _swiftrace() {
     local -a unparsed_words=("${COMP_WORDS[@]:1:${COMP_CWORD}}")
 
     local -a repeating_flags=(-k)
-    local -a non_repeating_flags=(-V --version --info -l --list --test --bench --no-warnings --dry-run --fmt --unsafe --usdt-file-activation -q --quiet -v --verbose -h --help)
+    local -a non_repeating_flags=(-V --version --info -l --list --no-cache --test --bench --no-warnings --dry-run --fmt --unsafe --usdt-file-activation -q --quiet -v --verbose -h --help)
     local -a repeating_options=(-I --include)
     local -a non_repeating_options=(-e -c --cmd --dump -f -o --output -p --pid --metrics -B -d --debug --emit-elf --aot --no-feature --probe-filter)
     __swiftrace_offer_flags_options -1

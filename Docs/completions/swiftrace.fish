@@ -20,7 +20,7 @@ function __swiftrace_parse_tokens -S
     set -l unparsed_tokens (__swiftrace_tokens -pc)
     switch $unparsed_tokens[1]
     case 'swiftrace'
-        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'aot=' 'test' 'bench' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'fmt' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
+        __swiftrace_parse_subcommand -r 1 'e=' 'c/cmd=' 'dump=' 'I=+' 'include=+' 'f=' 'o/output=' 'p/pid=' 'metrics=' 'B=' 'd/debug=' 'k' 'V/version' 'info' 'l/list' 'emit-elf=' 'aot=' 'no-cache' 'test' 'bench' 'no-warnings' 'no-feature=' 'probe-filter=' 'dry-run' 'fmt' 'unsafe' 'usdt-file-activation' 'q/quiet' 'v/verbose' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __swiftrace_parse_subcommand -r 1 
@@ -94,6 +94,7 @@ complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_op
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" l list' -s 'l' -l 'list' -d 'List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" emit-elf' -l 'emit-elf' -d 'Write the compiled BPF object to FILE and exit without loading it.' -rfka ''
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" aot' -l 'aot' -d 'Compile the program ahead of time into FILE, an artefact that swiftrace-run (or FILE itself, an executable) runs on machines without a compiler; then exit.' -rfka ''
+complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-cache' -l 'no-cache' -d 'Compile the program even if the compile cache holds it (and do not keep it there).'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" test' -l 'test' -d 'Run the program\'s test probes (test:NAME), each once, instead of tracing; exit 1 if one fails.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" bench' -l 'bench' -d 'Time the program\'s bench probes (bench:NAME) instead of tracing.'
 complete -c 'swiftrace' -n '__swiftrace_should_offer_completions_for_flags_or_options "swiftrace" no-warnings' -l 'no-warnings' -d 'Do not print warnings.'

@@ -58,6 +58,7 @@ _swiftrace() {
         '(-l --list)'{-l,--list}'[List probes matching PATTERN (all without one), or the probes of the program given with -e or a file; with -v, their arguments.]'
         '--emit-elf[Write the compiled BPF object to FILE and exit without loading it.]:FILE:'
         '--aot[Compile the program ahead of time into FILE, an artefact that swiftrace-run (or FILE itself, an executable) runs on machines without a compiler; then exit.]:FILE:'
+        '--no-cache[Compile the program even if the compile cache holds it (and do not keep it there).]'
         '--test[Run the program'\''s test probes (test\:NAME), each once, instead of tracing; exit 1 if one fails.]'
         '--bench[Time the program'\''s bench probes (bench\:NAME) instead of tracing.]'
         '--no-warnings[Do not print warnings.]'

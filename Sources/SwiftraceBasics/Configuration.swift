@@ -158,11 +158,12 @@ public enum ConfigKey: String, Codable, CaseIterable, Sendable {
 
   public var stage: Stage {
     switch self {
+    // cpp_demangle also names uprobes' `func` when compiling.
     case .maxStrlen, .maxMapKeys, .maxProbes, .maxBpfProgs, .perfRbPages, .missingProbes, .btf, .vmlinux, .stackMode,
       .license, .onStackLimit, .strTruncTrailer, .unstableTseries, .unstableTypeinfo, .unstableImportStatement,
-      .unstableDwUstack:
+      .unstableDwUstack, .cppDemangle:
       return .build
-    case .maxCatBytes, .cppDemangle, .userSymbols, .cacheUserSymbols, .printMapsOnExit, .lazySymbolication, .logSize,
+    case .maxCatBytes, .userSymbols, .cacheUserSymbols, .printMapsOnExit, .lazySymbolication, .logSize,
       .showDebugInfo, .color:
       return .run
     }

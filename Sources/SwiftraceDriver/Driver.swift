@@ -49,6 +49,8 @@ public struct DriverOptions {
   public var runMode = RunMode.trace
   /// `--emit-elf FILE`: write the BPF object to FILE and stop before loading it.
   public var emitELFPath: String?
+  /// False with `--no-cache`: compile even when the compile cache holds the program.
+  public var usesCache = true
   /// `--aot FILE`: write an artefact (the object and everything its run needs) to FILE for
   /// `swiftrace-run`, and stop before loading it.
   public var artefactPath: String?
@@ -105,9 +107,18 @@ public enum Driver {
     }
     if let status = runWithoutScript(options) { return status }
     guard let source = readSource(options) else { return 1 }
+    var cached: CachedCompilation?
+    if options.usesCache, !options.runsNothing, !options.list, options.emitELFPath == nil,
+      let cache = CompileCache.forThisUser(environment: ProcessInfo.processInfo.environment) {
+      let key = CompileCache.key(source: source, configuration: configuration, tracefsRoots: options.tracefsRoots)
+      if let entry = cache.lookup(key) {
+        return runCached(entry, path: cache.path(of: key), configuration: configuration, options, startTime: startTime)
+      }
+      cached = CachedCompilation(cache: cache, key: key)
+    }
     let compilation = Compilation(source: source, configuration: configuration)
     do {
-      return try run(compilation, options, startTime: startTime)
+      return try run(compilation, options, startTime: startTime, caching: cached)
     } catch {
       stdout.flush()
       stderr.write(compilation.report(error))
@@ -146,23 +157,32 @@ public enum Driver {
   }
 
   /// The stages, stopping where OPTIONS say.
-  static func run(_ compilation: Compilation, _ options: DriverOptions, startTime: UInt64) throws(CompileFailure) -> Int32 {
+  static func run(_ compilation: Compilation, _ options: DriverOptions, startTime: UInt64,
+                  caching: CachedCompilation? = nil) throws(CompileFailure) -> Int32 {
     let stdout = FileOutput.standardOutput
     let configuration = compilation.configuration
+    // What the compiler printed, kept with a cache entry to be printed again when it is used.
+    var warnings = ""
+    func report(_ text: String) {
+      FileOutput.standardError.write(text)
+      warnings += text
+    }
     // BEGIN, END and the -c child stay on this thread (`tid` in BEGIN is the process's, as in
     // bpftrace); the passes run on threads with room for deep recursion.
     let program = try compilation.parse()
-    FileOutput.standardError.write(compilation.takeDiagnostics())
+    report(compilation.takeDiagnostics())
     if options.dumps(.ast).print {
       stdout.write(withLargeStack { ASTPrinter.print(program) })
       if options.dumps(.ast).stop { return 0 }
     }
 
     if options.tracefsRoots == nil { mountTracefsIfNeeded() }
-    let context = Compilation.Context.thisMachine(configuration, tracefsRoots: options.tracefsRoots,
+    var context = Compilation.Context.thisMachine(configuration, tracefsRoots: options.tracefsRoots,
                                                   willRun: !options.runsNothing)
+    let machine = RecordingMachine(context.machine)
+    context.machine = machine
     let checked = try compilation.check(program, in: context)
-    FileOutput.standardError.write(compilation.takeDiagnostics())
+    report(compilation.takeDiagnostics())
     if options.list {
       for probe in checked.probes { stdout.write(probe.name + "\n") }
       return 0
@@ -198,6 +218,17 @@ public enum Driver {
       do { try artefact.write(to: path) } catch { throw .system(error.description) }
       return 0
     }
+    if let caching {
+      // Everything the program was compiled from that is not in its key.
+      var inputs = compilation.inputPaths.union(machine.paths)
+      for probe in plan.probes { if let file = probe.kind.probedFile { inputs.insert(file) } }
+      if let executable = context.targetExecutable { inputs.insert(executable) }
+      if let why = compilation.uncacheableReason ?? machine.volatileQuestion {
+        if configuration.verbose { FileOutput.standardError.write("swiftrace: not caching the compiled program: \(why)\n") }
+      } else if caching.cache.store(plan, key: caching.key, inputs: inputs, warnings: warnings), configuration.verbose {
+        FileOutput.standardError.write("swiftrace: cached the compiled program in \(caching.cache.path(of: caching.key))\n")
+      }
+    }
     // The configuration after the script's config block (applied when checking).
     var request = RunRequest(configuration: compilation.configuration, startTime: startTime)
     request.mode = options.runMode
@@ -205,6 +236,31 @@ public enum Driver {
     request.outputPath = options.outputPath
     request.metricsEndpoint = options.metricsEndpoint
     return Runner.run(plan, request)
+  }
+
+  /// A compilation the cache does not have yet: where it goes once compiled.
+  struct CachedCompilation {
+    let cache: CompileCache
+    let key: String
+  }
+
+  /// Runs a program from the compile cache: nothing is parsed, checked or compiled.
+  static func runCached(_ entry: Artefact, path: String, configuration: Configuration, _ options: DriverOptions,
+                        startTime: UInt64) -> Int32 {
+    FileOutput.standardError.write(entry.cacheRecord?.warnings ?? "")
+    if configuration.verbose { FileOutput.standardError.write("swiftrace: running the program compiled earlier, from \(path)\n") }
+    // The key holds every setting that changes code: only how the run prints can differ.
+    let runConfiguration: Configuration
+    do { runConfiguration = try configuration.forRun(builtWith: entry.plan.configuration) } catch {
+      return fail(error.description)
+    }
+    if options.tracefsRoots == nil { mountTracefsIfNeeded() }
+    var request = RunRequest(configuration: runConfiguration, startTime: startTime)
+    request.mode = options.runMode
+    request.dryRun = options.dryRun
+    request.outputPath = options.outputPath
+    request.metricsEndpoint = options.metricsEndpoint
+    return Runner.run(entry.plan, request)
   }
 
   /// `--info`, and `-l` without a program: they need no script.

@@ -52,7 +52,7 @@ public enum FuzzPipeline {
     }
     if twice != once { fatalError("formatting twice changes the script:\n\(once)\n--- to ---\n\(twice)") }
     let before = ASTPrinter.print(Parser.parse(source, diagnostics: DiagnosticEngine(source: source)))
-      .replacingOccurrences(of: " <>\n", with: " {}\n")
+      .replacing(" <>\n", with: " {}\n")
     let after = ASTPrinter.print(Parser.parse(again, diagnostics: DiagnosticEngine(source: again)))
     if before != after { fatalError("the formatted script means something else:\n\(once)\n--- from ---\n\(text)") }
   }

@@ -26,6 +26,11 @@ public final class Compilation {
   private var checkedProbes: [CheckedProbe] = []
   /// How many of the diagnostics `takeDiagnostics()` has rendered.
   private var renderedDiagnostics = 0
+  /// The files and directories read besides the script (imports), for the compile cache.
+  public internal(set) var inputPaths: Set<String> = []
+  /// Why the compiled program may not be cached, when something it depends on cannot be checked
+  /// later (headers libclang read); nil when it may.
+  public private(set) var uncacheableReason: String?
 
   public init(source: SourceFile, configuration: Configuration) {
     self.source = source
@@ -111,6 +116,9 @@ public final class Compilation {
     substituteConfigRecords(in: program)
     var kernelTypes = context.kernelTypes
     if !program.cDefinitions.isEmpty || !configuration.includeFiles.isEmpty {
+      if !configuration.includeFiles.isEmpty || program.cDefinitions.contains(where: { $0.text.contains("#include") }) {
+        uncacheableReason = "its C definitions include headers"
+      }
       let definitions = CDefinitions(
         definitions: program.cDefinitions.map { ($0.text, source.lineAndColumn(of: $0.range.start).line) },
         includeDirectories: configuration.includeDirectories, includeFiles: configuration.includeFiles,

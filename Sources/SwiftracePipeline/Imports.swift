@@ -17,6 +17,7 @@ extension Compilation {
       for path in try resolve(item, from: importing, in: file) {
         let key = realPath(path) ?? path
         guard seen.insert(key).inserted else { continue }
+        inputPaths.insert(path)
         guard let text = readTextFile(path) else {
           throw located(item, in: file, "cannot read imported file '\(path)': \(String(cString: strerror(errno)))")
         }
@@ -40,6 +41,7 @@ extension Compilation {
       guard info.st_mode & S_IWOTH == 0 else {
         throw located(item, in: file, "refusing to import from '\(item.path)': anyone may write to it")
       }
+      inputPaths.insert(path)  // a file added to it changes what it imports
       return directoryEntries(path).filter { $0.hasSuffix(".bt") || $0.hasSuffix(".st") }.sorted().map { path + "/" + $0 }
     }
     guard path.hasSuffix(".bt") || path.hasSuffix(".st") else {

@@ -21,11 +21,28 @@ public struct Artefact: Codable, Sendable {
   /// The kernel it was compiled on (`uname -r`), for messages.
   public let builtOnKernel: String
   public let plan: RunPlan
+  /// For an entry of the compile cache: what it was compiled from; nil in an artefact.
+  public let cacheRecord: CacheRecord?
 
-  public init(swiftraceVersion: String, builtOnKernel: String, plan: RunPlan) {
+  public init(swiftraceVersion: String, builtOnKernel: String, plan: RunPlan, cacheRecord: CacheRecord? = nil) {
     self.swiftraceVersion = swiftraceVersion
     self.builtOnKernel = builtOnKernel
     self.plan = plan
+    self.cacheRecord = cacheRecord
+  }
+
+  /// What a cache entry was compiled from besides its key: the files the compiler read, as they
+  /// were then, and the warnings it printed (printed again when the entry is used).
+  public struct CacheRecord: Codable, Sendable {
+    public let key: String
+    public let inputs: [FileIdentity]
+    public let warnings: String
+
+    public init(key: String, inputs: [FileIdentity], warnings: String) {
+      self.key = key
+      self.inputs = inputs
+      self.warnings = warnings
+    }
   }
 
   static let shebang = "#!/usr/bin/env swiftrace-run\n"
@@ -76,11 +93,12 @@ public struct Artefact: Codable, Sendable {
     }
   }
 
-  /// Writes the artefact to PATH whole or not at all (a temporary file renamed over it), executable.
-  public func write(to path: String) throws(Failure) {
+  /// Writes the artefact to PATH whole or not at all (a temporary file renamed over it), executable
+  /// by default.
+  public func write(to path: String, mode: mode_t = 0o755) throws(Failure) {
     let bytes: [UInt8]
     do { bytes = try encoded() } catch { throw Failure("cannot encode the artefact: \(error)") }
-    try writeAtomically(bytes, to: path, mode: 0o755)
+    try writeAtomically(bytes, to: path, mode: mode)
   }
 
   /// Reads the artefact at PATH.
@@ -98,8 +116,8 @@ private func word(_ bytes: [UInt8], _ at: Int) -> UInt64 {
 
 /// FNV-1a, 64 bits: finds accidental damage (a cut, a flipped byte), not tampering; an artefact
 /// is trusted as much as the file permissions that guard it.
-func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+public func fnv1a(_ bytes: [UInt8], basis: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+  var hash = basis
   for b in bytes {
     hash ^= UInt64(b)
     hash = hash &* 0x100_0000_01b3
@@ -127,4 +145,28 @@ func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws(Art
     unlink(temporary)
     throw Artefact.Failure("cannot write '\(path)': \(errorString(written < bytes.count ? failure : errno))")
   }
+}
+
+/// A file as stat(2) sees it: the same path with the same device, inode, size and modification
+/// time is taken to hold the same bytes (what make and ccache's direct mode assume too).
+public struct FileIdentity: Codable, Sendable, Equatable {
+  public let path: String
+  public let device: UInt64
+  public let inode: UInt64
+  public let size: Int64
+  public let modified: Int64
+
+  /// PATH now; nil when it does not exist.
+  public init?(path: String) {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    self.path = path
+    device = UInt64(st.st_dev)
+    inode = UInt64(st.st_ino)
+    size = Int64(st.st_size)
+    modified = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+  }
+
+  /// Whether the file is still as it was.
+  public var isUnchanged: Bool { FileIdentity(path: path) == self }
 }

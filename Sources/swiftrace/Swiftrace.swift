@@ -82,6 +82,9 @@ struct Swiftrace: ParsableCommand {
   @Option(name: .customLong("aot"), help: ArgumentHelp("Compile the program ahead of time into FILE, an artefact that swiftrace-run (or FILE itself, an executable) runs on machines without a compiler; then exit.", valueName: "FILE"))
   var artefact: String?
 
+  @Flag(name: .customLong("no-cache"), help: "Compile the program even if the compile cache holds it (and do not keep it there).")
+  var noCache = false
+
   @Flag(name: .customLong("test"), help: "Run the program's test probes (test:NAME), each once, instead of tracing; exit 1 if one fails.")
   var test = false
 
@@ -286,6 +289,7 @@ struct Swiftrace: ParsableCommand {
     options.formatsScript = formatScript
     options.emitELFPath = emitELF
     options.artefactPath = artefact
+    options.usesCache = !noCache
     options.configuration.quiet = quiet
     options.configuration.unsafe = unsafe
     options.configuration.verbose = verbose
