@@ -19,9 +19,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.path.join(tempfile.gettempdir(), "swiftrace-bench")
 SWIFTRACE = os.environ.get("SWIFTRACE", os.path.join(ROOT, ".build", "release", "swiftrace"))
+RUNNER = os.path.join(os.path.dirname(SWIFTRACE), "swiftrace-run")
+# The compile cache of the runs here, emptied at the start.
+CACHE = os.path.join(BUILD, "cache")
 BPFTRACE = shutil.which("bpftrace")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
-# BENCH_ONLY=startup,events,printf,compile,wildcard,stop runs some sections.
+# BENCH_ONLY=startup,size,events,printf,compile,wildcard,stop runs some sections.
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 
 
@@ -154,29 +157,62 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench: run as root (BPF)")
     build()
+    shutil.rmtree(CACHE, ignore_errors=True)
+    os.makedirs(CACHE, mode=0o700)
+    os.environ["SWIFTRACE_CACHE_DIR"] = CACHE
     have_bpftrace = BPFTRACE is not None
     if not have_bpftrace:
         print("bench: bpftrace is not installed; its columns are left out (apt-get install bpftrace)\n")
     uname = os.uname()
     print(f"machine: {uname.sysname} {uname.release}, {os.cpu_count()} CPUs; {RUNS} runs per figure\n")
 
-    # 1. Start-up: BEGIN { exit(); }, process start to exit, and peak RSS.
+    # 1. Start-up: BEGIN { exit(); }, process start to exit, and peak RSS: compiling, from the
+    # compile cache, and from an artefact run by swiftrace-run.
     if wanted("startup"):
         print("## Start-up: `BEGIN { exit(); }`\n")
         rows = [["tracer", "wall ms (median)", "max RSS MB (median)"]]
         results = {}
-        for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
-            if binary is None:
+        artefact = os.path.join(BUILD, "begin.run")
+        subprocess.run([SWIFTRACE, "--aot", artefact, "-e", "BEGIN { exit(); }"], check=True)
+        subprocess.run([SWIFTRACE, "-e", "BEGIN { exit(); }"], stdout=subprocess.DEVNULL, check=True)  # fills the cache
+        variants = [("swiftrace, compiling (--no-cache)", [SWIFTRACE, "--no-cache", "-e", "BEGIN { exit(); }"]),
+                    ("swiftrace, warm compile cache", [SWIFTRACE, "-e", "BEGIN { exit(); }"]),
+                    ("swiftrace-run ARTEFACT", [RUNNER, artefact]),
+                    ("bpftrace", [BPFTRACE, "-e", "BEGIN { exit(); }"] if BPFTRACE else None)]
+        for name, argv in variants:
+            if argv is None:
                 continue
-            runs = [run_timed([binary, "-e", "BEGIN { exit(); }"]) for _ in range(RUNS)]
+            runs = [run_timed(argv) for _ in range(max(RUNS, 9))]
             wall = statistics.median(r[0] for r in runs) * 1000
             rss = statistics.median(r[1] for r in runs) / 1024
             results[name] = (wall, rss)
             rows.append([name, fmt(wall), fmt(rss)])
+        compiling = results["swiftrace, compiling (--no-cache)"]
+        for name in ["swiftrace, warm compile cache", "swiftrace-run ARTEFACT"]:
+            rows.append([f"{name} / compiling", ratio(results[name][0], compiling[0]), ratio(results[name][1], compiling[1])])
         if "bpftrace" in results:
-            rows.append(["bpftrace / swiftrace", ratio(results["bpftrace"][0], results["swiftrace"][0]),
-                         ratio(results["bpftrace"][1], results["swiftrace"][1])])
+            rows.append(["bpftrace / swiftrace compiling", ratio(results["bpftrace"][0], compiling[0]),
+                         ratio(results["bpftrace"][1], compiling[1])])
         table(rows)
+
+    # 1b. The runner ships without a compiler: its size beside swiftrace's, and LLVM's symbols in it.
+    if wanted("size"):
+        print("\n## Binary size: swiftrace-run beside swiftrace\n")
+        rows = [["binary", "MB as built", "MB stripped", "LLVM/libclang symbols"]]
+        sizes = {}
+        for name, binary in [("swiftrace", SWIFTRACE), ("swiftrace-run", RUNNER)]:
+            stripped = os.path.join(BUILD, name + ".stripped")
+            subprocess.run(["strip", "-o", stripped, binary], check=True)
+            symbols = subprocess.run(["nm", binary], capture_output=True, text=True).stdout.splitlines()
+            llvm = sum(1 for l in symbols if l.split()[-1].startswith(("LLVM", "_ZN4llvm", "_ZN5clang", "clang_")))
+            sizes[name] = (os.path.getsize(binary), os.path.getsize(stripped))
+            rows.append([name, fmt(sizes[name][0] / 1e6), fmt(sizes[name][1] / 1e6), llvm])
+        rows.append(["swiftrace-run / swiftrace", ratio(sizes["swiftrace-run"][0], sizes["swiftrace"][0]),
+                     ratio(sizes["swiftrace-run"][1], sizes["swiftrace"][1]), ""])
+        needed = subprocess.run(["readelf", "-d", RUNNER], capture_output=True, text=True).stdout
+        libraries = [l.split("[")[1].rstrip("]") for l in needed.splitlines() if "(NEEDED)" in l]
+        table(rows)
+        print("\nswiftrace-run needs: " + ", ".join(libraries))
 
     # 2. Per-event program cost on sys_enter_getppid, against the hand-written floor.
     if wanted("events"):
@@ -277,14 +313,21 @@ def main():
         script = "tracepoint:syscalls:sys_enter_* { @[probe] = count(); } interval:ms:1 { exit(); }"
         rows = [["tracer", "seconds (median)", "max RSS MB (median)"]]
         results = {}
-        for name, binary in [("swiftrace", SWIFTRACE), ("bpftrace", BPFTRACE)]:
-            if binary is None:
+        artefact = os.path.join(BUILD, "wildcard.run")
+        subprocess.run([SWIFTRACE, "--aot", artefact, "-e", script], check=True)
+        subprocess.run([SWIFTRACE, "-e", script], stdout=subprocess.DEVNULL, check=True)  # fills the cache
+        variants = [("swiftrace, compiling (--no-cache)", [SWIFTRACE, "--no-cache", "-e", script], RUNS),
+                    ("swiftrace, warm compile cache", [SWIFTRACE, "-e", script], RUNS),
+                    ("swiftrace-run ARTEFACT", [RUNNER, artefact], RUNS),
+                    ("bpftrace", [BPFTRACE, "-e", script] if BPFTRACE else None, 1)]
+        for name, argv, n in variants:
+            if argv is None:
                 continue
-            runs = [run_timed([binary, "-e", script]) for _ in range(RUNS if name == "swiftrace" else 1)]
+            runs = [run_timed(argv) for _ in range(n)]
             results[name] = statistics.median(r[0] for r in runs)
             rows.append([name, fmt(results[name]), fmt(statistics.median(r[1] for r in runs) / 1024)])
         if "bpftrace" in results:
-            rows.append(["bpftrace / swiftrace", ratio(results["bpftrace"], results["swiftrace"]), ""])
+            rows.append(["bpftrace / swiftrace compiling", ratio(results["bpftrace"], results["swiftrace, compiling (--no-cache)"]), ""])
         table(rows)
 
     # 6. SIGINT to exit with 6 tracepoints attached (opensnoop-like).

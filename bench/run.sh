@@ -8,4 +8,5 @@ if ! command -v bpftool >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bpftool >/dev/null
 fi
 swift build -c release --product swiftrace 2>&1 | tail -1
+swift build -c release --product swiftrace-run 2>&1 | tail -1
 exec python3 bench/run.py
