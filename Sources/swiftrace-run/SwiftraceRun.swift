@@ -71,6 +71,11 @@ struct SwiftraceRun: ParsableCommand {
   /// As swiftrace's main: `--` ends the options, and bad usage exits 1.
   static func main() {
     let startTime = monotonicNanoseconds()
+    // Swift reads the arguments from /proc/self/cmdline: without /proc (a bare chroot) there are none.
+    guard CommandLine.argc >= 1 else {
+      _ = "ERROR: cannot read the command line: is /proc mounted?\n".withCString { write(2, $0, strlen($0)) }
+      Glibc.exit(1)
+    }
     let all = (1..<Int(CommandLine.argc)).map { i in
       String(rawBytes: CommandLine.unsafeArgv[i].map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? .init(start: nil, count: 0))
     }

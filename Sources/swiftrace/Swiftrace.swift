@@ -134,6 +134,11 @@ struct Swiftrace: ParsableCommand {
     // Help, laid out like bpftrace's (argument-parser answers --help with its own command).
     // The arguments as they came: a program, path or parameter that is not UTF-8 keeps its bytes
     // (CommandLine.arguments would have replaced them).
+    // Swift reads the arguments from /proc/self/cmdline: without /proc (a bare chroot) there are none.
+    guard CommandLine.argc >= 1 else {
+      _ = "ERROR: cannot read the command line: is /proc mounted?\n".withCString { write(2, $0, strlen($0)) }
+      Glibc.exit(1)
+    }
     let all = (1..<Int(CommandLine.argc)).map { i in
       String(rawBytes: CommandLine.unsafeArgv[i].map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? .init(start: nil, count: 0))
     }

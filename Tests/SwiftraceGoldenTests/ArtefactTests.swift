@@ -134,4 +134,44 @@ var swiftraceRunExecutable: String {
       #expect(!run.stdout.contains("fine"))
     }
   }
+
+  /// An artefact runs in a root that holds swiftrace-run, the shared libraries ldd lists for it
+  /// and nothing else: no LLVM, no libclang, no clang, no swiftrace (/proc and /sys are mounted in
+  /// a mount namespace of the test's own, so nothing stays mounted).
+  @Test func runsInARootWithOnlyTheRunnersLibraries() throws {
+    let script = """
+      tracepoint:syscalls:sys_enter_execve /pid == cpid/ { @calls = count(); }
+      BEGIN { printf("from a clean root\\n"); }
+      """
+    let artefact = try build("clean-root", script, options: ["-c", "/bin/true"])
+    defer { unlink(artefact) }
+    let root = temporaryPath("root")
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let ldd = try runProcess("/usr/bin/ldd", [swiftraceRunExecutable])
+    try #require(ldd.status == 0, "\(ldd.stderr)")
+    // "libx.so => /path (0x...)" and "/lib64/ld-linux-x86-64.so.2 (0x...)"
+    let libraries = ldd.stdout.split(separator: "\n").compactMap { line in
+      line.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.hasPrefix("/") }
+    }
+    #expect(libraries.contains { $0.contains("libbpf") } && libraries.contains { $0.contains("ld-linux") })
+    for library in libraries + [swiftraceRunExecutable] {
+      let name = URL(fileURLWithPath: library).lastPathComponent.lowercased()
+      #expect(!name.contains("llvm") && !name.contains("clang"), "\(library) is part of the compiler")
+    }
+    // The real files (cp -L), at their own paths in the root (--parents).
+    let copy = try runProcess("/bin/sh", ["-c", """
+      set -e; mkdir -p \(root); cp -L --parents \(libraries.joined(separator: " ")) \(root)/
+      mkdir -p \(root)/bin \(root)/proc \(root)/sys \(root)/tmp
+      cp -L \(swiftraceRunExecutable) /bin/true \(root)/bin/ && cp \(artefact) \(root)/tool.run
+      """])
+    try #require(copy.status == 0, "\(copy.stderr)")
+    // Without /proc the process has no arguments to read: one line, not a crash (it was one).
+    let bare = try runProcess("/usr/sbin/chroot", [root, "/bin/swiftrace-run", "/tool.run"])
+    #expect(bare.status == 1 && bare.stderr == "ERROR: cannot read the command line: is /proc mounted?\n", "\(bare.stderr)")
+    let inside = "mount -t proc proc \(root)/proc && mount --rbind /sys \(root)/sys && exec chroot \(root) /bin/swiftrace-run -c /bin/true /tool.run"
+    let run = try runProcess("/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", inside])
+    #expect(run.status == 0, "\(run.stderr)")
+    // The -c child, released once the probes are attached, runs /bin/true: one execve.
+    #expect(run.stdout == "Attaching 2 probes...\nfrom a clean root\n\n\n@calls: 1\n", "\(run.stdout)")
+  }
 }
