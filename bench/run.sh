@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-if ! command -v bpftool >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bpftool >/dev/null
-fi
+for package in bpftool time; do
+  if ! dpkg -s "$package" >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" >/dev/null
+  fi
+done
 swift build -c release --product swiftrace 2>&1 | tail -1
 swift build -c release --product swiftrace-run 2>&1 | tail -1
 exec python3 bench/run.py
