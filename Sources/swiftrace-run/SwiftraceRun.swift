@@ -71,25 +71,14 @@ struct SwiftraceRun: ParsableCommand {
   /// As swiftrace's main: `--` ends the options, and bad usage exits 1.
   static func main() {
     let startTime = monotonicNanoseconds()
-    // Swift reads the arguments from /proc/self/cmdline: without /proc (a bare chroot) there are none.
-    guard CommandLine.argc >= 1 else {
-      _ = "ERROR: cannot read the command line: is /proc mounted?\n".withCString { write(2, $0, strlen($0)) }
-      Glibc.exit(1)
-    }
-    let all = (1..<Int(CommandLine.argc)).map { i in
-      String(rawBytes: CommandLine.unsafeArgv[i].map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? .init(start: nil, count: 0))
-    }
-    let end = all.firstIndex(of: "--")
-    let options = end.map { Array(all[..<$0]) } ?? all
-    let afterEnd = end.map { Array(all[all.index(after: $0)...]) } ?? []
+    guard let all = CommandLineWords.arguments() else { CommandLineWords.exit(1, error: CommandLineWords.noArguments) }
+    let (options, programOptions, parameters) = CommandLineWords.split(all)
     do {
       var command = try parseAsRoot(options)
       if var run = command as? SwiftraceRun {
-        if let unknown = run.arguments.first(where: { $0.hasPrefix("-") && $0 != "-" }) {
-          throw ValidationError("Unknown option '\(unknown)' (use -- before positional parameters that start with '-')")
-        }
-        Self.programOptions = afterEnd.compactMap(ProgramOptionArgument.init(argument:))
-        run.arguments += afterEnd.filter { ProgramOptionArgument(argument: $0) == nil }
+        if let unknown = CommandLineWords.unknownOption(in: run.arguments) { throw ValidationError(unknown) }
+        Self.programOptions = programOptions
+        run.arguments += parameters
         command = run
         if !run.version { Glibc.exit(run.execute(startTime: startTime)) }
       }
@@ -100,10 +89,7 @@ struct SwiftraceRun: ParsableCommand {
         print(message)
         Glibc.exit(0)
       }
-      var usage = message.replacing("\nUsage: ", with: "\nUSAGE: ")
-      if usage.hasPrefix("Error: ") { usage = "ERROR: " + usage.dropFirst("Error: ".count) }
-      _ = (usage + "\n").withCString { write(2, $0, strlen($0)) }
-      Glibc.exit(1)
+      CommandLineWords.exit(1, error: CommandLineWords.usageError(message))
     }
   }
 

@@ -131,36 +131,20 @@ struct Swiftrace: ParsableCommand {
   /// Like ParsableCommand's main, but bad usage exits 1 (as every other input error does, and as
   /// bpftrace does) instead of argument-parser's 64.
   static func main() {
+    guard let all = CommandLineWords.arguments() else { CommandLineWords.exit(1, error: CommandLineWords.noArguments) }
     // Help, laid out like bpftrace's (argument-parser answers --help with its own command).
-    // The arguments as they came: a program, path or parameter that is not UTF-8 keeps its bytes
-    // (CommandLine.arguments would have replaced them).
-    // Swift reads the arguments from /proc/self/cmdline: without /proc (a bare chroot) there are none.
-    guard CommandLine.argc >= 1 else {
-      _ = "ERROR: cannot read the command line: is /proc mounted?\n".withCString { write(2, $0, strlen($0)) }
-      Glibc.exit(1)
-    }
-    let all = (1..<Int(CommandLine.argc)).map { i in
-      String(rawBytes: CommandLine.unsafeArgv[i].map { UnsafeRawBufferPointer(start: $0, count: strlen($0)) } ?? .init(start: nil, count: 0))
-    }
     if all.contains(where: { $0 == "-h" || $0 == "--help" }) {
       print(bpftraceOrder(helpMessage()))
       Glibc.exit(0)
     }
-    // `--` ends the options: what follows are positional parameters, even `-x` (getopt's rule,
-    // which bpftrace follows); before it, anything that looks like an option must be one.
-    let end = all.firstIndex(of: "--")
-    let options = debugSpellings(end.map { Array(all[..<$0]) } ?? all)
-    let afterEnd = end.map { Array(all[all.index(after: $0)...]) } ?? []
+    let (options, programOptions, parameters) = CommandLineWords.split(all)
     var command: ParsableCommand
     do {
-      var parsed = try parseAsRoot(options)
+      var parsed = try parseAsRoot(debugSpellings(options))
       if var swiftrace = parsed as? Swiftrace {
-        if let unknown = swiftrace.arguments.first(where: { $0.hasPrefix("-") && $0 != "-" }) {
-          throw ValidationError("Unknown option '\(unknown)' (use -- before positional parameters that start with '-')")
-        }
-        // After `--`, `--name=value` and `--name` are options of the program (its getopt()).
-        Self.programOptions = afterEnd.compactMap(ProgramOptionArgument.init(argument:))
-        swiftrace.arguments += afterEnd.filter { ProgramOptionArgument(argument: $0) == nil }
+        if let unknown = CommandLineWords.unknownOption(in: swiftrace.arguments) { throw ValidationError(unknown) }
+        Self.programOptions = programOptions
+        swiftrace.arguments += parameters
         parsed = swiftrace
       }
       command = parsed
@@ -170,11 +154,7 @@ struct Swiftrace: ParsableCommand {
         print(message)
         Glibc.exit(0)
       }
-      // "ERROR:" and "USAGE:", as bpftrace (and our --help) spell them: scripts look for the words.
-      var usage = message.replacing("\nUsage: ", with: "\nUSAGE: ")
-      if usage.hasPrefix("Error: ") { usage = "ERROR: " + usage.dropFirst("Error: ".count) }
-      _ = (usage + "\n").withCString { write(2, $0, strlen($0)) }
-      Glibc.exit(1)
+      CommandLineWords.exit(1, error: CommandLineWords.usageError(message))
     }
     do {
       try command.run()
