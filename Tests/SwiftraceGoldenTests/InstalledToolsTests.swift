@@ -54,7 +54,14 @@ import Testing
     let path = "\(Self.directory)/\(tool)"
     let ours = try runUnderLoad(swiftraceExecutable, path)
     #expect(ours.status == 0, "swiftrace failed: \(ours.stderr)")
-    let theirs = try runUnderLoad(bpftrace, path)
+    var theirs = try runUnderLoad(bpftrace, path)
+    // bpftrace 0.17 raises RLIMIT_MEMLOCK when its probe map fails to load, which happens while
+    // other suites load many programs; this machine withholds CAP_SYS_RESOURCE, so the raise fails
+    // ("couldn't set RLIMIT_MEMLOCK") and bpftrace exits 2 before tracing. That is the reference
+    // tool failing, not a difference: it is asked again.
+    for _ in 0..<2 where theirs.status != 0 && theirs.stderr.contains("couldn't set RLIMIT_MEMLOCK") {
+      theirs = try runUnderLoad(bpftrace, path)
+    }
     if let reason = Self.bpftraceFails[tool] {
       #expect(theirs.status != 0 && theirs.stderr.contains(reason), "bpftrace 0.17 runs \(tool) now: update the list")
       #expect(ours.stdout.hasPrefix("Attaching "))
