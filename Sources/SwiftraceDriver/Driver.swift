@@ -68,6 +68,16 @@ public struct DriverOptions {
 
   public init() {}
 
+  /// What a run of CONFIGURATION is asked for on this command line.
+  func runRequest(_ configuration: Configuration, startTime: UInt64) -> RunRequest {
+    var request = RunRequest(configuration: configuration, startTime: startTime)
+    request.mode = runMode
+    request.dryRun = dryRun
+    request.outputPath = outputPath
+    request.metricsEndpoint = metricsEndpoint
+    return request
+  }
+
   /// Only printing stages: nothing is loaded or run.
   var onlyDumps: Bool { !dumps.isEmpty }
   /// Nothing runs here: the stages print, or the compiled program is written out.
@@ -230,12 +240,7 @@ public enum Driver {
       }
     }
     // The configuration after the script's config block (applied when checking).
-    var request = RunRequest(configuration: compilation.configuration, startTime: startTime)
-    request.mode = options.runMode
-    request.dryRun = options.dryRun
-    request.outputPath = options.outputPath
-    request.metricsEndpoint = options.metricsEndpoint
-    return Runner.run(plan, request)
+    return Runner.run(plan, options.runRequest(compilation.configuration, startTime: startTime))
   }
 
   /// A compilation the cache does not have yet: where it goes once compiled.
@@ -255,12 +260,7 @@ public enum Driver {
       return fail(error.description)
     }
     if options.tracefsRoots == nil { mountTracefsIfNeeded() }
-    var request = RunRequest(configuration: runConfiguration, startTime: startTime)
-    request.mode = options.runMode
-    request.dryRun = options.dryRun
-    request.outputPath = options.outputPath
-    request.metricsEndpoint = options.metricsEndpoint
-    return Runner.run(entry.plan, request)
+    return Runner.run(entry.plan, options.runRequest(runConfiguration, startTime: startTime))
   }
 
   /// `--info`, and `-l` without a program: they need no script.
