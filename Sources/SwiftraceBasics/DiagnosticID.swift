@@ -126,6 +126,8 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   case codegenTooLarge = "codegen.tooLarge"
   // verifier
   case verifierRejected = "verifier.rejected"
+  /// A kernel struct field the program reads is missing from the running kernel's types (CO-RE).
+  case verifierKernelField = "verifier.kernelField"
   // runtime
   case runtimeErrorf = "runtime.errorf"
   case runtimeHelperError = "runtime.helperError"

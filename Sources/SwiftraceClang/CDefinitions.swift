@@ -248,7 +248,7 @@ public final class CDefinitions: KernelTypeCatalog {
       return .unsupported("incomplete \(isUnion ? "union" : "struct") \(name)")
     }
     if let id = recordIDs[usr], let r = records[id] { return .record(r.ref) }
-    let id = -(records.count + 1)  // negative: never clashes with BTF's ids
+    let id = RecordRef.scriptRecordID - 1 - records.count  // below the script records' id: never a BTF id
     let size = Int(clang_Type_getSizeOf(clang_getCursorType(definition)))
     let ref = RecordRef(name: name, isUnion: isUnion, id: id, size: max(0, size))
     recordIDs[usr] = id

@@ -7,7 +7,7 @@ import SwiftraceSema
 /// and the kernel's BTF: `(struct Foo *)arg0` in a uprobe finds the binary's `struct Foo`.
 public final class DwarfTypes: KernelTypeCatalog, UserDebugInfo {
   /// Record ids of DWARF types: above BTF's (positive, small) and C definitions' (negative).
-  static let idBase = 1 << 40
+  static let idBase = RecordRef.userRecordIDBase
 
   private let fallback: KernelTypeCatalog?
   private var binaries: [String: Binary?] = [:]

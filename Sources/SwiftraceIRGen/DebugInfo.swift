@@ -35,6 +35,9 @@ final class DebugInfo {
     return LLVMDIBuilderCreateArrayType(m.dib, elementBits * UInt64(count), 8, element, &range, 1)
   }
 
+  /// `unsigned char[n]`: a kernel field of a type BTF-compatible debug info has no form for.
+  func bytes(_ n: Int) -> LLVMMetadataRef { array(of: byteType, count: max(1, n), elementBits: 8) }
+
   private func pointer(to t: LLVMMetadataRef) -> LLVMMetadataRef {
     LLVMDIBuilderCreatePointerType(m.dib, t, 64, 64, 0, nil, 0)
   }

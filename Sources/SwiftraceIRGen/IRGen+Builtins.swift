@@ -77,11 +77,11 @@ extension IRGenerator {
     case .has_cpid:
       return .integer(LLVMBuildZExt(b, LLVMBuildICmp(b, LLVMIntNE, runFact(.childPID), m.int(0), ""), m.i64, "")!)
     case .ppid, .leader_tid:
-      // current->real_parent->tgid (->group_leader->pid): two kernel reads at the offsets the
-      // checker found in BTF.
+      // current->real_parent->tgid (->group_leader->pid): two kernel reads of the fields the
+      // checker found in BTF (CO-RE relocated).
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .integer(m.int(0)) }
-      let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
-      return .integer(readKernelWord(LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, bytes: 4))
+      let parent = readKernelWord(fieldAddress(base: callHelper(.getCurrentTask, []), chain[0]), bytes: 8)
+      return .integer(readKernelWord(fieldAddress(base: parent, chain[1]), bytes: 4))
     case .usermode:
       // The saved code segment's privilege level (its low two bits): 3 in user mode.
       let level = LLVMBuildAnd(b, load64(offset(context, Registers.codeSegmentOffset)), m.int(3), "")
@@ -95,8 +95,8 @@ extension IRGenerator {
       let buffer = scratch(16)
       zero(buffer, bytes: 16)
       guard let chain = checked.fieldChains[e.id], chain.count == 2 else { return .buffer(buffer, size: 16) }
-      let parent = readKernelWord(LLVMBuildAdd(b, callHelper(.getCurrentTask, []), m.int(UInt64(chain[0])), "")!, bytes: 8)
-      let address = LLVMBuildIntToPtr(b, LLVMBuildAdd(b, parent, m.int(UInt64(chain[1])), "")!, m.i8Ptr, "")!
+      let parent = readKernelWord(fieldAddress(base: callHelper(.getCurrentTask, []), chain[0]), bytes: 8)
+      let address = LLVMBuildIntToPtr(b, fieldAddress(base: parent, chain[1]), m.i8Ptr, "")!
       callHelper(.probeReadKernel, [buffer, m.int(16, m.i32), address])
       return .buffer(buffer, size: 16)
     case .sarg0, .sarg1, .sarg2, .sarg3, .sarg4, .sarg5:

@@ -130,7 +130,7 @@ extension IRGenerator {
         return .integer(writeUser(args))
       case .comm:
         guard let chain = checked.fieldChains[e.id], chain.count == 1 else { return .integer(m.int(0)) }
-        return .buffer(emitCommOfPid(emitInteger(args[0]), commOffset: chain[0]), size: 16)
+        return .buffer(emitCommOfPid(emitInteger(args[0]), comm: chain[0]), size: 16)
       case .percpu_kaddr:
         guard let variable = checked.kernelVariables[e.id] else { return .integer(m.int(0)) }
         return .integer(perCPUAddress(of: variable, cpu: args.count > 1 ? emitInteger(args[1]) : nil))

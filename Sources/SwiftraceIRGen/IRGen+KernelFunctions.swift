@@ -46,7 +46,7 @@ extension IRGenerator {
 
   /// `comm(pid)`: the name of the task with that pid, from a reference the kernel hands out and
   /// takes back (bpf_task_from_pid, bpf_task_release); "N/A" when no task has the pid.
-  func emitCommOfPid(_ pid: LLVMValueRef, commOffset: Int) -> LLVMValueRef {
+  func emitCommOfPid(_ pid: LLVMValueRef, comm field: KernelFieldAccess) -> LLVMValueRef {
     let buffer = scratch(16)
     zero(buffer, bytes: 16)
     let task = callKernelFunction(.taskFromPid, [LLVMBuildTrunc(m.builder, pid, m.i32, "")!])
@@ -54,8 +54,8 @@ extension IRGenerator {
     let read = appendBlock("comm.found"), missing = appendBlock("comm.missing"), done = appendBlock("comm.done")
     LLVMBuildCondBr(m.builder, found, read, missing)
     LLVMPositionBuilderAtEnd(m.builder, read)
-    var index: [LLVMValueRef?] = [m.int(UInt64(commOffset))]
-    let comm = LLVMBuildGEP2(m.builder, m.i8, task, &index, 1, "")!
+    let taskAddress = LLVMBuildPtrToInt(m.builder, task, m.i64, "")!
+    let comm = LLVMBuildIntToPtr(m.builder, fieldAddress(base: taskAddress, field), m.i8Ptr, "")!
     callHelper(.probeReadKernel, [buffer, m.int(16, m.i32), comm])
     _ = callKernelFunction(.taskRelease, [task])
     LLVMBuildBr(m.builder, done)

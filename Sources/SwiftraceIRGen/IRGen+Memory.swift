@@ -28,7 +28,7 @@ extension AddressSpace {
 extension IRGenerator {
   func emitMemberAccess(base: Expr, _ e: Expr) -> IRValue {
     guard let field = checked.memberFields[e.id] else { return .integer(m.int(0)) }
-    let address = LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!
+    let address = fieldAddress(base: recordAddress(base), e, field: field)
     return readMemory(address, as: field.type, type: checked.type(of: e), space: addressSpace(checked.type(of: base)),
                       bitSize: field.bitSize, bitOffset: field.bitOffset)
   }
@@ -87,7 +87,7 @@ extension IRGenerator {
     switch e.kind {
     case .field(let base, _, _):
       guard checked.type(of: base) != .tracepointArgs, let field = checked.memberFields[e.id] else { return nil }
-      return (LLVMBuildAdd(m.builder, recordAddress(base), m.int(field.offset), "")!, addressSpace(checked.type(of: base)))
+      return (fieldAddress(base: recordAddress(base), e, field: field), addressSpace(checked.type(of: base)))
     case .index(let base, let index):
       guard case .array(let element, _) = checked.type(of: base), let (address, space) = arrayAddress(base) else { return nil }
       let at = LLVMBuildMul(m.builder, emitInteger(index), m.int(element.byteSize), "")!

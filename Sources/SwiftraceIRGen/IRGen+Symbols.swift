@@ -121,9 +121,10 @@ extension IRGenerator {
     inInternalCallback = true
     defer { inInternalCallback = wasInternal }
     let slot = scratch(8)
-    func read(_ base: LLVMValueRef, _ at: Int, bytes: Int = 8) -> LLVMValueRef {
+    func read(_ base: LLVMValueRef, _ field: KernelFieldAccess, bytes: Int = 8) -> LLVMValueRef {
       store64(m.int(0), at: slot)
-      callHelper(.probeReadKernel, [bytePointer(slot), m.int(UInt64(bytes), m.i32), offset(base, at)])  // bpf_probe_read_kernel
+      let address = fieldAddress(base: LLVMBuildPtrToInt(m.builder, base, m.i64, "")!, field)
+      callHelper(.probeReadKernel, [bytePointer(slot), m.int(UInt64(bytes), m.i32), pointer(address)])  // bpf_probe_read_kernel
       return load64(slot)
     }
     func pointer(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildIntToPtr(m.builder, v, m.i8Ptr, "")! }

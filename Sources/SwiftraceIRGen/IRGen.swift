@@ -42,6 +42,8 @@ public final class IRGenerator {
   var inInternalCallback = false
   /// bpf_find_vma's callback, shared by the object's programs once one needs it.
   var vmaCallbackFunction: LLVMValueRef?
+  /// Debug and IR types of the kernel structs whose fields are read through CO-RE relocations.
+  var kernelRecords: KernelRecordTypes
   /// The program being generated runs for several probes: `probe` is its attach cookie.
   var readsAttachCookie = false
 
@@ -97,6 +99,7 @@ public final class IRGenerator {
     m = LLVMModule(name: checked.source.name)
     let fileName = checked.source.name
     di = DebugInfo(m, fileName: fileName, directory: ".")
+    kernelRecords = KernelRecordTypes(checked.allKernelFieldAccesses)
   }
 
   public func generateIR() throws(IRGenError) -> String {

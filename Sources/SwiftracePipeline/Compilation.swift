@@ -220,10 +220,7 @@ public final class Compilation {
     do {
       return try Session.run(plan, options: options)
     } catch {
-      switch error {
-      case .verifier(let report): throw .verifier(report)
-      case .load(let error): throw .load(error)
-      }
+      throw .run(error)
     }
   }
 
@@ -267,10 +264,8 @@ public final class Compilation {
     case .tooLarge(let index, let instructions, let found):
       return renderer.render([oversizedProbeDiagnostic(probes.first { $0.index == index }, instructions: instructions,
                                                        found: found)])
-    case .verifier(let report):
-      return RunFailure.verifier(report).report(source: source, verbose: configuration.verbose)
-    case .load(let error):
-      return RunFailure.load(error).report(source: source, verbose: configuration.verbose)
+    case .run(let failure):
+      return failure.report(source: source, verbose: configuration.verbose)
     }
   }
 
@@ -317,8 +312,6 @@ public enum CompileFailure: Error {
   case backendLimit(String)
   /// A probe over BPF's size limits.
   case tooLarge(probeIndex: Int, instructions: Int, found: OversizeEvidence)
-  /// The kernel's verifier refused a program.
-  case verifier(VerifierReport)
-  /// Loading, attaching or running failed.
-  case load(BPFError)
+  /// Loading (the verifier's verdict included), attaching or running failed.
+  case run(RunFailure)
 }

@@ -19,6 +19,8 @@ public struct CheckedProgram {
   public let actionIDs: [NodeID: Int]
   /// The struct member each `->`/`.` access on memory resolved to.
   public let memberFields: [NodeID: RecordField]
+  /// The reads of kernel struct fields through pointers whose offsets are CO-RE relocations.
+  public var kernelFieldAccesses: [NodeID: KernelFieldAccess] = [:]
   /// Values known at compile time: `sizeof`, `offsetof`.
   public let constants: [NodeID: UInt64]
   /// Scratch variables of each probe (keyed by the `ProbeDecl`'s id).
@@ -39,8 +41,16 @@ public struct CheckedProgram {
   public var skbOutputIDs: [NodeID: Int] = [:]
   /// What each call names, resolved once by the checker.
   public var callees: [NodeID: Callee] = [:]
-  /// Offsets of kernel fields a builtin reads through (`ppid`: the task's real_parent, then its tgid).
-  public var fieldChains: [NodeID: [Int]] = [:]
+  /// The kernel fields a builtin reads through (`ppid`: the task's real_parent, then its tgid).
+  public var fieldChains: [NodeID: [KernelFieldAccess]] = [:]
+
+  /// Every kernel field read the program makes: the script's, its builtins', and the user-symbol
+  /// lookup's (for CO-RE relocations, and for naming what a kernel lacks).
+  public var allKernelFieldAccesses: [KernelFieldAccess] {
+    kernelFieldAccesses.values.sorted { $0.range.start < $1.range.start }
+      + fieldChains.values.flatMap { $0 }.sorted { $0.range.start < $1.range.start }
+      + (vmaLayout?.fields ?? [])
+  }
   /// The kernel variables `percpu_kaddr()` calls name, with their BTF types.
   public var kernelVariables: [NodeID: KernelVariable] = [:]
   /// The options the program reads with getopt(), by name.

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 /// C types of kernel (or user) memory, as BTF describes them. Records are referenced, not expanded:
 /// their fields are asked of the catalog when a script touches them.
 public indirect enum CType: Codable, Hashable, Sendable, CustomStringConvertible {
@@ -60,6 +61,39 @@ public struct RecordRef: Codable, Hashable, Sendable, CustomStringConvertible {
 
   /// The id of a record a script writes, `(a = 1, b = "x")`, which no type catalog holds.
   public static let scriptRecordID = -1
+  /// Ids from here on are records of user binaries (DWARF); C definitions use ids below
+  /// `scriptRecordID`; the kernel's BTF ids lie between.
+  public static let userRecordIDBase = 1 << 40
+
+  /// Whether the record's layout is the kernel's (from its BTF), which another kernel build may
+  /// change: reads of its fields are CO-RE relocations.
+  public var isKernelRecord: Bool { id > 0 && id < Self.userRecordIDBase }
+}
+
+/// A read of a kernel struct's field through a pointer. Code generation makes the field's offset a
+/// CO-RE relocation (a BTF access index), which libbpf sets to the running kernel's layout when it
+/// loads the program; the run names the field when that kernel has no such field.
+public struct KernelFieldAccess: Codable, Hashable, Sendable {
+  public let record: RecordRef
+  public let field: RecordField
+  /// The first access in the script, for the error when the field is missing.
+  public let range: SourceRange
+
+  public init(record: RecordRef, field: RecordField, range: SourceRange) {
+    self.record = record
+    self.field = field
+    self.range = range
+  }
+
+  /// Whether a read of FIELD of RECORD can be relocated: a named record (libbpf finds the running
+  /// kernel's by name; an anonymous one's fields, as in `kuid_t`, keep their offsets within it,
+  /// while the field holding it is relocated), not a bit-field (its bits would need more than a
+  /// byte offset), and not a member of an anonymous struct lifted into a union (a union's members
+  /// all start at 0, so the lifted one has no place of its own in BTF).
+  public static func isRelocatable(_ field: RecordField, of record: RecordRef) -> Bool {
+    record.isKernelRecord && !record.name.isEmpty && field.bitSize == 0 && !(record.isUnion && field.offset != 0)
+      && field.type.size > 0
+  }
 }
 
 public struct RecordField: Codable, Hashable, Sendable {

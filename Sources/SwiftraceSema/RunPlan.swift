@@ -36,6 +36,9 @@ public struct RunPlan: Codable, Sendable {
   public let stringTrailer: String?
   /// Written in newer bpftrace's language: a program of only BEGIN and END probes ends by itself.
   public let newerSyntax: Bool
+  /// The kernel struct fields the program reads through CO-RE relocations, each once (its first
+  /// read in the script): what the run names when the running kernel lacks one.
+  public let kernelFields: [KernelFieldAccess]
   /// The settings the program was compiled with (the config block's included).
   public let configuration: Configuration
   public let code: BPFObjectCode
@@ -52,6 +55,10 @@ public struct RunPlan: Codable, Sendable {
     skbOutputs = checked.skbOutputs
     stringTrailer = checked.stringTrailer
     newerSyntax = checked.program.newerSyntax != nil
+    var seen = Set<String>()
+    kernelFields = checked.allKernelFieldAccesses.filter {
+      seen.insert("\($0.record) \($0.field.name)").inserted
+    }
     self.configuration = configuration
     self.code = code
   }

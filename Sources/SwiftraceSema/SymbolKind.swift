@@ -94,17 +94,23 @@ public struct StackFormat: Codable, Hashable, Sendable, CustomStringConvertible 
 
 /// Where the kernel keeps a mapping's file, from BTF: what BPF reads to say which file (inode and
 /// device) and which offset in it a user address belongs to.
+/// The fields are CO-RE relocated like a script's field reads.
 public struct VMALayout: Codable, Hashable, Sendable {
-  public let vmStart: Int
-  public let vmPageOffset: Int
-  public let vmFile: Int
-  public let fileInode: Int
-  public let inodeNumber: Int
-  public let inodeSuperBlock: Int
-  public let superBlockDevice: Int
+  public let vmStart: KernelFieldAccess
+  public let vmPageOffset: KernelFieldAccess
+  public let vmFile: KernelFieldAccess
+  public let fileInode: KernelFieldAccess
+  public let inodeNumber: KernelFieldAccess
+  public let inodeSuperBlock: KernelFieldAccess
+  public let superBlockDevice: KernelFieldAccess
 
-  public init(vmStart: Int, vmPageOffset: Int, vmFile: Int, fileInode: Int, inodeNumber: Int, inodeSuperBlock: Int,
-              superBlockDevice: Int) {
+  public var fields: [KernelFieldAccess] {
+    [vmStart, vmPageOffset, vmFile, fileInode, inodeNumber, inodeSuperBlock, superBlockDevice]
+  }
+
+  public init(vmStart: KernelFieldAccess, vmPageOffset: KernelFieldAccess, vmFile: KernelFieldAccess,
+              fileInode: KernelFieldAccess, inodeNumber: KernelFieldAccess, inodeSuperBlock: KernelFieldAccess,
+              superBlockDevice: KernelFieldAccess) {
     self.vmStart = vmStart
     self.vmPageOffset = vmPageOffset
     self.vmFile = vmFile

@@ -301,7 +301,7 @@ extension TypeChecker {
         error(.noTaskFields(link, wanted), at: e.range)
         return nil
       }
-      fieldChains[e.id] = [linked.offset, field.offset]
+      fieldChains[e.id] = [linked, field].map { KernelFieldAccess(record: task, field: $0, range: e.range) }
     case .func:
       // Builtin.placement keeps it to kernel and user function probes.
       guard kind.isUserProbe else { return .symbol(.kernelSymbol) }

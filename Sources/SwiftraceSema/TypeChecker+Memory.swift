@@ -60,6 +60,9 @@ extension TypeChecker {
       return nil
     }
     memberFields[e.id] = field
+    if case .structValue = baseType {} else if KernelFieldAccess.isRelocatable(field, of: record) {
+      kernelFieldAccesses[e.id] = KernelFieldAccess(record: record, field: field, range: e.range)
+    }
     return valueType(of: field.type, space: space, at: e.range)
   }
 

@@ -156,7 +156,7 @@ extension TypeChecker {
         error(.noTaskComm, at: e.range)
         return nil
       }
-      fieldChains[e.id] = [comm.offset]
+      fieldChains[e.id] = [KernelFieldAccess(record: task, field: comm, range: e.range)]
       return .string(size: 16)
     case .percpuKaddr:
       // percpu_kaddr("name" [, cpu]): a per-CPU variable the kernel's BTF lists, typed as the

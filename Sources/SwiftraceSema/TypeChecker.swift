@@ -48,6 +48,7 @@ public final class TypeChecker {
   let options: Options
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
+  var kernelFieldAccesses: [NodeID: KernelFieldAccess] = [:]
   var constants: [NodeID: UInt64] = [:]
   /// `uaddr()` in position-independent files: the symbol's distance from the probed address;
   /// BPF adds the instruction pointer at the probe.
@@ -66,7 +67,7 @@ public final class TypeChecker {
   var skbOutputIDs: [NodeID: Int] = [:]
   var callees: [NodeID: Callee] = [:]
   /// Offsets of kernel fields a builtin reads through, one pointer after another (`ppid`).
-  var fieldChains: [NodeID: [Int]] = [:]
+  var fieldChains: [NodeID: [KernelFieldAccess]] = [:]
   var kernelVariables: [NodeID: KernelVariable] = [:]
   var printfIDs: [NodeID: Int] = [:]
   var actions: [AsyncAction] = []
@@ -138,6 +139,7 @@ public final class TypeChecker {
                           programOptions: programOptions.values.sorted { $0.name < $1.name },
                           builtinModes: builtinModes, stringTrailer: options.stringTrailer)
     checked.kernelVariables = kernelVariables
+    checked.kernelFieldAccesses = kernelFieldAccesses
     return checked
   }
 
@@ -148,9 +150,10 @@ public final class TypeChecker {
   /// The offsets BPF follows from a `vm_area_struct` to its file's inode and device.
   func vmaLayout() -> VMALayout? {
     guard let types = kernelTypes else { return nil }
-    func offset(_ record: String, _ field: String) -> Int? {
-      guard let r = types.record(named: record, isUnion: false) else { return nil }
-      return types.fields(of: r).first { $0.name == field }?.offset
+    func offset(_ record: String, _ field: String) -> KernelFieldAccess? {
+      guard let r = types.record(named: record, isUnion: false),
+        let f = types.fields(of: r).first(where: { $0.name == field }) else { return nil }
+      return KernelFieldAccess(record: r, field: f, range: SourceRange(start: 0, end: 0))
     }
     guard let start = offset("vm_area_struct", "vm_start"), let pgoff = offset("vm_area_struct", "vm_pgoff"),
       let file = offset("vm_area_struct", "vm_file"), let inode = offset("file", "f_inode"),

@@ -8,7 +8,16 @@ public final class KernelBTF: KernelTypeCatalog {
   private var btf: OpaquePointer?
   private var fieldCache: [Int: [RecordField]] = [:]
 
-  public init() {}
+  /// Whether BPFTRACE_BTF may stand in for the running kernel's BTF: it does when compiling (the
+  /// types a program is built against), never when checking what a loaded program found.
+  private let honoursEnvironment: Bool
+
+  public init() { honoursEnvironment = true }
+
+  /// The types of the kernel this machine runs, which libbpf relocates programs against.
+  public static func runningKernel() -> KernelBTF { KernelBTF(honoursEnvironment: false) }
+
+  private init(honoursEnvironment: Bool) { self.honoursEnvironment = honoursEnvironment }
 
   deinit { if let btf { btf__free(btf) } }
 
@@ -16,7 +25,7 @@ public final class KernelBTF: KernelTypeCatalog {
     if !loaded {
       loaded = true
       // BPFTRACE_BTF names another BTF file (a kernel's vmlinux BTF saved elsewhere).
-      if let path = getenv("BPFTRACE_BTF").map({ String(cString: $0) }), !path.isEmpty {
+      if honoursEnvironment, let path = getenv("BPFTRACE_BTF").map({ String(cString: $0) }), !path.isEmpty {
         btf = btf__parse(path, nil)
       } else {
         btf = btf__load_vmlinux_btf()
@@ -26,6 +35,15 @@ public final class KernelBTF: KernelTypeCatalog {
   }
 
   public var isAvailable: Bool { handle() != nil }
+
+  /// The fields of ACCESSES this kernel lacks: those whose record or field (by name, as libbpf
+  /// matches them) it does not have.
+  public func missing(_ accesses: [KernelFieldAccess]) -> [KernelFieldAccess] {
+    accesses.filter { access in
+      guard let record = record(named: access.record.name, isUnion: access.record.isUnion) else { return true }
+      return !fields(of: record).contains { $0.name == access.field.name }
+    }
+  }
 
   public func record(named name: String, isUnion: Bool) -> RecordRef? {
     guard let btf = handle() else { return nil }

@@ -6,6 +6,8 @@ import SwiftraceSema
 /// script), or another failure to load, attach or run.
 public enum RunFailure: Error {
   case verifier(VerifierReport)
+  /// Kernel struct fields the program reads (CO-RE relocations) that the running kernel lacks.
+  case missingKernelFields([KernelFieldAccess])
   case load(BPFError)
 
   /// The text for standard error; VERBOSE adds the whole verifier or libbpf log.
@@ -14,6 +16,13 @@ public enum RunFailure: Error {
     case .verifier(let report):
       return DiagnosticRenderer(source: source).render([report.diagnostic(in: source)])
         + (verbose ? report.log + "\n" : report.tail(lines: 12) + "\nhint: run with -v to see the whole verifier log\n")
+    case .missingKernelFields(let accesses):
+      return DiagnosticRenderer(source: source).render(accesses.map { access in
+        let what = access.record.isUnion ? "union" : "struct"
+        return Diagnostic(.error, id: .verifierKernelField,
+                          "the running kernel's \(what) \(access.record.name) has no field '\(access.field.name)' "
+                            + "(the program was built against kernel types that have it)", at: access.range)
+      })
     case .load(let error):
       return SystemMessage.error("\(error)") + (verbose ? error.fullLog.map { $0 + "\n" } ?? "" : "")
     }
@@ -28,6 +37,12 @@ extension Session {
       options.output.flush()
       return status == 0 && options.output.lostOutput ? 1 : status
     } catch .verifier(let program, _, let log) {
+      // libbpf makes an instruction whose relocation found no field a call of an invalid helper
+      // (0xbad2310), which the verifier refuses; the fields are named against the kernel's types.
+      if log.contains("CO-RE relocation") || log.contains("unknown#195896080") {
+        let missing = KernelBTF.runningKernel().missing(plan.kernelFields)
+        if !missing.isEmpty { throw .missingKernelFields(missing) }
+      }
       let names = plan.code.programNames(.probe)
       let probe = plan.probes.first { names[$0.index] == program }
       throw .verifier(VerifierReport(probe: probe, program: program, log: log))
