@@ -89,7 +89,7 @@ let package = Package(
     .target(name: "SwiftraceRunner", dependencies: ["SwiftraceRuntime", "SwiftraceMetrics"]),
     .executableTarget(
       name: "swiftrace-run",
-      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), "SwiftraceRunner"]),
+      dependencies: ["SwiftraceRunner"]),
 
     // MARK: swiftrace
     .executableTarget(

@@ -1,5 +1,5 @@
 import CLibBPF
-import FoundationEssentials
+import SwiftraceBasics
 import Glibc
 
 /// A BPF object opened from an in-memory ELF, then loaded into the kernel. Closing it (or

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import SwiftraceBasics
 import Glibc
 
 /// The fields of one tracepoint, from tracefs's `events/CATEGORY/EVENT/format` file.
@@ -102,13 +102,12 @@ public struct TracefsCatalog: TracepointCatalog {
   public init(roots: [String] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"]) { self.roots = roots }
 
   public func tracepoints(category: String, event: String) -> [(category: String, event: String)] {
-    let fm = FileManager.default
     for root in roots {
-      guard let categories = try? fm.contentsOfDirectory(atPath: "\(root)/events") else { continue }
+      guard let categories = directoryEntries("\(root)/events") else { continue }
       var result: [(category: String, event: String)] = []
       for c in categories.sorted() where wildcardMatch(category, c) {
-        let events = (try? fm.contentsOfDirectory(atPath: "\(root)/events/\(c)")) ?? []
-        for e in events.sorted() where wildcardMatch(event, e) && fm.fileExists(atPath: "\(root)/events/\(c)/\(e)/format") {
+        let events = directoryEntries("\(root)/events/\(c)") ?? []
+        for e in events.sorted() where wildcardMatch(event, e) && fileExists("\(root)/events/\(c)/\(e)/format") {
           result.append((c, e))
         }
       }
@@ -120,13 +119,13 @@ public struct TracefsCatalog: TracepointCatalog {
   public func format(category: String, event: String) -> TracepointFormat? {
     for root in roots {
       let path = "\(root)/events/\(category)/\(event)/format"
-      if let text = try? String(contentsOfFile: path, encoding: .utf8) { return TracepointFormat.parse(text) }
+      if let text = readWholeFile(path) { return TracepointFormat.parse(text) }
     }
     return nil
   }
 
   /// Whether any root is a mounted tracefs at all, to tell "no such tracepoint" from "no tracefs".
   public var isAvailable: Bool {
-    roots.contains { FileManager.default.fileExists(atPath: "\($0)/events") }
+    roots.contains { fileExists("\($0)/events") }
   }
 }

@@ -1,3 +1,4 @@
+import SwiftraceBasics
 import SwiftraceFuzzing
 
 #if SWIFTRACE_LIBFUZZER

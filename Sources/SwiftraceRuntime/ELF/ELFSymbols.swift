@@ -1,4 +1,4 @@
-import FoundationEssentials
+import SwiftraceBasics
 import Glibc
 import SwiftraceDebugInfo
 import Synchronization

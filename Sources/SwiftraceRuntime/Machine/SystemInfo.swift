@@ -1,6 +1,6 @@
 import CLibBPF
 import CSyscalls
-import FoundationEssentials
+import SwiftraceBasics
 import Glibc
 import SwiftraceBPF
 import SwiftraceSema

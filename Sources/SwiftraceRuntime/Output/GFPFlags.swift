@@ -1,4 +1,4 @@
-import FoundationEssentials
+import SwiftraceBasics
 import Glibc
 
 /// `%gr`: GFP (get free pages) flags by the running kernel's own names, as its kmem tracepoints

@@ -1,5 +1,4 @@
 import CLibDW
-import FoundationEssentials
 import Glibc
 import SwiftraceBasics
 
@@ -62,20 +61,19 @@ final class FileIndex {
 
   /// Rebuilds the candidates unless that happened within the last second.
   private func rebuildIfDue() -> Bool {
-    let now = UInt64(Date().timeIntervalSince1970)
+    let now = UInt64(max(0, time(nil)))
     guard now > indexedAt else { return false }
     indexedAt = now
-    let fm = FileManager.default
-    for pid in (try? fm.contentsOfDirectory(atPath: "/proc")) ?? [] where pid.first?.isNumber == true {
+    for pid in directoryEntries("/proc") ?? [] where pid.first?.isNumber == true {
       guard let maps = readWholeFile("/proc/\(pid)/maps") else { continue }
       for line in maps.split(separator: "\n") {
         if let slash = line.firstIndex(of: "/") { add(String(line[slash...])) }
       }
     }
     for entry in UserBinaries.libraryCache() { add(entry.path) }
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    let path = environmentVariables()["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     for dir in Set(path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]) {
-      for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] { add("\(dir)/\(name)") }
+      for name in directoryEntries(dir) ?? [] { add("\(dir)/\(name)") }
     }
     return true
   }

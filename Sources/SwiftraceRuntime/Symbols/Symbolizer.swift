@@ -1,5 +1,5 @@
 import CSyscalls
-import FoundationEssentials
+import SwiftraceBasics
 import Glibc
 import SwiftraceDebugInfo
 import SwiftraceSema

@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 import SwiftraceBasics
 import SwiftraceSema
@@ -9,7 +8,7 @@ import SwiftraceSema
 public enum UserBinaries {
   /// The file a uprobe target names: a path as given, else a program on $PATH, else a library
   /// from /etc/ld.so.cache (`libc` and `c` both find libc.so.6). nil if nothing matches.
-  public static func resolve(_ target: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+  public static func resolve(_ target: String, environment: [String: String] = environmentVariables()) -> String? {
     if target.contains("/") { return isELF(target) ? target : nil }
     for dir in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
       let path = "\(dir)/\(target)"
@@ -166,8 +165,7 @@ public enum UserBinaries {
   /// The entries of /etc/ld.so.cache ("glibc-ld.so.cache1.1" format), in the file's order, which
   /// is the order the dynamic linker prefers.
   static func libraryCache(path: String = "/etc/ld.so.cache") -> [(name: String, path: String)] {
-    guard let data = FileManager.default.contents(atPath: path) else { return [] }
-    let bytes = [UInt8](data)
+    guard let bytes = PosixFile(path: path)?.readToEnd() else { return [] }
     let magic = Array("glibc-ld.so.cache1.1".utf8)
     // Old caches put the new format after an old-format table; find where it starts.
     var start = -1

@@ -1,5 +1,4 @@
 import Glibc
-import SwiftraceBasics
 
 /// A file opened read-only for reads at offsets. The runtime reads files this way rather than
 /// through Foundation's FileHandle, so that a run maps neither Foundation nor its ICU data.
@@ -19,13 +18,13 @@ public final class PosixFile {
   }
 
   /// Takes over `descriptor` (closed with this object).
-  static func adopting(_ descriptor: Int32) -> PosixFile { PosixFile(descriptor: descriptor, owned: true) }
+  public static func adopting(_ descriptor: Int32) -> PosixFile { PosixFile(descriptor: descriptor, owned: true) }
   public static var standardInput: PosixFile { PosixFile(descriptor: 0, owned: false) }
 
   deinit { if owned { close(fd) } }
 
   /// Up to `count` bytes from `offset` (fewer at the end of the file, none on an error).
-  func read(at offset: UInt64, count: Int) -> [UInt8] {
+  public func read(at offset: UInt64, count: Int) -> [UInt8] {
     // An offset from a file's own headers may be anything: past off_t, it is past the end.
     guard count > 0, count <= 1 << 30, let start = off_t(exactly: offset), start <= .max - off_t(count) else { return [] }
     var bytes = [UInt8](repeating: 0, count: count)
@@ -60,8 +59,41 @@ public func readWholeFile(_ path: String) -> String? {
   PosixFile(path: path)?.readToEnd().map { String(decoding: $0, as: UTF8.self) }
 }
 
+/// The names in the directory at `path` (without `.` and `..`), unsorted; nil if it cannot be read.
+public func directoryEntries(_ path: String) -> [String]? {
+  guard let dir = path.withRawCString({ opendir($0) }) else { return nil }
+  defer { closedir(dir) }
+  var names: [String] = []
+  while let entry = readdir(dir) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    if name != "." && name != ".." { names.append(name) }
+  }
+  return names
+}
+
+/// The process's environment, read from `environ` (without Foundation's ProcessInfo).
+public func environmentVariables() -> [String: String] {
+  var result: [String: String] = [:]
+  var entry = environ
+  while let pointer = entry.pointee {
+    let text = String(cString: pointer)
+    if let equals = text.firstIndex(of: "=") {
+      result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+    }
+    entry += 1
+  }
+  return result
+}
+
+/// Whether anything exists at `path`.
+public func fileExists(_ path: String) -> Bool {
+  path.withRawCString { access($0, F_OK) } == 0
+}
+
 /// Bytes as lower-case hex, two digits each (build ids).
-func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
+public func hexDigits(_ bytes: some Sequence<UInt8>) -> String {
   let digits = Array("0123456789abcdef")
   var text = ""
   for b in bytes { text.append(digits[Int(b >> 4)]); text.append(digits[Int(b & 15)]) }
