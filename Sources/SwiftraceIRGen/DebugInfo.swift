@@ -12,6 +12,8 @@ final class DebugInfo {
   private(set) lazy var uintType = basic("unsigned int", 32, 8)  // DW_ATE_unsigned
   private(set) lazy var byteType = basic("unsigned char", 8, 8)
   private(set) lazy var voidPtr = LLVMDIBuilderCreatePointerType(m.dib, nil, 64, 64, 0, nil, 0)!
+  /// `const void`: a typeless kernel symbol (`extern const void name __ksym`).
+  private(set) lazy var constVoid = LLVMDIBuilderCreateQualifiedType(m.dib, 0x26, nil)!  // DW_TAG_const_type
 
   init(_ m: LLVMModule, fileName: String, directory: String) {
     self.m = m

@@ -75,7 +75,9 @@ extension IRGenerator {
         return emitSkbOutput(args, e)
       case .kptr, .uptr:
         return .integer(emitInteger(args[0]))
-      case .sizeof, .kaddr, .cgroupid:
+      case .kaddr:
+        return .integer(kernelSymbolAddress(args[0], e))
+      case .sizeof, .cgroupid:
         return .integer(m.int(checked.constants[e.id] ?? 0))
       case .reg:
         return .integer(load64(offset(context, Int(checked.constants[e.id] ?? 0))))

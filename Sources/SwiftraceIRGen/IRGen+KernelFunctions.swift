@@ -1,5 +1,6 @@
 import CLLVM
 import SwiftraceSema
+import SwiftraceSyntax
 
 /// The kernel functions (kfuncs) programs call. Each is an extern function in the `.ksyms`
 /// section; libbpf finds it in the kernel's BTF by name, and the verifier checks each call against
@@ -69,6 +70,27 @@ extension IRGenerator {
 }
 
 extension IRGenerator {
+  /// `kaddr("name")`: the symbol's address as the running kernel has it (KASLR moves it at every
+  /// boot), an extern in `.ksyms` typed `const void`, which libbpf sets from /proc/kallsyms when it
+  /// loads the program. A name that cannot be a BTF variable's (`foo.cold`), or one a typed extern
+  /// already declares, keeps the address the compiling machine had.
+  func kernelSymbolAddress(_ argument: Expr, _ e: Expr) -> LLVMValueRef {
+    let compiled = m.int(checked.constants[e.id] ?? 0)
+    guard case .string(let name) = argument.kind, !name.isEmpty,
+      name.allSatisfy({ $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }), !name.first!.isNumber
+    else { return compiled }
+    if let existing = LLVMGetNamedGlobal(m.module, name) {
+      guard typelessKernelSymbols.contains(name) else { return compiled }
+      return LLVMBuildPtrToInt(m.builder, existing, m.i64, "")!
+    }
+    let global = LLVMAddGlobal(m.module, m.i8, name)!
+    LLVMSetSection(global, ".ksyms")
+    LLVMSetLinkage(global, LLVMExternalLinkage)
+    di.describeKernelVariable(global, name: name, type: di.constVoid)
+    typelessKernelSymbols.insert(name)
+    return LLVMBuildPtrToInt(m.builder, global, m.i64, "")!
+  }
+
   /// `percpu_kaddr(name [, cpu])`: the address of a per-CPU kernel variable on this CPU
   /// (bpf_this_cpu_ptr) or on CPU `cpu` (bpf_per_cpu_ptr, NULL past the last CPU). The variable
   /// is an extern in `.ksyms`, typed as the kernel's BTF types it: libbpf resolves it to the

@@ -42,6 +42,8 @@ public final class IRGenerator {
   var inInternalCallback = false
   /// bpf_find_vma's callback, shared by the object's programs once one needs it.
   var vmaCallbackFunction: LLVMValueRef?
+  /// The `kaddr()` symbols declared as typeless externs.
+  var typelessKernelSymbols: Set<String> = []
   /// Debug and IR types of the kernel structs whose fields are read through CO-RE relocations.
   var kernelRecords: KernelRecordTypes
   /// The program being generated runs for several probes: `probe` is its attach cookie.

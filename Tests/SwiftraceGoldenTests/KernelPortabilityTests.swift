@@ -116,4 +116,23 @@ import Testing
     #expect(errors == ["\(source):3:18: ERROR: the running kernel's struct task_struct has no field 'swiftrace_gone' "
                          + "(the program was built against kernel types that have it)"], "\(result.stderr)")
   }
+
+  /// `kaddr()` is the address the running kernel has (KASLR moves it at each boot): an extern the
+  /// loader resolves, not the number the compiling machine had.
+  @Test func kernelSymbolAddressIsResolvedWhenLoading() throws {
+    // /proc/kallsyms reports a size of 0, which Foundation's whole-file reads trust.
+    let lookup = try runProcess("/usr/bin/awk", ["$3 == \"vfs_read\" { print $1; exit }", "/proc/kallsyms"])
+    let address = lookup.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try #require(!address.isEmpty, "vfs_read is in /proc/kallsyms")
+    let script = "BEGIN { printf(\"%lx\\n\", kaddr(\"vfs_read\")); exit(); }"
+    let dump = try runProcess(swiftraceExecutable, ["--no-cache", "--dump=llvm", "-e", script])
+    #expect(dump.stdout.contains("@vfs_read = external global i8, section \".ksyms\""), "\(dump.stdout)")
+    let artefact = temporaryPath("kaddr") + ".run"
+    defer { unlink(artefact) }
+    let built = try runProcess(swiftraceExecutable, ["--aot", artefact, "-e", script])
+    try #require(built.status == 0, "\(built.stderr)")
+    let result = try runProcess(swiftraceRunExecutable, ["-q", artefact])
+    #expect(result.status == 0 && result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == address,
+            "\(result.stdout) \(result.stderr)")
+  }
 }
