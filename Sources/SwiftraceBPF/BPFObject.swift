@@ -115,6 +115,11 @@ public struct BPFMap {
 
   public static var possibleCPUs: Int { Int(libbpf_num_possible_cpus()) }
 
+  /// Before loading: the contents of an internal map of a data section (.rodata, .data).
+  public func setInitialValue(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { bpf_map__set_initial_value(pointer, $0.baseAddress, $0.count) } == 0
+  }
+
   /// Every key, in the kernel's iteration order.
   public func keys() -> [[UInt8]] {
     var result: [[UInt8]] = []

@@ -5,9 +5,9 @@
 /// with a value it did not ask for.
 extension Configuration {
   /// This run's configuration (its command line and environment) over BUILT's: what the session
-  /// of a program compiled with BUILT uses. Throws when this run sets something BUILT compiled
-  /// in to another value, naming it.
-  public func forRun(builtWith built: Configuration) throws(ConfigurationError) -> Configuration {
+  /// of a program compiled with BUILT (reading its positional parameters as PARAMETERS says) uses.
+  /// Throws when this run sets something BUILT compiled in to another value, naming it.
+  public func forRun(builtWith built: Configuration, parameters: ParameterLayout) throws(ConfigurationError) -> Configuration {
     var result = built
     for key in ConfigKey.allCases where setByEnvironment.contains(key) {
       switch key.stage {
@@ -27,10 +27,12 @@ extension Configuration {
     result.verbose = verbose
     result.showsWarnings = showsWarnings
     result.childCommand = childCommand
-    // Compiled into the object (code and constants), for now: the same values or a refusal.
-    if positionalParameters != built.positionalParameters {
-      throw ConfigurationError("the program was compiled with the positional parameters \(Self.quoted(built.positionalParameters)), not \(Self.quoted(positionalParameters)): its parameters are constants of the compiled program; compile it again with these")
+    // Parameters read as values are the run's; those the compiler used must be the same.
+    if let why = parameters.check(positionalParameters, builtWith: built.positionalParameters) {
+      throw ConfigurationError(why)
     }
+    result.positionalParameters = positionalParameters
+    // Compiled into the object (code and constants), for now: the same values or a refusal.
     if programOptions != built.programOptions {
       throw ConfigurationError("the program was compiled with the program options \(Self.quoted(built.programOptions.map(\.text))), not \(Self.quoted(programOptions.map(\.text))); compile it again with these")
     }

@@ -59,8 +59,10 @@ public struct CompileCache {
     if getcwd(&cwd, cwd.count) != nil { material += Array(String(cString: cwd).utf8) + [0] }
     material += Array(source.name.utf8) + [0] + source.bytes + [0]
     material += Array((tracefsRoots ?? []).joined(separator: "\0").utf8) + [0]
-    // The configuration without what only changes how the run prints.
+    // The configuration without what only changes how the run prints, and without the positional
+    // parameters, which the entry's plan checks (most are values the run sets; ParameterLayout).
     var compiled = configuration
+    compiled.positionalParameters = []
     compiled.format = .text
     compiled.buffering = nil
     compiled.quiet = false

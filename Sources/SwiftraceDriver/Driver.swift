@@ -121,7 +121,10 @@ public enum Driver {
     if options.usesCache, !options.runsNothing, !options.list, options.emitELFPath == nil,
       let cache = CompileCache.forThisUser(environment: ProcessInfo.processInfo.environment) {
       let key = CompileCache.key(source: source, configuration: configuration, tracefsRoots: options.tracefsRoots)
-      if let entry = cache.lookup(key) {
+      // Parameters are not in the key: an entry whose program reads them as values runs with
+      // these; one that compiled in others is compiled again (and replaced).
+      if let entry = cache.lookup(key), entry.plan.parameters.check(
+        configuration.positionalParameters, builtWith: entry.plan.configuration.positionalParameters) == nil {
         return runCached(entry, path: cache.path(of: key), configuration: configuration, options, startTime: startTime)
       }
       cached = CachedCompilation(cache: cache, key: key)
@@ -256,7 +259,7 @@ public enum Driver {
     if configuration.verbose { FileOutput.standardError.write("swiftrace: running the program compiled earlier, from \(path)\n") }
     // The key holds every setting that changes code: only how the run prints can differ.
     let runConfiguration: Configuration
-    do { runConfiguration = try configuration.forRun(builtWith: entry.plan.configuration) } catch {
+    do { runConfiguration = try configuration.forRun(builtWith: entry.plan.configuration, parameters: entry.plan.parameters) } catch {
       return fail(error.description)
     }
     if options.tracefsRoots == nil { mountTracefsIfNeeded() }

@@ -32,6 +32,7 @@ extension IRGenerator {
       if let value = checked.constants[e.id] { return .integer(m.int(value)) }  // a macro or enum value
       return emitBuiltin(Builtin(rawValue: name)!, e)
     case .positional(let n):
+      if let value = parameterValue(n) { return .integer(value) }
       let text = n <= checked.positionalParameters.count ? checked.positionalParameters[n - 1] : "0"
       let v = TypeChecker.integerParameter(text)
       return .integer(m.int(UInt64(bitPattern: v ?? 0)))
@@ -502,7 +503,8 @@ extension IRGenerator {
   /// `str(pointer [, length])`: copies a NUL-terminated string from user or kernel memory.
   func emitStr(_ args: [Expr], _ e: Expr) -> IRValue {
     guard case .string(let size) = checked.type(of: e) else { return .integer(m.int(0)) }
-    if let bytes = checked.byteConstants[e.id] { return constantBytes(bytes) }  // str($1), str($1 + 2)
+    if let text = parameterText(e) { return text }  // str($1), read as the program runs
+    if let bytes = checked.byteConstants[e.id] { return constantBytes(bytes) }  // str($1 + 2)
     let source = emitValue(args[0])
     if case .buffer = source { return source }
     // With a trailer, one byte more than the string holds is read: a string that fills its

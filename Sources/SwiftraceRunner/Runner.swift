@@ -8,7 +8,7 @@ import SwiftraceSema
 /// What one run asks for besides the plan: where its output goes, what it serves, and how it runs.
 public struct RunRequest {
   /// The run's settings: the plan's own, with this run's command line and environment over them
-  /// (`Configuration.forRun(builtWith:)`).
+  /// (`Configuration.forRun(builtWith:parameters:)`).
   public var configuration: Configuration
   public var mode = RunMode.trace
   public var dryRun = false

@@ -19,6 +19,10 @@ public struct CheckedProgram {
   public let actionIDs: [NodeID: Int]
   /// The struct member each `->`/`.` access on memory resolved to.
   public let memberFields: [NodeID: RecordField]
+  /// Which positional parameters the object reads while it runs (and where), which are compiled in.
+  public var parameterLayout = ParameterLayout()
+  /// `str($N)` calls whose text is read from the parameters' section, by the call's id.
+  public var stringParameters: [NodeID: Int] = [:]
   /// The reads of kernel struct fields through pointers whose offsets are CO-RE relocations.
   public var kernelFieldAccesses: [NodeID: KernelFieldAccess] = [:]
   /// Values known at compile time: `sizeof`, `offsetof`.

@@ -39,6 +39,8 @@ public struct RunPlan: Codable, Sendable {
   /// The kernel struct fields the program reads through CO-RE relocations, each once (its first
   /// read in the script): what the run names when the running kernel lacks one.
   public let kernelFields: [KernelFieldAccess]
+  /// Where the object reads its positional parameters, which are compiled in.
+  public let parameters: ParameterLayout
   /// The settings the program was compiled with (the config block's included).
   public let configuration: Configuration
   public let code: BPFObjectCode
@@ -55,6 +57,7 @@ public struct RunPlan: Codable, Sendable {
     skbOutputs = checked.skbOutputs
     stringTrailer = checked.stringTrailer
     newerSyntax = checked.program.newerSyntax != nil
+    parameters = checked.parameterLayout
     var seen = Set<String>()
     kernelFields = checked.allKernelFieldAccesses.filter {
       seen.insert("\($0.record) \($0.field.name)").inserted

@@ -94,6 +94,7 @@ extension TypeChecker {
         return nil
       }
       result += options.positionalParameters[n - 1]
+      fixedParameters.insert(n)
       rest = rest[digits.endIndex...]
     }
     return result + rest

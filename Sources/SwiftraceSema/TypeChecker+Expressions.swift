@@ -30,8 +30,10 @@ extension TypeChecker {
         error(.positionalNotInteger(n, value), at: e.range)
         return nil
       }
+      parameterUses[n, default: []].insert(.integer)
       return .int64
     case .positionalCount:
+      parameterCountFixed = true  // code generation writes the count as a constant
       return .int64
     case .variable(let name):
       if let t = scope[name] { return t }
@@ -209,11 +211,7 @@ extension TypeChecker {
 
   /// A positional parameter's number, as bpftrace reads one: `0x1f` hexadecimal, `0775` octal,
   /// else decimal (with a sign); nil if it is not a number.
-  public static func integerParameter(_ s: String) -> Int64? {
-    if s.hasPrefix("0x") || s.hasPrefix("0X") { return Int64(s.dropFirst(2), radix: 16) }
-    if s.count > 1, s.hasPrefix("0"), s.allSatisfy(\.isNumber) { return Int64(s.dropFirst(), radix: 8) }
-    return Int64(s)
-  }
+  public static func integerParameter(_ s: String) -> Int64? { ParameterLayout.integerValue(s) }
 
   // MARK: Builtins
 

@@ -11,7 +11,9 @@ extension TypeChecker {
     switch e.kind {
     case .integer, .positional, .unary(.negate, _): return compileTimeInteger(e)
     case .boolean(let b): return b ? 1 : 0
-    case .positionalCount: return Int64(options.positionalParameters.count)
+    case .positionalCount:
+      parameterCountFixed = true
+      return Int64(options.positionalParameters.count)
     case .sizeofType, .offsetof: return constants[e.id].map { Int64(bitPattern: $0) }
     case .call("sizeof", _): return constants[e.id].map { Int64(bitPattern: $0) }
     case .unary(.logicalNot, let inner): return constantCondition(inner).map { $0 == 0 ? 1 : 0 }
@@ -62,6 +64,7 @@ extension TypeChecker {
         return
       }
     }
+    fixDecidingParameters()
     guard unreachableDepth == 0 else { return }
     error(.failed(Self.staticFormat(format, values)), at: e.range)
   }
@@ -70,6 +73,7 @@ extension TypeChecker {
   /// message is an error at the call (unless a constant condition leaves the call out).
   func checkStaticAssert(_ args: [Expr], _ e: Expr) {
     guard checkArity(.static_assert, 2...2, args: args, e) else { return }
+    fixDecidingParameters()
     _ = check(args[0])
     guard case .string(let message) = args[1].kind else {
       error(.staticAssertMessage, at: args[1].range)
@@ -104,6 +108,15 @@ extension TypeChecker {
       }
     }
     return out
+  }
+
+  /// A compile-time check under `if`s decided when compiling: the parameters that decided them
+  /// are compiled in (another value could make the check fail, which only compiling can report).
+  func fixDecidingParameters() {
+    for (numbers, count) in decidingParameters {
+      fixedParameters.formUnion(numbers)
+      if count { parameterCountFixed = true }
+    }
   }
 }
 

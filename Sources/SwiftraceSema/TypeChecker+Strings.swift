@@ -5,7 +5,9 @@ import SwiftraceSyntax
 extension TypeChecker {
   /// The text `$N` or `$N + k` stands for as str()'s argument: the parameter, less its first k
   /// bytes (bpftrace's pointer arithmetic on a positional string).
-  func positionalText(_ e: Expr) -> String? {
+  /// The text is compiled in (the parameter fixed) unless `asValue` and E is `$N` itself, which
+  /// the caller then reads from the parameters' section.
+  func positionalText(_ e: Expr, asValue: Bool = false) -> String? {
     let n: Int, skip: Int
     switch e.kind {
     case .positional(let p): (n, skip) = (p, 0)
@@ -13,6 +15,9 @@ extension TypeChecker {
       guard case .positional(let p) = lhs.kind, case .integer(let k) = rhs.kind, k < 1 << 20 else { return nil }
       (n, skip) = (p, Int(k))
     default: return nil
+    }
+    if !asValue || skip != 0 || !{ if case .positional = e.kind { return true } else { return false } }() {
+      fixedParameters.insert(n)
     }
     let value = n <= options.positionalParameters.count ? options.positionalParameters[n - 1] : ""
     return String(rawBytes: value.rawBytes.dropFirst(skip))
@@ -23,11 +28,18 @@ extension TypeChecker {
       error(.strArity, at: e.range)
       return nil
     }
-    if let text = positionalText(args[0]) {
-      // `str($1)`, `str($1 + 2)`: the parameter's text (from the third byte), known now.
-      types[args[0].id] = .string(size: text.rawByteCount + 1)
-      byteConstants[e.id] = text.rawBytes + [0]
-      return .string(size: text.rawByteCount + 1)
+    if let text = positionalText(args[0], asValue: true) {
+      // `str($1)`: the parameter's text, read from the parameters' section, in as many bytes as
+      // any string (or the text, if longer), so that a run may give another; `str($1 + 2)`: the
+      // text from its third byte, compiled in.
+      let size = max(text.rawByteCount + 1, options.stringLength)
+      if case .positional(let n) = args[0].kind {
+        stringParameters[e.id] = n
+        parameterUses[n, default: []].insert(.string(size: size))
+      }
+      types[args[0].id] = .string(size: size)
+      byteConstants[e.id] = text.rawBytes + [UInt8](repeating: 0, count: size - text.rawByteCount)
+      return .string(size: size)
     }
     guard let t = check(args[0]) else { return nil }
     if args.count == 2, let n = compileTimeInteger(args[1]), n < 0 {

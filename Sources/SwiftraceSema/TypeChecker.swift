@@ -49,6 +49,14 @@ public final class TypeChecker {
   /// The struct member each `->`/`.` access resolved to, for code generation.
   var memberFields: [NodeID: RecordField] = [:]
   var kernelFieldAccesses: [NodeID: KernelFieldAccess] = [:]
+  /// How expressions read positional parameters (as values: slots of the parameters' section)...
+  var parameterUses: [Int: Set<ParameterLayout.Use>] = [:]
+  /// ...and which ones the checker itself used (compiled in).
+  var fixedParameters: Set<Int> = []
+  var parameterCountFixed = false
+  /// The parameters each enclosing `if` with a condition known when compiling read.
+  var decidingParameters: [(Set<Int>, count: Bool)] = []
+  var stringParameters: [NodeID: Int] = [:]
   var constants: [NodeID: UInt64] = [:]
   /// `uaddr()` in position-independent files: the symbol's distance from the probed address;
   /// BPF adds the instruction pointer at the probe.
@@ -140,6 +148,8 @@ public final class TypeChecker {
                           builtinModes: builtinModes, stringTrailer: options.stringTrailer)
     checked.kernelVariables = kernelVariables
     checked.kernelFieldAccesses = kernelFieldAccesses
+    checked.parameterLayout = ParameterLayout(uses: parameterUses, fixed: fixedParameters, countIsFixed: parameterCountFixed)
+    checked.stringParameters = stringParameters.filter { !fixedParameters.contains($0.value) }
     return checked
   }
 
@@ -202,7 +212,14 @@ public final class TypeChecker {
       }
       // A branch a condition known when compiling leaves out is never reached: fail() there is
       // not an error (bpftrace's `if ($1 < 2) { fail(...) }`).
+      // Whether the condition is known reads parameters; they are compiled in only if the decision
+      // matters (a fail() or static_assert() under it), else the branch reads them as it runs.
+      let before = (fixedParameters, parameterCountFixed)
       let known = constantCondition(condition)
+      let deciding = (fixedParameters.subtracting(before.0), parameterCountFixed && !before.1)
+      (fixedParameters, parameterCountFixed) = before
+      decidingParameters.append(known == nil ? ([], false) : deciding)
+      defer { decidingParameters.removeLast() }
       unreachableDepth += known == 0 ? 1 : 0
       check(then)
       unreachableDepth -= known == 0 ? 1 : 0
@@ -442,6 +459,7 @@ public final class TypeChecker {
     case .integer(let v): return Int64(exactly: v)
     case .unary(.negate, let inner): return compileTimeInteger(inner).map { 0 &- $0 }
     case .positional(let n):
+      fixedParameters.insert(n)
       guard n <= options.positionalParameters.count else { return 0 }
       return parseIntegerParameter(options.positionalParameters[n - 1])
     default: return nil

@@ -111,7 +111,7 @@ struct SwiftraceRun {
     asked.verbose = verbose
     asked.showsWarnings = !noWarnings
     let configuration: Configuration
-    do { configuration = try asked.forRun(builtWith: artefact.plan.configuration) } catch let failure {
+    do { configuration = try asked.forRun(builtWith: artefact.plan.configuration, parameters: artefact.plan.parameters) } catch let failure {
       stderr.write(SystemMessage.error("\(arguments[0]): \(failure.description)"))
       return 1
     }

@@ -93,14 +93,36 @@ var swiftraceRunExecutable: String {
       """, "\(written)")
   }
 
-  /// What the compiled program holds cannot change at run time: other positional parameters,
-  /// another -p, or a BPFTRACE_* variable that changes code are refused, naming the value.
+  /// Positional parameters the program reads as values (`$N`, `str($N)`) are the run's: the
+  /// artefact runs with other values, more or fewer of them, as swiftrace compiling would; a value
+  /// the program cannot hold (not a number, a longer string) is refused with one line.
+  @Test func parametersReadAsValuesTakeTheRunsValues() throws {
+    let script = "BEGIN { printf(\"%s|%d|%d\\n\", str($1), $2, $2 * 3); @[str($1), $2] = count(); exit(); }"
+    let artefact = try build("values", script, params: ["built", "5"])
+    defer { unlink(artefact) }
+    for params in [["built", "5"], ["--", "a longer text than before", "-12"], ["0x10"], []] {
+      let ran = try runProcess(swiftraceRunExecutable, [artefact] + params)
+      let values = params.filter { $0 != "--" }
+      let compiled = try runProcess(swiftraceExecutable, ["--no-cache", "-e", script] + params)
+      #expect(ran.status == 0 && compiled.status == 0, "\(params): \(ran.stderr) \(compiled.stderr)")
+      #expect(ran.stdout == compiled.stdout, "\(params): \(ran.stdout) vs \(compiled.stdout)")
+      #expect(ran.stdout.contains("\(values.first ?? "")|"), "\(ran.stdout)")
+    }
+    let word = try runProcess(swiftraceRunExecutable, [artefact, "x", "many"])
+    #expect(word.status == 1 && word.stderr.contains("$2 is \"many\", not a number"), "\(word.stderr)")
+    let long = try runProcess(swiftraceRunExecutable, [artefact, String(repeating: "y", count: 100), "1"])
+    #expect(long.status == 1 && long.stderr.contains("$1 has 100 bytes; the program holds 63"), "\(long.stderr)")
+  }
+
+  /// What the compiled program holds cannot change at run time: a positional parameter the
+  /// compiler used (here in an attach point), another -p, or a BPFTRACE_* variable that changes
+  /// code are refused, naming the value.
   @Test func compiledInSettingsAreRefusedWhenTheRunAsksForOthers() throws {
-    let artefact = try build("fixed", "BEGIN { printf(\"%d\\n\", $1); exit(); }", params: ["7"])
+    let artefact = try build("fixed", "interval:ms:$1 { printf(\"%d\\n\", $1); exit(); }", params: ["7"])
     defer { unlink(artefact) }
     let other = try runProcess(swiftraceRunExecutable, [artefact, "8"])
     #expect(other.status == 1)
-    #expect(other.stderr.contains("compiled with the positional parameters '7', not '8'"), "\(other.stderr)")
+    #expect(other.stderr.contains("compiled with $1 = '7', which it used when compiling"), "\(other.stderr)")
     let strlen = try runProcess(swiftraceRunExecutable, [artefact, "7"], environment: ["BPFTRACE_MAX_STRLEN": "100"])
     #expect(strlen.status == 1)
     #expect(strlen.stderr.contains("the environment sets max_strlen to 100, but the program was compiled with 64"), "\(strlen.stderr)")

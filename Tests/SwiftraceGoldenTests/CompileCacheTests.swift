@@ -40,11 +40,20 @@ import Testing
     // Only how the run prints differs: the same entry.
     let json = try run(["-f", "json", "-e", program, "cached", "5"])
     #expect(json.stderr.contains(Self.used) && json.stdout.contains("\"data\": \"cached 5\\n\""), "\(json.stdout)")
+    // Parameters the program reads as values are the run's: the same entry, other values.
+    let other = try run(["-e", program, "other", "6"])
+    #expect(other.status == 4 && other.stderr.contains(Self.used) && other.stdout.contains("other 6\n"), "\(other.stderr)")
     // Anything that changes the program is another entry.
-    let other = try run(["-e", program, "cached", "6"])
-    #expect(other.stderr.contains(Self.stored) && other.stdout.contains("cached 6\n"), "\(other.stderr)")
     let strlen = try run(["-e", program, "cached", "5"], environment: ["BPFTRACE_MAX_STRLEN": "100"])
     #expect(strlen.stderr.contains(Self.stored), "\(strlen.stderr)")
+    #expect(entries.count == 2)
+    // A parameter the compiler used (an attach point) is compiled in: another value compiles
+    // again and replaces the entry; the same value uses it.
+    let interval = "interval:ms:$1 { printf(\"%d\\n\", $1); exit(); }"
+    for (value, expected) in [("5", Self.stored), ("6", Self.stored), ("6", Self.used)] {
+      let r = try run(["-e", interval, value])
+      #expect(r.status == 0 && r.stderr.contains(expected) && r.stdout.contains("\n\(value)\n"), "\(value): \(r.stderr)")
+    }
     #expect(entries.count == 3)
     // --no-cache compiles, and keeps nothing.
     let uncached = try run(["--no-cache", "-e", program, "cached", "5"])

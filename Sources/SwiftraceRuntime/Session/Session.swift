@@ -34,6 +34,8 @@ public struct SessionOptions {
   public var startTimeNanoseconds: UInt64 = 0
   /// `missing_probes`: with warn or ignore, a probe that fails to attach is skipped.
   public var missingProbes: MissingProbes = .error
+  /// The run's positional parameters: those the program reads as values are set before loading.
+  public var positionalParameters: [String] = []
   public init() {}
 
   /// The options CONFIGURATION gives; the caller adds what only it holds (the child, the output
@@ -51,6 +53,7 @@ public struct SessionOptions {
     output.buffering = configuration.buffering
     missingProbes = configuration.missingProbes ?? .error
     printMapsOnExit = configuration.printMapsOnExit
+    positionalParameters = configuration.positionalParameters
   }
 }
 
@@ -184,6 +187,7 @@ public final class Session {
       guard case .bpfProgram(let id, let function) = p.kind.attachment else { continue }
       targets.append(try program(object, p).setAttachTarget(programID: id, function: function, probe: p.name))
     }
+    try setParameters(object)
     do {
       try object.load()
     } catch .verifier(let program, let e, let log) where e == EPERM {
@@ -370,6 +374,16 @@ public final class Session {
       let link = try prog.attachBySection(probe: p.name)
       iteratorLink = link
       links.append(link)
+    }
+  }
+
+  /// The run's positional parameters in the object's parameters section (`ParameterLayout`),
+  /// before loading: libbpf freezes it then, and the verifier sees the values as constants.
+  func setParameters(_ object: BPFObject) throws(BPFError) {
+    let layout = plan.parameters
+    guard layout.size > 0, let map = object.map(named: ParameterLayout.section) else { return }
+    guard map.setInitialValue(layout.bytes(for: options.positionalParameters)) else {
+      throw .system(what: "cannot write the positional parameters into the object", errno: errno)
     }
   }
 
