@@ -19,7 +19,8 @@ public enum BPFError: Error, CustomStringConvertible {
       return "the kernel rejected probe program '\(program)' (\(errorString(e)))\n" + tail(log, lines: 12)
         + "\nhint: run with -v to see the whole verifier log"
     case .attach(let probe, let e, let reason, let hint):
-      return "cannot attach \(probe): \(reason) (\(errorString(e)))" + (hint.map { "\nhint: \($0)" } ?? "")
+      // errno 0: the reason is swiftrace's own, not a system call's.
+      return "cannot attach \(probe): \(reason)\(e == 0 ? "" : " (\(errorString(e)))")" + (hint.map { "\nhint: \($0)" } ?? "")
     case .notSupported(let probe, let feature, let hint):
       return "cannot attach \(probe): \(feature); \(hint)"
     case .permission(let what, let e):

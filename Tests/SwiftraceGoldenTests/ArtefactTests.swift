@@ -114,6 +114,24 @@ var swiftraceRunExecutable: String {
     #expect(long.status == 1 && long.stderr.contains("$1 has 100 bytes; the program holds 63"), "\(long.stderr)")
   }
 
+  /// A USDT probe's site (its file offset, its argument locations) is the build machine's file's:
+  /// beside another file at that path the breakpoint could land mid-instruction and crash the
+  /// traced program, so the run refuses to attach, naming the file, and nothing is attached.
+  @Test func usdtSitesOfAnotherFileAreRefused() throws {
+    let target = temporaryPath("usdt-target")
+    defer { unlink(target) }
+    try FileManager.default.copyItem(atPath: Fixtures.uprobeTarget, toPath: target)
+    let artefact = try build("usdt", "usdt:\(target):swiftrace:tick { @ = count(); exit(); }")
+    defer { unlink(artefact) }
+    let same = try runProcess(swiftraceRunExecutable, ["-c", "\(target) 1", artefact])
+    #expect(same.status == 0 && same.stdout.contains("@: 1"), "\(same.stdout) \(same.stderr)")
+    unlink(target)
+    try FileManager.default.copyItem(atPath: "/bin/true", toPath: target)
+    let other = try runProcess(swiftraceRunExecutable, ["-c", "/bin/true", artefact])
+    #expect(other.status == 1, "\(other.stdout)")
+    #expect(other.stderr.contains("\(target) is not the file the program was compiled against"), "\(other.stderr)")
+  }
+
   /// What the compiled program holds cannot change at run time: a positional parameter the
   /// compiler used (here in an attach point), another -p, or a BPFTRACE_* variable that changes
   /// code are refused, naming the value.

@@ -84,6 +84,8 @@ public final class Session {
   /// errorf() calls since the count was last reset: a test that calls one fails.
   var errorfCount = 0
   var links: [BPFLink] = []
+  /// The USDT probes of each binary a usdt probe attaches to, as the file is now.
+  var usdtSitesNow: [String: [USDTSite]] = [:]
   /// The link of an `iter:` probe: reading it runs the iterator (Session+Iterators).
   var iteratorLink: BPFLink?
   /// `skboutput()`'s packets and the PCAP files they go to (Session+Packets).
@@ -353,6 +355,15 @@ public final class Session {
     case .usdt(let site):
       guard let offset = site.fileOffset else {
         throw .attach(probe: p.name, errno: ENOENT, reason: "the probe's address is outside the file's segments", hint: nil)
+      }
+      // The site (its offset and argument locations) came from the binary when compiling; an
+      // artefact may run beside another build of it, where that offset could be mid-instruction
+      // and the breakpoint would crash the traced program. The file must still have the site.
+      if usdtSitesNow[site.binary] == nil { usdtSitesNow[site.binary] = ELFNotes.usdtSites(in: site.binary) ?? [] }
+      guard usdtSitesNow[site.binary]!.contains(site) else {
+        throw .attach(probe: p.name, errno: 0,
+                      reason: "\(site.binary) is not the file the program was compiled against: it has no USDT probe \(site.provider):\(site.name) at file offset 0x\(String(offset, radix: 16)) with the same arguments",
+                      hint: "compile the program again where it runs (an artefact carries the probe sites of the files it was built with)")
       }
       links.append(try prog.attachUprobe(binary: site.binary, function: nil, offset: offset, isReturn: false,
                                          referenceCounter: site.semaphoreFileOffset, pid: options.targetPID ?? -1,
