@@ -1,4 +1,5 @@
 import CLLVM
+import Glibc
 import SwiftraceSema
 
 /// The LLVM BPF backend: the O2 pass pipeline and object emission into memory, in process.
@@ -54,6 +55,22 @@ public enum BPFTarget {
     try prepare(m, for: tm, optimize: true)
   }
 
+  /// LLVM 14's BPF passes share process-wide state (BPFAbstractMemberAccess::GEPGlobals, a
+  /// std::map, and BPFCoreSharedInfo::SeqNum) without a lock: compilations in one process (tests,
+  /// the fuzzer) run them one at a time. (A pthread mutex: the values crossing it are LLVM's
+  /// pointers, which Synchronization.Mutex would have to send.)
+  private nonisolated(unsafe) static let backendLock: UnsafeMutablePointer<pthread_mutex_t> = {
+    let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(lock, nil)
+    return lock
+  }()
+
+  private static func withBackendLock<T>(_ body: () -> T) -> T {
+    pthread_mutex_lock(backendLock)
+    defer { pthread_mutex_unlock(backendLock) }
+    return body()
+  }
+
   /// Sets `m`'s target and data layout, and optimizes it when asked.
   private static func prepare(_ m: LLVMModule, for tm: LLVMTargetMachineRef, optimize: Bool) throws(IRGenError) {
     let layout = LLVMCreateTargetDataLayout(tm)
@@ -63,7 +80,7 @@ public enum BPFTarget {
     guard optimize else { return }
     let options = LLVMCreatePassBuilderOptions()
     defer { LLVMDisposePassBuilderOptions(options) }
-    if let err = LLVMRunPasses(m.module, "default<O2>", tm, options) {
+    if let err = withBackendLock({ LLVMRunPasses(m.module, "default<O2>", tm, options) }) {
       let msg = LLVMGetErrorMessage(err)!
       defer { LLVMDisposeErrorMessage(msg) }
       throw .backend(String(cString: msg))
@@ -76,7 +93,8 @@ public enum BPFTarget {
     try prepare(m, for: tm, optimize: optimize)
     var message: UnsafeMutablePointer<CChar>?
     var buffer: LLVMMemoryBufferRef?
-    guard LLVMTargetMachineEmitToMemoryBuffer(tm, m.module, LLVMObjectFile, &message, &buffer) == 0, let buffer else {
+    let failed = withBackendLock { LLVMTargetMachineEmitToMemoryBuffer(tm, m.module, LLVMObjectFile, &message, &buffer) }
+    guard failed == 0, let buffer else {
       defer { LLVMDisposeMessage(message) }
       throw .backend(message.map { String(cString: $0) } ?? "BPF code generation failed")
     }

@@ -1,4 +1,5 @@
 import CLLVM
+import Synchronization
 import SwiftraceSema
 import SwiftraceSyntax
 
@@ -19,6 +20,13 @@ struct KernelRecordTypes {
   }
 
   private var entries: [Int: Entry] = [:]
+  /// The names this compilation's debug types carry: `task_struct___7`. libbpf matches a local
+  /// type to the kernel's by the name before `___` (a CO-RE "flavor"); LLVM 14's BPF backend keeps
+  /// the globals of its relocations in a process-wide map keyed by type name and access string
+  /// (BPFAbstractMemberAccess::GEPGlobals), which outlives each module: a second compilation in
+  /// the process (tests, the fuzzer) with the same key would reuse a freed global.
+  private let flavor = "___\(KernelRecordTypes.compilations.add(1, ordering: .relaxed).newValue)"
+  private static let compilations = Atomic<Int>(0)
   /// The fields each record's debug type lists: all the accesses of the program, known before
   /// the first is generated (a debug type cannot grow members later).
   private let fieldsByRecord: [Int: [RecordField]]
@@ -45,7 +53,7 @@ struct KernelRecordTypes {
         m.dib, di.compileUnit, field.name, field.name.utf8.count, di.file, 0, UInt64(field.type.size * 8), 8,
         UInt64(field.offset * 8), LLVMDIFlagZero, type))
     }
-    let name = record.name, bits = UInt64(record.size * 8)
+    let name = record.name + flavor, bits = UInt64(record.size * 8)
     let debugType: LLVMMetadataRef = record.isUnion
       ? LLVMDIBuilderCreateUnionType(m.dib, di.compileUnit, name, name.utf8.count, di.file, 0, bits, 8, LLVMDIFlagZero,
                                      &members, UInt32(members.count), 0, "", 0)

@@ -57,6 +57,33 @@ import Testing
     #expect(user.count == 4 && Set(user.map(\.functionName)).count == 3)
   }
 
+  /// Kernel field reads (CO-RE relocations) compile again and again in one process, one after
+  /// another and side by side: LLVM 14's BPF backend keeps the globals of its relocations in a
+  /// process-wide map that outlives each module (the fuzzer crashed on a freed one).
+  @Test func kernelFieldReadsCompileRepeatedlyInOneProcess() async throws {
+    let scripts = [
+      "BEGIN { @a = curtask->pid; @b = curtask->real_parent->tgid; @c = ppid; }",
+      "tracepoint:syscalls:sys_enter_openat { @[comm, curtask->tgid] = count(); @p[curtask->real_parent->pid] = sum(curtask->pid); }",
+    ]
+    for round in 0..<40 {
+      let c = compilation(scripts[round % 2])
+      #expect(try c.emit(try c.check(try c.parse(), in: context)).elf.count > 0)
+    }
+    try await withThrowingTaskGroup(of: Int.self) { group in
+      for round in 0..<8 {
+        let script = scripts[round % 2]
+        group.addTask {
+          // A context of its own: the kernel type catalog caches without a lock.
+          let context = Compilation.Context(tracepoints: TracefsCatalog(roots: [Golden.fixtureTracefs]),
+                                            kernelTypes: KernelBTF())
+          let c = Compilation(source: SourceFile(name: "t.st", text: script), configuration: Configuration())
+          return try c.emit(try c.check(try c.parse(), in: context)).elf.count
+        }
+      }
+      for try await size in group { #expect(size > 0) }
+    }
+  }
+
   /// What only a run knows (cpid, the start time for elapsed) is written into the loaded object
   /// by the session, so the same script and configuration always make the same object.
   @Test func theObjectDoesNotDependOnTheRun() throws {
