@@ -141,10 +141,17 @@ final class DebugInfo {
                                          nil, nil, 0, 0, nil, "", 0)
   }
 
+  /// The debug type of a kernel record the program reads fields of (its CO-RE type), by name;
+  /// nil for others. Set by the generator.
+  var relocatedRecord: ((_ name: String, _ isUnion: Bool) -> LLVMMetadataRef?)?
+
   /// The debug type that stands for a kernel type in BTF the kernel compares with its own:
   /// integers by size and sign, records as opaque records, pointers and arrays of those. Nil
-  /// for what has no such form (functions, floats).
-  func kernelType(_ type: CType, depth: Int = 0) -> LLVMMetadataRef? {
+  /// for what has no such form (functions, floats). A record whose fields the program reads is
+  /// its CO-RE type when `relocated`: LLVM writes a pointer's target as a forward declaration
+  /// that it completes with a struct of the same name, and libbpf takes no forward declaration
+  /// for the kernel's struct in a kfunc's prototype.
+  func kernelType(_ type: CType, depth: Int = 0, relocated: Bool = true) -> LLVMMetadataRef? {
     switch type {
     case .void: return nil
     case .integer(let bytes, let signed):
@@ -152,12 +159,14 @@ final class DebugInfo {
       return LLVMDIBuilderCreateBasicType(m.dib, name, name.utf8.count, UInt64(bytes * 8), signed ? 5 : 8, LLVMDIFlagZero)
     case .pointer(let pointee):
       if case .void = pointee { return voidPtr }
-      guard depth < 8, let target = kernelType(pointee, depth: depth + 1) else { return nil }
+      guard depth < 8, let target = kernelType(pointee, depth: depth + 1, relocated: relocated) else { return nil }
       return pointer(to: target)
     case .array(let element, let count):
-      guard depth < 8, let e = kernelType(element, depth: depth + 1) else { return nil }
+      guard depth < 8, let e = kernelType(element, depth: depth + 1, relocated: relocated) else { return nil }
       return array(of: e, count: count, elementBits: UInt64(element.size * 8))
-    case .record(let record): return opaqueRecord(record)
+    case .record(let record):
+      if relocated, let type = relocatedRecord?(record.name, record.isUnion) { return type }
+      return opaqueRecord(record)
     case .unsupported: return nil
     }
   }

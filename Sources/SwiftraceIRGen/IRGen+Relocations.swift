@@ -31,14 +31,25 @@ struct KernelRecordTypes {
   /// the first is generated (a debug type cannot grow members later).
   private let fieldsByRecord: [Int: [RecordField]]
 
+  /// The records with fields read, by name and kind.
+  private let records: [String: RecordRef]
+
   init(_ accesses: some Sequence<KernelFieldAccess>) {
     var fields: [Int: [String: RecordField]] = [:]
+    var records: [String: RecordRef] = [:]
     for access in accesses where KernelFieldAccess.isRelocatable(access.field, of: access.record) {
       fields[access.record.id, default: [:]][access.field.name] = access.field
+      records[(access.record.isUnion ? "union " : "struct ") + access.record.name] = access.record
     }
+    self.records = records
     fieldsByRecord = fields.mapValues { byName in
       byName.values.sorted { ($0.offset, $0.name) < ($1.offset, $1.name) }
     }
+  }
+
+  /// The record named NAME whose fields the program reads, if it reads any.
+  func record(named name: String, isUnion: Bool) -> RecordRef? {
+    records[(isUnion ? "union " : "struct ") + name]
   }
 
   mutating func entry(for record: RecordRef, di: DebugInfo, m: LLVMModule) -> Entry {
@@ -47,7 +58,7 @@ struct KernelRecordTypes {
     var members: [LLVMMetadataRef?] = []
     var index: [String: UInt32] = [:]
     for field in fields {
-      let type = di.kernelType(field.type) ?? di.bytes(field.type.size)
+      let type = di.kernelType(field.type, relocated: false) ?? di.bytes(field.type.size)
       index[field.name] = UInt32(members.count)
       members.append(LLVMDIBuilderCreateMemberType(
         m.dib, di.compileUnit, field.name, field.name.utf8.count, di.file, 0, UInt64(field.type.size * 8), 8,

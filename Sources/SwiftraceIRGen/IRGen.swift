@@ -102,6 +102,10 @@ public final class IRGenerator {
     let fileName = checked.source.name
     di = DebugInfo(m, fileName: fileName, directory: ".")
     kernelRecords = KernelRecordTypes(checked.allKernelFieldAccesses)
+    di.relocatedRecord = { [unowned self] name, isUnion in
+      guard let record = kernelRecords.record(named: name, isUnion: isUnion) else { return nil }
+      return kernelRecords.entry(for: record, di: di, m: m).debugType
+    }
   }
 
   public func generateIR() throws(IRGenError) -> String {
