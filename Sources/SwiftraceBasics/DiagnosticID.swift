@@ -128,6 +128,8 @@ public enum DiagnosticID: String, CaseIterable, Sendable {
   case verifierRejected = "verifier.rejected"
   /// A kernel struct field the program reads is missing from the running kernel's types (CO-RE).
   case verifierKernelField = "verifier.kernelField"
+  /// A tracepoint field the program reads is elsewhere (or missing) in the running kernel's format.
+  case verifierTracepointField = "verifier.tracepointField"
   // runtime
   case runtimeErrorf = "runtime.errorf"
   case runtimeHelperError = "runtime.helperError"

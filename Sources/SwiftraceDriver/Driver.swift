@@ -75,6 +75,7 @@ public struct DriverOptions {
     request.dryRun = dryRun
     request.outputPath = outputPath
     request.metricsEndpoint = metricsEndpoint
+    request.tracefsRoots = tracefsRoots
     return request
   }
 

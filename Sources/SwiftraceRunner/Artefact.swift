@@ -49,7 +49,7 @@ public struct Artefact: Codable, Sendable {
   static let magic = "swiftrace artefact "
   /// Bumped whenever RunPlan or anything in it changes shape: an older artefact is refused with
   /// a clear message rather than misread.
-  public static let formatVersion = 3
+  public static let formatVersion = 4
 
   public struct Failure: Error, CustomStringConvertible {
     public let description: String

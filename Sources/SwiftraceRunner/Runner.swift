@@ -18,6 +18,8 @@ public struct RunRequest {
   public var metricsEndpoint: String?
   /// CLOCK_MONOTONIC when the process started: `elapsed` counts from it.
   public var startTime: UInt64
+  /// Where tracefs is, when not the system's (the formats the run checks the program against).
+  public var tracefsRoots: [String]?
 
   public init(configuration: Configuration, startTime: UInt64) {
     self.configuration = configuration
@@ -35,6 +37,7 @@ public enum Runner {
     options.dryRun = request.dryRun
     options.mode = request.mode
     options.startTimeNanoseconds = request.startTime
+    options.tracefsRoots = request.tracefsRoots
     do {
       // The child is started held: it runs its command once the probes are attached.
       if let command = configuration.childCommand, !request.dryRun {

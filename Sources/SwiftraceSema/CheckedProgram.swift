@@ -23,6 +23,8 @@ public struct CheckedProgram {
   public var parameterLayout = ParameterLayout()
   /// `str($N)` calls whose text is read from the parameters' section, by the call's id.
   public var stringParameters: [NodeID: Int] = [:]
+  /// The tracepoint fields the program reads (`args.name`, `args` as a whole), as compiled.
+  public var tracepointFieldUses: [TracepointFieldUse] = []
   /// The reads of kernel struct fields through pointers whose offsets are CO-RE relocations.
   public var kernelFieldAccesses: [NodeID: KernelFieldAccess] = [:]
   /// Values known at compile time: `sizeof`, `offsetof`.

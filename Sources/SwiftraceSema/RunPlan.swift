@@ -39,6 +39,8 @@ public struct RunPlan: Codable, Sendable {
   /// The kernel struct fields the program reads through CO-RE relocations, each once (its first
   /// read in the script): what the run names when the running kernel lacks one.
   public let kernelFields: [KernelFieldAccess]
+  /// The tracepoint fields the program reads, where the compiling kernel had them.
+  public let tracepointFields: [TracepointFieldUse]
   /// Where the object reads its positional parameters, which are compiled in.
   public let parameters: ParameterLayout
   /// The settings the program was compiled with (the config block's included).
@@ -58,6 +60,7 @@ public struct RunPlan: Codable, Sendable {
     stringTrailer = checked.stringTrailer
     newerSyntax = checked.program.newerSyntax != nil
     parameters = checked.parameterLayout
+    tracepointFields = checked.tracepointFieldUses
     var seen = Set<String>()
     kernelFields = checked.allKernelFieldAccesses.filter {
       seen.insert("\($0.record) \($0.field.name)").inserted

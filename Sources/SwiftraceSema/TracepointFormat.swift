@@ -1,10 +1,26 @@
 import SwiftraceBasics
 import Glibc
 
+/// A tracepoint field the program reads, as the compiling machine's format had it.
+public struct TracepointFieldUse: Codable, Sendable, Equatable {
+  public let category: String
+  public let event: String
+  public let field: TracepointFormat.Field
+  /// The first read in the script.
+  public let range: SourceRange
+
+  public init(category: String, event: String, field: TracepointFormat.Field, range: SourceRange) {
+    self.category = category
+    self.event = event
+    self.field = field
+    self.range = range
+  }
+}
+
 /// The fields of one tracepoint, from tracefs's `events/CATEGORY/EVENT/format` file.
 public struct TracepointFormat: Sendable, Equatable {
-  public struct Field: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+  public struct Field: Codable, Sendable, Equatable {
+    public enum Kind: Codable, Sendable, Equatable {
       /// An integer (or pointer) of `size` bytes.
       case integer(signed: Bool)
       /// `char name[N]`: an inline string.
@@ -32,6 +48,23 @@ public struct TracepointFormat: Sendable, Equatable {
   public var fields: [Field]
 
   public func field(named name: String) -> Field? { fields.first { $0.name == name } }
+
+  /// Of the fields USES read, those the format at ROOTS has otherwise (another offset, size or
+  /// type) or not at all, with what it has: an artefact may run on another kernel than the one
+  /// it was compiled on, and its code reads each field where the compiling kernel had it.
+  public static func changedFields(_ uses: [TracepointFieldUse], catalog: TracepointCatalog)
+    -> [(use: TracepointFieldUse, now: Field?)] {
+    var formats: [String: TracepointFormat?] = [:]
+    var changed: [(use: TracepointFieldUse, now: Field?)] = []
+    for use in uses {
+      let key = use.category + ":" + use.event
+      if formats[key] == nil { formats[key] = .some(catalog.format(category: use.category, event: use.event)) }
+      // A tracepoint that is gone fails to attach, with its own message.
+      guard let format = formats[key]!, format.field(named: use.field.name) != use.field else { continue }
+      changed.append((use, format.field(named: use.field.name)))
+    }
+    return changed
+  }
 
   /// Parses a format file; the common_ fields are kept (bpftrace offers them too).
   public static func parse(_ text: String) -> TracepointFormat {

@@ -371,6 +371,7 @@ extension TypeChecker {
       error(.unknownTracepointField(current.name, name, hint: hint), at: e.range)
       return nil
     }
+    noteTracepointField(field, at: e.range)
     return tracepointFieldType(field, at: e.range)
   }
 

@@ -100,6 +100,7 @@ extension TypeChecker {
     }
     var fields: [StructLayout.Field] = []
     for f in format.fields where !f.name.hasPrefix("common_") {
+      noteTracepointField(f, at: range)
       let type: CType, value: SType
       switch f.kind {
       case .integer(let signed) where [1, 2, 4, 8].contains(f.size):

@@ -57,6 +57,7 @@ public final class TypeChecker {
   /// The parameters each enclosing `if` with a condition known when compiling read.
   var decidingParameters: [(Set<Int>, count: Bool)] = []
   var stringParameters: [NodeID: Int] = [:]
+  var tracepointFieldUses: [String: TracepointFieldUse] = [:]
   var constants: [NodeID: UInt64] = [:]
   /// `uaddr()` in position-independent files: the symbol's distance from the probed address;
   /// BPF adds the instruction pointer at the probe.
@@ -148,6 +149,7 @@ public final class TypeChecker {
                           builtinModes: builtinModes, stringTrailer: options.stringTrailer)
     checked.kernelVariables = kernelVariables
     checked.kernelFieldAccesses = kernelFieldAccesses
+    checked.tracepointFieldUses = tracepointFieldUses.values.sorted { $0.range.start < $1.range.start }
     checked.parameterLayout = ParameterLayout(uses: parameterUses, fixed: fixedParameters, countIsFixed: parameterCountFixed)
     checked.stringParameters = stringParameters.filter { !fixedParameters.contains($0.value) }
     return checked
@@ -624,6 +626,18 @@ public final class TypeChecker {
       info.declaredEntries = Int(declaration.entries)
       info.evictsLeastRecentlyUsed = declaration.kind.hasSuffix("lruhash")
       maps[declaration.name] = info
+    }
+  }
+}
+
+extension TypeChecker {
+  /// Notes that the probe being checked reads FIELD of its tracepoint (the run checks the running
+  /// kernel's format still has it so).
+  func noteTracepointField(_ field: TracepointFormat.Field, at range: SourceRange) {
+    guard case .tracepoint(let category, let event) = current.kind else { return }
+    let key = "\(category):\(event):\(field.name)"
+    if tracepointFieldUses[key] == nil {
+      tracepointFieldUses[key] = TracepointFieldUse(category: category, event: event, field: field, range: range)
     }
   }
 }

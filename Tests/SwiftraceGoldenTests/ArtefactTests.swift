@@ -132,6 +132,27 @@ var swiftraceRunExecutable: String {
     #expect(other.stderr.contains("\(target) is not the file the program was compiled against"), "\(other.stderr)")
   }
 
+  /// A tracepoint field is read where the compiling kernel's format had it: on a kernel whose
+  /// format places it elsewhere (here a format file with prev_pid moved, bind-mounted in a private
+  /// mount namespace), the run refuses, naming the field, instead of printing other bytes.
+  @Test func tracepointFieldsThatMovedAreRefused() throws {
+    let format = "/sys/kernel/tracing/events/sched/sched_switch/format"
+    let text = try String(contentsOfFile: format, encoding: .utf8)
+    try #require(text.contains("field:pid_t prev_pid;\toffset:24;"), "this kernel's sched_switch format: \(text)")
+    let moved = temporaryPath("moved-format")
+    defer { unlink(moved) }
+    try Data(text.replacingOccurrences(of: "field:pid_t prev_pid;\toffset:24;", with: "field:pid_t prev_pid;\toffset:28;").utf8)
+      .write(to: URL(fileURLWithPath: moved))
+    let artefact = try build("tracepoint-field", "tracepoint:sched:sched_switch { printf(\"%d\\n\", args.prev_pid); exit(); }")
+    defer { unlink(artefact) }
+    let same = try runProcess(swiftraceRunExecutable, ["-q", artefact])
+    #expect(same.status == 0 && !same.stdout.isEmpty, "\(same.stderr)")
+    let other = try runProcess("/usr/bin/unshare", ["-m", "sh", "-c",
+                                                    "mount --bind \(moved) \(format) && exec \(swiftraceRunExecutable) \(artefact)"])
+    #expect(other.status == 1 && other.stdout.isEmpty, "\(other.stdout)")
+    #expect(other.stderr.contains("the running kernel's tracepoint sched:sched_switch has `pid_t prev_pid` at offset 28 (4 bytes), and the program was compiled with `pid_t prev_pid` at offset 24"), "\(other.stderr)")
+  }
+
   /// What the compiled program holds cannot change at run time: a positional parameter the
   /// compiler used (here in an attach point), another -p, or a BPFTRACE_* variable that changes
   /// code are refused, naming the value.

@@ -1,5 +1,6 @@
 import SwiftraceBasics
 import SwiftraceSema
+import SwiftraceTestSupport
 import Testing
 
 /// Which positional parameters a program reads as values (set by the run) and which the checker
@@ -39,5 +40,27 @@ import Testing
     let bytes = l.bytes(for: ["5", "-2", "hi"])
     #expect(Array(bytes[0..<8]) == [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
     #expect(Array(bytes[8..<11]) == Array("hi\0".utf8) && bytes.count == 72)
+  }
+}
+
+/// What a run compares before loading: the tracepoint fields a program reads, as compiled, against
+/// the formats of the kernel it runs on.
+@Suite struct TracepointFieldUseTests {
+  @Test func fieldsThatMovedOrWentAreReported() throws {
+    let (checked, diagnostics) = check("tracepoint:syscalls:sys_enter_openat { printf(\"%s %d\\n\", str(args.filename), args.flags); }")
+    #expect(diagnostics.sorted.isEmpty)
+    let uses = checked.tracepointFieldUses
+    #expect(uses.map(\.field.name) == ["filename", "flags"])
+    let formats = TracefsCatalog(roots: [Golden.fixtureTracefs])
+    #expect(TracepointFormat.changedFields(uses, catalog: formats).isEmpty)
+    var moved = uses[1].field
+    moved.offset += 8
+    var renamed = uses[1].field
+    renamed.name = "flagz"
+    let compiled = [TracepointFieldUse(category: "syscalls", event: "sys_enter_openat", field: moved, range: uses[1].range),
+                    TracepointFieldUse(category: "syscalls", event: "sys_enter_openat", field: renamed, range: uses[1].range)]
+    let changed = TracepointFormat.changedFields(uses + compiled, catalog: formats)
+    #expect(changed.map(\.use.field.name) == ["flags", "flagz"])
+    #expect(changed[0].now == uses[1].field && changed[1].now == nil)
   }
 }

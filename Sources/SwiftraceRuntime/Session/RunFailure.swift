@@ -8,6 +8,8 @@ public enum RunFailure: Error {
   case verifier(VerifierReport)
   /// Kernel struct fields the program reads (CO-RE relocations) that the running kernel lacks.
   case missingKernelFields([KernelFieldAccess])
+  /// Tracepoint fields the program reads that the running kernel's formats place otherwise.
+  case changedTracepointFields([(use: TracepointFieldUse, now: TracepointFormat.Field?)])
   case load(BPFError)
 
   /// The text for standard error; VERBOSE adds the whole verifier or libbpf log.
@@ -23,6 +25,16 @@ public enum RunFailure: Error {
                           "the running kernel's \(what) \(access.record.name) has no field '\(access.field.name)' "
                             + "(the program was built against kernel types that have it)", at: access.range)
       })
+    case .changedTracepointFields(let changes):
+      return DiagnosticRenderer(source: source).render(changes.map { use, now in
+        let point = "\(use.category):\(use.event)"
+        let compiled = "`\(use.field.declaration)` at offset \(use.field.offset) (\(use.field.size) bytes)"
+        let text = now.map {
+          "the running kernel's tracepoint \(point) has `\($0.declaration)` at offset \($0.offset) (\($0.size) bytes), "
+            + "and the program was compiled with \(compiled): compile it again on this kernel"
+        } ?? "the running kernel's tracepoint \(point) has no field '\(use.field.name)' (the program was compiled with \(compiled))"
+        return Diagnostic(.error, id: .verifierTracepointField, text, at: use.range)
+      })
     case .load(let error):
       return SystemMessage.error("\(error)") + (verbose ? error.fullLog.map { $0 + "\n" } ?? "" : "")
     }
@@ -32,6 +44,10 @@ public enum RunFailure: Error {
 extension Session {
   /// Loads, runs and prints PLAN: the trace's exit status (its output lost is a failed trace).
   public static func run(_ plan: RunPlan, options: SessionOptions) throws(RunFailure) -> Int32 {
+    // The code reads each tracepoint field where the compiling kernel had it.
+    let formats = options.tracefsRoots.map { TracefsCatalog(roots: $0) } ?? TracefsCatalog()
+    let changed = TracepointFormat.changedFields(plan.tracepointFields, catalog: formats)
+    if !changed.isEmpty { throw .changedTracepointFields(changed) }
     do {
       let status = try Session(plan: plan, options: options).run()
       options.output.flush()

@@ -36,6 +36,8 @@ public struct SessionOptions {
   public var missingProbes: MissingProbes = .error
   /// The run's positional parameters: those the program reads as values are set before loading.
   public var positionalParameters: [String] = []
+  /// Where tracefs is (tests give a copy); nil: the system's.
+  public var tracefsRoots: [String]?
   public init() {}
 
   /// The options CONFIGURATION gives; the caller adds what only it holds (the child, the output
