@@ -244,7 +244,9 @@ public enum Driver {
       }
     }
     // The configuration after the script's config block (applied when checking).
-    return Runner.run(plan, options.runRequest(compilation.configuration, startTime: startTime))
+    var request = options.runRequest(compilation.configuration, startTime: startTime)
+    request.compiledHere = true  // against the formats just read: nothing to compare
+    return Runner.run(plan, request)
   }
 
   /// A compilation the cache does not have yet: where it goes once compiled.

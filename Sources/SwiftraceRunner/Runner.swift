@@ -20,6 +20,8 @@ public struct RunRequest {
   public var startTime: UInt64
   /// Where tracefs is, when not the system's (the formats the run checks the program against).
   public var tracefsRoots: [String]?
+  /// The plan was compiled by this process just now, against this kernel's formats and types.
+  public var compiledHere = false
 
   public init(configuration: Configuration, startTime: UInt64) {
     self.configuration = configuration
@@ -38,6 +40,7 @@ public enum Runner {
     options.mode = request.mode
     options.startTimeNanoseconds = request.startTime
     options.tracefsRoots = request.tracefsRoots
+    options.checksTracepointFormats = !request.compiledHere
     do {
       // The child is started held: it runs its command once the probes are attached.
       if let command = configuration.childCommand, !request.dryRun {

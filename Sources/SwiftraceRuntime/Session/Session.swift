@@ -38,6 +38,9 @@ public struct SessionOptions {
   public var positionalParameters: [String] = []
   /// Where tracefs is (tests give a copy); nil: the system's.
   public var tracefsRoots: [String]?
+  /// Whether the tracepoint fields the plan reads are compared with the formats first (not for a
+  /// plan compiled by this process against them).
+  public var checksTracepointFormats = true
   public init() {}
 
   /// The options CONFIGURATION gives; the caller adds what only it holds (the child, the output
