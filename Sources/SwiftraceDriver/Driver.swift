@@ -339,11 +339,5 @@ public enum Driver {
   }
 
 
-  /// Tracepoint formats live in tracefs; mount it where the kernel expects it when it is missing
-  /// (as root; otherwise the checker reports the tracepoint as not found).
-  static func mountTracefsIfNeeded() {
-    if !TracefsCatalog().isAvailable {
-      _ = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil)
-    }
-  }
+  static func mountTracefsIfNeeded() { Runner.mountTracefsIfNeeded() }
 }

@@ -34,6 +34,10 @@ public struct RunRequest {
 public enum Runner {
   /// The exit status; every problem is written to standard error first.
   public static func run(_ plan: RunPlan, _ request: RunRequest) -> Int32 {
+    // An artefact may run where nothing mounted tracefs yet: tracepoints attach through it.
+    if request.tracefsRoots == nil, plan.probes.contains(where: { if case .tracepoint = $0.kind { true } else { false } }) {
+      mountTracefsIfNeeded()
+    }
     let configuration = request.configuration
     var options = SessionOptions(configuration: configuration)
     options.dryRun = request.dryRun
@@ -96,5 +100,13 @@ public enum Runner {
     FileOutput.standardOutput.flush()
     FileOutput.standardError.write(SystemMessage.error(message))
     return 1
+  }
+
+  /// Tracepoint formats live in tracefs; mount it where the kernel expects it when it is missing
+  /// (as root; otherwise the checker reports the tracepoint as not found).
+  public static func mountTracefsIfNeeded() {
+    if !TracefsCatalog().isAvailable {
+      _ = mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil)
+    }
   }
 }

@@ -291,7 +291,9 @@ import Testing
     guard isRoot else { try Test.cancel("needs root") }
     let target = Process()
     target.executableURL = URL(fileURLWithPath: Fixtures.uprobeTarget)
-    target.arguments = ["100000000"]
+    // Looping for minutes: a loaded machine's debug build takes tens of seconds to read every
+    // process's files for the second run, and 100 million rounds (about 25 s) had ended by then.
+    target.arguments = ["2000000000"]
     target.standardOutput = FileHandle.nullDevice
     try target.run()
     defer { target.terminate() }
