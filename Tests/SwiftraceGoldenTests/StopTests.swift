@@ -202,8 +202,15 @@ import Testing
     tracer.standardError = FileHandle.nullDevice
     try tracer.run()
     defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
-    usleep(2_000_000)  // attached, and the 64 KiB pipe long since full
-    let held = KernelObjects.held(by: tracer.processIdentifier)
+    // Attached (a debug build on a loaded machine may take seconds to compile), then the 64 KiB
+    // pipe fills within milliseconds of events.
+    var held = KernelObjects.held(by: tracer.processIdentifier)
+    for _ in 0..<60 where held.links.isEmpty && tracer.isRunning {
+      usleep(250_000)
+      held = KernelObjects.held(by: tracer.processIdentifier)
+    }
+    try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
+    usleep(1_000_000)
     kill(tracer.processIdentifier, SIGINT)
     for _ in 0..<40 where tracer.isRunning { usleep(50_000) }
     #expect(!tracer.isRunning, "swiftrace still runs 2 s after SIGINT with its output blocked")
