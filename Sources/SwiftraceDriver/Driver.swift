@@ -190,7 +190,7 @@ public enum Driver {
       if options.dumps(.ast).stop { return 0 }
     }
 
-    if options.tracefsRoots == nil { mountTracefsIfNeeded() }
+    if options.tracefsRoots == nil { Runner.mountTracefsIfNeeded() }
     var context = Compilation.Context.thisMachine(configuration, tracefsRoots: options.tracefsRoots,
                                                   willRun: !options.runsNothing)
     let machine = RecordingMachine(context.machine)
@@ -265,7 +265,7 @@ public enum Driver {
     do { runConfiguration = try configuration.forRun(builtWith: entry.plan.configuration, parameters: entry.plan.parameters) } catch {
       return fail(error.description)
     }
-    if options.tracefsRoots == nil { mountTracefsIfNeeded() }
+    // Runner.run mounts tracefs when the plan's tracepoints need it.
     return Runner.run(entry.plan, options.runRequest(runConfiguration, startTime: startTime))
   }
 
@@ -273,7 +273,7 @@ public enum Driver {
   static func runWithoutScript(_ options: DriverOptions) -> Int32? {
     let stdout = FileOutput.standardOutput
     if options.info {
-      mountTracefsIfNeeded()
+      Runner.mountTracefsIfNeeded()
       stdout.write(SystemInfo.report(version: swiftraceVersion))
       return 0
     }
@@ -286,7 +286,7 @@ public enum Driver {
       return fail("-p \(pid): no such process")
     }
     guard options.list && options.programText == nil && options.scriptPath == nil else { return nil }
-    mountTracefsIfNeeded()
+    Runner.mountTracefsIfNeeded()
     if let pattern = options.listPattern, let c = ProbeListing.invalidCharacter(in: pattern) {
       // bpftrace's words ("invalid character"), which scripts look for.
       return fail("invalid character '\(c.isASCII && !c.isWhitespace ? String(c) : c.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())' in the probe pattern '\(pattern)'")
@@ -338,6 +338,4 @@ public enum Driver {
     return needed.allSatisfy { caps & (1 << $0) != 0 }
   }
 
-
-  static func mountTracefsIfNeeded() { Runner.mountTracefsIfNeeded() }
 }
