@@ -217,6 +217,41 @@ import Testing
     waitUntilReleased(held)
   }
 
+  /// Every syscall traced while other CPUs make them as fast as they can: events arrive about as
+  /// fast as swiftrace handles them. Ctrl-C ends the trace within a second (libbpf's drain of the
+  /// ring buffer, unbounded, never found it empty and never returned).
+  @Test func interruptWhileEventsArriveAsFastAsHandled() throws {
+    let load = (0..<2).map { _ in
+      let dd = Process()
+      dd.executableURL = URL(fileURLWithPath: "/bin/dd")
+      dd.arguments = ["if=/dev/zero", "of=/dev/null", "bs=1"]  // two syscalls a byte
+      dd.standardError = FileHandle.nullDevice
+      return dd
+    }
+    for dd in load { try dd.run() }
+    // SIGKILL: Foundation starts children with SIGTERM blocked.
+    defer { for dd in load { kill(dd.processIdentifier, SIGKILL); dd.waitUntilExit() } }
+    let tracer = Process()
+    tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
+    tracer.arguments = ["-e", "tracepoint:raw_syscalls:sys_enter { printf(\"%d %s\\n\", pid, comm); } END { printf(\"END ran\\n\"); }"]
+    tracer.standardOutput = FileHandle.nullDevice
+    tracer.standardError = FileHandle.nullDevice
+    try tracer.run()
+    defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
+    var held = KernelObjects.held(by: tracer.processIdentifier)
+    for _ in 0..<60 where held.links.isEmpty && tracer.isRunning {
+      usleep(250_000)
+      held = KernelObjects.held(by: tracer.processIdentifier)
+    }
+    try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
+    usleep(1_000_000)
+    kill(tracer.processIdentifier, SIGINT)
+    for _ in 0..<40 where tracer.isRunning { usleep(50_000) }
+    #expect(!tracer.isRunning, "swiftrace still runs 2 s after SIGINT under a flood of events")
+    if !tracer.isRunning { #expect(tracer.terminationStatus == 0) }
+    waitUntilReleased(held)
+  }
+
   @Test func exitOfTracedProcess() throws {
     let sleeper = Process()
     sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")

@@ -469,6 +469,9 @@ public final class Session {
     for (_, link) in watchedAddresses.removeValue(forKey: address) ?? [] { link.close() }
   }
 
+  /// Records handled between two looks at signals, exit() and the child: a few milliseconds' work.
+  static let eventsPerBatch = 4096
+
   /// Waits on the ring buffer, the signal pipe and the child at once, and drains every 10 ms.
   func eventLoop(_ reader: RingBufferReader) {
     defer { consumePackets() }
@@ -485,12 +488,16 @@ public final class Session {
       }
     }
     defer { if targetFD >= 0 { close(targetFD) } }
+    var backlog = false
     while !exitRequested {
       // Events do not wake us (see IRGen's sendEvent), so the ring buffer is drained every 10 ms;
       // exit(), signals and the child's exit still wake the poll at once.
-      let n = poll(&fds, nfds_t(fds.count), 10)
+      let n = poll(&fds, nfds_t(fds.count), backlog ? 0 : 10)
       if n < 0 && errno != EINTR { break }
-      reader.consume()
+      // A bounded batch: when events arrive as fast as they are handled (every syscall traced
+      // while other CPUs make syscalls), an unbounded drain never returned, and Ctrl-C, exit()
+      // and the child's exit went unseen.
+      backlog = reader.consume(upTo: Self.eventsPerBatch)
       consumePackets()
       reportLostEvents(force: false)
       reportFailedUpdates(final: false)
@@ -513,16 +520,14 @@ public final class Session {
                 FileOutput.standardError.write(SystemMessage.warning("cannot run \(p.name): \(error)"))
               }
             }
-            reader.consume()
+            backlog = reader.consume(upTo: Self.eventsPerBatch)
           }
           out.flush()
         }
       }
-      // The -c child or the -p process exited.
-      if fds[2...].contains(where: { $0.revents != 0 }) {
-        reader.consume()
-        break
-      }
+      // The -c child or the -p process exited; what was sent until then is drained once the
+      // probes have stopped (after the loop).
+      if fds[2...].contains(where: { $0.revents != 0 }) { break }
     }
   }
 
