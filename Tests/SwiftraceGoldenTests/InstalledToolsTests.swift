@@ -52,16 +52,18 @@ import Testing
     guard isRoot else { try Test.cancel("needs root") }
     guard let bpftrace = DifferentialTests.bpftrace else { try Test.cancel("bpftrace is not installed") }
     let path = "\(Self.directory)/\(tool)"
-    let ours = try runUnderLoad(swiftraceExecutable, path)
+    // The banner and what BEGIN prints come before any event.
+    let header = 1 + beginLines(path)
+    let ours = try runUnderLoad(swiftraceExecutable, path, header: header)
     #expect(ours.status == 0, "swiftrace failed: \(ours.stderr)")
-    var theirs = try runUnderLoad(bpftrace, path)
+    var theirs = try runUnderLoad(bpftrace, path, header: header)
     // bpftrace 0.17 raises RLIMIT_MEMLOCK when its probe map fails to load, which happens while
     // other suites load many programs; this machine withholds CAP_SYS_RESOURCE, so the raise fails
     // ("couldn't set RLIMIT_MEMLOCK") and bpftrace exits 2 before tracing. That is the reference
     // tool failing, not a difference: it is asked again.
     for _ in 0..<4 where theirs.status != 0 && theirs.stderr.contains("couldn't set RLIMIT_MEMLOCK") {
       sleep(3)  // the load that made its probe fail passes
-      theirs = try runUnderLoad(bpftrace, path)
+      theirs = try runUnderLoad(bpftrace, path, header: header)
     }
     if let reason = Self.bpftraceFails[tool] {
       #expect(theirs.status != 0 && theirs.stderr.contains(reason), "bpftrace 0.17 runs \(tool) now: update the list")
@@ -69,8 +71,6 @@ import Testing
       return
     }
     #expect(theirs.status == 0, "bpftrace failed: \(theirs.stderr)")
-    // The banner and what BEGIN prints come before any event.
-    let header = 1 + beginLines(path)
     let ourLines = ours.stdout.split(separator: "\n", omittingEmptySubsequences: false)
     let theirLines = theirs.stdout.split(separator: "\n", omittingEmptySubsequences: false)
     #expect(Array(ourLines.prefix(header)) == Array(theirLines.prefix(header)))
@@ -81,17 +81,24 @@ import Testing
             "ours:\n\(ours.stdout)\ntheirs:\n\(theirs.stdout)")
   }
 
-  /// Runs the tool for 1.5 s while the load script runs, then stops it with SIGINT.
-  func runUnderLoad(_ tracer: String, _ tool: String) throws -> ProcessResult {
+  /// Runs the tool, starts the load script once the tool has printed its `header` lines (BEGIN
+  /// runs once every probe is attached: a loaded machine has taken bpftrace more than 1.5 s to
+  /// attach 12 uprobes, and a Ctrl-C at a fixed time came before its BEGIN), and stops the tool
+  /// with SIGINT 1.5 s later.
+  func runUnderLoad(_ tracer: String, _ tool: String, header: Int) throws -> ProcessResult {
     let load = Process()
     load.executableURL = Golden.fixtures.appendingPathComponent("load.sh")
-    load.arguments = ["3"]
-    try load.run()
-    defer {
-      load.terminate()
-      load.waitUntilExit()
+    load.arguments = ["3"]  // 2 to 3 s: past the SIGINT
+    defer { if load.processIdentifier != 0 { load.waitUntilExit() } }  // it ends by itself
+    return try runProcess(tracer, [tool], interruptAfter: 0, inspectAfter: 0) { pid in
+      for _ in 0..<200 {  // 20 s
+        guard let printed = try? String(contentsOfFile: "/proc/\(pid)/fd/1", encoding: .utf8) else { return }  // it exited
+        if printed.filter({ $0 == "\n" }).count >= header { break }
+        usleep(100_000)
+      }
+      try? load.run()
+      usleep(1_500_000)
     }
-    return try runProcess(tracer, [tool], interruptAfter: 1.5)
   }
 
   /// Lines the BEGIN block prints: its printf formats' newlines.
