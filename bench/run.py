@@ -72,6 +72,27 @@ def run_timed(argv, env=None):
     return wall, int(lines[-1]) if lines else 0, status
 
 
+def detached_after(binaries, limit=180):
+    """Seconds until no process runs one of `binaries`: swiftrace hands its links to a child that
+    closes them after it has exited, and the kernel takes tens of milliseconds per tracepoint to
+    detach (a grace period each, under the trace-event lock). A run that starts meanwhile waits for
+    that lock on every tracepoint it opens, so timing it would time the previous run's teardown."""
+    targets = {os.path.realpath(b) for b in binaries}
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        busy = False
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and int(pid) != os.getpid():
+                try:
+                    busy = busy or os.path.realpath(f"/proc/{pid}/exe") in targets
+                except OSError:
+                    pass
+        if not busy:
+            return time.perf_counter() - start
+        time.sleep(0.05)
+    return time.perf_counter() - start
+
+
 class Tracer:
     """A tracer running a script, started and stopped the way a harness drives bpftrace."""
 
@@ -321,7 +342,7 @@ def main():
         count = len([t for t in os.listdir("/sys/kernel/tracing/events/syscalls") if t.startswith("sys_enter_")])
         print(f"\n## `tracepoint:syscalls:sys_enter_*` ({count} probes): seconds from start to exit\n")
         script = "tracepoint:syscalls:sys_enter_* { @[probe] = count(); } interval:ms:1 { exit(); }"
-        rows = [["tracer", "seconds (median)", "max RSS MB (median)"]]
+        rows = [["tracer", "seconds (median)", "max RSS MB (median)", "detached, seconds after exit (median)"]]
         results = {}
         artefact = os.path.join(BUILD, "wildcard.run")
         subprocess.run([SWIFTRACE, "--aot", artefact, "-e", script], check=True)
@@ -330,22 +351,27 @@ def main():
                     ("swiftrace, warm compile cache", [SWIFTRACE, "-e", script], RUNS),
                     ("swiftrace-run ARTEFACT", [RUNNER, artefact], RUNS),
                     ("bpftrace", [BPFTRACE, "-e", script] if BPFTRACE else None, 1)]
-        # Interleaved, with a pause before each run: the kernel tears the last run's 360 links down
-        # after it has exited, and a run that starts meanwhile waits for it.
+        # Interleaved; each run starts once the previous one's links are gone from the kernel (see
+        # detached_after; bpftrace detaches before it exits, so its time includes that).
         runs = {name: [] for name, argv, _ in variants if argv is not None}
+        detached = {name: [] for name in runs}
+        tracers = [SWIFTRACE, RUNNER] + ([BPFTRACE] if BPFTRACE else [])
+        detached_after(tracers)
         for round in range(RUNS):
             for name, argv, n in variants:
                 if argv is not None and round < n:
-                    time.sleep(2)
+                    time.sleep(0.5)
                     runs[name].append(run_timed(argv))
+                    detached[name].append(detached_after(tracers))
         for name in runs:
             results[name] = statistics.median(r[0] for r in runs[name])
-            rows.append([name, fmt3(results[name]), fmt(statistics.median(r[1] for r in runs[name]) / 1024)])
+            rows.append([name, fmt3(results[name]), fmt(statistics.median(r[1] for r in runs[name]) / 1024),
+                         fmt(statistics.median(detached[name]))])
         compiling = results["swiftrace, compiling (--no-cache)"]
         for name in ["swiftrace, warm compile cache", "swiftrace-run ARTEFACT"]:
-            rows.append([f"{name} / compiling", ratio(results[name], compiling), ""])
+            rows.append([f"{name} / compiling", ratio(results[name], compiling), "", ""])
         if "bpftrace" in results:
-            rows.append(["bpftrace / swiftrace compiling", ratio(results["bpftrace"], compiling), ""])
+            rows.append(["bpftrace / swiftrace compiling", ratio(results["bpftrace"], compiling), "", ""])
         table(rows)
 
     # 6. SIGINT to exit with 6 tracepoints attached (opensnoop-like).
