@@ -221,16 +221,6 @@ import Testing
   /// fast as swiftrace handles them. Ctrl-C ends the trace within a second (libbpf's drain of the
   /// ring buffer, unbounded, never found it empty and never returned).
   @Test func interruptWhileEventsArriveAsFastAsHandled() throws {
-    let load = (0..<2).map { _ in
-      let dd = Process()
-      dd.executableURL = URL(fileURLWithPath: "/bin/dd")
-      dd.arguments = ["if=/dev/zero", "of=/dev/null", "bs=1"]  // two syscalls a byte
-      dd.standardError = FileHandle.nullDevice
-      return dd
-    }
-    for dd in load { try dd.run() }
-    // SIGKILL: Foundation starts children with SIGTERM blocked.
-    defer { for dd in load { kill(dd.processIdentifier, SIGKILL); dd.waitUntilExit() } }
     let tracer = Process()
     tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
     tracer.arguments = ["-e", "tracepoint:raw_syscalls:sys_enter { printf(\"%d %s\\n\", pid, comm); } END { printf(\"END ran\\n\"); }"]
@@ -244,6 +234,17 @@ import Testing
       held = KernelObjects.held(by: tracer.processIdentifier)
     }
     try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
+    // The flood starts once swiftrace traces (and lasts only as long as this test needs it).
+    let load = (0..<2).map { _ in
+      let dd = Process()
+      dd.executableURL = URL(fileURLWithPath: "/bin/dd")
+      dd.arguments = ["if=/dev/zero", "of=/dev/null", "bs=1"]  // two syscalls a byte
+      dd.standardError = FileHandle.nullDevice
+      return dd
+    }
+    for dd in load { try dd.run() }
+    // SIGKILL: Foundation starts children with SIGTERM blocked.
+    defer { for dd in load { kill(dd.processIdentifier, SIGKILL); dd.waitUntilExit() } }
     usleep(1_000_000)
     kill(tracer.processIdentifier, SIGINT)
     for _ in 0..<40 where tracer.isRunning { usleep(50_000) }
@@ -257,7 +258,7 @@ import Testing
     sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
     sleeper.arguments = ["1.2"]
     try sleeper.run()
-    defer { if sleeper.isRunning { sleeper.terminate() } }
+    defer { if sleeper.isRunning { kill(sleeper.processIdentifier, SIGKILL) } }  // SIGTERM is blocked in it
     try stop(["-p", String(sleeper.processIdentifier)])
   }
 }
