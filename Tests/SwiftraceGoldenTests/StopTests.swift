@@ -194,46 +194,21 @@ import Testing
   /// Ctrl-C ends the trace within a second, dropping what cannot be written, and detaches (it
   /// stayed blocked in write(2) until the reader went away).
   @Test func interruptWhileOutputIsBlocked() throws {
-    let tracer = Process()
-    tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
-    tracer.arguments = ["-e", "tracepoint:raw_syscalls:sys_enter { printf(\"%s\\n\", \"" + String(repeating: "x", count: 60) + "\"); }"]
     let output = Pipe()  // never read
-    tracer.standardOutput = output
-    tracer.standardError = FileHandle.nullDevice
-    try tracer.run()
+    let script = "tracepoint:raw_syscalls:sys_enter { printf(\"%s\\n\", \"" + String(repeating: "x", count: 60) + "\"); }"
+    let (tracer, held) = try startAttached(script, output: output)
     defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
-    // Attached (a debug build on a loaded machine may take seconds to compile), then the 64 KiB
-    // pipe fills within milliseconds of events.
-    var held = KernelObjects.held(by: tracer.processIdentifier)
-    for _ in 0..<60 where held.links.isEmpty && tracer.isRunning {
-      usleep(250_000)
-      held = KernelObjects.held(by: tracer.processIdentifier)
-    }
-    try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
-    usleep(1_000_000)
-    kill(tracer.processIdentifier, SIGINT)
-    for _ in 0..<40 where tracer.isRunning { usleep(50_000) }
-    #expect(!tracer.isRunning, "swiftrace still runs 2 s after SIGINT with its output blocked")
-    waitUntilReleased(held)
+    usleep(1_000_000)  // the 64 KiB pipe fills within milliseconds of events
+    try interruptAndExpectEnd(tracer, held, "with its output blocked")
   }
 
   /// Every syscall traced while other CPUs make them as fast as they can: events arrive about as
   /// fast as swiftrace handles them. Ctrl-C ends the trace within a second (libbpf's drain of the
   /// ring buffer, unbounded, never found it empty and never returned).
   @Test func interruptWhileEventsArriveAsFastAsHandled() throws {
-    let tracer = Process()
-    tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
-    tracer.arguments = ["-e", "tracepoint:raw_syscalls:sys_enter { printf(\"%d %s\\n\", pid, comm); } END { printf(\"END ran\\n\"); }"]
-    tracer.standardOutput = FileHandle.nullDevice
-    tracer.standardError = FileHandle.nullDevice
-    try tracer.run()
+    let script = "tracepoint:raw_syscalls:sys_enter { printf(\"%d %s\\n\", pid, comm); } END { printf(\"END ran\\n\"); }"
+    let (tracer, held) = try startAttached(script, output: FileHandle.nullDevice)
     defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
-    var held = KernelObjects.held(by: tracer.processIdentifier)
-    for _ in 0..<60 where held.links.isEmpty && tracer.isRunning {
-      usleep(250_000)
-      held = KernelObjects.held(by: tracer.processIdentifier)
-    }
-    try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
     // The flood starts once swiftrace traces (and lasts only as long as this test needs it).
     let load = (0..<2).map { _ in
       let dd = Process()
@@ -246,10 +221,34 @@ import Testing
     // SIGKILL: Foundation starts children with SIGTERM blocked.
     defer { for dd in load { kill(dd.processIdentifier, SIGKILL); dd.waitUntilExit() } }
     usleep(1_000_000)
+    try interruptAndExpectEnd(tracer, held, "under a flood of events")
+    #expect(tracer.terminationStatus == 0)
+  }
+
+  /// Starts swiftrace on `script` and waits until it holds its links (a debug build on a loaded
+  /// machine may take seconds to compile).
+  func startAttached(_ script: String, output: Any) throws -> (Process, KernelObjects) {
+    let tracer = Process()
+    tracer.executableURL = URL(fileURLWithPath: swiftraceExecutable)
+    tracer.arguments = ["-e", script]
+    tracer.standardOutput = output
+    tracer.standardError = FileHandle.nullDevice
+    try tracer.run()
+    var held = KernelObjects.held(by: tracer.processIdentifier)
+    for _ in 0..<60 where held.links.isEmpty && tracer.isRunning {
+      usleep(250_000)
+      held = KernelObjects.held(by: tracer.processIdentifier)
+    }
+    if held.links.isEmpty { kill(tracer.processIdentifier, SIGKILL) }
+    try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
+    return (tracer, held)
+  }
+
+  /// SIGINT; the trace must end within 2 s and leave nothing in the kernel.
+  func interruptAndExpectEnd(_ tracer: Process, _ held: KernelObjects, _ situation: String) throws {
     kill(tracer.processIdentifier, SIGINT)
     for _ in 0..<40 where tracer.isRunning { usleep(50_000) }
-    #expect(!tracer.isRunning, "swiftrace still runs 2 s after SIGINT under a flood of events")
-    if !tracer.isRunning { #expect(tracer.terminationStatus == 0) }
+    try #require(!tracer.isRunning, "swiftrace still runs 2 s after SIGINT \(situation)")
     waitUntilReleased(held)
   }
 
