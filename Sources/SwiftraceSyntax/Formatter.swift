@@ -168,7 +168,9 @@ struct TokenPrinter {
       if atLineStart { indent() }
       out += "/"
       inPredicate = false
-    case .lbrace, .lt where opensBlock(token, previous):
+    // `{` always opens a block; `<` only where it stands for one (it is also an operator).
+    case .lbrace,
+         .lt where opensBlock(token, previous):
       if !atLineStart && !out.hasSuffix(" ") { out += " " }
       if atLineStart { indent() }
       inProbeHeader = false
@@ -185,7 +187,8 @@ struct TokenPrinter {
       open.append(token.kind == .lbrace ? .block : .angleBlock)
       depth += 1
       newline()
-    case .rbrace, .gt where closesBlock(token):
+    case .rbrace,
+         .gt where closesBlock(token):
       let empty = previous.map { $0.kind == .lbrace || $0.kind == .lt } ?? false && out.hasSuffix("{")
       open.removeLast()
       if empty {
