@@ -79,16 +79,14 @@ def detached_after(binaries, limit=180):
     that lock on every tracepoint it opens, so timing it would time the previous run's teardown."""
     targets = {os.path.realpath(b) for b in binaries}
     start = time.perf_counter()
+    def runs_one(pid):
+        try:
+            return os.path.realpath(f"/proc/{pid}/exe") in targets
+        except OSError:
+            return False
     while time.perf_counter() - start < limit:
-        busy = False
-        for pid in os.listdir("/proc"):
-            if pid.isdigit() and int(pid) != os.getpid():
-                try:
-                    busy = busy or os.path.realpath(f"/proc/{pid}/exe") in targets
-                except OSError:
-                    pass
-        if not busy:
-            return time.perf_counter() - start
+        if not any(pid.isdigit() and int(pid) != os.getpid() and runs_one(pid) for pid in os.listdir("/proc")):
+            break
         time.sleep(0.05)
     return time.perf_counter() - start
 

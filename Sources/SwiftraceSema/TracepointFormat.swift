@@ -60,8 +60,9 @@ public struct TracepointFormat: Sendable, Equatable {
       let key = use.category + ":" + use.event
       if formats[key] == nil { formats[key] = .some(catalog.format(category: use.category, event: use.event)) }
       // A tracepoint that is gone fails to attach, with its own message.
-      guard let format = formats[key]!, format.field(named: use.field.name) != use.field else { continue }
-      changed.append((use, format.field(named: use.field.name)))
+      guard let format = formats[key]! else { continue }
+      let now = format.field(named: use.field.name)
+      if now != use.field { changed.append((use, now)) }
     }
     return changed
   }

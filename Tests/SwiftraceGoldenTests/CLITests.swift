@@ -297,9 +297,7 @@ import Testing
     target.standardOutput = FileHandle.nullDevice
     target.standardError = FileHandle.nullDevice  // a target left running must not hold the test runner's pipe
     try target.run()
-    // SIGKILL: Foundation starts children with the test runner's signal mask, SIGTERM blocked
-    // (terminate() left it looping, and `swift test` waited for its stderr to close).
-    defer { kill(target.processIdentifier, SIGKILL); target.waitUntilExit() }
+    defer { target.kill() }  // (terminate() left it looping, and `swift test` waited for its stderr)
     usleep(200_000)  // its libraries mapped
     let result = try runProcess(swiftraceExecutable, [
       "-p", "\(target.processIdentifier)", "-e", "uprobe:*:add { @[probe] = count(); } interval:ms:200 { exit(); }",

@@ -175,7 +175,7 @@ import Testing
     tracer.standardOutput = output
     tracer.standardError = FileHandle.nullDevice
     try tracer.run()
-    defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
+    defer { tracer.kill() }
     var text = ""
     while !text.contains("tick\ntick\n") {
       let chunk = output.fileHandleForReading.availableData
@@ -197,7 +197,7 @@ import Testing
     let output = Pipe()  // never read
     let script = "tracepoint:raw_syscalls:sys_enter { printf(\"%s\\n\", \"" + String(repeating: "x", count: 60) + "\"); }"
     let (tracer, held) = try startAttached(script, output: output)
-    defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
+    defer { tracer.kill() }
     usleep(1_000_000)  // the 64 KiB pipe fills within milliseconds of events
     try interruptAndExpectEnd(tracer, held, "with its output blocked")
   }
@@ -208,7 +208,7 @@ import Testing
   @Test func interruptWhileEventsArriveAsFastAsHandled() throws {
     let script = "tracepoint:raw_syscalls:sys_enter { printf(\"%d %s\\n\", pid, comm); } END { printf(\"END ran\\n\"); }"
     let (tracer, held) = try startAttached(script, output: FileHandle.nullDevice)
-    defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) } }
+    defer { tracer.kill() }
     // The flood starts once swiftrace traces (and lasts only as long as this test needs it).
     let load = (0..<2).map { _ in
       let dd = Process()
@@ -218,8 +218,7 @@ import Testing
       return dd
     }
     for dd in load { try dd.run() }
-    // SIGKILL: Foundation starts children with SIGTERM blocked.
-    defer { for dd in load { kill(dd.processIdentifier, SIGKILL); dd.waitUntilExit() } }
+    defer { for dd in load { dd.kill() } }
     usleep(1_000_000)
     try interruptAndExpectEnd(tracer, held, "under a flood of events")
     #expect(tracer.terminationStatus == 0)
@@ -239,7 +238,7 @@ import Testing
       usleep(250_000)
       held = KernelObjects.held(by: tracer.processIdentifier)
     }
-    if held.links.isEmpty { kill(tracer.processIdentifier, SIGKILL) }
+    if held.links.isEmpty { tracer.kill() }
     try #require(!held.links.isEmpty, "swiftrace did not attach within 15 s")
     return (tracer, held)
   }
@@ -257,7 +256,7 @@ import Testing
     sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
     sleeper.arguments = ["1.2"]
     try sleeper.run()
-    defer { if sleeper.isRunning { kill(sleeper.processIdentifier, SIGKILL) } }  // SIGTERM is blocked in it
+    defer { sleeper.kill() }
     try stop(["-p", String(sleeper.processIdentifier)])
   }
 }

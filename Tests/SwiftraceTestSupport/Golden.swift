@@ -200,6 +200,17 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
   return ProcessResult(status: exitStatus, stdout: stdout, stderr: stderr)
 }
 
+extension Process {
+  /// Ends the child with SIGKILL, if it still runs, and reaps it. Not terminate(): Foundation starts
+  /// children with the test runner's signal mask, in which SIGTERM is blocked, so a child that
+  /// does not unblock it (a fixture, dd, sleep) goes on running, holding the runner's output pipe.
+  public func kill() {
+    guard isRunning else { return }
+    Glibc.kill(processIdentifier, SIGKILL)
+    waitUntilExit()
+  }
+}
+
 public struct ProcessSpawnError: Error, CustomStringConvertible {
   public let command: String
   public let errno: Int32

@@ -520,7 +520,8 @@ public final class Session {
                 FileOutput.standardError.write(SystemMessage.warning("cannot run \(p.name): \(error)"))
               }
             }
-            backlog = reader.consume(upTo: Self.eventsPerBatch)
+            // What the probes printed; a backlog left by the batch above stays one.
+            if reader.consume(upTo: Self.eventsPerBatch) { backlog = true }
           }
           out.flush()
         }
